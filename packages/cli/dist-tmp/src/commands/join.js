@@ -1,0 +1,40 @@
+/**
+ * `kos join <multiaddr...>`: asks the running node to contact these peers and join their
+ * cluster (POST /v1/join). Like `serf join`, it succeeds if at least one address worked.
+ */
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { addApiOptions, printJson, withClient } from './shared.js';
+/** Resolves to 0 if at least one address joined, 1 if none did (exit-codes.ts); never rejects. */
+export async function runJoin(options, io) {
+    return await withClient(options, io, async (client) => {
+        if (options.addrs.length === 0)
+            throw new UsageError('kos join needs at least one multiaddr');
+        // Catch the usual slip (host:port instead of a multiaddr) here, with a hint, rather than as
+        // an opaque per-address error from the node. The node validates the rest.
+        const bad = options.addrs.find(addr => !addr.startsWith('/'));
+        if (bad !== undefined) {
+            throw new UsageError(`"${bad}" is not a multiaddr; give one like /ip4/10.0.0.2/tcp/4001/p2p/<peerId>`);
+        }
+        const result = await client.join(options.addrs);
+        if (options.json) {
+            printJson(io, result);
+        }
+        else {
+            io.out(`joined ${result.joined} of ${options.addrs.length} address${options.addrs.length === 1 ? '' : 'es'}`);
+            for (const error of result.errors)
+                io.err(`error: ${error.addr}: ${error.message}`);
+        }
+        return result.joined > 0 ? ExitCode.ok : ExitCode.failure;
+    });
+}
+export function registerJoin(program, io, setExit) {
+    const command = program
+        .command('join')
+        .description('ask the running node to join the cluster of these peers')
+        .argument('<multiaddr...>', 'multiaddrs of peers already in the cluster');
+    addApiOptions(command).action(async (addrs, flags) => {
+        setExit(await runJoin({ ...flags, addrs }, io));
+    });
+}
+//# sourceMappingURL=join.js.map

@@ -1,0 +1,106 @@
+/**
+ * `kos peers [peerId]`: the members this node knows, as a table like `serf members`; or one
+ * peer in detail. Talks to the node only through ApiClient (GET /v1/peers, /v1/peers/:peerId).
+ */
+import { Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatAddr, formatBytes, formatDuration, formatPercent, formatPhi, listRows, NONE, renderColumns, renderTable, shortPeerId } from '../table.js';
+import { addApiOptions, printJson, withClient } from './shared.js';
+/** The `--state` choices: the API's MemberState values, kept complete by the check below. */
+const MEMBER_STATES = ['alive', 'suspect', 'dead', 'left'];
+// Fails to compile if MemberState gains a value that MEMBER_STATES lacks.
+const statesComplete = true;
+void statesComplete;
+/** The list's columns. CPU, MEM and MODE come from the peer's last heartbeat, `-` before one. */
+export const PEERS_HEADER = [
+    'NAME', 'PEER ID', 'ADDRESS', 'STATE', 'PHI', 'LAST SEEN', 'ROLE', 'CPU', 'MEM', 'MODE'
+];
+/**
+ * The list (or one peer with `peerId`), as a table or `--json`. Resolves to the exit code
+ * (exit-codes.ts) and never rejects: errors are printed on `io.err`.
+ */
+export async function runPeers(options, io) {
+    return await withClient(options, io, async (client) => {
+        if (options.peerId !== undefined) {
+            if (options.state !== undefined) {
+                throw new UsageError('--state filters the list of peers; it cannot be combined with a peer id');
+            }
+            const peer = await client.peer(options.peerId);
+            if (options.json)
+                printJson(io, peer);
+            else
+                for (const line of describePeer(peer))
+                    io.out(line);
+            return ExitCode.ok;
+        }
+        const response = await client.peers();
+        const peers = options.state === undefined
+            ? response.peers
+            : response.peers.filter(peer => peer.state === options.state);
+        if (options.json) {
+            // The API's own shape; only the filter, if asked for, is applied.
+            const filtered = { ...response, peers };
+            printJson(io, filtered);
+        }
+        else {
+            for (const line of peersTable(peers))
+                io.out(line);
+        }
+        return ExitCode.ok;
+    });
+}
+/** The peer list as table lines, sorted by name (then peer id, for a stable order). */
+export function peersTable(peers) {
+    const sorted = [...peers].sort((a, b) => compare(a.name, b.name) || compare(a.peerId, b.peerId));
+    return renderTable(PEERS_HEADER, sorted.map(peer => [
+        peer.name,
+        shortPeerId(peer.peerId),
+        formatAddr(peer.addrs[0]),
+        peer.state,
+        formatPhi(peer.phi),
+        formatDuration(peer.lastHeartbeatAgeMs),
+        peer.role,
+        formatPercent(peer.health?.cpuPercent ?? null),
+        formatBytes(peer.health?.rssBytes ?? null),
+        peer.health?.mode ?? NONE
+    ]));
+}
+/** One peer as aligned `Key: value` lines, with the health its heartbeats last reported. */
+export function describePeer(peer) {
+    const rows = [
+        ['Name:', peer.name],
+        ['Peer ID:', peer.peerId],
+        ['State:', peer.state],
+        ['Role:', peer.role],
+        ['Phi:', formatPhi(peer.phi)],
+        ['Last seen:', peer.lastHeartbeatAgeMs === null ? NONE : `${formatDuration(peer.lastHeartbeatAgeMs)} ago`],
+        ['Incarnation:', String(peer.incarnation)],
+        ['Connected:', peer.connected ? 'yes' : 'no'],
+        ...listRows('Addresses:', peer.addrs)
+    ];
+    const h = peer.health;
+    if (h !== null) {
+        rows.push(['Version:', h.version], ['Uptime:', formatDuration(h.uptimeMs)], ['Mode:', h.mode], ['CPU:', formatPercent(h.cpuPercent)], ['Memory:', `${formatBytes(h.rssBytes)} RSS, ${formatBytes(h.heapUsedBytes)} heap`], ['Loop delay:', `${formatDuration(h.eventLoopDelayP99Ms)} p99`], ['Agents:', `${h.agents.running}/${h.agents.total} running, ${h.agents.failed} failed, ` +
+                `${h.agents.quarantined} quarantined`]);
+    }
+    else {
+        rows.push(['Health:', 'not reported yet']);
+    }
+    return renderColumns(rows);
+}
+/** Plain code-unit order: the same on every machine, unlike localeCompare. */
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+export function registerPeers(program, io, setExit) {
+    const command = program
+        .command('peers')
+        .description('list the cluster members this node knows, or show one peer in detail')
+        .argument('[peerId]', 'show this peer in detail')
+        .addOption(new Option('--state <state>', 'only list peers in this state').choices(MEMBER_STATES));
+    addApiOptions(command).action(async (peerId, flags) => {
+        setExit(await runPeers(peerId === undefined ? flags : { ...flags, peerId }, io));
+    });
+}
+//# sourceMappingURL=peers.js.map

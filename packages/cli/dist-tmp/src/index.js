@@ -1,0 +1,22 @@
+/**
+ * @packageDocumentation
+ *
+ * `@kos/cli`: the `kos` command, and the typed client of a kOS node's local HTTP API that the
+ * command itself uses (DESIGN.md §9).
+ *
+ * @example
+ * ```ts
+ * import { ApiClient, NodeUnreachableError } from '@kos/cli'
+ *
+ * const client = new ApiClient({ api: '127.0.0.1:7070' })
+ * const { peers } = await client.peers()
+ * ```
+ *
+ * Errors have a stable `.name`: `NodeUnreachableError` (no answer), `ApiError` (the node answered
+ * with an error; `.status`, `.code`), `UsageError` (a malformed address or argument).
+ */
+export { ApiClient } from './client.js';
+export { ApiError, NodeUnreachableError, UsageError } from './errors.js';
+export { ExitCode } from './exit-codes.js';
+export { runCli } from './program.js';
+//# sourceMappingURL=index.js.map

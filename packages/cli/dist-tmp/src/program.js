@@ -1,0 +1,60 @@
+/**
+ * The `kos` command line: commander wired to an Io, with no process.exit anywhere below the bin.
+ * `runCli(argv, io)` is the whole CLI as a function, which is what the tests call.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerJoin } from './commands/join.js';
+import { registerLeave } from './commands/leave.js';
+import { registerPeers } from './commands/peers.js';
+import { registerStart } from './commands/start.js';
+import { registerStatus } from './commands/status.js';
+import { ExitCode, exitCodeForCommanderError } from './exit-codes.js';
+import { VERSION } from './version.js';
+/** Commander writes whole chunks ending in a newline; Io takes lines without one. */
+function chomp(text) {
+    return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+/**
+ * The program with every command registered. Commands report their exit code through `setExit`
+ * (their actions cannot return one to commander). Commander's own exits (help, version, parse
+ * errors) throw a CommanderError instead of exiting, thanks to `exitOverride()`; runCli maps them.
+ */
+export function buildProgram(io, setExit) {
+    const program = new Command('kos')
+        .description('kOS mesh: start a node, or inspect and steer a running one through its local API')
+        .version(VERSION, '-V, --version', 'print the kos version')
+        // Set before the commands are added: subcommands copy these settings when created.
+        .exitOverride()
+        .configureOutput({
+        writeOut: (text) => { io.out(chomp(text)); },
+        writeErr: (text) => { io.err(chomp(text)); }
+    });
+    registerStart(program, io, setExit);
+    registerStatus(program, io, setExit);
+    registerPeers(program, io, setExit);
+    registerJoin(program, io, setExit);
+    registerLeave(program, io, setExit);
+    return program;
+}
+/**
+ * Runs one `kos` invocation and resolves to its exit code (exit-codes.ts). `argv` is the user's
+ * arguments only, like `process.argv.slice(2)`. Never exits the process and never rejects.
+ * Note that `kos start` resolves only once its node has stopped.
+ */
+export async function runCli(argv, io) {
+    let exitCode = ExitCode.ok;
+    const program = buildProgram(io, (code) => { exitCode = code; });
+    try {
+        await program.parseAsync(argv, { from: 'user' });
+    }
+    catch (err) {
+        // Commander has already printed its message (or the help) through io.
+        if (err instanceof CommanderError)
+            return exitCodeForCommanderError(err);
+        // Commands catch their own errors, so this is a bug: show everything.
+        io.err(`error: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        return ExitCode.failure;
+    }
+    return exitCode;
+}
+//# sourceMappingURL=program.js.map

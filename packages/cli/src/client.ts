@@ -1,0 +1,172 @@
+/**
+ * The typed client of a kOS node's local HTTP API (DESIGN.md §9): the one way the `kos` commands
+ * talk to a node, and the same class users and scripts get from `@kos/cli`.
+ *
+ * Every method returns the API's own response type, unchanged. Failures are one of two errors:
+ * NodeUnreachableError when no answer came (refused, timed out, DNS), ApiError when the node
+ * answered with an error. `GET /v1/health` is the exception that answers 429 and 503 as valid,
+ * non-error results, so health() returns the status beside the body.
+ */
+
+import type {
+  ApiErrorBody,
+  HealthResponse,
+  JoinRequest,
+  JoinResponse,
+  LeaveResponse,
+  NodeInfo,
+  PeerInfo,
+  PeersResponse
+} from '@kos/node'
+import { parseApiAddress } from './api-address.js'
+import { ApiError, NodeUnreachableError } from './errors.js'
+
+export interface ApiClientInit {
+  /**
+   * Where the node's API listens: `host:port` (`127.0.0.1:7070`) or an `http://` URL. Validated
+   * by the constructor, which throws a UsageError for anything else.
+   */
+  api: string
+  /**
+   * How long one request may take, connection and body included, in ms. The API answers from
+   * memory, so a node that takes longer is treated as unreachable (hung or starved).
+   * @default 5000
+   */
+  timeoutMs?: number
+}
+
+/** The HTTP statuses of GET /v1/health: passing, warning, critical. All three are answers. */
+export type HealthHttpStatus = 200 | 429 | 503
+
+/** GET /v1/health: the body, and the status a load balancer would see. */
+export interface HealthResult {
+  httpStatus: HealthHttpStatus
+  body: HealthResponse
+}
+
+const DEFAULT_TIMEOUT_MS = 5000
+const HEALTH_STATUSES: readonly number[] = [200, 429, 503]
+
+export class ApiClient {
+  /** The API base URL without a trailing slash, e.g. `http://127.0.0.1:7070`. */
+  readonly baseUrl: string
+  private readonly timeoutMs: number
+
+  constructor (init: ApiClientInit) {
+    this.baseUrl = parseApiAddress(init.api)
+    const timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`)
+    }
+    this.timeoutMs = timeoutMs
+  }
+
+  /** GET /v1/node: this node's identity, addresses and mode. */
+  async node (): Promise<NodeInfo> {
+    return await this.call<NodeInfo>('GET', '/v1/node')
+  }
+
+  /** GET /v1/peers: every member this node knows, and which peer id is the node itself. */
+  async peers (): Promise<PeersResponse> {
+    return await this.call<PeersResponse>('GET', '/v1/peers')
+  }
+
+  /** GET /v1/peers/:peerId. An unknown peer is an ApiError with status 404. */
+  async peer (peerId: string): Promise<PeerInfo> {
+    return await this.call<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(peerId)}`)
+  }
+
+  /** GET /v1/health. Resolves for 200, 429 and 503 alike; `body.status` says which. */
+  async health (): Promise<HealthResult> {
+    const { status, json } = await this.send('GET', '/v1/health')
+    if (HEALTH_STATUSES.includes(status) && !isErrorBody(json)) {
+      return { httpStatus: status as HealthHttpStatus, body: json as HealthResponse }
+    }
+    throw toApiError(status, json)
+  }
+
+  /** POST /v1/join: asks the node to contact these multiaddrs. Per-address failures are in `errors`. */
+  async join (addrs: string[]): Promise<JoinResponse> {
+    const body: JoinRequest = { addrs }
+    return await this.call<JoinResponse>('POST', '/v1/join', body)
+  }
+
+  /** POST /v1/leave: asks the node to leave the cluster gracefully. */
+  async leave (): Promise<LeaveResponse> {
+    return await this.call<LeaveResponse>('POST', '/v1/leave')
+  }
+
+  /** A request whose only success is a 2xx; the body is trusted to be T (the API's contract). */
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { status, json } = await this.send(method, path, body)
+    if (status >= 200 && status < 300) return json as T
+    throw toApiError(status, json)
+  }
+
+  /** Sends one request and parses the JSON answer, whatever its status. */
+  private async send (method: string, path: string, body?: unknown): Promise<{ status: number, json: unknown }> {
+    let status: number
+    let text: string
+    try {
+      const res = await fetch(this.baseUrl + path, {
+        method,
+        // No content-type without a body: the server would reject an empty JSON body.
+        headers: body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // One deadline for connecting and reading the body: a node that stalls mid-answer is as
+        // useless to the caller as one that never answered.
+        signal: AbortSignal.timeout(this.timeoutMs)
+      })
+      status = res.status
+      text = await res.text()
+    } catch (err) {
+      throw new NodeUnreachableError(this.baseUrl, describeFetchFailure(err, this.timeoutMs), { cause: err })
+    }
+    try {
+      return { status, json: JSON.parse(text) }
+    } catch (err) {
+      throw new ApiError(status, 'bad_response',
+        `the node API at ${this.baseUrl} answered HTTP ${status} to ${method} ${path} with a body that ` +
+        'is not JSON (is something else listening on that port?)', { cause: err })
+    }
+  }
+}
+
+function isErrorBody (json: unknown): json is ApiErrorBody {
+  if (typeof json !== 'object' || json === null || !('error' in json)) return false
+  const error: unknown = json.error
+  return typeof error === 'object' && error !== null &&
+    'code' in error && typeof error.code === 'string' &&
+    'message' in error && typeof error.message === 'string'
+}
+
+/** Turns a non-success answer into an ApiError, with the API's code and message when it sent them. */
+function toApiError (status: number, json: unknown): ApiError {
+  if (isErrorBody(json)) return new ApiError(status, json.error.code, json.error.message, { cause: json })
+  return new ApiError(status, 'bad_response',
+    `the node API answered HTTP ${status} without the { error: { code, message } } body`, { cause: json })
+}
+
+/**
+ * The human reason why fetch gave up. undici hides the socket error under `cause` of a bare
+ * `TypeError: fetch failed`; with several addresses (localhost: ::1 and 127.0.0.1) it is an
+ * AggregateError whose own message is empty.
+ */
+function describeFetchFailure (err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`
+  let reason: unknown = err instanceof Error && err.cause !== undefined ? err.cause : err
+  if (reason instanceof AggregateError && reason.errors.length > 0) reason = reason.errors[0]
+  if (reason instanceof Error) {
+    // fetch refuses some ports outright (the WHATWG "bad ports": 1, 6000, 10080, ...) and says
+    // only "bad port", which reads like a typo in --api rather than a rule of fetch.
+    if (reason.message === 'bad port') {
+      return 'fetch refuses to connect to this port (a "bad port" in the fetch standard); use another port'
+    }
+    if (reason.message !== '') return reason.message
+    const code = (reason as { code?: unknown }).code
+    if (typeof code === 'string') return code
+  }
+  return String(reason)
+}

@@ -1,0 +1,24 @@
+/**
+ * @packageDocumentation
+ *
+ * `@kos/detect`: pure failure-detection algorithms for kOS mesh, with no I/O.
+ *
+ * - `Clock` is the time seam: every detector takes the current time from an injected monotonic
+ *   clock in milliseconds and never reads `Date.now()`; `ManualClock` is the one tests and the
+ *   simulator move by hand.
+ * - `PhiAccrualDetector` is the φ accrual failure detector of Hayashibara et al. (2004), "The φ
+ *   accrual failure detector", with the behaviour of Akka/Pekko's `PhiAccrualFailureDetector`:
+ *   one instance per monitored peer, fed with heartbeat arrivals, asked for `phi()` or
+ *   `isAvailable()`.
+ * - `phi` and `HeartbeatHistory` are its pure parts, exported for timing tables, benchmarks and
+ *   the simulator.
+ *
+ * Combined effect: with regular heartbeats every I ms, std floor S ms, acceptable pause A ms and
+ * threshold 8, φ crosses 8 after about I + A + 5.2·S ms of silence.
+ */
+export type { Clock } from './clock.js'
+export { ManualClock } from './manual-clock.js'
+export { phi } from './phi.js'
+export { HeartbeatHistory } from './heartbeat-history.js'
+export type { PhiAccrualOptions } from './phi-accrual-options.js'
+export { PhiAccrualDetector } from './phi-accrual-detector.js'

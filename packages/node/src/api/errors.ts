@@ -1,0 +1,28 @@
+/**
+ * Every error code the HTTP API answers with, its status, and what it means. Responses are
+ * `{ "error": { "code": "...", "message": "..." } }`; a test pins this table.
+ */
+export const API_ERRORS = Object.freeze({
+  invalid_request: { status: 400, meaning: 'the body, a parameter or a query value is invalid; the message names the field' },
+  invalid_json: { status: 400, meaning: 'the body is not valid JSON' },
+  unsupported_media_type: { status: 415, meaning: 'the body is not application/json' },
+  payload_too_large: { status: 413, meaning: 'the body is larger than the API accepts' },
+  not_found: { status: 404, meaning: 'no such route, or no such peer' },
+  method_not_allowed: { status: 405, meaning: 'the route exists but not with this method' },
+  unavailable: { status: 503, meaning: 'the node is starting, leaving or stopping' },
+  internal: { status: 500, meaning: 'a bug: the node logged it' }
+} as const)
+
+export type ApiErrorCode = keyof typeof API_ERRORS
+
+/** Thrown by routes; the error handler renders it. */
+export class ApiError extends Error {
+  override name = 'ApiError'
+  readonly code: ApiErrorCode
+  constructor (code: ApiErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+
+  get status (): number { return API_ERRORS[this.code].status }
+}

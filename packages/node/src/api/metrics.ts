@@ -1,0 +1,78 @@
+/**
+ * Prometheus metrics of one node, on a registry of its own (two nodes in one process, as in
+ * tests, never share counters). Counters are fed from the node's single event path; gauges
+ * are collected from the member table when scraped.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import type { KosEvent } from '../events.js'
+import type { MemberView } from '../membership/membership.js'
+import type { RejectReason } from '../membership/gossip.js'
+
+export interface MetricsSources {
+  members: () => MemberView[]
+  uptimeSeconds: () => number
+}
+
+export class NodeMetrics {
+  readonly registry = new Registry()
+  private readonly heartbeatsSent: Counter
+  private readonly heartbeatsReceived: Counter
+  private readonly suspicions: Counter
+  private readonly deaths: Counter
+  private readonly gossipRejected: Counter<'topic' | 'reason'>
+  private readonly stalls: Counter
+
+  constructor (sources: MetricsSources) {
+    const registers = [this.registry]
+    collectDefaultMetrics({ register: this.registry, prefix: 'kos_process_' })
+    this.heartbeatsSent = new Counter({ name: 'kos_heartbeats_sent_total', help: 'Heartbeats this node published', registers })
+    this.heartbeatsReceived = new Counter({ name: 'kos_heartbeats_received_total', help: 'Valid heartbeats received from peers', registers })
+    this.suspicions = new Counter({ name: 'kos_member_suspicions_total', help: 'Times a member became suspect in this node\'s view', registers })
+    this.deaths = new Counter({ name: 'kos_member_deaths_total', help: 'Times a member became dead in this node\'s view', registers })
+    this.stalls = new Counter({ name: 'kos_local_stalls_total', help: 'Own event-loop stalls that made this node hold back suspicions', registers })
+    this.gossipRejected = new Counter({
+      name: 'kos_gossip_rejected_total',
+      help: 'Gossip messages refused by the validator, by topic and reason',
+      labelNames: ['topic', 'reason'],
+      registers
+    })
+    new Gauge({
+      name: 'kos_members',
+      help: 'Members known to this node by state (self not included)',
+      labelNames: ['state'],
+      registers,
+      collect () {
+        const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 }
+        for (const m of sources.members()) counts[m.state] = (counts[m.state] ?? 0) + 1
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n)
+      }
+    })
+    new Gauge({
+      name: 'kos_member_phi',
+      help: 'Current phi of the failure detector per live peer',
+      labelNames: ['peer', 'name'],
+      registers,
+      collect () {
+        this.reset()
+        for (const m of sources.members()) if (m.phi !== null) this.set({ peer: m.peerId, name: m.name }, m.phi)
+      }
+    })
+    new Gauge({
+      name: 'kos_node_uptime_seconds',
+      help: 'Seconds since this node started',
+      registers,
+      collect () { this.set(sources.uptimeSeconds()) }
+    })
+  }
+
+  heartbeatSent (): void { this.heartbeatsSent.inc() }
+  heartbeatReceived (): void { this.heartbeatsReceived.inc() }
+  rejected (topic: 'heartbeat' | 'membership', reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
+
+  /** The metrics' consumer of the node's event path. */
+  onEvent (event: KosEvent): void {
+    if (event.type === 'member:suspect') this.suspicions.inc()
+    else if (event.type === 'member:dead') this.deaths.inc()
+    else if (event.type === 'node:stalled') this.stalls.inc()
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The local HTTP API (`/v1`), built by `buildApi(deps)` without listening, so routes are tested
+ * by injection; only the node calls `listen`, on 127.0.0.1 by default. Responses are the API
+ * types of ./types.ts, never internal objects.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { checkTcpMultiaddr } from '../config/resolve.js'
+import { ConfigError } from '../errors.js'
+import { ApiError, API_ERRORS } from './errors.js'
+import type { HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
+
+export interface ApiDeps {
+  node: () => NodeInfo
+  peers: () => PeersResponse
+  peer: (peerId: string) => PeerInfo | undefined
+  health: () => HealthResponse
+  /** Liveness: false only when the node is broken beyond its own repair. */
+  live: () => boolean
+  /** Readiness: started, joined (or alone by design) and not leaving. */
+  ready: () => { ready: boolean, reason: string }
+  join: (addrs: string[]) => Promise<JoinResponse>
+  /** Starts a graceful leave; the node stops after answering. */
+  leave: () => void
+  metrics: () => Promise<{ contentType: string, body: string }>
+}
+
+const HEALTH_STATUS = { passing: 200, warning: 429, critical: 503 } as const
+
+const joinBody = z.object({ addrs: z.array(z.string()).min(1).max(16) }).strict()
+
+export function buildApi (deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
+
+  app.setErrorHandler((err: FastifyError | ApiError, _req, reply) => {
+    if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } })
+    const status = err.statusCode ?? 500
+    const code = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+      ? 'unsupported_media_type'
+      : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'payload_too_large'
+        : status === 400 && err.code?.startsWith('FST_ERR_CTP') === true ? 'invalid_json' : status >= 500 ? 'internal' : 'invalid_request'
+    return reply.status(API_ERRORS[code].status).send({ error: { code, message: status >= 500 ? 'internal error' : err.message } })
+  })
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } })
+  })
+
+  app.get('/v1/node', async () => deps.node())
+  app.get('/v1/peers', async () => deps.peers())
+  app.get<{ Params: { peerId: string } }>('/v1/peers/:peerId', async (req) => {
+    const peer = deps.peer(req.params.peerId)
+    if (peer === undefined) throw new ApiError('not_found', `no peer ${req.params.peerId} is known to this node`)
+    return peer
+  })
+
+  app.get('/v1/health', async (_req, reply) => {
+    const health = deps.health()
+    return await reply.status(HEALTH_STATUS[health.status]).send(health)
+  })
+  app.get('/v1/health/live', async (_req, reply) => {
+    const live = deps.live()
+    return await reply.status(live ? 200 : 503).send({ live })
+  })
+  app.get('/v1/health/ready', async (_req, reply) => {
+    const r = deps.ready()
+    return await reply.status(r.ready ? 200 : 503).send(r)
+  })
+
+  app.post('/v1/join', async (req) => {
+    const parsed = joinBody.safeParse(req.body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'body'
+      throw new ApiError('invalid_request', `${field}: ${issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message}`)
+    }
+    for (const [i, addr] of parsed.data.addrs.entries()) {
+      try {
+        checkTcpMultiaddr(addr, `addrs.${i}`, true)
+      } catch (err) {
+        if (err instanceof ConfigError) throw new ApiError('invalid_request', err.message, { cause: err })
+        throw err
+      }
+    }
+    return await deps.join(parsed.data.addrs)
+  })
+  app.post('/v1/leave', async () => {
+    deps.leave()
+    return { left: true }
+  })
+
+  app.get('/metrics', async (_req, reply) => {
+    const m = await deps.metrics()
+    return await reply.type(m.contentType).send(m.body)
+  })
+
+  return app
+}

@@ -1,0 +1,64 @@
+/**
+ * Default profiles. `lan` is the base; others derive from it by overriding the few timings
+ * they change, so a new tunable gets its default in exactly one place.
+ */
+import { hostname } from 'node:os'
+import type { KosConfig } from './schema.js'
+
+export const LAN_DEFAULTS: KosConfig = Object.freeze({
+  cluster: 'kos',
+  name: hostname().slice(0, 64) || 'kos-node',
+  role: 'member',
+  profile: 'lan',
+  listen: ['/ip4/127.0.0.1/tcp/7946'],
+  bootstrap: [],
+  api: '127.0.0.1:7070',
+  dataDir: '.kos',
+  logLevel: 'info',
+
+  heartbeatIntervalMs: 1000,
+  phiThreshold: 8,
+  phiMaxSampleSize: 200,
+  phiMinStdDeviationMs: 200,
+  phiAcceptableHeartbeatPauseMs: 500,
+  phiFirstHeartbeatEstimateMs: 1000,
+  probeTimeoutMs: 500,
+  indirectProbes: 3,
+  suspicionTimeoutMs: 1000,
+  tickIntervalMs: 100,
+  localStallThresholdMs: 400,
+  localStallGraceMs: 3000,
+  pushPullIntervalMs: 30_000,
+  reapDeadAfterMs: 86_400_000,
+  reapLeftAfterMs: 86_400_000,
+
+  redialInitialDelayMs: 250,
+  redialMaxDelayMs: 5000,
+  dialTimeoutMs: 3000,
+  maxMessageBytes: 16 * 1024,
+  gossipIpColocationFactorWeight: 0,
+  gossipMeshDegree: 4,
+
+  leaveTimeoutMs: 3000
+} satisfies KosConfig)
+
+/** Survives a 4 s stall (GC storm, VM pause) at the price of slower detection of silent failures. */
+const TOLERANT: Partial<KosConfig> = {
+  profile: 'tolerant',
+  phiMinStdDeviationMs: 300,
+  phiAcceptableHeartbeatPauseMs: 2000,
+  probeTimeoutMs: 1000,
+  suspicionTimeoutMs: 2000,
+  localStallGraceMs: 6000
+}
+
+export const PROFILES: Readonly<Record<string, Readonly<Partial<KosConfig>>>> = Object.freeze({
+  lan: {},
+  tolerant: TOLERANT
+})
+
+export function profileDefaults (name: string): KosConfig | undefined {
+  const overrides = PROFILES[name]
+  if (overrides === undefined) return undefined
+  return Object.freeze({ ...LAN_DEFAULTS, ...overrides, profile: name })
+}

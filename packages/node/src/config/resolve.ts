@@ -1,0 +1,109 @@
+/**
+ * Builds the node's config from a profile, an optional JSON file and command-line flags (in
+ * that order of precedence, flags last), validates it once and freezes it. Every error names
+ * the flag or the file key at fault.
+ */
+import { readFile } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from '../errors.js'
+import { profileDefaults, PROFILES } from './profiles.js'
+import { configSchema, type KosConfig } from './schema.js'
+
+/** The command-line flag of each config key that has one. */
+export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
+  name: '--name',
+  listen: '--listen',
+  bootstrap: '--bootstrap',
+  api: '--api',
+  dataDir: '--data',
+  role: '--role',
+  profile: '--profile',
+  logLevel: '--log-level'
+})
+
+export interface ConfigSources {
+  /** Parsed contents of the `--config` file, if any. */
+  file?: Record<string, unknown>
+  /** Where the file came from, for error messages. */
+  filePath?: string
+  /** Values given as flags; undefined entries are ignored. */
+  flags?: Record<string, unknown>
+}
+
+function describeKey (key: string, sources: ConfigSources): string {
+  const flag = FLAG_OF_KEY[key]
+  if (flag !== undefined && sources.flags?.[key] !== undefined) return flag
+  if (sources.file !== undefined && key in sources.file) return `${key} (in ${sources.filePath ?? 'config file'})`
+  return flag ?? key
+}
+
+function definedEntries (o: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined))
+}
+
+/** Validates and freezes a config assembled from the sources. Throws ConfigError. */
+export function resolveConfig (sources: ConfigSources = {}): KosConfig {
+  const file = definedEntries(sources.file)
+  const flags = definedEntries(sources.flags)
+  const profileName = flags.profile ?? file.profile ?? 'lan'
+  const base = typeof profileName === 'string' ? profileDefaults(profileName) : undefined
+  if (base === undefined) {
+    throw new ConfigError(describeKey('profile', sources),
+      `unknown profile ${JSON.stringify(profileName)}; known: ${Object.keys(PROFILES).join(', ')}`)
+  }
+  const parsed = configSchema.safeParse({ ...base, ...file, ...flags })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    if (issue.code === 'unrecognized_keys') {
+      const where = sources.filePath ?? 'config'
+      throw new ConfigError(issue.keys.join(', '), `unknown config key in ${where}; known keys: ${Object.keys(configSchema.shape).join(', ')}`)
+    }
+    const key = String(issue.path[0] ?? 'config')
+    const rest = issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : ''
+    throw new ConfigError(describeKey(key, sources) + rest, issue.message)
+  }
+  const config = parsed.data
+  for (const [i, addr] of config.listen.entries()) checkTcpMultiaddr(addr, `${describeKey('listen', sources)}[${i}]`, false)
+  for (const [i, addr] of config.bootstrap.entries()) checkTcpMultiaddr(addr, `${describeKey('bootstrap', sources)}[${i}]`, true)
+  if (config.redialMaxDelayMs < config.redialInitialDelayMs) {
+    throw new ConfigError(describeKey('redialMaxDelayMs', sources), 'must be >= redialInitialDelayMs')
+  }
+  return Object.freeze({ ...config, listen: Object.freeze([...config.listen]), bootstrap: Object.freeze([...config.bootstrap]) }) as KosConfig
+}
+
+const TCP_ADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/[A-Za-z0-9]+)?$/
+
+/** A TCP multiaddr: `/ip4/127.0.0.1/tcp/7946`, optionally with `/p2p/<peerId>` when dialled. */
+export function checkTcpMultiaddr (addr: string, key: string, allowPeerId: boolean): void {
+  try {
+    multiaddr(addr)
+  } catch (err) {
+    throw new ConfigError(key, `malformed multiaddr ${JSON.stringify(addr)}: ${(err as Error).message}`, { cause: err })
+  }
+  if (!TCP_ADDR.test(addr) || (!allowPeerId && addr.includes('/p2p/'))) {
+    const form = allowPeerId ? '/ip4/<address>/tcp/<port>[/p2p/<peerId>]' : '/ip4/<address>/tcp/<port>'
+    throw new ConfigError(key, `unsupported multiaddr ${JSON.stringify(addr)}: expected ${form}`)
+  }
+  const port = Number(addr.split('/')[4])
+  if (port > 65535) throw new ConfigError(key, `port ${port} out of range in ${JSON.stringify(addr)}`)
+}
+
+/** Reads a JSON config file (`--config`). Throws ConfigError naming the file. */
+export async function loadConfigFile (path: string): Promise<Record<string, unknown>> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError('--config', `${path} is not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError('--config', `${path} must hold a JSON object of config keys`)
+  }
+  return value as Record<string, unknown>
+}

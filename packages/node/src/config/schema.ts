@@ -1,0 +1,99 @@
+/**
+ * The one config schema of a kOS node. Every tunable lives here with its unit in its name, its
+ * default and the reason for it. `resolveConfig` validates it once at the edge, refuses unknown
+ * keys and returns a frozen object; the rest of the node only reads it.
+ *
+ * Combined effect with the `lan` defaults (heartbeat 1 s, phi threshold 8, std floor 200 ms,
+ * acceptable pause 500 ms, probe 500 ms, suspicion 1 s):
+ * - a peer that goes silent (host freeze, partition) reaches phi 8 after about
+ *   1000 + 500 + 5.2 × 200 ≈ 2.5 s, is suspect after the failed probe (≈ 3.0 s) and dead after
+ *   the suspicion timeout (≈ 4.0 s); so a stall of up to about 3 s is never declared dead;
+ * - a peer whose process dies closes its TCP connections; the lost connection triggers the same
+ *   probe at once, which fails fast (connection refused), so a crashed process is dead after
+ *   about probe + suspicion ≈ 1.1 s.
+ * The `tolerant` profile doubles the pauses it accepts: silent ≈ 7.6 s, crashed ≈ 2.1 s, and a
+ * 4 s stall is never declared dead.
+ */
+import { z } from 'zod'
+
+export const ROLES = ['member', 'junzi', 'archon'] as const
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** `host:port`, the form of `--api`. */
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7070')
+  .refine((s) => { const p = Number(s.slice(s.lastIndexOf(':') + 1)); return p >= 0 && p <= 65535 }, 'port must be 0..65535')
+
+const ms = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max)
+
+export const configSchema = z.object({
+  // ---- identity and placement -------------------------------------------------------------
+  /** Gossip topics are namespaced by it, so two clusters on one network never mix. */
+  cluster: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, up to 63'),
+  /** A human label shown in `kos peers`; the peer id is the identity. Default: the host name. */
+  name: z.string().min(1).max(64),
+  /** A label for now; the authority issue makes designation by peer id what counts. */
+  role: z.enum(ROLES),
+  /** The profile the defaults came from (`lan`, `tolerant`); kept for display. */
+  profile: z.string(),
+  /** libp2p listen multiaddrs. Default: loopback only, safe for one machine (Serf's port 7946). */
+  listen: z.array(z.string()).min(1),
+  /** Multiaddrs of peers to join at start, with or without /p2p/<peerId>; retried until joined. */
+  bootstrap: z.array(z.string()),
+  /** Where the local HTTP API listens. Loopback by default: it is not authenticated yet. */
+  api: hostPort,
+  /** Holds the identity key and the state store. */
+  dataDir: z.string().min(1),
+  logLevel: z.enum(LOG_LEVELS),
+
+  // ---- heartbeats and failure detection ---------------------------------------------------
+  /** Heartbeat period. Each costs every peer ~3.7 ms CPU to verify, so 1 s keeps 10 nodes under 5 % of a core. */
+  heartbeatIntervalMs: ms(50, 60_000),
+  /** Phi at which a peer is probed and then suspected. 8 ⇒ about 1 in 10^8 odds of a false alarm for normal jitter. */
+  phiThreshold: z.number().positive().max(100),
+  /** Heartbeat intervals kept per peer (Akka's default 1000 is for 1 s heartbeats over ~17 min; 200 adapts faster). */
+  phiMaxSampleSize: z.number().int().min(2).max(10_000),
+  /** Floor on the interval std deviation: on a quiet loopback the real one is ~1 ms and phi would jump on any hiccup. */
+  phiMinStdDeviationMs: ms(1, 60_000),
+  /** Silence tolerated on top of the mean interval before phi rises: covers GC pauses and short stalls. */
+  phiAcceptableHeartbeatPauseMs: ms(0, 600_000),
+  /** Seeds a new peer's history before real intervals exist; the heartbeat interval is the honest guess. */
+  phiFirstHeartbeatEstimateMs: ms(1, 600_000),
+  /** Deadline of a direct or indirect probe; a stalled peer answers none within it. */
+  probeTimeoutMs: ms(10, 60_000),
+  /** Peers asked to probe a silent peer on our behalf (SWIM ping-req k), guarding against a bad path. */
+  indirectProbes: z.number().int().min(0).max(16),
+  /** Time a suspect has to refute (raise its incarnation) before it is declared dead. */
+  suspicionTimeoutMs: ms(0, 600_000),
+  /** Period of the membership tick that evaluates phi and suspicion timers. */
+  tickIntervalMs: ms(10, 10_000),
+  /** A tick this late means our own event loop stalled (Lifeguard local health). */
+  localStallThresholdMs: ms(50, 60_000),
+  /** After our own stall we accuse nobody for this long: the backlog of heartbeats needs to drain first. */
+  localStallGraceMs: ms(0, 600_000),
+  /** Full member-table exchange with one random peer (memberlist push/pull): repairs anything gossip missed. */
+  pushPullIntervalMs: ms(100, 3_600_000),
+  /** Dead members are forgotten after this long (Serf's reconnect timeout is 24 h). */
+  reapDeadAfterMs: ms(1000, 30 * 86_400_000),
+  /** Left members are forgotten after this long (Serf's tombstone timeout is 24 h). */
+  reapLeftAfterMs: ms(1000, 30 * 86_400_000),
+
+  // ---- connections --------------------------------------------------------------------------
+  /** First redial delay for a known member that is not connected, or a bootstrap address not joined yet. */
+  redialInitialDelayMs: ms(10, 600_000),
+  /** Redial backoff cap: a healed partition reconnects within this. */
+  redialMaxDelayMs: ms(10, 3_600_000),
+  /** Deadline of one dial, and of the join state sync over it. */
+  dialTimeoutMs: ms(100, 600_000),
+  /** Gossip messages over this size are rejected (and the sender penalised). A heartbeat is ~400 B. */
+  maxMessageBytes: z.number().int().min(1024).max(4 * 1024 * 1024),
+  /** Gossipsub's IP-colocation penalty: 0 because a test or demo cluster shares one host, negative to enable. */
+  gossipIpColocationFactorWeight: z.number().max(0),
+  /** Gossipsub mesh degree D; a small cluster needs little, and every mesh link forwards every heartbeat. */
+  gossipMeshDegree: z.number().int().min(1).max(32),
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+  /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
+  leaveTimeoutMs: ms(100, 600_000)
+}).strict()
+
+export type KosConfig = Readonly<z.infer<typeof configSchema>>

@@ -1,0 +1,26 @@
+/**
+ * @packageDocumentation
+ *
+ * `@kos/node`: the kOS mesh daemon as a library.
+ *
+ * ```ts
+ * const config = resolveConfig({ flags: { name: 'a', api: '127.0.0.1:7070' } })
+ * const node = createNode(config)
+ * await node.start()
+ * node.onEvent((e) => console.log(e.type))
+ * await node.leave()
+ * ```
+ *
+ * The pure membership state machine (`Membership`) is exported too, for the simulator.
+ */
+export { createNode, KosNode, monotonicClock, type NodeOptions } from './node.js'
+export { configSchema, ROLES, type KosConfig } from './config/schema.js'
+export { LAN_DEFAULTS, PROFILES, profileDefaults } from './config/profiles.js'
+export { resolveConfig, loadConfigFile, checkTcpMultiaddr, FLAG_OF_KEY, type ConfigSources } from './config/resolve.js'
+export { ConfigError, InvalidMultiaddrError, NotStartedError } from './errors.js'
+export type { KosEvent, KosEventListener } from './events.js'
+export { Membership, type MembershipOptions, type MembershipOutput, type MembershipEvent, type MemberClaim, type MemberView } from './membership/membership.js'
+export { buildApi, type ApiDeps } from './api/server.js'
+export { API_ERRORS, type ApiErrorCode } from './api/errors.js'
+export type * from './api/types.js'
+export { VERSION } from './version.js'

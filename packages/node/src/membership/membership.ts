@@ -1,0 +1,381 @@
+/**
+ * The membership state machine: who is in the cluster and in which state.
+ *
+ * SWIM (Das et al. 2002) with a phi-accrual detector (Hayashibara et al. 2004) in place of
+ * SWIM's round-robin pings, and Lifeguard's local-health hold-back (Dadgar et al. 2018):
+ * - heartbeats feed one detector per peer; phi over the threshold starts a probe, direct and
+ *   through k other peers (ping-req), before anyone is accused of anything;
+ * - a failed probe makes the peer suspect and is broadcast; a suspect that does not refute by
+ *   raising its incarnation within the suspicion timeout is dead;
+ * - claims about a member are ordered by incarnation with SWIM's precedence
+ *   (left, dead > suspect > alive at the same incarnation);
+ * - a node that hears itself suspected, dead or left refutes with a higher incarnation.
+ *
+ * Pure: every input carries no I/O; time comes from the injected Clock and randomness from the
+ * injected `random`. Outputs (notices to broadcast, probes to run, events) are returned to the
+ * caller, the node's shell or the simulator, which performs them.
+ */
+import { PhiAccrualDetector, type Clock, type PhiAccrualOptions } from '@kos/detect'
+import type { HealthSummary, MemberState, Role } from '../api/types.js'
+import type { MemberSnapshot } from '../wire/messages.js'
+import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
+
+export interface MembershipOptions {
+  self: { peerId: string, name: string, role: Role, addrs: string[] }
+  /** Incarnation to start at; a restarted node passes one above what it had. */
+  initialIncarnation: number
+  phi: PhiAccrualOptions
+  heartbeatIntervalMs: number
+  probeTimeoutMs: number
+  indirectProbes: number
+  suspicionTimeoutMs: number
+  localStallGraceMs: number
+  reapDeadAfterMs: number
+  reapLeftAfterMs: number
+}
+
+/** A claim about one member, as carried by notices and state syncs. */
+export interface MemberClaim {
+  state: MemberState
+  target: string
+  incarnation: number
+  name: string
+  role: Role
+  addrs: string[]
+}
+
+/** What a caller may read about a member. */
+export interface MemberView {
+  peerId: string
+  name: string
+  role: Role
+  state: MemberState
+  incarnation: number
+  addrs: string[]
+  phi: number | null
+  lastHeartbeatAgeMs: number | null
+  health: HealthSummary | null
+  /** Clock time of the last state change. */
+  stateSinceMs: number
+}
+
+export type MembershipEvent =
+  | { type: 'member:join', member: MemberView }
+  | { type: 'member:alive', member: MemberView, previous: MemberState }
+  | { type: 'member:suspect', member: MemberView, by: string }
+  | { type: 'member:dead', member: MemberView, by: string }
+  | { type: 'member:left', member: MemberView }
+  | { type: 'member:removed', member: MemberView }
+  | { type: 'member:refuted', incarnation: number, claim: MemberState, by: string }
+  | { type: 'node:stalled', stallMs: number, holdBackUntilMs: number }
+
+export type MembershipOutput =
+  | { type: 'broadcast', claim: MemberClaim }
+  | { type: 'probe', target: string, via: string[] }
+  | { type: 'event', event: MembershipEvent }
+
+interface MemberRecord {
+  peerId: string
+  name: string
+  role: Role
+  addrs: string[]
+  state: MemberState
+  incarnation: number
+  stateSinceMs: number
+  health: HealthSummary | null
+  lastHeartbeatAtMs: number | null
+  detector: PhiAccrualDetector | null
+  probeStartedAtMs: number | null
+  lastRebroadcastAtMs: number | null
+}
+
+/** SWIM precedence: does `claim` override what we hold about the member? */
+function overrides (claim: MemberState, claimInc: number, held: MemberState, heldInc: number): boolean {
+  switch (claim) {
+    case 'alive': return claimInc > heldInc
+    case 'suspect': return held === 'alive' ? claimInc >= heldInc : claimInc > heldInc && held === 'suspect'
+    case 'dead': return (held === 'alive' || held === 'suspect') ? claimInc >= heldInc : claimInc > heldInc && held === 'dead'
+    case 'left': return held !== 'left' ? claimInc >= heldInc : false
+  }
+}
+
+export class Membership {
+  private readonly opts: MembershipOptions
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly members = new Map<string, MemberRecord>()
+  private incarnation: number
+  private leaving = false
+  private holdBackUntilMs = -Infinity
+
+  constructor (opts: MembershipOptions, clock: Clock, random: () => number) {
+    this.opts = opts
+    this.clock = clock
+    this.random = random
+    this.incarnation = opts.initialIncarnation
+  }
+
+  get selfId (): string { return this.opts.self.peerId }
+  get selfIncarnation (): number { return this.incarnation }
+  get isLeaving (): boolean { return this.leaving }
+  /** True while our own stall makes us hold back accusations. */
+  get isHoldingBack (): boolean { return this.clock.now() < this.holdBackUntilMs }
+
+  /** Our listen addresses changed (they are known only once libp2p listens). */
+  setSelfAddrs (addrs: string[]): void { this.opts.self.addrs = [...addrs] }
+
+  /** A heartbeat from `from` (the verified gossip signer) arrived now. */
+  onHeartbeat (from: string, incarnation: number, addrs: string[], health: HealthSummary): MembershipOutput[] {
+    if (from === this.selfId) return []
+    const now = this.clock.now()
+    const out: MembershipOutput[] = []
+    let m = this.members.get(from)
+    if (m === undefined) {
+      m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
+      out.push(this.event({ type: 'member:join', member: this.view(m, now) }))
+    } else if (incarnation > m.incarnation) {
+      m.incarnation = incarnation
+      if (m.state !== 'alive') out.push(...this.transitionAlive(m, now))
+    } else if (m.state !== 'alive' && rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
+      // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice.
+      m.lastRebroadcastAtMs = now
+      out.push({ type: 'broadcast', claim: this.claimOf(m) })
+    }
+    m.name = health.name
+    m.role = health.role
+    if (addrs.length > 0) m.addrs = [...addrs]
+    m.health = health
+    if (m.state === 'alive' || m.state === 'suspect') {
+      m.lastHeartbeatAtMs = now
+      m.detector?.heartbeat()
+    }
+    return out
+  }
+
+  /** A notice (or one entry of a state sync) claims something about a member; `by` signed it. */
+  onClaim (claim: MemberClaim, by: string): MembershipOutput[] {
+    const now = this.clock.now()
+    if (claim.target === this.selfId) return this.maybeRefute(claim, by)
+    const m = this.members.get(claim.target)
+    if (m === undefined) {
+      const added = this.addMember(claim, now)
+      const view = this.view(added, now)
+      switch (claim.state) {
+        case 'alive': return [this.event({ type: 'member:join', member: view })]
+        case 'suspect': return [this.event({ type: 'member:join', member: view }), this.event({ type: 'member:suspect', member: view, by })]
+        default: return [] // learnt already dead or left: listed, but nothing happened now
+      }
+    }
+    if (claim.addrs.length > 0 && claim.incarnation >= m.incarnation) m.addrs = [...claim.addrs]
+    if (!overrides(claim.state, claim.incarnation, m.state, m.incarnation)) return []
+    const previous = m.state
+    m.incarnation = claim.incarnation
+    if (claim.state === previous) return [] // same state, newer incarnation
+    switch (claim.state) {
+      case 'alive': return this.transitionAlive(m, now)
+      case 'suspect': return [this.setState(m, 'suspect', now, by)]
+      case 'dead': return [this.setState(m, 'dead', now, by)]
+      case 'left': return [this.setState(m, 'left', now, by)]
+    }
+  }
+
+  /** A whole member table from a join or push/pull sync. */
+  onSync (members: MemberSnapshot[], by: string): MembershipOutput[] {
+    const out: MembershipOutput[] = []
+    for (const s of members) {
+      out.push(...this.onClaim({ state: s.state, target: s.peerId, incarnation: s.incarnation, name: s.name, role: s.role, addrs: s.addrs }, by))
+    }
+    return out
+  }
+
+  /** The answer to a probe this machine asked for: did any path reach the target? */
+  onProbeResult (target: string, reachable: boolean): MembershipOutput[] {
+    const m = this.members.get(target)
+    if (m === undefined || m.probeStartedAtMs === null) return []
+    m.probeStartedAtMs = null
+    if (reachable || m.state !== 'alive' || this.leaving || this.isHoldingBack) return []
+    return this.accuse(m, this.clock.now())
+  }
+
+  /**
+   * Our connection to the peer closed. A crashed process closes its sockets, so this is often
+   * the first sign; it only starts a probe, because connections also close for benign reasons.
+   */
+  onConnectionLost (peerId: string): MembershipOutput[] {
+    const m = this.members.get(peerId)
+    if (m === undefined || m.state !== 'alive' || m.probeStartedAtMs !== null || this.leaving || this.isHoldingBack) return []
+    return [this.startProbe(m, this.clock.now())]
+  }
+
+  /** Our own event loop was stalled for `stallMs` (the shell measures its timers' lateness). */
+  onLocalStall (stallMs: number): MembershipOutput[] {
+    const now = this.clock.now()
+    this.holdBackUntilMs = holdBackUntil(now, this.opts.localStallGraceMs, this.holdBackUntilMs)
+    for (const m of this.members.values()) {
+      // Intervals measured across our own stall say nothing about the peer: restart the history.
+      if (m.detector !== null) m.detector = this.newDetector()
+    }
+    return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
+  }
+
+  /** Evaluate detectors and timers; the shell calls it every tickIntervalMs. */
+  tick (): MembershipOutput[] {
+    const now = this.clock.now()
+    const out: MembershipOutput[] = []
+    for (const m of [...this.members.values()]) {
+      if ((m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
+          (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))) {
+        this.members.delete(m.peerId)
+        out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
+      }
+    }
+    if (this.leaving || this.isHoldingBack) return out
+    for (const m of this.members.values()) {
+      if (m.state === 'alive') {
+        if (m.probeStartedAtMs !== null) {
+          if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
+            m.probeStartedAtMs = null
+            out.push(...this.accuse(m, now))
+          }
+        } else if (m.detector !== null && m.detector.phi() >= this.opts.phi.threshold) {
+          out.push(this.startProbe(m, now))
+        }
+      } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
+        out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) })
+      }
+    }
+    return out
+  }
+
+  /** Graceful leave: tell everyone, then stop accusing anyone. */
+  leave (): MembershipOutput[] {
+    this.leaving = true
+    return [{ type: 'broadcast', claim: this.selfClaim('left') }]
+  }
+
+  /** The claim "I am alive", carried by join announcements. */
+  selfClaim (state: MemberState = 'alive'): MemberClaim {
+    const s = this.opts.self
+    return { state, target: s.peerId, incarnation: this.incarnation, name: s.name, role: s.role, addrs: [...s.addrs] }
+  }
+
+  /** Our whole member table, self included, for a state sync. */
+  snapshot (): MemberSnapshot[] {
+    const self = this.selfClaim(this.leaving ? 'left' : 'alive')
+    const out: MemberSnapshot[] = [{ peerId: self.target, name: self.name, role: self.role, addrs: self.addrs, state: self.state, incarnation: self.incarnation }]
+    for (const m of this.members.values()) {
+      out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: [...m.addrs], state: m.state, incarnation: m.incarnation })
+    }
+    return out
+  }
+
+  member (peerId: string): MemberView | undefined {
+    const m = this.members.get(peerId)
+    return m === undefined ? undefined : this.view(m, this.clock.now())
+  }
+
+  list (): MemberView[] {
+    const now = this.clock.now()
+    return [...this.members.values()].map((m) => this.view(m, now))
+  }
+
+  private maybeRefute (claim: MemberClaim, by: string): MembershipOutput[] {
+    if (this.leaving || claim.state === 'alive' || claim.incarnation < this.incarnation) return []
+    this.incarnation = claim.incarnation + 1
+    return [
+      { type: 'broadcast', claim: this.selfClaim('alive') },
+      this.event({ type: 'member:refuted', incarnation: this.incarnation, claim: claim.state, by })
+    ]
+  }
+
+  private accuse (m: MemberRecord, now: number): MembershipOutput[] {
+    return [this.setState(m, 'suspect', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) }]
+  }
+
+  private startProbe (m: MemberRecord, now: number): MembershipOutput {
+    m.probeStartedAtMs = now
+    const helpers = [...this.members.values()].filter((h) => h.state === 'alive' && h.peerId !== m.peerId).map((h) => h.peerId)
+    return { type: 'probe', target: m.peerId, via: this.sample(helpers, this.opts.indirectProbes) }
+  }
+
+  private transitionAlive (m: MemberRecord, now: number): MembershipOutput[] {
+    const previous = m.state
+    m.state = 'alive'
+    m.stateSinceMs = now
+    m.probeStartedAtMs = null
+    m.lastRebroadcastAtMs = null
+    m.detector = this.newDetector()
+    m.detector.heartbeat()
+    const view = this.view(m, now)
+    return [this.event(previous === 'left' ? { type: 'member:join', member: view } : { type: 'member:alive', member: view, previous })]
+  }
+
+  private setState (m: MemberRecord, state: 'suspect' | 'dead' | 'left', now: number, by: string): MembershipOutput {
+    m.state = state
+    m.stateSinceMs = now
+    m.probeStartedAtMs = null
+    if (state !== 'suspect') { m.detector = null; m.lastRebroadcastAtMs = null }
+    const member = this.view(m, now)
+    return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
+  }
+
+  private addMember (c: MemberClaim, now: number): MemberRecord {
+    const live = c.state === 'alive' || c.state === 'suspect'
+    const m: MemberRecord = {
+      peerId: c.target,
+      name: c.name,
+      role: c.role,
+      addrs: [...c.addrs],
+      state: c.state,
+      incarnation: c.incarnation,
+      stateSinceMs: now,
+      health: null,
+      lastHeartbeatAtMs: null,
+      // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
+      detector: live ? this.newDetector() : null,
+      probeStartedAtMs: null,
+      lastRebroadcastAtMs: null
+    }
+    m.detector?.heartbeat()
+    this.members.set(c.target, m)
+    return m
+  }
+
+  private newDetector (): PhiAccrualDetector {
+    return new PhiAccrualDetector(this.opts.phi, this.clock)
+  }
+
+  private claimOf (m: MemberRecord): MemberClaim {
+    return { state: m.state, target: m.peerId, incarnation: m.incarnation, name: m.name, role: m.role, addrs: [...m.addrs] }
+  }
+
+  private view (m: MemberRecord, now: number): MemberView {
+    return {
+      peerId: m.peerId,
+      name: m.name,
+      role: m.role,
+      state: m.state,
+      incarnation: m.incarnation,
+      addrs: [...m.addrs],
+      phi: m.detector === null ? null : m.detector.phi(),
+      lastHeartbeatAgeMs: m.lastHeartbeatAtMs === null ? null : now - m.lastHeartbeatAtMs,
+      health: m.health,
+      stateSinceMs: m.stateSinceMs
+    }
+  }
+
+  private event (event: MembershipEvent): MembershipOutput {
+    return { type: 'event', event }
+  }
+
+  /** Up to k distinct items, chosen with the injected random source (partial Fisher-Yates). */
+  private sample<T> (items: T[], k: number): T[] {
+    const a = [...items]
+    const n = Math.min(k, a.length)
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(this.random() * (a.length - i))
+      const t = a[i]!; a[i] = a[j]!; a[j] = t
+    }
+    return a.slice(0, n)
+  }
+}

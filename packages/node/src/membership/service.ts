@@ -1,0 +1,289 @@
+/**
+ * The membership shell: runs the pure `Membership` state machine on real libp2p. It owns the
+ * timers (tick, heartbeat, push/pull), turns gossip and stream messages into inputs, and
+ * performs the outputs (publish notices, run probes, emit events). It also keeps the mesh
+ * connected: bootstrap joins with retry, and redials of known members that are not connected.
+ */
+import type { Clock } from '@kos/detect'
+import type { Connection, Message, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Logger } from 'pino'
+import type { HealthSummary, JoinResponse } from '../api/types.js'
+import type { KosConfig } from '../config/schema.js'
+import type { KosLibp2p } from '../net/host.js'
+import { RedialSchedule } from '../net/redial.js'
+import { handle, request } from '../net/streams.js'
+import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice } from '../wire/messages.js'
+import { installValidators, membershipTopics, type GossipCounters, type MembershipTopics } from './gossip.js'
+import { Membership, type MemberClaim, type MembershipEvent, type MembershipOutput } from './membership.js'
+import { Prober } from './probes.js'
+
+/** A whole member table of 10,000 members fits. */
+const MAX_SYNC_BYTES = 4 * 1024 * 1024
+
+export interface MembershipServiceComponents {
+  libp2p: KosLibp2p
+  config: KosConfig
+  clock: Clock
+  log: Logger
+  counters: GossipCounters & { heartbeatSent: () => void, heartbeatReceived: () => void }
+  /** The single event path of the node. */
+  emit: (event: MembershipEvent) => void
+  /** This node's health summary, sampled when a heartbeat is sent. */
+  healthSummary: (incarnation: number) => HealthSummary
+  initialIncarnation: number
+}
+
+export interface BootstrapStatus {
+  addrs: string[]
+  joined: boolean
+  attempts: number
+  lastError: string | null
+}
+
+export class MembershipService {
+  readonly core: Membership
+  private readonly c: MembershipServiceComponents
+  private readonly topics: MembershipTopics
+  private readonly syncProtocol: string
+  private readonly prober: Prober
+  private readonly redial: RedialSchedule
+  private readonly peerIds = new Map<string, PeerId>()
+  private readonly timers: NodeJS.Timeout[] = []
+  private decoded: ((msg: Message) => ReturnType<ReturnType<typeof installValidators>>) | undefined
+  private lastTickAtMs = 0
+  private running = false
+  private readonly bootstrap: BootstrapStatus
+
+  constructor (components: MembershipServiceComponents) {
+    this.c = components
+    const { config, libp2p, clock } = components
+    this.topics = membershipTopics(config.cluster)
+    this.syncProtocol = `/kos/${config.cluster}/sync/1.0.0`
+    this.prober = new Prober(libp2p, config.cluster, config.probeTimeoutMs)
+    this.redial = new RedialSchedule({ initialDelayMs: config.redialInitialDelayMs, maxDelayMs: config.redialMaxDelayMs }, clock)
+    this.bootstrap = { addrs: [...config.bootstrap], joined: config.bootstrap.length === 0, attempts: 0, lastError: null }
+    this.core = new Membership({
+      self: { peerId: libp2p.peerId.toString(), name: config.name, role: config.role, addrs: [] },
+      initialIncarnation: components.initialIncarnation,
+      phi: {
+        threshold: config.phiThreshold,
+        maxSampleSize: config.phiMaxSampleSize,
+        minStdDeviationMs: config.phiMinStdDeviationMs,
+        acceptableHeartbeatPauseMs: config.phiAcceptableHeartbeatPauseMs,
+        firstHeartbeatEstimateMs: config.phiFirstHeartbeatEstimateMs
+      },
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      probeTimeoutMs: config.probeTimeoutMs,
+      indirectProbes: config.indirectProbes,
+      suspicionTimeoutMs: config.suspicionTimeoutMs,
+      localStallGraceMs: config.localStallGraceMs,
+      reapDeadAfterMs: config.reapDeadAfterMs,
+      reapLeftAfterMs: config.reapLeftAfterMs
+    }, clock, Math.random)
+  }
+
+  get bootstrapStatus (): Readonly<BootstrapStatus> { return this.bootstrap }
+
+  /** Whether a libp2p connection to the peer is open. */
+  isConnected (peerId: string): boolean {
+    return this.c.libp2p.getConnections(this.peerId(peerId)).length > 0
+  }
+
+  async start (): Promise<void> {
+    const { libp2p, config, clock } = this.c
+    this.core.setSelfAddrs(libp2p.getMultiaddrs().map((a) => a.toString()))
+    const pubsub = libp2p.services.pubsub
+    this.decoded = installValidators(pubsub, this.topics, config.maxMessageBytes, this.c.counters)
+    pubsub.addEventListener('message', this.onGossip)
+    pubsub.subscribe(this.topics.heartbeat)
+    pubsub.subscribe(this.topics.membership)
+    libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    await this.prober.start()
+    await handle(libp2p, this.syncProtocol, async (body, remote) => await this.onSyncRequest(body, remote),
+      { maxRequestBytes: MAX_SYNC_BYTES, timeoutMs: config.dialTimeoutMs })
+    this.running = true
+    this.lastTickAtMs = clock.now()
+    this.timers.push(setInterval(() => { this.tick() }, config.tickIntervalMs))
+    this.timers.push(setInterval(() => { this.sendHeartbeat() }, config.heartbeatIntervalMs))
+    this.timers.push(setInterval(() => { void this.pushPull() }, config.pushPullIntervalMs))
+    for (const t of this.timers) t.unref()
+    this.sendHeartbeat()
+    void this.tryBootstrap()
+  }
+
+  /** Graceful leave: broadcast `left` and stop heartbeats; bounded by the caller. */
+  async leave (): Promise<void> {
+    if (this.core.isLeaving) return
+    for (const out of this.core.leave()) if (out.type === 'broadcast') await this.publishClaim(out.claim)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    for (const t of this.timers) clearInterval(t)
+    this.timers.length = 0
+    const { libp2p } = this.c
+    libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    await Promise.allSettled([this.prober.stop(), libp2p.unhandle(this.syncProtocol)])
+  }
+
+  /** Dials each address (with or without /p2p/) and syncs member tables with whoever answers. */
+  async join (addrs: string[]): Promise<JoinResponse> {
+    const results = await Promise.all(addrs.map(async (addr) => {
+      try {
+        const conn = await this.c.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.c.config.dialTimeoutMs) })
+        if (conn.remotePeer.equals(this.c.libp2p.peerId)) throw new Error('that address is this node')
+        await this.syncWith(conn)
+        return { addr, error: undefined }
+      } catch (err) {
+        return { addr, error: (err as Error).message }
+      }
+    }))
+    const errors = results.filter((r) => r.error !== undefined).map((r) => ({ addr: r.addr, message: r.error! }))
+    const joined = results.length - errors.length
+    if (joined > 0) this.sendHeartbeat()
+    return { joined, errors }
+  }
+
+  private readonly onGossip = (evt: CustomEvent<Message>): void => {
+    const d = this.decoded?.(evt.detail)
+    if (d === undefined || !this.running) return
+    if (d.kind === 'heartbeat') {
+      this.c.counters.heartbeatReceived()
+      this.apply(this.core.onHeartbeat(d.from, d.body.incarnation, d.body.addrs, d.body.health))
+    } else {
+      this.apply(this.core.onClaim(claimOf(d.body), d.from))
+    }
+  }
+
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    if (!this.running) return
+    this.apply(this.core.onConnectionLost(evt.detail.toString()))
+  }
+
+  private tick (): void {
+    if (!this.running) return
+    const now = this.c.clock.now()
+    // A tick far later than scheduled means our own event loop stalled (or we were stopped).
+    const lateBy = now - this.lastTickAtMs - this.c.config.tickIntervalMs
+    this.lastTickAtMs = now
+    if (lateBy > this.c.config.localStallThresholdMs) this.apply(this.core.onLocalStall(lateBy))
+    this.apply(this.core.tick())
+    this.redialMembers()
+    if (!this.bootstrap.joined) void this.tryBootstrap()
+  }
+
+  private sendHeartbeat (): void {
+    if (!this.running || this.core.isLeaving) return
+    const incarnation = this.core.selfIncarnation
+    const addrs = this.c.libp2p.getMultiaddrs().map((a) => a.toString())
+    this.core.setSelfAddrs(addrs)
+    const body = encodeMessage({ v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs, health: this.c.healthSummary(incarnation) })
+    this.c.libp2p.services.pubsub.publish(this.topics.heartbeat, body)
+      .then(() => { this.c.counters.heartbeatSent() })
+      .catch((err: Error) => { this.c.log.debug({ err }, 'heartbeat not published') })
+  }
+
+  private apply (outputs: MembershipOutput[]): void {
+    for (const out of outputs) {
+      switch (out.type) {
+        case 'broadcast':
+          void this.publishClaim(out.claim)
+          break
+        case 'probe':
+          void this.prober.probe(out.target, out.via).then((reachable) => {
+            if (this.running) this.apply(this.core.onProbeResult(out.target, reachable))
+          })
+          break
+        case 'event':
+          this.c.emit(out.event)
+          break
+      }
+    }
+  }
+
+  private async publishClaim (claim: MemberClaim): Promise<void> {
+    const notice: MemberNotice = { v: WIRE_VERSION, t: 'notice', ...claim }
+    try {
+      await this.c.libp2p.services.pubsub.publish(this.topics.membership, encodeMessage(notice))
+    } catch (err) {
+      this.c.log.debug({ err, claim }, 'notice not published')
+    }
+  }
+
+  private async syncWith (target: Connection | PeerId): Promise<void> {
+    const body = encodeMessage({ v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() })
+    const res = await request(this.c.libp2p, target, this.syncProtocol, body, { timeoutMs: this.c.config.dialTimeoutMs, maxResponseBytes: MAX_SYNC_BYTES })
+    const sync = decodeMessage(res, syncSchema, MAX_SYNC_BYTES)
+    const remote = 'remotePeer' in target ? target.remotePeer : target
+    this.apply(this.core.onSync(sync.members, remote.toString()))
+  }
+
+  private async onSyncRequest (body: Uint8Array, remote: PeerId): Promise<Uint8Array> {
+    const sync = decodeMessage(body, syncSchema, MAX_SYNC_BYTES)
+    const remoteId = remote.toString()
+    const known = this.core.member(remoteId) !== undefined
+    this.apply(this.core.onSync(sync.members, remoteId))
+    // A new member joined through us: announce it at once rather than waiting for its heartbeats
+    // to find their way through the mesh.
+    const joiner = this.core.member(remoteId)
+    if (!known && joiner !== undefined && joiner.state === 'alive') {
+      void this.publishClaim({ state: 'alive', target: remoteId, incarnation: joiner.incarnation, name: joiner.name, role: joiner.role, addrs: joiner.addrs })
+    }
+    return encodeMessage({ v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() })
+  }
+
+  private async pushPull (): Promise<void> {
+    const candidates = this.core.list().filter((m) => m.state === 'alive' && this.isConnected(m.peerId))
+    const peer = candidates[Math.floor(Math.random() * candidates.length)]
+    if (peer === undefined || !this.running) return
+    try {
+      await this.syncWith(this.peerId(peer.peerId))
+    } catch (err) {
+      this.c.log.debug({ err, peer: peer.peerId }, 'push/pull failed')
+    }
+  }
+
+  private async tryBootstrap (): Promise<void> {
+    const key = 'bootstrap'
+    if (this.bootstrap.joined || !this.redial.begin(key)) return
+    this.bootstrap.attempts++
+    const res = await this.join(this.bootstrap.addrs)
+    if (res.joined > 0) {
+      this.bootstrap.joined = true
+      this.bootstrap.lastError = null
+      this.c.log.info({ joined: res.joined }, 'joined the cluster')
+    } else {
+      this.bootstrap.lastError = res.errors.map((e) => `${e.addr}: ${e.message}`).join('; ')
+      if (this.bootstrap.attempts === 1 || this.bootstrap.attempts % 10 === 0) {
+        this.c.log.warn({ attempts: this.bootstrap.attempts, error: this.bootstrap.lastError }, 'bootstrap peers unreachable; retrying')
+      }
+    }
+    this.redial.end(key, res.joined > 0)
+  }
+
+  /** Known members that are not connected are redialled with backoff (partitions heal, restarts return). */
+  private redialMembers (): void {
+    for (const m of this.core.list()) {
+      if (m.state === 'left' || m.addrs.length === 0 || this.isConnected(m.peerId)) continue
+      if (!this.redial.begin(m.peerId)) continue
+      const addrs = m.addrs.map((a) => multiaddr(a))
+      this.c.libp2p.dial(addrs, { signal: AbortSignal.timeout(this.c.config.dialTimeoutMs) })
+        .then(() => { this.redial.end(m.peerId, true) })
+        .catch(() => { this.redial.end(m.peerId, false) })
+    }
+  }
+
+  private peerId (id: string): PeerId {
+    let p = this.peerIds.get(id)
+    if (p === undefined) { p = peerIdFromString(id); this.peerIds.set(id, p) }
+    return p
+  }
+}
+
+function claimOf (n: MemberNotice): MemberClaim {
+  return { state: n.state, target: n.target, incarnation: n.incarnation, name: n.name, role: n.role, addrs: n.addrs }
+}

@@ -1,0 +1,68 @@
+/**
+ * The libp2p host: TCP + Noise + Yamux, identify, ping and gossipsub, tuned for a cluster mesh
+ * whose nodes may share one host. Built from the config; started by the node.
+ */
+import { gossipsub, type GossipsubEvents, type GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify, type Identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey, PubSub } from '@libp2p/interface'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { KosConfig } from '../config/schema.js'
+
+export type KosLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: PubSub<GossipsubEvents> }>
+
+function toHex (bytes: Uint8Array | undefined): string {
+  return bytes === undefined ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+export function gossipsubOptions (config: KosConfig): Partial<GossipsubOpts> {
+  const D = config.gossipMeshDegree
+  return {
+    // Every message is signed and its signer is its origin (DESIGN §4).
+    globalSignaturePolicy: 'StrictSign',
+    // A lone first node still heartbeats; publishing to nobody is not an error for us.
+    allowPublishToZeroTopicPeers: true,
+    // Our own heartbeats go straight to every subscribed peer: one hop, the lowest latency.
+    floodPublish: true,
+    emitSelf: false,
+    D,
+    Dlo: Math.max(1, D - 1),
+    Dhi: D * 2,
+    Dout: Math.min(2, Math.max(0, Math.floor(D / 2) - 1)),
+    // Duplicates (the same message forwarded by several mesh peers) are dropped by from+seqno
+    // before the ~ms signature check, instead of after it.
+    fastMsgIdFn: (msg) => toHex(msg.from) + toHex(msg.seqno),
+    scoreParams: {
+      // Nodes of a test or demo cluster share 127.0.0.1; colocation must not make them strangers.
+      IPColocationFactorWeight: config.gossipIpColocationFactorWeight,
+      IPColocationFactorThreshold: 1
+    },
+    maxInboundDataLength: config.maxMessageBytes * 64
+  }
+}
+
+export async function createHost (config: KosConfig, privateKey: PrivateKey): Promise<KosLibp2p> {
+  return createLibp2p({
+    privateKey,
+    start: false,
+    addresses: { listen: [...config.listen] },
+    transports: [tcp({ dialOpts: {} })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // Loopback and private addresses are where clusters live; the default gater allows them in
+    // Node.js, stated here so it stays true.
+    connectionGater: { denyDialMultiaddr: async () => false },
+    // Liveness is the phi detector's job: libp2p's own ping monitor would close the connection
+    // to a briefly stalled peer and turn a stall into a suspicion.
+    connectionMonitor: { enabled: false },
+    connectionManager: { maxConnections: 512, dialTimeout: config.dialTimeoutMs },
+    services: {
+      identify: identify(),
+      ping: ping({ timeout: config.probeTimeoutMs }),
+      pubsub: gossipsub(gossipsubOptions(config))
+    }
+  })
+}

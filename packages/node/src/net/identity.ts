@@ -1,0 +1,49 @@
+/**
+ * The node's libp2p identity: an Ed25519 key created on first start in the data directory
+ * (mode 0600) and reused after, so a restarted node keeps its peer id.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { ConfigError } from '../errors.js'
+
+export const IDENTITY_FILE = 'identity.key'
+
+/** Creates the data directory if needed and checks it is writable. Throws ConfigError('--data'). */
+export async function prepareDataDir (dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 })
+    const probe = join(dataDir, '.write-test')
+    await writeFile(probe, String(process.pid))
+    await rename(probe, join(dataDir, '.write-test-ok'))
+  } catch (err) {
+    throw new ConfigError('--data', `data directory ${dataDir} cannot be written: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey> {
+  const file = join(dataDir, IDENTITY_FILE)
+  let bytes: Uint8Array | undefined
+  try {
+    bytes = await readFile(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError('--data', `cannot read identity ${file}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  if (bytes !== undefined) {
+    try {
+      return privateKeyFromProtobuf(bytes)
+    } catch (err) {
+      throw new ConfigError('--data', `identity ${file} is corrupt (${(err as Error).message}); move it away to create a new peer id`, { cause: err })
+    }
+  }
+  const key = await generateKeyPair('Ed25519')
+  // Write then rename, so a crash never leaves a half-written key that would change our peer id.
+  const tmp = `${file}.tmp`
+  await writeFile(tmp, privateKeyToProtobuf(key), { mode: 0o600 })
+  await chmod(tmp, 0o600)
+  await rename(tmp, file)
+  return key
+}

@@ -1,0 +1,285 @@
+/**
+ * The composition root: the only place that wires the parts of a node together. Services start
+ * in order (storage, libp2p, membership, API) and stop in reverse; `stop()` is idempotent and
+ * `leave()` is the graceful way out, bounded by `leaveTimeoutMs`.
+ */
+import type { Clock } from '@kos/detect'
+import { destination, pino, type Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import type { HealthResponse, HealthStatus, HealthSummary, JoinResponse, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from './api/types.js'
+import { buildApi } from './api/server.js'
+import { NodeMetrics } from './api/metrics.js'
+import type { KosConfig } from './config/schema.js'
+import { ConfigError, NotStartedError } from './errors.js'
+import { EventBus, type KosEvent, type KosEventListener } from './events.js'
+import { ProcessHealthSampler } from './health/local-health.js'
+import { createHost, type KosLibp2p } from './net/host.js'
+import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
+import { MembershipService } from './membership/service.js'
+import type { MemberView } from './membership/membership.js'
+import { StateStore } from './store/state-store.js'
+import { VERSION } from './version.js'
+
+export interface NodeOptions {
+  /** Defaults to a pino logger on stderr at config.logLevel. */
+  logger?: Logger
+  /** Defaults to the process's monotonic clock. */
+  clock?: Clock
+}
+
+export const monotonicClock: Clock = { now: () => performance.now() }
+
+type Phase = 'created' | 'starting' | 'running' | 'leaving' | 'stopped'
+
+export class KosNode {
+  readonly config: KosConfig
+  readonly log: Logger
+  private readonly clock: Clock
+  private readonly bus: EventBus
+  private readonly metrics: NodeMetrics
+  private readonly sampler = new ProcessHealthSampler()
+  private libp2p: KosLibp2p | undefined
+  private membership: MembershipService | undefined
+  private store: StateStore | undefined
+  private api: FastifyInstance | undefined
+  private phase: Phase = 'created'
+  private startedAtMs = 0
+  private startedAt = new Date(0)
+  private apiAddress = ''
+  private stopping: Promise<void> | undefined
+  private readonly stoppedListeners = new Set<() => void>()
+
+  constructor (config: KosConfig, options: NodeOptions = {}) {
+    this.config = config
+    this.clock = options.clock ?? monotonicClock
+    this.log = options.logger ?? pino({ level: config.logLevel, base: { node: config.name } }, destination({ fd: 2, sync: true }))
+    this.bus = new EventBus((err, event) => { this.log.error({ err, event: event.type }, 'event listener failed') })
+    this.metrics = new NodeMetrics({
+      members: () => this.membership?.core.list() ?? [],
+      uptimeSeconds: () => this.phase === 'created' ? 0 : (this.clock.now() - this.startedAtMs) / 1000
+    })
+    this.bus.subscribe((e) => { this.metrics.onEvent(e) })
+    this.bus.subscribe((e) => { this.logEvent(e) })
+  }
+
+  /** The single event path; listeners must not block. Returns an unsubscribe function. */
+  onEvent (listener: KosEventListener): () => void { return this.bus.subscribe(listener) }
+
+  /** Called once the node has stopped, whatever stopped it (leave, API, signal). */
+  onStopped (listener: () => void): void { this.stoppedListeners.add(listener) }
+
+  get peerId (): string { return this.requireLibp2p().peerId.toString() }
+  get apiUrl (): string { return `http://${this.apiAddress}` }
+
+  async start (): Promise<void> {
+    if (this.phase !== 'created') throw new Error('a node starts once')
+    this.phase = 'starting'
+    this.startedAtMs = this.clock.now()
+    this.startedAt = new Date()
+    try {
+      await prepareDataDir(this.config.dataDir)
+      const key = await loadOrCreateIdentity(this.config.dataDir)
+      this.store = await StateStore.open(this.config.dataDir)
+      // A restarted node starts above any incarnation it may have announced before.
+      const incarnation = (await this.store.getIncarnation()) + 1
+      await this.store.setIncarnation(incarnation)
+      this.libp2p = await createHost(this.config, key)
+      try {
+        await this.libp2p.start()
+      } catch (err) {
+        throw new ConfigError('--listen', `cannot listen on ${this.config.listen.join(', ')}: ${(err as Error).message}`, { cause: err })
+      }
+      this.membership = new MembershipService({
+        libp2p: this.libp2p,
+        config: this.config,
+        clock: this.clock,
+        log: this.log,
+        counters: this.metrics,
+        emit: (e) => { this.bus.emit(e) },
+        healthSummary: (inc) => this.healthSummary(inc),
+        initialIncarnation: incarnation
+      })
+      await this.membership.start()
+      this.onEvent(async (e) => {
+        if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
+      })
+      this.api = this.buildApi()
+      await this.listenApi(this.api)
+      this.phase = 'running'
+      this.log.info({ peerId: this.peerId, addrs: this.addrs(), api: this.apiUrl }, 'node started')
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  /** Graceful leave: peers see `left`, not dead. Bounded by leaveTimeoutMs, then stops. */
+  async leave (): Promise<void> {
+    if (this.phase === 'running') {
+      this.phase = 'leaving'
+      this.log.info('leaving the cluster')
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.config.leaveTimeoutMs).unref())
+      await Promise.race([this.membership?.leave(), timeout])
+    }
+    await this.stop()
+  }
+
+  /** Stops everything in reverse order of start. Idempotent. */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      this.phase = 'stopped'
+      await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
+      await this.membership?.stop()
+      try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
+      await this.store?.close().catch((err: unknown) => { this.log.warn({ err }, 'store close failed') })
+      this.sampler.stop()
+      this.log.info('node stopped')
+      for (const l of this.stoppedListeners) l()
+    })()
+    await this.stopping
+  }
+
+  info (): NodeInfo {
+    return {
+      peerId: this.peerId,
+      name: this.config.name,
+      role: this.config.role,
+      addrs: this.addrs(),
+      version: VERSION,
+      startedAt: this.startedAt.toISOString(),
+      incarnation: this.requireMembership().core.selfIncarnation,
+      mode: this.mode(),
+      cluster: this.config.cluster
+    }
+  }
+
+  peers (): PeersResponse {
+    const ms = this.requireMembership()
+    return { self: this.peerId, peers: ms.core.list().map((m) => this.peerInfo(m, ms)) }
+  }
+
+  peer (peerId: string): PeerInfo | undefined {
+    const ms = this.requireMembership()
+    const m = ms.core.member(peerId)
+    return m === undefined ? undefined : this.peerInfo(m, ms)
+  }
+
+  async join (addrs: string[]): Promise<JoinResponse> {
+    return await this.requireMembership().join(addrs)
+  }
+
+  health (): HealthResponse {
+    const checks: HealthResponse['checks'] = []
+    const ms = this.membership
+    checks.push(this.phase === 'running'
+      ? { name: 'lifecycle', status: 'passing', output: 'running' }
+      : { name: 'lifecycle', status: 'critical', output: this.phase })
+    if (ms !== undefined) {
+      const b = ms.bootstrapStatus
+      checks.push(b.joined
+        ? { name: 'bootstrap', status: 'passing', output: b.addrs.length === 0 ? 'no bootstrap peers configured' : 'joined' }
+        : { name: 'bootstrap', status: 'warning', output: `not joined after ${b.attempts} attempt(s), retrying: ${b.lastError ?? 'first attempt in progress'}` })
+      checks.push(ms.core.isHoldingBack
+        ? { name: 'local-health', status: 'warning', output: 'own event loop stalled recently; holding back suspicions' }
+        : { name: 'local-health', status: 'passing', output: 'event loop responsive' })
+    }
+    const mode = this.mode()
+    checks.push({ name: 'mode', status: mode === 'normal' ? 'passing' : mode === 'degraded' ? 'warning' : 'critical', output: mode })
+    const rank: Record<HealthStatus, number> = { passing: 0, warning: 1, critical: 2 }
+    const status = checks.reduce<HealthStatus>((worst, c) => rank[c.status] > rank[worst] ? c.status : worst, 'passing')
+    return { status, mode, checks }
+  }
+
+  private buildApi (): FastifyInstance {
+    return buildApi({
+      node: () => this.info(),
+      peers: () => this.peers(),
+      peer: (id) => this.peer(id),
+      health: () => this.health(),
+      live: () => this.phase !== 'stopped',
+      ready: () => {
+        if (this.phase !== 'running') return { ready: false, reason: this.phase }
+        const b = this.requireMembership().bootstrapStatus
+        return b.joined ? { ready: true, reason: 'running' } : { ready: false, reason: 'not joined to the cluster yet' }
+      },
+      join: async (addrs) => await this.join(addrs),
+      leave: () => { setImmediate(() => { void this.leave() }) },
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() })
+    })
+  }
+
+  private async listenApi (api: FastifyInstance): Promise<void> {
+    const i = this.config.api.lastIndexOf(':')
+    const host = this.config.api.slice(0, i)
+    const port = Number(this.config.api.slice(i + 1))
+    try {
+      await api.listen({ host, port })
+    } catch (err) {
+      throw new ConfigError('--api', `cannot listen on ${this.config.api}: ${(err as Error).message}`, { cause: err })
+    }
+    const addr = api.server.address()
+    this.apiAddress = typeof addr === 'object' && addr !== null ? `${host}:${addr.port}` : this.config.api
+  }
+
+  private healthSummary (incarnation: number): HealthSummary {
+    return {
+      name: this.config.name,
+      role: this.config.role,
+      incarnation,
+      version: VERSION,
+      uptimeMs: Math.round(this.clock.now() - this.startedAtMs),
+      ...this.sampler.sample(),
+      mode: this.mode(),
+      // Agent supervision is a later issue; until then there are none.
+      agents: { total: 0, running: 0, failed: 0, quarantined: 0 }
+    }
+  }
+
+  /** Service mode; the self-healing issue drives it. Until then a node is always normal. */
+  private mode (): ServiceMode { return 'normal' }
+
+  private addrs (): string[] {
+    return this.libp2p?.getMultiaddrs().map((a) => a.toString()) ?? []
+  }
+
+  private peerInfo (m: MemberView, ms: MembershipService): PeerInfo {
+    return {
+      peerId: m.peerId,
+      name: m.name,
+      role: m.role,
+      state: m.state,
+      phi: m.phi === null ? null : Math.round(m.phi * 100) / 100,
+      lastHeartbeatAgeMs: m.lastHeartbeatAgeMs === null ? null : Math.round(m.lastHeartbeatAgeMs),
+      incarnation: m.incarnation,
+      addrs: m.addrs,
+      connected: ms.isConnected(m.peerId),
+      health: m.health
+    }
+  }
+
+  private logEvent (e: KosEvent): void {
+    if (e.type === 'node:stalled') {
+      this.log.warn({ event: e.type, stallMs: Math.round(e.stallMs) }, 'own event loop stalled; holding back suspicions')
+    } else if (e.type === 'member:refuted') {
+      this.log.warn({ event: e.type, claim: e.claim, by: e.by, incarnation: e.incarnation }, 'refuted a claim about this node')
+    } else {
+      const level = e.type === 'member:dead' || e.type === 'member:suspect' ? 'warn' : 'info'
+      this.log[level]({ event: e.type, peer: e.member.peerId, name: e.member.name, incarnation: e.member.incarnation }, e.type)
+    }
+  }
+
+  private requireLibp2p (): KosLibp2p {
+    if (this.libp2p === undefined) throw new NotStartedError('the node has not started')
+    return this.libp2p
+  }
+
+  private requireMembership (): MembershipService {
+    if (this.membership === undefined) throw new NotStartedError('the node has not started')
+    return this.membership
+  }
+}
+
+/** Creates a node from a validated config (see resolveConfig). Call start() to run it. */
+export function createNode (config: KosConfig, options?: NodeOptions): KosNode {
+  return new KosNode(config, options)
+}

@@ -1,0 +1,116 @@
+/**
+ * Wire messages: zod schemas (the single source of truth for their shape) and a strict CBOR
+ * codec. Everything that arrives from the network is decoded by `decodeMessage`, which checks
+ * size, encoding and schema before any other code sees it.
+ */
+import { decode, encode } from 'cborg'
+import { z } from 'zod'
+import { ROLES } from '../config/schema.js'
+
+export const WIRE_VERSION = 1
+
+/** base58btc libp2p peer id (Ed25519 ids start 12D3KooW; RSA ones Qm). */
+export const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a base58 peer id')
+const multiaddrString = z.string().min(1).max(512).startsWith('/')
+const addrList = z.array(multiaddrString).max(16)
+const count = z.number().int().min(0).max(1_000_000)
+const finite = z.number().min(0).max(1e15)
+
+export const healthSummarySchema = z.object({
+  name: z.string().min(1).max(64),
+  role: z.enum(ROLES),
+  incarnation: z.number().int().min(0),
+  version: z.string().max(64),
+  uptimeMs: finite,
+  cpuPercent: z.number().min(0).max(100_000),
+  rssBytes: finite,
+  heapUsedBytes: finite,
+  eventLoopDelayP99Ms: finite,
+  mode: z.enum(['normal', 'degraded', 'minimal']),
+  agents: z.object({ total: count, running: count, failed: count, quarantined: count }).strict()
+}).strict()
+
+/** Published on the heartbeat topic every heartbeatIntervalMs; the sender is the gossip signer. */
+export const heartbeatSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  t: z.literal('heartbeat'),
+  incarnation: z.number().int().min(0),
+  addrs: addrList,
+  health: healthSummarySchema
+}).strict()
+
+export const MEMBER_STATES = ['alive', 'suspect', 'dead', 'left'] as const
+
+/** Membership notice (SWIM): about `target`, signed by whoever raised it. */
+export const noticeSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  t: z.literal('notice'),
+  state: z.enum(MEMBER_STATES),
+  target: peerIdString,
+  incarnation: z.number().int().min(0),
+  name: z.string().min(1).max(64),
+  role: z.enum(ROLES),
+  addrs: addrList
+}).strict()
+
+export const memberSnapshotSchema = z.object({
+  peerId: peerIdString,
+  name: z.string().min(1).max(64),
+  role: z.enum(ROLES),
+  addrs: addrList,
+  state: z.enum(MEMBER_STATES),
+  incarnation: z.number().int().min(0)
+}).strict()
+
+/** Join and push/pull state sync (`/kos/sync/1.0.0`): each side sends its whole member table, self included. */
+export const syncSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  t: z.literal('sync'),
+  members: z.array(memberSnapshotSchema).max(10_000)
+}).strict()
+
+/** Indirect probe request (`/kos/probe/1.0.0`, SWIM ping-req) and its answer. */
+export const probeRequestSchema = z.object({ v: z.literal(WIRE_VERSION), t: z.literal('probe'), target: peerIdString }).strict()
+export const probeResponseSchema = z.object({ v: z.literal(WIRE_VERSION), t: z.literal('probe-ack'), target: peerIdString, reachable: z.boolean() }).strict()
+
+export type Heartbeat = z.infer<typeof heartbeatSchema>
+export type MemberNotice = z.infer<typeof noticeSchema>
+export type MemberSnapshot = z.infer<typeof memberSnapshotSchema>
+export type SyncMessage = z.infer<typeof syncSchema>
+export type ProbeRequest = z.infer<typeof probeRequestSchema>
+export type ProbeResponse = z.infer<typeof probeResponseSchema>
+
+/** Why a message was refused; the reason is a metrics label, so it is a small closed set. */
+export type DecodeFailure = 'oversized' | 'malformed' | 'schema'
+
+export class MessageDecodeError extends Error {
+  override name = 'MessageDecodeError'
+  readonly reason: DecodeFailure
+  constructor (reason: DecodeFailure, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.reason = reason
+  }
+}
+
+export function encodeMessage (message: Heartbeat | MemberNotice | SyncMessage | ProbeRequest | ProbeResponse): Uint8Array {
+  return encode(message)
+}
+
+/** Size check, strict CBOR decode, schema check. Throws MessageDecodeError. */
+export function decodeMessage<T> (bytes: Uint8Array, schema: z.ZodType<T>, maxBytes: number): T {
+  if (bytes.byteLength > maxBytes) {
+    throw new MessageDecodeError('oversized', `message of ${bytes.byteLength} bytes exceeds ${maxBytes}`)
+  }
+  let value: unknown
+  try {
+    value = decode(bytes, { strict: true, rejectDuplicateMapKeys: true, useMaps: false })
+  } catch (err) {
+    throw new MessageDecodeError('malformed', `not valid CBOR: ${(err as Error).message}`, { cause: err })
+  }
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new MessageDecodeError('schema', `invalid message at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'schema mismatch'}`)
+  }
+  return parsed.data
+}
