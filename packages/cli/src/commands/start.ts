@@ -1,7 +1,117 @@
+/**
+ * `kos start`: runs a node in the foreground until it stops. Flags override the `--config`
+ * file, which overrides the profile's defaults. The first SIGINT or SIGTERM makes a graceful
+ * leave (peers see `left`), bounded by leaveTimeoutMs; a second one exits at once.
+ */
 import type { Command } from 'commander'
+import { ConfigError, createNode, loadConfigFile, resolveConfig, type KosConfig } from '@kos/node'
+import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 
-/** `kos start`: runs a node in the foreground. (Being written by the lead.) */
+export interface StartOptions {
+  config?: string
+  name?: string
+  cluster?: string
+  listen?: string[]
+  bootstrap?: string[]
+  api?: string
+  data?: string
+  role?: string
+  profile?: string
+  logLevel?: string
+  json?: boolean
+}
+
+/** Where signals come from; the process by default, a stub in tests. */
+export interface SignalSource {
+  on: (signal: NodeJS.Signals, handler: () => void) => void
+  off: (signal: NodeJS.Signals, handler: () => void) => void
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
+
+function collect (value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
 export function registerStart (program: Command, io: Io, setExit: (code: number) => void): void {
-  program.command('start').description('start a node in the foreground').action(() => { io.err('not yet'); setExit(1) })
+  program.command('start')
+    .description('start a node in the foreground (SIGINT/SIGTERM: leave gracefully; twice: exit at once)')
+    .option('--config <file>', 'JSON config file; its keys are those of the config schema')
+    .option('--name <name>', 'node name shown to peers (default: host name)')
+    .option('--cluster <name>', 'cluster name; namespaces the gossip topics (default: kos)')
+    .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default: /ip4/127.0.0.1/tcp/7946)', collect)
+    .option('--bootstrap <multiaddr>', 'peer to join, with or without /p2p/<peerId>; repeatable', collect)
+    .option('--api <host:port>', 'local HTTP API address (default: 127.0.0.1:7070)')
+    .option('--data <dir>', 'data directory: identity key and state (default: .kos)')
+    .option('--role <role>', 'member, junzi or archon (default: member)')
+    .option('--profile <name>', 'timing profile: lan or tolerant (default: lan)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
+    .option('--json', 'print the startup facts as one JSON line')
+    .action(async (opts: StartOptions) => { setExit(await runStart(opts, io)) })
+}
+
+/** Resolves the config from the flags and the file; throws ConfigError naming the culprit. */
+export async function startConfig (opts: StartOptions): Promise<KosConfig> {
+  const file = opts.config === undefined ? undefined : await loadConfigFile(opts.config)
+  return resolveConfig({
+    ...(file === undefined ? {} : { file, filePath: opts.config }),
+    flags: {
+      name: opts.name,
+      cluster: opts.cluster,
+      listen: opts.listen,
+      bootstrap: opts.bootstrap,
+      api: opts.api,
+      dataDir: opts.data,
+      role: opts.role,
+      profile: opts.profile,
+      logLevel: opts.logLevel
+    }
+  })
+}
+
+export async function runStart (opts: StartOptions, io: Io, signals: SignalSource = process): Promise<number> {
+  let node
+  try {
+    const config = await startConfig(opts)
+    node = createNode(config)
+    await node.start()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`kos start: ${err.message}`)
+      return ExitCode.usage
+    }
+    io.err(`kos start: ${(err as Error).message}`)
+    return ExitCode.failure
+  }
+  const info = node.info()
+  if (opts.json === true) {
+    io.out(JSON.stringify({ peerId: info.peerId, name: info.name, addrs: info.addrs, api: node.apiUrl, profile: node.config.profile }))
+  } else {
+    io.out(`kOS node ${info.name} started (profile ${node.config.profile}, cluster ${info.cluster})`)
+    io.out(`  peer id: ${info.peerId}`)
+    for (const a of info.addrs) io.out(`  listen:  ${a}`)
+    io.out(`  api:     ${node.apiUrl}`)
+  }
+
+  const started = node
+  return await new Promise<number>((resolve) => {
+    let signalled = 0
+    const onSignal = (): void => {
+      signalled++
+      if (signalled === 1) {
+        io.err('kos start: leaving the cluster (signal again to exit at once)')
+        void started.leave()
+      } else {
+        io.err('kos start: exiting at once')
+        done(130)
+      }
+    }
+    const done = (code: number): void => {
+      for (const s of SIGNALS) signals.off(s, onSignal)
+      resolve(code)
+    }
+    for (const s of SIGNALS) signals.on(s, onSignal)
+    started.onStopped(() => { done(ExitCode.ok) })
+  })
 }

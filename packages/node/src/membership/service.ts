@@ -93,7 +93,13 @@ export class MembershipService {
 
   async start (): Promise<void> {
     const { libp2p, config, clock } = this.c
-    this.core.setSelfAddrs(libp2p.getMultiaddrs().map((a) => a.toString()))
+    const selfAddrs = libp2p.getMultiaddrs().map((a) => a.toString())
+    this.core.setSelfAddrs(selfAddrs)
+    // Every node may be given the same bootstrap list; our own address in it is not a peer.
+    const selfId = libp2p.peerId.toString()
+    const own = new Set(selfAddrs.map((a) => a.replace(`/p2p/${selfId}`, '')))
+    this.bootstrap.addrs = this.bootstrap.addrs.filter((a) => !own.has(a.replace(`/p2p/${selfId}`, '')) && !a.endsWith(`/p2p/${selfId}`))
+    if (this.bootstrap.addrs.length === 0) this.bootstrap.joined = true
     const pubsub = libp2p.services.pubsub
     this.decoded = installValidators(pubsub, this.topics, config.maxMessageBytes, this.c.counters)
     pubsub.addEventListener('message', this.onGossip)
