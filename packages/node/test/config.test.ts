@@ -1,0 +1,131 @@
+/**
+ * The config schema: defaults pinned, unknown keys refused, every error naming its flag or key,
+ * and the combined effect the profiles promise.
+ */
+import assert from 'node:assert/strict'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { ManualClock, PhiAccrualDetector } from '@kos/detect'
+import { LAN_DEFAULTS, profileDefaults } from '../src/config/profiles.js'
+import { loadConfigFile, resolveConfig } from '../src/config/resolve.js'
+import { configSchema, type KosConfig } from '../src/config/schema.js'
+import { ConfigError } from '../src/errors.js'
+
+function configError (fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`)
+    assert.equal(err.name, 'ConfigError')
+    return err
+  }
+  assert.fail('expected a ConfigError')
+}
+
+/** Silence after which a peer is dead in the worst case, from the profile's numbers. */
+function silenceToDeathMs (c: KosConfig): number {
+  const clock = new ManualClock(0)
+  const d = new PhiAccrualDetector({
+    threshold: c.phiThreshold,
+    maxSampleSize: c.phiMaxSampleSize,
+    minStdDeviationMs: c.phiMinStdDeviationMs,
+    acceptableHeartbeatPauseMs: c.phiAcceptableHeartbeatPauseMs,
+    firstHeartbeatEstimateMs: c.phiFirstHeartbeatEstimateMs
+  }, clock)
+  for (let i = 0; i < 100; i++) { d.heartbeat(); clock.advance(c.heartbeatIntervalMs) }
+  return d.silenceToThresholdMs() + c.probeTimeoutMs + c.suspicionTimeoutMs
+}
+
+describe('config', () => {
+  it('pins the lan defaults', () => {
+    const c = resolveConfig()
+    const { name, ...rest } = c
+    assert.equal(typeof name, 'string')
+    assert.deepEqual(rest, {
+      cluster: 'kos', role: 'member', profile: 'lan', listen: ['/ip4/127.0.0.1/tcp/7946'], bootstrap: [],
+      api: '127.0.0.1:7070', dataDir: '.kos', logLevel: 'info',
+      heartbeatIntervalMs: 1000, phiThreshold: 8, phiMaxSampleSize: 200, phiMinStdDeviationMs: 200,
+      phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
+      indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,
+      localStallGraceMs: 3000, pushPullIntervalMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
+      redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,
+      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 4, leaveTimeoutMs: 3000
+    })
+  })
+
+  it('every default passes the schema and every schema key has a default', () => {
+    assert.equal(configSchema.safeParse(LAN_DEFAULTS).success, true)
+    assert.deepEqual(Object.keys(LAN_DEFAULTS).sort(), Object.keys(configSchema.shape).sort())
+  })
+
+  it('is frozen', () => {
+    const c = resolveConfig()
+    assert.ok(Object.isFrozen(c))
+    assert.ok(Object.isFrozen(c.listen))
+  })
+
+  it('flags override the file, which overrides the profile', () => {
+    const c = resolveConfig({ file: { name: 'from-file', heartbeatIntervalMs: 500, profile: 'tolerant' }, flags: { name: 'from-flag', api: undefined } })
+    assert.equal(c.name, 'from-flag')
+    assert.equal(c.heartbeatIntervalMs, 500)
+    assert.equal(c.profile, 'tolerant')
+    assert.equal(c.phiAcceptableHeartbeatPauseMs, 2000)
+    assert.equal(c.api, '127.0.0.1:7070')
+  })
+
+  it('refuses an unknown key, naming it', () => {
+    const err = configError(() => resolveConfig({ file: { heartbeatMs: 5 }, filePath: 'kos.json' }))
+    assert.match(err.message, /heartbeatMs/)
+    assert.match(err.message, /kos\.json/)
+  })
+
+  it('refuses an unknown profile, naming --profile', () => {
+    const err = configError(() => resolveConfig({ flags: { profile: 'fast' } }))
+    assert.equal(err.key, '--profile')
+    assert.match(err.message, /lan, tolerant/)
+  })
+
+  it('names the flag when a flag is bad, and the file key when the file is', () => {
+    assert.equal(configError(() => resolveConfig({ flags: { api: 'localhost' } })).key, '--api')
+    assert.equal(configError(() => resolveConfig({ flags: { role: 'king' } })).key, '--role')
+    assert.equal(configError(() => resolveConfig({ file: { heartbeatIntervalMs: 0 }, filePath: 'f.json' })).key, 'heartbeatIntervalMs (in f.json)')
+    assert.equal(configError(() => resolveConfig({ file: { role: 'king' }, filePath: 'f.json' })).key, 'role (in f.json)')
+  })
+
+  it('checks multiaddrs: malformed, not TCP, /p2p/ in a listen address, port out of range', () => {
+    assert.equal(configError(() => resolveConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/abc'] } })).key, '--listen[0]')
+    assert.equal(configError(() => resolveConfig({ flags: { bootstrap: ['/ip4/127.0.0.1/udp/1'] } })).key, '--bootstrap[0]')
+    assert.equal(configError(() => resolveConfig({ flags: { bootstrap: ['127.0.0.1:7946'] } })).key, '--bootstrap[0]')
+    assert.equal(configError(() => resolveConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/1/p2p/12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V'] } })).key, '--listen[0]')
+    assert.equal(configError(() => resolveConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/70000'] } })).key, '--listen[0]')
+    const ok = resolveConfig({ flags: { bootstrap: ['/ip4/127.0.0.1/tcp/7946', '/ip4/127.0.0.1/tcp/7947/p2p/12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V'] } })
+    assert.equal(ok.bootstrap.length, 2)
+  })
+
+  it('refuses a redial cap below the initial delay', () => {
+    assert.equal(configError(() => resolveConfig({ file: { redialInitialDelayMs: 1000, redialMaxDelayMs: 500 } })).key, 'redialMaxDelayMs (in config file)')
+  })
+
+  it('reads a JSON config file, and names --config when it is missing, not JSON or not an object', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kos-config-'))
+    const good = join(dir, 'good.json')
+    await writeFile(good, JSON.stringify({ name: 'n1', bootstrap: ['/ip4/127.0.0.1/tcp/1'] }))
+    assert.deepEqual(await loadConfigFile(good), { name: 'n1', bootstrap: ['/ip4/127.0.0.1/tcp/1'] })
+    const bad = join(dir, 'bad.json')
+    await writeFile(bad, '{ name: ')
+    const arr = join(dir, 'arr.json')
+    await writeFile(arr, '[]')
+    for (const path of [join(dir, 'missing.json'), bad, arr]) {
+      await assert.rejects(loadConfigFile(path), (err: unknown) => err instanceof ConfigError && err.key === '--config' && err.message.includes(path))
+    }
+  })
+
+  it('lan: a 2 s stall is never a death; tolerant: a 4 s stall is not, and a silent peer is dead in under 10 s', () => {
+    const lan = silenceToDeathMs(profileDefaults('lan')!)
+    const tolerant = silenceToDeathMs(profileDefaults('tolerant')!)
+    assert.ok(lan > 3000 && lan < 5000, `lan: dead after ${lan} ms of silence`)
+    assert.ok(tolerant > 5000 && tolerant < 10_000, `tolerant: dead after ${tolerant} ms of silence`)
+  })
+})
