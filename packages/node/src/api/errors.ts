@@ -8,8 +8,6 @@ export const API_ERRORS = Object.freeze({
   unsupported_media_type: { status: 415, meaning: 'the body is not application/json' },
   payload_too_large: { status: 413, meaning: 'the body is larger than the API accepts' },
   not_found: { status: 404, meaning: 'no such route, or no such peer' },
-  method_not_allowed: { status: 405, meaning: 'the route exists but not with this method' },
-  unavailable: { status: 503, meaning: 'the node is starting, leaving or stopping' },
   internal: { status: 500, meaning: 'a bug: the node logged it' }
 } as const)
 

@@ -1,0 +1,512 @@
+/**
+ * Cluster test harness: real `kos start` processes on 127.0.0.1, driven through the CLI and
+ * observed over their HTTP API (DESIGN §2 "Real parts in tests").
+ *
+ * - Each node is an OS process: the Node.js running the test (`process.execPath`, the pinned
+ *   Node 24) with the built CLI, `start --json --log-level warn`, its own libp2p and API ports
+ *   and its own data directory under one fresh `mkdtemp` directory per cluster.
+ * - Every process the harness spawns is tracked by pid and SIGKILLed (after a SIGCONT, in case it
+ *   was stopped) by `cleanup()`, which the tests call from an `after` hook, and again from a
+ *   process `exit` handler in case the test process is torn down without running its hooks.
+ * - Nothing sleeps a fixed time: `waitFor` polls a condition with a deadline and, on timeout,
+ *   throws with the last observation and the tails of every node's stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The built CLI entry point, found relative to this file (test/dist/harness/cluster.js). */
+export const KOS_BIN = fileURLToPath(new URL('../../../packages/cli/dist/bin/kos.js', import.meta.url))
+
+/** Bytes of stderr (and stdout) kept per process for failure messages. */
+const TAIL_BYTES = 16 * 1024
+/** Deadline for a node to print its startup JSON line. */
+const START_TIMEOUT_MS = 30_000
+/** Deadline for one API request: a stopped (SIGSTOP) node must not hang a poll. */
+const REQUEST_TIMEOUT_MS = 3_000
+
+export interface WaitOptions {
+  timeoutMs?: number
+  intervalMs?: number
+}
+
+export interface ExitInfo {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface StartOptions {
+  /** Node name (`--name`); defaults to n1, n2, … */
+  name?: string
+  /** `--bootstrap` addresses. */
+  bootstrap?: string[]
+  /** `--profile`; the node's default when absent. */
+  profile?: string
+  /** Fixed libp2p / API ports; fresh free ones when absent. */
+  listenPort?: number
+  apiPort?: number
+  /** More `kos start` arguments, appended as given. */
+  extraArgs?: string[]
+}
+
+export interface PeerView {
+  peerId: string
+  name: string
+  role: string
+  state: 'alive' | 'suspect' | 'dead' | 'left'
+  phi: number | null
+  lastHeartbeatAgeMs: number | null
+  incarnation: number
+  addrs: string[]
+  connected: boolean
+  health: unknown
+}
+
+export interface PeersResponse {
+  self: string
+  peers: PeerView[]
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number
+  body: T
+}
+
+/** The startup line of `kos start --json`. */
+export interface StartupInfo {
+  peerId: string
+  name: string
+  addrs: string[]
+  api: string
+  profile: string
+}
+
+/** A bounded text buffer: keeps the last `limit` characters. */
+export class TailBuffer {
+  private text = ''
+  constructor (private readonly limit = TAIL_BYTES) {}
+  push (chunk: string): void {
+    this.text += chunk
+    if (this.text.length > this.limit) this.text = this.text.slice(this.text.length - this.limit)
+  }
+
+  toString (): string { return this.text }
+}
+
+// ---- process tracking ----------------------------------------------------------------------
+
+/** Every child this test process spawned and that has not exited yet. */
+const live = new Map<number, ChildProcess>()
+
+function killHard (child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  // A SIGSTOPped process does not act on SIGKILL any later, but continue it first anyway so
+  // nothing is left frozen if the kill were ever refused.
+  try { process.kill(child.pid, 'SIGCONT') } catch {}
+  try { process.kill(child.pid, 'SIGKILL') } catch {}
+}
+
+process.on('exit', () => { for (const child of live.values()) killHard(child) })
+
+function track (child: ChildProcess): Promise<ExitInfo> {
+  if (child.pid !== undefined) live.set(child.pid, child)
+  return new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (child.pid !== undefined) live.delete(child.pid)
+      resolve({ code, signal })
+    })
+    child.once('error', () => {
+      if (child.pid !== undefined) live.delete(child.pid)
+      resolve({ code: null, signal: null })
+    })
+  })
+}
+
+// ---- ports ---------------------------------------------------------------------------------
+
+/**
+ * Ports come from a per-run base below Linux's ephemeral range (32768–60999), each checked free
+ * by binding a server to it and closing it. Below the ephemeral range, no outgoing connection of
+ * any process can take a port between our check and the node's bind, nor while a node is down
+ * for a restart on the same port; the random base keeps concurrent runs apart.
+ */
+const PORT_LOW = 20_000
+const PORT_HIGH = 32_000
+let nextPort = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW - 2000))
+const handedOut = new Set<number>()
+
+async function canBind (port: number): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
+    const server = createServer()
+    server.once('error', () => { resolve(false) })
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
+      server.close(() => { resolve(true) })
+    })
+  })
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago and is handed out once per run. */
+export async function freePort (): Promise<number> {
+  for (let i = 0; i < 500; i++) {
+    const port = nextPort++
+    if (nextPort >= PORT_HIGH) nextPort = PORT_LOW
+    if (handedOut.has(port)) continue
+    if (await canBind(port)) { handedOut.add(port); return port }
+  }
+  // Fall back to the kernel's choice (port 0).
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const addr = server.address()
+      server.close(() => { resolve(typeof addr === 'object' && addr !== null ? addr.port : 0) })
+    })
+  })
+  handedOut.add(port)
+  return port
+}
+
+// ---- polling -------------------------------------------------------------------------------
+
+function describe (value: unknown): string {
+  if (value instanceof Error) return value.message
+  try { return JSON.stringify(value) } catch { return String(value) }
+}
+
+/**
+ * Polls `fn` until it returns something other than `false` (then resolves to that value) or the
+ * deadline passes. A throw (an assertion) counts as "not yet" and its message is remembered, so
+ * conditions are best written as assertions whose messages carry what was observed.
+ */
+export async function poll<T> (
+  description: string,
+  fn: () => Promise<T | false> | T | false,
+  opts: WaitOptions = {},
+  context: () => string = () => ''
+): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  const intervalMs = opts.intervalMs ?? 200
+  const deadline = performance.now() + timeoutMs
+  let last: unknown = 'never evaluated'
+  for (;;) {
+    try {
+      const value = await fn()
+      if (value !== false) return value
+      last = 'condition returned false'
+    } catch (err) {
+      last = err
+    }
+    if (performance.now() >= deadline) break
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+  const ctx = context()
+  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${description}\nlast observed: ${describe(last)}` +
+    (ctx === '' ? '' : `\n${ctx}`))
+}
+
+// ---- one node ------------------------------------------------------------------------------
+
+export class KosProcess {
+  readonly name: string
+  readonly dataDir: string
+  readonly listenPort: number
+  readonly apiPort: number
+  readonly args: string[]
+  readonly stderr = new TailBuffer()
+  readonly stdout = new TailBuffer()
+  private child: ChildProcess | undefined
+  private exitPromise: Promise<ExitInfo> | undefined
+  private exitInfo: ExitInfo | undefined
+  private info: StartupInfo | undefined
+  private stoppedBySignal = false
+
+  constructor (opts: { name: string, dataDir: string, listenPort: number, apiPort: number, args: string[] }) {
+    this.name = opts.name
+    this.dataDir = opts.dataDir
+    this.listenPort = opts.listenPort
+    this.apiPort = opts.apiPort
+    this.args = opts.args
+  }
+
+  get pid (): number | undefined { return this.child?.pid }
+  get peerId (): string { return this.startup.peerId }
+  /** Listen multiaddrs, each ending in /p2p/<peerId>. */
+  get addrs (): string[] { return this.startup.addrs }
+  /** The first listen address with /p2p/. */
+  get addr (): string { return this.startup.addrs[0]! }
+  /** The listen address without /p2p/. */
+  get bareAddr (): string { return `/ip4/127.0.0.1/tcp/${this.listenPort}` }
+  get apiUrl (): string { return this.startup.api }
+  /** host:port of the API, the form of `kos … --api`. */
+  get apiHostPort (): string { return `127.0.0.1:${this.apiPort}` }
+  get running (): boolean { return this.child !== undefined && this.exitInfo === undefined }
+  get exited (): ExitInfo | undefined { return this.exitInfo }
+
+  private get startup (): StartupInfo {
+    if (this.info === undefined) throw new Error(`node ${this.name} has not printed its startup line`)
+    return this.info
+  }
+
+  /** Spawns the process and resolves once it printed its startup JSON line. */
+  async start (): Promise<StartupInfo> {
+    if (this.running) throw new Error(`node ${this.name} is already running`)
+    this.exitInfo = undefined
+    this.stoppedBySignal = false
+    this.stderr.push(`\n--- ${new Date().toISOString()} start ${this.name} ---\n`)
+    const child = spawn(process.execPath, [KOS_BIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+    this.child = child
+    this.exitPromise = track(child).then((info) => { this.exitInfo = info; return info })
+    child.stderr!.setEncoding('utf8')
+    child.stderr!.on('data', (chunk: string) => { this.stderr.push(chunk) })
+    child.stdout!.setEncoding('utf8')
+
+    const info = await new Promise<StartupInfo>((resolve, reject) => {
+      let buffered = ''
+      let settled = false
+      const settle = (err: Error | undefined, value?: StartupInfo): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (err !== undefined) reject(err); else resolve(value!)
+      }
+      const timer = setTimeout(() => {
+        settle(new Error(`node ${this.name} printed no startup line within ${START_TIMEOUT_MS} ms\nstderr:\n${this.stderr.toString()}`))
+      }, START_TIMEOUT_MS)
+      child.stdout!.on('data', (chunk: string) => {
+        this.stdout.push(chunk)
+        if (settled) return
+        buffered += chunk
+        const nl = buffered.indexOf('\n')
+        if (nl < 0) return
+        const line = buffered.slice(0, nl)
+        try {
+          settle(undefined, JSON.parse(line) as StartupInfo)
+        } catch (err) {
+          settle(new Error(`node ${this.name}: startup line is not JSON: ${line} (${(err as Error).message})`))
+        }
+      })
+      void this.exitPromise!.then((exit) => {
+        settle(new Error(`node ${this.name} exited (${describe(exit)}) before its startup line\nstderr:\n${this.stderr.toString()}`))
+      })
+    }).catch((err: unknown) => { killHard(child); throw err })
+    this.info = info
+    return info
+  }
+
+  /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT, SIGTERM, …) to the process. */
+  kill (signal: NodeJS.Signals): void {
+    const pid = this.child?.pid
+    if (pid === undefined || !this.running) throw new Error(`node ${this.name} is not running`)
+    process.kill(pid, signal)
+    if (signal === 'SIGSTOP') this.stoppedBySignal = true
+    if (signal === 'SIGCONT') this.stoppedBySignal = false
+  }
+
+  /** Resolves when the process has exited; rejects after the deadline. */
+  async waitExit (timeoutMs = 15_000): Promise<ExitInfo> {
+    if (this.exitPromise === undefined) throw new Error(`node ${this.name} was never started`)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`node ${this.name} did not exit within ${timeoutMs} ms\nstderr:\n${this.stderr.toString()}`))
+      }, timeoutMs)
+    })
+    try {
+      return await Promise.race([this.exitPromise, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
+   * SIGTERM (a graceful leave) and wait for the exit; SIGKILL if it has not exited by the
+   * deadline. Resolves to how it exited and whether it had to be killed.
+   */
+  async stop (timeoutMs = 15_000): Promise<ExitInfo & { forced: boolean }> {
+    if (!this.running) return { ...(this.exitInfo ?? { code: null, signal: null }), forced: false }
+    if (this.stoppedBySignal) this.kill('SIGCONT')
+    this.kill('SIGTERM')
+    try {
+      return { ...await this.waitExit(timeoutMs), forced: false }
+    } catch {
+      if (this.child !== undefined) killHard(this.child)
+      return { ...await this.waitExit(10_000), forced: true }
+    }
+  }
+
+  /** SIGKILL now (SIGCONT first if stopped) and wait for the exit. */
+  async killNow (): Promise<ExitInfo> {
+    if (this.child !== undefined) killHard(this.child)
+    return await this.waitExit(10_000)
+  }
+
+  /** Starts again with the same arguments: same data directory and ports. */
+  async restart (): Promise<StartupInfo> {
+    if (this.running) throw new Error(`node ${this.name} is still running; stop or kill it first`)
+    return await this.start()
+  }
+
+  /** One HTTP request to the node's API; never hangs longer than the request deadline. */
+  async api<T = unknown> (path: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
+    const res = await fetch(`http://${this.apiHostPort}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const text = await res.text()
+    let body: unknown = text
+    if ((res.headers.get('content-type') ?? '').includes('application/json')) body = JSON.parse(text)
+    return { status: res.status, body: body as T }
+  }
+
+  /** GET /v1/peers, asserting 200. */
+  async peers (): Promise<PeersResponse> {
+    const res = await this.api<PeersResponse>('/v1/peers')
+    if (res.status !== 200) throw new Error(`${this.name}: GET /v1/peers answered ${res.status}: ${describe(res.body)}`)
+    return res.body
+  }
+
+  /** The state of one peer in this node's view, or undefined if unknown. */
+  async stateOf (peerId: string): Promise<PeerView['state'] | undefined> {
+    return (await this.peers()).peers.find((p) => p.peerId === peerId)?.state
+  }
+
+  /** GET /metrics as text. */
+  async metrics (): Promise<string> {
+    const res = await this.api<string>('/metrics')
+    if (res.status !== 200) throw new Error(`${this.name}: GET /metrics answered ${res.status}`)
+    return res.body
+  }
+
+  /** Sum of the samples of one metric whose labels include all of `labels`. */
+  async metric (name: string, labels: Record<string, string> = {}): Promise<number> {
+    return metricValue(await this.metrics(), name, labels)
+  }
+}
+
+/** Sums the Prometheus samples of `name` that carry every label of `labels` (0 if none). */
+export function metricValue (text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line)
+    if (m === null || m[1] !== name) continue
+    const have: Record<string, string> = {}
+    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) have[pair[1]!] = pair[2]!
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4])
+  }
+  return sum
+}
+
+// ---- a cluster -----------------------------------------------------------------------------
+
+export interface CliResult extends ExitInfo {
+  stdout: string
+  stderr: string
+  /** True if the deadline passed and the process had to be killed. */
+  timedOut: boolean
+  elapsedMs: number
+}
+
+export class Cluster {
+  readonly nodes: KosProcess[] = []
+  private dir: string | undefined
+  private count = 0
+
+  /** The cluster's temporary directory (data directories and scratch files live under it). */
+  get tmp (): string {
+    if (this.dir === undefined) throw new Error('cluster not initialised: call await cluster.init()')
+    return this.dir
+  }
+
+  async init (): Promise<this> {
+    this.dir ??= await mkdtemp(join(tmpdir(), 'kos-cluster-'))
+    return this
+  }
+
+  /**
+   * Starts a node through `kos start --json --log-level warn` on fresh ports with its own data
+   * directory; resolves once it printed its startup line.
+   */
+  async startNode (opts: StartOptions = {}): Promise<KosProcess> {
+    await this.init()
+    const n = ++this.count
+    const name = opts.name ?? `n${n}`
+    const listenPort = opts.listenPort ?? await freePort()
+    const apiPort = opts.apiPort ?? await freePort()
+    const dataDir = join(this.tmp, `${name}-${n}`)
+    const args = [
+      'start', '--json', '--log-level', 'warn',
+      '--name', name,
+      '--listen', `/ip4/127.0.0.1/tcp/${listenPort}`,
+      '--api', `127.0.0.1:${apiPort}`,
+      '--data', dataDir,
+      ...(opts.profile === undefined ? [] : ['--profile', opts.profile]),
+      ...(opts.bootstrap ?? []).flatMap((b) => ['--bootstrap', b]),
+      ...(opts.extraArgs ?? [])
+    ]
+    const node = new KosProcess({ name, dataDir, listenPort, apiPort, args })
+    this.nodes.push(node)
+    await node.start()
+    return node
+  }
+
+  /** Starts several nodes at once. */
+  async startNodes (opts: StartOptions[]): Promise<KosProcess[]> {
+    return await Promise.all(opts.map(async (o) => await this.startNode(o)))
+  }
+
+  /**
+   * Runs one `kos` command to completion (e.g. a `kos start` that must fail, or `kos join`).
+   * The process is tracked like a node and SIGKILLed if it outlives `timeoutMs`.
+   */
+  async runCli (args: string[], timeoutMs = 20_000): Promise<CliResult> {
+    const started = performance.now()
+    const child = spawn(process.execPath, [KOS_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+    const exit = track(child)
+    const stdout = new TailBuffer()
+    const stderr = new TailBuffer()
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => { stdout.push(c) })
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr.push(c) })
+    let timedOut = false
+    const timer = setTimeout(() => { timedOut = true; killHard(child) }, timeoutMs)
+    const info = await exit
+    clearTimeout(timer)
+    // Let the pipes drain: 'exit' may come before the last 'data'.
+    await Promise.all([
+      new Promise((resolve) => { if (child.stdout!.readableEnded) resolve(undefined); else child.stdout!.once('close', resolve) }),
+      new Promise((resolve) => { if (child.stderr!.readableEnded) resolve(undefined); else child.stderr!.once('close', resolve) })
+    ])
+    return { ...info, stdout: stdout.toString(), stderr: stderr.toString(), timedOut, elapsedMs: performance.now() - started }
+  }
+
+  /** The tails of every node's stderr, for failure messages. */
+  stderrTails (maxCharsPerNode = 2000): string {
+    return this.nodes.map((n) => {
+      const text = n.stderr.toString()
+      const tail = text.length > maxCharsPerNode ? '…' + text.slice(text.length - maxCharsPerNode) : text
+      return `--- ${n.name} (pid ${n.pid ?? '-'}, ${n.running ? 'running' : `exited ${describe(n.exited)}`}) stderr tail:\n${tail.trim()}`
+    }).join('\n')
+  }
+
+  /** Polls until `fn` holds (see `poll`); on timeout the error carries the nodes' stderr tails. */
+  async waitFor<T> (description: string, fn: () => Promise<T | false> | T | false, opts: WaitOptions = {}): Promise<T> {
+    return await poll(description, fn, opts, () => this.stderrTails())
+  }
+
+  /** SIGKILLs every process still running and removes the temporary directory. Idempotent. */
+  async cleanup (): Promise<void> {
+    await Promise.all(this.nodes.map(async (n) => {
+      if (n.running) await n.killNow().catch(() => {})
+    }))
+    for (const child of live.values()) killHard(child)
+    if (this.dir !== undefined) {
+      await rm(this.dir, { recursive: true, force: true, maxRetries: 3 })
+      this.dir = undefined
+    }
+  }
+}
+
+/** `{ name: state }` of every peer in a node's view: compact context for assertion messages. */
+export function summarize (peers: PeersResponse): Record<string, string> {
+  return Object.fromEntries(peers.peers.map((p) => [`${p.name}(${p.peerId.slice(-6)})`, `${p.state}#${p.incarnation}`]))
+}
