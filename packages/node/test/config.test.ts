@@ -51,7 +51,7 @@ describe('config', () => {
       indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,
       localStallGraceMs: 3000, pushPullIntervalMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,
-      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 4, leaveTimeoutMs: 3000
+      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, leaveTimeoutMs: 3000
     })
   })
 

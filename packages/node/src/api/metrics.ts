@@ -3,7 +3,7 @@
  * tests, never share counters). Counters are fed from the node's single event path; gauges
  * are collected from the member table when scraped.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { KosEvent } from '../events.js'
 import type { MemberView } from '../membership/membership.js'
 import type { RejectReason } from '../membership/gossip.js'
@@ -24,7 +24,6 @@ export class NodeMetrics {
 
   constructor (sources: MetricsSources) {
     const registers = [this.registry]
-    collectDefaultMetrics({ register: this.registry, prefix: 'kos_process_' })
     this.heartbeatsSent = new Counter({ name: 'kos_heartbeats_sent_total', help: 'Heartbeats this node published', registers })
     this.heartbeatsReceived = new Counter({ name: 'kos_heartbeats_received_total', help: 'Valid heartbeats received from peers', registers })
     this.suspicions = new Counter({ name: 'kos_member_suspicions_total', help: 'Times a member became suspect in this node\'s view', registers })

@@ -37,7 +37,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   dialTimeoutMs: 3000,
   maxMessageBytes: 16 * 1024,
   gossipIpColocationFactorWeight: 0,
-  gossipMeshDegree: 4,
+  gossipMeshDegree: 2,
 
   leaveTimeoutMs: 3000
 } satisfies KosConfig)

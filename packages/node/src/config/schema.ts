@@ -88,7 +88,11 @@ export const configSchema = z.object({
   maxMessageBytes: z.number().int().min(1024).max(4 * 1024 * 1024),
   /** Gossipsub's IP-colocation penalty: 0 because a test or demo cluster shares one host, negative to enable. */
   gossipIpColocationFactorWeight: z.number().max(0),
-  /** Gossipsub mesh degree D; a small cluster needs little, and every mesh link forwards every heartbeat. */
+  /**
+   * Gossipsub mesh degree D. Own heartbeats are flood-published to every connected peer, so the
+   * mesh only adds redundant copies (each costs a decrypt and decode); 2 keeps a second path
+   * while holding idle CPU at N = 10 under 5 % of a core.
+   */
   gossipMeshDegree: z.number().int().min(1).max(32),
 
   // ---- lifecycle ----------------------------------------------------------------------------

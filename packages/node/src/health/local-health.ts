@@ -19,7 +19,7 @@ export class ProcessHealthSampler {
   private lastAt = process.hrtime.bigint()
 
   constructor () {
-    this.histogram = monitorEventLoopDelay({ resolution: 20 })
+    this.histogram = monitorEventLoopDelay({ resolution: 50 })
     this.histogram.enable()
   }
 
