@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Cluster, freePort } from './harness/cluster.js'
+import { Cluster, freePort } from '@kos/testkit'
 
 /** A refused start must not hang: config errors are reported before any network wait. */
 const EXIT_DEADLINE_MS = 15_000

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Cluster, freePort, summarize, type KosProcess } from './harness/cluster.js'
+import { Cluster, freePort, summarize, type KosProcess } from '@kos/testkit'
 
 interface Health {
   status: string

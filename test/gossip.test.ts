@@ -15,7 +15,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encode } from 'cborg'
 import { createLibp2p } from 'libp2p'
-import { Cluster, metricValue, summarize, type KosProcess } from './harness/cluster.js'
+import { Cluster, metricValue, summarize, type KosProcess } from '@kos/testkit'
 
 const HEARTBEAT_TOPIC = 'kos/kos/heartbeat/1'
 const MEMBERSHIP_TOPIC = 'kos/kos/membership/1'
@@ -52,12 +52,13 @@ describe('gossip validation', () => {
   const cluster = new Cluster()
   let a: KosProcess
   let b: KosProcess
-  let rogue: Rogue | undefined
+  /** Every rogue started and not stopped yet; the after hook stops them all, also on failure. */
+  const rogues = new Set<Rogue>()
 
   /** Starts a rogue, dials node a and waits until a is subscribed to both topics in its view. */
   async function connectRogue (signaturePolicy?: 'StrictSign' | 'StrictNoSign'): Promise<Rogue> {
     const r = await createRogue(signaturePolicy)
-    rogue = r
+    rogues.add(r)
     await r.start()
     r.services.pubsub.subscribe(HEARTBEAT_TOPIC)
     r.services.pubsub.subscribe(MEMBERSHIP_TOPIC)
@@ -72,10 +73,9 @@ describe('gossip validation', () => {
     return r
   }
 
-  async function stopRogue (): Promise<void> {
-    const r = rogue
-    rogue = undefined
-    await r?.stop()
+  async function stopRogue (r: Rogue): Promise<void> {
+    rogues.delete(r)
+    await r.stop()
   }
 
   before(async () => {
@@ -90,7 +90,7 @@ describe('gossip validation', () => {
   })
 
   after(async () => {
-    try { await rogue?.stop() } catch {}
+    await Promise.allSettled([...rogues].map(async (r) => { await stopRogue(r) }))
     await cluster.cleanup()
   })
 
@@ -145,7 +145,7 @@ describe('gossip validation', () => {
     }, { timeoutMs: 15_000 })
     // The rogue is no member: nothing it sent made it one.
     assert.equal((await a.peers()).peers.some((p) => p.peerId === r.peerId.toString()), false)
-    await stopRogue()
+    await stopRogue(r)
   })
 
   // Issue 2: "Malformed, oversized, unsigned or forged gossip messages are rejected by the
@@ -162,7 +162,7 @@ describe('gossip validation', () => {
         `all rejections: ${m.split('\n').filter((l) => l.startsWith('kos_gossip_rejected_total')).join('; ')}`)
       return true
     }, { timeoutMs: 10_000 })
-    await stopRogue()
+    await stopRogue(r)
     assert.equal(await a.stateOf(b.peerId), 'alive')
   })
 
@@ -183,7 +183,7 @@ describe('gossip validation', () => {
       assert.ok(now > markersBefore, `membership malformed rejections: before ${markersBefore}, now ${now}`)
       return true
     }, { timeoutMs: 10_000 })
-    await stopRogue()
+    await stopRogue(r)
     // Whether the claim was refused or refuted, b must be alive in a's view again, with fresh
     // heartbeats, within a few heartbeat intervals.
     await cluster.waitFor('a to see b alive and heartbeating after the claim', async () => {

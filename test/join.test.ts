@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Cluster, summarize, type KosProcess } from './harness/cluster.js'
+import { Cluster, summarize, type KosProcess } from '@kos/testkit'
 
 const CONVERGE_MS = 30_000
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Cluster, summarize, type KosProcess, type PeersResponse } from './harness/cluster.js'
+import { Cluster, summarize, type KosProcess, type PeersResponse } from '@kos/testkit'
 
 const CONVERGE_MS = 30_000
 const DETECT_MS = 20_000
@@ -139,9 +139,9 @@ describe('a five-node cluster', () => {
   it('SIGTERM leaves gracefully: the others see it as left and it exits 0', async () => {
     const leaver = nodes[3]!
     const rest = others(leaver)
-    leaver.kill('SIGTERM')
-    const exit = await leaver.waitExit(15_000)
-    assert.deepEqual(exit, { code: 0, signal: null }, `exit of ${leaver.name}; stderr:\n${leaver.stderr.toString()}`)
+    // stop(): SIGTERM, then wait for the exit (SIGKILL only if it outlives the deadline).
+    const exit = await leaver.stop(15_000)
+    assert.deepEqual(exit, { code: 0, signal: null, forced: false }, `exit of ${leaver.name}; stderr:\n${leaver.stderr.toString()}`)
     await cluster.waitFor(`every other node to see ${leaver.name} as left`, async () => {
       for (const s of rest) await assertSees(s, [leaver], 'left')
       return true
@@ -150,5 +150,18 @@ describe('a five-node cluster', () => {
     for (const s of rest.filter((n) => n !== nodes[4])) {
       assert.equal(await s.metric('kos_member_deaths_total'), 1, `${s.name}: only the SIGKILL counts as a death`)
     }
+  })
+
+  it('a node that left and starts again (a rolling restart) is alive again everywhere', async () => {
+    const leaver = nodes[3]!
+    const rest = others(leaver)
+    const peerId = leaver.peerId
+    await leaver.restart()
+    assert.equal(leaver.peerId, peerId)
+    await cluster.waitFor(`every node to see ${leaver.name} alive again`, async () => {
+      for (const s of rest) await assertSees(s, [leaver], 'alive')
+      await assertSees(leaver, rest, 'alive')
+      return true
+    }, { timeoutMs: CONVERGE_MS })
   })
 })

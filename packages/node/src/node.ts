@@ -15,6 +15,8 @@ import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
+import { checkListenAddrs } from './net/listen-check.js'
+import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
 import { MembershipService } from './membership/service.js'
 import type { MemberView } from './membership/membership.js'
 import { StateStore } from './store/state-store.js'
@@ -83,7 +85,9 @@ export class KosNode {
       // A restarted node starts above any incarnation it may have announced before.
       const incarnation = (await this.store.getIncarnation()) + 1
       await this.store.setIncarnation(incarnation)
-      this.libp2p = await createHost(this.config, key)
+      await checkListenAddrs(this.config.listen, '--listen')
+      this.libp2p = await createHost(this.config, key,
+        (topic, error) => { countGossipsubRejection(this.metrics, topic, error) }, topicLabels(membershipTopics(this.config.cluster)))
       try {
         await this.libp2p.start()
       } catch (err) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
 import type { HealthSummary, Role } from '../src/api/types.js'
-import { Membership, type MemberClaim, type MembershipOptions, type MembershipOutput } from '../src/membership/membership.js'
+import { Membership, REFUTE_AHEAD_LIMIT, type MemberClaim, type MembershipOptions, type MembershipOutput } from '../src/membership/membership.js'
 
 const HEARTBEAT_MS = 1000
 
@@ -156,6 +156,24 @@ describe('Membership', () => {
     assert.deepEqual(b.onClaim(claim('dead', 'B', 4), 'C'), [])
     b.leave()
     assert.deepEqual(b.onClaim(claim('dead', 'B', 5), 'C'), [])
+  })
+
+  it('ignores an accusation at an incarnation above what the member itself announced', () => {
+    const { a } = observer(['B'])
+    assert.deepEqual(a.onClaim(claim('dead', 'B', 2 ** 32), 'C'), [])
+    assert.deepEqual(a.onClaim(claim('suspect', 'B', 2), 'C'), [])
+    assert.equal(a.member('B')?.state, 'alive')
+    assert.deepEqual(events(a.onClaim(claim('dead', 'B', 1), 'C')), ['member:dead'], 'at the announced incarnation it counts')
+  })
+
+  it('does not refute a claim about itself far above its own incarnation: that claim is forged', () => {
+    const clock = new ManualClock(0)
+    const b = new Membership(options('B', { initialIncarnation: 3 }), clock, () => 0)
+    assert.deepEqual(b.onClaim(claim('dead', 'B', 3 + REFUTE_AHEAD_LIMIT + 1), 'C'), [])
+    assert.equal(b.selfIncarnation, 3)
+    // A little ahead is a write lost in a crash: refuted above it.
+    assert.deepEqual(events(b.onClaim(claim('dead', 'B', 5), 'C')), ['member:refuted'])
+    assert.equal(b.selfIncarnation, 6)
   })
 
   it('applies SWIM precedence by incarnation', () => {

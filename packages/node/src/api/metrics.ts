@@ -6,7 +6,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { KosEvent } from '../events.js'
 import type { MemberView } from '../membership/membership.js'
-import type { RejectReason } from '../membership/gossip.js'
+import type { RejectReason, TopicKind } from '../membership/gossip.js'
 
 export interface MetricsSources {
   members: () => MemberView[]
@@ -31,7 +31,7 @@ export class NodeMetrics {
     this.stalls = new Counter({ name: 'kos_local_stalls_total', help: 'Own event-loop stalls that made this node hold back suspicions', registers })
     this.gossipRejected = new Counter({
       name: 'kos_gossip_rejected_total',
-      help: 'Gossip messages refused by the validator, by topic and reason',
+      help: 'Gossip messages refused, by topic and reason: oversized, malformed, schema, unsigned (no valid signature), forged (signer may not say that)',
       labelNames: ['topic', 'reason'],
       registers
     })
@@ -66,7 +66,7 @@ export class NodeMetrics {
 
   heartbeatSent (): void { this.heartbeatsSent.inc() }
   heartbeatReceived (): void { this.heartbeatsReceived.inc() }
-  rejected (topic: 'heartbeat' | 'membership', reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
+  rejected (topic: TopicKind, reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
 
   /** The metrics' consumer of the node's event path. */
   onEvent (event: KosEvent): void {

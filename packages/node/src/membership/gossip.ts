@@ -15,9 +15,27 @@ export function membershipTopics (cluster: string): MembershipTopics {
 }
 
 export type RejectReason = 'oversized' | 'malformed' | 'schema' | 'unsigned' | 'forged'
+export type TopicKind = 'heartbeat' | 'membership'
+
+/** The metrics label of each of our topics, for gossipsub's own reports. */
+export function topicLabels (topics: MembershipTopics): Map<string, TopicKind> {
+  return new Map([[topics.heartbeat, 'heartbeat'], [topics.membership, 'membership']])
+}
+
+/**
+ * Counts a message gossipsub refused before our validators ran. Its StrictSign check reports a
+ * missing or bad signature, sequence number or author; to us all mean "not validly signed".
+ * `reject` and `ignore` are our validators' own verdicts, already counted with their reason.
+ */
+export function countGossipsubRejection (counters: GossipCounters, topicLabel: string, error: string): void {
+  if (error === 'reject' || error === 'ignore') return
+  if (topicLabel !== 'heartbeat' && topicLabel !== 'membership') return
+  const signed = error === 'invalid_signature' || error === 'invalid_seqno' || error === 'invalid_peerid'
+  counters.rejected(topicLabel, signed ? 'unsigned' : 'malformed')
+}
 
 export interface GossipCounters {
-  rejected: (topic: 'heartbeat' | 'membership', reason: RejectReason) => void
+  rejected: (topic: TopicKind, reason: RejectReason) => void
 }
 
 export type DecodedGossip = { kind: 'heartbeat', from: string, body: Heartbeat } | { kind: 'notice', from: string, body: MemberNotice }
@@ -28,9 +46,10 @@ export function installValidators (
 ): (msg: Message) => DecodedGossip | undefined {
   const decoded = new WeakMap<Message, DecodedGossip>()
 
-  function validator<T> (kind: 'heartbeat' | 'membership', schema: z.ZodType<T>, check: (from: string, body: T) => RejectReason | undefined, wrap: (from: string, body: T) => DecodedGossip) {
+  function validator<T> (kind: TopicKind, schema: z.ZodType<T>, check: (from: string, body: T) => RejectReason | undefined, wrap: (from: string, body: T) => DecodedGossip) {
     return (_propagationSource: unknown, msg: Message): TopicValidatorResult => {
-      // StrictSign already refused unsigned messages; this guards the type for the code below.
+      // StrictSign already refused unsigned messages (countGossipsubRejection counts them); this
+      // guards the type for the code below.
       if (msg.type !== 'signed') { counters.rejected(kind, 'unsigned'); return TopicValidatorResult.Reject }
       let body: T
       try {

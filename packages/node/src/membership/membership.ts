@@ -89,6 +89,9 @@ interface MemberRecord {
   lastRebroadcastAtMs: number | null
 }
 
+/** How far above our own incarnation a claim about us may be and still be refuted. */
+export const REFUTE_AHEAD_LIMIT = 16
+
 /** SWIM precedence: does `claim` override what we hold about the member? */
 function overrides (claim: MemberState, claimInc: number, held: MemberState, heldInc: number): boolean {
   switch (claim) {
@@ -166,6 +169,10 @@ export class Membership {
         default: return [] // learnt already dead or left: listed, but nothing happened now
       }
     }
+    // Only a member itself raises its incarnation (by heartbeat or refutation). An accusation at
+    // an incarnation above what it announced is no observation of it; believing one would let a
+    // single message hold a live member dead beyond any refutation.
+    if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target && claim.incarnation > m.incarnation) return []
     if (claim.addrs.length > 0 && claim.incarnation >= m.incarnation) m.addrs = [...claim.addrs]
     if (!overrides(claim.state, claim.incarnation, m.state, m.incarnation)) return []
     const previous = m.state
@@ -280,7 +287,11 @@ export class Membership {
   }
 
   private maybeRefute (claim: MemberClaim, by: string): MembershipOutput[] {
-    if (this.leaving || claim.state === 'alive' || claim.incarnation < this.incarnation) return []
+    // We persist our incarnation, so nobody can truthfully know a much higher one than ours (a
+    // crash can lose the last write or two, hence the slack): such a claim is forged, and
+    // refuting it would let one message run our counter up to where it cannot be refuted.
+    if (this.leaving || claim.state === 'alive' || claim.incarnation < this.incarnation ||
+        claim.incarnation > this.incarnation + REFUTE_AHEAD_LIMIT) return []
     this.incarnation = claim.incarnation + 1
     return [
       { type: 'broadcast', claim: this.selfClaim('alive') },

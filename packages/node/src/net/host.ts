@@ -11,6 +11,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { KosConfig } from '../config/schema.js'
+import { invalidMessageRegister } from './gossip-invalid-counter.js'
 
 export type KosLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: PubSub<GossipsubEvents> }>
 
@@ -18,7 +19,10 @@ function toHex (bytes: Uint8Array | undefined): string {
   return bytes === undefined ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
-export function gossipsubOptions (config: KosConfig): Partial<GossipsubOpts> {
+/** Gossipsub's verdict on a message it refused, with the topic's label. */
+export type InvalidGossipHandler = (topicLabel: string, error: string) => void
+
+export function gossipsubOptions (config: KosConfig, onInvalid: InvalidGossipHandler, topicLabels: Map<string, string>): Partial<GossipsubOpts> {
   const D = config.gossipMeshDegree
   return {
     // Every message is signed and its signer is its origin (DESIGN §4).
@@ -40,11 +44,15 @@ export function gossipsubOptions (config: KosConfig): Partial<GossipsubOpts> {
       IPColocationFactorWeight: config.gossipIpColocationFactorWeight,
       IPColocationFactorThreshold: 1
     },
-    maxInboundDataLength: config.maxMessageBytes * 64
+    maxInboundDataLength: config.maxMessageBytes * 64,
+    metricsRegister: invalidMessageRegister(onInvalid),
+    metricsTopicStrToLabel: topicLabels
   }
 }
 
-export async function createHost (config: KosConfig, privateKey: PrivateKey): Promise<KosLibp2p> {
+export async function createHost (
+  config: KosConfig, privateKey: PrivateKey, onInvalidGossip: InvalidGossipHandler, topicLabels: Map<string, string>
+): Promise<KosLibp2p> {
   return createLibp2p({
     privateKey,
     start: false,
@@ -62,7 +70,7 @@ export async function createHost (config: KosConfig, privateKey: PrivateKey): Pr
     services: {
       identify: identify(),
       ping: ping({ timeout: config.probeTimeoutMs }),
-      pubsub: gossipsub(gossipsubOptions(config))
+      pubsub: gossipsub(gossipsubOptions(config, onInvalidGossip, topicLabels))
     }
   })
 }

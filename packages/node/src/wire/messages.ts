@@ -15,11 +15,17 @@ const multiaddrString = z.string().min(1).max(512).startsWith('/')
 const addrList = z.array(multiaddrString).max(16)
 const count = z.number().int().min(0).max(1_000_000)
 const finite = z.number().min(0).max(1e15)
+/**
+ * Incarnations only grow by one per refutation; 2^32 is over a century of one refutation per
+ * second, and the bound keeps `+ 1` exact, so no message can push one past what can be refuted.
+ */
+export const MAX_INCARNATION = 2 ** 32
+const incarnation = z.number().int().min(0).max(MAX_INCARNATION)
 
 export const healthSummarySchema = z.object({
   name: z.string().min(1).max(64),
   role: z.enum(ROLES),
-  incarnation: z.number().int().min(0),
+  incarnation,
   version: z.string().max(64),
   uptimeMs: finite,
   cpuPercent: z.number().min(0).max(100_000),
@@ -34,7 +40,7 @@ export const healthSummarySchema = z.object({
 export const heartbeatSchema = z.object({
   v: z.literal(WIRE_VERSION),
   t: z.literal('heartbeat'),
-  incarnation: z.number().int().min(0),
+  incarnation,
   addrs: addrList,
   health: healthSummarySchema
 }).strict()
@@ -47,7 +53,7 @@ export const noticeSchema = z.object({
   t: z.literal('notice'),
   state: z.enum(MEMBER_STATES),
   target: peerIdString,
-  incarnation: z.number().int().min(0),
+  incarnation,
   name: z.string().min(1).max(64),
   role: z.enum(ROLES),
   addrs: addrList
@@ -59,7 +65,7 @@ export const memberSnapshotSchema = z.object({
   role: z.enum(ROLES),
   addrs: addrList,
   state: z.enum(MEMBER_STATES),
-  incarnation: z.number().int().min(0)
+  incarnation
 }).strict()
 
 /** Join and push/pull state sync (`/kos/sync/1.0.0`): each side sends its whole member table, self included. */

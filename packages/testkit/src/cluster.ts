@@ -2,7 +2,8 @@
  * Cluster test harness: real `kos start` processes on 127.0.0.1, driven through the CLI and
  * observed over their HTTP API (DESIGN §2 "Real parts in tests").
  *
- * - Each node is an OS process: the Node.js running the test (`process.execPath`, the pinned
+ * - Each node is an OS process: the `kos` bin run as a user runs it (its shebang finds the
+ *   Node.js running the test first on PATH: the pinned
  *   Node 24) with the built CLI, `start --json --log-level warn`, its own libp2p and API ports
  *   and its own data directory under one fresh `mkdtemp` directory per cluster.
  * - Every process the harness spawns is tracked by pid and SIGKILLed (after a SIGCONT, in case it
@@ -15,11 +16,17 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The built CLI entry point, found relative to this file (test/dist/harness/cluster.js). */
-export const KOS_BIN = fileURLToPath(new URL('../../../packages/cli/dist/bin/kos.js', import.meta.url))
+export const KOS_BIN = fileURLToPath(new URL('../../../cli/dist/bin/kos.js', import.meta.url))
+
+/**
+ * Children run the bin itself, as a user does, so its shebang (and the V8 flags in it) apply;
+ * `env node` then finds the Node running this process first on PATH.
+ */
+const CHILD_ENV = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` }
 
 /** Bytes of stderr (and stdout) kept per process for failure messages. */
 const TAIL_BYTES = 16 * 1024
@@ -256,7 +263,7 @@ export class KosProcess {
     this.exitInfo = undefined
     this.stoppedBySignal = false
     this.stderr.push(`\n--- ${new Date().toISOString()} start ${this.name} ---\n`)
-    const child = spawn(process.execPath, [KOS_BIN, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+    const child = spawn(KOS_BIN, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV })
     this.child = child
     this.exitPromise = track(child).then((info) => { this.exitInfo = info; return info })
     child.stderr!.setEncoding('utf8')
@@ -461,7 +468,7 @@ export class Cluster {
    */
   async runCli (args: string[], timeoutMs = 20_000): Promise<CliResult> {
     const started = performance.now()
-    const child = spawn(process.execPath, [KOS_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+    const child = spawn(KOS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV })
     const exit = track(child)
     const stdout = new TailBuffer()
     const stderr = new TailBuffer()

@@ -1,0 +1,198 @@
+/**
+ * Membership benchmark with real processes: `kos start` nodes on 127.0.0.1, observed over their
+ * HTTP APIs. Prints medians and maxima with the machine's facts, as markdown, and writes the raw
+ * numbers as JSON. Measures, for each cluster size and profile:
+ * - join convergence: from a fresh node's startup line until every node sees N alive;
+ * - idle CPU (% of one core) and RSS per node over a quiet window;
+ * - crash detection: from SIGKILL until every survivor reports the victim dead;
+ * - silent-failure detection: from SIGSTOP (a frozen host: no FIN, no RST) until all report dead;
+ * - stall tolerance: SIGSTOP for s seconds then SIGCONT; was the victim ever declared dead?
+ *
+ * Usage: npm run bench -- [--nodes 5,10] [--profiles lan,tolerant] [--trials 5] [--stalls 1,2,3,4]
+ *                          [--json docs/bench/membership.json]
+ */
+import { cpus, release, totalmem } from 'node:os'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Cluster, type KosProcess } from '@kos/testkit'
+
+const POLL_MS = 20
+const DEADLINE_MS = 30_000
+
+const { values: args } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '5,10' },
+    profiles: { type: 'string', default: 'lan,tolerant' },
+    trials: { type: 'string', default: '5' },
+    stalls: { type: 'string', default: '' },
+    'idle-seconds': { type: 'string', default: '20' },
+    json: { type: 'string' }
+  }
+})
+
+const list = (s: string): number[] => s.split(',').filter((x) => x !== '').map(Number)
+const trials = Number(args.trials)
+
+interface Stats { median: number, max: number, n: number }
+function stats (xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+  return { median: mid, max: s.length === 0 ? NaN : s[s.length - 1]!, n: s.length }
+}
+
+async function until (what: string, fn: () => Promise<boolean>, deadlineMs = DEADLINE_MS): Promise<number> {
+  const start = performance.now()
+  for (;;) {
+    if (await fn().catch(() => false)) return performance.now() - start
+    if (performance.now() - start > deadlineMs) throw new Error(`bench: timed out after ${deadlineMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
+
+async function allSee (observers: KosProcess[], target: KosProcess, state: string): Promise<boolean> {
+  const views = await Promise.all(observers.map(async (o) => await o.stateOf(target.peerId)))
+  return views.every((s) => s === state)
+}
+
+async function aliveCounts (nodes: KosProcess[]): Promise<number[]> {
+  return await Promise.all(nodes.map(async (n) => (await n.peers()).peers.filter((p) => p.state === 'alive').length))
+}
+
+/** CPU ticks (user + system) and RSS of a process, from /proc. */
+async function procSample (pid: number): Promise<{ ticks: number, rssBytes: number }> {
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
+  return { ticks: Number(stat[11]) + Number(stat[12]), rssBytes: rssKb * 1024 }
+}
+
+async function sum (nodes: KosProcess[], metric: string): Promise<number> {
+  return (await Promise.all(nodes.map(async (n) => await n.metric(metric)))).reduce((a, b) => a + b, 0)
+}
+
+async function benchCluster (n: number, profile: string, stallSeconds: number[]): Promise<Record<string, unknown>> {
+  const cluster = await new Cluster().init()
+  try {
+    const seed = await cluster.startNode({ profile })
+    const nodes = [seed]
+    for (let i = 1; i < n - 1; i++) nodes.push(await cluster.startNode({ profile, bootstrap: [seed.addr] }))
+    await until('the first N-1 nodes to converge', async () => (await aliveCounts(nodes)).every((c) => c === n - 2), 60_000)
+
+    // Join convergence: a fresh node joins; all N see N alive. Then it leaves for the next trial.
+    const joins: number[] = []
+    for (let t = 0; t < trials; t++) {
+      const joiner = await cluster.startNode({ profile, bootstrap: [nodes[(t % (n - 1))]!.bareAddr] })
+      joins.push(await until('all N to see each other alive', async () => (await aliveCounts([...nodes, joiner])).every((c) => c === n - 1)))
+      if (t < trials - 1) { await joiner.stop(); await until('the leave to be seen', async () => await allSee(nodes, joiner, 'left')) } else nodes.push(joiner)
+    }
+
+    // Idle CPU and RSS over a quiet window.
+    const idleMs = Number(args['idle-seconds']) * 1000
+    const before = await Promise.all(nodes.map(async (x) => await procSample(x.pid!)))
+    await new Promise((resolve) => setTimeout(resolve, idleMs))
+    const after = await Promise.all(nodes.map(async (x) => await procSample(x.pid!)))
+    const cpu = after.map((a, i) => ((a.ticks - before[i]!.ticks) / 100) / (idleMs / 1000) * 100)
+    const rssMiB = after.map((a) => a.rssBytes / 1048576)
+
+    // Crash detection: SIGKILL, all survivors report dead; restart and reconverge.
+    const crash: number[] = []
+    for (let t = 0; t < trials; t++) {
+      const victim = nodes[1 + (t % (n - 1))]!
+      const survivors = nodes.filter((x) => x !== victim)
+      const killedAt = performance.now()
+      victim.kill('SIGKILL')
+      await until('all survivors to report the victim dead', async () => await allSee(survivors, victim, 'dead'))
+      crash.push(performance.now() - killedAt)
+      await victim.waitExit()
+      await victim.restart()
+      await until('the restarted node to be alive everywhere', async () => await allSee(survivors, victim, 'alive') && (await aliveCounts([victim])).every((c) => c === n - 1))
+    }
+
+    // Silent failure: SIGSTOP with no end; all survivors report dead. Then SIGCONT: it refutes.
+    const silent: number[] = []
+    for (let t = 0; t < Math.min(trials, 3); t++) {
+      const victim = nodes[1 + ((t + 2) % (n - 1))]!
+      const survivors = nodes.filter((x) => x !== victim)
+      const stoppedAt = performance.now()
+      victim.kill('SIGSTOP')
+      await until('all survivors to report the frozen node dead', async () => await allSee(survivors, victim, 'dead'))
+      silent.push(performance.now() - stoppedAt)
+      victim.kill('SIGCONT')
+      await until('the frozen node to refute and be alive everywhere', async () => await allSee(survivors, victim, 'alive'))
+    }
+
+    // Stall tolerance: SIGSTOP s seconds, SIGCONT, watch until every view is alive and stable.
+    const stalls: Array<{ seconds: number, declaredDead: boolean, suspected: boolean }> = []
+    for (const s of stallSeconds) {
+      const victim = nodes[1 + (s % (n - 1))]!
+      const survivors = nodes.filter((x) => x !== victim)
+      const deaths0 = await sum(survivors, 'kos_member_deaths_total')
+      const susp0 = await sum(survivors, 'kos_member_suspicions_total')
+      victim.kill('SIGSTOP')
+      await new Promise((resolve) => setTimeout(resolve, s * 1000)) // the fault itself, not a wait for a condition
+      victim.kill('SIGCONT')
+      await until('every view of the stalled node to be alive', async () => await allSee(survivors, victim, 'alive'))
+      // Give late verdicts (a suspicion raised just before SIGCONT) time to land, then count.
+      const settleMs = 5000
+      const settleStart = performance.now()
+      await until('the settle window', async () => performance.now() - settleStart > settleMs, settleMs * 2)
+      stalls.push({
+        seconds: s,
+        declaredDead: (await sum(survivors, 'kos_member_deaths_total')) > deaths0,
+        suspected: (await sum(survivors, 'kos_member_suspicions_total')) > susp0
+      })
+    }
+    const tolerated = stalls.filter((x) => !x.declaredDead).map((x) => x.seconds)
+    const firstDeath = stalls.find((x) => x.declaredDead)?.seconds
+    return {
+      n,
+      profile,
+      joinConvergenceMs: stats(joins),
+      idleCpuPercent: stats(cpu),
+      rssMiB: stats(rssMiB),
+      crashDetectionMs: stats(crash),
+      silentDetectionMs: stats(silent),
+      stalls,
+      longestToleratedStallS: firstDeath === undefined ? Math.max(...tolerated) : Math.max(0, ...tolerated.filter((x) => x < firstDeath))
+    }
+  } finally {
+    await cluster.cleanup()
+  }
+}
+
+function fmt (s: Stats, digits = 0): string {
+  return `${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}`
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  kernel: release(),
+  node: process.version,
+  date: new Date().toISOString()
+}
+
+const results: Array<Record<string, unknown>> = []
+for (const profile of args.profiles.split(',')) {
+  for (const n of list(args.nodes)) {
+    const stallsFor = args.stalls !== '' ? list(args.stalls) : profile === 'tolerant' ? [2, 4, 5, 6] : [1, 2, 3, 4]
+    process.stderr.write(`bench: N=${n} profile=${profile} trials=${trials} stalls=${stallsFor.join(',')} ...\n`)
+    results.push(await benchCluster(n, profile, stallsFor))
+  }
+}
+
+console.log(`Machine: ${machine.cores} × ${machine.cpu}, ${machine.memGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, ${machine.date}`)
+console.log(`Command: npm run bench -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}\n`)
+console.log('| N | profile | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
+console.log('|---|---|---|---|---|---|---|---|')
+for (const r of results) {
+  const stallText = (r.stalls as Array<{ seconds: number, declaredDead: boolean, suspected: boolean }>)
+    .map((s) => `${s.seconds}s:${s.declaredDead ? 'dead' : s.suspected ? 'suspected' : 'ok'}`).join(' ')
+  console.log(`| ${String(r.n)} | ${String(r.profile)} | ${fmt(r.joinConvergenceMs as Stats)} | ${fmt(r.crashDetectionMs as Stats)} | ${fmt(r.silentDetectionMs as Stats)} | ${String(r.longestToleratedStallS)} s (${stallText}) | ${fmt(r.idleCpuPercent as Stats, 1)} | ${fmt(r.rssMiB as Stats)} |`)
+}
+if (args.json !== undefined) {
+  await mkdir(dirname(args.json), { recursive: true })
+  await writeFile(args.json, JSON.stringify({ machine, results }, null, 2) + '\n')
+}
