@@ -1,0 +1,347 @@
+/**
+ * The coordinator election: which node coordinates the cluster, in which term, for how long.
+ *
+ * Raft's leader election (Ongaro & Ousterhout 2014, §5.2; Ongaro's thesis 2014, §3.4) with no
+ * replicated log, plus the three extensions etcd runs in production:
+ * - pre-vote (thesis §9.6): a follower whose timer fires first asks "would you vote for me in
+ *   term + 1?" without raising its term; only with a quorum of yeses does it stand. A node that
+ *   was partitioned away or is rejoining cannot disrupt a healthy coordinator by raising terms;
+ * - leader stickiness (thesis §4.2.3): a node that heard a live coordinator within `leaseMs`
+ *   refuses pre-votes and votes, and does not even adopt the requester's term;
+ * - check-quorum and a leader lease (thesis §6.4.1): the coordinator may act only while a quorum
+ *   of voters acknowledged a heartbeat sent less than `leaseMs` ago, and steps down when that is
+ *   no longer so. A minority side therefore has no coordinator (see `timing.ts` for the proof
+ *   sketch of "at most one valid lease at any instant").
+ * Terms and votes are persisted before anything that depends on them is sent (Raft Figure 2),
+ * so a restarted node never votes twice in a term. Split votes are made rare by ranking: the
+ * shell's preferred node gets the shortest timeout. The voter set changes one member at a time
+ * (Raft §6 and thesis §4.1, single-server changes), so any two majorities of consecutive sets
+ * overlap; `configVersion` lets a voter that knows a newer set refuse a candidate counting an
+ * older one. There is no log, so the shell must let a change reach every live voter before the
+ * next (the role Raft gives to committing the configuration entry).
+ *
+ * Pure: no I/O, no timers; time comes from the injected Clock and randomness from `random`.
+ * Each input returns outputs that the shell performs in order (see `ElectionOutput`).
+ */
+import type { Clock } from '@kos/detect'
+import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, Heartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './messages.js'
+import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options.js'
+import { electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, leaseValid, quorumAckedAt, quorumSize, rankOf, trustsCoordinator } from './timing.js'
+
+export class Election {
+  readonly options: ResolvedElectionOptions
+  private readonly clock: Clock
+  private readonly random: () => number
+  private currentTerm: number
+  private votedForId: string | null
+  private currentRole: ElectionRole = 'follower'
+  /** The coordinator of the current term we know of (self when coordinator); null once lost. */
+  private leader: string | null = null
+  private leaderSinceMs: number | null = null
+  /** The last coordinator we followed: not a contender when it fails, so not counted in our rank. */
+  private notContender: string | null = null
+  /** When we last heard a coordinator (or granted a vote): we refuse votes for leaseMs after. */
+  private heardAtMs: number | null
+  /** Election timer, before the rank offset (the ranking may change while it runs). */
+  private timerBaseMs: number
+  private voterIds: string[] = []
+  private voterSet = new Set<string>()
+  private version = 0
+  private ranking: string[] = []
+  private preVotes = new Set<string>()
+  private votes = new Set<string>()
+  private candidacyStartedAtMs = 0
+  /** Coordinator only: per voter, the send time of the newest heartbeat (or vote request) it acked. */
+  private acks = new Map<string, number>()
+  private lastHeartbeatAtMs: number | null = null
+
+  constructor (opts: ElectionOptions, persisted: PersistedElectionState, clock: Clock, random: () => number) {
+    this.options = resolveElectionOptions(opts)
+    if (!Number.isSafeInteger(persisted.term) || persisted.term < 0) throw new RangeError(`persisted.term must be an integer >= 0, got ${persisted.term}`)
+    this.clock = clock
+    this.random = random
+    this.currentTerm = persisted.term
+    this.votedForId = persisted.votedFor
+    // Before a crash this node may have acked a coordinator's lease: stay loyal for one lease.
+    this.heardAtMs = clock.now()
+    this.timerBaseMs = this.drawTimerBase(clock.now())
+  }
+
+  get selfId (): string { return this.options.selfId }
+  get term (): number { return this.currentTerm }
+  get votedFor (): string | null { return this.votedForId }
+  get role (): ElectionRole { return this.currentRole }
+  get voters (): readonly string[] { return this.voterIds }
+  get quorum (): number { return quorumSize(this.voterIds.length) }
+  get configVersion (): number { return this.version }
+
+  /** The coordinator this node knows of: itself only while its lease holds; null if none. */
+  get coordinatorId (): string | null {
+    if (this.currentRole === 'coordinator') return leaseValid(this.leaseStart(), this.clock.now(), this.options.leaseMs) ? this.selfId : null
+    return this.leader
+  }
+
+  /** Clock time at which the current coordinator was elected (by us) or learnt; null if none. */
+  get since (): number | null { return this.coordinatorId === null ? null : this.leaderSinceMs }
+
+  /**
+   * Coordinator: how long it may still act. Follower: how long it keeps trusting the known
+   * coordinator (and refusing votes). 0 when there is none.
+   */
+  leaseRemainingMs (): number {
+    const now = this.clock.now()
+    if (this.currentRole === 'coordinator') return leaseRemaining(this.leaseStart(), now, this.options.leaseMs)
+    return this.leader === null ? 0 : leaseRemaining(this.heardAtMs, now, this.options.leaseMs)
+  }
+
+  /** Fencing: a coordinator decision stamped with `term` is refused if a newer term was seen. */
+  acceptDecision (term: number): boolean { return term >= this.currentTerm }
+
+  /** The clock time of this core's next timer; a shell may tick then as well as periodically. */
+  nextDeadlineMs (): number {
+    if (this.currentRole !== 'coordinator') return this.electionDeadline()
+    const hb = (this.lastHeartbeatAtMs ?? -Infinity) + this.options.heartbeatIntervalMs
+    const start = this.leaseStart()
+    return start === null ? hb : Math.min(hb, start + this.options.leaseMs)
+  }
+
+  /**
+   * The voter set: admitted members that are alive or suspect (not left or removed), self
+   * included if this node votes. Change it one member at a time. `configVersion`, if the shell
+   * numbers voter sets, only grows; votes are refused to candidates with an older one.
+   */
+  setVoters (ids: readonly string[], configVersion = this.version): ElectionOutput[] {
+    if (configVersion < this.version) return [] // news older than what we hold
+    this.voterIds = [...new Set(ids)]
+    this.voterSet = new Set(this.voterIds)
+    this.version = Math.max(this.version, configVersion)
+    const out: ElectionOutput[] = []
+    const isVoter = this.voterSet.has(this.selfId)
+    if (this.currentRole === 'coordinator') {
+      if (!isVoter) this.stepDown('not-a-voter', out)
+    } else if (this.currentRole !== 'follower') {
+      if (!isVoter) this.currentRole = 'follower'
+      else if (this.currentRole === 'pre-candidate' && this.hasQuorum(this.preVotes)) this.becomeCandidate(out)
+      else if (this.currentRole === 'candidate' && this.hasQuorum(this.votes)) this.becomeCoordinator(out)
+    }
+    return out
+  }
+
+  /** Voters in preference order (an eligible archon first, then lowest peer id among alive members). */
+  setRanking (order: readonly string[]): void { this.ranking = [...order] }
+
+  /** Drives every timer; the shell calls it every ~50 ms (and may also call it at nextDeadlineMs()). */
+  tick (): ElectionOutput[] {
+    const now = this.clock.now()
+    const out: ElectionOutput[] = []
+    this.checkLease(now, out)
+    if (this.currentRole === 'coordinator') {
+      if (heartbeatDue(this.lastHeartbeatAtMs, now, this.options.heartbeatIntervalMs)) this.sendHeartbeats(now, out)
+    } else if (now >= this.electionDeadline()) {
+      if (this.leader !== null) {
+        out.push(this.event({ type: 'coordinator:lost', previous: this.leader, term: this.currentTerm }))
+        this.leader = null
+      }
+      if (this.voterSet.has(this.selfId)) this.startPreVote(now, out)
+      else this.timerBaseMs = this.drawTimerBase(now)
+    }
+    return out
+  }
+
+  /**
+   * The connection to `peerId` dropped. If it is our coordinator, start the pre-vote as soon as
+   * our trust in it ends instead of after the full election timeout (pre-vote keeps this safe:
+   * nobody who still hears the coordinator grants it). A heartbeat cancels the hurry.
+   */
+  peerLost (peerId: string): ElectionOutput[] {
+    if (this.currentRole === 'follower' && this.leader === peerId) {
+      const fast = fastFailoverAtMs(this.heardAtMs ?? this.clock.now(), 0, this.random, this.options)
+      this.timerBaseMs = Math.min(this.timerBaseMs, fast)
+    }
+    return []
+  }
+
+  /** A message from `from` (the transport's authenticated sender). */
+  receive (from: string, m: ElectionMessage): ElectionOutput[] {
+    const now = this.clock.now()
+    const out: ElectionOutput[] = []
+    if (from === this.selfId) return out
+    this.checkLease(now, out)
+    switch (m.type) {
+      case 'pre-vote':
+        out.push(this.send(from, { type: 'pre-vote-reply', term: m.term, granted: this.grantsPreVote(from, m.term, m.configVersion, now) }))
+        break
+      case 'pre-vote-reply':
+        if (this.currentRole === 'pre-candidate' && m.term === this.currentTerm + 1 && m.granted && this.voterSet.has(from)) {
+          this.preVotes.add(from)
+          if (this.hasQuorum(this.preVotes)) this.becomeCandidate(out)
+        }
+        break
+      case 'vote':
+        this.onVoteRequest(from, m, now, out)
+        break
+      case 'vote-reply':
+        if (m.term > this.currentTerm) this.adoptTerm(m.term, now, out, true)
+        else if (this.currentRole === 'candidate' && m.term === this.currentTerm && m.granted && this.voterSet.has(from)) {
+          this.votes.add(from)
+          if (this.hasQuorum(this.votes)) this.becomeCoordinator(out)
+        }
+        break
+      case 'heartbeat':
+        this.onHeartbeat(from, m, now, out)
+        break
+      case 'heartbeat-ack':
+        if (m.term > this.currentTerm) this.adoptTerm(m.term, now, out, true)
+        else if (this.currentRole === 'coordinator' && m.term === this.currentTerm && m.ok) {
+          this.acks.set(from, Math.max(this.acks.get(from) ?? -Infinity, m.sentAt))
+        }
+        break
+    }
+    return out
+  }
+
+  /** Etcd's rule: grant if the proposed term is newer, or equal and we could still vote for it. */
+  private grantsPreVote (from: string, term: number, configVersion: number, now: number): boolean {
+    if (this.trusting(now) || configVersion < this.version || !this.voterSet.has(from)) return false
+    if (term > this.currentTerm) return true
+    return term === this.currentTerm && (this.votedForId === from || (this.votedForId === null && this.leader === null))
+  }
+
+  private onVoteRequest (from: string, m: VoteRequest, now: number, out: ElectionOutput[]): void {
+    if (m.term < this.currentTerm) {
+      out.push(this.send(from, { type: 'vote-reply', term: this.currentTerm, granted: false }))
+      return
+    }
+    const adopt = m.term > this.currentTerm
+    if (adopt) {
+      // Thesis §4.2.3: while we hear a live coordinator, a vote request neither moves our term nor gets an answer.
+      if (this.trusting(now)) return
+      this.adoptTerm(m.term, now, out)
+    }
+    const alreadyFor = this.votedForId === from
+    const grant = alreadyFor || (this.votedForId === null && !this.trusting(now) && m.configVersion >= this.version && this.voterSet.has(from))
+    if (grant) {
+      this.votedForId = from
+      // A granted vote is a promise like an acked heartbeat: no other vote for one lease.
+      this.heardAtMs = now
+      this.timerBaseMs = this.drawTimerBase(now)
+    }
+    // The new term, the vote, or both: one synced write before the answer goes out.
+    if (adopt || (grant && !alreadyFor)) out.push(this.persist())
+    out.push(this.send(from, { type: 'vote-reply', term: this.currentTerm, granted: grant }))
+  }
+
+  private onHeartbeat (from: string, m: Heartbeat, now: number, out: ElectionOutput[]): void {
+    if (m.term < this.currentTerm) {
+      out.push(this.send(from, { type: 'heartbeat-ack', term: this.currentTerm, sentAt: m.sentAt, ok: false }))
+      return
+    }
+    if (m.term > this.currentTerm) this.adoptTerm(m.term, now, out, true)
+    if (this.currentRole === 'coordinator') return // same term: cannot happen (one vote per term)
+    this.currentRole = 'follower'
+    if (this.leader !== from) {
+      this.leader = from
+      this.leaderSinceMs = now
+      this.notContender = from
+      out.push(this.event({ type: 'coordinator:elected', coordinatorId: from, term: this.currentTerm }))
+    }
+    this.heardAtMs = now
+    this.timerBaseMs = this.drawTimerBase(now)
+    out.push(this.send(from, { type: 'heartbeat-ack', term: this.currentTerm, sentAt: m.sentAt, ok: true }))
+  }
+
+  private startPreVote (now: number, out: ElectionOutput[]): void {
+    this.timerBaseMs = this.drawTimerBase(now)
+    if (this.trusting(now)) return // defensive: our own trust must end before we stand
+    this.currentRole = 'pre-candidate'
+    this.preVotes = new Set([this.selfId])
+    this.votes.clear()
+    const ask: ElectionMessage = { type: 'pre-vote', term: this.currentTerm + 1, configVersion: this.version }
+    for (const id of this.others()) out.push(this.send(id, ask))
+    if (this.hasQuorum(this.preVotes)) this.becomeCandidate(out)
+  }
+
+  private becomeCandidate (out: ElectionOutput[]): void {
+    const now = this.clock.now()
+    this.currentTerm += 1
+    this.votedForId = this.selfId
+    this.currentRole = 'candidate'
+    this.leader = null
+    this.votes = new Set([this.selfId])
+    this.candidacyStartedAtMs = now
+    this.timerBaseMs = this.drawTimerBase(now)
+    out.push(this.persist())
+    const ask: ElectionMessage = { type: 'vote', term: this.currentTerm, configVersion: this.version }
+    for (const id of this.others()) out.push(this.send(id, ask))
+    if (this.hasQuorum(this.votes)) this.becomeCoordinator(out)
+  }
+
+  private becomeCoordinator (out: ElectionOutput[]): void {
+    const now = this.clock.now()
+    this.currentRole = 'coordinator'
+    this.leader = this.selfId
+    this.leaderSinceMs = now
+    this.notContender = this.selfId
+    // Each voter promised loyalty from its grant on, which came after our request: the first lease.
+    this.acks = new Map([...this.votes].filter((id) => id !== this.selfId).map((id) => [id, this.candidacyStartedAtMs]))
+    this.lastHeartbeatAtMs = null
+    out.push(this.event({ type: 'coordinator:elected', coordinatorId: this.selfId, term: this.currentTerm }))
+    this.sendHeartbeats(now, out)
+  }
+
+  private sendHeartbeats (now: number, out: ElectionOutput[]): void {
+    this.lastHeartbeatAtMs = now
+    const hb: ElectionMessage = { type: 'heartbeat', term: this.currentTerm, sentAt: now }
+    for (const id of this.others()) out.push(this.send(id, hb))
+  }
+
+  private checkLease (now: number, out: ElectionOutput[]): void {
+    if (this.currentRole === 'coordinator' && !leaseValid(this.leaseStart(), now, this.options.leaseMs)) this.stepDown('lease-expired', out)
+  }
+
+  private stepDown (reason: StepDownReason, out: ElectionOutput[]): void {
+    this.currentRole = 'follower'
+    this.leader = null
+    this.acks.clear()
+    this.timerBaseMs = this.drawTimerBase(this.clock.now())
+    out.push(this.event({ type: 'coordinator:stepped-down', term: this.currentTerm, reason }))
+  }
+
+  /** A newer term: adopt it and follow; `persist` unless the caller persists it with a vote. */
+  private adoptTerm (term: number, now: number, out: ElectionOutput[], persist = false): void {
+    if (this.currentRole === 'coordinator') this.stepDown('higher-term', out)
+    this.currentTerm = term
+    this.votedForId = null
+    this.currentRole = 'follower'
+    this.leader = null
+    this.timerBaseMs = this.drawTimerBase(now)
+    if (persist) out.push(this.persist())
+  }
+
+  /** We refuse to help unseat a coordinator we heard within the lease (or are, while we are). */
+  private trusting (now: number): boolean {
+    return this.currentRole === 'coordinator' || trustsCoordinator(this.heardAtMs, now, this.options.leaseMs)
+  }
+
+  private leaseStart (): number | null {
+    const now = this.clock.now()
+    return quorumAckedAt(this.voterIds.map((id) => id === this.selfId ? now : (this.acks.get(id) ?? null)), this.quorum)
+  }
+
+  private electionDeadline (): number {
+    return this.timerBaseMs + rankOf(this.selfId, this.ranking, this.notContender) * this.options.rankStepMs
+  }
+
+  private drawTimerBase (now: number): number { return now + electionTimeoutMs(0, this.random, this.options) }
+
+  private hasQuorum (ids: Set<string>): boolean {
+    let n = 0
+    for (const id of ids) if (this.voterSet.has(id)) n++
+    return n >= this.quorum
+  }
+
+  private others (): string[] { return this.voterIds.filter((id) => id !== this.selfId) }
+  private persist (): ElectionOutput { return { type: 'persist', term: this.currentTerm, votedFor: this.votedForId } }
+  private send (to: string, message: ElectionMessage): ElectionOutput { return { type: 'send', to, message } }
+  private event (event: ElectionEvent): ElectionOutput { return { type: 'event', event } }
+}
