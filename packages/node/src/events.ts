@@ -1,11 +1,12 @@
 /**
- * The node's single event path. Everything that happens (membership changes now; election,
- * audit and healing later) is a typed event named `noun:verb`, emitted here once and consumed
+ * The node's single event path. Everything that happens (membership changes and coordinator
+ * elections now; audit and healing later) is a typed event named `noun:verb`, emitted here once and consumed
  * by the logs, the metrics, the API and (later) the audit log.
  */
+import type { ElectionEvent } from './election/messages.js'
 import type { MembershipEvent } from './membership/membership.js'
 
-export type KosEvent = MembershipEvent
+export type KosEvent = MembershipEvent | ElectionEvent
 
 export type KosEventListener = (event: KosEvent) => void | Promise<void>
 

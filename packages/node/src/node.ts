@@ -6,10 +6,11 @@
 import type { Clock } from '@kos/detect'
 import { destination, pino, type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import type { HealthResponse, HealthStatus, HealthSummary, JoinResponse, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from './api/types.js'
+import type { CoordinatorInfo, HealthResponse, HealthStatus, HealthSummary, JoinResponse, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from './api/types.js'
 import { buildApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import type { KosConfig } from './config/schema.js'
+import { ElectionService } from './election/service.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
@@ -42,6 +43,9 @@ export class KosNode {
   private readonly sampler = new ProcessHealthSampler()
   private libp2p: KosLibp2p | undefined
   private membership: MembershipService | undefined
+  private election: ElectionService | undefined
+  /** Clock time since which this node has known no coordinator (null while it knows one). */
+  private noCoordinatorSinceMs: number | null = null
   private store: StateStore | undefined
   private api: FastifyInstance | undefined
   private phase: Phase = 'created'
@@ -104,8 +108,21 @@ export class KosNode {
         initialIncarnation: incarnation
       })
       await this.membership.start()
+      this.election = await ElectionService.create({
+        libp2p: this.libp2p,
+        config: this.config,
+        clock: this.clock,
+        log: this.log,
+        store: this.store,
+        membership: this.membership.core,
+        emit: (e) => { this.bus.emit(e) },
+        onInvalidMessage: (reason) => { this.log.debug({ reason }, 'invalid election message') }
+      })
+      await this.election.start()
+      this.noCoordinatorSinceMs = this.clock.now()
       this.onEvent(async (e) => {
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
+        if (e.type.startsWith('member:')) this.election?.onMembershipChange()
       })
       this.api = this.buildApi()
       await this.listenApi(this.api)
@@ -133,6 +150,7 @@ export class KosNode {
     this.stopping ??= (async () => {
       this.phase = 'stopped'
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
+      await this.election?.stop()
       await this.membership?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
       await this.store?.close().catch((err: unknown) => { this.log.warn({ err }, 'store close failed') })
@@ -153,7 +171,27 @@ export class KosNode {
       startedAt: this.startedAt.toISOString(),
       incarnation: this.requireMembership().core.selfIncarnation,
       mode: this.mode(),
-      cluster: this.config.cluster
+      cluster: this.config.cluster,
+      coordinator: this.election?.core.coordinatorId ?? null,
+      term: this.election?.core.term ?? 0
+    }
+  }
+
+  coordinator (): CoordinatorInfo {
+    const election = this.requireElection()
+    const core = election.core
+    const id = core.coordinatorId
+    const sinceMs = core.since
+    const name = id === null ? null : id === this.peerId ? this.config.name : this.membership?.core.member(id)?.name ?? null
+    return {
+      peerId: id,
+      name,
+      term: core.term,
+      since: sinceMs === null ? null : new Date(Date.now() - (this.clock.now() - sinceMs)).toISOString(),
+      leaseRemainingMs: Math.max(0, Math.round(core.leaseRemainingMs())),
+      voters: [...election.voters.voters],
+      votersVersion: election.voters.version,
+      quorum: core.quorum
     }
   }
 
@@ -187,6 +225,14 @@ export class KosNode {
         ? { name: 'local-health', status: 'warning', output: 'own event loop stalled recently; holding back suspicions' }
         : { name: 'local-health', status: 'passing', output: 'event loop responsive' })
     }
+    const election = this.election?.core
+    if (election !== undefined) {
+      checks.push(election.coordinatorId !== null
+        ? { name: 'coordinator', status: 'passing', output: `coordinator ${election.coordinatorId} in term ${election.term}` }
+        : { name: 'coordinator', status: 'warning', output: election.voters.includes(election.selfId)
+          ? `no coordinator in term ${election.term}: no quorum of ${election.quorum} of ${election.voters.length} voters reachable; running degraded`
+          : 'no coordinator known yet: this node is not a voter (waiting for the coordinator to admit it)' })
+    }
     const mode = this.mode()
     checks.push({ name: 'mode', status: mode === 'normal' ? 'passing' : mode === 'degraded' ? 'warning' : 'critical', output: mode })
     const rank: Record<HealthStatus, number> = { passing: 0, warning: 1, critical: 2 }
@@ -198,6 +244,7 @@ export class KosNode {
     return buildApi({
       node: () => this.info(),
       peers: () => this.peers(),
+      coordinator: () => this.coordinator(),
       peer: (id) => this.peer(id),
       health: () => this.health(),
       live: () => this.phase !== 'stopped',
@@ -239,8 +286,19 @@ export class KosNode {
     }
   }
 
-  /** Service mode; the self-healing issue drives it. Until then a node is always normal. */
-  private mode (): ServiceMode { return 'normal' }
+  /**
+   * Service mode. A node that has known no coordinator for longer than an election takes runs
+   * degraded (a minority side of a partition); the self-healing issue adds resource pressure.
+   */
+  private mode (): ServiceMode {
+    const election = this.election?.core
+    if (election === undefined) return 'normal'
+    const now = this.clock.now()
+    if (election.coordinatorId !== null) { this.noCoordinatorSinceMs = null; return 'normal' }
+    this.noCoordinatorSinceMs ??= now
+    const electionTakesMs = 2 * (this.config.electionTimeoutMaxMs + this.config.electionRankStepMs * Math.max(1, election.voters.length))
+    return now - this.noCoordinatorSinceMs > electionTakesMs ? 'degraded' : 'normal'
+  }
 
   private addrs (): string[] {
     return this.libp2p?.getMultiaddrs().map((a) => a.toString()) ?? []
@@ -262,7 +320,10 @@ export class KosNode {
   }
 
   private logEvent (e: KosEvent): void {
-    if (e.type === 'node:stalled') {
+    if (e.type === 'coordinator:elected' || e.type === 'coordinator:stepped-down' || e.type === 'coordinator:lost') {
+      const { type, ...fields } = e
+      this.log.info({ event: type, ...fields }, type)
+    } else if (e.type === 'node:stalled') {
       this.log.warn({ event: e.type, stallMs: Math.round(e.stallMs) }, 'own event loop stalled; holding back suspicions')
     } else if (e.type === 'member:refuted') {
       this.log.warn({ event: e.type, claim: e.claim, by: e.by, incarnation: e.incarnation }, 'refuted a claim about this node')
@@ -275,6 +336,11 @@ export class KosNode {
   private requireLibp2p (): KosLibp2p {
     if (this.libp2p === undefined) throw new NotStartedError('the node has not started')
     return this.libp2p
+  }
+
+  private requireElection (): ElectionService {
+    if (this.election === undefined) throw new NotStartedError('the node has not started')
+    return this.election
   }
 
   private requireMembership (): MembershipService {

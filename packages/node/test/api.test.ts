@@ -16,7 +16,8 @@ const PEER: PeerInfo = {
 function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][], leaves: number } {
   const state = { joined: [] as string[][], leaves: 0 }
   return Object.assign(state, {
-    node: () => ({ peerId: 'self', name: 'a', role: 'member' as const, addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal' as const, cluster: 'kos' }),
+    node: () => ({ peerId: 'self', name: 'a', role: 'member' as const, addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal' as const, cluster: 'kos', coordinator: null, term: 0 }),
+    coordinator: () => ({ peerId: 'self', name: 'a', term: 3, since: '2026-01-01T00:00:00.000Z', leaseRemainingMs: 380, voters: ['self'], votersVersion: 1, quorum: 1 }),
     peers: () => ({ self: 'self', peers: [PEER] }),
     peer: (id: string) => id === PEER.peerId ? PEER : undefined,
     health: (): HealthResponse => ({ status: 'passing', mode: 'normal', checks: [] }),
@@ -108,6 +109,13 @@ describe('HTTP API', () => {
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { left: true })
     assert.equal(d.leaves, 1)
+  })
+
+  it('GET /v1/coordinator', async () => {
+    const res = await buildApi(deps()).inject({ url: '/v1/coordinator' })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json().term, 3)
+    assert.equal(res.json().peerId, 'self')
   })
 
   it('unknown routes are 404 in the error format', async () => {

@@ -49,7 +49,9 @@ describe('config', () => {
       heartbeatIntervalMs: 1000, phiThreshold: 8, phiMaxSampleSize: 200, phiMinStdDeviationMs: 200,
       phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
       indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,
-      localStallGraceMs: 3000, pushPullIntervalMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
+      localStallGraceMs: 3000, pushPullIntervalMs: 30_000,
+      electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 500, electionTimeoutMaxMs: 600, electionLeaseMs: 400,
+      electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,
       gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, leaveTimeoutMs: 3000
     })
@@ -102,6 +104,13 @@ describe('config', () => {
     assert.equal(configError(() => resolveConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/70000'] } })).key, '--listen[0]')
     const ok = resolveConfig({ flags: { bootstrap: ['/ip4/127.0.0.1/tcp/7946', '/ip4/127.0.0.1/tcp/7947/p2p/12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V'] } })
     assert.equal(ok.bootstrap.length, 2)
+  })
+
+  it('refuses election timings that break the lease rule, naming the config key', () => {
+    const err = configError(() => resolveConfig({ file: { electionLeaseMs: 500 }, filePath: 'f.json' }))
+    assert.equal(err.key, 'electionLeaseMs (in f.json)')
+    assert.match(err.message, /electionTimeoutMinMs/)
+    assert.equal(configError(() => resolveConfig({ file: { electionTimeoutMaxMs: 400 } })).key, 'electionTimeoutMaxMs (in config file)')
   })
 
   it('refuses a redial cap below the initial delay', () => {

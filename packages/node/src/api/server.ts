@@ -8,12 +8,13 @@ import { z } from 'zod'
 import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
 import { ApiError, API_ERRORS } from './errors.js'
-import type { HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
+import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
 
 export interface ApiDeps {
   node: () => NodeInfo
   peers: () => PeersResponse
   peer: (peerId: string) => PeerInfo | undefined
+  coordinator: () => CoordinatorInfo
   health: () => HealthResponse
   /** Liveness: false only when the node is broken beyond its own repair. */
   live: () => boolean
@@ -53,6 +54,8 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
     if (peer === undefined) throw new ApiError('not_found', `no peer ${req.params.peerId} is known to this node`)
     return peer
   })
+
+  app.get('/v1/coordinator', async () => deps.coordinator())
 
   app.get('/v1/health', async (_req, reply) => {
     const health = deps.health()

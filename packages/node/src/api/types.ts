@@ -37,6 +37,27 @@ export interface NodeInfo {
   incarnation: number
   mode: ServiceMode
   cluster: string
+  /** Peer id of the coordinator this node knows, or null when there is none (e.g. a minority). */
+  coordinator: string | null
+  /** The newest election term this node has seen. */
+  term: number
+}
+
+/** GET /v1/coordinator */
+export interface CoordinatorInfo {
+  /** null when this node knows no coordinator with a valid lease. */
+  peerId: string | null
+  name: string | null
+  term: number
+  /** ISO 8601 time this node learnt of the coordinator (elected it, or heard it first), or null. */
+  since: string | null
+  /** On the coordinator: how long its lease still runs; on a follower: how long it still trusts it. */
+  leaseRemainingMs: number
+  /** The voter set this node holds, and its version (changed one member at a time). */
+  voters: string[]
+  votersVersion: number
+  /** Votes needed to elect: a majority of the voters. */
+  quorum: number
 }
 
 /** One entry of GET /v1/peers, and GET /v1/peers/:peerId */

@@ -32,6 +32,14 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   reapDeadAfterMs: 86_400_000,
   reapLeftAfterMs: 86_400_000,
 
+  electionHeartbeatIntervalMs: 100,
+  electionTimeoutMinMs: 500,
+  electionTimeoutMaxMs: 600,
+  electionLeaseMs: 400,
+  electionRankStepMs: 150,
+  electionTickIntervalMs: 50,
+  removeAfterMs: 30_000,
+
   redialInitialDelayMs: 250,
   redialMaxDelayMs: 5000,
   dialTimeoutMs: 3000,
@@ -49,7 +57,12 @@ const TOLERANT: Partial<KosConfig> = {
   phiAcceptableHeartbeatPauseMs: 2000,
   probeTimeoutMs: 1000,
   suspicionTimeoutMs: 2000,
-  localStallGraceMs: 6000
+  localStallGraceMs: 6000,
+  electionHeartbeatIntervalMs: 200,
+  electionTimeoutMinMs: 1000,
+  electionTimeoutMaxMs: 1150,
+  electionLeaseMs: 800,
+  electionRankStepMs: 250
 }
 
 export const PROFILES: Readonly<Record<string, Readonly<Partial<KosConfig>>>> = Object.freeze({

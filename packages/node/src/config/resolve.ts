@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
+import { ElectionOptionError, resolveElectionOptions } from '../election/options.js'
 import { ConfigError } from '../errors.js'
 import { profileDefaults, PROFILES } from './profiles.js'
 import { configSchema, type KosConfig } from './schema.js'
@@ -20,6 +21,15 @@ export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
   profile: '--profile',
   logLevel: '--log-level'
 })
+
+/** The election core's option names, as config keys. */
+const ELECTION_KEY_OF_OPTION: Readonly<Record<string, string>> = {
+  heartbeatIntervalMs: 'electionHeartbeatIntervalMs',
+  electionTimeoutMinMs: 'electionTimeoutMinMs',
+  electionTimeoutMaxMs: 'electionTimeoutMaxMs',
+  leaseMs: 'electionLeaseMs',
+  rankStepMs: 'electionRankStepMs'
+}
 
 export interface ConfigSources {
   /** Parsed contents of the `--config` file, if any. */
@@ -65,6 +75,20 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
   const config = parsed.data
   for (const [i, addr] of config.listen.entries()) checkTcpMultiaddr(addr, `${describeKey('listen', sources)}[${i}]`, false)
   for (const [i, addr] of config.bootstrap.entries()) checkTcpMultiaddr(addr, `${describeKey('bootstrap', sources)}[${i}]`, true)
+  try {
+    resolveElectionOptions({
+      selfId: 'config-check',
+      heartbeatIntervalMs: config.electionHeartbeatIntervalMs,
+      electionTimeoutMinMs: config.electionTimeoutMinMs,
+      electionTimeoutMaxMs: config.electionTimeoutMaxMs,
+      leaseMs: config.electionLeaseMs,
+      rankStepMs: config.electionRankStepMs
+    })
+  } catch (err) {
+    if (!(err instanceof ElectionOptionError)) throw err
+    const key = ELECTION_KEY_OF_OPTION[err.key] ?? err.key
+    throw new ConfigError(describeKey(key, sources), err.message.slice(err.key.length + 2), { cause: err })
+  }
   if (config.redialMaxDelayMs < config.redialInitialDelayMs) {
     throw new ConfigError(describeKey('redialMaxDelayMs', sources), 'must be >= redialInitialDelayMs')
   }

@@ -77,6 +77,22 @@ export const configSchema = z.object({
   /** Left members are forgotten after this long (Serf's tombstone timeout is 24 h). */
   reapLeftAfterMs: ms(1000, 30 * 86_400_000),
 
+  // ---- coordinator election (Raft leader election with pre-vote, lease and ranking) --------
+  /** How often the coordinator heartbeats each voter; several per lease so one lost heartbeat costs nothing. */
+  electionHeartbeatIntervalMs: ms(10, 60_000),
+  /** Silence from the coordinator after which a follower asks for pre-votes; bounds failover from below. */
+  electionTimeoutMinMs: ms(20, 600_000),
+  /** Upper end of the random part: the spread breaks ties, and must stay below electionRankStepMs. */
+  electionTimeoutMaxMs: ms(20, 600_000),
+  /** The coordinator acts only this long after the newest heartbeat a quorum acknowledged; ≤ 80 % of electionTimeoutMinMs. */
+  electionLeaseMs: ms(10, 600_000),
+  /** Extra timeout per rank (archon first, then lowest peer id): the preferred survivor fires first, so splits are rare. */
+  electionRankStepMs: ms(0, 600_000),
+  /** Period of the election tick; the timers need at least 50 ms resolution, or split votes creep in. */
+  electionTickIntervalMs: ms(5, 1000),
+  /** A voter dead this long is removed from the voter set (one at a time, by the coordinator). */
+  removeAfterMs: ms(1000, 30 * 86_400_000),
+
   // ---- connections --------------------------------------------------------------------------
   /** First redial delay for a known member that is not connected, or a bootstrap address not joined yet. */
   redialInitialDelayMs: ms(10, 600_000),

@@ -54,6 +54,8 @@ export class Election {
   /** Coordinator only: per voter, the send time of the newest heartbeat (or vote request) it acked. */
   private acks = new Map<string, number>()
   private lastHeartbeatAtMs: number | null = null
+  /** Coordinator only: the lease start the previous voter set granted, carried across a change. */
+  private carriedLeaseStartMs: number | null = null
 
   constructor (opts: ElectionOptions, persisted: PersistedElectionState, clock: Clock, random: () => number) {
     this.options = resolveElectionOptions(opts)
@@ -112,13 +114,23 @@ export class Election {
    */
   setVoters (ids: readonly string[], configVersion = this.version): ElectionOutput[] {
     if (configVersion < this.version) return [] // news older than what we hold
+    const carried = this.currentRole === 'coordinator' ? this.leaseStart() : null
+    const added = ids.some((id) => !this.voterSet.has(id))
     this.voterIds = [...new Set(ids)]
     this.voterSet = new Set(this.voterIds)
     this.version = Math.max(this.version, configVersion)
     const out: ElectionOutput[] = []
     const isVoter = this.voterSet.has(this.selfId)
     if (this.currentRole === 'coordinator') {
-      if (!isVoter) this.stepDown('not-a-voter', out)
+      if (!isVoter) {
+        this.stepDown('not-a-voter', out)
+      } else {
+        // Single-server change: every quorum of the new set meets every quorum of the old one,
+        // so the lease the old set granted still holds until it runs out (thesis §4.1); a new
+        // voter gets a heartbeat at once, to join the lease.
+        this.carriedLeaseStartMs = carried
+        if (added) this.sendHeartbeats(this.clock.now(), out)
+      }
     } else if (this.currentRole !== 'follower') {
       if (!isVoter) this.currentRole = 'follower'
       else if (this.currentRole === 'pre-candidate' && this.hasQuorum(this.preVotes)) this.becomeCandidate(out)
@@ -285,6 +297,7 @@ export class Election {
     // Each voter promised loyalty from its grant on, which came after our request: the first lease.
     this.acks = new Map([...this.votes].filter((id) => id !== this.selfId).map((id) => [id, this.candidacyStartedAtMs]))
     this.lastHeartbeatAtMs = null
+    this.carriedLeaseStartMs = null
     out.push(this.event({ type: 'coordinator:elected', coordinatorId: this.selfId, term: this.currentTerm }))
     this.sendHeartbeats(now, out)
   }
@@ -303,6 +316,7 @@ export class Election {
     this.currentRole = 'follower'
     this.leader = null
     this.acks.clear()
+    this.carriedLeaseStartMs = null
     this.timerBaseMs = this.drawTimerBase(this.clock.now())
     out.push(this.event({ type: 'coordinator:stepped-down', term: this.currentTerm, reason }))
   }
@@ -325,7 +339,9 @@ export class Election {
 
   private leaseStart (): number | null {
     const now = this.clock.now()
-    return quorumAckedAt(this.voterIds.map((id) => id === this.selfId ? now : (this.acks.get(id) ?? null)), this.quorum)
+    const acked = quorumAckedAt(this.voterIds.map((id) => id === this.selfId ? now : (this.acks.get(id) ?? null)), this.quorum)
+    const carried = this.carriedLeaseStartMs
+    return carried === null ? acked : acked === null ? carried : Math.max(acked, carried)
   }
 
   private electionDeadline (): number {

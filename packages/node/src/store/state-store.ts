@@ -1,6 +1,10 @@
 /**
- * The node's own durable state in LevelDB (`<data>/state`): for now the incarnation, so a
- * restarted node announces itself above anything it said before and is believed at once.
+ * The node's own durable state in LevelDB (`<data>/state`):
+ * - the membership incarnation, so a restarted node announces itself above anything it said
+ *   before and is believed at once;
+ * - the election's term and vote, written before any message that depends on them is sent,
+ *   so a restarted node never votes twice in a term (Raft Figure 2);
+ * - the voter set the node last adopted.
  * Writes are synced: what is acknowledged survives a crash.
  */
 import { join } from 'node:path'
@@ -8,6 +12,11 @@ import { Level } from 'level'
 import { ConfigError } from '../errors.js'
 
 const INCARNATION = 'membership/incarnation'
+const ELECTION = 'election/term-vote'
+const VOTERS = 'election/voters'
+
+export interface PersistedVote { term: number, votedFor: string | null }
+export interface PersistedVoters { version: number, voters: string[] }
 
 export class StateStore {
   private readonly db: Level<string, string>
@@ -40,7 +49,31 @@ export class StateStore {
     await this.db.put(INCARNATION, String(n), { sync: true })
   }
 
+  async getVote (): Promise<PersistedVote> {
+    const v = await this.getJson<PersistedVote>(ELECTION)
+    return v !== undefined && Number.isSafeInteger(v.term) && v.term >= 0 ? { term: v.term, votedFor: typeof v.votedFor === 'string' ? v.votedFor : null } : { term: 0, votedFor: null }
+  }
+
+  async setVote (vote: PersistedVote): Promise<void> {
+    await this.db.put(ELECTION, JSON.stringify(vote), { sync: true })
+  }
+
+  async getVoters (): Promise<PersistedVoters | undefined> {
+    const v = await this.getJson<PersistedVoters>(VOTERS)
+    return v !== undefined && Number.isSafeInteger(v.version) && Array.isArray(v.voters) ? v : undefined
+  }
+
+  async setVoters (voters: PersistedVoters): Promise<void> {
+    await this.db.put(VOTERS, JSON.stringify(voters), { sync: true })
+  }
+
   async close (): Promise<void> {
     await this.db.close()
+  }
+
+  private async getJson<T> (key: string): Promise<T | undefined> {
+    const v = await this.db.get(key)
+    if (v === undefined) return undefined
+    try { return JSON.parse(v) as T } catch { return undefined }
   }
 }

@@ -1,0 +1,229 @@
+/**
+ * The election shell: runs the pure `Election` state machine on libp2p. It persists terms and
+ * votes before the messages that depend on them leave (one serial output queue), carries the
+ * messages over a long-lived stream per peer, feeds it the ranking and the voter set, and, on
+ * the coordinator, changes the voter set one member at a time as members join, leave or stay
+ * dead past `removeAfterMs` (Raft's single-server membership changes): a change is made only
+ * once a quorum of the current voters holds the previous one.
+ */
+import type { Clock } from '@kos/detect'
+import type { PeerId } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import type { KosConfig } from '../config/schema.js'
+import type { Membership } from '../membership/membership.js'
+import { MessageChannel } from '../net/channel.js'
+import type { KosLibp2p } from '../net/host.js'
+import type { StateStore } from '../store/state-store.js'
+import { electionEnvelopeSchema, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
+import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '../wire/messages.js'
+import { Election } from './election.js'
+import type { ElectionEvent, ElectionMessage, ElectionOutput } from './messages.js'
+
+export interface ElectionServiceComponents {
+  libp2p: KosLibp2p
+  config: KosConfig
+  clock: Clock
+  log: Logger
+  store: StateStore
+  /** The membership view: who is alive, for the ranking and the voter set. */
+  membership: Membership
+  emit: (event: ElectionEvent) => void
+  onInvalidMessage: (reason: string) => void
+}
+
+/** Messages queued per peer on the election channel: a few seconds of heartbeats. */
+const MAX_QUEUED_PER_PEER = 64
+
+export class ElectionService {
+  readonly core: Election
+  private readonly c: ElectionServiceComponents
+  private readonly channel: MessageChannel
+  private voterConfig: VoterConfig
+  private readonly ackedVersion = new Map<string, number>()
+  private queue: Promise<void> = Promise.resolve()
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private failed = false
+
+  private constructor (c: ElectionServiceComponents, core: Election, voters: VoterConfig) {
+    this.c = c
+    this.core = core
+    this.voterConfig = voters
+    this.channel = new MessageChannel(c.libp2p, {
+      protocol: `/kos/${c.config.cluster}/election/1.0.0`,
+      maxMessageBytes: c.config.maxMessageBytes * 4,
+      maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
+      dialTimeoutMs: c.config.dialTimeoutMs,
+      onMessage: (from, bytes) => { this.onMessage(from, bytes) }
+    }, c.log)
+  }
+
+  /**
+   * Loads the persisted term, vote and voter set. A node with none starts as the only voter if it
+   * was given no bootstrap peers (it founds the cluster), and as a non-voter otherwise: the
+   * coordinator of the cluster it joins adds it.
+   */
+  static async create (c: ElectionServiceComponents): Promise<ElectionService> {
+    const self = c.libp2p.peerId.toString()
+    const vote = await c.store.getVote()
+    const stored = await c.store.getVoters()
+    const voters: VoterConfig = stored ?? (c.config.bootstrap.length === 0 ? { version: 1, voters: [self] } : { version: 0, voters: [] })
+    if (stored === undefined) await c.store.setVoters(voters)
+    const core = new Election({
+      selfId: self,
+      heartbeatIntervalMs: c.config.electionHeartbeatIntervalMs,
+      electionTimeoutMinMs: c.config.electionTimeoutMinMs,
+      electionTimeoutMaxMs: c.config.electionTimeoutMaxMs,
+      leaseMs: c.config.electionLeaseMs,
+      rankStepMs: c.config.electionRankStepMs
+    }, vote, c.clock, Math.random)
+    return new ElectionService(c, core, voters)
+  }
+
+  get voters (): Readonly<VoterConfig> { return this.voterConfig }
+
+  async start (): Promise<void> {
+    await this.channel.start()
+    this.running = true
+    this.updateRanking()
+    this.perform(this.core.setVoters(this.voterConfig.voters, this.voterConfig.version))
+    this.c.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.timer = setInterval(() => { this.tick() }, this.c.config.electionTickIntervalMs)
+    this.timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.timer)
+    this.c.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    await this.channel.stop()
+    await this.queue
+  }
+
+  /** The membership changed: re-rank, and let the coordinator adjust the voter set. */
+  onMembershipChange (): void {
+    if (!this.running) return
+    this.updateRanking()
+    this.reconfigure()
+  }
+
+  private tick (): void {
+    if (!this.running) return
+    this.perform(this.core.tick())
+    this.reconfigure()
+  }
+
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const id = evt.detail.toString()
+    this.channel.reset(id)
+    if (this.running) this.perform(this.core.peerLost(id))
+  }
+
+  private onMessage (from: string, bytes: Uint8Array): void {
+    let env: ElectionEnvelope
+    try {
+      env = decodeMessage(bytes, electionEnvelopeSchema, this.c.config.maxMessageBytes * 4)
+    } catch (err) {
+      this.c.onInvalidMessage(err instanceof MessageDecodeError ? err.reason : 'malformed')
+      return
+    }
+    if (env.config !== undefined) this.adoptVoters(env.config, from)
+    if (env.configVersion !== undefined) this.ackedVersion.set(from, env.configVersion)
+    this.perform(this.core.receive(from, env.m))
+  }
+
+  /** A coordinator's heartbeat carried its voter set; a newer one replaces ours. */
+  private adoptVoters (config: VoterConfig, from: string): void {
+    if (config.version < this.voterConfig.version) return
+    if (config.version === this.voterConfig.version) {
+      if (config.voters.join() !== this.voterConfig.voters.join()) {
+        this.c.log.warn({ from, version: config.version }, 'two voter sets with one version: were two clusters founded and then joined?')
+      }
+      return
+    }
+    this.setVoterConfig(config)
+  }
+
+  private setVoterConfig (config: VoterConfig): void {
+    this.voterConfig = { version: config.version, voters: [...config.voters].sort() }
+    const persisted = this.voterConfig
+    this.enqueue(async () => { await this.c.store.setVoters(persisted) })
+    this.perform(this.core.setVoters(this.voterConfig.voters, this.voterConfig.version))
+  }
+
+  /**
+   * On the coordinator: one voter added or removed, once a quorum of the current voters holds
+   * the current set. Wanted voters: self and every member alive or suspect, or dead for less
+   * than removeAfterMs; a member that left is removed at once.
+   */
+  private reconfigure (): void {
+    const self = this.core.selfId
+    if (this.core.coordinatorId !== self) return
+    const { version, voters } = this.voterConfig
+    const holding = voters.filter((v) => v === self || this.ackedVersion.get(v) === version).length
+    if (holding < this.core.quorum) return
+    const now = this.c.clock.now()
+    const wanted = new Set([self])
+    for (const m of this.c.membership.list()) {
+      if (m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && now - m.stateSinceMs < this.c.config.removeAfterMs)) wanted.add(m.peerId)
+    }
+    const add = [...wanted].filter((id) => !voters.includes(id)).sort()[0]
+    const remove = voters.filter((id) => !wanted.has(id)).sort()[0]
+    if (add === undefined && remove === undefined) return
+    const next = add !== undefined ? [...voters, add] : voters.filter((id) => id !== remove)
+    this.c.log.info({ version: version + 1, added: add, removed: add === undefined ? remove : undefined, voters: next.length }, 'voter set changed')
+    this.setVoterConfig({ version: version + 1, voters: next })
+  }
+
+  /** Archons first, then the lowest peer id, among live members and self. */
+  private updateRanking (): void {
+    const live = this.c.membership.list().filter((m) => m.state === 'alive').map((m) => ({ id: m.peerId, archon: m.role === 'archon' }))
+    live.push({ id: this.core.selfId, archon: this.c.config.role === 'archon' })
+    live.sort((a, b) => a.archon === b.archon ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.archon ? -1 : 1)
+    this.core.setRanking(live.map((x) => x.id))
+  }
+
+  /** Performs outputs in order; a send never overtakes a persist queued before it. */
+  private perform (outputs: ElectionOutput[]): void {
+    for (const out of outputs) {
+      switch (out.type) {
+        case 'event':
+          this.c.emit(out.event)
+          break
+        case 'persist': {
+          const vote = { term: out.term, votedFor: out.votedFor }
+          this.enqueue(async () => { await this.c.store.setVote(vote) })
+          break
+        }
+        case 'send': {
+          const bytes = this.encode(out.to, out.message)
+          this.enqueue(async () => { this.channel.send(out.to, bytes) })
+          break
+        }
+      }
+    }
+  }
+
+  private encode (to: string, m: ElectionMessage): Uint8Array {
+    const env: ElectionEnvelope = { v: WIRE_VERSION, t: 'election', m }
+    if (m.type === 'heartbeat' && this.ackedVersion.get(to) !== this.voterConfig.version) env.config = this.voterConfig
+    if (m.type === 'heartbeat-ack') env.configVersion = this.voterConfig.version
+    return encodeMessage(env)
+  }
+
+  private enqueue (task: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.failed) return
+      try {
+        await task()
+      } catch (err) {
+        // A vote that cannot be persisted must not be sent: nothing queued after it leaves.
+        this.failed = true
+        this.running = false
+        clearInterval(this.timer)
+        this.c.log.error({ err }, 'election state could not be persisted; this node stops taking part in elections')
+      }
+    })
+  }
+}

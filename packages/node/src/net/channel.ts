@@ -1,0 +1,99 @@
+/**
+ * A message channel over libp2p: one long-lived outbound stream per peer for a protocol, with
+ * length-prefixed messages, so frequent small messages (the coordinator's heartbeats, ten a
+ * second to every voter) do not each pay for a new stream and its protocol negotiation.
+ * Delivery is best-effort and in order per peer: a message queued while the stream breaks is
+ * lost, and the protocol above (election timers) retries. Each peer's queue is bounded.
+ */
+import type { PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import * as lp from 'it-length-prefixed'
+import { pipe } from 'it-pipe'
+import { pushable, type Pushable } from 'it-pushable'
+import type { Logger } from 'pino'
+import type { KosLibp2p } from './host.js'
+
+export interface ChannelOptions {
+  protocol: string
+  maxMessageBytes: number
+  /** Messages queued per peer beyond this are dropped (the peer is slow or gone). */
+  maxQueuedPerPeer: number
+  dialTimeoutMs: number
+  /** Called for every inbound message, with the authenticated sender. Must not block. */
+  onMessage: (from: string, bytes: Uint8Array) => void
+}
+
+interface Outbound { queue: Pushable<Uint8Array>, queued: number }
+
+export class MessageChannel {
+  private readonly libp2p: KosLibp2p
+  private readonly opts: ChannelOptions
+  private readonly log: Logger
+  private readonly outbound = new Map<string, Outbound>()
+  private running = false
+
+  constructor (libp2p: KosLibp2p, opts: ChannelOptions, log: Logger) {
+    this.libp2p = libp2p
+    this.opts = opts
+    this.log = log
+  }
+
+  async start (): Promise<void> {
+    this.running = true
+    await this.libp2p.handle(this.opts.protocol, ({ stream, connection }) => {
+      const from = connection.remotePeer.toString()
+      pipe(stream.source, (source) => lp.decode(source, { maxDataLength: this.opts.maxMessageBytes }), async (source) => {
+        for await (const msg of source) if (this.running) this.opts.onMessage(from, msg.subarray())
+      }).catch((err: Error) => { stream.abort(err) })
+    }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+  }
+
+  /** Queues one message for the peer, opening the stream if needed. Never throws. */
+  send (to: string, bytes: Uint8Array): void {
+    if (!this.running) return
+    let out = this.outbound.get(to)
+    if (out === undefined) {
+      out = this.open(to)
+      if (out === undefined) return
+    }
+    if (out.queued >= this.opts.maxQueuedPerPeer) return
+    out.queued++
+    out.queue.push(bytes)
+  }
+
+  /** Drops the peer's stream (its connection closed); the next send opens a new one. */
+  reset (peerId: string): void {
+    this.outbound.get(peerId)?.queue.end()
+    this.outbound.delete(peerId)
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    for (const out of this.outbound.values()) out.queue.end()
+    this.outbound.clear()
+    await this.libp2p.unhandle(this.opts.protocol)
+  }
+
+  private open (to: string): Outbound | undefined {
+    let peer: PeerId
+    try { peer = peerIdFromString(to) } catch { return undefined }
+    const out: Outbound = { queue: pushable<Uint8Array>(), queued: 0 }
+    this.outbound.set(to, out)
+    const counted = async function * (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+      for await (const bytes of source) { out.queued--; yield bytes }
+    }
+    void (async () => {
+      let stream: Stream | undefined
+      try {
+        stream = await this.libp2p.dialProtocol(peer, this.opts.protocol, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
+        await pipe(out.queue, counted, (source) => lp.encode(source), stream.sink)
+      } catch (err) {
+        this.log.debug({ err, peer: to, protocol: this.opts.protocol }, 'channel stream closed')
+        stream?.abort(err as Error)
+      } finally {
+        if (this.outbound.get(to) === out) this.outbound.delete(to)
+      }
+    })()
+    return out
+  }
+}
