@@ -8,16 +8,7 @@
  * non-error results, so health() returns the status beside the body.
  */
 
-import type {
-  ApiErrorBody,
-  HealthResponse,
-  JoinRequest,
-  JoinResponse,
-  LeaveResponse,
-  NodeInfo,
-  PeerInfo,
-  PeersResponse
-} from '@kos/node'
+import type { ApiErrorBody, CoordinatorInfo, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/node'
 import { parseApiAddress } from './api-address.js'
 import { ApiError, NodeUnreachableError } from './errors.js'
 
@@ -74,6 +65,11 @@ export class ApiClient {
   /** GET /v1/peers/:peerId. An unknown peer is an ApiError with status 404. */
   async peer (peerId: string): Promise<PeerInfo> {
     return await this.call<PeerInfo>('GET', `/v1/peers/${encodeURIComponent(peerId)}`)
+  }
+
+  /** GET /v1/coordinator: the coordinator, term, lease and voter set in this node's view. */
+  async coordinator (): Promise<CoordinatorInfo> {
+    return await this.call<CoordinatorInfo>('GET', '/v1/coordinator')
   }
 
   /** GET /v1/health. Resolves for 200, 429 and 503 alike; `body.status` says which. */

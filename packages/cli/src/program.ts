@@ -4,6 +4,7 @@
  */
 
 import { Command, CommanderError } from 'commander'
+import { registerCoordinator } from './commands/coordinator.js'
 import { registerJoin } from './commands/join.js'
 import { registerLeave } from './commands/leave.js'
 import { registerPeers } from './commands/peers.js'
@@ -37,6 +38,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void): Command 
   registerStart(program, io, setExit)
   registerStatus(program, io, setExit)
   registerPeers(program, io, setExit)
+  registerCoordinator(program, io, setExit)
   registerJoin(program, io, setExit)
   registerLeave(program, io, setExit)
   return program

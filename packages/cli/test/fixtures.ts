@@ -16,7 +16,9 @@ export const node: NodeInfo = {
   startedAt: '2025-01-01T00:00:00.000Z',
   incarnation: 4,
   mode: 'normal',
-  cluster: 'test-cluster'
+  cluster: 'test-cluster',
+  coordinator: ALPHA_ID,
+  term: 7
 }
 
 const health = (name: string): NonNullable<PeerInfo['health']> => ({

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { runStatus } from '../src/commands/status.js'
 import { runCli } from '../src/program.js'
 import { captureIo } from './capture-io.js'
-import { healthWarning, node, peers, SELF_ID } from './fixtures.js'
+import { ALPHA_ID, healthWarning, node, peers, SELF_ID } from './fixtures.js'
 import { freePort, startStubApi } from './stub-api.js'
 import type { StubApi } from './stub-api.js'
 
@@ -30,6 +30,8 @@ describe('kos status', () => {
       'Cluster:      test-cluster',
       'Role:         junzi',
       'Mode:         normal',
+      `Coordinator:  ${ALPHA_ID}`,
+      'Term:         7',
       'Incarnation:  4',
       'Version:      0.1.0',
       'Started:      2025-01-01T00:00:00.000Z (up 5m)',

@@ -66,6 +66,8 @@ export function statusLines (
     ['Cluster:', node.cluster],
     ['Role:', node.role],
     ['Mode:', node.mode],
+    ['Coordinator:', node.coordinator === null ? 'none' : node.coordinator === node.peerId ? `${node.coordinator} (this node)` : node.coordinator],
+    ['Term:', String(node.term)],
     ['Incarnation:', String(node.incarnation)],
     ['Version:', node.version],
     ['Started:', `${node.startedAt}${uptime}`],

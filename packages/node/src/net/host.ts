@@ -8,7 +8,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, type Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey, PubSub } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
+import { tcp, type TCPSocketOptions } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { KosConfig } from '../config/schema.js'
 import { invalidMessageRegister } from './gossip-invalid-counter.js'
@@ -50,6 +50,23 @@ export function gossipsubOptions (config: KosConfig, onInvalid: InvalidGossipHan
   }
 }
 
+/**
+ * The address this node dials from: its listen host, when every listen address names the same
+ * specific IPv4 host. Peers (and firewall rules) then see one address per node, as they do with
+ * Serf's bind address; it is what lets chaos tests cut links between 127.0.x.y nodes.
+ */
+export function dialFromAddress (listen: readonly string[]): string | undefined {
+  const hosts = new Set(listen.map((a) => a.split('/')).map((p) => p[1] === 'ip4' ? p[2] : undefined))
+  if (hosts.size !== 1) return undefined
+  const [host] = hosts
+  return host === undefined || host === '0.0.0.0' ? undefined : host
+}
+
+function localAddressOf (listen: readonly string[]): { localAddress?: string } {
+  const from = dialFromAddress(listen)
+  return from === undefined ? {} : { localAddress: from }
+}
+
 export async function createHost (
   config: KosConfig, privateKey: PrivateKey, onInvalidGossip: InvalidGossipHandler, topicLabels: Map<string, string>
 ): Promise<KosLibp2p> {
@@ -57,7 +74,9 @@ export async function createHost (
     privateKey,
     start: false,
     addresses: { listen: [...config.listen] },
-    transports: [tcp({ dialOpts: {} })],
+    // dialOpts reach net.connect() as they are (multiaddrToNetConfig spreads them), so
+    // localAddress works although TCPSocketOptions does not declare it.
+    transports: [tcp({ dialOpts: localAddressOf(config.listen) as TCPSocketOptions })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // Loopback and private addresses are where clusters live; the default gater allows them in
