@@ -40,6 +40,28 @@ describe('Election: coordinator', () => {
     assert.equal(e.nextDeadlineMs(), 700) // the next heartbeat comes before the lease's end
   })
 
+  it('keeps the lease the old voter set granted across a single-member change, and heartbeats a new voter at once', () => {
+    // A sole voter elects itself; adding a second doubles the quorum before the newcomer acked.
+    const clock = new ManualClock(0)
+    const e = new Election({ selfId: 'a' }, { term: 0, votedFor: null }, clock, () => 0)
+    e.setVoters(['a'], 1)
+    e.setRanking(['a'])
+    clock.advance(500)
+    e.tick()
+    assert.equal(e.coordinatorId, 'a')
+    clock.advance(50)
+    const out = e.setVoters(['a', 'b'], 2)
+    assert.deepEqual(sends(out).map((o) => [o.to, o.message.type]), [['b', 'heartbeat']])
+    assert.equal(e.quorum, 2)
+    assert.equal(e.coordinatorId, 'a', 'still coordinator on the lease the one-voter set granted')
+    assert.deepEqual(events(e.tick()), [])
+    e.receive('b', { type: 'heartbeat-ack', term: 1, sentAt: 550, ok: true })
+    clock.advance(350)
+    assert.equal(e.coordinatorId, 'a', 'the newcomer\'s ack renewed the lease, to 550 + 400')
+    clock.advance(50)
+    assert.deepEqual(events(e.tick()).map((x) => x.type), ['coordinator:stepped-down'], 'without further acks the lease ends')
+  })
+
   it('steps down when its lease expires without a quorum of acks (check-quorum)', () => {
     const { e, clock } = coordinatorA()
     clock.advance(399)
