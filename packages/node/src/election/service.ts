@@ -14,7 +14,7 @@ import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { StateStore } from '../store/state-store.js'
-import { electionEnvelopeSchema, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
+import { electionEnvelopeSchema, newerVoters, votersOrdinal, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
 import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '../wire/messages.js'
 import { Election } from './election.js'
 import type { ElectionEvent, ElectionMessage, ElectionOutput } from './messages.js'
@@ -39,7 +39,8 @@ export class ElectionService {
   private readonly c: ElectionServiceComponents
   private readonly channel: MessageChannel
   private voterConfig: VoterConfig
-  private readonly ackedVersion = new Map<string, number>()
+  /** Per peer, which voter set it last said it holds (as votersOrdinal). */
+  private readonly held = new Map<string, number>()
   private queue: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private running = false
@@ -67,7 +68,7 @@ export class ElectionService {
     const self = c.libp2p.peerId.toString()
     const vote = await c.store.getVote()
     const stored = await c.store.getVoters()
-    const voters: VoterConfig = stored ?? (c.config.bootstrap.length === 0 ? { version: 1, voters: [self] } : { version: 0, voters: [] })
+    const voters: VoterConfig = stored ?? (c.config.bootstrap.length === 0 ? { term: 0, version: 1, voters: [self] } : { term: 0, version: 0, voters: [] })
     if (stored === undefined) await c.store.setVoters(voters)
     const core = new Election({
       selfId: self,
@@ -86,7 +87,7 @@ export class ElectionService {
     await this.channel.start()
     this.running = true
     this.updateRanking()
-    this.perform(this.core.setVoters(this.voterConfig.voters, this.voterConfig.version))
+    this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
     this.c.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.timer = setInterval(() => { this.tick() }, this.c.config.electionTickIntervalMs)
     this.timer.unref()
@@ -128,28 +129,26 @@ export class ElectionService {
       this.c.onInvalidMessage(err instanceof MessageDecodeError ? err.reason : 'malformed')
       return
     }
-    if (env.config !== undefined) this.adoptVoters(env.config, from)
-    if (env.configVersion !== undefined) this.ackedVersion.set(from, env.configVersion)
+    // Fencing: only a heartbeat of the newest term we know may bring a voter set.
+    if (env.config !== undefined && env.m.type === 'heartbeat' && this.core.acceptDecision(env.m.term)) this.adoptVoters(env.config, from)
+    if (env.held !== undefined) this.held.set(from, votersOrdinal(env.held))
     this.perform(this.core.receive(from, env.m))
   }
 
   /** A coordinator's heartbeat carried its voter set; a newer one replaces ours. */
   private adoptVoters (config: VoterConfig, from: string): void {
-    if (config.version < this.voterConfig.version) return
-    if (config.version === this.voterConfig.version) {
-      if (config.voters.join() !== this.voterConfig.voters.join()) {
-        this.c.log.warn({ from, version: config.version }, 'two voter sets with one version: were two clusters founded and then joined?')
-      }
-      return
+    if (newerVoters(config, this.voterConfig)) {
+      this.setVoterConfig(config)
+    } else if (!newerVoters(this.voterConfig, config) && config.voters.join() !== this.voterConfig.voters.join()) {
+      this.c.log.warn({ from, term: config.term, version: config.version }, 'two different voter sets with one version: were two clusters founded, then joined?')
     }
-    this.setVoterConfig(config)
   }
 
   private setVoterConfig (config: VoterConfig): void {
-    this.voterConfig = { version: config.version, voters: [...config.voters].sort() }
+    this.voterConfig = { term: config.term, version: config.version, voters: [...config.voters].sort() }
     const persisted = this.voterConfig
     this.enqueue(async () => { await this.c.store.setVoters(persisted) })
-    this.perform(this.core.setVoters(this.voterConfig.voters, this.voterConfig.version))
+    this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
   }
 
   /**
@@ -161,7 +160,8 @@ export class ElectionService {
     const self = this.core.selfId
     if (this.core.coordinatorId !== self) return
     const { version, voters } = this.voterConfig
-    const holding = voters.filter((v) => v === self || this.ackedVersion.get(v) === version).length
+    const current = votersOrdinal(this.voterConfig)
+    const holding = voters.filter((v) => v === self || this.held.get(v) === current).length
     if (holding < this.core.quorum) return
     const now = this.c.clock.now()
     const wanted = new Set([self])
@@ -173,7 +173,7 @@ export class ElectionService {
     if (add === undefined && remove === undefined) return
     const next = add !== undefined ? [...voters, add] : voters.filter((id) => id !== remove)
     this.c.log.info({ version: version + 1, added: add, removed: add === undefined ? remove : undefined, voters: next.length }, 'voter set changed')
-    this.setVoterConfig({ version: version + 1, voters: next })
+    this.setVoterConfig({ term: this.core.term, version: version + 1, voters: next })
   }
 
   /** Archons first, then the lowest peer id, among live members and self. */
@@ -207,8 +207,8 @@ export class ElectionService {
 
   private encode (to: string, m: ElectionMessage): Uint8Array {
     const env: ElectionEnvelope = { v: WIRE_VERSION, t: 'election', m }
-    if (m.type === 'heartbeat' && this.ackedVersion.get(to) !== this.voterConfig.version) env.config = this.voterConfig
-    if (m.type === 'heartbeat-ack') env.configVersion = this.voterConfig.version
+    if (m.type === 'heartbeat' && this.held.get(to) !== votersOrdinal(this.voterConfig)) env.config = this.voterConfig
+    if (m.type === 'heartbeat-ack') env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
     return encodeMessage(env)
   }
 

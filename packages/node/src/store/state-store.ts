@@ -16,7 +16,7 @@ const ELECTION = 'election/term-vote'
 const VOTERS = 'election/voters'
 
 export interface PersistedVote { term: number, votedFor: string | null }
-export interface PersistedVoters { version: number, voters: string[] }
+export interface PersistedVoters { term: number, version: number, voters: string[] }
 
 export class StateStore {
   private readonly db: Level<string, string>
@@ -60,7 +60,7 @@ export class StateStore {
 
   async getVoters (): Promise<PersistedVoters | undefined> {
     const v = await this.getJson<PersistedVoters>(VOTERS)
-    return v !== undefined && Number.isSafeInteger(v.version) && Array.isArray(v.voters) ? v : undefined
+    return v !== undefined && Number.isSafeInteger(v.version) && Array.isArray(v.voters) ? { term: Number.isSafeInteger(v.term) ? v.term : 0, version: v.version, voters: v.voters } : undefined
   }
 
   async setVoters (voters: PersistedVoters): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The election channel's wire format (`/kos/<cluster>/election/1.0.0`): the election state
- * machine's messages in an envelope that also carries the voter set (on heartbeats) and the
- * voter-set version a follower holds (on acks), so the coordinator knows when a change has
- * reached the voters. Validated like every other inbound message.
+ * machine's messages in an envelope that also carries the voter set (on heartbeats) and which
+ * voter set a follower holds (on acks), so the coordinator knows when a change has reached the
+ * voters. Validated like every other inbound message.
  */
 import { z } from 'zod'
 import type { ElectionMessage } from '../election/messages.js'
@@ -21,9 +21,24 @@ const electionMessageSchema: z.ZodType<ElectionMessage> = z.discriminatedUnion('
   z.object({ type: z.literal('heartbeat-ack'), term, sentAt, ok: z.boolean() }).strict()
 ])
 
-/** The voter set, versioned; changed one member at a time by the coordinator. */
-export const voterConfigSchema = z.object({ version, voters: z.array(peerIdString).max(1000) }).strict()
+/**
+ * The voter set, changed one member at a time by the coordinator. Ordered by (term, version):
+ * `term` is the election term of the coordinator that made it, so a set made by a deposed
+ * coordinator never outranks one made after it was replaced.
+ */
+export const voterConfigSchema = z.object({ term, version, voters: z.array(peerIdString).max(1000) }).strict()
 export type VoterConfig = z.infer<typeof voterConfigSchema>
+const heldSchema = z.object({ term, version }).strict()
+
+/** True if `a` is a newer voter set than `b`. */
+export function newerVoters (a: { term: number, version: number }, b: { term: number, version: number }): boolean {
+  return a.term > b.term || (a.term === b.term && a.version > b.version)
+}
+
+/** One number that orders voter sets as newerVoters does, for the state machine's configVersion. */
+export function votersOrdinal (c: { term: number, version: number }): number {
+  return c.term * 1_000_000 + Math.min(c.version, 999_999)
+}
 
 export const electionEnvelopeSchema = z.object({
   v: z.literal(WIRE_VERSION),
@@ -31,8 +46,8 @@ export const electionEnvelopeSchema = z.object({
   m: electionMessageSchema,
   /** On heartbeats: the coordinator's voter set. */
   config: voterConfigSchema.optional(),
-  /** On acks: the voter-set version the follower holds. */
-  configVersion: version.optional()
+  /** On acks: which voter set the follower holds. */
+  held: heldSchema.optional()
 }).strict()
 
 export type ElectionEnvelope = z.infer<typeof electionEnvelopeSchema>
