@@ -1,11 +1,15 @@
 /**
- * Cluster test harness: real `kos start` processes on 127.0.0.1, driven through the CLI and
+ * Cluster test harness: real `kos start` processes on 127.0.0.x, driven through the CLI and
  * observed over their HTTP API (DESIGN §2 "Real parts in tests").
  *
  * - Each node is an OS process: the `kos` bin run as a user runs it (its shebang finds the
  *   Node.js running the test first on PATH: the pinned
  *   Node 24) with the built CLI, `start --json --log-level warn`, its own libp2p and API ports
- *   and its own data directory under one fresh `mkdtemp` directory per cluster.
+ *   and its own data directory under one fresh `mkdtemp` directory per cluster. libp2p listens
+ *   on 127.0.0.1 unless a node is given its own loopback host (127.0.0.11, …; the node then also
+ *   dials from it, so a partition can cut it off by address); the API stays on 127.0.0.1.
+ * - The JSON log lines that carry an `event` (`coordinator:elected`, `member:dead`, …) are kept
+ *   per node in `logEvents`, beyond the stderr tail, for tests that assert on events.
  * - Every process the harness spawns is tracked by pid and SIGKILLed (after a SIGCONT, in case it
  *   was stopped) by `cleanup()`, which the tests call from an `after` hook, and again from a
  *   process `exit` handler in case the test process is torn down without running its hooks.
@@ -14,10 +18,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { describe, poll, type WaitOptions } from './poll.js'
+import { freePort } from './ports.js'
+import { metricValue, type ApiResponse, type CoordinatorView, type PeersResponse, type PeerView, type StartupInfo } from './views.js'
 
 /** The built CLI entry point, found relative to this file (test/dist/harness/cluster.js). */
 export const KOS_BIN = fileURLToPath(new URL('../../../cli/dist/bin/kos.js', import.meta.url))
@@ -35,11 +41,6 @@ const START_TIMEOUT_MS = 30_000
 /** Deadline for one API request: a stopped (SIGSTOP) node must not hang a poll. */
 const REQUEST_TIMEOUT_MS = 3_000
 
-export interface WaitOptions {
-  timeoutMs?: number
-  intervalMs?: number
-}
-
 export interface ExitInfo {
   code: number | null
   signal: NodeJS.Signals | null
@@ -55,41 +56,23 @@ export interface StartOptions {
   /** Fixed libp2p / API ports; fresh free ones when absent. */
   listenPort?: number
   apiPort?: number
+  /** IPv4 loopback host libp2p listens on (and dials from); 127.0.0.1 when absent. */
+  host?: string
+  /** `--log-level`; `warn` when absent (`info` logs the coordinator events). */
+  logLevel?: string
   /** More `kos start` arguments, appended as given. */
   extraArgs?: string[]
 }
 
-export interface PeerView {
-  peerId: string
-  name: string
-  role: string
-  state: 'alive' | 'suspect' | 'dead' | 'left'
-  phi: number | null
-  lastHeartbeatAgeMs: number | null
-  incarnation: number
-  addrs: string[]
-  connected: boolean
-  health: unknown
+/** One JSON log line of a node that names an event (pino's `time` is wall-clock ms). */
+export interface LogEvent {
+  event: string
+  time: number
+  [field: string]: unknown
 }
 
-export interface PeersResponse {
-  self: string
-  peers: PeerView[]
-}
-
-export interface ApiResponse<T = unknown> {
-  status: number
-  body: T
-}
-
-/** The startup line of `kos start --json`. */
-export interface StartupInfo {
-  peerId: string
-  name: string
-  addrs: string[]
-  api: string
-  profile: string
-}
+/** Log events kept per node (the oldest are dropped past this). */
+const MAX_LOG_EVENTS = 2000
 
 /** A bounded text buffer: keeps the last `limit` characters. */
 export class TailBuffer {
@@ -132,107 +115,29 @@ function track (child: ChildProcess): Promise<ExitInfo> {
   })
 }
 
-// ---- ports ---------------------------------------------------------------------------------
-
-/**
- * Ports come from a per-run base below Linux's ephemeral range (32768–60999), each checked free
- * by binding a server to it and closing it. Below the ephemeral range, no outgoing connection of
- * any process can take a port between our check and the node's bind, nor while a node is down
- * for a restart on the same port; the random base keeps concurrent runs apart.
- */
-const PORT_LOW = 20_000
-const PORT_HIGH = 32_000
-let nextPort = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW - 2000))
-const handedOut = new Set<number>()
-
-async function canBind (port: number): Promise<boolean> {
-  return await new Promise<boolean>((resolve) => {
-    const server = createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
-      server.close(() => { resolve(true) })
-    })
-  })
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago and is handed out once per run. */
-export async function freePort (): Promise<number> {
-  for (let i = 0; i < 500; i++) {
-    const port = nextPort++
-    if (nextPort >= PORT_HIGH) nextPort = PORT_LOW
-    if (handedOut.has(port)) continue
-    if (await canBind(port)) { handedOut.add(port); return port }
-  }
-  // Fall back to the kernel's choice (port 0).
-  const port = await new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const addr = server.address()
-      server.close(() => { resolve(typeof addr === 'object' && addr !== null ? addr.port : 0) })
-    })
-  })
-  handedOut.add(port)
-  return port
-}
-
-// ---- polling -------------------------------------------------------------------------------
-
-function describe (value: unknown): string {
-  if (value instanceof Error) return value.message
-  try { return JSON.stringify(value) } catch { return String(value) }
-}
-
-/**
- * Polls `fn` until it returns something other than `false` (then resolves to that value) or the
- * deadline passes. A throw (an assertion) counts as "not yet" and its message is remembered, so
- * conditions are best written as assertions whose messages carry what was observed.
- */
-export async function poll<T> (
-  description: string,
-  fn: () => Promise<T | false> | T | false,
-  opts: WaitOptions = {},
-  context: () => string = () => ''
-): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 30_000
-  const intervalMs = opts.intervalMs ?? 200
-  const deadline = performance.now() + timeoutMs
-  let last: unknown = 'never evaluated'
-  for (;;) {
-    try {
-      const value = await fn()
-      if (value !== false) return value
-      last = 'condition returned false'
-    } catch (err) {
-      last = err
-    }
-    if (performance.now() >= deadline) break
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
-  }
-  const ctx = context()
-  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${description}\nlast observed: ${describe(last)}` +
-    (ctx === '' ? '' : `\n${ctx}`))
-}
-
 // ---- one node ------------------------------------------------------------------------------
 
 export class KosProcess {
   readonly name: string
   readonly dataDir: string
+  readonly host: string
   readonly listenPort: number
   readonly apiPort: number
   readonly args: string[]
   readonly stderr = new TailBuffer()
   readonly stdout = new TailBuffer()
+  /** Every log line with an `event` field, across restarts, oldest first. */
+  readonly logEvents: LogEvent[] = []
   private child: ChildProcess | undefined
   private exitPromise: Promise<ExitInfo> | undefined
   private exitInfo: ExitInfo | undefined
   private info: StartupInfo | undefined
   private stoppedBySignal = false
 
-  constructor (opts: { name: string, dataDir: string, listenPort: number, apiPort: number, args: string[] }) {
+  constructor (opts: { name: string, dataDir: string, host?: string, listenPort: number, apiPort: number, args: string[] }) {
     this.name = opts.name
     this.dataDir = opts.dataDir
+    this.host = opts.host ?? '127.0.0.1'
     this.listenPort = opts.listenPort
     this.apiPort = opts.apiPort
     this.args = opts.args
@@ -245,7 +150,7 @@ export class KosProcess {
   /** The first listen address with /p2p/. */
   get addr (): string { return this.startup.addrs[0]! }
   /** The listen address without /p2p/. */
-  get bareAddr (): string { return `/ip4/127.0.0.1/tcp/${this.listenPort}` }
+  get bareAddr (): string { return `/ip4/${this.host}/tcp/${this.listenPort}` }
   get apiUrl (): string { return this.startup.api }
   /** host:port of the API, the form of `kos … --api`. */
   get apiHostPort (): string { return `127.0.0.1:${this.apiPort}` }
@@ -267,7 +172,13 @@ export class KosProcess {
     this.child = child
     this.exitPromise = track(child).then((info) => { this.exitInfo = info; return info })
     child.stderr!.setEncoding('utf8')
-    child.stderr!.on('data', (chunk: string) => { this.stderr.push(chunk) })
+    let partial = ''
+    child.stderr!.on('data', (chunk: string) => {
+      this.stderr.push(chunk)
+      const lines = (partial + chunk).split('\n')
+      partial = lines.pop()!
+      for (const line of lines) this.recordEvent(line)
+    })
     child.stdout!.setEncoding('utf8')
 
     const info = await new Promise<StartupInfo>((resolve, reject) => {
@@ -301,6 +212,16 @@ export class KosProcess {
     }).catch((err: unknown) => { killHard(child); throw err })
     this.info = info
     return info
+  }
+
+  private recordEvent (line: string): void {
+    if (!line.startsWith('{') || !line.includes('"event"')) return
+    try {
+      const entry = JSON.parse(line) as Partial<LogEvent>
+      if (typeof entry.event !== 'string') return
+      this.logEvents.push(entry as LogEvent)
+      if (this.logEvents.length > MAX_LOG_EVENTS) this.logEvents.shift()
+    } catch {}
   }
 
   /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT, SIGTERM, …) to the process. */
@@ -372,6 +293,13 @@ export class KosProcess {
     return res.body
   }
 
+  /** GET /v1/coordinator, asserting 200. */
+  async coordinator (): Promise<CoordinatorView> {
+    const res = await this.api<CoordinatorView>('/v1/coordinator')
+    if (res.status !== 200) throw new Error(`${this.name}: GET /v1/coordinator answered ${res.status}: ${describe(res.body)}`)
+    return res.body
+  }
+
   /** The state of one peer in this node's view, or undefined if unknown. */
   async stateOf (peerId: string): Promise<PeerView['state'] | undefined> {
     return (await this.peers()).peers.find((p) => p.peerId === peerId)?.state
@@ -388,20 +316,6 @@ export class KosProcess {
   async metric (name: string, labels: Record<string, string> = {}): Promise<number> {
     return metricValue(await this.metrics(), name, labels)
   }
-}
-
-/** Sums the Prometheus samples of `name` that carry every label of `labels` (0 if none). */
-export function metricValue (text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line)
-    if (m === null || m[1] !== name) continue
-    const have: Record<string, string> = {}
-    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) have[pair[1]!] = pair[2]!
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4])
-  }
-  return sum
 }
 
 // ---- a cluster -----------------------------------------------------------------------------
@@ -431,27 +345,28 @@ export class Cluster {
   }
 
   /**
-   * Starts a node through `kos start --json --log-level warn` on fresh ports with its own data
-   * directory; resolves once it printed its startup line.
+   * Starts a node through `kos start --json --log-level warn` (or `opts.logLevel`) on fresh ports
+   * with its own data directory; resolves once it printed its startup line.
    */
   async startNode (opts: StartOptions = {}): Promise<KosProcess> {
     await this.init()
     const n = ++this.count
     const name = opts.name ?? `n${n}`
-    const listenPort = opts.listenPort ?? await freePort()
+    const host = opts.host ?? '127.0.0.1'
+    const listenPort = opts.listenPort ?? await freePort(host)
     const apiPort = opts.apiPort ?? await freePort()
     const dataDir = join(this.tmp, `${name}-${n}`)
     const args = [
-      'start', '--json', '--log-level', 'warn',
+      'start', '--json', '--log-level', opts.logLevel ?? 'warn',
       '--name', name,
-      '--listen', `/ip4/127.0.0.1/tcp/${listenPort}`,
+      '--listen', `/ip4/${host}/tcp/${listenPort}`,
       '--api', `127.0.0.1:${apiPort}`,
       '--data', dataDir,
       ...(opts.profile === undefined ? [] : ['--profile', opts.profile]),
       ...(opts.bootstrap ?? []).flatMap((b) => ['--bootstrap', b]),
       ...(opts.extraArgs ?? [])
     ]
-    const node = new KosProcess({ name, dataDir, listenPort, apiPort, args })
+    const node = new KosProcess({ name, dataDir, host, listenPort, apiPort, args })
     this.nodes.push(node)
     await node.start()
     return node
@@ -511,9 +426,4 @@ export class Cluster {
       this.dir = undefined
     }
   }
-}
-
-/** `{ name: state }` of every peer in a node's view: compact context for assertion messages. */
-export function summarize (peers: PeersResponse): Record<string, string> {
-  return Object.fromEntries(peers.peers.map((p) => [`${p.name}(${p.peerId.slice(-6)})`, `${p.state}#${p.incarnation}`]))
 }

@@ -1,8 +1,13 @@
 /**
  * @packageDocumentation
  *
- * `@kos/testkit`: starts real `kos start` processes on 127.0.0.1 and observes them over their
+ * `@kos/testkit`: starts real `kos start` processes on 127.0.0.x and observes them over their
  * HTTP APIs. Used by the cluster tests in `test/` and by the benchmarks in `scripts/`, so both
  * drive the product exactly as a user does.
  */
 export * from './cluster.js'
+export * from './coordinator.js'
+export * from './partition.js'
+export { holdsFor, poll, type WaitOptions } from './poll.js'
+export { freePort } from './ports.js'
+export * from './views.js'

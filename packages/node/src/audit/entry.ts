@@ -1,0 +1,182 @@
+/**
+ * Audit entries: canonical encoding, hash chain and signature (DESIGN.md §7, issue #4).
+ *
+ * - Canonical bytes: the CBOR encoding of every field except `hash` and `sig`, with cborg's
+ *   RFC 8949 profile (§4.2.1 core deterministic encoding): map keys sorted bytewise by their
+ *   encoding, integers and lengths in shortest form, and every non-integer number as a float64
+ *   (so a float's width never depends on its value). cborg's default also sorts keys (length
+ *   first) but picks the narrowest float; the options are pinned here so a library default can
+ *   never change a hash. A golden vector in the tests pins the bytes.
+ * - `hash` = lowercase hex sha-256 of the canonical bytes; `prev` is the `hash` of the origin's
+ *   previous entry, or ZERO_HASH for seq 1. Seq is contiguous from 1 and the Lamport time grows
+ *   strictly along a chain.
+ * - `sig` = Ed25519 signature by the origin's libp2p key over the 32 raw hash bytes (not the
+ *   hex), carried as padded standard base64 so an entry is plain JSON in the API and in CBOR.
+ *   The verifying key comes from the origin peer id itself (Ed25519 peer ids embed their public
+ *   key), so no key exchange is needed and an entry signed by any other key fails 'signature'.
+ */
+import { createHash } from 'node:crypto'
+import { encode, rfc8949EncodeOptions } from 'cborg'
+import type { PrivateKey, PublicKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { decodeMessage } from '../wire/messages.js'
+import { AuditChainError, AuditFieldsError } from './errors.js'
+import {
+  auditEntrySchema, auditFieldsSchema, issuePath, MAX_ENTRY_BYTES, MAX_TS_MS, ZERO_HASH,
+  type AuditEntry, type AuditFields, type UnsignedEntry
+} from './schema.js'
+
+/** Who writes a chain: its peer id and its key. `sign` may be synchronous. */
+export interface AuditSigner {
+  peerId: string
+  sign(bytes: Uint8Array): Promise<Uint8Array> | Uint8Array
+}
+
+/** The part of the previous entry a new one links to; an `AuditEntry` or a stored head. */
+export interface ChainLink { origin: string, seq: number, hash: string, lamport: number }
+
+/** Why an entry was refused; a small closed set, used as a metrics label and in `verifyAll`. */
+export type VerifyFailure = 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'schema'
+export type VerifyResult = { ok: true } | { ok: false, reason: VerifyFailure }
+
+const CANONICAL_OPTIONS = Object.freeze({ ...rfc8949EncodeOptions })
+
+/** The canonical bytes of an entry: its ten hashed fields, whatever else the object holds. */
+export function canonicalBytes (e: UnsignedEntry): Uint8Array {
+  const hashed: UnsignedEntry = {
+    origin: e.origin,
+    seq: e.seq,
+    lamport: e.lamport,
+    ts: e.ts,
+    class: e.class,
+    type: e.type,
+    severity: e.severity,
+    subject: e.subject,
+    details: e.details,
+    prev: e.prev
+  }
+  return encode(hashed, CANONICAL_OPTIONS)
+}
+
+export function entryHash (e: UnsignedEntry): string {
+  return createHash('sha256').update(canonicalBytes(e)).digest('hex')
+}
+
+/** A signer for the node's own libp2p key. */
+export function signerFromPrivateKey (key: PrivateKey): AuditSigner {
+  return { peerId: peerIdFromPrivateKey(key).toString(), sign: async (bytes) => await key.sign(bytes) }
+}
+
+/**
+ * Creates the entry that follows `prev` (null for the origin's first) in the signer's chain.
+ * `ts` is wall-clock ms (for humans); `lamport` orders entries across origins and must exceed
+ * `prev.lamport`. Throws AuditFieldsError naming the bad field, AuditChainError if `prev` is
+ * another origin's or the Lamport time does not grow.
+ */
+export async function createEntry (prev: ChainLink | null, fields: AuditFields, signer: AuditSigner, lamport: number, ts: number): Promise<AuditEntry> {
+  const parsed = auditFieldsSchema.safeParse(fields)
+  if (!parsed.success) {
+    const { field, message } = issuePath(parsed.error)
+    throw new AuditFieldsError(field, message)
+  }
+  if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_TS_MS) throw new AuditFieldsError('ts', `not a wall-clock time in ms: ${ts}`)
+  if (!Number.isSafeInteger(lamport) || lamport < 1) throw new AuditFieldsError('lamport', `not a positive integer: ${lamport}`)
+  if (prev !== null && prev.origin !== signer.peerId) throw new AuditChainError(`prev belongs to ${prev.origin}, not to the signer ${signer.peerId}`)
+  if (prev !== null && lamport <= prev.lamport) throw new AuditChainError(`lamport ${lamport} does not exceed the previous entry's ${prev.lamport}`)
+  const f = parsed.data
+  const unsigned: UnsignedEntry = {
+    origin: signer.peerId,
+    seq: prev === null ? 1 : prev.seq + 1,
+    lamport,
+    ts,
+    class: f.class,
+    type: f.type,
+    severity: f.severity,
+    subject: f.subject,
+    details: f.details,
+    prev: prev === null ? ZERO_HASH : prev.hash
+  }
+  const hash = entryHash(unsigned)
+  const sig = await signer.sign(Buffer.from(hash, 'hex'))
+  return { ...unsigned, hash, sig: Buffer.from(sig).toString('base64') }
+}
+
+const KEY_CACHE_LIMIT = 4096
+const keyCache = new Map<string, PublicKey | null>()
+
+/** The Ed25519 public key embedded in an origin peer id, or null (not a peer id, or not Ed25519). */
+export function originPublicKey (origin: string): PublicKey | null {
+  const cached = keyCache.get(origin)
+  if (cached !== undefined) return cached
+  let key: PublicKey | null = null
+  try {
+    const id = peerIdFromString(origin)
+    key = id.type === 'Ed25519' ? id.publicKey : null
+  } catch {
+    key = null
+  }
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear()
+  keyCache.set(origin, key)
+  return key
+}
+
+const fail = (reason: VerifyFailure): VerifyResult => ({ ok: false, reason })
+
+/** Hash and signature of an already schema-checked entry. */
+async function checkSealed (e: AuditEntry, key: PublicKey): Promise<VerifyResult> {
+  if (entryHash(e) !== e.hash) return fail('hash')
+  let valid: boolean
+  try {
+    valid = await key.verify(Buffer.from(e.hash, 'hex'), Buffer.from(e.sig, 'base64'))
+  } catch {
+    valid = false
+  }
+  return valid ? { ok: true } : fail('signature')
+}
+
+/**
+ * Verifies `entry` as the successor of `prev` (null: it must be its origin's first), in this
+ * order: 'schema'; 'origin' (not an Ed25519 peer id, or not prev's origin); 'seq' (not
+ * prev.seq + 1, e.g. an entry removed or reordered); 'chain' (`prev` field is not prev's hash,
+ * or the Lamport time does not grow); 'hash' (a field changed after hashing); 'signature' (not
+ * signed by the origin's key). `prev` itself is trusted: the caller verified it before.
+ */
+export async function verifyEntry (entry: unknown, prev: ChainLink | null): Promise<VerifyResult> {
+  const parsed = auditEntrySchema.safeParse(entry)
+  if (!parsed.success) return fail('schema')
+  const e = parsed.data
+  const key = originPublicKey(e.origin)
+  if (key === null || (prev !== null && prev.origin !== e.origin)) return fail('origin')
+  if (e.seq !== (prev === null ? 1 : prev.seq + 1)) return fail('seq')
+  if (e.prev !== (prev === null ? ZERO_HASH : prev.hash)) return fail('chain')
+  if (prev !== null && e.lamport <= prev.lamport) return fail('chain')
+  return await checkSealed(e, key)
+}
+
+/**
+ * Verifies what an entry proves on its own, without its predecessor: schema, origin, hash,
+ * signature, and that a seq 1 entry links to ZERO_HASH. A receiver runs it before deciding
+ * that an entry is a gap or a fork, so a forged entry can trigger neither a pull nor a report.
+ */
+export async function verifyEntryContent (entry: unknown): Promise<VerifyResult> {
+  const parsed = auditEntrySchema.safeParse(entry)
+  if (!parsed.success) return fail('schema')
+  const e = parsed.data
+  const key = originPublicKey(e.origin)
+  if (key === null) return fail('origin')
+  if ((e.seq === 1) !== (e.prev === ZERO_HASH)) return fail('chain')
+  return await checkSealed(e, key)
+}
+
+/** CBOR for the wire and the store (any key order decodes to the same entry). */
+export function encodeEntry (entry: AuditEntry): Uint8Array {
+  return encode(entry)
+}
+
+/**
+ * Decodes an entry from a peer: size, strict CBOR and schema, throwing MessageDecodeError. The
+ * result still needs verifyEntry / storeVerified: decoding checks shape, not authenticity.
+ */
+export function decodeEntry (bytes: Uint8Array): AuditEntry {
+  return decodeMessage(bytes, auditEntrySchema, MAX_ENTRY_BYTES)
+}
