@@ -13,11 +13,10 @@
  *
  * Usage: npm run bench:failover -- [--nodes 3,5] [--trials 10] [--profile lan] [--json docs/bench/failover.json]
  */
-import { cpus, release, totalmem } from 'node:os'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Cluster, type CoordinatorView, type KosProcess } from '@kos/testkit'
+import { Cluster, describeMachine, machineFacts, stats, type CoordinatorView, type KosProcess, type Stats } from '@kos/testkit'
 
 const POLL_MS = 20
 const DEADLINE_MS = 30_000
@@ -36,12 +35,6 @@ const trials = Number(args.trials)
 if (!sizes.every((n) => Number.isInteger(n) && n >= 3)) throw new Error(`--nodes: sizes must be integers >= 3, got ${args.nodes}`)
 if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials: must be an integer >= 1, got ${args.trials}`)
 
-interface Stats { min: number, median: number, max: number, n: number }
-function stats (xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-  return { min: s[0] ?? NaN, median: mid, max: s.length === 0 ? NaN : s[s.length - 1]!, n: s.length }
-}
 
 async function until<T> (what: string, fn: () => Promise<T | false>, deadlineMs = DEADLINE_MS): Promise<T> {
   const start = performance.now()
@@ -129,14 +122,7 @@ async function benchCluster (n: number): Promise<{ n: number, trials: Trial[] }>
   }
 }
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  memGiB: Math.round(totalmem() / 2 ** 30),
-  kernel: release(),
-  node: process.version,
-  date: new Date().toISOString()
-}
+const machine = machineFacts()
 
 const started = performance.now()
 const results: Array<{ n: number, trials: Trial[] }> = []
@@ -147,7 +133,7 @@ for (const n of sizes) {
 const wallS = (performance.now() - started) / 1000
 
 const command = `npm run bench:failover -- --nodes ${args.nodes} --trials ${trials}${args.profile === undefined ? '' : ` --profile ${args.profile}`}`
-console.log(`Machine: ${machine.cores} × ${machine.cpu}, ${machine.memGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, ${machine.date}`)
+console.log(describeMachine(machine))
 console.log(`Command: ${command} (${wallS.toFixed(0)} s)\n`)
 console.log('| N | trials | SIGKILL → all survivors agree ms (min / median / max) | SIGKILL → first survivor names it ms (min / median / max) | trials with more than one round | restart → settled ms (median) |')
 console.log('|---|---|---|---|---|---|')

@@ -11,11 +11,10 @@
  * Usage: npm run bench -- [--nodes 5,10] [--profiles lan,tolerant] [--trials 5] [--stalls 1,2,3,4]
  *                          [--json docs/bench/membership.json]
  */
-import { cpus, release, totalmem } from 'node:os'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Cluster, type KosProcess } from '@kos/testkit'
+import { Cluster, describeMachine, machineFacts, stats, type KosProcess, type Stats } from '@kos/testkit'
 
 const POLL_MS = 20
 const DEADLINE_MS = 30_000
@@ -34,12 +33,6 @@ const { values: args } = parseArgs({
 const list = (s: string): number[] => s.split(',').filter((x) => x !== '').map(Number)
 const trials = Number(args.trials)
 
-interface Stats { median: number, max: number, n: number }
-function stats (xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-  return { median: mid, max: s.length === 0 ? NaN : s[s.length - 1]!, n: s.length }
-}
 
 async function until (what: string, fn: () => Promise<boolean>, deadlineMs = DEADLINE_MS): Promise<number> {
   const start = performance.now()
@@ -165,14 +158,7 @@ function fmt (s: Stats, digits = 0): string {
   return `${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}`
 }
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  memGiB: Math.round(totalmem() / 2 ** 30),
-  kernel: release(),
-  node: process.version,
-  date: new Date().toISOString()
-}
+const machine = machineFacts()
 
 const results: Array<Record<string, unknown>> = []
 for (const profile of args.profiles.split(',')) {
@@ -183,7 +169,7 @@ for (const profile of args.profiles.split(',')) {
   }
 }
 
-console.log(`Machine: ${machine.cores} × ${machine.cpu}, ${machine.memGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, ${machine.date}`)
+console.log(describeMachine(machine))
 console.log(`Command: npm run bench -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}\n`)
 console.log('| N | profile | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
 console.log('|---|---|---|---|---|---|---|---|')

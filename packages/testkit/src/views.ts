@@ -1,26 +1,16 @@
 /**
- * What the harness reads from a node: its startup line and API answers (mirrors of the node's API
- * types, kept here so the harness depends on the wire, not on the node's internals), and small
- * helpers to read them.
+ * What the harness reads from a node: its startup line and API answers (the node's public API
+ * types), and small helpers to read them.
  */
 
-export interface PeerView {
-  peerId: string
-  name: string
-  role: string
-  state: 'alive' | 'suspect' | 'dead' | 'left'
-  phi: number | null
-  lastHeartbeatAgeMs: number | null
-  incarnation: number
-  addrs: string[]
-  connected: boolean
-  health: unknown
-}
+import type { CoordinatorInfo, HealthResponse, NodeInfo, PeerInfo, PeersResponse as ApiPeersResponse } from '@kos/node'
 
-export interface PeersResponse {
-  self: string
-  peers: PeerView[]
-}
+/** The node's own API types (its public contract), under the names the harness uses. */
+export type PeerView = PeerInfo
+export type PeersResponse = ApiPeersResponse
+export type CoordinatorView = CoordinatorInfo
+export type NodeView = NodeInfo
+export type HealthView = HealthResponse
 
 export interface ApiResponse<T = unknown> {
   status: number
@@ -34,35 +24,6 @@ export interface StartupInfo {
   addrs: string[]
   api: string
   profile: string
-}
-
-/** GET /v1/coordinator */
-export interface CoordinatorView {
-  /** null when the node knows no coordinator with a valid lease (e.g. a minority). */
-  peerId: string | null
-  name: string | null
-  term: number
-  since: string | null
-  leaseRemainingMs: number
-  voters: string[]
-  votersVersion: number
-  quorum: number
-}
-
-/** The election fields of GET /v1/node. */
-export interface NodeView {
-  peerId: string
-  name: string
-  mode: string
-  coordinator: string | null
-  term: number
-}
-
-/** GET /v1/health (200 passing, 429 warning, 503 critical) */
-export interface HealthView {
-  status: 'passing' | 'warning' | 'critical'
-  mode: string
-  checks: Array<{ name: string, status: string, output: string }>
 }
 
 /** Sums the Prometheus samples of `name` that carry every label of `labels` (0 if none). */
