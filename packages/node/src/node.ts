@@ -62,7 +62,13 @@ export class KosNode {
     this.bus = new EventBus((err, event) => { this.log.error({ err, event: event.type }, 'event listener failed') })
     this.metrics = new NodeMetrics({
       members: () => this.membership?.core.list() ?? [],
-      uptimeSeconds: () => this.phase === 'created' ? 0 : (this.clock.now() - this.startedAtMs) / 1000
+      uptimeSeconds: () => this.phase === 'created' ? 0 : (this.clock.now() - this.startedAtMs) / 1000,
+      election: () => {
+        const core = this.election?.core
+        if (core === undefined) return undefined
+        const id = core.coordinatorId
+        return { term: core.term, isCoordinator: id === core.selfId, hasCoordinator: id !== null }
+      }
     })
     this.bus.subscribe((e) => { this.metrics.onEvent(e) })
     this.bus.subscribe((e) => { this.logEvent(e) })

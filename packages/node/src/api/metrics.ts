@@ -11,6 +11,8 @@ import type { RejectReason, TopicKind } from '../membership/gossip.js'
 export interface MetricsSources {
   members: () => MemberView[]
   uptimeSeconds: () => number
+  /** The election's view, once it runs. */
+  election: () => { term: number, isCoordinator: boolean, hasCoordinator: boolean } | undefined
 }
 
 export class NodeMetrics {
@@ -21,6 +23,7 @@ export class NodeMetrics {
   private readonly deaths: Counter
   private readonly gossipRejected: Counter<'topic' | 'reason'>
   private readonly stalls: Counter
+  private readonly coordinatorsElected: Counter
 
   constructor (sources: MetricsSources) {
     const registers = [this.registry]
@@ -56,6 +59,25 @@ export class NodeMetrics {
         for (const m of sources.members()) if (m.phi !== null) this.set({ peer: m.peerId, name: m.name }, m.phi)
       }
     })
+    this.coordinatorsElected = new Counter({ name: 'kos_coordinator_elections_total', help: 'Coordinators this node learnt of (elected itself, or heard first in a term)', registers })
+    new Gauge({
+      name: 'kos_election_term',
+      help: 'The newest election term this node has seen',
+      registers,
+      collect () { this.set(sources.election()?.term ?? 0) }
+    })
+    new Gauge({
+      name: 'kos_coordinator',
+      help: '1 if this node is the coordinator, else 0',
+      registers,
+      collect () { this.set(sources.election()?.isCoordinator === true ? 1 : 0) }
+    })
+    new Gauge({
+      name: 'kos_coordinator_known',
+      help: '1 if this node knows a coordinator with a valid lease, else 0 (0 on a minority side)',
+      registers,
+      collect () { this.set(sources.election()?.hasCoordinator === true ? 1 : 0) }
+    })
     new Gauge({
       name: 'kos_node_uptime_seconds',
       help: 'Seconds since this node started',
@@ -73,5 +95,6 @@ export class NodeMetrics {
     if (event.type === 'member:suspect') this.suspicions.inc()
     else if (event.type === 'member:dead') this.deaths.inc()
     else if (event.type === 'node:stalled') this.stalls.inc()
+    else if (event.type === 'coordinator:elected') this.coordinatorsElected.inc()
   }
 }

@@ -14,7 +14,37 @@
  * LevelDB batch, so they never disagree after a crash. Origins are base58 (schema-checked), so
  * they never contain `!`.
  */
+import { decode } from 'cborg'
 import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditEntry } from './schema.js'
+
+/** Encodings every audit operation names, whatever the instance's defaults are. */
+export const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const
+
+export type AuditBatchOp =
+  | { type: 'put', key: string, value: Uint8Array }
+  | { type: 'del', key: string }
+
+export interface AuditIteratorOptions {
+  gt?: string, gte?: string, lt?: string, lte?: string, limit?: number, reverse?: boolean
+  keyEncoding: 'utf8', valueEncoding: 'view'
+}
+
+/**
+ * What the audit store needs of LevelDB: an open `level` instance (a `Level`, a sublevel, or a
+ * memory-level in tests) satisfies it. Every call names its encodings (ENCODINGS).
+ */
+export interface AuditDb {
+  open(): Promise<void>
+  get(key: string, options: typeof ENCODINGS): Promise<Uint8Array | undefined>
+  getMany(keys: string[], options: typeof ENCODINGS): Promise<Array<Uint8Array | undefined>>
+  batch(ops: AuditBatchOp[], options: typeof ENCODINGS & { sync: boolean }): Promise<void>
+  iterator(options: AuditIteratorOptions): AsyncIterable<[string, Uint8Array]>
+}
+
+/** Decodes a stored value; the store wrote it, so only `verifyAll` re-checks its schema. */
+export function decodeStored<T = AuditEntry> (bytes: Uint8Array): T {
+  return decode(bytes, { useMaps: false }) as T
+}
 
 const WIDTH = 16
 

@@ -45,6 +45,9 @@ export class ElectionService {
   private timer: NodeJS.Timeout | undefined
   private running = false
   private failed = false
+  /** Tasks queued and not finished: while any, sends queue behind them. */
+  private pending = 0
+  private lastReconfigureAtMs = -Infinity
 
   private constructor (c: ElectionServiceComponents, core: Election, voters: VoterConfig) {
     this.c = c
@@ -112,7 +115,12 @@ export class ElectionService {
   private tick (): void {
     if (!this.running) return
     this.perform(this.core.tick())
-    this.reconfigure()
+    // The voter set changes at most one member per heartbeat round: no need to look every tick.
+    const now = this.c.clock.now()
+    if (now - this.lastReconfigureAtMs >= this.c.config.electionHeartbeatIntervalMs) {
+      this.lastReconfigureAtMs = now
+      this.reconfigure()
+    }
   }
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
@@ -198,7 +206,9 @@ export class ElectionService {
         }
         case 'send': {
           const bytes = this.encode(out.to, out.message)
-          this.enqueue(async () => { this.channel.send(out.to, bytes) })
+          // Nothing queued (no persist in flight): send now; else behind what is queued.
+          if (this.pending === 0 && !this.failed) this.channel.send(out.to, bytes)
+          else this.enqueue(async () => { this.channel.send(out.to, bytes) })
           break
         }
       }
@@ -213,16 +223,18 @@ export class ElectionService {
   }
 
   private enqueue (task: () => Promise<void>): void {
+    this.pending++
     this.queue = this.queue.then(async () => {
-      if (this.failed) return
       try {
-        await task()
+        if (!this.failed) await task()
       } catch (err) {
         // A vote that cannot be persisted must not be sent: nothing queued after it leaves.
         this.failed = true
         this.running = false
         clearInterval(this.timer)
         this.c.log.error({ err }, 'election state could not be persisted; this node stops taking part in elections')
+      } finally {
+        this.pending--
       }
     })
   }

@@ -1,0 +1,32 @@
+/**
+ * The replicated audit log's core (DESIGN.md §7, issue #4), as the node's shell uses it:
+ * - entries: schema, canonical encoding, hash chain, Ed25519 signature, verification (entry.ts,
+ *   schema.ts);
+ * - `LamportClock` for causal order across origins (lamport.ts);
+ * - per-origin heads and the anti-entropy pull plan, fork detection (heads.ts);
+ * - `AuditStore`: LevelDB storage, verify-before-store, queries, whole-log verification
+ *   (store.ts, query.ts, verify-all.ts, keys.ts);
+ * - `AuditAppender`: the local writer with group commit (appender.ts, group-commit.ts).
+ * The network shell (gossip push, `/kos/audit-sync/1.0.0` anti-entropy, ack=quorum), the API
+ * and the CLI are built on these and live elsewhere.
+ */
+export {
+  AUDIT_CLASSES, AUDIT_SEVERITIES, MAX_DETAILS_BYTES, MAX_ENTRY_BYTES, ZERO_HASH,
+  auditEntrySchema, auditFieldsSchema,
+  type AuditClass, type AuditEntry, type AuditFields, type AuditSeverity, type JsonObject, type JsonValue, type UnsignedEntry
+} from './schema.js'
+export {
+  canonicalBytes, createEntry, decodeEntry, encodeEntry, entryHash, originPublicKey, signerFromPrivateKey, verifyEntry,
+  verifyEntryContent, verifySignature,
+  type AuditSigner, type ChainLink, type VerifyFailure, type VerifyResult
+} from './entry.js'
+export { LamportClock } from './lamport.js'
+export { diffHeads, forkAt, headsSchema, splitRange, type DiffOptions, type ForkReport, type Head, type Heads, type HeadsDiff, type PullRange } from './heads.js'
+export { AuditStore, AUDIT_STORE_DEFAULTS, type AuditStoreInit, type StoreResult, type StoredHead } from './store.js'
+export { auditQuerySchema, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type AuditPage, type AuditQuery } from './query.js'
+export type { ChainBreak, VerifyReport } from './verify-all.js'
+export type { AuditDb } from './keys.js'
+export { AuditAppender, APPENDER_DEFAULTS, type AppenderComponents, type AppenderInit, type AppendResult } from './appender.js'
+export {
+  AuditChainError, AuditClosedError, AuditFieldsError, AuditQueryError, AuditQueueFullError, AuditStoreError
+} from './errors.js'
