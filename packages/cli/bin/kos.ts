@@ -17,6 +17,11 @@ if (major < 22) {
   process.exit(1)
 }
 
+// `kos peers | head` closes the pipe early: that is the reader's choice, not a failure to report.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err })
+}
+
 const { runCli } = await import('../src/program.js')
 const { processIo } = await import('../src/io.js')
 const code = await runCli(process.argv.slice(2), processIo)
