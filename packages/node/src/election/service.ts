@@ -42,6 +42,7 @@ export class ElectionService {
   /** Per peer, which voter set it last said it holds (as votersOrdinal). */
   private readonly held = new Map<string, number>()
   private queue: Promise<void> = Promise.resolve()
+  private votersWrite: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private running = false
   private failed = false
@@ -103,6 +104,7 @@ export class ElectionService {
     this.c.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.channel.stop()
     await this.queue
+    await this.votersWrite
   }
 
   /** The membership changed: re-rank, and let the coordinator adjust the voter set. */
@@ -154,8 +156,12 @@ export class ElectionService {
 
   private setVoterConfig (config: VoterConfig): void {
     this.voterConfig = { term: config.term, version: config.version, voters: [...config.voters].sort() }
+    // Written aside, not through the ordered queue: a follower's acks must not wait behind an
+    // fsync (the coordinator's lease would lapse). A crash before the write lands only costs a
+    // resend: the coordinator keeps sending the set to a voter that does not report holding it.
     const persisted = this.voterConfig
-    this.enqueue(async () => { await this.c.store.setVoters(persisted) })
+    this.votersWrite = this.votersWrite.then(async () => { await this.c.store.setVoters(persisted) })
+      .catch((err: unknown) => { this.c.log.warn({ err }, 'voter set not persisted') })
     this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
   }
 
