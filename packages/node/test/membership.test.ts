@@ -166,6 +166,18 @@ describe('Membership', () => {
     assert.deepEqual(events(a.onClaim(claim('dead', 'B', 1), 'C')), ['member:dead'], 'at the announced incarnation it counts')
   })
 
+  it('ignores accusations from a member it holds dead: a healed partition delivers them late', () => {
+    const { a } = observer(['B', 'C'])
+    a.onClaim(claim('dead', 'C', 1), 'B')
+    assert.equal(a.member('C')?.state, 'dead')
+    assert.deepEqual(a.onClaim(claim('dead', 'B', 1), 'C'), [], 'C, dead to us, cannot kill B')
+    assert.deepEqual(a.onClaim(claim('suspect', 'B', 1), 'C'), [])
+    assert.equal(a.member('B')?.state, 'alive')
+    // Once C is back (a higher incarnation), its word counts again.
+    a.onHeartbeat('C', 2, [], health('c', 2))
+    assert.deepEqual(events(a.onClaim(claim('suspect', 'B', 1), 'C')), ['member:suspect'])
+  })
+
   it('does not refute a claim about itself far above its own incarnation: that claim is forged', () => {
     const clock = new ManualClock(0)
     const b = new Membership(options('B', { initialIncarnation: 3 }), clock, () => 0)

@@ -169,6 +169,13 @@ export class Membership {
         default: return [] // learnt already dead or left: listed, but nothing happened now
       }
     }
+    // An accuser we hold dead or left has been cut off from us: its accusations describe what it
+    // saw from the other side of a partition (often delivered late, when the partition heals),
+    // and believing them would kill members we hear from right now.
+    if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target) {
+      const accuser = this.members.get(by)
+      if (accuser !== undefined && (accuser.state === 'dead' || accuser.state === 'left')) return []
+    }
     // Only a member itself raises its incarnation (by heartbeat or refutation). An accusation at
     // an incarnation above what it announced is no observation of it; believing one would let a
     // single message hold a live member dead beyond any refutation.
