@@ -1,6 +1,6 @@
 /**
  * The composition root: the only place that wires the parts of a node together. Services start
- * in order (storage, libp2p, membership, API) and stop in reverse; `stop()` is idempotent and
+ * in order (storage, libp2p, membership, election, API) and stop in reverse; `stop()` is idempotent and
  * `leave()` is the graceful way out, bounded by `leaveTimeoutMs`.
  */
 import type { Clock } from '@kos/detect'
