@@ -288,6 +288,16 @@ export class Membership {
     return m === undefined ? undefined : this.view(m, this.clock.now())
   }
 
+  /**
+   * Members worth keeping a connection to (every one not left, with an address), for the
+   * shell's redial on every tick: no views, no phi, so it stays cheap on that hot path.
+   */
+  dialTargets (): Array<{ peerId: string, addrs: readonly string[] }> {
+    const out: Array<{ peerId: string, addrs: readonly string[] }> = []
+    for (const m of this.members.values()) if (m.state !== 'left' && m.addrs.length > 0) out.push({ peerId: m.peerId, addrs: m.addrs })
+    return out
+  }
+
   list (): MemberView[] {
     const now = this.clock.now()
     return [...this.members.values()].map((m) => this.view(m, now))

@@ -273,8 +273,8 @@ export class MembershipService {
 
   /** Known members that are not connected are redialled with backoff (partitions heal, restarts return). */
   private redialMembers (): void {
-    for (const m of this.core.list()) {
-      if (m.state === 'left' || m.addrs.length === 0 || this.isConnected(m.peerId)) continue
+    for (const m of this.core.dialTargets()) {
+      if (this.isConnected(m.peerId)) continue
       if (!this.redial.begin(m.peerId)) continue
       const addrs = m.addrs.map((a) => multiaddr(a))
       this.c.libp2p.dial(addrs, { signal: AbortSignal.timeout(this.c.config.dialTimeoutMs) })
