@@ -10,6 +10,10 @@
 
 import type { ApiErrorBody, CoordinatorInfo, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/node'
 import { parseApiAddress } from './api-address.js'
+import { auditQueryString, openAuditStream } from './audit-client.js'
+import type {
+  AuditAck, AuditAppendRequest, AuditAppendResponse, AuditEntry, AuditQueryParams, AuditQueryResponse, AuditVerifyResponse
+} from './audit-types.js'
 import { ApiError, NodeUnreachableError } from './errors.js'
 
 export interface ApiClientInit {
@@ -92,15 +96,42 @@ export class ApiClient {
     return await this.call<LeaveResponse>('POST', '/v1/leave')
   }
 
+  /**
+   * POST /v1/audit?ack=…: appends an application event to this node's chain. Needs the node's
+   * API token (`<data>/api-token`). Errors: 400 invalid_request, 401 unauthorized, 504 quorum_timeout.
+   */
+  async appendAudit (fields: AuditAppendRequest, ack: AuditAck, token: string): Promise<AuditAppendResponse> {
+    return await this.call<AuditAppendResponse>('POST', `/v1/audit?ack=${ack}`, fields, { authorization: `Bearer ${token}` })
+  }
+
+  /** GET /v1/audit: one page of entries in time order, and the cursor of the next page. */
+  async queryAudit (params: AuditQueryParams = {}): Promise<AuditQueryResponse> {
+    return await this.call<AuditQueryResponse>('GET', `/v1/audit${auditQueryString(params)}`)
+  }
+
+  /** GET /v1/audit/verify: checks every chain the node holds. */
+  async verifyAudit (): Promise<AuditVerifyResponse> {
+    return await this.call<AuditVerifyResponse>('GET', '/v1/audit/verify')
+  }
+
+  /**
+   * GET /v1/audit/stream: the entries the node receives from now on, until `signal` aborts (the
+   * iteration then ends quietly) or the node closes the stream (it ends too). The timeout covers
+   * only the wait for the response headers.
+   */
+  streamAudit (signal: AbortSignal): AsyncIterable<AuditEntry> {
+    return openAuditStream(this.baseUrl, this.timeoutMs, signal)
+  }
+
   /** A request whose only success is a 2xx; the body is trusted to be T (the API's contract). */
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { status, json } = await this.send(method, path, body)
+  private async call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const { status, json } = await this.send(method, path, body, headers)
     if (status >= 200 && status < 300) return json as T
     throw toApiError(status, json)
   }
 
   /** Sends one request and parses the JSON answer, whatever its status. */
-  private async send (method: string, path: string, body?: unknown): Promise<{ status: number, json: unknown }> {
+  private async send (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number, json: unknown }> {
     let status: number
     let text: string
     try {
@@ -108,8 +139,8 @@ export class ApiClient {
         method,
         // No content-type without a body: the server would reject an empty JSON body.
         headers: body === undefined
-          ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json' },
+          ? { accept: 'application/json', ...headers }
+          : { accept: 'application/json', 'content-type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         // One deadline for connecting and reading the body: a node that stalls mid-answer is as
         // useless to the caller as one that never answered.
@@ -130,7 +161,7 @@ export class ApiClient {
   }
 }
 
-function isErrorBody (json: unknown): json is ApiErrorBody {
+export function isErrorBody (json: unknown): json is ApiErrorBody {
   if (typeof json !== 'object' || json === null || !('error' in json)) return false
   const error: unknown = json.error
   return typeof error === 'object' && error !== null &&
@@ -139,7 +170,7 @@ function isErrorBody (json: unknown): json is ApiErrorBody {
 }
 
 /** Turns a non-success answer into an ApiError, with the API's code and message when it sent them. */
-function toApiError (status: number, json: unknown): ApiError {
+export function toApiError (status: number, json: unknown): ApiError {
   if (isErrorBody(json)) return new ApiError(status, json.error.code, json.error.message, { cause: json })
   return new ApiError(status, 'bad_response',
     `the node API answered HTTP ${status} without the { error: { code, message } } body`, { cause: json })
@@ -150,7 +181,7 @@ function toApiError (status: number, json: unknown): ApiError {
  * `TypeError: fetch failed`; with several addresses (localhost: ::1 and 127.0.0.1) it is an
  * AggregateError whose own message is empty.
  */
-function describeFetchFailure (err: unknown, timeoutMs: number): string {
+export function describeFetchFailure (err: unknown, timeoutMs: number): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`
   let reason: unknown = err instanceof Error && err.cause !== undefined ? err.cause : err
   if (reason instanceof AggregateError && reason.errors.length > 0) reason = reason.errors[0]

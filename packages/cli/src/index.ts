@@ -18,10 +18,16 @@
 
 export { ApiClient } from './client.js'
 export type { ApiClientInit, HealthHttpStatus, HealthResult } from './client.js'
+export { AUDIT_ACKS, AUDIT_CLASSES, AUDIT_SEVERITIES } from './audit-types.js'
+export type {
+  AuditAck, AuditAppendRequest, AuditAppendResponse, AuditClass, AuditEntry, AuditQueryParams, AuditQueryResponse,
+  AuditSeverity, AuditVerifyBreak, AuditVerifyResponse
+} from './audit-types.js'
 export { ApiError, NodeUnreachableError, UsageError } from './errors.js'
 export { ExitCode } from './exit-codes.js'
 export type { Io } from './io.js'
 export { runCli } from './program.js'
+export type { RunOptions } from './program.js'
 export type {
   ApiErrorBody,
   HealthResponse,

@@ -4,6 +4,7 @@
  */
 
 import { Command, CommanderError } from 'commander'
+import { registerAudit } from './commands/audit/index.js'
 import { registerCoordinator } from './commands/coordinator.js'
 import { registerJoin } from './commands/join.js'
 import { registerLeave } from './commands/leave.js'
@@ -13,6 +14,12 @@ import { registerStatus } from './commands/status.js'
 import { ExitCode, exitCodeForCommanderError } from './exit-codes.js'
 import type { Io } from './io.js'
 import { VERSION } from './version.js'
+
+/** Extras for embedding and tests. */
+export interface RunOptions {
+  /** Ends long-running commands (`kos audit tail -f`) instead of SIGINT/SIGTERM. */
+  signal?: AbortSignal
+}
 
 /** Commander writes whole chunks ending in a newline; Io takes lines without one. */
 function chomp (text: string): string {
@@ -24,7 +31,7 @@ function chomp (text: string): string {
  * (their actions cannot return one to commander). Commander's own exits (help, version, parse
  * errors) throw a CommanderError instead of exiting, thanks to `exitOverride()`; runCli maps them.
  */
-export function buildProgram (io: Io, setExit: (code: number) => void): Command {
+export function buildProgram (io: Io, setExit: (code: number) => void, options: RunOptions = {}): Command {
   const program = new Command('kos')
     .description('kOS mesh: start a node, or inspect and steer a running one through its local API')
     .version(VERSION, '-V, --version', 'print the kos version')
@@ -41,6 +48,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void): Command 
   registerCoordinator(program, io, setExit)
   registerJoin(program, io, setExit)
   registerLeave(program, io, setExit)
+  registerAudit(program, io, setExit, options.signal)
   return program
 }
 
@@ -49,9 +57,9 @@ export function buildProgram (io: Io, setExit: (code: number) => void): Command 
  * arguments only, like `process.argv.slice(2)`. Never exits the process and never rejects.
  * Note that `kos start` resolves only once its node has stopped.
  */
-export async function runCli (argv: string[], io: Io): Promise<number> {
+export async function runCli (argv: string[], io: Io, options: RunOptions = {}): Promise<number> {
   let exitCode: number = ExitCode.ok
-  const program = buildProgram(io, (code) => { exitCode = code })
+  const program = buildProgram(io, (code) => { exitCode = code }, options)
   try {
     await program.parseAsync(argv, { from: 'user' })
   } catch (err) {

@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net'
 /** A canned answer. `body` is sent as JSON unless `raw` is given, which is sent as is. */
 export interface StubAnswer { status: number, body?: unknown, raw?: string }
 
+/** A route that answers by itself (streams, odd chunking). Responses still open are destroyed by close(). */
+export type StubHandler = (req: IncomingMessage, res: ServerResponse) => void
+
 /** What the stub saw: one entry per request, in arrival order. */
 export interface StubRequest { method: string, url: string, headers: IncomingMessage['headers'], body: string }
 
@@ -18,11 +21,11 @@ export interface StubApi {
   api: string
   requests: StubRequest[]
   /** Answers keyed `METHOD /path`; tests replace entries freely. Unknown routes get a 404 error body. */
-  routes: Map<string, StubAnswer | 'hang'>
+  routes: Map<string, StubAnswer | 'hang' | StubHandler>
   close: () => Promise<void>
 }
 
-export async function startStubApi (routes: Record<string, StubAnswer | 'hang'>): Promise<StubApi> {
+export async function startStubApi (routes: Record<string, StubAnswer | 'hang' | StubHandler>): Promise<StubApi> {
   const table = new Map(Object.entries(routes))
   const requests: StubRequest[] = []
   const hanging: ServerResponse[] = []
@@ -37,6 +40,11 @@ export async function startStubApi (routes: Record<string, StubAnswer | 'hang'>)
       if (answer === 'hang') {
         // Never answer: the client's timeout must fire. Closed by close().
         hanging.push(res)
+        return
+      }
+      if (typeof answer === 'function') {
+        hanging.push(res)
+        answer(req, res)
         return
       }
       const { status, body, raw } = answer ?? {

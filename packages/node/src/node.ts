@@ -10,6 +10,7 @@ import type { CoordinatorInfo, HealthResponse, HealthStatus, HealthSummary, Join
 import { buildApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import type { KosConfig } from './config/schema.js'
+import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
@@ -17,6 +18,7 @@ import { ProcessHealthSampler } from './health/local-health.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
 import { checkListenAddrs } from './net/listen-check.js'
+import { readOrCreateApiToken } from './net/api-token.js'
 import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
 import { MembershipService } from './membership/service.js'
 import type { MemberView } from './membership/membership.js'
@@ -44,6 +46,8 @@ export class KosNode {
   private libp2p: KosLibp2p | undefined
   private membership: MembershipService | undefined
   private election: ElectionService | undefined
+  private audit: AuditService | undefined
+  private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
   private store: StateStore | undefined
@@ -91,18 +95,37 @@ export class KosNode {
     try {
       await prepareDataDir(this.config.dataDir)
       const key = await loadOrCreateIdentity(this.config.dataDir)
+      this.apiToken = await readOrCreateApiToken(this.config.dataDir)
       this.store = await StateStore.open(this.config.dataDir)
       // A restarted node starts above any incarnation it may have announced before.
       const incarnation = (await this.store.getIncarnation()) + 1
       await this.store.setIncarnation(incarnation)
       await checkListenAddrs(this.config.listen, '--listen')
-      this.libp2p = await createHost(this.config, key,
-        (topic, error) => { countGossipsubRejection(this.metrics, topic, error) }, topicLabels(membershipTopics(this.config.cluster)))
+      const labels: Map<string, string> = topicLabels(membershipTopics(this.config.cluster))
+      labels.set(auditTopic(this.config.cluster), 'audit')
+      this.libp2p = await createHost(this.config, key, (topic, error) => {
+        if (topic === 'audit') {
+          if (error !== 'reject' && error !== 'ignore') this.metrics.auditRejected(error === 'invalid_signature' || error === 'invalid_seqno' || error === 'invalid_peerid' ? 'unsigned' : 'malformed')
+        } else countGossipsubRejection(this.metrics, topic, error)
+      }, labels)
       try {
         await this.libp2p.start()
       } catch (err) {
         throw new ConfigError('--listen', `cannot listen on ${this.config.listen.join(', ')}: ${(err as Error).message}`, { cause: err })
       }
+      this.audit = new AuditService({
+        libp2p: this.libp2p,
+        config: this.config,
+        log: this.log,
+        members: () => this.membership?.core.list() ?? [],
+        privateKey: key,
+        emit: (e) => { this.bus.emit(e) },
+        counters: this.metrics
+      })
+      // The one writer of events to the audit log: every event on the path, nothing else. It is
+      // installed before membership starts (events are held until the log is open).
+      const audit = this.audit
+      this.onEvent(async (e) => { await audit.record(e) })
       this.membership = new MembershipService({
         libp2p: this.libp2p,
         config: this.config,
@@ -126,6 +149,7 @@ export class KosNode {
       })
       await this.election.start()
       this.noCoordinatorSinceMs = this.clock.now()
+      await audit.start()
       this.onEvent(async (e) => {
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
@@ -155,7 +179,9 @@ export class KosNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopped'
+      this.audit?.closeStreams()
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
+      await this.audit?.stop().catch((err: unknown) => { this.log.warn({ err }, 'audit stop failed') })
       await this.election?.stop()
       await this.membership?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
@@ -261,7 +287,14 @@ export class KosNode {
       },
       join: async (addrs) => await this.join(addrs),
       leave: () => { setImmediate(() => { void this.leave() }) },
-      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() })
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      apiToken: () => this.apiToken,
+      audit: {
+        append: async (fields, ack) => await this.requireAudit().append(fields, ack),
+        query: async (q) => await this.requireAudit().query(q),
+        verify: async () => await this.requireAudit().verify(),
+        subscribe: (listener, onClose) => this.requireAudit().subscribe(listener, onClose)
+      }
     })
   }
 
@@ -331,6 +364,8 @@ export class KosNode {
       this.log.info({ event: type, ...fields }, type)
     } else if (e.type === 'node:stalled') {
       this.log.warn({ event: e.type, stallMs: Math.round(e.stallMs) }, 'own event loop stalled; holding back suspicions')
+    } else if (e.type === 'audit:tamper') {
+      this.log.warn({ event: e.type, from: e.from, origin: e.origin, seq: e.seq, reason: e.reason, suppressed: e.suppressed }, 'invalid audit entry rejected')
     } else if (e.type === 'member:refuted') {
       this.log.warn({ event: e.type, claim: e.claim, by: e.by, incarnation: e.incarnation }, 'refuted a claim about this node')
     } else {
@@ -342,6 +377,11 @@ export class KosNode {
   private requireLibp2p (): KosLibp2p {
     if (this.libp2p === undefined) throw new NotStartedError('the node has not started')
     return this.libp2p
+  }
+
+  private requireAudit (): AuditService {
+    if (this.audit === undefined) throw new NotStartedError('the node has not started')
+    return this.audit
   }
 
   private requireElection (): ElectionService {

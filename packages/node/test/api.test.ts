@@ -26,6 +26,13 @@ function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][]
     join: async (addrs: string[]) => { state.joined.push(addrs); return { joined: addrs.length, errors: [] } },
     leave: () => { state.leaves++ },
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'kos_members{state="alive"} 1\n' }),
+    apiToken: () => 'tok',
+    audit: {
+      append: async () => ({ origin: 'o', seq: 1, hash: 'h' }),
+      query: async () => ({ entries: [], next: null }),
+      verify: async () => ({ ok: true, checked: 0, breaks: [] }),
+      subscribe: () => () => {}
+    },
     ...overrides
   })
 }
@@ -134,7 +141,7 @@ describe('HTTP API', () => {
   it('pins the error-code table', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(API_ERRORS).map(([k, v]) => [k, v.status])), {
       invalid_request: 400, invalid_json: 400, unsupported_media_type: 415, payload_too_large: 413,
-      not_found: 404, internal: 500
+      unauthorized: 401, not_found: 404, audit_unavailable: 503, quorum_timeout: 504, internal: 500
     })
   })
 })

@@ -53,7 +53,7 @@ describe('config', () => {
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 500, electionTimeoutMaxMs: 600, electionLeaseMs: 400,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,
-      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, leaveTimeoutMs: 3000
+      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, leaveTimeoutMs: 3000
     })
   })
 

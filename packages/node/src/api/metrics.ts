@@ -24,6 +24,7 @@ export class NodeMetrics {
   private readonly gossipRejected: Counter<'topic' | 'reason'>
   private readonly stalls: Counter
   private readonly coordinatorsElected: Counter
+  private readonly auditRejectedTotal: Counter<'reason'>
 
   constructor (sources: MetricsSources) {
     const registers = [this.registry]
@@ -36,6 +37,12 @@ export class NodeMetrics {
       name: 'kos_gossip_rejected_total',
       help: 'Gossip messages refused, by topic and reason: oversized, malformed, schema, unsigned (no valid signature), forged (signer may not say that)',
       labelNames: ['topic', 'reason'],
+      registers
+    })
+    this.auditRejectedTotal = new Counter({
+      name: 'kos_audit_rejected_total',
+      help: 'Audit entries from peers refused, by reason: unsigned, oversized, malformed, schema (gossip validator); hash, signature, chain, seq, origin, fork (verification)',
+      labelNames: ['reason'],
       registers
     })
     new Gauge({
@@ -89,6 +96,7 @@ export class NodeMetrics {
   heartbeatSent (): void { this.heartbeatsSent.inc() }
   heartbeatReceived (): void { this.heartbeatsReceived.inc() }
   rejected (topic: TopicKind, reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
+  auditRejected (reason: string): void { this.auditRejectedTotal.inc({ reason }) }
 
   /** The metrics' consumer of the node's event path. */
   onEvent (event: KosEvent): void {

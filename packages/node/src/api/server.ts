@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
+import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { ApiError, API_ERRORS } from './errors.js'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
 
@@ -24,6 +25,12 @@ export interface ApiDeps {
   /** Starts a graceful leave; the node stops after answering. */
   leave: () => void
   metrics: () => Promise<{ contentType: string, body: string }>
+  /** The replicated audit log (POST/GET /v1/audit, /v1/audit/verify, /v1/audit/stream). */
+  audit: AuditApi
+  /** The node's API token (`<data>/api-token`); mutating audit calls must send it as a Bearer token. */
+  apiToken: () => string
+  /** SSE heartbeat period of /v1/audit/stream; tests shorten it. @default 15000 */
+  sseHeartbeatMs?: number
 }
 
 const HEALTH_STATUS = { passing: 200, warning: 429, critical: 503 } as const
@@ -91,6 +98,8 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
     deps.leave()
     return { left: true }
   })
+
+  registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs })
 
   app.get('/metrics', async (_req, reply) => {
     const m = await deps.metrics()

@@ -101,3 +101,65 @@ export interface LeaveResponse { left: true }
 
 /** Every error response: `{ error: { code, message } }` with a 4xx or 5xx status. */
 export interface ApiErrorBody { error: { code: string, message: string } }
+
+// ---- audit log (issue #4) -----------------------------------------------------------------
+
+export type AuditClassName = 'agent' | 'node' | 'network' | 'ethics' | 'resource' | 'coordinator' | 'operator'
+/** Least to most severe; a query's `severity` is a minimum. */
+export type AuditSeverityName = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical'
+export type AuditDetails = { [key: string]: unknown }
+
+/** One audit entry as the API returns it (GET /v1/audit, each SSE `data:` line of /v1/audit/stream). */
+export interface AuditEntryView {
+  /** Peer id of the node that wrote it. */
+  origin: string
+  /** Contiguous per origin, from 1. */
+  seq: number
+  lamport: number
+  /** Wall-clock ms since the Unix epoch at the writer. */
+  ts: number
+  class: AuditClassName
+  type: string
+  severity: AuditSeverityName
+  subject: string
+  details: AuditDetails
+  /** Hash of the origin's previous entry (64 zeros for seq 1). */
+  prev: string
+  hash: string
+  /** Base64 Ed25519 signature by the origin's key. */
+  sig: string
+}
+
+/** POST /v1/audit body (needs `Authorization: Bearer <token>`); `?ack=local|quorum`, default local. */
+export interface AuditAppendRequest {
+  class: AuditClassName
+  type: string
+  severity: AuditSeverityName
+  subject: string
+  details?: AuditDetails
+}
+export type AuditAck = 'local' | 'quorum'
+export interface AuditAppendResponse { origin: string, seq: number, hash: string }
+
+/** GET /v1/audit?origin&class&severity&since&until&limit&cursor (since/until: ms or ISO 8601). */
+export interface AuditQueryParams {
+  origin?: string
+  class?: AuditClassName
+  severity?: AuditSeverityName
+  since?: number | string
+  until?: number | string
+  limit?: number
+  cursor?: string
+}
+export interface AuditQueryResponse {
+  entries: AuditEntryView[]
+  /** Pass back as `cursor` (with the same filters) for the next page; null at the end. */
+  next: string | null
+}
+
+/** GET /v1/audit/verify */
+export interface AuditVerifyResponse {
+  ok: boolean
+  checked: number
+  breaks: Array<{ origin: string, seq: number, reason: string }>
+}

@@ -47,6 +47,12 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   gossipIpColocationFactorWeight: 0,
   gossipMeshDegree: 2,
 
+  // Gossip delivers almost every entry at once; anti-entropy repairs the rest, so 5 s of lag
+  // after a restart or a lost message is cheap (one heads exchange of a few hundred bytes).
+  auditSyncIntervalMs: 5000,
+  // Several election timeouts: a quorum append only fails when a majority is really unreachable.
+  auditQuorumTimeoutMs: 5000,
+
   leaveTimeoutMs: 3000
 } satisfies KosConfig)
 

@@ -111,6 +111,12 @@ export const configSchema = z.object({
    */
   gossipMeshDegree: z.number().int().min(1).max(32),
 
+  // ---- audit log -----------------------------------------------------------------------------
+  /** Anti-entropy period: heads exchanged with one random alive peer; bounds how long a missed gossip or a restart stays behind. */
+  auditSyncIntervalMs: ms(100, 3_600_000),
+  /** Deadline of an `ack=quorum` append: past it the API answers 504 quorum_timeout (the entry stays written locally). */
+  auditQuorumTimeoutMs: ms(100, 600_000),
+
   // ---- lifecycle ----------------------------------------------------------------------------
   /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
   leaveTimeoutMs: ms(100, 600_000)

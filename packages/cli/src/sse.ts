@@ -1,0 +1,65 @@
+/**
+ * A Server-Sent Events parser (the WHATWG event-stream format) for text that arrives in arbitrary
+ * chunks: a line, a CRLF pair or an event may be split anywhere. Comments (`:` lines, the
+ * heartbeats) and fields other than `data` and `event` are ignored; an event without a blank line
+ * after it when the stream ends is discarded, as the standard says.
+ */
+
+/** One dispatched event: its type (`message` unless an `event:` field said otherwise) and data. */
+export interface SseEvent {
+  event: string
+  data: string
+}
+
+export class SseParser {
+  private buffer = ''
+  private data: string[] = []
+  private event = ''
+
+  /** Feeds decoded text; returns the events it completed, in order. */
+  push (text: string): SseEvent[] {
+    this.buffer += text
+    const events: SseEvent[] = []
+    let pos = 0
+    for (;;) {
+      let i = pos
+      while (i < this.buffer.length && this.buffer[i] !== '\n' && this.buffer[i] !== '\r') i++
+      if (i >= this.buffer.length) break
+      // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
+      if (this.buffer[i] === '\r' && i === this.buffer.length - 1) break
+      const line = this.buffer.slice(pos, i)
+      pos = i + (this.buffer[i] === '\r' && this.buffer[i + 1] === '\n' ? 2 : 1)
+      const event = this.line(line)
+      if (event !== null) events.push(event)
+    }
+    this.buffer = this.buffer.slice(pos)
+    return events
+  }
+
+  /** The stream ended: a pending lone CR still ends its line; an unterminated event is dropped. */
+  end (): SseEvent[] {
+    const events = this.buffer.endsWith('\r') ? this.push('\n') : []
+    this.buffer = ''
+    this.data = []
+    this.event = ''
+    return events
+  }
+
+  private line (line: string): SseEvent | null {
+    if (line === '') {
+      if (this.data.length === 0) { this.event = ''; return null }
+      const event = { event: this.event === '' ? 'message' : this.event, data: this.data.join('\n') }
+      this.data = []
+      this.event = ''
+      return event
+    }
+    if (line.startsWith(':')) return null
+    const colon = line.indexOf(':')
+    const field = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? '' : line.slice(colon + 1)
+    if (value.startsWith(' ')) value = value.slice(1)
+    if (field === 'data') this.data.push(value)
+    else if (field === 'event') this.event = value
+    return null
+  }
+}

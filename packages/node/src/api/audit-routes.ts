@@ -1,0 +1,183 @@
+/**
+ * The audit log's HTTP routes (issue #4), registered by buildApi:
+ * - `POST /v1/audit?ack=local|quorum` appends an application event (needs the API token);
+ * - `GET /v1/audit?origin&class&severity&since&until&limit&cursor` pages through the log;
+ * - `GET /v1/audit/verify` checks every chain;
+ * - `GET /v1/audit/stream` tails every stored entry (local or replicated) as Server-Sent Events.
+ * Bad input is a 400 naming the field; the audit errors map to the codes of ./errors.ts.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { auditQuerySchema, type AuditQuery } from '../audit/query.js'
+import { auditFieldsSchema, issuePath, type AuditFields } from '../audit/schema.js'
+import { ApiError } from './errors.js'
+import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from './types.js'
+
+/** What the routes need of the audit log (the node's AuditService; a stub in tests). */
+export interface AuditApi {
+  append: (fields: AuditFields, ack: AuditAck) => Promise<AuditAppendResponse>
+  query: (q: AuditQuery) => Promise<AuditQueryResponse>
+  verify: () => Promise<AuditVerifyResponse>
+  /** Calls `listener` with every entry stored from now on; `onClose` when the log stops. Returns unsubscribe. */
+  subscribe: (listener: (entry: AuditEntryView) => void, onClose: () => void) => () => void
+}
+
+export interface AuditRouteOptions {
+  /** The node's API token; mutating calls must send `Authorization: Bearer <token>`. */
+  apiToken: () => string
+  /** SSE heartbeat comment period. @default 15000 */
+  sseHeartbeatMs?: number
+}
+
+/** A slow SSE client holding more than this unsent is dropped rather than buffered without bound. */
+const MAX_SSE_BUFFER_BYTES = 4 * 1024 * 1024
+
+const QUERY_KEYS = ['origin', 'class', 'severity', 'since', 'until', 'limit', 'cursor'] as const
+const ackSchema = z.object({ ack: z.enum(['local', 'quorum']).optional() }).strict()
+
+function invalid (field: string, message: string): ApiError {
+  return new ApiError('invalid_request', `${field}: ${message}`)
+}
+
+/** Maps the audit errors (by name, so stubs can throw look-alikes) to API errors. */
+function mapAuditError (err: unknown): unknown {
+  if (!(err instanceof Error)) return err
+  const field = (err as { field?: unknown }).field
+  switch (err.name) {
+    case 'AuditFieldsError':
+    case 'AuditQueryError':
+      return new ApiError('invalid_request', err.message, { cause: err })
+    case 'AuditQuorumTimeoutError':
+      return new ApiError('quorum_timeout', err.message, { cause: err })
+    case 'AuditQueueFullError':
+    case 'AuditStoreError':
+    case 'AuditClosedError':
+      return new ApiError('audit_unavailable', err.message, { cause: err })
+    default:
+      return typeof field === 'string' ? new ApiError('invalid_request', err.message, { cause: err }) : err
+  }
+}
+
+export function authorized (req: FastifyRequest, token: string): boolean {
+  const header = req.headers.authorization
+  if (typeof header !== 'string' || token === '') return false
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (m === null) return false
+  const given = Buffer.from(m[1] as string, 'utf8')
+  const want = Buffer.from(token, 'utf8')
+  return given.length === want.length && timingSafeEqual(given, want)
+}
+
+/** Parses one time bound: integer ms since the epoch, or an ISO 8601 date. */
+function parseTime (field: string, v: string): number {
+  if (/^\d{1,16}$/.test(v)) return Number(v)
+  const t = Date.parse(v)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t) || t < 0) throw invalid(field, 'must be ms since the epoch or an ISO 8601 date')
+  return t
+}
+
+/** The query string of GET /v1/audit as an AuditQuery; 400 naming the bad field. */
+export function parseAuditQuery (raw: unknown): AuditQuery {
+  const q = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(q)) {
+    if (!(QUERY_KEYS as readonly string[]).includes(key)) throw invalid(key, `unknown query parameter; known: ${QUERY_KEYS.join(', ')}`)
+    if (typeof value !== 'string') throw invalid(key, 'must be given once')
+    if (key === 'since' || key === 'until') out[key] = parseTime(key, value)
+    else if (key === 'limit') {
+      if (!/^\d{1,6}$/.test(value)) throw invalid(key, 'must be a positive integer')
+      out[key] = Number(value)
+    } else out[key] = value
+  }
+  const parsed = auditQuerySchema.safeParse(out)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw invalid(issue?.path.map(String).join('.') || 'query', issue?.message ?? 'invalid')
+  }
+  return out as AuditQuery
+}
+
+/** The body of POST /v1/audit as fields (details default to {}); 400 naming the bad field. */
+export function parseAuditBody (body: unknown): AuditFields {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object')
+  const withDetails = 'details' in body ? body : { ...body, details: {} }
+  const parsed = auditFieldsSchema.safeParse(withDetails)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    if (issue?.code === 'unrecognized_keys') throw invalid(issue.keys.join(', '), 'unknown field(s)')
+    const { field, message } = issuePath(parsed.error)
+    throw invalid(field === 'entry' ? 'body' : field, message)
+  }
+  return parsed.data
+}
+
+export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts: AuditRouteOptions): void {
+  const heartbeatMs = opts.sseHeartbeatMs ?? 15_000
+  const streams = new Set<() => void>()
+
+  app.post('/v1/audit', async (req) => {
+    if (!authorized(req, opts.apiToken())) throw new ApiError('unauthorized', 'missing or wrong API token: send Authorization: Bearer <token> (the token is in <data>/api-token)')
+    const q = ackSchema.safeParse(req.query ?? {})
+    if (!q.success) {
+      const issue = q.error.issues[0]
+      throw issue?.code === 'unrecognized_keys' ? invalid(issue.keys.join(', '), 'unknown query parameter; known: ack') : invalid('ack', 'must be local or quorum')
+    }
+    const fields = parseAuditBody(req.body)
+    try {
+      return await audit.append(fields, q.data.ack ?? 'local')
+    } catch (err) {
+      throw mapAuditError(err)
+    }
+  })
+
+  app.get('/v1/audit', async (req) => {
+    const query = parseAuditQuery(req.query)
+    try {
+      return await audit.query(query)
+    } catch (err) {
+      throw mapAuditError(err)
+    }
+  })
+
+  app.get('/v1/audit/verify', async () => {
+    try {
+      const r = await audit.verify()
+      return { ok: r.ok, checked: r.checked, breaks: r.breaks.map((b) => ({ origin: b.origin, seq: b.seq, reason: b.reason })) }
+    } catch (err) {
+      throw mapAuditError(err)
+    }
+  })
+
+  app.get('/v1/audit/stream', (_req, reply) => {
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    res.write(': kos audit stream\n\n')
+    let closed = false
+    const close = (): void => {
+      if (closed) return
+      closed = true
+      clearInterval(heartbeat)
+      unsubscribe()
+      streams.delete(close)
+      res.end()
+    }
+    const write = (chunk: string): void => {
+      if (closed) return
+      if (res.writableLength > MAX_SSE_BUFFER_BYTES) { close(); return }
+      res.write(chunk)
+    }
+    const heartbeat = setInterval(() => { write(': heartbeat\n\n') }, heartbeatMs)
+    heartbeat.unref()
+    const unsubscribe = audit.subscribe((entry) => { write(`data: ${JSON.stringify(entry)}\n\n`) }, close)
+    streams.add(close)
+    res.on('close', close)
+  })
+
+  // Open tails would hold the server's close forever: end them first.
+  app.addHook('preClose', (done) => {
+    for (const close of [...streams]) close()
+    done()
+  })
+}
