@@ -123,6 +123,10 @@ describe('a 2 | 3 partition of five nodes', () => {
     const a = await cluster.waitFor('all five to agree again', async () =>
       await agreedCoordinator(nodes), { timeoutMs: CONVERGE_MS, intervalMs: 100 })
     t.diagnostic(`all follow ${name(a.peerId)} in term ${a.term} ${Math.round(performance.now() - healedAt)} ms after healing (majority had t${majorityView.term})`)
+    if (a.term !== majorityView.term) {
+      const wall = Date.now() - (performance.now() - healedAt)
+      for (const n of nodes) for (const e of n.logEvents) if (e.time > wall - 500) console.error('DBG', n.name, e.time - wall, JSON.stringify(e).slice(0, 300))
+    }
     // The minority rejoined without raising the term (pre-vote kept it from disrupting).
     assert.equal(a.term, majorityView.term, `the term moved from ${majorityView.term} to ${a.term} on healing`)
     assert.equal(a.peerId, majorityView.peerId)

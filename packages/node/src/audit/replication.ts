@@ -1,0 +1,340 @@
+/**
+ * Audit replication bookkeeping (DESIGN.md §7, issue #4): a state machine over an injected
+ * clock, random source, store and transport seam. It never reads the wall clock or sets a
+ * timer, so the node, the unit tests and the simulator run it unchanged; the shell calls
+ * `tick()` on its own timer.
+ *
+ * Four messages, all one-way (best-effort; every loss is repaired by a later round):
+ * - `push`: a batch of the sender's own new entries, broadcast (gossip in the node);
+ * - `heads`: "these are my heads": the receiver answers with `entries` the sender misses, in
+ *   bounded batches (`more` when it had to stop), and, if it misses something itself, with its
+ *   own `heads` (throttled per peer, so two nodes never ping-pong);
+ * - `entries`: a reply to `heads`, or a re-push to a peer that has not acknowledged;
+ * - `ack`: "I hold your chain durably up to seq", sent to an origin after its entries are
+ *   stored (or found held), so `ack=quorum` needs no polling.
+ *
+ * Anti-entropy: every `syncIntervalMs` (jittered) a `heads` goes to one random alive peer. A
+ * gap (an entry ahead of our head) sends `heads` to its sender at once, so a lost push is pulled
+ * within one round trip.
+ *
+ * `ack=quorum` (`awaitQuorum(seq)`): resolves when a majority of the alive members at append
+ * time (self included: our write is durable) hold the entry; rejects with
+ * AuditQuorumTimeoutError on the first tick after `quorumTimeoutMs`. While it waits, peers that
+ * have not acknowledged get the missing entries again every `repushMs`.
+ *
+ * Received entries are stored one message at a time (a bounded queue), in slices of
+ * `verifySlice` with `yieldNow()` between them: verifying is CPU, and a healed partition's
+ * catch-up must never hold the event loop long enough to delay the coordinator's heartbeats.
+ */
+import type { Clock } from '@kos/detect'
+import type { AuditEntry } from './schema.js'
+import { diffHeads, type Heads } from './heads.js'
+import type { StoreResult } from './store.js'
+
+export type ReplicationMessage =
+  | { kind: 'push', entries: unknown[] }
+  | { kind: 'heads', heads: Heads }
+  | { kind: 'entries', entries: unknown[], more: boolean }
+  | { kind: 'ack', origin: string, seq: number }
+
+/** What replication needs of the store; AuditStore is one. */
+export interface ReplicaStore {
+  heads: () => Heads
+  storeVerifiedMany: (entries: unknown[]) => Promise<StoreResult[]>
+  range: (origin: string, fromSeq: number, toSeq: number, limit: number) => Promise<AuditEntry[]>
+}
+
+export interface ReplicationTransport {
+  /** To every member (gossip in the node). */
+  broadcast: (msg: ReplicationMessage & { kind: 'push' }) => void
+  /** To one peer, best-effort. */
+  send: (to: string, msg: ReplicationMessage) => void
+}
+
+export interface ReplicationOptions {
+  /** One anti-entropy `heads` to a random alive peer per this interval (jittered ±50 %). */
+  syncIntervalMs: number
+  /** Entries per `push` or `entries` message. */
+  batch: number
+  /** `entries` messages answered per `heads`; with `batch`, the entries one round moves. */
+  maxRanges: number
+  quorumTimeoutMs: number
+  /** A peer that has not acknowledged during a quorum wait is sent the entries again after this. */
+  repushMs: number
+  /** At most one `heads` to a given peer per this, for gaps and replies. */
+  pullThrottleMs: number
+  /** Received entries verified between two yields to the event loop. */
+  verifySlice: number
+  /** Received messages waiting to be stored; beyond it they are dropped (anti-entropy repairs). */
+  maxQueued: number
+}
+
+export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncIntervalMs' | 'quorumTimeoutMs'>> = Object.freeze({
+  batch: 64,
+  maxRanges: 4,
+  repushMs: 250,
+  pullThrottleMs: 200,
+  verifySlice: 16,
+  maxQueued: 256
+})
+
+export type Rejection = Extract<StoreResult, { status: 'invalid' | 'fork' }> | { status: 'invalid', reason: 'origin' }
+
+export interface ReplicationDeps {
+  self: string
+  store: ReplicaStore
+  transport: ReplicationTransport
+  clock: Clock
+  random: () => number
+  /** Lets the event loop run (setImmediate in the node). */
+  yieldNow: () => Promise<void>
+  options: ReplicationOptions
+  /** Entries received from peers and stored. */
+  onStored?: (entries: AuditEntry[]) => void
+  /** An entry refused: invalid (tamper) or forking a held chain. */
+  onRejected?: (from: string, entry: unknown, why: Rejection) => void
+}
+
+/** `ack=quorum` did not reach a majority of the alive members in time. */
+export class AuditQuorumTimeoutError extends Error {
+  override name = 'AuditQuorumTimeoutError'
+}
+
+interface Waiter {
+  seq: number
+  voters: readonly string[]
+  needed: number
+  deadline: number
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+export class AuditReplication {
+  private readonly d: ReplicationDeps
+  private readonly o: ReplicationOptions
+  private alive: readonly string[] = []
+  /** Per peer: the highest seq of OUR chain it acknowledged holding durably. */
+  private readonly acked = new Map<string, number>()
+  private waiters: Waiter[] = []
+  private readonly lastHeadsTo = new Map<string, number>()
+  private readonly lastRepushTo = new Map<string, number>()
+  private nextSyncAt: number
+  private queue: Array<{ from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }> }> = []
+  /** Set and cleared synchronously with the drain loop, so no message is queued behind a finished drain. */
+  private draining = false
+  private drained: Promise<void> = Promise.resolve()
+  /** Re-pushes in flight (they read the store), so `idle()` can wait for them. */
+  private readonly repushing = new Set<Promise<void>>()
+  private stopped = false
+  /** Messages dropped because the queue was full. */
+  dropped = 0
+
+  constructor (deps: ReplicationDeps) {
+    this.d = deps
+    this.o = deps.options
+    this.nextSyncAt = deps.clock.now() + this.jitter()
+  }
+
+  /** The alive members, self excluded (the anti-entropy peers and the quorum's electorate). */
+  setAlive (peers: readonly string[]): void {
+    this.alive = peers.filter((p) => p !== this.d.self)
+  }
+
+  /** Our own entries, durable: broadcast them in batches. */
+  published (entries: readonly AuditEntry[]): void {
+    if (this.stopped) return
+    for (let i = 0; i < entries.length; i += this.o.batch) {
+      this.d.transport.broadcast({ kind: 'push', entries: entries.slice(i, i + this.o.batch) })
+    }
+    const now = this.d.clock.now()
+    for (const p of this.alive) this.lastRepushTo.set(p, now)
+  }
+
+  /** Resolves once a majority of the alive members (self included) hold our entry `seq`. */
+  async awaitQuorum (seq: number): Promise<void> {
+    const voters = [...this.alive]
+    const needed = Math.floor((voters.length + 1) / 2) + 1
+    return await new Promise<void>((resolve, reject) => {
+      const w: Waiter = { seq, voters, needed, deadline: this.d.clock.now() + this.o.quorumTimeoutMs, resolve, reject }
+      if (!this.settle(w)) this.waiters.push(w)
+    })
+  }
+
+  /** A message from `from` (authenticated by the transport). */
+  receive (from: string, msg: ReplicationMessage): void {
+    if (this.stopped || from === this.d.self) return
+    if (msg.kind === 'ack') {
+      if (msg.origin === this.d.self) this.onAck(from, msg.seq)
+      return
+    }
+    if (this.queue.length >= this.o.maxQueued) { this.dropped++; return }
+    this.queue.push({ from, msg })
+    if (!this.draining) {
+      this.draining = true
+      this.drained = this.drain()
+    }
+  }
+
+  /** Anti-entropy, quorum deadlines and re-pushes due at the clock's now. */
+  tick (): void {
+    if (this.stopped) return
+    const now = this.d.clock.now()
+    if (now >= this.nextSyncAt) {
+      this.nextSyncAt = now + this.jitter()
+      const peer = this.alive[Math.floor(this.d.random() * this.alive.length)]
+      if (peer !== undefined) this.sendHeads(peer, now, true)
+    }
+    const expired = this.waiters.filter((w) => now >= w.deadline)
+    if (expired.length > 0) {
+      this.waiters = this.waiters.filter((w) => now < w.deadline)
+      for (const w of expired) {
+        w.reject(new AuditQuorumTimeoutError(`entry #${w.seq} held by ${this.holders(w)} of the ${w.needed} nodes a quorum needs ` +
+          `after ${this.o.quorumTimeoutMs} ms`))
+      }
+    }
+    if (this.waiters.length > 0) {
+      const p = this.repush(now).catch(() => {}).finally(() => { this.repushing.delete(p) })
+      this.repushing.add(p)
+    }
+  }
+
+  /** Resolves when every received message has been handled (tests and the simulator). */
+  async idle (): Promise<void> {
+    while (this.draining || this.repushing.size > 0) {
+      await Promise.all([this.drained, ...this.repushing])
+    }
+  }
+
+  /** Rejects the waiters and drops further input (the node is stopping). */
+  stop (): void {
+    this.stopped = true
+    this.queue = []
+    for (const w of this.waiters) w.reject(new AuditQuorumTimeoutError('the node is stopping'))
+    this.waiters = []
+  }
+
+  // ---- received messages --------------------------------------------------------------------
+
+  private async drain (): Promise<void> {
+    try {
+      for (let item = this.queue.shift(); item !== undefined && !this.stopped; item = this.queue.shift()) {
+        try {
+          await this.handle(item.from, item.msg)
+        } catch {
+          // A store failure: the entries stay missing and a later round pulls them again. The
+          // shell sees the store error through its own health checks.
+        }
+      }
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private async handle (from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }>): Promise<void> {
+    if (msg.kind === 'heads') { await this.answerHeads(from, msg.heads); return }
+    let entries = msg.entries
+    if (msg.kind === 'push') {
+      // Only an origin pushes, and only its own entries: anything else is forged.
+      entries = []
+      for (const e of msg.entries) {
+        if (originOf(e) === from) entries.push(e)
+        else this.d.onRejected?.(from, e, { status: 'invalid', reason: 'origin' })
+      }
+    }
+    const gap = await this.store(from, entries)
+    if (gap || (msg.kind === 'entries' && msg.more)) this.sendHeads(from, this.d.clock.now(), msg.kind === 'entries')
+  }
+
+  /** Stores entries in slices; acknowledges to their origins; true if one was beyond a gap. */
+  private async store (from: string, entries: unknown[]): Promise<boolean> {
+    let gap = false
+    const touched = new Set<string>()
+    for (let i = 0; i < entries.length; i += this.o.verifySlice) {
+      if (i > 0) await this.d.yieldNow()
+      if (this.stopped) return false
+      const slice = entries.slice(i, i + this.o.verifySlice)
+      const results = await this.d.store.storeVerifiedMany(slice)
+      const stored: AuditEntry[] = []
+      results.forEach((r, j) => {
+        const e = slice[j]
+        if (r.status === 'stored' || r.status === 'duplicate') {
+          touched.add((e as AuditEntry).origin)
+          if (r.status === 'stored') stored.push(e as AuditEntry)
+        } else if (r.status === 'gap') {
+          gap = true
+        } else {
+          this.d.onRejected?.(from, e, r)
+        }
+      })
+      if (stored.length > 0) this.d.onStored?.(stored)
+    }
+    const heads = this.d.store.heads()
+    for (const origin of touched) {
+      const seq = heads[origin]?.seq
+      if (seq !== undefined && origin !== this.d.self) this.d.transport.send(origin, { kind: 'ack', origin, seq })
+    }
+    return gap
+  }
+
+  /** A peer's heads: send what it misses (bounded), and ask for what we miss. */
+  private async answerHeads (from: string, theirs: Heads): Promise<void> {
+    const mine = this.d.store.heads()
+    const give = diffHeads(theirs, mine, { maxBatch: this.o.batch, maxRanges: this.o.maxRanges })
+    for (let i = 0; i < give.pull.length && !this.stopped; i++) {
+      const r = give.pull[i] as (typeof give.pull)[number]
+      const entries = await this.d.store.range(r.origin, r.fromSeq, r.toSeq, this.o.batch)
+      const last = i === give.pull.length - 1
+      if (entries.length > 0) this.d.transport.send(from, { kind: 'entries', entries, more: last && give.truncated })
+    }
+    const want = diffHeads(mine, theirs, { maxBatch: this.o.batch, maxRanges: 1 })
+    if (want.pull.length > 0) this.sendHeads(from, this.d.clock.now(), false)
+  }
+
+  private sendHeads (to: string, now: number, force: boolean): void {
+    if (!force && now - (this.lastHeadsTo.get(to) ?? -Infinity) < this.o.pullThrottleMs) return
+    this.lastHeadsTo.set(to, now)
+    this.d.transport.send(to, { kind: 'heads', heads: this.d.store.heads() })
+  }
+
+  // ---- ack=quorum ---------------------------------------------------------------------------
+
+  private onAck (from: string, seq: number): void {
+    if (seq <= (this.acked.get(from) ?? 0)) return
+    this.acked.set(from, seq)
+    if (this.waiters.length > 0) this.waiters = this.waiters.filter((w) => !this.settle(w))
+  }
+
+  private holders (w: Waiter): number {
+    let n = 1 // self: the write was durable before the wait began
+    for (const p of w.voters) if ((this.acked.get(p) ?? 0) >= w.seq) n++
+    return n
+  }
+
+  /** Resolves the waiter if its quorum is reached. */
+  private settle (w: Waiter): boolean {
+    if (this.holders(w) < w.needed) return false
+    w.resolve()
+    return true
+  }
+
+  /** Sends our unacknowledged entries again to voters that lag, at most every repushMs each. */
+  private async repush (now: number): Promise<void> {
+    const top = Math.max(...this.waiters.map((w) => w.seq))
+    const lagging = new Set(this.waiters.flatMap((w) => w.voters.filter((p) => (this.acked.get(p) ?? 0) < w.seq)))
+    for (const peer of lagging) {
+      if (now - (this.lastRepushTo.get(peer) ?? -Infinity) < this.o.repushMs) continue
+      this.lastRepushTo.set(peer, now)
+      const from = (this.acked.get(peer) ?? 0) + 1
+      const entries = await this.d.store.range(this.d.self, from, Math.min(top, from + this.o.batch - 1), this.o.batch)
+      if (entries.length > 0 && !this.stopped) this.d.transport.send(peer, { kind: 'entries', entries, more: false })
+    }
+  }
+
+  private jitter (): number {
+    return this.o.syncIntervalMs * (0.5 + this.d.random())
+  }
+}
+
+function originOf (e: unknown): unknown {
+  return typeof e === 'object' && e !== null ? (e as { origin?: unknown }).origin : undefined
+}

@@ -1,0 +1,149 @@
+/**
+ * Audit replication over an in-memory network (issue #4: "Deterministic replication over an
+ * in-memory network with loss and partitions: all nodes converge to identical logs"). Real
+ * stores, appenders and the replication core; seeded loss, latency and partitions; virtual time.
+ */
+import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
+import { createEntry } from '../src/audit/entry.js'
+import { AuditQuorumTimeoutError } from '../src/audit/replication.js'
+import { fields, seededSigner } from './helpers/audit-fixtures.js'
+import { ReplicationNet } from './helpers/replication-net.js'
+
+let net: ReplicationNet | undefined
+afterEach(async () => { await net?.close(); net = undefined })
+
+/** Runs until every log is identical, or fails after `maxMs` of virtual time. */
+async function converge (n: ReplicationNet, maxMs = 20_000): Promise<string[]> {
+  for (let t = 0; t < maxMs; t += 250) {
+    await n.run(250)
+    const logs = await n.logs()
+    if (logs.every((l) => l === logs[0])) return logs
+  }
+  const logs = await n.logs()
+  assert.fail(`no convergence after ${maxMs} ms: log sizes ${logs.map((l) => l.split('\n').length).join(', ')}`)
+}
+
+/** 4 replicas, 20 % loss; appends everywhere; a 2|2 partition with appends on both sides; heal. */
+async function partitionScenario (seed: number): Promise<{ net: ReplicationNet, acked: Array<{ origin: string, seq: number }> }> {
+  const n = await ReplicationNet.create(4, { seed, loss: 0.2 })
+  const acked: Array<{ origin: string, seq: number }> = []
+  for (let i = 0; i < 10; i++) {
+    acked.push(await n.append(['a', 'b', 'c', 'd'][i % 4] as string, i))
+    await n.run(30)
+  }
+  const left = new Set([n.replica('a').id, n.replica('b').id])
+  n.cut = (from, to) => left.has(from) !== left.has(to)
+  for (let i = 10; i < 30; i++) {
+    acked.push(await n.append(['a', 'c', 'b', 'd'][i % 4] as string, i))
+    await n.run(40)
+  }
+  n.cut = () => false
+  return { net: n, acked }
+}
+
+describe('audit replication over a lossy, partitioned in-memory network', () => {
+  it('converges to identical logs holding every acknowledged entry after a 2|2 partition heals', async () => {
+    const run = await partitionScenario(7)
+    net = run.net
+    const logs = await converge(net)
+    for (const a of run.acked) assert.ok(logs[0]?.includes(`${a.origin}#${a.seq}:`), `lost ${a.origin.slice(-6)}#${a.seq}`)
+    assert.equal(logs[0]?.split('\n').length, 30)
+    assert.ok(net.lost > 0, 'the scenario lost no message: it tests nothing')
+    for (const r of net.replicas) assert.deepEqual(r.rejected, [])
+    for (const r of net.replicas) assert.equal((await r.store.verifyAll()).ok, true)
+  })
+
+  it('is deterministic: one seed gives the same message trace and logs', async () => {
+    const first = await partitionScenario(11)
+    const firstLogs = await converge(first.net)
+    const firstTrace = first.net.traceHash()
+    await first.net.close()
+    const second = await partitionScenario(11)
+    net = second.net
+    assert.deepEqual(await converge(second.net), firstLogs)
+    assert.equal(second.net.traceHash(), firstTrace)
+  })
+
+  it('converges for several seeds with heavy loss (40 %)', async () => {
+    for (const seed of [1, 2, 3]) {
+      net = await ReplicationNet.create(3, { seed, loss: 0.4 })
+      for (let i = 0; i < 12; i++) { await net.append(['a', 'b', 'c'][i % 3] as string, i); await net.run(20) }
+      const logs = await converge(net, 40_000)
+      assert.equal(logs[0]?.split('\n').length, 12, `seed ${seed}`)
+      await net.close()
+      net = undefined
+    }
+  })
+
+  it('a node that missed many entries catches up in bounded batches', async () => {
+    net = await ReplicationNet.create(3, { seed: 5, loss: 0 })
+    const c = net.replica('c').id
+    net.cut = (from, to) => from === c || to === c
+    for (let i = 0; i < 300; i++) await net.append('a', i)
+    await net.run(100)
+    assert.equal(net.replica('c').store.heads()[net.replica('a').id], undefined)
+    net.cut = () => false
+    const logs = await converge(net)
+    assert.equal(logs[2]?.split('\n').length, 300)
+  })
+})
+
+describe('ack=quorum bookkeeping', () => {
+  it('resolves once a majority holds the entry; times out in a minority', async () => {
+    net = await ReplicationNet.create(5, { seed: 3, loss: 0, quorumTimeoutMs: 1000 })
+    const a = net.replica('a')
+    const ok = await net.append('a', 1)
+    let resolved = false
+    const wait = a.replication.awaitQuorum(ok.seq).then(() => { resolved = true })
+    await net.run(200)
+    await wait
+    assert.equal(resolved, true)
+
+    // a and b cut off from c, d, e while a still counts all five alive (membership has not
+    // noticed yet): 2 holders of the 3 needed, so the wait times out.
+    const minority = new Set([a.id, net.replica('b').id])
+    net.cut = (from, to) => minority.has(from) !== minority.has(to)
+    net.view = (r) => net!.replicas.filter((p) => p !== r).map((p) => p.id)
+    const res = await net.append('a', 2)
+    const outcome = a.replication.awaitQuorum(res.seq).then(() => 'resolved', (err: Error) => err)
+    await net.run(1500)
+    const err = await outcome
+    assert.ok(err instanceof AuditQuorumTimeoutError, String(err))
+    assert.match(err.message, /held by 2 of the 3/)
+  })
+
+  it('re-pushes to a peer whose push was lost, so the quorum still completes', async () => {
+    net = await ReplicationNet.create(3, { seed: 9, loss: 0, syncIntervalMs: 60_000 })
+    const a = net.replica('a')
+    const b = net.replica('b').id
+    const c = net.replica('c').id
+    // Pushes from a are lost on the way to b and c once; acks and everything else go through.
+    let drops = 2
+    const realCut = (from: string, to: string): boolean => from === a.id && (to === b || to === c) && drops-- > 0
+    net.cut = realCut
+    const res = await net.append('a', 1)
+    const wait = a.replication.awaitQuorum(res.seq)
+    net.cut = () => false
+    await net.run(1000)
+    await wait
+  })
+})
+
+describe('rejections', () => {
+  it('refuses a pushed entry whose origin is not the sender, and a forged signature', async () => {
+    net = await ReplicationNet.create(2, { seed: 4, loss: 0 })
+    const a = net.replica('a')
+    const b = net.replica('b')
+    const mallory = await seededSigner(99)
+    const forged = await createEntry(null, fields(), mallory, 1, 1_700_000_000_000)
+    // A push from b of an entry whose origin is mallory: not b's own.
+    a.replication.receive(b.id, { kind: 'push', entries: [forged] })
+    // An entry claiming b's origin but signed by mallory, relayed as anti-entropy entries.
+    const claimed = { ...await createEntry(null, fields(), { peerId: b.id, sign: (x) => mallory.sign(x) }, 1, 1_700_000_000_000) }
+    a.replication.receive(b.id, { kind: 'entries', entries: [claimed], more: false })
+    await a.replication.idle()
+    assert.deepEqual(a.rejected.map((r) => r.why.status === 'invalid' ? r.why.reason : r.why.status), ['origin', 'signature'])
+    assert.deepEqual(a.store.heads(), {})
+  })
+})
