@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto'
 import { encode, rfc8949EncodeOptions } from 'cborg'
+import { decodeMessage } from '../wire/messages.js'
 import { z } from 'zod'
 import { peerIdString } from '../wire/messages.js'
 import { verifyPeerSignature, type AuditSigner, type ChainLink, type VerifyResult } from './entry.js'
@@ -103,4 +104,15 @@ export function checkpointLink (cp: AuditCheckpoint): ChainLink {
 /** CBOR for the store and the wire. */
 export function encodeCheckpoint (cp: AuditCheckpoint): Uint8Array {
   return encode(cp)
+}
+
+/** Bound on an encoded checkpoint from a peer: its fields with margin. */
+export const MAX_CHECKPOINT_BYTES = 1024
+
+/**
+ * Decodes a checkpoint from a peer (size, strict CBOR, schema; MessageDecodeError otherwise).
+ * The result still needs `acceptCheckpoint`, which checks the signature and the signer.
+ */
+export function decodeCheckpoint (bytes: Uint8Array): AuditCheckpoint {
+  return decodeMessage(bytes, checkpointSchema, MAX_CHECKPOINT_BYTES)
 }

@@ -131,7 +131,7 @@ export class AuditRetention {
         }
       }
       budget -= plan.total
-      if (plan.stop === 'budget') report.more = true
+      if (plan.stop === 'budget' || (budget <= 0 && plan.stop === 'window')) { report.more = true; break }
       if (plan.stop !== 'window' || (plan.total === 0 && !windows.some((w) => !w.complete && w.next.length === 0))) break
     }
     return report
