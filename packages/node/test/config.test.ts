@@ -50,6 +50,7 @@ describe('config', () => {
       phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
       indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,
       localStallGraceMs: 3000, pushPullIntervalMs: 30_000,
+      auditRetentionMaxAgeMs: 0, auditRetentionMaxEntries: 1_000_000, auditCompactIntervalMs: 60_000,
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 500, electionTimeoutMaxMs: 600, electionLeaseMs: 400,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,

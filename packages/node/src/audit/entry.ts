@@ -150,11 +150,20 @@ const fail = (reason: VerifyFailure): VerifyResult => ({ ok: false, reason })
  * not an Ed25519 peer id, 'signature' if the key did not sign `hash`. Does not recompute `hash`.
  */
 export async function verifySignature (e: AuditEntry): Promise<VerifyResult> {
-  const key = originKey(e.origin)
+  return verifyPeerSignature(e.origin, Buffer.from(e.hash, 'hex'), e.sig)
+}
+
+/**
+ * Whether the key embedded in `peerId` signed `message` (`sig`: standard base64): 'origin' if
+ * `peerId` is not an Ed25519 peer id, 'signature' if that key did not sign it. Shared by entries
+ * and retention checkpoints (checkpoint.ts), so both use the memoised KeyObjects.
+ */
+export function verifyPeerSignature (peerId: string, message: Uint8Array, sig: string): VerifyResult {
+  const key = originKey(peerId)
   if (key === null) return fail('origin')
   let valid: boolean
   try {
-    valid = cryptoVerify(null, Buffer.from(e.hash, 'hex'), key.verifier, Buffer.from(e.sig, 'base64'))
+    valid = cryptoVerify(null, message, key.verifier, Buffer.from(sig, 'base64'))
   } catch {
     valid = false
   }

@@ -6,7 +6,10 @@
  * - per-origin heads and the anti-entropy pull plan, fork detection (heads.ts);
  * - `AuditStore`: LevelDB storage, verify-before-store, queries, whole-log verification
  *   (store.ts, query.ts, verify-all.ts, keys.ts);
- * - `AuditAppender`: the local writer with group commit (appender.ts, group-commit.ts).
+ * - `AuditAppender`: the local writer with group commit (appender.ts, group-commit.ts);
+ * - retention: signed checkpoints of compacted prefixes (checkpoint.ts, compaction.ts), the pure
+ *   policy (retention.ts) and `AuditRetention`, the pass the node runs on a timer
+ *   (retention-runner.ts).
  * The network shell (gossip push, `/kos/audit-sync/1.0.0` anti-entropy, ack=quorum), the API
  * and the CLI are built on these and live elsewhere.
  */
@@ -23,8 +26,14 @@ export {
 export { LamportClock } from './lamport.js'
 export { diffHeads, forkAt, headsSchema, splitRange, type DiffOptions, type ForkReport, type Head, type Heads, type HeadsDiff, type PullRange } from './heads.js'
 export { AuditStore, AUDIT_STORE_DEFAULTS, type AuditStoreInit, type StoreResult, type StoredHead } from './store.js'
+export {
+  checkpointSchema, createCheckpoint, decodeCheckpoint, encodeCheckpoint, verifyCheckpoint, type AuditCheckpoint
+} from './checkpoint.js'
+export type { ChainBounds, CheckpointResult, CompactResult } from './compaction.js'
+export { planRetention, type ChainWindow, type EntryAge, type RetentionDrop, type RetentionPlan, type RetentionPolicy } from './retention.js'
+export { AuditRetention, RETENTION_DEFAULTS, type RetentionComponents, type RetentionInit, type RetentionReport } from './retention-runner.js'
 export { auditQuerySchema, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type AuditPage, type AuditQuery } from './query.js'
-export type { ChainBreak, VerifyReport } from './verify-all.js'
+export type { BreakReason, ChainBreak, VerifyReport } from './verify-all.js'
 export type { AuditDb } from './keys.js'
 export { AuditAppender, APPENDER_DEFAULTS, type AppenderComponents, type AppenderInit, type AppendResult } from './appender.js'
 export {

@@ -8,10 +8,13 @@
  *   h!<origin>                  the origin's head { seq, hash, lamport } (CBOR)
  *   t!<ts>!<origin>!<seq>       time index over all origins
  *   o!<origin>!<ts>!<seq>       time index per origin
+ *   c!<origin>                  the origin's retention checkpoint (CBOR, checkpoint.ts): entries
+ *                               1..seq were compacted away (absent until the first compaction)
  *
  * Both time indexes hold two bytes, the class and severity ordinals, so a filtered query skips
  * non-matching entries without reading them. Entry, indexes and head of a batch are one atomic
- * LevelDB batch, so they never disagree after a crash. Origins are base58 (schema-checked), so
+ * LevelDB batch, so they never disagree after a crash; a compaction deletes the three keys of
+ * each dropped entry in the batch that writes the checkpoint. Origins are base58 (schema-checked), so
  * they never contain `!`.
  */
 import { decode } from 'cborg'
@@ -56,12 +59,14 @@ export const ENTRY_PREFIX = 'e!'
 export const HEAD_PREFIX = 'h!'
 export const TIME_PREFIX = 't!'
 export const ORIGIN_TIME_PREFIX = 'o!'
+export const CHECKPOINT_PREFIX = 'c!'
 /** Sorts above every key of a prefix ending in `!` (`~` is above digits and base58). */
 export const PREFIX_END = '~'
 
 export const entryKey = (origin: string, seq: number): string => `${ENTRY_PREFIX}${origin}!${pad(seq)}`
 export const entryPrefix = (origin: string): string => `${ENTRY_PREFIX}${origin}!`
 export const headKey = (origin: string): string => `${HEAD_PREFIX}${origin}`
+export const checkpointKey = (origin: string): string => `${CHECKPOINT_PREFIX}${origin}`
 export const timeKey = (e: Pick<AuditEntry, 'ts' | 'origin' | 'seq'>): string => `${TIME_PREFIX}${pad(e.ts)}!${e.origin}!${pad(e.seq)}`
 export const originTimePrefix = (origin: string): string => `${ORIGIN_TIME_PREFIX}${origin}!`
 export const originTimeKey = (e: Pick<AuditEntry, 'ts' | 'origin' | 'seq'>): string => `${originTimePrefix(e.origin)}${pad(e.ts)}!${pad(e.seq)}`

@@ -17,17 +17,26 @@
  * Heads live in memory (loaded at open) and in `h!` keys written in the same batch as the
  * entries, so memory and disk never disagree. Writes are serialised; reads run concurrently
  * (a stored entry never changes). An I/O failure rejects with AuditStoreError and changes nothing.
+ *
+ * Retention (checkpoint.ts, retention.ts): `compact` drops a chain's prefix and writes a signed
+ * checkpoint in its place, in one synced batch; `acceptCheckpoint` takes a peer's checkpoint as
+ * the base of a chain whose prefix we lack, so its surviving entries can follow without a gap.
+ * Checkpoints also live in memory and on disk (`c!` keys). A compacted entry is gone for `get`
+ * and `range`; a received copy of one counts as a duplicate.
  */
 import { encode } from 'cborg'
-import { encodeEntry, entryHash, verifySignature, type VerifyFailure } from './entry.js'
+import { checkpointLink, checkpointSchema, createCheckpoint, encodeCheckpoint, verifyCheckpoint, type AuditCheckpoint } from './checkpoint.js'
+import { checkPrefix, deleteOps, readPrefix, type ChainBounds, type CheckpointResult, type CompactResult } from './compaction.js'
+import { encodeEntry, entryHash, verifySignature, type AuditSigner, type VerifyFailure } from './entry.js'
 import { AuditChainError, AuditQueueFullError, AuditStoreError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import type { ForkReport, Head, Heads } from './heads.js'
 import {
-  decodeStored, ENCODINGS, entryKey, HEAD_PREFIX, headKey, indexValue, originTimeKey, PREFIX_END, timeKey,
+  CHECKPOINT_PREFIX, checkpointKey, decodeStored, ENCODINGS, entryKey, HEAD_PREFIX, headKey, indexValue, originTimeKey, PREFIX_END, timeKey,
   type AuditBatchOp, type AuditDb
 } from './keys.js'
 import { runQuery, type AuditPage, type AuditQuery } from './query.js'
+import type { EntryAge } from './retention.js'
 import { auditEntrySchema, ZERO_HASH, type AuditEntry } from './schema.js'
 import { verifyChains, type VerifyReport } from './verify-all.js'
 
@@ -47,9 +56,14 @@ export interface AuditStoreInit {
   maxBatch: number
   /** Received entries waiting for a batch before storeVerified refuses (AuditQueueFullError). @default 16384 */
   maxQueue: number
+  /**
+   * Entries one compaction batch deletes (3 keys each); bounds how long a compaction holds the
+   * write lock, so appends wait a few ms at most. @default 1000
+   */
+  maxCompactBatch: number
 }
 
-export const AUDIT_STORE_DEFAULTS: Readonly<AuditStoreInit> = Object.freeze({ queryScanLimit: 10_000, maxBatch: 1024, maxQueue: 16_384 })
+export const AUDIT_STORE_DEFAULTS: Readonly<AuditStoreInit> = Object.freeze({ queryScanLimit: 10_000, maxBatch: 1024, maxQueue: 16_384, maxCompactBatch: 1000 })
 
 const DUPLICATE: StoreResult = Object.freeze({ status: 'duplicate' })
 const STORED: StoreResult = Object.freeze({ status: 'stored' })
@@ -59,14 +73,16 @@ export class AuditStore {
   private readonly db: AuditDb
   private readonly init: AuditStoreInit
   private readonly headMap: Map<string, StoredHead>
+  private readonly cpMap: Map<string, AuditCheckpoint>
   private readonly received: GroupCommit<AuditEntry, StoreResult>
   private lock: Promise<void> = Promise.resolve()
   private batches = 0
 
-  private constructor (db: AuditDb, init: AuditStoreInit, heads: Map<string, StoredHead>) {
+  private constructor (db: AuditDb, init: AuditStoreInit, heads: Map<string, StoredHead>, checkpoints: Map<string, AuditCheckpoint>) {
     this.db = db
     this.init = init
     this.headMap = heads
+    this.cpMap = checkpoints
     this.received = new GroupCommit((items) => this.commitReceived(items), {
       maxBatch: init.maxBatch,
       maxQueue: init.maxQueue,
@@ -74,18 +90,22 @@ export class AuditStore {
     })
   }
 
-  /** Opens the store over `db` (opening it if needed) and loads the heads. */
+  /** Opens the store over `db` (opening it if needed) and loads the heads and checkpoints. */
   static async open (db: AuditDb, init: Partial<AuditStoreInit> = {}): Promise<AuditStore> {
     const heads = new Map<string, StoredHead>()
+    const checkpoints = new Map<string, AuditCheckpoint>()
     try {
       await db.open()
       for await (const [key, value] of db.iterator({ gte: HEAD_PREFIX, lt: `${HEAD_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
         heads.set(key.slice(HEAD_PREFIX.length), decodeStored<StoredHead>(value))
       }
+      for await (const [key, value] of db.iterator({ gte: CHECKPOINT_PREFIX, lt: `${CHECKPOINT_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
+        checkpoints.set(key.slice(CHECKPOINT_PREFIX.length), decodeStored<AuditCheckpoint>(value))
+      }
     } catch (err) {
       throw new AuditStoreError(`cannot open the audit store: ${(err as Error).message}`, { cause: err })
     }
-    return new AuditStore(db, { ...AUDIT_STORE_DEFAULTS, ...init }, heads)
+    return new AuditStore(db, { ...AUDIT_STORE_DEFAULTS, ...init }, heads, checkpoints)
   }
 
   /** LevelDB batches written so far (appends and received entries). */
@@ -143,13 +163,20 @@ export class AuditStore {
     return await Promise.all(checked.map(async (c) => 'status' in c ? c : await this.received.submit(c)))
   }
 
+  /** The entry, or undefined if not held (or compacted). */
   async get (origin: string, seq: number): Promise<AuditEntry | undefined> {
+    if (seq <= this.base(origin)) return undefined
     const v = await this.read(async () => await this.db.get(entryKey(origin, seq), ENCODINGS))
     return v === undefined ? undefined : decodeStored(v)
   }
 
-  /** Entries fromSeq..toSeq (inclusive) of one origin, in seq order, at most `limit`. */
+  /**
+   * Entries fromSeq..toSeq (inclusive) of one origin, in seq order, at most `limit`. A compacted
+   * prefix is skipped: the result starts after the checkpoint (see `checkpoint`), so a peer
+   * pulling it learns from the first seq that it needs the checkpoint too.
+   */
   async range (origin: string, fromSeq: number, toSeq: number, limit: number): Promise<AuditEntry[]> {
+    fromSeq = Math.max(fromSeq, this.base(origin) + 1)
     if (toSeq < fromSeq || limit < 1) return []
     return await this.read(async () => {
       const out: AuditEntry[] = []
@@ -161,8 +188,89 @@ export class AuditStore {
 
   /** Compares a peer's head claim with my entry at that seq: a fork, or null (same, or not held). */
   async compareHead (origin: string, claim: Head): Promise<ForkReport | null> {
-    const mine = await this.get(origin, claim.seq)
-    return mine === undefined || mine.hash === claim.hash ? null : { origin, seq: claim.seq, mine: mine.hash, theirs: claim.hash }
+    const cp = this.cpMap.get(origin)
+    const mine = cp?.seq === claim.seq ? cp.hash : (await this.get(origin, claim.seq))?.hash
+    return mine === undefined || mine === claim.hash ? null : { origin, seq: claim.seq, mine, theirs: claim.hash }
+  }
+
+  /** The origin's retention checkpoint: entries 1..seq are compacted. Undefined if none. */
+  checkpoint (origin: string): AuditCheckpoint | undefined {
+    const cp = this.cpMap.get(origin)
+    return cp === undefined ? undefined : { ...cp }
+  }
+
+  /** Every chain's checkpoint seq (0 if none) and head seq, for the retention planner. */
+  chains (): ChainBounds[] {
+    const out: ChainBounds[] = []
+    for (const [origin, h] of this.headMap) out.push({ origin, base: this.base(origin), headSeq: h.seq })
+    return out
+  }
+
+  /**
+   * Drops the held entries of `origin` up to `throughSeq` (never its head, at most
+   * `maxCompactBatch` of them) and, if that moves the chain's base, writes a checkpoint of the
+   * last one signed by `signer` (the local node), all in one synced batch. `at` is the wall
+   * clock (ms). Idempotent: a prefix already dropped is a no-op. Callers loop while `deleted` is
+   * `maxCompactBatch`. Throws AuditChainError if the prefix does not chain (see checkPrefix).
+   */
+  async compact (origin: string, throughSeq: number, signer: AuditSigner, at: number): Promise<CompactResult> {
+    return await this.exclusive(async () => {
+      const head = this.headMap.get(origin)
+      const through = Math.min(throughSeq, (head?.seq ?? 0) - 1)
+      const dropping = await this.read(async () => await readPrefix(this.db, origin, 0, through, this.init.maxCompactBatch))
+      if (dropping.length === 0) return { origin, deleted: 0, checkpoint: null }
+      const old = this.cpMap.get(origin)
+      const base = old?.seq ?? 0
+      const last = dropping[dropping.length - 1] as AuditEntry
+      const ops = deleteOps(dropping)
+      let cp: AuditCheckpoint | null = null
+      if (last.seq > base) {
+        const next = await this.read(async () => await this.db.get(entryKey(origin, last.seq + 1), ENCODINGS))
+        checkPrefix(dropping.filter((e) => e.seq > base), old === undefined ? null : checkpointLink(old), next === undefined ? undefined : decodeStored(next))
+        cp = await createCheckpoint(last, signer, at)
+        ops.push({ type: 'put', key: checkpointKey(origin), value: encodeCheckpoint(cp) })
+      }
+      await this.write(ops, new Map(), true)
+      if (cp !== null) this.cpMap.set(origin, cp)
+      return { origin, deleted: dropping.length, checkpoint: cp }
+    })
+  }
+
+  /**
+   * Takes a peer's checkpoint as the base of its origin's chain, so that the entries after it
+   * (pulled from a peer that compacted the prefix) can be stored without a gap. It must be
+   * signed by `trusted` (the peer id whose word the caller accepts, e.g. the alive member that
+   * sent it) and lie beyond our head for that origin: we never give up a chain we can extend.
+   * Held entries below it are deleted (up to `maxCompactBatch` now; `compact` sweeps the rest).
+   * The head becomes the checkpoint's seq and hash, so heads exchanges and forks work as before.
+   */
+  async acceptCheckpoint (raw: unknown, trusted: string): Promise<CheckpointResult> {
+    const checked = verifyCheckpoint(raw)
+    if (!checked.ok) return { status: 'invalid', reason: checked.reason }
+    const cp = checkpointSchema.parse(raw)
+    if (cp.signer !== trusted) return { status: 'invalid', reason: 'signer' }
+    const first = await this.exclusive(async (): Promise<CheckpointResult> => {
+      const h = this.headMap.get(cp.origin)
+      if (h !== undefined && h.seq >= cp.seq) return { status: 'stale', haveSeq: h.seq }
+      const dropping = await this.read(async () => await readPrefix(this.db, cp.origin, 0, cp.seq, this.init.maxCompactBatch))
+      const ops = deleteOps(dropping)
+      ops.push({ type: 'put', key: checkpointKey(cp.origin), value: encodeCheckpoint(cp) })
+      await this.write(ops, new Map([[cp.origin, { seq: cp.seq, hash: cp.hash, lamport: cp.lamport }]]), true)
+      this.cpMap.set(cp.origin, cp)
+      return { status: 'accepted', deleted: dropping.length }
+    })
+    if (first.status !== 'accepted') return first
+    // The rest of the held prefix in bounded batches, releasing the lock between them. A crash
+    // in between leaves entries below the checkpoint: harmless (skipped) and swept by `compact`.
+    let deleted = first.deleted
+    for (let n = first.deleted; n === this.init.maxCompactBatch; deleted += n) n = await this.sweep(cp.origin)
+    return { status: 'accepted', deleted }
+  }
+
+  /** The seq and `ts` of held entries afterSeq < seq <= throughSeq, leftovers included; for the retention planner. */
+  async entryAges (origin: string, afterSeq: number, throughSeq: number, limit: number): Promise<EntryAge[]> {
+    const entries = await this.read(async () => await readPrefix(this.db, origin, afterSeq, throughSeq, limit))
+    return entries.map((e) => ({ seq: e.seq, ts: e.ts }))
   }
 
   /** A page of entries in time order; see query.ts. Throws AuditQueryError naming the parameter. */
@@ -170,7 +278,7 @@ export class AuditStore {
     return await this.read(async () => await runQuery(this.db, q, this.init.queryScanLimit))
   }
 
-  /** Walks every chain; see verify-all.ts. */
+  /** Walks every chain from its checkpoint; see verify-all.ts. */
   async verifyAll (): Promise<VerifyReport> {
     return await this.read(async () => await verifyChains(this.db))
   }
@@ -178,6 +286,20 @@ export class AuditStore {
   /** Resolves once no received entry is waiting or being written. */
   async drain (): Promise<void> {
     await this.received.drain()
+  }
+
+  /** Deletes up to `maxCompactBatch` held entries at or below the origin's checkpoint; how many. */
+  private async sweep (origin: string): Promise<number> {
+    return await this.exclusive(async () => {
+      const dropping = await this.read(async () => await readPrefix(this.db, origin, 0, this.base(origin), this.init.maxCompactBatch))
+      if (dropping.length > 0) await this.write(deleteOps(dropping), new Map(), true)
+      return dropping.length
+    })
+  }
+
+  /** The seq of the origin's checkpoint: entries up to it are compacted. */
+  private base (origin: string): number {
+    return this.cpMap.get(origin)?.seq ?? 0
   }
 
   /**
@@ -220,7 +342,7 @@ export class AuditStore {
         if (h !== undefined && e.seq <= haveSeq) {
           const key = entryKey(e.origin, e.seq)
           const mine = e.seq === h.seq ? h.hash : inBatch.get(key) ?? (await this.get(e.origin, e.seq))?.hash
-          // A held seq whose entry is gone (a future retention compaction) counts as held.
+          // A held seq whose entry is gone (compacted by retention) counts as held.
           results[i] = mine === undefined || mine === e.hash ? DUPLICATE : { status: 'fork', fork: { origin: e.origin, seq: e.seq, mine, theirs: e.hash } }
         } else if (e.seq > haveSeq + 1) {
           results[i] = { status: 'gap', haveSeq }

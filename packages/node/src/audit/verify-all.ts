@@ -13,12 +13,21 @@
  * hash was recomputed; the following entry then breaks with 'chain'); a removed entry at the seq
  * after the hole ('seq'); swapped entries at both places ('seq'); a wrong signer ('signature').
  * The list holds at most `maxBreaks` breaks; `checked` still counts every entry.
+ *
+ * Retention: a compacted chain starts after its checkpoint (checkpoint.ts). The checkpoint must
+ * be signed by its signer ('checkpoint' at its seq otherwise) and is the link the first
+ * surviving entry follows: seq + 1, `prev` = its hash, a larger Lamport time ('seq' or 'chain'
+ * at seq + 1 otherwise). Entries still on disk at or below it (a peer's checkpoint accepted,
+ * the sweep not done yet) are compacted in substance: skipped, and not counted in `checked`.
  */
+import { checkpointLink, checkpointSchema, verifyCheckpoint } from './checkpoint.js'
 import { verifyEntry, verifyEntryContent, type ChainLink, type VerifyFailure } from './entry.js'
-import { decodeStored, ENCODINGS, ENTRY_PREFIX, HEAD_PREFIX, PREFIX_END, parseEntryKey, type AuditDb } from './keys.js'
+import { CHECKPOINT_PREFIX, decodeStored, ENCODINGS, ENTRY_PREFIX, HEAD_PREFIX, PREFIX_END, parseEntryKey, type AuditDb } from './keys.js'
 import { auditEntrySchema, type AuditEntry } from './schema.js'
 
-export interface ChainBreak { origin: string, seq: number, reason: VerifyFailure }
+/** An entry's VerifyFailure, or 'checkpoint': a retention checkpoint not signed by its signer. */
+export type BreakReason = VerifyFailure | 'checkpoint'
+export interface ChainBreak { origin: string, seq: number, reason: BreakReason }
 export interface VerifyReport {
   ok: boolean
   /** Entries read. */
@@ -43,11 +52,22 @@ async function readHeads (db: AuditDb): Promise<Map<string, StoredHeadValue>> {
   return heads
 }
 
+async function readCheckpoints (db: AuditDb): Promise<Map<string, unknown>> {
+  const cps = new Map<string, unknown>()
+  for await (const [key, value] of db.iterator({ gte: CHECKPOINT_PREFIX, lt: `${CHECKPOINT_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
+    let cp: unknown = null
+    try { cp = decodeStored<unknown>(value) } catch { /* reported as a bad checkpoint */ }
+    cps.set(key.slice(CHECKPOINT_PREFIX.length), cp)
+  }
+  return cps
+}
+
 export async function verifyChains (db: AuditDb, maxBreaks = 1000): Promise<VerifyReport> {
   const heads = await readHeads(db)
+  const checkpoints = await readCheckpoints(db)
   const breaks: ChainBreak[] = []
   let total = 0
-  const report = (origin: string, seq: number, reason: VerifyFailure): void => {
+  const report = (origin: string, seq: number, reason: BreakReason): void => {
     total++
     if (breaks.length < maxBreaks) breaks.push({ origin, seq, reason })
   }
@@ -58,6 +78,31 @@ export async function verifyChains (db: AuditDb, maxBreaks = 1000): Promise<Veri
   /** After a break, the next entry is checked on its own and becomes the link. */
   let resync = false
   let lastSeq = 0
+  /** The origin's checkpoint seq: held entries up to it are skipped. */
+  let base = 0
+
+  /** Starts an origin's walk at its checkpoint, if it has one. */
+  const startOrigin = (o: string): void => {
+    prev = null
+    resync = false
+    base = 0
+    lastSeq = 0
+    if (!checkpoints.has(o)) return
+    const raw = checkpoints.get(o)
+    checkpoints.delete(o)
+    const parsed = checkpointSchema.safeParse(raw)
+    if (!parsed.success) {
+      // Nothing to link to: the first surviving entry is checked on its own.
+      report(o, 0, 'checkpoint')
+      resync = true
+      return
+    }
+    const cp = parsed.data
+    if (cp.origin !== o || !verifyCheckpoint(cp).ok) report(o, cp.seq, 'checkpoint')
+    base = cp.seq
+    lastSeq = cp.seq
+    prev = checkpointLink(cp)
+  }
 
   const endOrigin = (o: string): void => {
     const head = heads.get(o)
@@ -69,15 +114,15 @@ export async function verifyChains (db: AuditDb, maxBreaks = 1000): Promise<Veri
   }
 
   for await (const [key, value] of db.iterator({ gte: ENTRY_PREFIX, lt: `${ENTRY_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
-    checked++
     const id = parseEntryKey(key)
-    if (id === null) { report(key, 0, 'schema'); continue }
+    if (id === null) { checked++; report(key, 0, 'schema'); continue }
     if (id.origin !== origin) {
       if (origin !== null) endOrigin(origin)
       origin = id.origin
-      prev = null
-      resync = false
+      startOrigin(origin)
     }
+    if (id.seq <= base) continue
+    checked++
     lastSeq = id.seq
     let entry: AuditEntry
     try {
@@ -98,6 +143,11 @@ export async function verifyChains (db: AuditDb, maxBreaks = 1000): Promise<Veri
     resync = false
   }
   if (origin !== null) endOrigin(origin)
+  // Checkpoints with no surviving entry (a peer's accepted, nothing after it yet): the head must be it.
+  for (const o of [...checkpoints.keys()]) {
+    startOrigin(o)
+    endOrigin(o)
+  }
   // Heads whose origin has no entry at all: the whole chain is missing.
   for (const [o, head] of heads) if (head.seq !== 0) report(o, 1, 'seq')
   return { ok: total === 0, checked, breaks, truncated: total > breaks.length }

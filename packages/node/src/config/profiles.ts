@@ -40,6 +40,11 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   electionTickIntervalMs: 50,
   removeAfterMs: 30_000,
 
+  // Audit retention: no age limit (the operator's policy), ≈ 0.5 GB of log per node, a pass a minute.
+  auditRetentionMaxAgeMs: 0,
+  auditRetentionMaxEntries: 1_000_000,
+  auditCompactIntervalMs: 60_000,
+
   redialInitialDelayMs: 250,
   redialMaxDelayMs: 5000,
   dialTimeoutMs: 3000,

@@ -93,6 +93,23 @@ export const configSchema = z.object({
   /** A voter dead this long is removed from the voter set (one at a time, by the coordinator). */
   removeAfterMs: ms(1000, 30 * 86_400_000),
 
+  // ---- audit retention (audit/retention.ts) --------------------------------------------------
+  /**
+   * Entries older than this (by their wall-clock `ts`) are compacted into a signed checkpoint.
+   * 0 keeps them whatever their age: how long evidence must be kept is the operator's policy
+   * (a compliance period), so no age is guessed for them.
+   */
+  auditRetentionMaxAgeMs: ms(0, 3650 * 86_400_000),
+  /**
+   * Entries the store keeps (each origin's head entry always stays); the oldest go first. Every
+   * node holds every chain at ≈ 0.5 KB an entry with its indexes (10 KB at most), so 1,000,000
+   * bounds the log at ≈ 0.5 GB per node: a disk-full degradation never comes from the log.
+   * 0 for no limit.
+   */
+  auditRetentionMaxEntries: z.number().int().min(0).max(1e12),
+  /** Period of the retention pass; each pass is bounded (10,000 entries), so a backlog drains over a few passes. */
+  auditCompactIntervalMs: ms(1000, 86_400_000),
+
   // ---- connections --------------------------------------------------------------------------
   /** First redial delay for a known member that is not connected, or a bootstrap address not joined yet. */
   redialInitialDelayMs: ms(10, 600_000),
