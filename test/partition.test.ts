@@ -124,8 +124,11 @@ describe('a 2 | 3 partition of five nodes', () => {
       await agreedCoordinator(nodes), { timeoutMs: CONVERGE_MS, intervalMs: 100 })
     t.diagnostic(`all follow ${name(a.peerId)} in term ${a.term} ${Math.round(performance.now() - healedAt)} ms after healing (majority had t${majorityView.term})`)
     if (a.term !== majorityView.term) {
-      const wall = Date.now() - (performance.now() - healedAt)
-      for (const n of nodes) for (const e of n.logEvents) if (e.time > wall - 500) console.error('DBG', n.name, e.time - wall, JSON.stringify(e).slice(0, 300))
+      // What the nodes logged around the heal (stalls, step-downs, elections): the why of a failure.
+      const healedWall = Date.now() - (performance.now() - healedAt)
+      const events = nodes.flatMap((n) => n.logEvents.filter((e) => e.time > healedWall - 500 && !e.event.startsWith('member:'))
+        .map((e) => `${Math.round(e.time - healedWall)} ms ${n.name} ${e.event} ${JSON.stringify({ ...e, event: undefined, time: undefined, level: undefined, msg: undefined, node: undefined })}`))
+      t.diagnostic(`after the heal:\n${events.sort((x, y) => parseInt(x) - parseInt(y)).join('\n')}`)
     }
     // The minority rejoined without raising the term (pre-vote kept it from disrupting).
     assert.equal(a.term, majorityView.term, `the term moved from ${majorityView.term} to ${a.term} on healing`)

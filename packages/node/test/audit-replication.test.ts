@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import { createCheckpoint } from '../src/audit/checkpoint.js'
 import { createEntry } from '../src/audit/entry.js'
+import { AuditRetention } from '../src/audit/retention-runner.js'
 import { AuditQuorumTimeoutError } from '../src/audit/replication.js'
 import { fields, seededSigner } from './helpers/audit-fixtures.js'
 import { ReplicationNet } from './helpers/replication-net.js'
@@ -145,5 +147,40 @@ describe('rejections', () => {
     await a.replication.idle()
     assert.deepEqual(a.rejected.map((r) => r.why.status === 'invalid' ? r.why.reason : r.why.status), ['origin', 'signature'])
     assert.deepEqual(a.store.heads(), {})
+  })
+})
+
+describe('retention and replication', () => {
+  it('a node that missed a compacted prefix takes the signed checkpoint and continues the chain', async () => {
+    net = await ReplicationNet.create(3, { seed: 6, loss: 0 })
+    const a = net.replica('a')
+    const c = net.replica('c')
+    net.cut = (from, to) => from === c.id || to === c.id
+    for (let i = 0; i < 120; i++) await net.append('a', i)
+    await net.run(500)
+    for (const r of [a, net.replica('b')]) {
+      const report = await new AuditRetention({ store: r.store, signer: r.signer, wallClock: { now: () => 0 } }, { maxAgeMs: 0, maxEntries: 40 }).runOnce()
+      assert.equal(report.deleted, 80)
+    }
+    net.cut = () => false
+    for (let t = 0; t < 20_000 && c.store.heads()[a.id]?.seq !== 120; t += 250) await net.run(250)
+    assert.deepEqual(c.store.heads(), a.store.heads())
+    assert.equal(c.store.checkpoint(a.id)?.seq, 80)
+    assert.equal((await c.store.range(a.id, 1, 120, 1000)).length, 40)
+    assert.equal((await c.store.verifyAll()).ok, true)
+    assert.deepEqual(c.rejected, [])
+  })
+
+  it('refuses a checkpoint signed by a node that is neither the sender nor an alive member', async () => {
+    net = await ReplicationNet.create(2, { seed: 8, loss: 0 })
+    const a = net.replica('a')
+    const b = net.replica('b')
+    for (let i = 0; i < 5; i++) await net.append('b', i)
+    const mallory = await seededSigner(77)
+    const cp = await createCheckpoint({ origin: b.id, seq: 4, hash: 'ab'.repeat(32), lamport: 4, ts: 1 }, mallory, 1)
+    a.replication.receive(b.id, { kind: 'checkpoint', checkpoint: cp })
+    await a.replication.idle()
+    assert.deepEqual(a.rejected.map((r) => r.why), [{ status: 'checkpoint', reason: 'signer' }])
+    assert.equal(a.store.checkpoint(b.id), undefined)
   })
 })

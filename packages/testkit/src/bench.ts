@@ -28,3 +28,10 @@ export function machineFacts (): MachineFacts {
 export function describeMachine (m: MachineFacts): string {
   return `Machine: ${m.cores} × ${m.cpu}, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.date}`
 }
+
+/** The p-th percentile (0..100) by nearest rank; NaN for no samples. */
+export function percentile (xs: number[], p: number): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p / 100 * s.length) - 1))]!
+}

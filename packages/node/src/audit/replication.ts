@@ -11,7 +11,10 @@
  *   own `heads` (throttled per peer, so two nodes never ping-pong);
  * - `entries`: a reply to `heads`, or a re-push to a peer that has not acknowledged;
  * - `ack`: "I hold your chain durably up to seq", sent to an origin after its entries are
- *   stored (or found held), so `ack=quorum` needs no polling.
+ *   stored (or found held), so `ack=quorum` needs no polling;
+ * - `checkpoint`: sent before `entries` when the asker needs a prefix we compacted away
+ *   (retention): the receiver accepts it as the chain's base if its signer is the sender or an
+ *   alive member, and the entries after it then store without a gap.
  *
  * Anti-entropy: every `syncIntervalMs` (jittered) a `heads` goes to one random alive peer. A
  * gap (an entry ahead of our head) sends `heads` to its sender at once, so a lost push is pulled
@@ -29,6 +32,7 @@
 import type { Clock } from '@kos/detect'
 import type { AuditEntry } from './schema.js'
 import { diffHeads, type Heads } from './heads.js'
+import type { CheckpointResult } from './compaction.js'
 import type { StoreResult } from './store.js'
 
 export type ReplicationMessage =
@@ -36,12 +40,16 @@ export type ReplicationMessage =
   | { kind: 'heads', heads: Heads }
   | { kind: 'entries', entries: unknown[], more: boolean }
   | { kind: 'ack', origin: string, seq: number }
+  | { kind: 'checkpoint', checkpoint: unknown }
 
 /** What replication needs of the store; AuditStore is one. */
 export interface ReplicaStore {
   heads: () => Heads
   storeVerifiedMany: (entries: unknown[]) => Promise<StoreResult[]>
   range: (origin: string, fromSeq: number, toSeq: number, limit: number) => Promise<AuditEntry[]>
+  /** The origin's retention checkpoint: its prefix up to `seq` is compacted away. */
+  checkpoint: (origin: string) => { seq: number, signer: string } | undefined
+  acceptCheckpoint: (checkpoint: unknown, trusted: string) => Promise<CheckpointResult>
 }
 
 export interface ReplicationTransport {
@@ -78,7 +86,10 @@ export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncInterv
   maxQueued: 256
 })
 
-export type Rejection = Extract<StoreResult, { status: 'invalid' | 'fork' }> | { status: 'invalid', reason: 'origin' }
+export type Rejection =
+  | Extract<StoreResult, { status: 'invalid' | 'fork' }>
+  | { status: 'invalid', reason: 'origin' }
+  | { status: 'checkpoint', reason: string }
 
 export interface ReplicationDeps {
   self: string
@@ -232,6 +243,7 @@ export class AuditReplication {
 
   private async handle (from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }>): Promise<void> {
     if (msg.kind === 'heads') { await this.answerHeads(from, msg.heads); return }
+    if (msg.kind === 'checkpoint') { await this.acceptCheckpoint(from, msg.checkpoint); return }
     let entries = msg.entries
     if (msg.kind === 'push') {
       // Only an origin pushes, and only its own entries: anything else is forged.
@@ -282,12 +294,27 @@ export class AuditReplication {
     const give = diffHeads(theirs, mine, { maxBatch: this.o.batch, maxRanges: this.o.maxRanges })
     for (let i = 0; i < give.pull.length && !this.stopped; i++) {
       const r = give.pull[i] as (typeof give.pull)[number]
+      const cp = this.d.store.checkpoint(r.origin)
+      // They need entries we compacted: the checkpoint first, so what survives links to it.
+      if (cp !== undefined && cp.seq >= r.fromSeq && r.fromSeq === (theirs[r.origin]?.seq ?? 0) + 1) {
+        this.d.transport.send(from, { kind: 'checkpoint', checkpoint: cp })
+      }
       const entries = await this.d.store.range(r.origin, r.fromSeq, r.toSeq, this.o.batch)
       const last = i === give.pull.length - 1
       if (entries.length > 0) this.d.transport.send(from, { kind: 'entries', entries, more: last && give.truncated })
     }
     const want = diffHeads(mine, theirs, { maxBatch: this.o.batch, maxRanges: 1 })
     if (want.pull.length > 0) this.sendHeads(from, this.d.clock.now(), false)
+  }
+
+  private async acceptCheckpoint (from: string, raw: unknown): Promise<void> {
+    const signer = typeof raw === 'object' && raw !== null ? (raw as { signer?: unknown }).signer : undefined
+    if (typeof signer !== 'string' || (signer !== from && !this.alive.includes(signer))) {
+      this.d.onRejected?.(from, raw, { status: 'checkpoint', reason: 'signer' })
+      return
+    }
+    const res = await this.d.store.acceptCheckpoint(raw, signer)
+    if (res.status === 'invalid') this.d.onRejected?.(from, raw, { status: 'checkpoint', reason: res.reason })
   }
 
   private sendHeads (to: string, now: number, force: boolean): void {

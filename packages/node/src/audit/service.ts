@@ -31,19 +31,13 @@ import { LamportClock } from './lamport.js'
 import type { AuditPage, AuditQuery } from './query.js'
 import { AuditReplication, REPLICATION_DEFAULTS, type Rejection, type ReplicationMessage } from './replication.js'
 import type { AuditEntry, AuditFields } from './schema.js'
+import { AuditRetention } from './retention-runner.js'
 import { AuditStore } from './store.js'
 import type { VerifyReport } from './verify-all.js'
 import { decodeDirect, decodePush, encodeReplication, MAX_MESSAGE_ENTRIES, MAX_REPLICATION_BYTES } from './wire.js'
 
 /** How often replication ticks: the resolution of quorum deadlines and re-pushes. */
 const TICK_MS = 50
-/**
- * Gossip pushes are coalesced: one goes out at once, later ones wait until this long after it
- * and leave as one message. Every signed gossip delivery costs each receiver milliseconds of
- * CPU, and bursts of events (a partition healing: every node records every member coming back)
- * must not become bursts of deliveries that hold the event loop past the coordinator's lease.
- */
-const PUSH_COALESCE_MS = 50
 /** Messages queued per peer on the sync channel. */
 const MAX_QUEUED_PER_PEER = 256
 /** At most one `audit:tamper` event per this interval; the rest are counted as suppressed. */
@@ -52,7 +46,7 @@ const TAMPER_EVENT_INTERVAL_MS = 1000
 export type AuditAck = 'local' | 'quorum'
 export { AuditQuorumTimeoutError } from './replication.js'
 
-export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork'
+export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork' | 'checkpoint'
 
 export interface AuditServiceComponents {
   libp2p: KosLibp2p
@@ -81,6 +75,7 @@ export class AuditService {
   private lamport = new LamportClock()
   private readonly listeners = new Map<AuditListener, () => void>()
   private timer: NodeJS.Timeout | undefined
+  private retentionTimer: NodeJS.Timeout | undefined
   private running = false
   private lastTamperAt = 0
   private suppressedTampers = 0
@@ -130,9 +125,10 @@ export class AuditService {
       onRejected: (from, entry, why) => { this.rejected(from, entry, why) }
     })
     const replication = this.replication
+    const signer = signerFromPrivateKey(this.c.privateKey)
     this.appender = new AuditAppender({
       store,
-      signer: signerFromPrivateKey(this.c.privateKey),
+      signer,
       wallClock: { now: () => Date.now() },
       lamport: this.lamport,
       onWritten: (entries) => {
@@ -151,6 +147,10 @@ export class AuditService {
       replication.tick()
     }, TICK_MS)
     this.timer.unref()
+    const retention = new AuditRetention({ store, signer, wallClock: { now: () => Date.now() } },
+      { maxAgeMs: config.auditRetentionMaxAgeMs, maxEntries: config.auditRetentionMaxEntries })
+    this.retentionTimer = setInterval(() => { void this.compact(retention) }, config.auditCompactIntervalMs)
+    this.retentionTimer.unref()
     const early = this.early ?? []
     this.early = null
     for (const e of early) void this.record(e)
@@ -161,7 +161,7 @@ export class AuditService {
     if (this.db === undefined) return
     this.running = false
     if (this.timer !== undefined) clearInterval(this.timer)
-    if (this.pushTimer !== undefined) clearTimeout(this.pushTimer)
+    if (this.retentionTimer !== undefined) clearInterval(this.retentionTimer)
     this.replication?.stop()
     const pubsub = this.c.libp2p.services.pubsub
     pubsub.removeEventListener('message', this.onGossip)
@@ -212,6 +212,21 @@ export class AuditService {
     return () => { this.listeners.delete(listener) }
   }
 
+  /** One retention pass, repeated at once while it reports more to do (each pass is bounded). */
+  private async compact (retention: AuditRetention): Promise<void> {
+    for (let pass = 0; pass < 100 && this.running; pass++) {
+      try {
+        const report = await retention.runOnce()
+        if (report.failed.length > 0) this.c.log.warn({ failed: report.failed }, 'audit chains not compacted: run kos audit verify')
+        if (report.deleted > 0) this.c.log.info({ deleted: report.deleted, origins: report.compacted.length }, 'audit log compacted')
+        if (!report.more) return
+      } catch (err) {
+        this.c.log.error({ err }, 'audit retention failed')
+        return
+      }
+    }
+  }
+
   private notify (entries: readonly AuditEntry[]): void {
     for (const l of this.listeners.keys()) {
       for (const e of entries) { try { l(e) } catch {} }
@@ -220,25 +235,11 @@ export class AuditService {
 
   // ---- transport ---------------------------------------------------------------------------
 
-  private pushQueue: unknown[] = []
-  private pushTimer: NodeJS.Timeout | undefined
-  private lastPushAt = -Infinity
-
+  /** One gossip message per batch the appender wrote (at most MAX_MESSAGE_ENTRIES entries). */
   private publish (msg: ReplicationMessage & { kind: 'push' }): void {
-    this.pushQueue.push(...msg.entries)
-    if (this.pushTimer !== undefined) return
-    const wait = this.lastPushAt + PUSH_COALESCE_MS - performance.now()
-    if (wait <= 0) { this.flushPushes(); return }
-    this.pushTimer = setTimeout(() => { this.pushTimer = undefined; this.flushPushes() }, wait)
-  }
-
-  private flushPushes (): void {
-    const entries = this.pushQueue
-    this.pushQueue = []
-    if (!this.running || entries.length === 0) return
-    this.lastPushAt = performance.now()
-    for (let i = 0; i < entries.length; i += MAX_MESSAGE_ENTRIES) {
-      this.c.libp2p.services.pubsub.publish(this.topic, encodeReplication({ kind: 'push', entries: entries.slice(i, i + MAX_MESSAGE_ENTRIES) }))
+    if (!this.running) return
+    for (let i = 0; i < msg.entries.length; i += MAX_MESSAGE_ENTRIES) {
+      this.c.libp2p.services.pubsub.publish(this.topic, encodeReplication({ kind: 'push', entries: msg.entries.slice(i, i + MAX_MESSAGE_ENTRIES) }))
         .catch((err: Error) => { this.c.log.debug({ err }, 'audit push not published') })
     }
   }
@@ -283,7 +284,7 @@ export class AuditService {
   }
 
   private rejected (from: string, entry: unknown, why: Rejection): void {
-    const reason = why.status === 'fork' ? 'fork' : why.reason
+    const reason = why.status === 'invalid' ? why.reason : why.status
     this.c.counters.auditRejected(reason)
     const now = Date.now()
     if (now - this.lastTamperAt < TAMPER_EVENT_INTERVAL_MS) { this.suppressedTampers++; return }

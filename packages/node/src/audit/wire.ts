@@ -23,7 +23,9 @@ export const pushSchema = z.object({ kind: z.literal('push'), entries }).strict(
 export const directSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('heads'), heads: headsSchema }).strict(),
   z.object({ kind: z.literal('entries'), entries, more: z.boolean() }).strict(),
-  z.object({ kind: z.literal('ack'), origin: peerIdString, seq }).strict()
+  z.object({ kind: z.literal('ack'), origin: peerIdString, seq }).strict(),
+  // Checked by the store (schema and signature) when accepted.
+  z.object({ kind: z.literal('checkpoint'), checkpoint: z.unknown() }).strict()
 ])
 
 export function encodeReplication (msg: ReplicationMessage): Uint8Array {

@@ -1,0 +1,84 @@
+/**
+ * A misbehaving peer for cluster tests: a real libp2p host with the node's own transport,
+ * encryption and gossip settings (`createHost`), started in the test process, that joins the
+ * audit protocols and tries to slip in entries under another node's origin:
+ * - by gossip: a signed push whose entry names a victim as origin (the signer is the forger);
+ * - by the direct channel: `entries` with an entry that claims the victim's origin but carries
+ *   the forger's signature.
+ * A correct node refuses both, counts them and audits a tamper event.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  auditTopic, createEntry, createHost, encodeReplication, MessageChannel, resolveConfig,
+  type KosLibp2p, type ReplicationMessage
+} from '@kos/node'
+import { pino } from 'pino'
+
+export interface ForgedEntry { origin: string, seq: number, hash: string, type: string }
+
+export class AuditForger {
+  private constructor (
+    readonly host: KosLibp2p,
+    private readonly key: PrivateKey,
+    private readonly cluster: string,
+    private readonly channel: MessageChannel,
+    private readonly dir: string
+  ) {}
+
+  static async start (cluster = 'kos'): Promise<AuditForger> {
+    const dir = await mkdtemp(join(tmpdir(), 'kos-forger-'))
+    const config = resolveConfig({ flags: { cluster, name: 'forger', listen: ['/ip4/127.0.0.1/tcp/0'], dataDir: dir } })
+    const key = await generateKeyPair('Ed25519')
+    const host = await createHost(config, key, () => {}, new Map())
+    await host.start()
+    host.services.pubsub.subscribe(auditTopic(cluster))
+    const channel = new MessageChannel(host, {
+      protocol: `/kos/${cluster}/audit-sync/1.0.0`,
+      maxMessageBytes: 1024 * 1024,
+      maxQueuedPerPeer: 16,
+      dialTimeoutMs: 5000,
+      onMessage: () => {}
+    }, pino({ level: 'silent' }))
+    await channel.start()
+    return new AuditForger(host, key, cluster, channel, dir)
+  }
+
+  get peerId (): string { return this.host.peerId.toString() }
+
+  async connect (addr: string): Promise<void> {
+    await this.host.dial(multiaddr(addr))
+  }
+
+  /** Peers that the forger's gossip reaches on the audit topic. */
+  topicPeers (): number {
+    return this.host.services.pubsub.getSubscribers(auditTopic(this.cluster)).length
+  }
+
+  /** An entry with `victim` as origin, seq 1, signed with the forger's key. */
+  async forge (victim: string, type: string): Promise<ForgedEntry & Record<string, unknown>> {
+    const entry = await createEntry(null, { class: 'operator', type, severity: 'critical', subject: victim, details: { forged: true } },
+      { peerId: victim, sign: (bytes: Uint8Array) => this.key.sign(bytes) }, 1, Date.now())
+    return entry as unknown as ForgedEntry & Record<string, unknown>
+  }
+
+  /** Publishes a push on the audit gossip topic (signed by the forger, as gossip must be). */
+  async gossip (entries: unknown[]): Promise<void> {
+    await this.host.services.pubsub.publish(auditTopic(this.cluster), encodeReplication({ kind: 'push', entries }))
+  }
+
+  /** Sends a message on the direct audit channel to one node. */
+  send (to: string, msg: ReplicationMessage): void {
+    this.channel.send(to, encodeReplication(msg))
+  }
+
+  async stop (): Promise<void> {
+    await this.channel.stop().catch(() => {})
+    try { await this.host.stop() } catch {}
+    await rm(this.dir, { recursive: true, force: true })
+  }
+}
