@@ -265,6 +265,12 @@ export class KosNode {
           ? `no coordinator in term ${election.term}: no quorum of ${election.quorum} of ${election.voters.length} voters reachable; running degraded`
           : 'no coordinator known yet: this node is not a voter (waiting for the coordinator to admit it)' })
     }
+    if (this.audit !== undefined) {
+      const failure = this.audit.storageFailure()
+      checks.push(failure === null
+        ? { name: 'audit-storage', status: 'passing', output: 'audit writes succeed' }
+        : { name: 'audit-storage', status: 'warning', output: `${failure}; appends answer 503 until a write succeeds` })
+    }
     const mode = this.mode()
     checks.push({ name: 'mode', status: mode === 'normal' ? 'passing' : mode === 'degraded' ? 'warning' : 'critical', output: mode })
     const rank: Record<HealthStatus, number> = { passing: 0, warning: 1, critical: 2 }
@@ -330,6 +336,8 @@ export class KosNode {
    * degraded (a minority side of a partition); the self-healing issue adds resource pressure.
    */
   private mode (): ServiceMode {
+    // Nothing can be recorded while the audit log's disk fails: the node runs degraded.
+    if (this.audit?.storageFailure() != null) return 'degraded'
     const election = this.election?.core
     if (election === undefined) return 'normal'
     const now = this.clock.now()

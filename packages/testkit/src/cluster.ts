@@ -58,6 +58,8 @@ export interface StartOptions {
   apiPort?: number
   /** IPv4 loopback host libp2p listens on (and dials from); 127.0.0.1 when absent. */
   host?: string
+  /** `--data`; a fresh directory under the cluster's temp dir when absent. */
+  dataDir?: string
   /** `--log-level`; `warn` when absent (`info` logs the coordinator events). */
   logLevel?: string
   /** More `kos start` arguments, appended as given. */
@@ -355,7 +357,7 @@ export class Cluster {
     const host = opts.host ?? '127.0.0.1'
     const listenPort = opts.listenPort ?? await freePort(host)
     const apiPort = opts.apiPort ?? await freePort()
-    const dataDir = join(this.tmp, `${name}-${n}`)
+    const dataDir = opts.dataDir ?? join(this.tmp, `${name}-${n}`)
     const args = [
       'start', '--json', '--log-level', opts.logLevel ?? 'warn',
       '--name', name,

@@ -203,6 +203,11 @@ export class AuditService {
     return res
   }
 
+  /** Why audit writes fail (disk full, I/O error), or null while they succeed. */
+  storageFailure (): string | null {
+    return this.storeRef?.writeFailure?.message ?? null
+  }
+
   async query (q: AuditQuery): Promise<AuditPage> { return await this.store.query(q) }
   async verify (): Promise<VerifyReport> { return await this.store.verifyAll() }
 

@@ -77,6 +77,8 @@ export class AuditStore {
   private readonly received: GroupCommit<AuditEntry, StoreResult>
   private lock: Promise<void> = Promise.resolve()
   private batches = 0
+  private failure: AuditStoreError | null = null
+  private failures = 0
 
   private constructor (db: AuditDb, init: AuditStoreInit, heads: Map<string, StoredHead>, checkpoints: Map<string, AuditCheckpoint>) {
     this.db = db
@@ -106,6 +108,16 @@ export class AuditStore {
       throw new AuditStoreError(`cannot open the audit store: ${(err as Error).message}`, { cause: err })
     }
     return new AuditStore(db, { ...AUDIT_STORE_DEFAULTS, ...init }, heads, checkpoints)
+  }
+
+  /** The error of the last write if it failed (disk full, I/O): health reports it until a write succeeds. */
+  get writeFailure (): AuditStoreError | null {
+    return this.failure
+  }
+
+  /** Writes that failed so far. */
+  get writeFailures (): number {
+    return this.failures
   }
 
   /** LevelDB batches written so far (appends and received entries). */
@@ -380,8 +392,11 @@ export class AuditStore {
     try {
       await this.db.batch(ops, { ...ENCODINGS, sync })
     } catch (err) {
-      throw new AuditStoreError(`audit write of ${ops.length} keys failed: ${(err as Error).message}`, { cause: err })
+      this.failure = new AuditStoreError(`audit write of ${ops.length} keys failed: ${(err as Error).message}`, { cause: err })
+      this.failures++
+      throw this.failure
     }
+    this.failure = null
     for (const [origin, h] of work) this.headMap.set(origin, h)
   }
 
