@@ -117,7 +117,7 @@ export class KosNode {
         libp2p: this.libp2p,
         config: this.config,
         log: this.log,
-        members: () => this.membership?.core.list() ?? [],
+        alive: () => this.membership?.core.alivePeerIds() ?? [],
         privateKey: key,
         emit: (e) => { this.bus.emit(e) },
         counters: this.metrics

@@ -20,7 +20,6 @@ import { Level } from 'level'
 import type { Logger } from 'pino'
 import type { KosConfig } from '../config/schema.js'
 import type { AuditEvent, KosEvent } from '../events.js'
-import type { MemberView } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
 import type { KosLibp2p } from '../net/host.js'
 import { MessageDecodeError } from '../wire/messages.js'
@@ -52,8 +51,8 @@ export interface AuditServiceComponents {
   libp2p: KosLibp2p
   config: KosConfig
   log: Logger
-  /** The member table (self not included), for anti-entropy peers and the quorum size. */
-  members: () => MemberView[]
+  /** Peer ids of the alive members (self not included): anti-entropy peers and the quorum's electorate. */
+  alive: () => string[]
   /** The node's identity key: the signer of every local entry. */
   privateKey: PrivateKey
   /** The node's single event path (for `audit:tamper`). */
@@ -143,7 +142,7 @@ export class AuditService {
     await this.channel.start()
     this.running = true
     this.timer = setInterval(() => {
-      replication.setAlive(this.c.members().filter((m) => m.state === 'alive').map((m) => m.peerId))
+      replication.setAlive(this.c.alive())
       replication.tick()
     }, TICK_MS)
     this.timer.unref()

@@ -298,6 +298,13 @@ export class Membership {
     return out
   }
 
+  /** Peer ids of the members held alive; cheap (no views, no phi), for ticks of other services. */
+  alivePeerIds (): string[] {
+    const out: string[] = []
+    for (const m of this.members.values()) if (m.state === 'alive') out.push(m.peerId)
+    return out
+  }
+
   list (): MemberView[] {
     const now = this.clock.now()
     return [...this.members.values()].map((m) => this.view(m, now))
