@@ -7,6 +7,7 @@
  * - a node that was down during 1,000 appends catches up;
  * - entries forged with another node's origin (by gossip and by the direct channel, from a
  *   libp2p peer in this process) are rejected everywhere, counted and audited as tamper;
+ * - a node that joins late catches up on the whole log;
  * - `kos audit verify` passes on every node.
  */
 import assert from 'node:assert/strict'
@@ -198,8 +199,19 @@ describe('replicated audit log, 5 nodes', () => {
     }
   })
 
+  it('a node that joins late catches up on the whole log', async () => {
+    const config = join(cluster.tmp, 'audit-config.json')
+    const late = await cluster.startNode({ name: 'f', bootstrap: [nodes[0]!.addr], extraArgs: ['--config', config] })
+    nodes.push(late)
+    await cluster.waitFor('the late node to hold every acknowledged entry', async () => {
+      const lack = await missing(late, acked)
+      assert.equal(lack.length, 0, `${late.name} still lacks ${lack.length} of ${acked.length}`)
+      return true
+    }, { timeoutMs: 60_000, intervalMs: 500 })
+  })
+
   it('the logs converge, and kos audit verify passes on every node', async () => {
-    await cluster.waitFor('identical logs on all five', async () => {
+    await cluster.waitFor('identical logs on all six', async () => {
       const sets = await Promise.all(nodes.map(async (n) => (await all(n)).map((e) => e.hash).sort().join(',')))
       for (let i = 1; i < sets.length; i++) assert.equal(sets[i], sets[0], `${nodes[i]!.name} differs from ${nodes[0]!.name}`)
       return true
