@@ -1,14 +1,14 @@
 /**
  * The election's options: defaults, validation at the edge, and the combined effect.
  *
- * With the defaults (heartbeat 100 ms, election timeout 500–600 ms + 150 ms per rank, lease
- * 400 ms): the best-ranked survivor of a dead coordinator fires 500–600 ms after the last
- * heartbeat it heard, or 400–500 ms when the shell reports the closed connection (`peerLost`),
- * then wins in one pre-vote and one vote round trip. In the simulator (1–30 ms one-way delays,
- * shell ticks every 50 ms) the time from the kill until every survivor names the successor is
- * ≈ 0.55 s median (0.44–0.68 s) with `peerLost`, ≈ 0.65 s (0.52–0.76 s) without, and no seed in
- * 200 needed a second round. A coordinator cut off from its quorum stops acting at most 400 ms
- * after sending the last heartbeat a quorum acknowledged.
+ * With the defaults (heartbeat 150 ms, election timeout 750–850 ms + 150 ms per rank, lease
+ * 600 ms): the best-ranked survivor of a dead coordinator fires 750–850 ms after the last
+ * heartbeat it heard, or sooner when the shell reports the closed connection (`peerLost`),
+ * then wins in one pre-vote and one vote round trip. A coordinator cut off from its quorum
+ * stops acting at most 600 ms after sending the last heartbeat a quorum acknowledged. (The
+ * earlier 100 / 500–600 / 400 ms defaults measured ≈ 0.55 s median failover in the simulator
+ * and 0.48 s on real processes, but a 400 ms lease lapsed under the CPU bursts of a healing
+ * partition on 2 cores; docs/benchmarks.md has the current numbers.)
  *
  * The spread max − min (100 ms) is below rankStepMs (150 ms) less a round trip, so neighbours
  * in the ranking never fire together; the shell must tick at least every 50 ms (or at
