@@ -118,18 +118,24 @@ describe('a 2 | 3 partition of five nodes', () => {
     if (skipped(t)) return
     const majorityView = await agreedCoordinator(majority)
     const healedAt = performance.now()
-    await partition.heal()
-    assert.deepEqual(await partition.rules(), [])
-    const a = await cluster.waitFor('all five to agree again', async () =>
-      await agreedCoordinator(nodes), { timeoutMs: CONVERGE_MS, intervalMs: 100 })
-    t.diagnostic(`all follow ${name(a.peerId)} in term ${a.term} ${Math.round(performance.now() - healedAt)} ms after healing (majority had t${majorityView.term})`)
-    if (a.term !== majorityView.term) {
+    try {
+      await healAndCheck(t, majorityView, healedAt)
+    } catch (err) {
       // What the nodes logged around the heal (stalls, step-downs, elections): the why of a failure.
       const healedWall = Date.now() - (performance.now() - healedAt)
       const events = nodes.flatMap((n) => n.logEvents.filter((e) => e.time > healedWall - 500 && !e.event.startsWith('member:'))
         .map((e) => `${Math.round(e.time - healedWall)} ms ${n.name} ${e.event} ${JSON.stringify({ ...e, event: undefined, time: undefined, level: undefined, msg: undefined, node: undefined })}`))
       t.diagnostic(`after the heal:\n${events.sort((x, y) => parseInt(x) - parseInt(y)).join('\n')}`)
+      throw err
     }
+  })
+
+  async function healAndCheck (t: TestContext, majorityView: { peerId: string, term: number }, healedAt: number): Promise<void> {
+    await partition.heal()
+    assert.deepEqual(await partition.rules(), [])
+    const a = await cluster.waitFor('all five to agree again', async () =>
+      await agreedCoordinator(nodes), { timeoutMs: CONVERGE_MS, intervalMs: 100 })
+    t.diagnostic(`all follow ${name(a.peerId)} in term ${a.term} ${Math.round(performance.now() - healedAt)} ms after healing (majority had t${majorityView.term})`)
     // The minority rejoined without raising the term (pre-vote kept it from disrupting).
     assert.equal(a.term, majorityView.term, `the term moved from ${majorityView.term} to ${a.term} on healing`)
     assert.equal(a.peerId, majorityView.peerId)
@@ -147,5 +153,5 @@ describe('a 2 | 3 partition of five nodes', () => {
     await watch!.stop()
     t.diagnostic(`${watch!.observations.length} observations; terms: ${watch!.summary(name)}`)
     assertOneCoordinatorPerTerm()
-  })
+  }
 })

@@ -91,6 +91,28 @@ describe('audit replication over a lossy, partitioned in-memory network', () => 
   })
 })
 
+describe('push coalescing', () => {
+  it('a burst of appends leaves as one push now and one for the rest; a quorum wait flushes at once', async () => {
+    net = await ReplicationNet.create(4, { seed: 2, loss: 0, syncIntervalMs: 60_000 })
+    for (let i = 0; i < 10; i++) await net.append('a', i)
+    assert.equal(net.sent.push, 3, 'the first entry goes at once, to each of the 3 peers')
+    await net.run(200)
+    assert.equal(net.sent.push, 6, 'the other nine follow together after the window')
+    const logs = await net.logs()
+    assert.ok(logs.every((l) => l.split('\n').length === 10))
+
+    const a = net.replica('a')
+    await net.append('a', 10)
+    assert.equal(net.sent.push, 9, 'after a quiet window: at once')
+    const res = await net.append('a', 11)
+    assert.equal(net.sent.push, 9, 'inside the window: held back')
+    const wait = a.replication.awaitQuorum(res.seq)
+    assert.equal(net.sent.push, 12, 'a quorum wait pushes what is held back at once')
+    await net.run(100)
+    await wait
+  })
+})
+
 describe('ack=quorum bookkeeping', () => {
   it('resolves once a majority holds the entry; times out in a minority', async () => {
     net = await ReplicationNet.create(5, { seed: 3, loss: 0, quorumTimeoutMs: 1000 })

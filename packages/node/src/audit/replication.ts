@@ -16,6 +16,12 @@
  *   (retention): the receiver accepts it as the chain's base if its signer is the sender or an
  *   alive member, and the entries after it then store without a gap.
  *
+ * Pushes are coalesced: the first after a quiet `pushCoalesceMs` leaves at once, later ones
+ * wait for the next tick past that window and leave together, unless an `ack=quorum` append is
+ * waiting for them. A burst of events (a partition healing: every node records every member
+ * coming back) then costs each receiver one signed gossip delivery per window, not one per
+ * event; gossip deliveries are milliseconds of CPU each.
+ *
  * Anti-entropy: every `syncIntervalMs` (jittered) a `heads` goes to one random alive peer. A
  * gap (an entry ahead of our head) sends `heads` to its sender at once, so a lost push is pulled
  * within one round trip.
@@ -75,6 +81,8 @@ export interface ReplicationOptions {
   verifySlice: number
   /** Received messages waiting to be stored; beyond it they are dropped (anti-entropy repairs). */
   maxQueued: number
+  /** Pushes within this long of the previous one wait and leave together (see the header). */
+  pushCoalesceMs: number
 }
 
 export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncIntervalMs' | 'quorumTimeoutMs'>> = Object.freeze({
@@ -83,7 +91,8 @@ export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncInterv
   repushMs: 250,
   pullThrottleMs: 200,
   verifySlice: 16,
-  maxQueued: 256
+  maxQueued: 256,
+  pushCoalesceMs: 100
 })
 
 export type Rejection =
@@ -137,6 +146,8 @@ export class AuditReplication {
   /** Re-pushes in flight (they read the store), so `idle()` can wait for them. */
   private readonly repushing = new Set<Promise<void>>()
   private stopped = false
+  private unpushed: AuditEntry[] = []
+  private lastPushAt = -Infinity
   /** Messages dropped because the queue was full. */
   dropped = 0
 
@@ -151,18 +162,27 @@ export class AuditReplication {
     this.alive = peers.filter((p) => p !== this.d.self)
   }
 
-  /** Our own entries, durable: broadcast them in batches. */
+  /** Our own entries, durable: pushed now, or with the next ones (see the header). */
   published (entries: readonly AuditEntry[]): void {
     if (this.stopped) return
+    this.unpushed.push(...entries)
+    if (this.d.clock.now() - this.lastPushAt >= this.o.pushCoalesceMs) this.flushPushes()
+  }
+
+  private flushPushes (): void {
+    if (this.unpushed.length === 0) return
+    const entries = this.unpushed
+    this.unpushed = []
     for (let i = 0; i < entries.length; i += this.o.batch) {
       this.d.transport.broadcast({ kind: 'push', entries: entries.slice(i, i + this.o.batch) })
     }
-    const now = this.d.clock.now()
+    const now = this.lastPushAt = this.d.clock.now()
     for (const p of this.alive) this.lastRepushTo.set(p, now)
   }
 
   /** Resolves once a majority of the alive members (self included) hold our entry `seq`. */
   async awaitQuorum (seq: number): Promise<void> {
+    this.flushPushes()
     const voters = [...this.alive]
     const needed = Math.floor((voters.length + 1) / 2) + 1
     return await new Promise<void>((resolve, reject) => {
@@ -190,6 +210,7 @@ export class AuditReplication {
   tick (): void {
     if (this.stopped) return
     const now = this.d.clock.now()
+    if (now - this.lastPushAt >= this.o.pushCoalesceMs) this.flushPushes()
     if (now >= this.nextSyncAt) {
       this.nextSyncAt = now + this.jitter()
       const peer = this.alive[Math.floor(this.d.random() * this.alive.length)]

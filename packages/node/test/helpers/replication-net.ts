@@ -64,6 +64,8 @@ export class ReplicationNet {
   private readonly trace = createHash('sha256')
   delivered = 0
   lost = 0
+  /** Messages sent, by kind (before loss). */
+  readonly sent: Record<ReplicationMessage['kind'], number> = { push: 0, heads: 0, entries: 0, ack: 0, checkpoint: 0 }
 
   private constructor (opts: NetOptions) {
     this.opts = opts
@@ -131,6 +133,7 @@ export class ReplicationNet {
   }
 
   enqueue (from: string, to: string, msg: ReplicationMessage): void {
+    this.sent[msg.kind]++
     if (this.random() < this.opts.loss) { this.lost++; return }
     this.inFlight.push({ at: this.clock.now() + 1 + Math.floor(this.random() * 20), n: this.n++, from, to, msg })
   }
