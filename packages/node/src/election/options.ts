@@ -1,7 +1,7 @@
 /**
  * The election's options: defaults, validation at the edge, and the combined effect.
  *
- * With the defaults (heartbeat 150 ms, election timeout 750–850 ms + 150 ms per rank, lease
+ * With the defaults (heartbeat 100 ms, election timeout 750–850 ms + 150 ms per rank, lease
  * 600 ms): the best-ranked survivor of a dead coordinator fires 750–850 ms after the last
  * heartbeat it heard, or sooner when the shell reports the closed connection (`peerLost`),
  * then wins in one pre-vote and one vote round trip. A coordinator cut off from its quorum
