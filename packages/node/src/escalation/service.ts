@@ -56,6 +56,8 @@ export class EscalationService {
   private readonly runs: DeliveryRuns
   private readonly refused = new Set<string>()
   private readonly notifying = new Set<string>()
+  /** Items reported undelivered since they were created or restarted: one event per outage, not one per run. */
+  private readonly reportedUndelivered = new Set<string>()
   private timers: NodeJS.Timeout[] = []
   private self = ''
   private running = false
@@ -74,7 +76,9 @@ export class EscalationService {
       onDelivered: async (id, target, status) => { await this.delivered(id, target, status) },
       onRunExhausted: (id, err) => {
         const item = this.outbox.get(id)
-        if (item?.status === 'pending') this.c.emit({ type: 'escalation:undelivered', id, attempts: item.attempts, error: (err as Error).message })
+        if (item?.status !== 'pending' || this.reportedUndelivered.has(id)) return
+        this.reportedUndelivered.add(id)
+        this.c.emit({ type: 'escalation:undelivered', id, attempts: item.attempts, error: (err as Error).message })
       }
     })
   }
@@ -204,6 +208,7 @@ export class EscalationService {
   private async delivered (id: string, target: Target, status: EscalationStatus): Promise<void> {
     const change = this.outbox.delivered(id, targetName(target), status, new Date())
     if (change === null) return
+    this.reportedUndelivered.delete(id)
     await this.store?.putOutbox(change.item)
     this.c.emit({ type: 'escalation:delivered', id, to: targetName(target), kind: target.kind, attempts: change.item.attempts + 1 })
     if (change.item.status === 'acked' || change.item.status === 'resolved') {
