@@ -157,7 +157,8 @@ describe('escalation to designated authorities and operators, 5 nodes', () => {
     const id = res.body.id
     await cluster.waitFor('delivered to j1', async () => (await outboxItem(m1, id))?.deliveredTo === j1.peerId)
     assert.equal((await box(j1, 'inbox')).filter((e) => e.id === id).length, 1)
-    for (const n of [j2, a1, m2]) assert.equal((await box(n, 'inbox')).length, 0, `${n.name} received nothing`)
+    for (const n of [j2, a1, m2]) assert.equal((await box(n, 'inbox')).filter((e) => e.id === id).length, 0, `${n.name} did not receive it`)
+    assert.equal((await box(m2, 'inbox')).length, 0, 'the undesignated claimant received nothing at all')
     const t = await token(j1)
     assert.equal((await j1.api(`/v1/escalations/${id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${t}` } })).status, 200)
     await cluster.waitFor('m1 sees acked', async () => (await outboxItem(m1, id))?.status === 'acked')
@@ -234,12 +235,15 @@ describe('escalation to designated authorities and operators, 5 nodes', () => {
       const c = await count()
       return c.inboxes > 0 ? c : false
     }, { timeoutMs: 30_000 })
-    assert.deepEqual(first, { outboxes: 1, inboxes: 1, where: 'a1' })
+    // Archon first; a Junzi when a1's breaker is still open from its outage (it just restarted).
+    assert.equal(first.outboxes, 1)
+    assert.equal(first.inboxes, 1)
+    assert.ok(['a1', 'j1', 'j2'].includes(first.where), first.where)
     // One more full round trip (a CLI escalation delivered) gives any duplicate time to show.
     const cli = await cluster.runCli(['escalate', '--class', 'agent', '--severity', 'notice', '--summary', 'from the CLI', '--api', m1.apiHostPort, '--data', m1.dataDir, '--json'])
     assert.equal(cli.code, 0, cli.stderr)
     const cliId = (JSON.parse(cli.stdout) as { id: string }).id
-    await cluster.waitFor('the CLI escalation is delivered to a1', async () => (await outboxItem(m1, cliId))?.deliveredTo === a1.peerId)
+    await cluster.waitFor('the CLI escalation is delivered to an authority', async () => [a1.peerId, j1.peerId, j2.peerId].includes((await outboxItem(m1, cliId))?.deliveredTo ?? ''))
     assert.deepEqual(await count(), first)
     const list = await cluster.runCli(['escalations', '--api', m1.apiHostPort])
     assert.equal(list.code, 0, list.stderr)
