@@ -8,6 +8,7 @@
  * non-error results, so health() returns the status beside the body.
  */
 
+import type { EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse } from '@kos/node'
 import type { ApiErrorBody, CoordinatorInfo, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/node'
 import { parseApiAddress } from './api-address.js'
 import { auditQueryString, openAuditStream } from './audit-client.js'
@@ -102,6 +103,30 @@ export class ApiClient {
    */
   async appendAudit (fields: AuditAppendRequest, ack: AuditAck, token: string): Promise<AuditAppendResponse> {
     return await this.call<AuditAppendResponse>('POST', `/v1/audit?ack=${ack}`, fields, { authorization: `Bearer ${token}` })
+  }
+
+  /** GET /v1/escalations?box&status: one box (outbox by default), newest first. */
+  async escalations (params: { box?: 'inbox' | 'outbox', status?: string } = {}): Promise<EscalationsResponse> {
+    const search = new URLSearchParams()
+    if (params.box !== undefined) search.set('box', params.box)
+    if (params.status !== undefined) search.set('status', params.status)
+    const q = search.toString()
+    return await this.call<EscalationsResponse>('GET', `/v1/escalations${q === '' ? '' : `?${q}`}`)
+  }
+
+  /** GET /v1/escalations/:id, from whichever box holds it. */
+  async escalation (id: string): Promise<EscalationDetail> {
+    return await this.call<EscalationDetail>('GET', `/v1/escalations/${encodeURIComponent(id)}`)
+  }
+
+  /** POST /v1/escalations: durable in the node's outbox when it answers. Needs the API token. */
+  async escalate (body: EscalationRequest, token: string): Promise<EscalationCreated> {
+    return await this.call<EscalationCreated>('POST', '/v1/escalations', body, { authorization: `Bearer ${token}` })
+  }
+
+  /** POST /v1/escalations/:id/ack or /resolve, on the authority that received it. Needs the API token. */
+  async advanceEscalation (id: string, verb: 'ack' | 'resolve', token: string): Promise<EscalationDetail> {
+    return await this.call<EscalationDetail>('POST', `/v1/escalations/${encodeURIComponent(id)}/${verb}`, undefined, { authorization: `Bearer ${token}` })
   }
 
   /** GET /v1/audit: one page of entries in time order, and the cursor of the next page. */

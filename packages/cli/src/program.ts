@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander'
 import { registerAudit } from './commands/audit/index.js'
 import { registerCoordinator } from './commands/coordinator.js'
+import { registerEscalate } from './commands/escalate.js'
+import { registerEscalations } from './commands/escalations.js'
 import { registerJoin } from './commands/join.js'
 import { registerLeave } from './commands/leave.js'
 import { registerPeers } from './commands/peers.js'
@@ -49,6 +51,8 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerJoin(program, io, setExit)
   registerLeave(program, io, setExit)
   registerAudit(program, io, setExit, options.signal)
+  registerEscalate(program, io, setExit)
+  registerEscalations(program, io, setExit)
   return program
 }
 

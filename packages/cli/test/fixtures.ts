@@ -45,7 +45,8 @@ export const charlie: PeerInfo = {
   incarnation: 2,
   addrs: [],
   connected: false,
-  health: null
+  health: null,
+  authority: null
 }
 
 export const alpha: PeerInfo = {
@@ -58,7 +59,8 @@ export const alpha: PeerInfo = {
   incarnation: 1,
   addrs: [`/ip4/10.0.0.2/tcp/4001/p2p/${ALPHA_ID}`],
   connected: true,
-  health: { ...health('alpha'), role: 'archon' }
+  health: { ...health('alpha'), role: 'archon' },
+  authority: 'archon'
 }
 
 export const bravo: PeerInfo = {
@@ -71,7 +73,8 @@ export const bravo: PeerInfo = {
   incarnation: 3,
   addrs: [`/ip4/10.0.0.3/tcp/4001/p2p/${BRAVO_ID}`],
   connected: false,
-  health: { ...health('bravo-long-name'), mode: 'degraded', cpuPercent: 120 }
+  health: { ...health('bravo-long-name'), mode: 'degraded', cpuPercent: 120 },
+  authority: null
 }
 
 /** Deliberately not in name order: the table must sort. */

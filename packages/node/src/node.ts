@@ -12,6 +12,9 @@ import { NodeMetrics } from './api/metrics.js'
 import type { KosConfig } from './config/schema.js'
 import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
+import { EscalationService } from './escalation/service.js'
+import { authorityOf } from './escalation/routing.js'
+import { incidentId } from './escalation/record.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
@@ -47,6 +50,7 @@ export class KosNode {
   private membership: MembershipService | undefined
   private election: ElectionService | undefined
   private audit: AuditService | undefined
+  private escalation: EscalationService | undefined
   private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
@@ -150,6 +154,16 @@ export class KosNode {
       await this.election.start()
       this.noCoordinatorSinceMs = this.clock.now()
       await audit.start()
+      this.escalation = new EscalationService({
+        libp2p: this.libp2p,
+        config: this.config,
+        log: this.log,
+        members: () => this.membership?.core.list() ?? [],
+        emit: (e) => { this.bus.emit(e) }
+      })
+      await this.escalation.start()
+      const escalation = this.escalation
+      this.onEvent(async (e) => { await this.escalationTrigger(escalation, e) })
       this.onEvent(async (e) => {
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
@@ -181,6 +195,7 @@ export class KosNode {
       this.phase = 'stopped'
       this.audit?.closeStreams()
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
+      await this.escalation?.stop().catch((err: unknown) => { this.log.warn({ err }, 'escalation stop failed') })
       await this.audit?.stop().catch((err: unknown) => { this.log.warn({ err }, 'audit stop failed') })
       await this.election?.stop()
       await this.membership?.stop()
@@ -295,6 +310,13 @@ export class KosNode {
       leave: () => { setImmediate(() => { void this.leave() }) },
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       apiToken: () => this.apiToken,
+      escalations: {
+        self: () => this.peerId,
+        create: async (input) => await this.requireEscalation().create(input),
+        list: (box) => this.requireEscalation().list(box),
+        get: (id) => this.requireEscalation().get(id),
+        advance: async (id, status) => await this.requireEscalation().advance(id, status)
+      },
       audit: {
         append: async (fields, ack) => await this.requireAudit().append(fields, ack),
         query: async (q) => await this.requireAudit().query(q),
@@ -362,8 +384,42 @@ export class KosNode {
       incarnation: m.incarnation,
       addrs: m.addrs,
       connected: ms.isConnected(m.peerId),
-      health: m.health
+      health: m.health,
+      authority: authorityOf(m.peerId, m.role, this.config.authorities)
     }
+  }
+
+  /**
+   * The escalation triggers of the event path (issue #5). Cluster-wide incidents are escalated
+   * by the coordinator only, with an id derived from the incident, so a coordinator elected
+   * later that escalates the same incident again is deduplicated by the authorities.
+   */
+  private async escalationTrigger (esc: EscalationService, e: KosEvent): Promise<void> {
+    const isCoordinator = (): boolean => this.election?.core.coordinatorId === this.election?.core.selfId
+    if (e.type === 'member:alive' || e.type === 'member:join') esc.memberUp(e.member.peerId)
+    else if (e.type === 'member:dead' && isCoordinator()) await this.escalateDead(esc, e.member)
+    else if (e.type === 'coordinator:elected' && e.coordinatorId === this.election?.core.selfId) {
+      // Members that died while there was no coordinator (or with the old one) are escalated now.
+      for (const m of this.membership?.core.list() ?? []) if (m.state === 'dead') await this.escalateDead(esc, m)
+    } else if (e.type === 'audit:tamper') {
+      await esc.create({
+        id: incidentId('audit-tamper', e.from, e.origin, e.seq, e.reason),
+        class: 'node',
+        severity: 'critical',
+        subject: e.from,
+        summary: `peer ${e.from} sent an audit entry that failed verification (${e.reason}; origin ${e.origin ?? '?'} seq ${e.seq ?? '?'})`
+      })
+    }
+  }
+
+  private async escalateDead (esc: EscalationService, m: MemberView): Promise<void> {
+    await esc.create({
+      id: incidentId('member-dead', m.peerId, m.incarnation),
+      class: 'node',
+      severity: 'error',
+      subject: m.peerId,
+      summary: `member ${m.name} (${m.peerId}) was declared dead at incarnation ${m.incarnation}`
+    })
   }
 
   private logEvent (e: KosEvent): void {
@@ -374,11 +430,17 @@ export class KosNode {
       this.log.warn({ event: e.type, stallMs: Math.round(e.stallMs) }, 'own event loop stalled; holding back suspicions')
     } else if (e.type === 'audit:tamper') {
       this.log.warn({ event: e.type, from: e.from, origin: e.origin, seq: e.seq, reason: e.reason, suppressed: e.suppressed }, 'invalid audit entry rejected')
+    } else if (e.type === 'authority:claim-refused') {
+      this.log.warn({ event: e.type, peer: e.peerId, name: e.name, claimed: e.claimed }, 'role claim refused: the peer is not a designated authority')
     } else if (e.type === 'member:refuted') {
       this.log.warn({ event: e.type, claim: e.claim, by: e.by, incarnation: e.incarnation }, 'refuted a claim about this node')
-    } else {
+    } else if ('member' in e) {
       const level = e.type === 'member:dead' || e.type === 'member:suspect' ? 'warn' : 'info'
       this.log[level]({ event: e.type, peer: e.member.peerId, name: e.member.name, incarnation: e.member.incarnation }, e.type)
+    } else {
+      // escalation:* events
+      const { type, ...fields } = e
+      this.log[type === 'escalation:undelivered' ? 'warn' : 'info']({ event: type, ...fields }, type)
     }
   }
 
@@ -390,6 +452,11 @@ export class KosNode {
   private requireAudit (): AuditService {
     if (this.audit === undefined) throw new NotStartedError('the node has not started')
     return this.audit
+  }
+
+  private requireEscalation (): EscalationService {
+    if (this.escalation === undefined) throw new NotStartedError('the node has not started')
+    return this.escalation
   }
 
   private requireElection (): ElectionService {

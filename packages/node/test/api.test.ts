@@ -10,7 +10,7 @@ import type { HealthResponse, PeerInfo } from '../src/api/types.js'
 
 const PEER: PeerInfo = {
   peerId: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V', name: 'b', role: 'member', state: 'alive', phi: 0.4,
-  lastHeartbeatAgeMs: 120, incarnation: 1, addrs: ['/ip4/127.0.0.1/tcp/2'], connected: true, health: null
+  lastHeartbeatAgeMs: 120, incarnation: 1, addrs: ['/ip4/127.0.0.1/tcp/2'], connected: true, health: null, authority: null
 }
 
 function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][], leaves: number } {
@@ -27,6 +27,7 @@ function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][]
     leave: () => { state.leaves++ },
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'kos_members{state="alive"} 1\n' }),
     apiToken: () => 'tok',
+    escalations: { self: () => 'self', create: async () => ({ id: 'x', created: true }), list: () => [], get: () => undefined, advance: async () => undefined },
     audit: {
       append: async () => ({ origin: 'o', seq: 1, hash: 'h' }),
       query: async () => ({ entries: [], next: null }),
@@ -141,7 +142,7 @@ describe('HTTP API', () => {
   it('pins the error-code table', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(API_ERRORS).map(([k, v]) => [k, v.status])), {
       invalid_request: 400, invalid_json: 400, unsupported_media_type: 415, payload_too_large: 413,
-      unauthorized: 401, not_found: 404, audit_unavailable: 503, quorum_timeout: 504, internal: 500
+      unauthorized: 401, not_found: 404, audit_unavailable: 503, escalation_unavailable: 503, quorum_timeout: 504, internal: 500
     })
   })
 })

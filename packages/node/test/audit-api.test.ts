@@ -33,6 +33,7 @@ function app (audit: Partial<AuditApi> = {}): { app: ReturnType<typeof buildApi>
     leave: () => {},
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
     apiToken: () => TOKEN,
+    escalations: { self: () => PEER, create: async () => ({ id: 'x', created: true }), list: () => [], get: () => undefined, advance: async () => undefined },
     audit: {
       append: async (fields, ack) => { calls.appends.push({ fields, ack }); return { origin: PEER, seq: 7, hash: 'f'.repeat(64) } },
       query: async (q) => { calls.queries.push(q); return { entries: [], next: null } },

@@ -54,7 +54,19 @@ describe('config', () => {
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 750, electionTimeoutMaxMs: 850, electionLeaseMs: 600,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,
-      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, leaveTimeoutMs: 3000
+      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, leaveTimeoutMs: 3000,
+      authorities: { junzi: [], archon: [] },
+      operatorWebhooks: [],
+      escalationRouting: {
+        ethics: ['junzi', 'archon', 'operators'],
+        node: ['archon', 'junzi', 'operators'],
+        network: ['archon', 'junzi', 'operators'],
+        resource: ['archon', 'junzi', 'operators'],
+        agent: ['archon', 'junzi', 'operators']
+      },
+      escalationDeliveryTimeoutMs: 2000, escalationRetryInitialDelayMs: 200, escalationRetryMaxDelayMs: 10_000,
+      escalationRetryMaxAttempts: 8, escalationBreakerThreshold: 3, escalationBreakerHalfOpenMs: 5000,
+      escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000
     })
   })
 

@@ -8,8 +8,9 @@ export const API_ERRORS = Object.freeze({
   unsupported_media_type: { status: 415, meaning: 'the body is not application/json' },
   payload_too_large: { status: 413, meaning: 'the body is larger than the API accepts' },
   unauthorized: { status: 401, meaning: 'a mutating call without the node\'s API token (`Authorization: Bearer <token>`, the token is in <data>/api-token)' },
-  not_found: { status: 404, meaning: 'no such route, or no such peer' },
+  not_found: { status: 404, meaning: 'no such route, peer or escalation' },
   audit_unavailable: { status: 503, meaning: 'the audit log cannot take the entry now (queue full, storage failing, or stopping); retry later' },
+  escalation_unavailable: { status: 503, meaning: 'the escalation outbox cannot take more now (full, or stopping); retry later' },
   quorum_timeout: { status: 504, meaning: 'ack=quorum: a majority of alive members did not confirm the entry in time; it is stored locally and still replicates' },
   internal: { status: 500, meaning: 'a bug: the node logged it' }
 } as const)

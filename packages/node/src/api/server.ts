@@ -9,6 +9,7 @@ import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { ApiError, API_ERRORS } from './errors.js'
+import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
 
 export interface ApiDeps {
@@ -27,6 +28,8 @@ export interface ApiDeps {
   metrics: () => Promise<{ contentType: string, body: string }>
   /** The replicated audit log (POST/GET /v1/audit, /v1/audit/verify, /v1/audit/stream). */
   audit: AuditApi
+  /** Escalations (GET/POST /v1/escalations, ack, resolve). */
+  escalations: EscalationApi
   /** The node's API token (`<data>/api-token`); mutating audit calls must send it as a Bearer token. */
   apiToken: () => string
   /** SSE heartbeat period of /v1/audit/stream; tests shorten it. @default 15000 */
@@ -100,6 +103,7 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
   })
 
   registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs })
+  registerEscalationRoutes(app, deps.escalations, { apiToken: deps.apiToken })
 
   app.get('/metrics', async (_req, reply) => {
     const m = await deps.metrics()

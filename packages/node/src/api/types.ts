@@ -75,6 +75,11 @@ export interface PeerInfo {
   /** Whether a libp2p connection to the peer is open now. */
   connected: boolean
   health: HealthSummary | null
+  /**
+   * The authority this peer counts as: designated by peer id in the config's `authorities` and
+   * running with the same role label; null otherwise (a role claimed without designation is not one).
+   */
+  authority: 'junzi' | 'archon' | null
 }
 
 /** GET /v1/peers */
@@ -163,3 +168,53 @@ export interface AuditVerifyResponse {
   checked: number
   breaks: Array<{ origin: string, seq: number, reason: string }>
 }
+
+// ---- escalation (issue #5) ----------------------------------------------------------------
+
+export type EscalationClassName = 'ethics' | 'node' | 'network' | 'resource' | 'agent'
+export type EscalationSeverityName = 'info' | 'notice' | 'warning' | 'error' | 'critical'
+/** pending (outbox only: not taken yet) → delivered → acked → resolved. */
+export type EscalationStatusName = 'pending' | 'delivered' | 'acked' | 'resolved'
+
+/** One escalation of GET /v1/escalations. */
+export interface EscalationView {
+  id: string
+  class: EscalationClassName
+  severity: EscalationSeverityName
+  subject: string
+  summary: string
+  /** Peer id of the node that escalated it. */
+  origin: string
+  status: EscalationStatusName
+  /** Outbox: the authority's peer id or the webhook URL that took it (null while pending); inbox: this node. */
+  deliveredTo: string | null
+  /** ISO 8601. */
+  createdAt: string
+}
+
+/** GET /v1/escalations?box=inbox|outbox&status=… (box default outbox), newest first. */
+export interface EscalationsResponse { escalations: EscalationView[] }
+
+/** GET /v1/escalations/:id: the view plus the details of its box. */
+export interface EscalationDetail extends EscalationView {
+  box: 'inbox' | 'outbox'
+  evidence: Array<{ origin: string, seq: number }>
+  /** Outbox: failed single-target attempts so far, and the last error. */
+  attempts: number | null
+  lastError: string | null
+  /** Outbox: the authority that acked/resolved it; inbox: the peer that delivered it. */
+  by: string | null
+  updatedAt: string
+}
+
+/** POST /v1/escalations body (needs the API token). `subject` defaults to this node's peer id. */
+export interface EscalationRequest {
+  class: EscalationClassName
+  severity: EscalationSeverityName
+  summary: string
+  subject?: string
+  evidence?: Array<{ origin: string, seq: number }>
+  /** Idempotency key: a retried POST with the same id creates nothing new. */
+  id?: string
+}
+export interface EscalationCreated { id: string, created: boolean }

@@ -6,10 +6,13 @@
  * - membership events (`member:*`, `node:stalled`) → class `node`, subject the member's peer id
  *   (or this node's for its own stall and refutation);
  * - election events (`coordinator:*`) → class `coordinator`, subject the coordinator's peer id;
- * - the audit log's own `audit:tamper` → class `node`, severity `error`, subject the sender.
+ * - the audit log's own `audit:tamper` → class `node`, severity `error`, subject the sender;
+ * - `authority:claim-refused` → class `node`, warning, subject the claiming peer;
+ * - `escalation:*` → the escalation's class for creation and receipt (the same severity),
+ *   class `operator` for deliveries, acks and resolves; subject the escalation id.
  */
 import type { KosEvent } from '../events.js'
-import type { AuditFields, AuditSeverity, JsonObject } from './schema.js'
+import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditClass, type AuditFields, type AuditSeverity, type JsonObject } from './schema.js'
 
 const MEMBER_SEVERITY: Record<string, AuditSeverity> = {
   'member:join': 'info',
@@ -53,5 +56,26 @@ export function auditFieldsOf (event: KosEvent, self: string): AuditFields {
         subject: event.from,
         details: { origin: event.origin, seq: event.seq, reason: event.reason, suppressed: event.suppressed }
       }
+    case 'authority:claim-refused':
+      return { class: 'node', type: event.type, severity: 'warning', subject: event.peerId, details: { name: event.name, claimed: event.claimed } }
+    case 'escalation:created':
+      return { class: escClass(event.class), type: event.type, severity: escSeverity(event.severity), subject: event.id, details: { subject: event.subject, summary: event.summary.slice(0, 1024) } }
+    case 'escalation:received':
+      return { class: escClass(event.class), type: event.type, severity: escSeverity(event.severity), subject: event.id, details: { from: event.from, subject: event.subject } }
+    case 'escalation:delivered':
+      return { class: 'operator', type: event.type, severity: 'info', subject: event.id, details: { to: event.to, kind: event.kind, attempts: event.attempts } }
+    case 'escalation:undelivered':
+      return { class: 'operator', type: event.type, severity: 'warning', subject: event.id, details: { attempts: event.attempts, error: event.error.slice(0, 512) } }
+    case 'escalation:acked':
+    case 'escalation:resolved':
+      return { class: 'operator', type: event.type, severity: 'notice', subject: event.id, details: { by: event.by, box: event.box } }
   }
+}
+
+function escClass (c: string): AuditClass {
+  return (AUDIT_CLASSES as readonly string[]).includes(c) ? c as AuditClass : 'operator'
+}
+
+function escSeverity (s: string): AuditSeverity {
+  return (AUDIT_SEVERITIES as readonly string[]).includes(s) ? s as AuditSeverity : 'warning'
 }

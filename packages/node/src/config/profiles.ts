@@ -64,6 +64,26 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   // Several election timeouts: a quorum append only fails when a majority is really unreachable.
   auditQuorumTimeoutMs: 5000,
 
+  // Escalation: no authorities or webhooks until the operator names them. On loopback a delivery
+  // takes a few ms, so 2 s only trips on a dead or hung target; retries go 200 ms → 10 s.
+  authorities: { junzi: [], archon: [] },
+  operatorWebhooks: [],
+  escalationRouting: {
+    ethics: ['junzi', 'archon', 'operators'],
+    node: ['archon', 'junzi', 'operators'],
+    network: ['archon', 'junzi', 'operators'],
+    resource: ['archon', 'junzi', 'operators'],
+    agent: ['archon', 'junzi', 'operators']
+  },
+  escalationDeliveryTimeoutMs: 2000,
+  escalationRetryInitialDelayMs: 200,
+  escalationRetryMaxDelayMs: 10_000,
+  escalationRetryMaxAttempts: 8,
+  escalationBreakerThreshold: 3,
+  escalationBreakerHalfOpenMs: 5000,
+  escalationSweepIntervalMs: 5000,
+  escalationMaxStored: 10_000,
+
   leaveTimeoutMs: 3000
 } satisfies KosConfig)
 

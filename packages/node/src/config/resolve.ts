@@ -61,7 +61,11 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
     throw new ConfigError(describeKey('profile', sources),
       `unknown profile ${JSON.stringify(profileName)}; known: ${Object.keys(PROFILES).join(', ')}`)
   }
-  const parsed = configSchema.safeParse({ ...base, ...file, ...flags })
+  const merged: Record<string, unknown> = { ...base, ...file, ...flags }
+  // Routing is merged per class, so a file changes one class without restating the others.
+  const routing = file.escalationRouting
+  if (routing !== null && typeof routing === 'object' && !Array.isArray(routing)) merged.escalationRouting = { ...base.escalationRouting, ...routing }
+  const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     if (issue.code === 'unrecognized_keys') {
@@ -91,6 +95,9 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
   }
   if (config.redialMaxDelayMs < config.redialInitialDelayMs) {
     throw new ConfigError(describeKey('redialMaxDelayMs', sources), 'must be >= redialInitialDelayMs')
+  }
+  if (config.escalationRetryMaxDelayMs < config.escalationRetryInitialDelayMs) {
+    throw new ConfigError(describeKey('escalationRetryMaxDelayMs', sources), 'must be >= escalationRetryInitialDelayMs')
   }
   return Object.freeze({ ...config, listen: Object.freeze([...config.listen]), bootstrap: Object.freeze([...config.bootstrap]) }) as KosConfig
 }

@@ -25,13 +25,23 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.\-]+:\d{1,5}$/, 'must be host:por
 
 const ms = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max)
 
+/** Escalation classes (issue #5); routing has one entry per class. */
+export const ESCALATION_CLASSES = ['ethics', 'node', 'network', 'resource', 'agent'] as const
+type EscalationClassKey = typeof ESCALATION_CLASSES[number]
+/** Where an escalation may go: a role's designated peers, or the operators' webhooks. */
+export const ROUTE_TARGETS = ['junzi', 'archon', 'operators'] as const
+/** A base58 peer id (wire/messages.ts has the same rule; importing it here would be circular). */
+const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a base58 peer id')
+const routeChain = z.array(z.enum(ROUTE_TARGETS)).min(1).max(3)
+  .refine((a) => new Set(a).size === a.length, 'each target at most once')
+
 export const configSchema = z.object({
   // ---- identity and placement -------------------------------------------------------------
   /** Gossip topics are namespaced by it, so two clusters on one network never mix. */
   cluster: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, up to 63'),
   /** A human label shown in `kos peers`; the peer id is the identity. Default: the host name. */
   name: z.string().min(1).max(64),
-  /** A label for now; the authority issue makes designation by peer id what counts. */
+  /** A label: it counts only when `authorities` designates this peer id for the same role. */
   role: z.enum(ROLES),
   /** The profile the defaults came from (`lan`, `tolerant`); kept for display. */
   profile: z.string(),
@@ -133,6 +143,44 @@ export const configSchema = z.object({
   auditSyncIntervalMs: ms(100, 3_600_000),
   /** Deadline of an `ack=quorum` append: past it the API answers 504 quorum_timeout (the entry stays written locally). */
   auditQuorumTimeoutMs: ms(100, 600_000),
+
+  // ---- escalation (escalation/, issue #5) ----------------------------------------------------
+  /**
+   * The authority peers by peer id, the same on every node: Junzi (ethics) and Archon
+   * (operations). Only these receive escalations; a heartbeat's role claim alone counts for
+   * nothing. Empty by default: a cluster without authorities escalates to operators only.
+   */
+  authorities: z.object({
+    junzi: z.array(peerIdString).max(64),
+    archon: z.array(peerIdString).max(64)
+  }).strict().refine((a) => !a.junzi.some((id) => a.archon.includes(id)), 'a peer cannot be both junzi and archon'),
+  /** Human operators: each escalation routed to them is POSTed as JSON, signed with HMAC-SHA256 of the secret. */
+  operatorWebhooks: z.array(z.object({
+    url: z.string().url().max(2048).refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL'),
+    secret: z.string().min(1, 'must not be empty').max(1024)
+  }).strict()).max(16),
+  /**
+   * Per escalation class, the targets tried in order: a role's designated peers, then the next
+   * entry. Defaults: ethics to Junzi; node, network, resource, agent to Archon; then the other
+   * role, then operators (issue #5). A config file may name only the classes it changes.
+   */
+  escalationRouting: z.object(Object.fromEntries(ESCALATION_CLASSES.map((c) => [c, routeChain])) as Record<EscalationClassKey, typeof routeChain>).strict(),
+  /** Deadline of one delivery to one target (stream round trip or webhook POST). Loopback needs ms; WAN a few hundred. */
+  escalationDeliveryTimeoutMs: ms(50, 120_000),
+  /** First retry delay after every target failed; doubled (with decorrelated jitter) up to the max. */
+  escalationRetryInitialDelayMs: ms(10, 600_000),
+  /** Retry delay cap: an authority that returns is reached within about this (or sooner: its return triggers a retry). */
+  escalationRetryMaxDelayMs: ms(10, 3_600_000),
+  /** Attempts of one delivery run; then the escalation stays pending and the sweep starts a new run. Bounds the loop. */
+  escalationRetryMaxAttempts: z.number().int().min(1).max(1000),
+  /** Consecutive failures that open a target's breaker: an open target is skipped, so failover costs no dial. */
+  escalationBreakerThreshold: z.number().int().min(1).max(1000),
+  /** How long a broken target is skipped before one trial delivery (half-open). */
+  escalationBreakerHalfOpenMs: ms(100, 3_600_000),
+  /** Period of the sweep that restarts delivery of pending escalations and re-sends unsent ack/resolve notices. */
+  escalationSweepIntervalMs: ms(100, 3_600_000),
+  /** Escalations kept per box; a full outbox refuses new ones (503) rather than drop old undelivered ones. */
+  escalationMaxStored: z.number().int().min(10).max(1_000_000),
 
   // ---- lifecycle ----------------------------------------------------------------------------
   /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
