@@ -14,7 +14,8 @@ import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
 import { EscalationService } from './escalation/service.js'
 import { authorityOf } from './escalation/routing.js'
-import { incidentId } from './escalation/record.js'
+import { escalationTriggers } from './escalation/triggers.js'
+import { logEvent } from './event-log.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
@@ -79,7 +80,7 @@ export class KosNode {
       }
     })
     this.bus.subscribe((e) => { this.metrics.onEvent(e) })
-    this.bus.subscribe((e) => { this.logEvent(e) })
+    this.bus.subscribe((e) => { logEvent(this.log, e) })
   }
 
   /** The single event path; listeners must not block. Returns an unsubscribe function. */
@@ -389,58 +390,16 @@ export class KosNode {
     }
   }
 
-  /**
-   * The escalation triggers of the event path (issue #5). Cluster-wide incidents are escalated
-   * by the coordinator only, with an id derived from the incident, so a coordinator elected
-   * later that escalates the same incident again is deduplicated by the authorities.
-   */
   private async escalationTrigger (esc: EscalationService, e: KosEvent): Promise<void> {
-    const isCoordinator = (): boolean => this.election?.core.coordinatorId === this.election?.core.selfId
-    if (e.type === 'member:alive' || e.type === 'member:join') esc.memberUp(e.member.peerId)
-    else if (e.type === 'member:dead' && isCoordinator()) await this.escalateDead(esc, e.member)
-    else if (e.type === 'coordinator:elected' && e.coordinatorId === this.election?.core.selfId) {
-      // Members that died while there was no coordinator (or with the old one) are escalated now.
-      for (const m of this.membership?.core.list() ?? []) if (m.state === 'dead') await this.escalateDead(esc, m)
-    } else if (e.type === 'audit:tamper') {
-      await esc.create({
-        id: incidentId('audit-tamper', e.from, e.origin, e.seq, e.reason),
-        class: 'node',
-        severity: 'critical',
-        subject: e.from,
-        summary: `peer ${e.from} sent an audit entry that failed verification (${e.reason}; origin ${e.origin ?? '?'} seq ${e.seq ?? '?'})`
-      })
-    }
-  }
-
-  private async escalateDead (esc: EscalationService, m: MemberView): Promise<void> {
-    await esc.create({
-      id: incidentId('member-dead', m.peerId, m.incarnation),
-      class: 'node',
-      severity: 'error',
-      subject: m.peerId,
-      summary: `member ${m.name} (${m.peerId}) was declared dead at incarnation ${m.incarnation}`
+    const core = this.election?.core
+    const actions = escalationTriggers(e, {
+      selfId: core?.selfId ?? '',
+      coordinatorId: core?.coordinatorId ?? null,
+      members: () => this.membership?.core.list() ?? []
     })
-  }
-
-  private logEvent (e: KosEvent): void {
-    if (e.type === 'coordinator:elected' || e.type === 'coordinator:stepped-down' || e.type === 'coordinator:lost') {
-      const { type, ...fields } = e
-      this.log.info({ event: type, ...fields }, type)
-    } else if (e.type === 'node:stalled') {
-      this.log.warn({ event: e.type, stallMs: Math.round(e.stallMs) }, 'own event loop stalled; holding back suspicions')
-    } else if (e.type === 'audit:tamper') {
-      this.log.warn({ event: e.type, from: e.from, origin: e.origin, seq: e.seq, reason: e.reason, suppressed: e.suppressed }, 'invalid audit entry rejected')
-    } else if (e.type === 'authority:claim-refused') {
-      this.log.warn({ event: e.type, peer: e.peerId, name: e.name, claimed: e.claimed }, 'role claim refused: the peer is not a designated authority')
-    } else if (e.type === 'member:refuted') {
-      this.log.warn({ event: e.type, claim: e.claim, by: e.by, incarnation: e.incarnation }, 'refuted a claim about this node')
-    } else if ('member' in e) {
-      const level = e.type === 'member:dead' || e.type === 'member:suspect' ? 'warn' : 'info'
-      this.log[level]({ event: e.type, peer: e.member.peerId, name: e.member.name, incarnation: e.member.incarnation }, e.type)
-    } else {
-      // escalation:* events
-      const { type, ...fields } = e
-      this.log[type === 'escalation:undelivered' ? 'warn' : 'info']({ event: type, ...fields }, type)
+    for (const a of actions) {
+      if (a.kind === 'member-up') esc.memberUp(a.peerId)
+      else await esc.create(a.escalation)
     }
   }
 

@@ -1,0 +1,58 @@
+/**
+ * Which events of the node's single event path escalate (issue #5), as a pure function: an
+ * event and what the node knows now in, the actions out. Cluster-wide incidents are escalated
+ * by the coordinator only, with an id derived from the incident, so a coordinator elected later
+ * that escalates the same incident again is deduplicated by the authorities.
+ */
+import type { KosEvent } from '../events.js'
+import type { MemberView } from '../membership/membership.js'
+import { incidentId, type EscalationInput } from './record.js'
+
+export interface TriggerContext {
+  selfId: string
+  /** The current coordinator, or null. */
+  coordinatorId: string | null
+  /** The member table (for the dead members a new coordinator takes over). */
+  members: () => MemberView[]
+}
+
+export type TriggerAction =
+  /** A peer came (back): an authority among them gets the pending escalations retried at once. */
+  | { kind: 'member-up', peerId: string }
+  | { kind: 'escalate', escalation: EscalationInput }
+
+export function escalationTriggers (e: KosEvent, ctx: TriggerContext): TriggerAction[] {
+  const coordinating = ctx.coordinatorId !== null && ctx.coordinatorId === ctx.selfId
+  if (e.type === 'member:alive' || e.type === 'member:join') return [{ kind: 'member-up', peerId: e.member.peerId }]
+  if (e.type === 'member:dead') return coordinating ? [deadMember(e.member)] : []
+  if (e.type === 'coordinator:elected' && e.coordinatorId === ctx.selfId) {
+    // Members that died while there was no coordinator (or under the old one) are escalated now.
+    return ctx.members().filter((m) => m.state === 'dead').map(deadMember)
+  }
+  if (e.type === 'audit:tamper') {
+    return [{
+      kind: 'escalate',
+      escalation: {
+        id: incidentId('audit-tamper', e.from, e.origin, e.seq, e.reason),
+        class: 'node',
+        severity: 'critical',
+        subject: e.from,
+        summary: `peer ${e.from} sent an audit entry that failed verification (${e.reason}; origin ${e.origin ?? '?'} seq ${e.seq ?? '?'})`
+      }
+    }]
+  }
+  return []
+}
+
+function deadMember (m: MemberView): TriggerAction {
+  return {
+    kind: 'escalate',
+    escalation: {
+      id: incidentId('member-dead', m.peerId, m.incarnation),
+      class: 'node',
+      severity: 'error',
+      subject: m.peerId,
+      summary: `member ${m.name} (${m.peerId}) was declared dead at incarnation ${m.incarnation}`
+    }
+  }
+}
