@@ -239,6 +239,19 @@ describe('escalation to designated authorities and operators, 5 nodes', () => {
     assert.equal(first.outboxes, 1)
     assert.equal(first.inboxes, 1)
     assert.ok(['a1', 'j1', 'j2'].includes(first.where), first.where)
+    // Its evidence is the coordinator's own audit entry of the death.
+    const holder = living.find((n) => n.name === first.where)!
+    const item = (await box(holder, 'inbox')).find((e) => e.subject === victim && e.class === 'node')!
+    const detail = await holder.api<{ evidence: Array<{ origin: string, seq: number }> }>(`/v1/escalations/${item.id}`)
+    assert.equal(detail.status, 200, JSON.stringify(detail.body))
+    const [ref] = detail.body.evidence
+    assert.ok(ref !== undefined, 'no evidence')
+    await cluster.waitFor('the cited audit entry to be a member:dead of the victim', async () => {
+      const cited = (await auditOf(holder, `origin=${ref.origin}`)).filter((e) => (e as Entry & { seq: number }).seq === ref.seq)
+      assert.equal(cited[0]?.type, 'member:dead', JSON.stringify(cited))
+      assert.equal(cited[0]?.subject, victim)
+      return true
+    }, { timeoutMs: 15_000 })
     // One more full round trip (a CLI escalation delivered) gives any duplicate time to show.
     const cli = await cluster.runCli(['escalate', '--class', 'agent', '--severity', 'notice', '--summary', 'from the CLI', '--api', m1.apiHostPort, '--data', m1.dataDir, '--json'])
     assert.equal(cli.code, 0, cli.stderr)

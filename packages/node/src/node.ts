@@ -128,9 +128,13 @@ export class KosNode {
         counters: this.metrics
       })
       // The one writer of events to the audit log: every event on the path, nothing else. It is
-      // installed before membership starts (events are held until the log is open).
+      // installed before membership starts (events are held until the log is open). Escalations
+      // the event triggers follow its durable entry, which they cite as evidence.
       const audit = this.audit
-      this.onEvent(async (e) => { await audit.record(e) })
+      this.onEvent(async (e) => {
+        const evidence = await audit.record(e)
+        if (this.escalation !== undefined && this.phase === 'running') await this.escalationTrigger(this.escalation, e, evidence)
+      })
       this.membership = new MembershipService({
         libp2p: this.libp2p,
         config: this.config,
@@ -163,8 +167,6 @@ export class KosNode {
         emit: (e) => { this.bus.emit(e) }
       })
       await this.escalation.start()
-      const escalation = this.escalation
-      this.onEvent(async (e) => { await this.escalationTrigger(escalation, e) })
       this.onEvent(async (e) => {
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
@@ -390,12 +392,13 @@ export class KosNode {
     }
   }
 
-  private async escalationTrigger (esc: EscalationService, e: KosEvent): Promise<void> {
+  private async escalationTrigger (esc: EscalationService, e: KosEvent, evidence: { origin: string, seq: number } | undefined): Promise<void> {
     const core = this.election?.core
     const actions = escalationTriggers(e, {
       selfId: core?.selfId ?? '',
       coordinatorId: core?.coordinatorId ?? null,
-      members: () => this.membership?.core.list() ?? []
+      members: () => this.membership?.core.list() ?? [],
+      evidence
     })
     for (const a of actions) {
       if (a.kind === 'member-up') esc.memberUp(a.peerId)

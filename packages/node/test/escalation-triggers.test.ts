@@ -36,6 +36,14 @@ describe('escalation triggers', () => {
     assert.deepEqual(escalationTriggers(otherElected, ctx('other', members)), [])
   })
 
+  it('cites the event\'s own audit entry as evidence', () => {
+    const ref = { origin: 'QmOrigin', seq: 42 }
+    const [a] = escalationTriggers({ type: 'member:dead', member: member('x'), by: 'y' }, { ...ctx('me'), evidence: ref })
+    assert.deepEqual(a?.kind === 'escalate' ? a.escalation.evidence : undefined, [ref])
+    const [b] = escalationTriggers({ type: 'member:dead', member: member('x'), by: 'y' }, ctx('me'))
+    assert.deepEqual(b?.kind === 'escalate' ? b.escalation.evidence : undefined, [], 'no entry (not written): no evidence')
+  })
+
   it('a tamper event escalates as critical; a member coming up only retries deliveries', () => {
     const tamper = escalationTriggers({ type: 'audit:tamper', from: 'p', origin: 'q', seq: 1, reason: 'signature', suppressed: 0 }, ctx(null))
     assert.equal(tamper.length, 1)

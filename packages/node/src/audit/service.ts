@@ -183,14 +183,20 @@ export class AuditService {
     for (const close of closers) { try { close() } catch {} }
   }
 
-  /** The one subscriber of the node's event path that writes to the log. */
-  async record (event: KosEvent): Promise<void> {
-    if (this.early !== null) { if (this.early.length < 10_000) this.early.push(event); return }
-    if (!this.running || this.appender === undefined) return
+  /**
+   * The one subscriber of the node's event path that writes to the log. Resolves with the
+   * entry's `(origin, seq)` once it is durable (the evidence an escalation cites), or undefined
+   * if the event was held for later (before start) or could not be written.
+   */
+  async record (event: KosEvent): Promise<{ origin: string, seq: number } | undefined> {
+    if (this.early !== null) { if (this.early.length < 10_000) this.early.push(event); return undefined }
+    if (!this.running || this.appender === undefined) return undefined
     try {
-      await this.appender.append(auditFieldsOf(event, this.self))
+      const { origin, seq } = await this.appender.append(auditFieldsOf(event, this.self))
+      return { origin, seq }
     } catch (err) {
       this.c.log.warn({ err, event: event.type }, 'event not audited')
+      return undefined
     }
   }
 

@@ -14,6 +14,8 @@ export interface TriggerContext {
   coordinatorId: string | null
   /** The member table (for the dead members a new coordinator takes over). */
   members: () => MemberView[]
+  /** The event's own audit entry, once durable: the evidence the escalation cites. */
+  evidence?: { origin: string, seq: number }
 }
 
 export type TriggerAction =
@@ -23,11 +25,13 @@ export type TriggerAction =
 
 export function escalationTriggers (e: KosEvent, ctx: TriggerContext): TriggerAction[] {
   const coordinating = ctx.coordinatorId !== null && ctx.coordinatorId === ctx.selfId
+  const evidence = ctx.evidence === undefined ? [] : [ctx.evidence]
   if (e.type === 'member:alive' || e.type === 'member:join') return [{ kind: 'member-up', peerId: e.member.peerId }]
-  if (e.type === 'member:dead') return coordinating ? [deadMember(e.member)] : []
+  if (e.type === 'member:dead') return coordinating ? [deadMember(e.member, evidence)] : []
   if (e.type === 'coordinator:elected' && e.coordinatorId === ctx.selfId) {
-    // Members that died while there was no coordinator (or under the old one) are escalated now.
-    return ctx.members().filter((m) => m.state === 'dead').map(deadMember)
+    // Members that died while there was no coordinator (or under the old one) are escalated now;
+    // the evidence is this election, whose entry follows their deaths in the log.
+    return ctx.members().filter((m) => m.state === 'dead').map((m) => deadMember(m, evidence))
   }
   if (e.type === 'audit:tamper') {
     return [{
@@ -37,14 +41,15 @@ export function escalationTriggers (e: KosEvent, ctx: TriggerContext): TriggerAc
         class: 'node',
         severity: 'critical',
         subject: e.from,
-        summary: `peer ${e.from} sent an audit entry that failed verification (${e.reason}; origin ${e.origin ?? '?'} seq ${e.seq ?? '?'})`
+        summary: `peer ${e.from} sent an audit entry that failed verification (${e.reason}; origin ${e.origin ?? '?'} seq ${e.seq ?? '?'})`,
+        evidence
       }
     }]
   }
   return []
 }
 
-function deadMember (m: MemberView): TriggerAction {
+function deadMember (m: MemberView, evidence: EscalationInput['evidence']): TriggerAction {
   return {
     kind: 'escalate',
     escalation: {
@@ -52,7 +57,8 @@ function deadMember (m: MemberView): TriggerAction {
       class: 'node',
       severity: 'error',
       subject: m.peerId,
-      summary: `member ${m.name} (${m.peerId}) was declared dead at incarnation ${m.incarnation}`
+      summary: `member ${m.name} (${m.peerId}) was declared dead at incarnation ${m.incarnation}`,
+      evidence
     }
   }
 }
