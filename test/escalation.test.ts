@@ -209,6 +209,29 @@ describe('escalation to designated authorities and operators, 5 nodes', () => {
     await Promise.all([j1.restart(), a1.restart()])
   })
 
+  it('a period without quorum (three of five down, above) is escalated once, after the heal', async () => {
+    // m2 stayed up alone with m1 while j1, j2 and a1 were down: no coordinator, no quorum. Once a
+    // coordinator was back, m2 recorded the period, and the coordinator escalated it.
+    const nodes = [j1, j2, a1, m1, m2]
+    const found = await cluster.waitFor('one quorum-loss escalation in the authorities\' inboxes', async () => {
+      const items = []
+      for (const n of nodes) items.push(...(await box(n, 'inbox')).filter((e) => e.id.startsWith('quorum-lost-')).map((e) => ({ n, e })))
+      return items.length > 0 ? items : false
+    }, { timeoutMs: 30_000 })
+    assert.equal(new Set(found.map(({ e }) => e.id)).size, 1, `one incident: ${JSON.stringify(found.map(({ n, e }) => [n.name, e.id]))}`)
+    assert.equal(found.length, 1, `delivered once: ${JSON.stringify(found.map(({ n, e }) => [n.name, e.id]))}`)
+    const { n, e } = found[0]!
+    assert.equal(e.class, 'network')
+    const detail = await n.api<{ evidence: Array<{ origin: string, seq: number }> }>(`/v1/escalations/${e.id}`)
+    const ref = detail.body.evidence[0]
+    assert.ok(ref !== undefined, 'no evidence')
+    await cluster.waitFor('the cited entry to be the report of the period', async () => {
+      const cited = (await auditOf(n, `origin=${ref.origin}`)).filter((x) => (x as Entry & { seq: number }).seq === ref.seq)
+      assert.equal(cited[0]?.type, 'coordinator:quorum-restored', JSON.stringify(cited))
+      return true
+    }, { timeoutMs: 15_000 })
+  })
+
   it('escalates a dead member exactly once cluster-wide', async () => {
     await cluster.waitFor('all five alive again with a coordinator', async () => {
       for (const n of [j1, j2, a1, m1]) {

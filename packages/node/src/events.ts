@@ -37,7 +37,14 @@ export type EscalationEvent =
   | { type: 'escalation:acked', id: string, by: string, box: 'inbox' | 'outbox' }
   | { type: 'escalation:resolved', id: string, by: string, box: 'inbox' | 'outbox' }
 
-export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent
+/**
+ * This node lost its coordinator (`previous`, in `lostTerm`) and, with no quorum reachable, ran
+ * without one for `downMs` (longer than an election takes): a cluster-wide incident, recorded
+ * when a coordinator is known again, so that it is escalated after the heal.
+ */
+export type QuorumEvent = { type: 'coordinator:quorum-restored', previous: string, lostTerm: number, downMs: number }
+
+export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent | QuorumEvent
 
 export type KosEventListener = (event: KosEvent) => void | Promise<void>
 

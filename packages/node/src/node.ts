@@ -10,11 +10,12 @@ import type { CoordinatorInfo, HealthResponse, HealthStatus, HealthSummary, Join
 import { buildApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import type { KosConfig } from './config/schema.js'
+import type { AuditEntry } from './audit/schema.js'
 import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
 import { EscalationService } from './escalation/service.js'
 import { authorityOf } from './escalation/routing.js'
-import { escalationTriggers } from './escalation/triggers.js'
+import { escalationTriggers, quorumLoss } from './escalation/triggers.js'
 import { logEvent } from './event-log.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
@@ -38,6 +39,9 @@ export interface NodeOptions {
 
 export const monotonicClock: Clock = { now: () => performance.now() }
 
+/** A new coordinator escalates the reports of periods without quorum this recent in its log. */
+const QUORUM_REPORT_LOOKBACK_MS = 15 * 60_000
+
 type Phase = 'created' | 'starting' | 'running' | 'leaving' | 'stopped'
 
 export class KosNode {
@@ -55,6 +59,8 @@ export class KosNode {
   private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
+  /** The coordinator this node lost and when, until it knows one again (see QuorumEvent). */
+  private lostCoordinator: { previous: string, term: number, atMs: number } | null = null
   private store: StateStore | undefined
   private api: FastifyInstance | undefined
   private phase: Phase = 'created'
@@ -167,7 +173,20 @@ export class KosNode {
         emit: (e) => { this.bus.emit(e) }
       })
       await this.escalation.start()
+      const esc = this.escalation
+      // Periods without quorum are reported by the nodes that lived through them; the
+      // coordinator escalates each once, as the report reaches it by replication.
+      audit.subscribe((entry) => {
+        if (entry.type === 'coordinator:quorum-restored' && this.isCoordinator()) void this.escalateQuorumLoss(esc, [entry])
+      }, () => {})
       this.onEvent(async (e) => {
+        if (e.type === 'coordinator:lost' || e.type === 'coordinator:elected') this.trackQuorum(e)
+        if (e.type === 'coordinator:elected' && e.coordinatorId === this.election?.core.selfId) {
+          // Reports that reached this node before it coordinated.
+          const since = Date.now() - QUORUM_REPORT_LOOKBACK_MS
+          const page = await audit.query({ class: 'coordinator', since, limit: 1000 }).catch(() => ({ entries: [] }))
+          await this.escalateQuorumLoss(esc, page.entries.filter((x) => x.type === 'coordinator:quorum-restored'))
+        }
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
       })
@@ -360,6 +379,12 @@ export class KosNode {
    * Service mode. A node that has known no coordinator for longer than an election takes runs
    * degraded (a minority side of a partition); the self-healing issue adds resource pressure.
    */
+  /** How long an election may take before a node without a coordinator counts as degraded. */
+  private electionTakesMs (): number {
+    const voters = this.election?.core.voters.length ?? 1
+    return 2 * (this.config.electionTimeoutMaxMs + this.config.electionRankStepMs * Math.max(1, voters))
+  }
+
   private mode (): ServiceMode {
     // Nothing can be recorded while the audit log's disk fails: the node runs degraded.
     if (this.audit?.storageFailure() != null) return 'degraded'
@@ -368,8 +393,7 @@ export class KosNode {
     const now = this.clock.now()
     if (election.coordinatorId !== null) { this.noCoordinatorSinceMs = null; return 'normal' }
     this.noCoordinatorSinceMs ??= now
-    const electionTakesMs = 2 * (this.config.electionTimeoutMaxMs + this.config.electionRankStepMs * Math.max(1, election.voters.length))
-    return now - this.noCoordinatorSinceMs > electionTakesMs ? 'degraded' : 'normal'
+    return now - this.noCoordinatorSinceMs > this.electionTakesMs() ? 'degraded' : 'normal'
   }
 
   private addrs (): string[] {
@@ -389,6 +413,35 @@ export class KosNode {
       connected: ms.isConnected(m.peerId),
       health: m.health,
       authority: authorityOf(m.peerId, m.role, this.config.authorities)
+    }
+  }
+
+  private isCoordinator (): boolean {
+    const core = this.election?.core
+    return core !== undefined && core.coordinatorId !== null && core.coordinatorId === core.selfId
+  }
+
+  /** Emits `coordinator:quorum-restored` when a coordinator is known again after a period without quorum. */
+  private trackQuorum (e: Extract<KosEvent, { type: 'coordinator:lost' | 'coordinator:elected' }>): void {
+    const now = this.clock.now()
+    if (e.type === 'coordinator:lost') {
+      this.lostCoordinator ??= { previous: e.previous, term: e.term, atMs: now }
+      return
+    }
+    const lost = this.lostCoordinator
+    this.lostCoordinator = null
+    if (lost !== null && now - lost.atMs > this.electionTakesMs()) {
+      this.bus.emit({ type: 'coordinator:quorum-restored', previous: lost.previous, lostTerm: lost.term, downMs: now - lost.atMs })
+    }
+  }
+
+  private async escalateQuorumLoss (esc: EscalationService, entries: AuditEntry[]): Promise<void> {
+    for (const entry of entries) {
+      try {
+        await esc.create(quorumLoss(entry))
+      } catch (err) {
+        this.log.warn({ err, origin: entry.origin, seq: entry.seq }, 'quorum loss not escalated')
+      }
     }
   }
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { MemberView } from '../src/membership/membership.js'
-import { escalationTriggers, type TriggerContext } from '../src/escalation/triggers.js'
+import { escalationTriggers, quorumLoss, type TriggerContext } from '../src/escalation/triggers.js'
 
 const member = (peerId: string, state: MemberView['state'] = 'dead', incarnation = 3): MemberView => ({
   peerId, name: `n-${peerId}`, role: 'member', state, incarnation, addrs: [], phi: null, lastHeartbeatAgeMs: null, health: null, stateSinceMs: 0
@@ -49,5 +49,16 @@ describe('escalation triggers', () => {
     assert.equal(tamper.length, 1)
     assert.equal(tamper[0]?.kind === 'escalate' ? tamper[0].escalation.severity : undefined, 'critical')
     assert.deepEqual(escalationTriggers({ type: 'member:alive', member: member('a', 'alive'), previous: 'dead' }, ctx('me')), [{ kind: 'member-up', peerId: 'a' }])
+  })
+
+  it('a period without quorum reported by two nodes is one incident (one id), citing each report', () => {
+    const report = (origin: string, seq: number): Parameters<typeof quorumLoss>[0] =>
+      ({ origin, seq, subject: 'lost-coordinator', details: { lostTerm: 7, downMs: 12_000 } })
+    const a = quorumLoss(report('m1', 10))
+    const b = quorumLoss(report('m2', 4))
+    assert.equal(a.id, b.id)
+    assert.equal(a.class, 'network')
+    assert.deepEqual(a.evidence, [{ origin: 'm1', seq: 10 }])
+    assert.notEqual(quorumLoss({ ...report('m1', 11), details: { lostTerm: 8, downMs: 5000 } }).id, a.id, 'another term: another incident')
   })
 })

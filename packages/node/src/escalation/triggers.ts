@@ -49,6 +49,24 @@ export function escalationTriggers (e: KosEvent, ctx: TriggerContext): TriggerAc
   return []
 }
 
+/**
+ * A period without quorum, as one node recorded it (`coordinator:quorum-restored`, from any
+ * origin: the coordinator escalates the entries replicated to it). Every node cut off from the
+ * same coordinator in the same term reports the same incident, hence the same id.
+ */
+export function quorumLoss (entry: { origin: string, seq: number, subject: string, details: Record<string, unknown> }): EscalationInput {
+  const lostTerm = typeof entry.details.lostTerm === 'number' ? entry.details.lostTerm : 0
+  const downMs = typeof entry.details.downMs === 'number' ? entry.details.downMs : 0
+  return {
+    id: incidentId('quorum-lost', entry.subject, lostTerm),
+    class: 'network',
+    severity: 'error',
+    subject: entry.subject,
+    summary: `no quorum: node ${entry.origin} ran without a coordinator for ${(downMs / 1000).toFixed(1)} s after losing ${entry.subject} in term ${lostTerm}`,
+    evidence: [{ origin: entry.origin, seq: entry.seq }]
+  }
+}
+
 function deadMember (m: MemberView, evidence: EscalationInput['evidence']): TriggerAction {
   return {
     kind: 'escalate',
