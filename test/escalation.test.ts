@@ -287,4 +287,21 @@ describe('escalation to designated authorities and operators, 5 nodes', () => {
     const bad = await cluster.runCli(['escalate', '--class', 'gossip', '--severity', 'error', '--summary', 's', '--api', m1.apiHostPort])
     assert.equal(bad.code, 2)
   })
+
+  it('a node given no authorities takes the cluster\'s from a member and keeps them pinned across a restart', async () => {
+    const late = await cluster.startNode({ name: 'late', bootstrap: [m1.addr] })
+    const authorityOfJ1 = async (): Promise<string | null | undefined> =>
+      ((await late.peers()) as unknown as { peers: Array<{ peerId: string, authority: string | null }> }).peers.find((p) => p.peerId === j1.peerId)?.authority
+    await cluster.waitFor('the late node to show j1 as a Junzi', async () => await authorityOfJ1() === 'junzi', { timeoutMs: 30_000 })
+    const adopted = async (): Promise<Entry[]> => (await auditOf(late, `origin=${late.peerId}`)).filter((e) => e.type === 'authority:adopted')
+    await cluster.waitFor('the adoption in its audit log', async () => (await adopted()).length === 1, { timeoutMs: 10_000 })
+    await late.killNow()
+    await late.restart()
+    await cluster.waitFor('the restarted node to show j1 as a Junzi', async () => await authorityOfJ1() === 'junzi', { timeoutMs: 30_000 })
+    assert.equal((await adopted()).length, 1, 'adopted again after the restart: the designation was not pinned')
+    const res = await escalate(late, { class: 'ethics', severity: 'error', summary: 'from a node that learnt its authorities' })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    await cluster.waitFor('its ethics escalation delivered to an authority', async () =>
+      [j1.peerId, j2.peerId, a1.peerId].includes((await outboxItem(late, res.body.id))?.deliveredTo ?? ''), { timeoutMs: 30_000 })
+  })
 })

@@ -44,7 +44,10 @@ export type EscalationEvent =
  */
 export type QuorumEvent = { type: 'coordinator:quorum-restored', previous: string, lostTerm: number, downMs: number }
 
-export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent | QuorumEvent
+/** A node given no authorities by its config adopted (and pinned) the cluster's, as `from` told it. */
+export type AuthorityEvent = { type: 'authority:adopted', from: string, junzi: string[], archon: string[] }
+
+export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent
 
 export type KosEventListener = (event: KosEvent) => void | Promise<void>
 

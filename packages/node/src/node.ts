@@ -412,7 +412,7 @@ export class KosNode {
       addrs: m.addrs,
       connected: ms.isConnected(m.peerId),
       health: m.health,
-      authority: authorityOf(m.peerId, m.role, this.config.authorities)
+      authority: authorityOf(m.peerId, m.role, this.escalation?.authorities ?? this.config.authorities)
     }
   }
 

@@ -58,6 +58,8 @@ export function auditFieldsOf (event: KosEvent, self: string): AuditFields {
         subject: event.from,
         details: { origin: event.origin, seq: event.seq, reason: event.reason, suppressed: event.suppressed }
       }
+    case 'authority:adopted':
+      return { class: 'node', type: event.type, severity: 'notice', subject: event.from, details: { junzi: event.junzi, archon: event.archon } }
     case 'authority:claim-refused':
       return { class: 'node', type: event.type, severity: 'warning', subject: event.peerId, details: { name: event.name, claimed: event.claimed } }
     case 'escalation:created':

@@ -35,6 +35,13 @@ const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a b
 const routeChain = z.array(z.enum(ROUTE_TARGETS)).min(1).max(3)
   .refine((a) => new Set(a).size === a.length, 'each target at most once')
 
+/** The designated authorities (config key `authorities`; also what the cluster hands a joiner). */
+export const authoritiesSchema = z.object({
+  junzi: z.array(peerIdString).max(64),
+  archon: z.array(peerIdString).max(64)
+}).strict().refine((a) => !a.junzi.some((id) => a.archon.includes(id)), 'a peer cannot be both junzi and archon')
+export type Authorities = z.infer<typeof authoritiesSchema>
+
 export const configSchema = z.object({
   // ---- identity and placement -------------------------------------------------------------
   /** Gossip topics are namespaced by it, so two clusters on one network never mix. */
@@ -148,12 +155,10 @@ export const configSchema = z.object({
   /**
    * The authority peers by peer id, the same on every node: Junzi (ethics) and Archon
    * (operations). Only these receive escalations; a heartbeat's role claim alone counts for
-   * nothing. Empty by default: a cluster without authorities escalates to operators only.
+   * nothing. Empty by default: a cluster without authorities escalates to operators only. A
+   * node whose file names none takes the cluster's from a member at join and pins it.
    */
-  authorities: z.object({
-    junzi: z.array(peerIdString).max(64),
-    archon: z.array(peerIdString).max(64)
-  }).strict().refine((a) => !a.junzi.some((id) => a.archon.includes(id)), 'a peer cannot be both junzi and archon'),
+  authorities: authoritiesSchema,
   /** Human operators: each escalation routed to them is POSTed as JSON, signed with HMAC-SHA256 of the secret. */
   operatorWebhooks: z.array(z.object({
     url: z.string().url().max(2048).refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL'),

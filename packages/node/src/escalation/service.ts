@@ -15,8 +15,8 @@ import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { KosConfig } from '../config/schema.js'
-import type { EscalationEvent } from '../events.js'
+import type { Authorities, KosConfig } from '../config/schema.js'
+import type { AuthorityEvent, EscalationEvent } from '../events.js'
 import type { MemberView } from '../membership/membership.js'
 import type { KosLibp2p } from '../net/host.js'
 import { handle, request } from '../net/streams.js'
@@ -31,6 +31,8 @@ import { answerSchema, decodeMessage, encodeMessage, MAX_ESCALATION_MESSAGE_BYTE
 
 /** Period of the claim check (heartbeat role labels change without an event). */
 const CLAIM_CHECK_MS = 1000
+/** Longest wait between two rounds of asking members for the cluster's authorities. */
+const MAX_LEARN_GAP_MS = 60_000
 
 export interface EscalationServiceComponents {
   libp2p: KosLibp2p
@@ -38,7 +40,7 @@ export interface EscalationServiceComponents {
   log: Logger
   /** The member table (self not included). */
   members: () => MemberView[]
-  emit: (event: EscalationEvent) => void
+  emit: (event: EscalationEvent | AuthorityEvent) => void
 }
 
 export type Box = 'inbox' | 'outbox'
@@ -61,9 +63,19 @@ export class EscalationService {
   private timers: NodeJS.Timeout[] = []
   private self = ''
   private running = false
+  /** The designation in force: the config's, else the one learnt from the cluster and pinned. */
+  private designation: Authorities
+  private designationSource: 'config' | 'cluster' | 'none'
+  private learning = false
+  /** When to ask again, and the gap after a round nobody answered (doubling: most clusters have no authorities). */
+  private learnAt = 0
+  private learnGapMs = CLAIM_CHECK_MS
 
   constructor (components: EscalationServiceComponents) {
     this.c = components
+    const a = components.config.authorities
+    this.designation = a
+    this.designationSource = a.junzi.length + a.archon.length > 0 ? 'config' : 'none'
     this.protocol = `/kos/${components.config.cluster}/escalate/1.0.0`
     this.runs = new DeliveryRuns(components.config, {
       plan: (record) => this.plan(record),
@@ -85,16 +97,22 @@ export class EscalationService {
 
   /** This node's own authority: designated, and its `--role` label agrees. */
   get selfAuthority (): AuthorityRole | null {
-    return authorityOf(this.self, this.c.config.role, this.c.config.authorities)
+    return authorityOf(this.self, this.c.config.role, this.designation)
   }
+
+  /** The designated authorities in force, and where they came from. */
+  get authorities (): Authorities { return this.designation }
+  get authoritiesSource (): 'config' | 'cluster' | 'none' { return this.designationSource }
 
   async start (): Promise<void> {
     const { libp2p, config } = this.c
     this.self = libp2p.peerId.toString()
-    if (designatedRole(this.self, config.authorities) !== null && this.selfAuthority === null) {
-      this.c.log.warn({ designated: designatedRole(this.self, config.authorities), role: config.role }, 'this node is a designated authority but runs with another --role: it does not act as one')
-    }
     this.store = await EscalationStore.open(join(config.dataDir, 'escalations'))
+    const pinned = this.designationSource === 'none' ? await this.store.pinnedAuthorities() : undefined
+    if (pinned !== undefined) { this.designation = pinned; this.designationSource = 'cluster' }
+    if (designatedRole(this.self, this.designation) !== null && this.selfAuthority === null) {
+      this.c.log.warn({ designated: designatedRole(this.self, this.designation), role: config.role }, 'this node is a designated authority but runs with another --role: it does not act as one')
+    }
     for (const item of await this.store.loadOutbox()) this.outbox.load(item)
     for (const item of await this.store.loadInbox()) this.inbox.load(item)
     await handle(libp2p, this.protocol, async (body, from) => encodeMessage(await this.onRequest(body, from)), {
@@ -103,7 +121,7 @@ export class EscalationService {
     })
     this.running = true
     const sweep = setInterval(() => { this.sweep() }, config.escalationSweepIntervalMs)
-    const claims = setInterval(() => { this.checkClaims() }, CLAIM_CHECK_MS)
+    const claims = setInterval(() => { this.checkClaims(); void this.learnAuthorities() }, CLAIM_CHECK_MS)
     sweep.unref(); claims.unref()
     this.timers = [sweep, claims]
     // What was pending before a restart is delivered now.
@@ -170,14 +188,14 @@ export class EscalationService {
 
   /** A member became alive or joined: an authority coming back gets what waits, at once. */
   memberUp (peerId: string): void {
-    if (!this.running || designatedRole(peerId, this.c.config.authorities) === null) return
+    if (!this.running || designatedRole(peerId, this.designation) === null) return
     this.runs.reset(peerTargetKey(peerId))
     this.runs.kick(this.outbox.pending().map((i) => i.record.id))
   }
 
   private plan (record: Escalation): Target[] {
     const members = new Map(this.c.members().map((m) => [m.peerId, m]))
-    return deliveryPlan(record.class, this.c.config, {
+    return deliveryPlan(record.class, { ...this.c.config, authorities: this.designation }, {
       self: this.self,
       isAlive: (id) => members.get(id)?.state === 'alive',
       labelOf: (id) => members.get(id)?.role ?? null,
@@ -238,8 +256,11 @@ export class EscalationService {
       }
       return { ok: true, status: item.status }
     }
+    if (req.t === 'authorities') {
+      return this.designationSource === 'none' ? { ok: true } : { ok: true, authorities: this.designation }
+    }
     // A status notice counts only from a designated authority; for an unknown id it is a no-op.
-    if (designatedRole(sender, this.c.config.authorities) === null) return { ok: false, error: 'not a designated authority' }
+    if (designatedRole(sender, this.designation) === null) return { ok: false, error: 'not a designated authority' }
     const change = this.outbox.notice(req.id, req.status, sender, new Date())
     if (change !== null) {
       await this.store.putOutbox(change.item)
@@ -274,10 +295,43 @@ export class EscalationService {
   private checkClaims (): void {
     for (const m of this.c.members()) {
       const label = m.role
-      const claimed = refusedClaim(m.peerId, label, this.c.config.authorities)
+      const claimed = refusedClaim(m.peerId, label, this.designation)
       if (claimed === null || this.refused.has(`${m.peerId}/${claimed}`)) continue
       this.refused.add(`${m.peerId}/${claimed}`)
       this.c.emit({ type: 'authority:claim-refused', peerId: m.peerId, name: m.name, claimed })
+    }
+  }
+
+  /**
+   * A node given no designation asks alive members (the bootstrap peer is the first it knows)
+   * for the cluster's, one at a time, and pins the first it gets: later answers never change it
+   * (trust on first use), only the config file can.
+   */
+  private async learnAuthorities (): Promise<void> {
+    if (this.designationSource !== 'none' || this.learning || !this.running || Date.now() < this.learnAt) return
+    const alive = this.c.members().filter((x) => x.state === 'alive')
+    if (alive.length === 0) return
+    this.learning = true
+    this.learnAt = Date.now() + this.learnGapMs
+    this.learnGapMs = Math.min(MAX_LEARN_GAP_MS, this.learnGapMs * 2)
+    try {
+      for (const m of alive) {
+        let answer: EscalationAnswer & { ok: true }
+        try {
+          answer = await this.ask(peerIdFromString(m.peerId), { t: 'authorities' })
+        } catch {
+          continue
+        }
+        const a = answer.authorities
+        if (a === undefined || a.junzi.length + a.archon.length === 0 || !this.running) continue
+        await this.requireStore().putPinnedAuthorities(a)
+        this.designation = a
+        this.designationSource = 'cluster'
+        this.c.emit({ type: 'authority:adopted', from: m.peerId, junzi: a.junzi, archon: a.archon })
+        return
+      }
+    } finally {
+      this.learning = false
     }
   }
 

@@ -6,11 +6,14 @@
  * Takes an open-able `level` instance so tests can use a temporary directory.
  */
 import { Level } from 'level'
+import { authoritiesSchema, type Authorities } from '../config/schema.js'
 import type { InboxItem } from './inbox.js'
 import type { OutboxItem } from './outbox.js'
 
 const OUT = 'o!'
 const IN = 'i!'
+/** The authorities learnt from the cluster (a node given none by its config), pinned. */
+const PINNED = 'a!authorities'
 
 export class EscalationStoreError extends Error {
   override name = 'EscalationStoreError'
@@ -36,6 +39,14 @@ export class EscalationStore {
 
   async loadOutbox (): Promise<OutboxItem[]> { return await this.all<OutboxItem>(OUT) }
   async loadInbox (): Promise<InboxItem[]> { return await this.all<InboxItem>(IN) }
+
+  async putPinnedAuthorities (a: Authorities): Promise<void> { await this.put(PINNED, a) }
+  async pinnedAuthorities (): Promise<Authorities | undefined> {
+    const v = await this.db.get(PINNED)
+    if (v === undefined) return undefined
+    const parsed = authoritiesSchema.safeParse(JSON.parse(v))
+    return parsed.success ? parsed.data : undefined
+  }
 
   async close (): Promise<void> { await this.db.close() }
 

@@ -6,8 +6,11 @@
  *   its durable inbox, with the record's status there (delivered, or acked/resolved if it was
  *   already): the acknowledgement of receipt.
  * - `status`: an authority tells the sender that its operators acked or resolved the record.
+ * - `authorities`: a node that was given no designation asks a member for the cluster's, once,
+ *   and pins the answer.
  */
 import { z } from 'zod'
+import { authoritiesSchema } from '../config/schema.js'
 import { escalationId, escalationSchema, ESCALATION_STATUSES } from './record.js'
 
 /** Bound on one message: a record is at most ≈ 6 KB (summary 2 KB, 32 evidence refs). */
@@ -15,12 +18,13 @@ export const MAX_ESCALATION_MESSAGE_BYTES = 32 * 1024
 
 export const requestSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('escalate'), record: escalationSchema }).strict(),
-  z.object({ t: z.literal('status'), id: escalationId, status: z.enum(['acked', 'resolved']) }).strict()
+  z.object({ t: z.literal('status'), id: escalationId, status: z.enum(['acked', 'resolved']) }).strict(),
+  z.object({ t: z.literal('authorities') }).strict()
 ])
 export type EscalationRequest = z.infer<typeof requestSchema>
 
 export const answerSchema = z.union([
-  z.object({ ok: z.literal(true), status: z.enum(ESCALATION_STATUSES).optional() }).strict(),
+  z.object({ ok: z.literal(true), status: z.enum(ESCALATION_STATUSES).optional(), authorities: authoritiesSchema.optional() }).strict(),
   z.object({ ok: z.literal(false), error: z.string().max(512) }).strict()
 ])
 export type EscalationAnswer = z.infer<typeof answerSchema>
