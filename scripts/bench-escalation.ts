@@ -298,7 +298,9 @@ async function failover (c: Nodes): Promise<FailoverTrial[]> {
 interface RunResult {
   attempts: number
   acknowledged: number
-  /** POSTs without a 200 (refused connection while m1 was down, cut by the kill, or an error answer). */
+  /** POSTs refused at connect while m1 was down: nothing reached it. */
+  refusedPosts: number
+  /** Other POSTs without a 200: cut by a kill mid-request (the escalation may have been written), or an error answer. */
   failedPosts: number
   kills: number
   /** Acknowledged ids in at least one authority's inbox. */
@@ -324,6 +326,7 @@ async function nothingLost (c: Nodes): Promise<RunResult> {
   const acked: string[] = []
   const attempted: string[] = []
   let failedPosts = 0
+  let refusedPosts = 0
   let next = 0
   let tok = await token(c.m1)
   const thresholds = Array.from({ length: flags.kills }, (_, k) => Math.floor((k + 1) * flags.runEscalations / (flags.kills + 1)))
@@ -356,6 +359,7 @@ async function nothingLost (c: Nodes): Promise<RunResult> {
         acked.push(await escalate(c.m1, tok, `bench run ${id}`, id))
         await sleep(RUN_PAUSE_MS)
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') { refusedPosts++; await sleep(50); continue }
         failedPosts++
         if (!killing && c.m1.running) process.stderr.write(`bench: POST failed while m1 runs: ${(err as Error).message}\n`)
         await sleep(50)
@@ -399,6 +403,7 @@ async function nothingLost (c: Nodes): Promise<RunResult> {
   return {
     attempts: attempted.length,
     acknowledged: acked.length,
+    refusedPosts,
     failedPosts,
     kills: restartMs.length,
     delivered: acked.length - lostIds.length,
@@ -511,9 +516,9 @@ if (results.lost !== undefined) {
   lines.push(
     `Sender kill -9: ${r.attempts} POSTs on m1 (${RUN_INFLIGHT} in flight, each attempt a new id) while m1 was SIGKILLed and restarted ${r.kills} times; then every acknowledged id looked up in the authorities' inboxes.`,
     '',
-    '| acknowledged | delivered | lost | duplicates | POSTs not acknowledged | of those, delivered anyway | acknowledged, missing from m1\'s outbox | last POST → all delivered ms | m1 restart ms (median) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${r.acknowledged} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.failedPosts} | ${r.unacknowledgedDelivered} | ${r.missingFromOutbox} | ${Number.isNaN(r.settleMs) ? 'timed out' : r.settleMs.toFixed(0)} | ${stats(r.restartMs).median.toFixed(0)} |`,
+    '| acknowledged | delivered | lost | duplicates | POSTs refused (m1 down) | POSTs cut or failed | unacknowledged, delivered anyway | acknowledged, missing from m1\'s outbox | last POST → all delivered ms | m1 restart ms (median) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${r.acknowledged} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.refusedPosts} | ${r.failedPosts} | ${r.unacknowledgedDelivered} | ${r.missingFromOutbox} | ${Number.isNaN(r.settleMs) ? 'timed out' : r.settleMs.toFixed(0)} | ${stats(r.restartMs).median.toFixed(0)} |`,
     '',
     `Where they are: ${Object.entries(r.byAuthority).map(([k, v]) => `${k} ${v}`).join(', ') || 'nowhere'}.`,
     ''
