@@ -108,8 +108,8 @@ async function throughput (n: KosProcess, ack: string, inflight: number): Promis
   }
 }
 
-/** Reads a node's SSE tail and calls `onEntry(hash, arrivalMs)` per entry. */
-function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, signal: AbortSignal): Promise<void> {
+/** Reads a node's SSE tail and calls `onEntry(hash, arrivalMs)` per entry; `onOpen` at its first bytes. */
+function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, onOpen: () => void, signal: AbortSignal): Promise<void> {
   return (async () => {
     const res = await fetch(`http://127.0.0.1:${n.apiPort}/v1/audit/stream`, { signal })
     if (res.body === null) throw new Error(`${n.name}: no stream body`)
@@ -117,6 +117,7 @@ function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, signa
     let buf = ''
     for await (const chunk of res.body) {
       const at = performance.now()
+      onOpen()
       buf += decoder.decode(chunk as Uint8Array, { stream: true })
       let cut = buf.indexOf('\n\n')
       while (cut >= 0) {
@@ -134,12 +135,17 @@ function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, signa
 async function propagation (nodes: KosProcess[]): Promise<number[]> {
   const seen = new Map<string, number[]>()
   const abort = new AbortController()
-  const tails = nodes.map((n) => tail(n, (hash, at) => {
+  const broken: string[] = []
+  const open = new Set<string>()
+  const tails = nodes.map(async (n) => await tail(n, (hash, at) => {
     const xs = seen.get(hash) ?? []
     xs.push(at)
     seen.set(hash, xs)
-  }, abort.signal))
-  await new Promise((resolve) => setTimeout(resolve, 500)) // streams open
+  }, () => open.add(n.name), abort.signal).catch((err: Error) => { broken.push(`${n.name}: ${err.message} (${String((err.cause as Error | undefined)?.message ?? '')}); stderr: ${n.stderr.toString().slice(-2000)}`) }))
+  for (let waited = 0; open.size < nodes.length; waited += 20) {
+    if (waited > 30_000) throw new Error(`audit streams open on ${open.size} of ${nodes.length} nodes after 30 s`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
   const post = poster(nodes[0]!, await token(nodes[0]!), 'local')
   const times: number[] = []
   for (let i = 0; i < entries; i++) {
@@ -148,7 +154,7 @@ async function propagation (nodes: KosProcess[]): Promise<number[]> {
     const deadline = performance.now() + 10_000
     while ((seen.get(hash)?.length ?? 0) < nodes.length && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2))
     const arrivals = seen.get(hash) ?? []
-    if (arrivals.length < nodes.length) throw new Error(`entry ${i} reached ${arrivals.length} of ${nodes.length} nodes in 10 s`)
+    if (arrivals.length < nodes.length) throw new Error(`entry ${i} reached ${arrivals.length} of ${nodes.length} nodes in 10 s; broken streams: ${broken.join(' | ') || 'none'}`)
     times.push(round(Math.max(...arrivals) - t0))
     await new Promise((resolve) => setTimeout(resolve, 200))
   }

@@ -78,6 +78,21 @@ describe('audit replication over a lossy, partitioned in-memory network', () => 
     }
   })
 
+  it('a gap in an origin\'s pushes pulls that origin\'s chain from it at once, and only that', async () => {
+    net = await ReplicationNet.create(3, { seed: 12, loss: 0, syncIntervalMs: 600_000 })
+    const a = net.replica('a')
+    const b = net.replica('b')
+    const c = net.replica('c')
+    net.cut = (from, to) => to === c.id
+    for (let i = 0; i < 5; i++) { await net.append('a', i); await net.append('b', i) }
+    await net.run(300) // every held-back push has gone out (and been lost to c)
+    net.cut = () => false
+    await net.append('a', 5)
+    await net.run(200)
+    assert.deepEqual(c.store.heads()[a.id], a.store.heads()[a.id], 'a\'s chain complete after one pull')
+    assert.equal(c.store.heads()[b.id], undefined, 'b\'s chain is not part of that pull')
+  })
+
   it('a node that missed many entries catches up in bounded batches', async () => {
     net = await ReplicationNet.create(3, { seed: 5, loss: 0 })
     const c = net.replica('c').id

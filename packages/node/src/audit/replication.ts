@@ -8,7 +8,8 @@
  * - `push`: a batch of the sender's own new entries, broadcast (gossip in the node);
  * - `heads`: "these are my heads": the receiver answers with `entries` the sender misses, in
  *   bounded batches (`more` when it had to stop), and, if it misses something itself, with its
- *   own `heads` (throttled per peer, so two nodes never ping-pong);
+ *   own `heads` (throttled per peer, so two nodes never ping-pong). With `only`, just those
+ *   origins' entries are wanted (a gap in one origin's pushes), and nothing is asked back;
  * - `entries`: a reply to `heads`, or a re-push to a peer that has not acknowledged;
  * - `ack`: "I hold your chain durably up to seq", sent to an origin after its entries are
  *   stored (or found held), so `ack=quorum` needs no polling;
@@ -43,7 +44,7 @@ import type { StoreResult } from './store.js'
 
 export type ReplicationMessage =
   | { kind: 'push', entries: unknown[] }
-  | { kind: 'heads', heads: Heads }
+  | { kind: 'heads', heads: Heads, only?: string[] }
   | { kind: 'entries', entries: unknown[], more: boolean }
   | { kind: 'ack', origin: string, seq: number }
   | { kind: 'checkpoint', checkpoint: unknown }
@@ -263,7 +264,7 @@ export class AuditReplication {
   }
 
   private async handle (from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }>): Promise<void> {
-    if (msg.kind === 'heads') { await this.answerHeads(from, msg.heads); return }
+    if (msg.kind === 'heads') { await this.answerHeads(from, msg.heads, msg.only); return }
     if (msg.kind === 'checkpoint') { await this.acceptCheckpoint(from, msg.checkpoint); return }
     let entries = msg.entries
     if (msg.kind === 'push') {
@@ -275,7 +276,10 @@ export class AuditReplication {
       }
     }
     const gap = await this.store(from, entries)
-    if (gap || (msg.kind === 'entries' && msg.more)) this.sendHeads(from, this.d.clock.now(), msg.kind === 'entries')
+    const now = this.d.clock.now()
+    // A gap in an origin's pushes: pull that origin's chain from it, at once.
+    if (gap && msg.kind === 'push') this.sendHeads(from, now, false, [from])
+    else if (gap || (msg.kind === 'entries' && msg.more)) this.sendHeads(from, now, msg.kind === 'entries')
   }
 
   /**
@@ -314,10 +318,11 @@ export class AuditReplication {
     return gap
   }
 
-  /** A peer's heads: send what it misses (bounded), and ask for what we miss. */
-  private async answerHeads (from: string, theirs: Heads): Promise<void> {
+  /** A peer's heads: send what it misses (bounded; of `only` those origins), and ask for what we miss. */
+  private async answerHeads (from: string, theirs: Heads, only?: string[]): Promise<void> {
     const mine = this.d.store.heads()
-    const give = diffHeads(theirs, mine, { maxBatch: this.o.batch, maxRanges: this.o.maxRanges })
+    const offered = only === undefined ? mine : Object.fromEntries(only.flatMap((o) => mine[o] === undefined ? [] : [[o, mine[o]]]))
+    const give = diffHeads(theirs, offered, { maxBatch: this.o.batch, maxRanges: this.o.maxRanges })
     for (let i = 0; i < give.pull.length && !this.stopped; i++) {
       const r = give.pull[i] as (typeof give.pull)[number]
       const cp = this.d.store.checkpoint(r.origin)
@@ -329,6 +334,7 @@ export class AuditReplication {
       const last = i === give.pull.length - 1
       if (entries.length > 0) this.d.transport.send(from, { kind: 'entries', entries, more: last && give.truncated })
     }
+    if (only !== undefined) return
     const want = diffHeads(mine, theirs, { maxBatch: this.o.batch, maxRanges: 1 })
     if (want.pull.length > 0) this.sendHeads(from, this.d.clock.now(), false)
   }
@@ -343,10 +349,12 @@ export class AuditReplication {
     if (res.status === 'invalid') this.d.onRejected?.(from, raw, { status: 'checkpoint', reason: res.reason })
   }
 
-  private sendHeads (to: string, now: number, force: boolean): void {
+  private sendHeads (to: string, now: number, force: boolean, only?: string[]): void {
     if (!force && now - (this.lastHeadsTo.get(to) ?? -Infinity) < this.o.pullThrottleMs) return
     this.lastHeadsTo.set(to, now)
-    this.d.transport.send(to, { kind: 'heads', heads: this.d.store.heads() })
+    const heads = this.d.store.heads()
+    if (only === undefined) this.d.transport.send(to, { kind: 'heads', heads })
+    else this.d.transport.send(to, { kind: 'heads', heads: Object.fromEntries(only.flatMap((o) => heads[o] === undefined ? [] : [[o, heads[o]]])), only })
   }
 
   // ---- ack=quorum ---------------------------------------------------------------------------

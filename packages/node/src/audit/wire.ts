@@ -21,7 +21,7 @@ export const pushSchema = z.object({ kind: z.literal('push'), entries }).strict(
 
 /** What the direct channel carries (a push comes by gossip only). */
 export const directSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('heads'), heads: headsSchema }).strict(),
+  z.object({ kind: z.literal('heads'), heads: headsSchema, only: z.array(peerIdString).min(1).max(16).optional() }).strict(),
   z.object({ kind: z.literal('entries'), entries, more: z.boolean() }).strict(),
   z.object({ kind: z.literal('ack'), origin: peerIdString, seq }).strict(),
   // Checked by the store (schema and signature) when accepted.
