@@ -37,12 +37,12 @@ function parse (argv: string[], options: Record<string, { type: 'string' | 'bool
   }
 }
 
-export interface SimArgs { scenario: string, nodes: number, seconds: number, seed: number, profile: string, json: boolean, help: boolean }
+export interface SimArgs { scenario: string, nodes: number, seconds: number, seed: number, profile: string, json: boolean, progress: boolean, help: boolean }
 
 export function parseSimArgs (argv: string[]): SimArgs {
   const v = parse(argv, {
     scenario: { type: 'string' }, nodes: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' },
-    profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }
+    profile: { type: 'string' }, json: { type: 'boolean' }, progress: { type: 'boolean' }, help: { type: 'boolean' }
   })
   const nodes = int('nodes', v.nodes as string | undefined, 20, 1, 1000)
   const sc = scenario('scenario', (v.scenario as string | undefined) ?? 'steady')
@@ -55,6 +55,7 @@ export function parseSimArgs (argv: string[]): SimArgs {
     seed: int('seed', v.seed as string | undefined, 1, 0, 2 ** 32 - 1),
     profile: profile(v.profile as string | undefined),
     json: v.json === true,
+    progress: v.progress === true,
     help: v.help === true
   }
 }
@@ -81,7 +82,8 @@ export function parseSweepArgs (argv: string[]): SweepArgs {
 }
 
 export const SIM_USAGE = `usage: npm run sim -- [--scenario ${SCENARIO_NAMES.join('|')}] [--nodes N] [--seconds S] [--seed K] [--profile lan|tolerant] [--json]
-  Runs one deterministic simulation and prints the report (--json: the summary and violations as JSON).
+  Runs one deterministic simulation and prints the report (--json: the summary and violations as JSON;
+  --progress: simulated vs wall time on stderr every 10 simulated seconds).
   Exit codes: 0 all invariants held, 1 a violation (printed with its replay command), 2 a bad flag.`
 
 export const SWEEP_USAGE = `usage: npm run sim:sweep -- [--scenarios a,b,…] [--seeds 100] [--first-seed 1] [--nodes 7] [--seconds 60] [--profile lan] [--json]

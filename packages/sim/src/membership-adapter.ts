@@ -18,6 +18,7 @@ import type { SimTimings } from './timings.js'
 import { WIRE_SIZES } from './wire-sizes.js'
 
 export const MEMBERSHIP = 'membership'
+const NO_ADDRS: string[] = []
 
 export type MembershipMessage =
   | { t: 'heartbeat', incarnation: number, addrs: string[], health: HealthSummary }
@@ -125,7 +126,10 @@ export class MembershipAdapter implements CoreAdapter {
     if (this.core.isLeaving) return
     const incarnation = this.core.selfIncarnation
     this.health.incarnation = incarnation
-    this.host.broadcast(MEMBERSHIP, { t: 'heartbeat', incarnation, addrs: this.addrs, health: this.health } satisfies MembershipMessage, WIRE_SIZES.heartbeat)
+    // The simulated heartbeat carries no addresses (the byte count charges them): a member's
+    // address never changes here and is known from the join, and it spares the core a copy
+    // per heartbeat, a million a second at 1,000 nodes.
+    this.host.broadcast(MEMBERSHIP, { t: 'heartbeat', incarnation, addrs: NO_ADDRS, health: this.health } satisfies MembershipMessage, WIRE_SIZES.heartbeat)
   }
 
   /** A sync with one random alive member (service.ts pushPull). */

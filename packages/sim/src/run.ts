@@ -27,6 +27,9 @@ export interface RunOptions {
   fsyncMs?: number
   /** Extra cores (the audit replication core, later): built after membership and election. */
   extraCores?: CoreFactory[]
+  /** Called every `progressEveryMs` of virtual time (the CLI prints it); changes nothing in the run. */
+  onProgress?: (simMs: number, wallMs: number) => void
+  progressEveryMs?: number
 }
 
 export interface RunSummary {
@@ -87,6 +90,11 @@ export function runScenario (o: RunOptions): RunResult {
   sim.startWarm()
   const durationMs = o.seconds * 1000
   scenario.schedule({ sim, rng: sim.rng.fork('faults'), durationMs, deadWithinMs: checkerOptions.deadWithinMs })
+  if (o.onProgress !== undefined) {
+    const every = o.progressEveryMs ?? 10_000
+    const report = (): void => { o.onProgress!(sim.now, performance.now() - started); sim.at(sim.now + every, report) }
+    sim.at(every, report)
+  }
   sim.run(durationMs)
   const summary: RunSummary = {
     scenario: o.scenario,

@@ -16,7 +16,13 @@ function main (argv: string[]): number {
     return 2
   }
   if (args.help) { process.stdout.write(`${SIM_USAGE}\n`); return 0 }
-  const result = runScenario(args)
+  const progress = args.progress
+    ? (simMs: number, wallMs: number) => {
+        const heap = process.memoryUsage().heapUsed / 2 ** 20
+        process.stderr.write(`sim: ${(simMs / 1000).toFixed(0)} s simulated in ${(wallMs / 1000).toFixed(1)} s wall (${(simMs / Math.max(1, wallMs)).toFixed(2)}× real time), heap ${heap.toFixed(0)} MiB\n`)
+      }
+    : undefined
+  const result = runScenario({ ...args, onProgress: progress })
   process.stdout.write(args.json ? `${JSON.stringify({ ...result }, null, 2)}\n` : `${formatReport(result)}\n`)
   return result.summary.violations === 0 ? 0 : 1
 }
