@@ -40,6 +40,8 @@ export class ElectionAdapter implements CoreAdapter {
   private readonly held = new Map<string, number>()
   /** The serial persist queue is busy until then: sends wait behind it. */
   private queueFreeAtMs = -Infinity
+  /** Persists queued and not yet on disk (service.ts `pending`): while any, sends queue behind them. */
+  private pending = 0
   private rankingDirty = true
   private lastReconfigureAtMs = -Infinity
 
@@ -157,16 +159,19 @@ export class ElectionAdapter implements CoreAdapter {
         case 'persist': {
           const vote = { term: out.term, votedFor: out.votedFor }
           this.queueFreeAtMs = Math.max(now, this.queueFreeAtMs) + this.fsyncMs
+          this.pending++
           this.host.after(this.queueFreeAtMs - now, () => {
             const disk = this.host.disk.get(ELECTION) as ElectionDisk
             disk.vote = vote
+            this.pending--
           })
           break
         }
         case 'send': {
           const to = out.to; const m = out.message
-          if (now >= this.queueFreeAtMs) this.send(to, m)
-          else this.host.after(this.queueFreeAtMs - now, () => { this.send(to, m) })
+          // Not by time: a message due in the same ms as the write may run before it.
+          if (this.pending === 0) this.send(to, m)
+          else this.host.after(Math.max(0, this.queueFreeAtMs - now), () => { this.send(to, m) })
           break
         }
       }
