@@ -12,7 +12,8 @@
  * - every crashed node is dead everywhere: `deadWithinMs` after a crash, if it is still down,
  *   every running node that was up before the crash holds it dead (or has forgotten it);
  * - convergence: `convergeWithinMs` after a heal, unless another fault came in between, the
- *   member views have converged (see `converged`).
+ *   member views have converged (see `converged`); likewise at the end of a run whose last
+ *   fault (crash, restart, pause or heal) is at least `convergeWithinMs` old.
  */
 import { quorumSize } from '@kos/node'
 import type { CoreEvent } from './core-adapter.js'
@@ -24,7 +25,7 @@ import type { WorldView } from './world-view.js'
 
 export interface Violation {
   invariant: 'one-coordinator-per-term' | 'one-lease-at-a-time' | 'coordinator-has-majority' | 'one-vote-per-term' |
-    'crashed-node-dead-everywhere' | 'converged-after-heal'
+    'crashed-node-dead-everywhere' | 'converged-after-heal' | 'converged-when-quiet'
   atMs: number
   detail: string
   /** The last relevant trace lines about the nodes involved (and the faults), oldest first. */
@@ -133,8 +134,13 @@ export class Checkers implements Observer {
     }
   }
 
-  private checkConverged (healAt: number): void {
-    if (this.world.lastFaultAt > healAt || this.sim.net.isPartitioned) return
+  onEnd (at: number): void {
+    const quietSince = Math.max(0, this.world.lastFaultAt)
+    if (at - quietSince >= this.opts.convergeWithinMs && !this.sim.net.isPartitioned) this.checkConverged(quietSince, 'converged-when-quiet')
+  }
+
+  private checkConverged (since: number, invariant: 'converged-after-heal' | 'converged-when-quiet' = 'converged-after-heal'): void {
+    if (this.world.lastFaultAt > since || this.sim.net.isPartitioned) return
     if (converged(this.sim)) return
     const diffs: string[] = []
     for (const p of this.sim.procs) {
@@ -146,7 +152,7 @@ export class Checkers implements Observer {
         if (q.up ? s !== 'alive' : (s === 'alive' || s === 'suspect')) diffs.push(`${p.id} sees ${q.id} ${String(s)} (${q.up ? 'up' : 'crashed'})`)
       }
     }
-    this.fail('converged-after-heal', `${this.opts.convergeWithinMs} ms after the heal at ${healAt} ms the member views differ (${diffs.length}): ${diffs.slice(0, 6).join('; ')}`,
+    this.fail(invariant, `${this.sim.now - since} ms after the ${invariant === 'converged-after-heal' ? 'heal' : 'last fault'} at ${since} ms the member views differ (${diffs.length}): ${diffs.slice(0, 6).join('; ')}`,
       diffs.slice(0, 3).flatMap((d) => d.split(' ').filter((w) => w.startsWith('n'))))
   }
 

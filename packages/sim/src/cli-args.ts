@@ -44,7 +44,7 @@ export function parseSimArgs (argv: string[]): SimArgs {
     scenario: { type: 'string' }, nodes: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' },
     profile: { type: 'string' }, json: { type: 'boolean' }, progress: { type: 'boolean' }, help: { type: 'boolean' }
   })
-  const nodes = int('nodes', v.nodes as string | undefined, 20, 1, 1000)
+  const nodes = int('nodes', v.nodes as string | undefined, 20, 1, 10_000)
   const sc = scenario('scenario', (v.scenario as string | undefined) ?? 'steady')
   if (nodes < 5 && (sc === 'ring')) throw new UsageError('--nodes: the ring scenario needs at least 5 nodes')
   if (nodes < 3 && (sc === 'bridge' || sc === 'partition')) throw new UsageError(`--nodes: the ${sc} scenario needs at least 3 nodes`)
@@ -81,7 +81,7 @@ export function parseSweepArgs (argv: string[]): SweepArgs {
   }
 }
 
-export const SIM_USAGE = `usage: npm run sim -- [--scenario ${SCENARIO_NAMES.join('|')}] [--nodes N] [--seconds S] [--seed K] [--profile lan|tolerant] [--json]
+export const SIM_USAGE = `usage: npm run sim -- [--scenario ${SCENARIO_NAMES.join('|')}] [--nodes N] [--seconds S] [--seed K] [--profile lan|tolerant] [--json] [--progress]
   Runs one deterministic simulation and prints the report (--json: the summary and violations as JSON;
   --progress: simulated vs wall time on stderr every 10 simulated seconds).
   Exit codes: 0 all invariants held, 1 a violation (printed with its replay command), 2 a bad flag.`

@@ -15,7 +15,7 @@ describe('sim flags', () => {
 
   it('name the flag that is wrong', () => {
     usage(() => parseSimArgs(['--nodes', 'many']), /--nodes/)
-    usage(() => parseSimArgs(['--nodes', '5000']), /--nodes/)
+    usage(() => parseSimArgs(['--nodes', '20000']), /--nodes/)
     usage(() => parseSimArgs(['--seconds', '1']), /--seconds/)
     usage(() => parseSimArgs(['--scenario', 'meteor']), /--scenario/)
     usage(() => parseSimArgs(['--profile', 'wan']), /--profile/)
