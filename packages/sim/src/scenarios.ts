@@ -105,6 +105,28 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.freeze({
       next(5000)
     }
   },
+  flaky: {
+    name: 'flaky',
+    summary: 'partitions of every shape, one after another (5–15 s each, 2–15 s healed between), quiet for the last 25 s',
+    schedule: ({ sim, rng, durationMs }) => {
+      const shapes = [
+        (n: number, o: number[]) => isolate(n, o[0]!),
+        (n: number, o: number[]) => majorityMinority(n, o),
+        (n: number, o: number[]) => ring(n, o),
+        (n: number, o: number[]) => bridge(n, o)
+      ].filter((_, k) => k !== 2 || sim.size >= 5)
+      const stopAt = durationMs - 25_000
+      let at = 5000
+      while (at < stopAt) {
+        const cutFor = rng.int(5000, 15_000)
+        const shape = rng.pick(shapes)
+        const order = shuffled(rng, sim.size)
+        sim.at(at, () => { sim.setPartition(shape(sim.size, order)) })
+        sim.at(Math.min(at + cutFor, stopAt), () => { sim.heal() })
+        at += cutFor + rng.int(2000, 15_000)
+      }
+    }
+  },
   lossy: {
     name: 'lossy',
     summary: 'no process faults, a bad network: 5 % loss, 2 % duplicates, 5 % reordered by up to 50 ms',

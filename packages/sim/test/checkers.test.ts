@@ -48,6 +48,16 @@ describe('checkers', () => {
     assert.match(text, /npm run sim -- --scenario steady --nodes 7 --seconds 30 --seed 4/)
   })
 
+  it('report a crashed node not yet dead everywhere when the bound is shorter than detection', () => {
+    const r = runScenario({ scenario: 'crash', nodes: 7, seconds: 60, seed: 1, checkers: { deadWithinMs: 300 } })
+    assert.ok(r.violations.some((v) => v.invariant === 'crashed-node-dead-everywhere'), formatReport(r))
+  })
+
+  it('report views that have not converged when the bound is shorter than convergence', () => {
+    const r = runScenario({ scenario: 'partition', nodes: 7, seconds: 60, seed: 1, checkers: { convergeWithinMs: 50 } })
+    assert.ok(r.violations.some((v) => v.invariant === 'converged-after-heal'), formatReport(r))
+  })
+
   it('run a third core beside membership and election, over the same network', () => {
     const heard = new Map<string, number>()
     const r = runScenario({ scenario: 'steady', nodes: 5, seconds: 30, seed: 1, extraCores: [chatter(heard)] })
