@@ -1,7 +1,7 @@
 /**
  * The report's figures, gathered as the run goes:
- * - detection time: from a crash to each observer (up at the crash, still up) declaring the
- *   crashed node dead; an observer that had not by the restart is counted as undetected;
+ * - detection time: from a crash to each observer (up at the crash) declaring the crashed node
+ *   dead; an observer that lived through the whole crash without doing so is undetected;
  * - false suspicions and false deaths: `member:suspect` / `member:dead` about a node that was up,
  *   by cause (partition, pause, restart, or none: wrong with nothing to excuse it);
  * - convergence after each heal: until every running node sees every up node alive and every
@@ -16,7 +16,7 @@ import type { Fault, Observer, Simulation } from './simulation.js'
 import { distribution, type Distribution } from './stats.js'
 import type { WorldView } from './world-view.js'
 
-interface CrashRecord { target: number, at: number, observers: Set<number>, detected: Map<number, number> }
+interface CrashRecord { target: number, at: number, observers: Set<number>, detected: Map<number, number>, undetected: number }
 type Cause = 'partition' | 'pause' | 'restart' | 'none'
 
 export interface MetricsSummary {
@@ -71,10 +71,10 @@ export class Metrics implements Observer {
   onFault (at: number, f: Fault): void {
     if (f.type === 'crash') {
       const observers = new Set(this.sim.upNodes())
-      this.open.set(f.node, { target: f.node, at, observers, detected: new Map() })
+      this.open.set(f.node, { target: f.node, at, observers, detected: new Map(), undetected: 0 })
     } else if (f.type === 'restart') {
       const rec = this.open.get(f.node)
-      if (rec !== undefined) { this.closed.push(rec); this.open.delete(f.node) }
+      if (rec !== undefined) { this.close(rec); this.open.delete(f.node) }
     } else if (f.type === 'heal') {
       this.watching = { healAtMs: at }
       this.heals.push({ healAtMs: at, afterMs: null })
@@ -132,17 +132,27 @@ export class Metrics implements Observer {
     return out
   }
 
+  /**
+   * A crash ends (restart, or the end of the run): observers that lived through it without
+   * declaring the node dead are undetected; those that crashed themselves meanwhile are not.
+   */
+  private close (r: CrashRecord): void {
+    for (const o of r.observers) {
+      const p = this.sim.procs[o]!
+      if (o !== r.target && !r.detected.has(o) && p.up && p.upSince <= r.at) r.undetected++
+    }
+    this.closed.push(r)
+  }
+
   summary (seconds: number): MetricsSummary {
-    const records = [...this.closed, ...this.open.values()]
+    for (const r of this.open.values()) this.close(r)
+    this.open.clear()
+    const records = this.closed
     const delays: number[] = []
     let undetected = 0
     for (const r of records) {
-      for (const o of r.observers) {
-        if (o === r.target) continue
-        const d = r.detected.get(o)
-        if (d !== undefined) delays.push(d)
-        else if (this.sim.procs[o]!.up) undetected++
-      }
+      for (const d of r.detected.values()) delays.push(d)
+      undetected += r.undetected
     }
     const n = this.sim.size
     const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0)
