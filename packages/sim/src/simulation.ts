@@ -120,7 +120,7 @@ export class Simulation {
     this.schedule(this.sampleEveryMs, { k: 'world', fn: () => { this.sample() } })
   }
 
-  /** Runs the world world-event `fn` at virtual time `atMs` (scenarios, checkers). */
+  /** Runs `fn` (a world event: a fault, a check) at virtual time `atMs`. */
   at (atMs: number, fn: () => void): void {
     this.queue.push(Math.max(atMs, this.now), { k: 'world', fn })
   }
