@@ -33,7 +33,7 @@ export class MembershipAdapter implements CoreAdapter {
   readonly core: Membership
   /** Each member's state as the core's events told it; absent once removed (or learnt dead by sync). */
   readonly states = new Map<string, MemberState>()
-  /** Called after a batch of outputs that changed some member's state (the election shell's hook). */
+  /** Called after a batch of outputs with a member:* event (the election shell's hook, as in node.ts). */
   onChange: (() => void) | null = null
   private readonly host: NodeHost
   private readonly t: SimTimings
@@ -183,7 +183,9 @@ export class MembershipAdapter implements CoreAdapter {
           break
         }
         case 'event':
-          if (this.track(out.event)) changed = true
+          this.track(out.event)
+          // node.ts: every member:* event re-ranks and lets the coordinator reconsider the voters.
+          if (out.event.type.startsWith('member:')) changed = true
           this.host.emit(MEMBERSHIP, out.event as unknown as { type: string })
           break
       }
@@ -191,21 +193,19 @@ export class MembershipAdapter implements CoreAdapter {
     if (changed) this.onChange?.()
   }
 
-  /** Mirrors the core's member states from its events; true if a member's state changed. */
-  private track (e: MembershipEvent): boolean {
+  /** Mirrors the core's member states from its events (and persists a refutation's incarnation). */
+  private track (e: MembershipEvent): void {
     switch (e.type) {
       case 'member:join': case 'member:alive': case 'member:suspect': case 'member:dead': case 'member:left':
         this.states.set(e.member.peerId, e.member.state)
-        return true
+        break
       case 'member:removed':
         this.states.delete(e.member.peerId)
-        return true
+        break
       case 'member:refuted':
         // node.ts persists the raised incarnation.
         this.host.disk.set(MEMBERSHIP, { incarnation: e.incarnation } satisfies MembershipDisk)
-        return false
-      default:
-        return false
+        break
     }
   }
 }
