@@ -11,7 +11,8 @@
  * await node.leave()
  * ```
  *
- * The pure membership state machine (`Membership`) is exported too, for the simulator.
+ * The pure cores (`Membership`, `Election`) are exported too, with the wire pieces their shells
+ * use (voter-set ordering, the codec), for the simulator (`@kos/sim`), which plays their shell.
  */
 export { createNode, KosNode, monotonicClock, type NodeOptions } from './node.js'
 export { configSchema, ROLES, type KosConfig } from './config/schema.js'
@@ -23,6 +24,12 @@ export type { AuditApi } from './api/audit-routes.js'
 export { AUDIT_CLASSES, AUDIT_SEVERITIES } from './audit/schema.js'
 export { readOrCreateApiToken, API_TOKEN_FILE } from './net/api-token.js'
 export { Membership, type MembershipOptions, type MembershipOutput, type MembershipEvent, type MemberClaim, type MemberView } from './membership/membership.js'
+export { Election } from './election/election.js'
+export type { ElectionOptions } from './election/options.js'
+export type { ElectionEvent, ElectionMessage, ElectionOutput, PersistedElectionState } from './election/messages.js'
+export { quorumSize } from './election/timing.js'
+export { newerVoters, votersOrdinal, type VoterConfig } from './wire/election.js'
+export { encodeMessage, WIRE_VERSION, type MemberSnapshot } from './wire/messages.js'
 export { buildApi, type ApiDeps } from './api/server.js'
 export { API_ERRORS, type ApiErrorCode } from './api/errors.js'
 export type * from './api/types.js'

@@ -1,0 +1,198 @@
+/**
+ * The election core (`Election`) under a simulated shell: what `election/service.ts` does on
+ * libp2p, done on the simulated network:
+ * - term and vote are persisted through one serial queue, and a send never overtakes a persist
+ *   queued before it; the write takes `fsyncMs`, and a crash before it lands loses it and every
+ *   send queued behind it (the contract of `ElectionOutput`);
+ * - the voter set travels on heartbeats to voters that do not report holding it, is adopted only
+ *   from a heartbeat of the newest term (fencing), and is persisted aside;
+ * - on the coordinator, the voter set changes one member at a time, once a quorum holds the
+ *   current one: members alive or suspect, or dead for less than removeAfterMs, are wanted;
+ * - the ranking is archons first (none here), then the lowest peer id, among alive members.
+ * The ranking is recomputed lazily, before the next call into the core, from the membership
+ * adapter's tracked states: equivalent to the shell's re-rank on every event, at a fraction of
+ * the cost (no member views, no sort: ids are ranked by index).
+ */
+import { Election, newerVoters, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
+import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
+import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
+import type { SimTimings } from './timings.js'
+import { electionMessageBytes } from './wire-sizes.js'
+
+export const ELECTION = 'election'
+
+export interface ElectionEnvelope {
+  m: ElectionMessage
+  config?: VoterConfig
+  held?: { term: number, version: number }
+}
+
+interface ElectionDisk { vote: PersistedElectionState, voters: VoterConfig }
+
+export class ElectionAdapter implements CoreAdapter {
+  readonly name = ELECTION
+  readonly core: Election
+  private readonly host: NodeHost
+  private readonly t: SimTimings
+  private readonly fsyncMs: number
+  private membership!: MembershipAdapter
+  private voterConfig: VoterConfig
+  private readonly held = new Map<string, number>()
+  /** The serial persist queue is busy until then: sends wait behind it. */
+  private queueFreeAtMs = -Infinity
+  /** Persists queued and not yet on disk (service.ts `pending`): while any, sends queue behind them. */
+  private pending = 0
+  private rankingDirty = true
+  private lastReconfigureAtMs = -Infinity
+
+  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, fsyncMs: number) {
+    this.host = host
+    this.t = timings
+    this.fsyncMs = fsyncMs
+    let disk = host.disk.get(ELECTION) as ElectionDisk | undefined
+    if (disk === undefined) {
+      // Warm start: a formed cluster whose voter set is every node. Otherwise service.ts's rule:
+      // a node given no bootstrap founds the set alone; one given bootstrap peers waits to be added.
+      const voters: VoterConfig = start.warm
+        ? { term: 0, version: 1, voters: [...host.allIds] }
+        : start.bootstrap.some((id) => id !== host.id) ? { term: 0, version: 0, voters: [] } : { term: 0, version: 1, voters: [host.id] }
+      disk = { vote: { term: 0, votedFor: null }, voters }
+      host.disk.set(ELECTION, disk)
+    }
+    this.voterConfig = disk.voters
+    this.core = new Election({
+      selfId: host.id,
+      heartbeatIntervalMs: timings.electionHeartbeatIntervalMs,
+      electionTimeoutMinMs: timings.electionTimeoutMinMs,
+      electionTimeoutMaxMs: timings.electionTimeoutMaxMs,
+      leaseMs: timings.electionLeaseMs,
+      rankStepMs: timings.electionRankStepMs
+    }, { ...disk.vote }, host.clock, host.random)
+  }
+
+  get voters (): Readonly<VoterConfig> { return this.voterConfig }
+
+  start (): void {
+    this.membership = this.host.core<MembershipAdapter>(MEMBERSHIP)
+    this.membership.onChange = () => { this.onMembershipChange() }
+    this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
+    const tick = this.t.electionTickIntervalMs
+    this.host.every(tick, Math.floor(this.host.random() * tick) + 1, () => { this.tick() })
+  }
+
+  receive (from: string, message: unknown): void {
+    const env = message as ElectionEnvelope
+    this.rerank()
+    if (env.config !== undefined && env.m.type === 'heartbeat' && this.core.acceptDecision(env.m.term)) this.adoptVoters(env.config)
+    if (env.held !== undefined) this.held.set(from, votersOrdinal(env.held))
+    this.perform(this.core.receive(from, env.m))
+  }
+
+  peerLost (peer: string): void {
+    this.rerank()
+    this.perform(this.core.peerLost(peer))
+  }
+
+  private onMembershipChange (): void {
+    this.rankingDirty = true
+    this.reconfigure()
+  }
+
+  private tick (): void {
+    this.rerank()
+    this.perform(this.core.tick())
+    const now = this.host.clock.now()
+    if (now - this.lastReconfigureAtMs >= this.t.electionHeartbeatIntervalMs) {
+      this.lastReconfigureAtMs = now
+      this.reconfigure()
+    }
+  }
+
+  private adoptVoters (config: VoterConfig): void {
+    if (newerVoters(config, this.voterConfig)) this.setVoterConfig(config)
+  }
+
+  private setVoterConfig (config: VoterConfig): void {
+    this.voterConfig = { term: config.term, version: config.version, voters: [...config.voters].sort() }
+    const disk = this.host.disk.get(ELECTION) as ElectionDisk
+    disk.voters = this.voterConfig
+    this.rerank()
+    this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
+  }
+
+  /** service.ts reconfigure: one voter added or removed, once a quorum holds the current set. */
+  private reconfigure (): void {
+    const self = this.core.selfId
+    if (this.core.coordinatorId !== self) return
+    const { version, voters } = this.voterConfig
+    const current = votersOrdinal(this.voterConfig)
+    const holding = voters.filter((v) => v === self || this.held.get(v) === current).length
+    if (holding < this.core.quorum) return
+    const now = this.host.clock.now()
+    const wanted = new Set([self])
+    for (const m of this.membership.core.list()) {
+      if (m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && now - m.stateSinceMs < this.t.removeAfterMs)) wanted.add(m.peerId)
+    }
+    const add = [...wanted].filter((id) => !voters.includes(id)).sort()[0]
+    const remove = voters.filter((id) => !wanted.has(id)).sort()[0]
+    if (add === undefined && remove === undefined) return
+    const next = add !== undefined ? [...voters, add] : voters.filter((id) => id !== remove)
+    this.host.emit(ELECTION, { type: 'voters:changed', version: version + 1, added: add ?? null, removed: add === undefined ? remove ?? null : null, voters: next.length })
+    this.setVoterConfig({ term: this.core.term, version: version + 1, voters: next })
+  }
+
+  /** Alive members and self, by peer id (the shell's ranking with no archons). */
+  private rerank (): void {
+    if (!this.rankingDirty) return
+    this.rankingDirty = false
+    const states = this.membership.states
+    this.core.setRanking(this.host.allIds.filter((id) => id === this.host.id || states.get(id) === 'alive'))
+  }
+
+  private perform (outputs: ElectionOutput[]): void {
+    const now = this.host.clock.now()
+    for (const out of outputs) {
+      switch (out.type) {
+        case 'event':
+          this.host.emit(ELECTION, out.event as ElectionEvent & { type: string })
+          break
+        case 'persist': {
+          const vote = { term: out.term, votedFor: out.votedFor }
+          this.queueFreeAtMs = Math.max(now, this.queueFreeAtMs) + this.fsyncMs
+          this.pending++
+          this.host.after(this.queueFreeAtMs - now, () => {
+            const disk = this.host.disk.get(ELECTION) as ElectionDisk
+            disk.vote = vote
+            this.pending--
+          })
+          break
+        }
+        case 'send': {
+          const to = out.to; const m = out.message
+          // Not by time: a message due in the same ms as the write may run before it.
+          if (this.pending === 0) this.send(to, m)
+          else this.host.after(Math.max(0, this.queueFreeAtMs - now), () => { this.send(to, m) })
+          break
+        }
+      }
+    }
+  }
+
+  private send (to: string, m: ElectionMessage): void {
+    const env: ElectionEnvelope = { m }
+    const ordinal = votersOrdinal(this.voterConfig)
+    if (m.type === 'heartbeat' && this.held.get(to) !== ordinal) env.config = this.voterConfig
+    if (m.type === 'heartbeat-ack') env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
+    if (m.type === 'vote-reply' && m.granted) {
+      // For the checker: a granted vote must leave only once it is on disk.
+      const disk = (this.host.disk.get(ELECTION) as ElectionDisk).vote
+      this.host.emit(ELECTION, { type: 'vote:sent', to, term: m.term, diskTerm: disk.term, diskVotedFor: disk.votedFor })
+    }
+    this.host.send(to, ELECTION, env, electionMessageBytes(m, env.config === undefined ? null : env.config.voters.length))
+  }
+}
+
+/** `fsyncMs`: how long the synced LevelDB write of term and vote takes. */
+export function electionFactory (timings: SimTimings, fsyncMs = 2): CoreFactory {
+  return { name: ELECTION, create: (host, start) => new ElectionAdapter(host, timings, start, fsyncMs) }
+}

@@ -1,0 +1,215 @@
+/**
+ * The membership core (`Membership`) under a simulated shell: what `membership/service.ts` does
+ * on libp2p, done on the simulated network. Same timers (tick with stall detection, heartbeat,
+ * push/pull), same inputs (gossip heartbeats and notices, state syncs, probe results, closed
+ * connections), same outputs performed in order, and the incarnation persisted the way
+ * `node.ts` does (start at stored + 1; a refutation's incarnation written).
+ *
+ * Left out, because the simulated transport has no connections to keep: redials (a link is up
+ * or cut), and gossipsub's mesh (gossip reaches whoever the network says it reaches).
+ *
+ * It also tracks each member's state from the core's events (cheap, O(1) per event), for the
+ * election shell's ranking and for the checkers, so nobody has to build 1,000 views with phi.
+ */
+import type { MemberState } from '@kos/node'
+import { Membership, type HealthSummary, type MemberClaim, type MemberSnapshot, type MembershipEvent, type MembershipOutput } from '@kos/node'
+import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
+import type { SimTimings } from './timings.js'
+import { WIRE_SIZES } from './wire-sizes.js'
+
+export const MEMBERSHIP = 'membership'
+const NO_ADDRS: string[] = []
+
+export type MembershipMessage =
+  | { t: 'heartbeat', incarnation: number, addrs: string[], health: HealthSummary }
+  | { t: 'notice', claim: MemberClaim }
+  | { t: 'sync-req', members: MemberSnapshot[] }
+  | { t: 'sync-res', members: MemberSnapshot[] }
+
+interface MembershipDisk { incarnation: number }
+
+export class MembershipAdapter implements CoreAdapter {
+  readonly name = MEMBERSHIP
+  readonly core: Membership
+  /** Each member's state as the core's events told it; absent once removed (or learnt dead by sync). */
+  readonly states = new Map<string, MemberState>()
+  /** Called after a batch of outputs with a member:* event (the election shell's hook, as in node.ts). */
+  onChange: (() => void) | null = null
+  private readonly host: NodeHost
+  private readonly t: SimTimings
+  private readonly addrs: string[]
+  private readonly health: HealthSummary
+  private readonly bootstrap: readonly string[]
+  private joined: boolean
+  private joinBackoffMs: number
+  private lastTickAtMs: number
+
+  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart) {
+    this.host = host
+    this.t = timings
+    const disk = host.disk.get(MEMBERSHIP) as MembershipDisk | undefined
+    // node.ts: a restarted node starts above any incarnation it may have announced before.
+    const incarnation = (disk?.incarnation ?? 0) + 1
+    host.disk.set(MEMBERSHIP, { incarnation } satisfies MembershipDisk)
+    this.addrs = [`/sim/${host.id}`]
+    this.health = {
+      name: host.id, role: 'member', incarnation, version: 'sim', uptimeMs: 0, cpuPercent: 0, rssBytes: 0,
+      heapUsedBytes: 0, eventLoopDelayP99Ms: 0, mode: 'normal', agents: { total: 0, running: 0, failed: 0, quarantined: 0 }
+    }
+    this.core = new Membership({
+      self: { peerId: host.id, name: host.id, role: 'member', addrs: this.addrs },
+      initialIncarnation: incarnation,
+      phi: {
+        threshold: timings.phiThreshold,
+        maxSampleSize: timings.phiMaxSampleSize,
+        minStdDeviationMs: timings.phiMinStdDeviationMs,
+        acceptableHeartbeatPauseMs: timings.phiAcceptableHeartbeatPauseMs,
+        firstHeartbeatEstimateMs: timings.phiFirstHeartbeatEstimateMs
+      },
+      heartbeatIntervalMs: timings.heartbeatIntervalMs,
+      probeTimeoutMs: timings.probeTimeoutMs,
+      indirectProbes: timings.indirectProbes,
+      suspicionTimeoutMs: timings.suspicionTimeoutMs,
+      localStallGraceMs: timings.localStallGraceMs,
+      reapDeadAfterMs: timings.reapDeadAfterMs,
+      reapLeftAfterMs: timings.reapLeftAfterMs
+    }, host.clock, host.random)
+    this.bootstrap = start.bootstrap.filter((id) => id !== host.id)
+    this.joined = start.warm || this.bootstrap.length === 0
+    this.joinBackoffMs = timings.redialInitialDelayMs
+    this.lastTickAtMs = host.clock.now()
+    if (start.warm) {
+      // A formed cluster: as if every node had joined and synced, all at incarnation 1.
+      const members: MemberSnapshot[] = host.allIds.map((id) => ({ peerId: id, name: id, role: 'member', addrs: [`/sim/${id}`], state: 'alive', incarnation: 1 }))
+      this.apply(this.core.onSync(members, this.bootstrap[0] ?? host.id))
+    }
+  }
+
+  get selfIncarnation (): number { return this.core.selfIncarnation }
+
+  start (): void {
+    const { host, t } = this
+    const r = host.random
+    // Each timer at its own phase, as independent processes' setIntervals would be.
+    host.every(t.tickIntervalMs, Math.floor(r() * t.tickIntervalMs) + 1, () => { this.tick() })
+    host.every(t.heartbeatIntervalMs, Math.floor(r() * t.heartbeatIntervalMs) + 1, () => { this.sendHeartbeat() })
+    host.every(t.pushPullIntervalMs, Math.floor(r() * t.pushPullIntervalMs) + 1, () => { this.pushPull() })
+    this.sendHeartbeat()
+    if (!this.joined) this.tryJoin()
+  }
+
+  receive (from: string, message: unknown): void {
+    const m = message as MembershipMessage
+    switch (m.t) {
+      case 'heartbeat': this.apply(this.core.onHeartbeat(from, m.incarnation, m.addrs, m.health)); break
+      case 'notice': this.apply(this.core.onClaim(m.claim, from)); break
+      case 'sync-req': this.onSyncRequest(from, m.members); break
+      case 'sync-res':
+        this.apply(this.core.onSync(m.members, from))
+        if (!this.joined) { this.joined = true; this.sendHeartbeat() }
+        break
+    }
+  }
+
+  peerLost (peer: string): void { this.apply(this.core.onConnectionLost(peer)) }
+
+  private tick (): void {
+    const now = this.host.clock.now()
+    // A tick far later than scheduled means our own process stalled (service.ts does the same).
+    const lateBy = now - this.lastTickAtMs - this.t.tickIntervalMs
+    this.lastTickAtMs = now
+    if (lateBy > this.t.localStallThresholdMs) this.apply(this.core.onLocalStall(lateBy))
+    this.apply(this.core.tick())
+  }
+
+  private sendHeartbeat (): void {
+    if (this.core.isLeaving) return
+    const incarnation = this.core.selfIncarnation
+    this.health.incarnation = incarnation
+    // The simulated heartbeat carries no addresses (the byte count charges them): a member's
+    // address never changes here and is known from the join, and it spares the core a copy
+    // per heartbeat, a million a second at 1,000 nodes.
+    this.host.broadcast(MEMBERSHIP, { t: 'heartbeat', incarnation, addrs: NO_ADDRS, health: this.health } satisfies MembershipMessage, WIRE_SIZES.heartbeat)
+  }
+
+  /** A sync with one random alive member (service.ts pushPull). */
+  private pushPull (): void {
+    const alive: string[] = []
+    for (const [id, s] of this.states) if (s === 'alive') alive.push(id)
+    if (alive.length === 0) return
+    const peer = alive[Math.floor(this.host.random() * alive.length)]!
+    this.sendSync(peer, 'sync-req')
+  }
+
+  /** Join through every bootstrap peer; until one answers, try again with backoff. */
+  private tryJoin (): void {
+    if (this.joined) return
+    for (const peer of this.bootstrap) this.sendSync(peer, 'sync-req')
+    const wait = this.joinBackoffMs
+    this.joinBackoffMs = Math.min(this.joinBackoffMs * 2, this.t.redialMaxDelayMs)
+    this.host.after(this.t.dialTimeoutMs > wait ? wait : this.t.dialTimeoutMs, () => { this.tryJoin() })
+  }
+
+  private onSyncRequest (from: string, members: MemberSnapshot[]): void {
+    const known = this.core.member(from) !== undefined
+    this.apply(this.core.onSync(members, from))
+    // service.ts: a new member joined through us: announce it at once.
+    const joiner = this.core.member(from)
+    if (!known && joiner !== undefined && joiner.state === 'alive') {
+      this.broadcastClaim({ state: 'alive', target: from, incarnation: joiner.incarnation, name: joiner.name, role: joiner.role, addrs: joiner.addrs })
+    }
+    this.sendSync(from, 'sync-res')
+  }
+
+  private sendSync (to: string, t: 'sync-req' | 'sync-res'): void {
+    const members = this.core.snapshot()
+    this.host.send(to, MEMBERSHIP, { t, members } satisfies MembershipMessage, WIRE_SIZES.syncBase + members.length * WIRE_SIZES.syncPerMember)
+  }
+
+  private broadcastClaim (claim: MemberClaim): void {
+    this.host.broadcast(MEMBERSHIP, { t: 'notice', claim } satisfies MembershipMessage, WIRE_SIZES.notice)
+  }
+
+  private apply (outputs: MembershipOutput[]): void {
+    let changed = false
+    for (const out of outputs) {
+      switch (out.type) {
+        case 'broadcast':
+          this.broadcastClaim(out.claim)
+          break
+        case 'probe': {
+          const target = out.target
+          this.host.probe(target, out.via, this.t.probeTimeoutMs, (reachable) => { this.apply(this.core.onProbeResult(target, reachable)) })
+          break
+        }
+        case 'event':
+          this.track(out.event)
+          // node.ts: every member:* event re-ranks and lets the coordinator reconsider the voters.
+          if (out.event.type.startsWith('member:')) changed = true
+          this.host.emit(MEMBERSHIP, out.event as unknown as { type: string })
+          break
+      }
+    }
+    if (changed) this.onChange?.()
+  }
+
+  /** Mirrors the core's member states from its events (and persists a refutation's incarnation). */
+  private track (e: MembershipEvent): void {
+    switch (e.type) {
+      case 'member:join': case 'member:alive': case 'member:suspect': case 'member:dead': case 'member:left':
+        this.states.set(e.member.peerId, e.member.state)
+        break
+      case 'member:removed':
+        this.states.delete(e.member.peerId)
+        break
+      case 'member:refuted':
+        // node.ts persists the raised incarnation.
+        this.host.disk.set(MEMBERSHIP, { incarnation: e.incarnation } satisfies MembershipDisk)
+        break
+    }
+  }
+}
+
+export function membershipFactory (timings: SimTimings): CoreFactory {
+  return { name: MEMBERSHIP, create: (host, start) => new MembershipAdapter(host, timings, start) }
+}

@@ -1,0 +1,35 @@
+/** The human side of the report: a short table per run, and the violations with their trace. */
+import type { RunResult } from './run.js'
+
+const ms = (v: number | null): string => v === null ? '–' : v >= 10_000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`
+
+export function formatReport (r: RunResult): string {
+  const s = r.summary
+  const m = s.metrics
+  const d = m.detectionMs
+  const conv = m.convergenceMs.length === 0 ? '–' : m.convergenceMs.map((c) => c.afterMs === null ? 'not converged' : ms(c.afterMs)).join(', ')
+  const rows: Array<[string, string]> = [
+    ['run', `${s.scenario}, ${s.nodes} nodes, ${s.seconds} s simulated, seed ${s.seed}, profile ${s.profile}`],
+    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (${(s.seconds * 1000 / Math.max(1, r.wallMs)).toFixed(1)}× real time)`],
+    ['faults', `${s.faults.crashes} crashes, ${s.faults.restarts} restarts, ${s.faults.pauses} pauses, ${s.faults.partitions} partitions`],
+    ['detection (crash → dead)', `median ${ms(d.median)}, p99 ${ms(d.p99)}, max ${ms(d.max)} over ${d.count} observations of ${d.crashes} crashes; ${d.undetected} not detected before restart`],
+    ['false suspicions', causeLine(m.falseSuspicions)],
+    ['false deaths', causeLine(m.falseDeaths)],
+    ['convergence after heal', conv],
+    ['coordinator', `${m.coordinator.elections} elections, final term ${m.coordinator.finalTerm}, ${ms(m.coordinator.timeWithoutMs)} without (longest ${ms(m.coordinator.longestWithoutMs)})`],
+    ['traffic per node', `${m.traffic.msgsSentPerNodePerSec} msg/s, ${(m.traffic.bytesSentPerNodePerSec / 1024).toFixed(1)} KiB/s sent; ${m.traffic.msgsReceivedPerNodePerSec} msg/s, ${(m.traffic.bytesReceivedPerNodePerSec / 1024).toFixed(1)} KiB/s received; busiest sender ${(m.traffic.maxNodeBytesSentPerSec / 1024).toFixed(1)} KiB/s`],
+    ['invariants', s.violations === 0 ? 'all held' : `${s.violations} violation(s)`],
+    ['trace', `${s.traceLines} lines, sha256 ${s.traceHash.slice(0, 16)}…`]
+  ]
+  const w = Math.max(...rows.map(([k]) => k.length))
+  const lines = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`)
+  for (const v of r.violations) {
+    lines.push('', `VIOLATION ${v.invariant} at ${(v.atMs / 1000).toFixed(3)} s: ${v.detail}`, `  seed ${s.seed}, replay: ${r.replay}`, '  last relevant events:')
+    for (const t of v.trace) lines.push(`    ${t}`)
+  }
+  return lines.join('\n')
+}
+
+function causeLine (c: { total: number, partition: number, pause: number, restart: number, none: number }): string {
+  return `${c.total} (partition ${c.partition}, pause ${c.pause}, restart ${c.restart}, unexplained ${c.none})`
+}

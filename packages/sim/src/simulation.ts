@@ -1,0 +1,359 @@
+/**
+ * The simulated world: N processes on one virtual clock, a discrete event queue, the simulated
+ * network, and the fault controls (crash, restart, pause, partition, heal). Each process runs
+ * the cores its factories build, through a `NodeHost`; observers (metrics, invariant checkers)
+ * see every fault, every core event, and a periodic sample.
+ *
+ * Process semantics, as a real node under a nemesis:
+ * - crash (SIGKILL): everything in memory is gone, events addressed to the process are dropped;
+ *   its peers' transports report the closed connection within a few ms; the disk stays;
+ * - restart: new cores built from the disk, joining through the bootstrap peers;
+ * - pause (SIGSTOP): the process runs nothing; inbound messages wait in the socket buffer, and
+ *   on resume its late timers run first (libuv's timer phase), then the buffered input;
+ * - partition: links cut by the shape; on each newly cut link the transport notices half the
+ *   time (keep-alive), after 50–600 ms, as the election tests model it.
+ */
+import { ManualClock } from '@kos/detect'
+import type { CoreAdapter, CoreEvent, CoreFactory, NodeHost } from './core-adapter.js'
+import { EventQueue } from './event-queue.js'
+import { Network, NETWORK_DEFAULTS, type NetworkOptions } from './network.js'
+import { fullyConnected, linkedIn, type Partition } from './partitions.js'
+import { ProbeModel } from './probes.js'
+import { createRng, type Rng } from './random.js'
+import { Trace } from './trace.js'
+import { WIRE_SIZES } from './wire-sizes.js'
+
+export type Fault =
+  | { type: 'crash', node: number }
+  | { type: 'restart', node: number }
+  | { type: 'pause', node: number, ms: number }
+  | { type: 'partition', label: string }
+  | { type: 'heal' }
+
+export interface Observer {
+  onFault?: (atMs: number, fault: Fault) => void
+  onCoreEvent?: (atMs: number, node: number, core: string, event: CoreEvent) => void
+  /** Every `sampleEveryMs` of virtual time. */
+  onSample?: (atMs: number) => void
+  onEnd?: (atMs: number) => void
+}
+
+export interface Process {
+  readonly index: number
+  readonly id: string
+  up: boolean
+  /** Bumped at each crash: events for an earlier life of the process are dropped. */
+  gen: number
+  pausedUntil: number
+  /** Survives crashes. */
+  readonly disk: Map<string, unknown>
+  cores: Map<string, CoreAdapter>
+  /** Since when this life of the process runs. */
+  upSince: number
+  deferredTimers: Array<() => void>
+  backlog: Array<() => void>
+}
+
+type Scheduled =
+  | { k: 'call', node: number, gen: number, timer: boolean, fn: () => void }
+  | { k: 'msg', to: number, gen: number, from: string, core: string, message: unknown, bytes: number }
+  | { k: 'gossip', to: number[], from: string, core: string, message: unknown, bytes: number }
+  | { k: 'world', fn: () => void }
+
+export interface SimulationOptions {
+  nodes: number
+  seed: number
+  factories: CoreFactory[]
+  network?: Partial<NetworkOptions>
+  /** Peers a restarted node joins through (indices). */
+  bootstrap?: number[]
+  sampleEveryMs?: number
+}
+
+export class Simulation {
+  readonly clock = new ManualClock(0)
+  readonly procs: Process[]
+  readonly ids: string[]
+  readonly net: Network
+  readonly trace = new Trace()
+  readonly rng: Rng
+  /** Messages and payload bytes sent and received, per node. */
+  readonly sent: { msgs: Float64Array, bytes: Float64Array }
+  readonly received: { msgs: Float64Array, bytes: Float64Array }
+  private readonly queue = new EventQueue<Scheduled>()
+  private readonly observers: Observer[] = []
+  private readonly factories: CoreFactory[]
+  private readonly indexOf = new Map<string, number>()
+  private readonly bootstrap: string[]
+  private readonly probes: ProbeModel
+  private readonly faultRng: Rng
+  private readonly sampleEveryMs: number
+
+  constructor (opts: SimulationOptions) {
+    const n = opts.nodes
+    this.rng = createRng(opts.seed)
+    this.faultRng = this.rng.fork('transport-hints')
+    this.factories = opts.factories
+    this.sampleEveryMs = opts.sampleEveryMs ?? 50
+    const width = String(n - 1).length
+    this.ids = Array.from({ length: n }, (_, i) => `n${String(i).padStart(Math.max(4, width), '0')}`)
+    this.ids.forEach((id, i) => this.indexOf.set(id, i))
+    this.bootstrap = (opts.bootstrap ?? [0, 1, 2].filter((i) => i < n)).map((i) => this.ids[i]!)
+    this.net = new Network(n, this.rng.fork('network'), { ...NETWORK_DEFAULTS, ...opts.network })
+    this.procs = this.ids.map((id, index) => ({ index, id, up: false, gen: 0, pausedUntil: 0, disk: new Map(), cores: new Map(), upSince: 0, deferredTimers: [], backlog: [] }))
+    this.probes = new ProbeModel(this.net, this.procs)
+    this.sent = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
+    this.received = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
+  }
+
+  get now (): number { return this.clock.now() }
+  get size (): number { return this.procs.length }
+
+  observe (o: Observer): void { this.observers.push(o) }
+  index (id: string): number { return this.indexOf.get(id) ?? -1 }
+  isRunning (i: number): boolean { const p = this.procs[i]!; return p.up && this.now >= p.pausedUntil }
+  core<T extends CoreAdapter> (i: number, name: string): T | undefined { return this.procs[i]!.cores.get(name) as T | undefined }
+
+  /** Starts every process as a formed cluster (every member known, every node a voter). */
+  startWarm (): void {
+    for (const p of this.procs) this.startProcess(p, true)
+    this.schedule(this.sampleEveryMs, { k: 'world', fn: () => { this.sample() } })
+  }
+
+  /** Runs `fn` (a world event: a fault, a check) at virtual time `atMs`. */
+  at (atMs: number, fn: () => void): void {
+    this.queue.push(Math.max(atMs, this.now), { k: 'world', fn })
+  }
+
+  /** Runs until virtual time `untilMs`. */
+  run (untilMs: number): void {
+    for (;;) {
+      const t = this.queue.peekTime()
+      if (t > untilMs) break
+      const ev = this.queue.pop()!.item
+      if (t > this.now) this.clock.set(t)
+      this.dispatch(ev)
+    }
+    if (untilMs > this.now) this.clock.set(untilMs)
+    for (const o of this.observers) o.onEnd?.(this.now)
+  }
+
+  crash (i: number): void {
+    const p = this.procs[i]!
+    if (!p.up) return
+    p.up = false
+    p.gen++
+    p.cores = new Map()
+    p.deferredTimers = []
+    p.backlog = []
+    this.net.setRunning(i, false)
+    this.fault({ type: 'crash', node: i }, `CRASH ${p.id}`)
+    // The process died: its sockets close; its peers' transports say so almost at once.
+    for (const q of this.procs) {
+      if (q.index === i || !q.up || !this.net.linked(i, q.index)) continue
+      this.hint(q.index, p.id, this.faultRng.int(1, 5))
+    }
+  }
+
+  restart (i: number): void {
+    const p = this.procs[i]!
+    if (p.up) return
+    this.fault({ type: 'restart', node: i }, `RESTART ${p.id}`)
+    this.startProcess(p, false)
+  }
+
+  /** SIGSTOP for `ms`, then SIGCONT. */
+  pause (i: number, ms: number): void {
+    const p = this.procs[i]!
+    if (!p.up) return
+    p.pausedUntil = Math.max(p.pausedUntil, this.now + ms)
+    this.net.setRunning(i, false)
+    this.fault({ type: 'pause', node: i, ms }, `PAUSE ${p.id} ${ms}ms`)
+    const gen = p.gen
+    this.at(p.pausedUntil, () => { this.resume(i, gen) })
+  }
+
+  setPartition (partition: Partition): void {
+    const before = this.net.partition
+    this.net.setPartition(partition)
+    this.fault(partition.linked.length > 1 ? { type: 'partition', label: partition.label } : { type: 'heal' }, `LINKS ${partition.label}`)
+    // Newly cut links: the transport notices half the time (keep-alive), after 50–600 ms.
+    const n = this.size
+    for (let a = 0; a < n; a++) {
+      for (let b = a + 1; b < n; b++) {
+        if (!linkedIn(before, a, b) || this.net.linked(a, b) || !this.faultRng.chance(0.5)) continue
+        const delay = this.faultRng.int(50, 600)
+        this.hint(a, this.ids[b]!, delay)
+        this.hint(b, this.ids[a]!, delay + this.faultRng.int(0, 50))
+      }
+    }
+  }
+
+  heal (): void { this.setPartition(fullyConnected(this.size)) }
+
+  /** Indices of processes that are up (crashed ones excluded; paused ones included). */
+  upNodes (): number[] { return this.procs.filter((p) => p.up).map((p) => p.index) }
+
+  // ---- the host each core sees -------------------------------------------------------------
+
+  private makeHost (p: Process, random: () => number): NodeHost {
+    const gen = p.gen
+    const host: NodeHost = {
+      id: p.id,
+      index: p.index,
+      allIds: this.ids,
+      clock: this.clock,
+      random,
+      disk: p.disk,
+      send: (to, core, message, bytes) => { this.send(p.index, this.index(to), core, message, bytes) },
+      broadcast: (core, message, bytes) => { this.broadcast(p.index, core, message, bytes) },
+      probe: (target, via, timeoutMs, done) => {
+        const out = this.probes.run(this.now, p.index, this.index(target), via.map((v) => this.index(v)), timeoutMs)
+        this.count(this.sent, p.index, out.messages, out.messages * WIRE_SIZES.probe / 2)
+        this.schedule(out.afterMs, { k: 'call', node: p.index, gen, timer: false, fn: () => { done(out.reachable) } })
+      },
+      after: (ms, fn) => { this.schedule(ms, { k: 'call', node: p.index, gen, timer: false, fn }) },
+      every: (everyMs, firstInMs, fn) => {
+        const fire = (): void => { fn(); this.schedule(everyMs, { k: 'call', node: p.index, gen, timer: true, fn: fire }) }
+        this.schedule(firstInMs, { k: 'call', node: p.index, gen, timer: true, fn: fire })
+      },
+      emit: (core, event) => {
+        for (const o of this.observers) o.onCoreEvent?.(this.now, p.index, core, event)
+      },
+      core: <T extends CoreAdapter>(name: string): T => {
+        const c = p.cores.get(name)
+        if (c === undefined) throw new Error(`${p.id} has no core ${name}`)
+        return c as T
+      }
+    }
+    return host
+  }
+
+  private startProcess (p: Process, warm: boolean): void {
+    p.up = true
+    p.pausedUntil = 0
+    p.upSince = this.now
+    p.deferredTimers = []
+    p.backlog = []
+    this.net.setRunning(p.index, true)
+    // A fresh, seeded random stream per life of the process.
+    const random = this.rng.fork(`node:${p.id}:${p.gen}`).next
+    const host = this.makeHost(p, random)
+    const start = { warm, bootstrap: this.bootstrap }
+    p.cores = new Map(this.factories.map((f) => [f.name, f.create(host, start)]))
+    for (const c of p.cores.values()) c.start()
+  }
+
+  private resume (i: number, gen: number): void {
+    const p = this.procs[i]!
+    if (!p.up || p.gen !== gen || this.now < p.pausedUntil) return
+    this.net.setRunning(i, true)
+    this.trace.add(this.now, `RESUME ${p.id}`)
+    // libuv: expired timers first, then the I/O that queued up.
+    const timers = p.deferredTimers; p.deferredTimers = []
+    for (const t of timers) { if (p.gen === gen) t() }
+    const backlog = p.backlog; p.backlog = []
+    for (const b of backlog) { if (p.gen === gen && p.up) b() }
+  }
+
+  private send (from: number, to: number, core: string, message: unknown, bytes: number): void {
+    this.count(this.sent, from, 1, bytes)
+    if (to < 0 || !this.net.linked(from, to)) return
+    const d = this.net.deliver(from, to)
+    if (d.lost) return
+    const target = this.procs[to]!
+    const ev: Scheduled = { k: 'msg', to, gen: target.gen, from: this.ids[from]!, core, message, bytes }
+    this.schedule(d.delayMs, ev)
+    if (d.copyDelayMs >= 0) this.schedule(d.copyDelayMs, ev)
+  }
+
+  /**
+   * Gossip fan-out: per receiver, loss and latency (over relays if not linked) are drawn, and
+   * receivers with the same delay share one queue event, so a broadcast to 999 nodes costs a
+   * dozen heap operations rather than 999.
+   */
+  private broadcast (from: number, core: string, message: unknown, bytes: number): void {
+    this.count(this.sent, from, 1, bytes)
+    const byDelay = new Map<number, number[]>()
+    const loss = this.net.options.loss
+    const fromId = this.ids[from]!
+    const n = this.size
+    for (let to = 0; to < n; to++) {
+      if (to === from || !this.procs[to]!.up) continue
+      const hops = this.net.gossipHops(from, to)
+      if (hops === Infinity) continue
+      if (loss > 0 && this.rng.next() < loss) continue
+      const d = this.net.delay(from, to, hops)
+      const list = byDelay.get(d)
+      if (list === undefined) byDelay.set(d, [to]); else list.push(to)
+    }
+    // Map iteration is insertion order, so the schedule (and the seq numbers) replay exactly.
+    for (const [d, to] of byDelay) {
+      this.schedule(d, { k: 'gossip', to, from: fromId, core, message, bytes })
+    }
+  }
+
+  private dispatch (ev: Scheduled): void {
+    switch (ev.k) {
+      case 'world': ev.fn(); return
+      case 'call': {
+        const p = this.procs[ev.node]!
+        if (!p.up || p.gen !== ev.gen) return
+        if (this.now < p.pausedUntil) (ev.timer ? p.deferredTimers : p.backlog).push(ev.fn)
+        else ev.fn()
+        return
+      }
+      case 'msg': {
+        const p = this.procs[ev.to]!
+        if (!p.up || p.gen !== ev.gen) return
+        this.count(this.received, ev.to, 1, ev.bytes)
+        this.deliverTo(p, ev.from, ev.core, ev.message)
+        return
+      }
+      case 'gossip': {
+        const bytes = ev.bytes
+        for (const to of ev.to) {
+          const p = this.procs[to]!
+          if (!p.up) continue
+          this.count(this.received, to, 1, bytes)
+          this.deliverTo(p, ev.from, ev.core, ev.message)
+        }
+      }
+    }
+  }
+
+  private deliverTo (p: Process, from: string, core: string, message: unknown): void {
+    if (this.now < p.pausedUntil) {
+      const gen = p.gen
+      p.backlog.push(() => { if (p.gen === gen) p.cores.get(core)?.receive(from, message) })
+      return
+    }
+    p.cores.get(core)?.receive(from, message)
+  }
+
+  /** The transport at `at` reports its connection to `lost` closed. */
+  private hint (at: number, lost: string, afterMs: number): void {
+    const p = this.procs[at]!
+    this.schedule(afterMs, {
+      k: 'call', node: at, gen: p.gen, timer: false,
+      fn: () => { for (const c of p.cores.values()) c.peerLost(lost) }
+    })
+  }
+
+  private sample (): void {
+    for (const o of this.observers) o.onSample?.(this.now)
+    this.schedule(this.sampleEveryMs, { k: 'world', fn: () => { this.sample() } })
+  }
+
+  private fault (f: Fault, line: string): void {
+    this.trace.add(this.now, line)
+    for (const o of this.observers) o.onFault?.(this.now, f)
+  }
+
+  private schedule (inMs: number, ev: Scheduled): void { this.queue.push(this.now + inMs, ev) }
+
+  private count (c: { msgs: Float64Array, bytes: Float64Array }, i: number, msgs: number, bytes: number): void {
+    c.msgs[i]! += msgs
+    c.bytes[i]! += bytes
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Message sizes for the bytes-per-node figures: each kind of message is encoded once with the
+ * node's own wire codec (strict CBOR, `encodeMessage`), filled with realistic values (52-char
+ * base58 peer ids, a TCP multiaddr with /p2p/, a health summary), and that size is charged per
+ * message. Payload only: gossipsub, yamux, noise and TCP framing are not counted, nor gossipsub's
+ * relaying (each node forwards a message to its mesh peers: roughly × mesh degree on the wire).
+ */
+import { encodeMessage, WIRE_VERSION, type ElectionMessage } from '@kos/node'
+
+const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+const ADDR = `/ip4/10.1.2.3/tcp/7946/p2p/${PEER}`
+const HEALTH = {
+  name: 'node-042', role: 'member', incarnation: 7, version: '0.1.0', uptimeMs: 123456789, cpuPercent: 3.25, rssBytes: 112345678,
+  heapUsedBytes: 45678901, eventLoopDelayP99Ms: 12.5, mode: 'normal', agents: { total: 4, running: 4, failed: 0, quarantined: 0 }
+}
+const snapshot = { peerId: PEER, name: 'node-042', role: 'member', addrs: [ADDR], state: 'alive', incarnation: 7 }
+
+const size = (m: object): number => encodeMessage(m).length
+const election = (m: ElectionMessage, extra: object = {}): number => size({ v: WIRE_VERSION, t: 'election', m, ...extra })
+
+export const WIRE_SIZES = Object.freeze({
+  heartbeat: size({ v: WIRE_VERSION, t: 'heartbeat', incarnation: 7, addrs: [ADDR], health: HEALTH }),
+  notice: size({ v: WIRE_VERSION, t: 'notice', state: 'suspect', target: PEER, incarnation: 7, name: 'node-042', role: 'member', addrs: [ADDR] }),
+  syncBase: size({ v: WIRE_VERSION, t: 'sync', members: [] }),
+  syncPerMember: size(snapshot),
+  probe: size({ v: WIRE_VERSION, t: 'probe', target: PEER }) + size({ v: WIRE_VERSION, t: 'probe-ack', target: PEER, reachable: true }),
+  /** A libp2p ping: 32 random bytes each way. */
+  ping: 64,
+  preVote: election({ type: 'pre-vote', term: 12, configVersion: 12_000_031 }),
+  preVoteReply: election({ type: 'pre-vote-reply', term: 12, granted: true }),
+  vote: election({ type: 'vote', term: 12, configVersion: 12_000_031 }),
+  voteReply: election({ type: 'vote-reply', term: 12, granted: true }),
+  heartbeatElection: election({ type: 'heartbeat', term: 12, sentAt: 123456789.5 }),
+  heartbeatAck: election({ type: 'heartbeat-ack', term: 12, sentAt: 123456789.5, ok: true }, { held: { term: 12, version: 31 } }),
+  /** A voter set carried on a heartbeat: a base plus one peer id per voter. */
+  voterConfigBase: size({ term: 12, version: 31, voters: [] }),
+  voterConfigPerVoter: size([PEER]) - size([])
+})
+
+export function electionMessageBytes (m: ElectionMessage, voters: number | null): number {
+  switch (m.type) {
+    case 'pre-vote': return WIRE_SIZES.preVote
+    case 'pre-vote-reply': return WIRE_SIZES.preVoteReply
+    case 'vote': return WIRE_SIZES.vote
+    case 'vote-reply': return WIRE_SIZES.voteReply
+    case 'heartbeat': return WIRE_SIZES.heartbeatElection + (voters === null ? 0 : WIRE_SIZES.voterConfigBase + voters * WIRE_SIZES.voterConfigPerVoter)
+    case 'heartbeat-ack': return WIRE_SIZES.heartbeatAck
+  }
+}

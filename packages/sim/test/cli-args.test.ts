@@ -1,0 +1,39 @@
+/** The flags: defaults, and a bad flag or value named in the error. */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { parseSimArgs, parseSweepArgs, UsageError } from '../src/cli-args.js'
+
+const usage = (fn: () => unknown, flag: RegExp): void => {
+  assert.throws(fn, (err: unknown) => err instanceof UsageError && flag.test(err.message))
+}
+
+describe('sim flags', () => {
+  it('parse the README command', () => {
+    const a = parseSimArgs(['--nodes', '1000', '--seconds', '600', '--seed', '7', '--scenario', 'churn'])
+    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', json: false, progress: false, help: false })
+  })
+
+  it('name the flag that is wrong', () => {
+    usage(() => parseSimArgs(['--nodes', 'many']), /--nodes/)
+    usage(() => parseSimArgs(['--nodes', '20000']), /--nodes/)
+    usage(() => parseSimArgs(['--seconds', '1']), /--seconds/)
+    usage(() => parseSimArgs(['--scenario', 'meteor']), /--scenario/)
+    usage(() => parseSimArgs(['--profile', 'wan']), /--profile/)
+    usage(() => parseSimArgs(['--speed', '3']), /--speed/)
+    usage(() => parseSimArgs(['--nodes', '4', '--scenario', 'ring']), /--nodes/)
+  })
+})
+
+describe('sweep flags', () => {
+  it('default to every scenario, 100 seeds, 7 nodes, 60 s', () => {
+    const a = parseSweepArgs([])
+    assert.equal(a.seeds, 100)
+    assert.equal(a.nodes, 7)
+    assert.ok(a.scenarios.length >= 6)
+  })
+
+  it('name the flag that is wrong', () => {
+    usage(() => parseSweepArgs(['--scenarios', 'steady,meteor']), /--scenarios/)
+    usage(() => parseSweepArgs(['--seeds', '0']), /--seeds/)
+  })
+})
