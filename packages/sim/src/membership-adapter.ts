@@ -177,6 +177,10 @@ export class MembershipAdapter implements CoreAdapter {
         case 'broadcast':
           this.broadcastClaim(out.claim)
           break
+        case 'notify':
+          // service.ts: a sync request holding just this entry (the answer is its table).
+          this.host.send(out.to, MEMBERSHIP, { t: 'sync-req', members: [snapshotOf(out.claim)] } satisfies MembershipMessage, WIRE_SIZES.syncBase + WIRE_SIZES.syncPerMember)
+          break
         case 'probe': {
           const target = out.target
           this.host.probe(target, out.via, this.t.probeTimeoutMs, (reachable) => { this.apply(this.core.onProbeResult(target, reachable)) })
@@ -208,6 +212,10 @@ export class MembershipAdapter implements CoreAdapter {
         break
     }
   }
+}
+
+function snapshotOf (c: MemberClaim): MemberSnapshot {
+  return { state: c.state, peerId: c.target, incarnation: c.incarnation, name: c.name, role: c.role, addrs: c.addrs }
 }
 
 export function membershipFactory (timings: SimTimings): CoreFactory {

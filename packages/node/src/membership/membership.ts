@@ -71,6 +71,8 @@ export type MembershipEvent =
 
 export type MembershipOutput =
   | { type: 'broadcast', claim: MemberClaim }
+  /** A claim for one member only: its own state as we hold it, so that it refutes. */
+  | { type: 'notify', to: string, claim: MemberClaim }
   | { type: 'probe', target: string, via: string[] }
   | { type: 'event', event: MembershipEvent }
 
@@ -140,9 +142,12 @@ export class Membership {
       m.incarnation = incarnation
       if (m.state !== 'alive') out.push(...this.transitionAlive(m, now))
     } else if (m.state !== 'alive' && rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
-      // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice.
+      // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
+      // alone: after a partition heals, the side that was cut off holds everyone dead, and
+      // gossiping those verdicts again would make the others (who hear from the accused right
+      // now) declare healthy members dead until each refutes.
       m.lastRebroadcastAtMs = now
-      out.push({ type: 'broadcast', claim: this.claimOf(m) })
+      out.push({ type: 'notify', to: from, claim: this.claimOf(m) })
     }
     m.name = health.name
     m.role = health.role

@@ -199,6 +199,9 @@ export class MembershipService {
         case 'broadcast':
           void this.publishClaim(out.claim)
           break
+        case 'notify':
+          void this.notify(out.to, out.claim)
+          break
         case 'probe':
           void this.prober.probe(out.target, out.via).then((reachable) => {
             if (this.running) this.apply(this.core.onProbeResult(out.target, reachable))
@@ -217,6 +220,22 @@ export class MembershipService {
       await this.c.libp2p.services.pubsub.publish(this.topics.membership, encodeMessage(notice))
     } catch (err) {
       this.c.log.debug({ err, claim }, 'notice not published')
+    }
+  }
+
+  /**
+   * One claim to one member, as a sync request holding just that entry: it applies the claim
+   * (refuting it, if it is about itself) and answers with its table, which we merge.
+   */
+  private async notify (to: string, claim: MemberClaim): Promise<void> {
+    const entry = { state: claim.state, peerId: claim.target, incarnation: claim.incarnation, name: claim.name, role: claim.role, addrs: claim.addrs }
+    try {
+      const res = await request(this.c.libp2p, this.peerId(to), this.syncProtocol, encodeMessage({ v: WIRE_VERSION, t: 'sync', members: [entry] }),
+        { timeoutMs: this.c.config.dialTimeoutMs, maxResponseBytes: MAX_SYNC_BYTES })
+      const sync = decodeMessage(res, syncSchema, MAX_SYNC_BYTES)
+      if (this.running) this.apply(this.core.onSync(sync.members, to))
+    } catch (err) {
+      this.c.log.debug({ err, to, claim: claim.state }, 'notice to the member not delivered')
     }
   }
 

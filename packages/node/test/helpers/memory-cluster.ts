@@ -103,6 +103,9 @@ export class MemoryCluster {
         this.events.push({ at: this.clock.now(), observer: from.id, event: out.event })
       } else if (out.type === 'broadcast') {
         for (const to of this.reachableFrom(from.id)) this.deliver(to, () => to.core.onClaim(out.claim, from.id))
+      } else if (out.type === 'notify') {
+        const to = this.node(out.to)
+        if (this.answers(from.id, out.to)) this.deliver(to, () => to.core.onClaim(out.claim, from.id))
       } else {
         const ok = this.answers(from.id, out.target) || out.via.some((v) => this.answers(from.id, v) && this.answers(v, out.target))
         // A reachable peer answers at once; an unreachable one fails at the probe deadline.
