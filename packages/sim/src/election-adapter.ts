@@ -13,7 +13,7 @@
  * adapter's tracked states: equivalent to the shell's re-rank on every event, at a fraction of
  * the cost (no member views, no sort: ids are ranked by index).
  */
-import { Election, newerVoters, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
+import { Election, newerVoters, nextVoterChange, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
@@ -128,17 +128,10 @@ export class ElectionAdapter implements CoreAdapter {
     const current = votersOrdinal(this.voterConfig)
     const holding = voters.filter((v) => v === self || this.held.get(v) === current).length
     if (holding < this.core.quorum) return
-    const now = this.host.clock.now()
-    const wanted = new Set([self])
-    for (const m of this.membership.core.list()) {
-      if (m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && now - m.stateSinceMs < this.t.removeAfterMs)) wanted.add(m.peerId)
-    }
-    const add = [...wanted].filter((id) => !voters.includes(id)).sort()[0]
-    const remove = voters.filter((id) => !wanted.has(id)).sort()[0]
-    if (add === undefined && remove === undefined) return
-    const next = add !== undefined ? [...voters, add] : voters.filter((id) => id !== remove)
-    this.host.emit(ELECTION, { type: 'voters:changed', version: version + 1, added: add ?? null, removed: add === undefined ? remove ?? null : null, voters: next.length })
-    this.setVoterConfig({ term: this.core.term, version: version + 1, voters: next })
+    const change = nextVoterChange(self, voters, this.membership.core.list(), this.host.clock.now(), this.t.removeAfterMs)
+    if (change === null) return
+    this.host.emit(ELECTION, { type: 'voters:changed', version: version + 1, added: change.added, removed: change.removed, voters: change.next.length })
+    this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })
   }
 
   /** Alive members and self, by peer id (the shell's ranking with no archons). */

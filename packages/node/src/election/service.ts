@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { KosConfig } from '../config/schema.js'
 import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
+import { nextVoterChange } from './voter-change.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { StateStore } from '../store/state-store.js'
 import { electionEnvelopeSchema, newerVoters, votersOrdinal, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
@@ -166,9 +167,8 @@ export class ElectionService {
   }
 
   /**
-   * On the coordinator: one voter added or removed, once a quorum of the current voters holds
-   * the current set. Wanted voters: self and every member alive or suspect, or dead for less
-   * than removeAfterMs; a member that left is removed at once.
+   * On the coordinator: one voter added or removed (voter-change.ts), once a quorum of the
+   * current voters holds the current set.
    */
   private reconfigure (): void {
     const self = this.core.selfId
@@ -177,17 +177,10 @@ export class ElectionService {
     const current = votersOrdinal(this.voterConfig)
     const holding = voters.filter((v) => v === self || this.held.get(v) === current).length
     if (holding < this.core.quorum) return
-    const now = this.c.clock.now()
-    const wanted = new Set([self])
-    for (const m of this.c.membership.list()) {
-      if (m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && now - m.stateSinceMs < this.c.config.removeAfterMs)) wanted.add(m.peerId)
-    }
-    const add = [...wanted].filter((id) => !voters.includes(id)).sort()[0]
-    const remove = voters.filter((id) => !wanted.has(id)).sort()[0]
-    if (add === undefined && remove === undefined) return
-    const next = add !== undefined ? [...voters, add] : voters.filter((id) => id !== remove)
-    this.c.log.info({ version: version + 1, added: add, removed: add === undefined ? remove : undefined, voters: next.length }, 'voter set changed')
-    this.setVoterConfig({ term: this.core.term, version: version + 1, voters: next })
+    const change = nextVoterChange(self, voters, this.c.membership.list(), this.c.clock.now(), this.c.config.removeAfterMs)
+    if (change === null) return
+    this.c.log.info({ version: version + 1, added: change.added ?? undefined, removed: change.removed ?? undefined, voters: change.next.length }, 'voter set changed')
+    this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })
   }
 
   /** Archons first, then the lowest peer id, among live members and self. */
