@@ -7,6 +7,8 @@
  * bits of state, passes PractRand to terabytes, and costs a handful of 32-bit ops per draw.
  */
 
+import { seededRandom } from '@kos/detect'
+
 export interface Rng {
   /** A float in [0, 1). */
   next: () => number
@@ -20,16 +22,6 @@ export interface Rng {
   fork: (label: string) => Rng
 }
 
-function splitmix32 (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
-    return (z ^ (z >>> 16)) >>> 0
-  }
-}
 
 /** FNV-1a over the label, mixed with the seed: a stable sub-seed per concern. */
 function subSeed (seed: number, label: string): number {
@@ -39,19 +31,7 @@ function subSeed (seed: number, label: string): number {
 }
 
 /** The raw sfc32 stream for `seed`: floats in [0, 1). */
-export function sfc32 (seed: number): () => number {
-  const split = splitmix32(seed)
-  let a = split(); let b = split(); let c = split(); let d = split()
-  return () => {
-    const t = (((a + b) >>> 0) + d) >>> 0
-    d = (d + 1) >>> 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) >>> 0
-    c = ((c << 21) | (c >>> 11)) >>> 0
-    c = (c + t) >>> 0
-    return t / 4294967296
-  }
-}
+export const sfc32 = seededRandom
 
 export function createRng (seed: number): Rng {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`)

@@ -7,7 +7,7 @@
  * run: the trace hash is the proof.
  */
 import { createHash } from 'node:crypto'
-import { ManualClock } from '@kos/detect'
+import { ManualClock, seededRandom } from '@kos/detect'
 import { AuditAppender, type AppendResult } from '../../src/audit/appender.js'
 import type { AuditSigner } from '../../src/audit/entry.js'
 import { LamportClock } from '../../src/audit/lamport.js'
@@ -16,17 +16,6 @@ import type { AuditEntry } from '../../src/audit/schema.js'
 import { AuditStore } from '../../src/audit/store.js'
 import { fields, seededSigner, tempDb, type TempDb } from './audit-fixtures.js'
 
-/** mulberry32: a tiny seeded PRNG, enough for loss and latency draws. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export interface Replica {
   name: string
@@ -69,7 +58,7 @@ export class ReplicationNet {
 
   private constructor (opts: NetOptions) {
     this.opts = opts
-    this.random = prng(opts.seed)
+    this.random = seededRandom(opts.seed)
   }
 
   static async create (size: number, opts: NetOptions): Promise<ReplicationNet> {
