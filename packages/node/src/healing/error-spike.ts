@@ -15,8 +15,12 @@
  *   (the baseline starts at 0).
  * - sustain 30 s (three buckets): one bad bucket is noise; three in a row is a trend. The same
  *   time below the threshold ends the spike, so the state does not flap at the edge.
+ * - warm-up 60 s: the baseline starts unknown, and an agent whose normal rate is above the floor
+ *   would otherwise "spike" on its first buckets and, with the baseline frozen, never recover. The
+ *   first buckets only teach the baseline (a crash loop at start is the restart policy's business).
  * While spiking, buckets are not folded into the baseline: otherwise a long spike would become
- * the new normal and clear itself.
+ * the new normal and clear itself. The early samples are averaged (weight 1/n until that is below
+ * the EWMA's alpha), so the baseline is not biased toward its starting 0.
  */
 import type { Clock } from '@kos/detect'
 
@@ -34,10 +38,12 @@ export interface ErrorSpikeInit extends Partial<SpikeRule> {
   baselineHalfLifeMs?: number
   /** @default 30000 */
   sustainMs?: number
+  /** @default 60000 */
+  warmupMs?: number
 }
 
 export const ERROR_SPIKE_DEFAULTS: Required<ErrorSpikeInit> = Object.freeze({
-  factor: 3, minRatePerMin: 6, bucketMs: 10_000, baselineHalfLifeMs: 300_000, sustainMs: 30_000
+  factor: 3, minRatePerMin: 6, bucketMs: 10_000, baselineHalfLifeMs: 300_000, sustainMs: 30_000, warmupMs: 60_000
 })
 
 export type ErrorSpikeChange =
@@ -68,6 +74,9 @@ export class ErrorSpikeDetector {
   private readonly init: Required<ErrorSpikeInit>
   private readonly alpha: number
   private readonly sustainBuckets: number
+  private readonly warmupBuckets: number
+  /** Buckets folded into the baseline so far (for the 1/n average of the early samples). */
+  private folded = 0
   private bucketStart: number
   private count = 0
   private _baseline = 0
@@ -81,6 +90,7 @@ export class ErrorSpikeDetector {
     this.init = { ...ERROR_SPIKE_DEFAULTS, ...init }
     this.alpha = alphaForHalfLife(this.init.bucketMs, this.init.baselineHalfLifeMs)
     this.sustainBuckets = Math.max(1, Math.ceil(this.init.sustainMs / this.init.bucketMs))
+    this.warmupBuckets = Math.ceil(this.init.warmupMs / this.init.bucketMs)
     this.bucketStart = clock.now()
   }
 
@@ -116,18 +126,30 @@ export class ErrorSpikeDetector {
     const replay = Math.min(ended, this.sustainBuckets)
     for (let i = 0; i < replay; i++) this.close(0)
     const rest = ended - replay
-    if (rest > 0 && !this._spiking) this._baseline *= Math.pow(1 - this.alpha, rest)
+    if (rest > 0 && !this._spiking) {
+      this._baseline *= Math.pow(1 - this.alpha, rest)
+      this.folded += rest
+    }
   }
 
   private close (count: number): void {
     const rate = count * 60_000 / this.init.bucketMs
     this._lastRate = rate
+    if (this.folded < this.warmupBuckets) {
+      this.fold(rate)
+      return
+    }
     const over = isSpikeRate(rate, this._baseline, this.init)
-    if (!this._spiking && !over) this._baseline = ewma(this._baseline, rate, this.alpha)
+    if (!this._spiking && !over) this.fold(rate)
     this.streak = over !== this._spiking ? this.streak + 1 : 0
     if (this.streak < this.sustainBuckets) return
     this._spiking = over
     this.streak = 0
     this.pending = { type: over ? 'spike' : 'recovered', ratePerMin: rate, baselinePerMin: this._baseline }
+  }
+
+  private fold (rate: number): void {
+    this.folded++
+    this._baseline = ewma(this._baseline, rate, Math.max(this.alpha, 1 / this.folded))
   }
 }

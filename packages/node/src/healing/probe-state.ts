@@ -134,15 +134,15 @@ export class ProbeState {
     const t = slot.timing
     if (kind === 'startup') {
       if (ok) { this.startupDone = true; return this.onStartupDone() }
-      if (slot.failures >= t.failureThreshold) return this.restart(`startup probe ${why} ${slot.failures} times`)
+      if (slot.failures >= t.failureThreshold) return this.restart(`startup probe ${why} (${slot.failures} consecutive)`)
       return []
     }
     if (kind === 'liveness') {
-      if (!ok && slot.failures >= t.failureThreshold) return this.restart(`liveness probe ${why} ${slot.failures} times`)
+      if (!ok && slot.failures >= t.failureThreshold) return this.restart(`liveness probe ${why} (${slot.failures} consecutive)`)
       return []
     }
     if (ok && slot.successes >= t.successThreshold) return this.setReady(true)
-    if (!ok && slot.failures >= t.failureThreshold) return this.setReady(false, `readiness probe ${why} ${slot.failures} times`)
+    if (!ok && slot.failures >= t.failureThreshold) return this.setReady(false, `readiness probe ${why} (${slot.failures} consecutive)`)
     return []
   }
 

@@ -37,7 +37,7 @@ export interface ServiceModeInit {
 export interface ModeChange {
   from: ServiceMode
   to: ServiceMode
-  /** The resources at the new mode's level or worse (empty when relaxing to normal). */
+  /** The resources at the new mode's level or worse (empty on a relaxing step once none is). */
   causes: ResourceName[]
 }
 
