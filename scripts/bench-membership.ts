@@ -8,7 +8,7 @@
  * - silent-failure detection: from SIGSTOP (a frozen host: no FIN, no RST) until all report dead;
  * - stall tolerance: SIGSTOP for s seconds then SIGCONT; was the victim ever declared dead?
  *
- * Usage: npm run bench -- [--nodes 5,10] [--profiles lan,tolerant] [--trials 5] [--stalls 1,2,3,4]
+ * Usage: npm run bench:membership -- [--nodes 5,10] [--profiles lan,tolerant] [--trials 5] [--stalls 1,2,3,4]
  *                          [--json docs/bench/membership.json]
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -170,7 +170,7 @@ for (const profile of args.profiles.split(',')) {
 }
 
 console.log(describeMachine(machine))
-console.log(`Command: npm run bench -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}\n`)
+console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}\n`)
 console.log('| N | profile | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
 console.log('|---|---|---|---|---|---|---|---|')
 for (const r of results) {
