@@ -23,4 +23,10 @@ describe('nextVoterChange', () => {
     assert.equal(nextVoterChange('a', ['a', 'b'], [m('b', 'alive')], 0, 30_000), null)
     assert.deepEqual(nextVoterChange('a', ['b'], [m('b', 'alive')], 0, 30_000), { next: ['b', 'a'], added: 'a', removed: null })
   })
+
+  it('changes nothing until a quorum of the voters holds the current set', () => {
+    const members = [m('b', 'alive'), m('c', 'alive'), m('d', 'alive')]
+    assert.equal(nextVoterChange('a', ['a', 'b', 'c'], members, 0, 30_000, 2, () => false), null)
+    assert.deepEqual(nextVoterChange('a', ['a', 'b', 'c'], members, 0, 30_000, 2, (v) => v === 'b'), { next: ['a', 'b', 'c', 'd'], added: 'd', removed: null })
+  })
 })

@@ -126,9 +126,7 @@ export class ElectionAdapter implements CoreAdapter {
     if (this.core.coordinatorId !== self) return
     const { version, voters } = this.voterConfig
     const current = votersOrdinal(this.voterConfig)
-    const holding = voters.filter((v) => v === self || this.held.get(v) === current).length
-    if (holding < this.core.quorum) return
-    const change = nextVoterChange(self, voters, this.membership.core.list(), this.host.clock.now(), this.t.removeAfterMs)
+    const change = nextVoterChange(self, voters, this.membership.core.list(), this.host.clock.now(), this.t.removeAfterMs, this.core.quorum, (v) => this.held.get(v) === current)
     if (change === null) return
     this.host.emit(ELECTION, { type: 'voters:changed', version: version + 1, added: change.added, removed: change.removed, voters: change.next.length })
     this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })

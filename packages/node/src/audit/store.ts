@@ -78,7 +78,6 @@ export class AuditStore {
   private lock: Promise<void> = Promise.resolve()
   private batches = 0
   private failure: AuditStoreError | null = null
-  private failures = 0
 
   private constructor (db: AuditDb, init: AuditStoreInit, heads: Map<string, StoredHead>, checkpoints: Map<string, AuditCheckpoint>) {
     this.db = db
@@ -113,11 +112,6 @@ export class AuditStore {
   /** The error of the last write if it failed (disk full, I/O): health reports it until a write succeeds. */
   get writeFailure (): AuditStoreError | null {
     return this.failure
-  }
-
-  /** Writes that failed so far. */
-  get writeFailures (): number {
-    return this.failures
   }
 
   /** LevelDB batches written so far (appends and received entries). */
@@ -393,7 +387,6 @@ export class AuditStore {
       await this.db.batch(ops, { ...ENCODINGS, sync })
     } catch (err) {
       this.failure = new AuditStoreError(`audit write of ${ops.length} keys failed: ${(err as Error).message}`, { cause: err })
-      this.failures++
       throw this.failure
     }
     this.failure = null

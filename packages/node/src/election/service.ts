@@ -175,9 +175,7 @@ export class ElectionService {
     if (this.core.coordinatorId !== self) return
     const { version, voters } = this.voterConfig
     const current = votersOrdinal(this.voterConfig)
-    const holding = voters.filter((v) => v === self || this.held.get(v) === current).length
-    if (holding < this.core.quorum) return
-    const change = nextVoterChange(self, voters, this.c.membership.list(), this.c.clock.now(), this.c.config.removeAfterMs)
+    const change = nextVoterChange(self, voters, this.c.membership.list(), this.c.clock.now(), this.c.config.removeAfterMs, this.core.quorum, (v) => this.held.get(v) === current)
     if (change === null) return
     this.c.log.info({ version: version + 1, added: change.added ?? undefined, removed: change.removed ?? undefined, voters: change.next.length }, 'voter set changed')
     this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })

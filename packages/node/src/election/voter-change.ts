@@ -10,9 +10,15 @@ import type { MemberView } from '../membership/membership.js'
 
 export interface VoterChange { next: string[], added: string | null, removed: string | null }
 
+/**
+ * `holds(voter)`: whether that voter acknowledged holding the current set; no change is made
+ * until `quorum` of them (self counts) do, so two changes never overlap.
+ */
 export function nextVoterChange (
-  self: string, voters: readonly string[], members: ReadonlyArray<Pick<MemberView, 'peerId' | 'state' | 'stateSinceMs'>>, nowMs: number, removeAfterMs: number
+  self: string, voters: readonly string[], members: ReadonlyArray<Pick<MemberView, 'peerId' | 'state' | 'stateSinceMs'>>, nowMs: number, removeAfterMs: number,
+  quorum = 0, holds: (voter: string) => boolean = () => true
 ): VoterChange | null {
+  if (voters.filter((v) => v === self || holds(v)).length < quorum) return null
   const wanted = new Set([self])
   for (const m of members) {
     if (m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && nowMs - m.stateSinceMs < removeAfterMs)) wanted.add(m.peerId)
