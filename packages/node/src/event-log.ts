@@ -21,8 +21,9 @@ export function logEvent (log: Logger, e: KosEvent): void {
     const level = e.type === 'member:dead' || e.type === 'member:suspect' ? 'warn' : 'info'
     log[level]({ event: e.type, peer: e.member.peerId, name: e.member.name, incarnation: e.member.incarnation }, e.type)
   } else {
-    // escalation:* events
+    // escalation:*, agent:*, healing:detected and node:mode events
     const { type, ...fields } = e
-    log[type === 'escalation:undelivered' ? 'warn' : 'info']({ event: type, ...fields }, type)
+    const warn = type === 'escalation:undelivered' || type === 'healing:detected' || type === 'agent:failed' || type === 'agent:quarantined' || type === 'node:mode'
+    log[warn ? 'warn' : 'info']({ event: type, ...fields }, type)
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ElectionEvent } from './election/messages.js'
 import type { MembershipEvent } from './membership/membership.js'
+import type { AgentEvent } from './healing/events.js'
 
 /**
  * The audit log's own events: an entry from a peer failed verification (bad hash, signature,
@@ -47,7 +48,12 @@ export type QuorumEvent = { type: 'coordinator:quorum-restored', previous: strin
 /** A node given no authorities by its config adopted (and pinned) the cluster's, as `from` told it. */
 export type AuthorityEvent = { type: 'authority:adopted', from: string, junzi: string[], archon: string[] }
 
-export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent
+/** The node's service mode changed (resource pressure), and a resource crossed a saturation threshold or came back under it. */
+export type ModeEvent =
+  | { type: 'node:mode', from: string, to: string, causes: string[] }
+  | { type: 'resource:saturation', resource: string, value: number, threshold: number, state: 'raised' | 'cleared' }
+
+export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent | AgentEvent | ModeEvent
 
 export type KosEventListener = (event: KosEvent) => void | Promise<void>
 

@@ -20,6 +20,9 @@ import { logEvent } from './event-log.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
+import { HealingService } from './healing/service.js'
+import { DEFAULT_POLICY } from './healing/policy.js'
+import { HealingMetrics } from './api/healing-metrics.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
 import { checkListenAddrs } from './net/listen-check.js'
@@ -56,6 +59,7 @@ export class KosNode {
   private election: ElectionService | undefined
   private audit: AuditService | undefined
   private escalation: EscalationService | undefined
+  private healing: HealingService | undefined
   private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
@@ -86,6 +90,12 @@ export class KosNode {
       }
     })
     this.bus.subscribe((e) => { this.metrics.onEvent(e) })
+    const healingMetrics = new HealingMetrics(this.metrics.registry, () => {
+      const counts: Record<string, number> = {}
+      for (const a of this.healing?.supervisor.list() ?? []) counts[a.agent.state] = (counts[a.agent.state] ?? 0) + 1
+      return counts
+    })
+    this.bus.subscribe((e) => { healingMetrics.onEvent(e) })
     this.bus.subscribe((e) => { logEvent(this.log, e) })
   }
 
@@ -190,8 +200,23 @@ export class KosNode {
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
       })
+      this.healing = new HealingService({
+        config: this.config,
+        clock: this.clock,
+        log: this.log,
+        store: this.store,
+        policy: DEFAULT_POLICY,
+        apiUrl: () => this.apiUrl,
+        selfId: () => this.peerId,
+        junzi: () => esc.authorities.junzi,
+        emit: (e) => { this.bus.emit(e) },
+        escalate: async (input) => await esc.create(input),
+        audit
+      })
       this.api = this.buildApi()
       await this.listenApi(this.api)
+      // Agents start once the API listens: they are told its URL, and report to it.
+      await this.healing.start()
       this.phase = 'running'
       this.log.info({ peerId: this.peerId, addrs: this.addrs(), api: this.apiUrl }, 'node started')
     } catch (err) {
@@ -215,6 +240,7 @@ export class KosNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopped'
+      await this.healing?.stop().catch((err: unknown) => { this.log.warn({ err }, 'agent supervisor stop failed') })
       this.audit?.closeStreams()
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
       await this.escalation?.stop().catch((err: unknown) => { this.log.warn({ err }, 'escalation stop failed') })
@@ -308,6 +334,12 @@ export class KosNode {
         ? { name: 'audit-storage', status: 'passing', output: 'audit writes succeed' }
         : { name: 'audit-storage', status: 'warning', output: `${failure}; appends answer 503 until a write succeeds` })
     }
+    if (this.healing !== undefined) {
+      const a = this.healing.summary()
+      checks.push(a.failed + a.quarantined === 0
+        ? { name: 'agents', status: 'passing', output: `${a.running} of ${a.total} agents running` }
+        : { name: 'agents', status: 'warning', output: `${a.failed} failed, ${a.quarantined} quarantined of ${a.total} agents` })
+    }
     const mode = this.mode()
     checks.push({ name: 'mode', status: mode === 'normal' ? 'passing' : mode === 'degraded' ? 'warning' : 'critical', output: mode })
     const rank: Record<HealthStatus, number> = { passing: 0, warning: 1, critical: 2 }
@@ -332,6 +364,7 @@ export class KosNode {
       leave: () => { setImmediate(() => { void this.leave() }) },
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       apiToken: () => this.apiToken,
+      agents: this.healing?.api(),
       escalations: {
         self: () => this.peerId,
         create: async (input) => await this.requireEscalation().create(input),
@@ -370,8 +403,7 @@ export class KosNode {
       uptimeMs: Math.round(this.clock.now() - this.startedAtMs),
       ...this.sampler.sample(),
       mode: this.mode(),
-      // Agent supervision is a later issue; until then there are none.
-      agents: { total: 0, running: 0, failed: 0, quarantined: 0 }
+      agents: this.healing?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 }
     }
   }
 

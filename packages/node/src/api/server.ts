@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
+import { registerAgentRoutes, type AgentsApi } from './agent-routes.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { ApiError, API_ERRORS } from './errors.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
@@ -30,6 +31,8 @@ export interface ApiDeps {
   audit: AuditApi
   /** Escalations (GET/POST /v1/escalations, ack, resolve). */
   escalations: EscalationApi
+  /** Supervised agents (GET/POST /v1/agents, control, release, ethics and error reports); absent in route tests of other parts. */
+  agents?: AgentsApi
   /** The node's API token (`<data>/api-token`); mutating audit calls must send it as a Bearer token. */
   apiToken: () => string
   /** SSE heartbeat period of /v1/audit/stream; tests shorten it. @default 15000 */
@@ -104,6 +107,7 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
 
   registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs })
   registerEscalationRoutes(app, deps.escalations, { apiToken: deps.apiToken })
+  if (deps.agents !== undefined) registerAgentRoutes(app, deps.agents, { apiToken: deps.apiToken })
 
   app.get('/metrics', async (_req, reply) => {
     const m = await deps.metrics()

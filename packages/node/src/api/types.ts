@@ -218,3 +218,34 @@ export interface EscalationRequest {
   id?: string
 }
 export interface EscalationCreated { id: string, created: boolean }
+
+/** One supervised agent, as `GET /v1/agents/:id` shows it (issue 6). */
+export interface AgentInfo {
+  name: string
+  /** starting, running, backoff (waiting to restart), paused, stopped, failed (restart intensity exceeded) or quarantined. */
+  state: 'starting' | 'running' | 'backoff' | 'paused' | 'stopped' | 'failed' | 'quarantined'
+  /** Why it is in that state (the last exit, the probe that failed, the mode that holds it). */
+  reason: string
+  /** Defined in the node's config, or through POST /v1/agents. */
+  source: 'config' | 'api'
+  pid: number | null
+  /** The readiness verdict: in service. */
+  ready: boolean
+  critical: boolean
+  essential: boolean
+  restarts: number
+  lastExit: { code: number | null, signal: string | null, at: string } | null
+  probes: Partial<Record<'startup' | 'liveness' | 'readiness', { outcome: 'success' | 'failure' | 'timeout', detail: string, at: string }>>
+  /** The cluster-wide ethics quarantine of this agent's name, if any. */
+  quarantine: { by: string, seq: number, reason: string, at: string } | null
+  /** Failed closed after an ethics filter error, until an operator starts it. */
+  safeMode: boolean
+  memory: { rssBytes: number | null, limitMb: number | null, enforcement: 'rss-poll' | 'none' }
+  errors: { lastRatePerMin: number, baselinePerMin: number, spiking: boolean }
+  command: string
+  args: string[]
+  /** Where its stdout.log and stderr.log are. */
+  logDir: string
+}
+
+export interface AgentsResponse { agents: AgentInfo[] }

@@ -12,6 +12,7 @@
  *   class `operator` for deliveries, acks and resolves; subject the escalation id.
  */
 import type { KosEvent } from '../events.js'
+import { agentAuditFields } from '../healing/audit-fields.js'
 import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditClass, type AuditFields, type AuditSeverity, type JsonObject } from './schema.js'
 
 const MEMBER_SEVERITY: Record<string, AuditSeverity> = {
@@ -73,6 +74,12 @@ export function auditFieldsOf (event: KosEvent, self: string): AuditFields {
     case 'escalation:acked':
     case 'escalation:resolved':
       return { class: 'operator', type: event.type, severity: 'notice', subject: event.id, details: { by: event.by, box: event.box } }
+    case 'node:mode':
+      return { class: 'resource', type: event.type, severity: event.to === 'normal' ? 'notice' : event.to === 'degraded' ? 'warning' : 'error', subject: self, details: { from: event.from, to: event.to, causes: event.causes } }
+    case 'resource:saturation':
+      return { class: 'resource', type: event.type, severity: event.state === 'raised' ? 'warning' : 'notice', subject: event.resource, details: { value: Math.round(event.value * 100) / 100, threshold: event.threshold, state: event.state } }
+    default:
+      return agentAuditFields(event)
   }
 }
 

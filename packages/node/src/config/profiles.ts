@@ -84,6 +84,13 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   escalationSweepIntervalMs: 5000,
   escalationMaxStored: 10_000,
 
+  // Agents: none until the operator defines some. Memory is polled twice a second, so a leak
+  // of 100 MiB/s is caught within ~50 MiB of its limit; logs are bounded at 4 × 1 MiB per stream.
+  agents: [],
+  policyFile: '',
+  agentPollIntervalMs: 500,
+  agentLogMaxBytes: 1024 * 1024,
+  agentLogFiles: 3,
   leaveTimeoutMs: 3000
 } satisfies KosConfig)
 

@@ -15,6 +15,7 @@
  * 4 s stall is never declared dead.
  */
 import { z } from 'zod'
+import { agentSpecSchema } from '../healing/agent-spec.js'
 
 export const ROLES = ['member', 'junzi', 'archon'] as const
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -186,6 +187,22 @@ export const configSchema = z.object({
   escalationSweepIntervalMs: ms(100, 3_600_000),
   /** Escalations kept per box; a full outbox refuses new ones (503) rather than drop old undelivered ones. */
   escalationMaxStored: z.number().int().min(10).max(1_000_000),
+
+  // ---- agent supervision (healing/, issue 6) ------------------------------------------------
+  /** The agents this node runs and keeps healthy (more can be added with POST /v1/agents). Names are unique. */
+  agents: z.array(agentSpecSchema).max(256)
+    .refine((a) => new Set(a.map((x) => x.name)).size === a.length, 'agent names must be unique'),
+  /**
+   * The recovery policy file (YAML or JSON), checked at start like the rest of the config
+   * (`kos policy check` checks it ahead). Empty: the built-in defaults only.
+   */
+  policyFile: z.string().max(4096),
+  /** How often each agent's memory use and error-rate buckets are looked at; bounds how far past its limit a leak gets. */
+  agentPollIntervalMs: ms(50, 60_000),
+  /** Size at which an agent's stdout or stderr log is rotated. */
+  agentLogMaxBytes: z.number().int().min(1024).max(1024 * 1024 * 1024),
+  /** Rotated logs kept per stream: an agent's logs take at most (this + 1) × agentLogMaxBytes × 2. */
+  agentLogFiles: z.number().int().min(0).max(100),
 
   // ---- lifecycle ----------------------------------------------------------------------------
   /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */

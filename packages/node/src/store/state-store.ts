@@ -4,7 +4,8 @@
  *   before and is believed at once;
  * - the election's term and vote, written before any message that depends on them is sent,
  *   so a restarted node never votes twice in a term (Raft Figure 2);
- * - the voter set the node last adopted.
+ * - the voter set the node last adopted;
+ * - the agents defined through the API (`POST /v1/agents`), as given, so a restarted node runs them again.
  * Writes are synced: what is acknowledged survives a crash.
  */
 import { join } from 'node:path'
@@ -14,6 +15,7 @@ import { ConfigError } from '../errors.js'
 const INCARNATION = 'membership/incarnation'
 const ELECTION = 'election/term-vote'
 const VOTERS = 'election/voters'
+const AGENTS = 'agents/'
 
 export interface PersistedVote { term: number, votedFor: string | null }
 export interface PersistedVoters { term: number, version: number, voters: string[] }
@@ -65,6 +67,23 @@ export class StateStore {
 
   async setVoters (voters: PersistedVoters): Promise<void> {
     await this.db.put(VOTERS, JSON.stringify(voters), { sync: true })
+  }
+
+  /** The API-defined agents' definitions as they were given (validated again when read). */
+  async listAgents (): Promise<unknown[]> {
+    const out: unknown[] = []
+    for await (const value of this.db.values({ gte: AGENTS, lt: AGENTS + '\xff' })) {
+      try { out.push(JSON.parse(value)) } catch {}
+    }
+    return out
+  }
+
+  async putAgent (name: string, definition: unknown): Promise<void> {
+    await this.db.put(AGENTS + name, JSON.stringify(definition), { sync: true })
+  }
+
+  async deleteAgent (name: string): Promise<void> {
+    await this.db.del(AGENTS + name, { sync: true })
   }
 
   async close (): Promise<void> {

@@ -1,0 +1,245 @@
+/**
+ * The node's agent supervisor (issue 6): every agent of the node, the policy that maps what they
+ * detect to recovery actions, the cluster-wide quarantine list and the service mode's hold on
+ * non-essential agents. Each detection becomes one `healing:detected` event (classified, with the
+ * actions chosen), then the actions run in the policy's order.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { join } from 'node:path'
+import type { Clock } from '@kos/detect'
+import type { Logger } from 'pino'
+import type { EscalationInput } from '../escalation/record.js'
+import type { AgentSpec } from './agent-spec.js'
+import type { AgentEvent } from './events.js'
+import { selectActions, type Detection, type Policy } from './policy.js'
+import { mayRelease, QuarantineBook, type Quarantine, type QuarantineEntry } from './quarantine-book.js'
+import type { ServiceMode } from './service-mode.js'
+import { SupervisedAgent, type AgentDetection } from './supervised-agent.js'
+import type { RotatingLogOptions } from './rotating-log.js'
+
+export interface AgentSupervisorDeps {
+  clock: Clock
+  random: () => number
+  logger: Logger
+  dataDir: string
+  /** The API URL agents report to (KOS_API), known once the API listens. */
+  apiUrl: () => string
+  emit: (e: AgentEvent) => void
+  policy: Policy
+  escalate: (input: EscalationInput) => Promise<unknown>
+  selfId: () => string
+  junzi: () => readonly string[]
+  /** Polls memory use and error-spike buckets. */
+  pollIntervalMs: number
+  log: RotatingLogOptions
+}
+
+export interface EthicsReport {
+  verdict: 'pass' | 'violation' | 'filter_error'
+  severity: 'info' | 'warning' | 'critical'
+  rule: string
+  details?: Record<string, unknown>
+}
+
+export type ReleaseOutcome = 'released' | 'not-quarantined' | 'forbidden'
+
+export class AgentSupervisor {
+  private readonly agents = new Map<string, { agent: SupervisedAgent, token: string, source: 'config' | 'api' }>()
+  private readonly book = new QuarantineBook()
+  /** Per agent, the times of its ethics violations inside the policy's window. */
+  private readonly violations = new Map<string, number[]>()
+  private mode: ServiceMode = 'normal'
+  private pollTimer: NodeJS.Timeout | undefined
+  private polling = false
+  private closed = false
+
+  constructor (private readonly d: AgentSupervisorDeps) {}
+
+  /** Starts polling; agents are added with define(). */
+  start (): void {
+    this.pollTimer = setInterval(() => { void this.poll() }, this.d.pollIntervalMs)
+    this.pollTimer.unref()
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    clearInterval(this.pollTimer)
+    await Promise.all([...this.agents.values()].map(async ({ agent }) => await agent.close()))
+  }
+
+  has (name: string): boolean { return this.agents.has(name) }
+  get (name: string): { agent: SupervisedAgent, source: 'config' | 'api' } | undefined { return this.agents.get(name) }
+  list (): Array<{ agent: SupervisedAgent, source: 'config' | 'api' }> { return [...this.agents.values()] }
+  quarantine (name: string): Quarantine | undefined { return this.book.get(name) }
+
+  /** Adds and starts an agent (a quarantined name is added but not started). */
+  async define (spec: AgentSpec, source: 'config' | 'api'): Promise<SupervisedAgent> {
+    if (this.agents.has(spec.name)) throw new Error(`agent ${spec.name} is already defined`)
+    const token = randomBytes(24).toString('base64url')
+    const agent = new SupervisedAgent(spec, {
+      clock: this.d.clock,
+      random: this.d.random,
+      dir: join(this.d.dataDir, 'agents', spec.name),
+      env: { KOS_API: this.d.apiUrl(), KOS_AGENT_ID: spec.name, KOS_TOKEN: token },
+      log: this.d.log,
+      logger: this.d.logger,
+      emit: this.d.emit,
+      detect: (a, det) => { this.onDetection(a, det) }
+    })
+    this.agents.set(spec.name, { agent, token, source })
+    this.d.emit({ type: 'agent:defined', agent: spec.name, source })
+    const q = this.book.get(spec.name)
+    if (q !== undefined) {
+      await agent.quarantine(`quarantined by ${q.origin}: ${q.reason}`)
+      await agent.reapStale()
+    } else {
+      await agent.boot()
+      await this.applyModeTo(agent)
+    }
+    return agent
+  }
+
+  async remove (name: string): Promise<boolean> {
+    const held = this.agents.get(name)
+    if (held === undefined) return false
+    this.agents.delete(name)
+    await held.agent.close()
+    this.d.emit({ type: 'agent:removed', agent: name })
+    return true
+  }
+
+  /** The node token or this agent's own token (KOS_TOKEN) may report its errors and ethics verdicts. */
+  agentTokenMatches (name: string, token: string): boolean {
+    const held = this.agents.get(name)
+    if (held === undefined) return false
+    const a = Buffer.from(held.token)
+    const b = Buffer.from(token)
+    return a.length === b.length && timingSafeEqual(a, b)
+  }
+
+  ethics (name: string, report: EthicsReport): void {
+    const held = this.agents.get(name)
+    if (held === undefined || report.verdict === 'pass') return
+    const agent = held.agent
+    if (report.verdict === 'filter_error') {
+      this.detect(agent, { class: 'ethics', condition: 'filter-error', severity: report.severity, detail: `ethics filter error (rule ${report.rule})` })
+      return
+    }
+    const windowMs = this.d.policy.ethics?.windowMs ?? 600_000
+    const now = this.d.clock.now()
+    const times = (this.violations.get(name) ?? []).filter((t) => now - t < windowMs)
+    times.push(now)
+    this.violations.set(name, times)
+    this.detect(agent, { class: 'ethics', condition: 'violation', severity: report.severity, detail: `ethics violation of rule ${report.rule} (${times.length} in ${windowMs} ms)`, count: times.length })
+  }
+
+  /**
+   * A release asked on this node by `by` (this node's operator, or this node as a Junzi peer).
+   * Allowed for a Junzi peer or the node that quarantined; the event it emits is audited, and
+   * every node releases when the entry reaches it.
+   */
+  release (name: string, by: string): ReleaseOutcome {
+    const q = this.book.get(name)
+    if (q === undefined) return 'not-quarantined'
+    if (!mayRelease(q, by, this.d.junzi())) return 'forbidden'
+    this.d.emit({ type: 'agent:released', agent: name, quarantinedBy: q.origin, quarantinedSeq: q.seq, by })
+    return 'released'
+  }
+
+  /** Every audit entry this node stores (its own and replicated): the quarantine list follows it. */
+  async onAuditEntry (e: QuarantineEntry): Promise<void> {
+    const change = this.book.apply(e, this.d.junzi())
+    if (change === null) return
+    if (change.type === 'refused') {
+      this.d.logger.warn({ agent: change.agent, by: change.by, reason: change.reason }, 'agent release refused')
+      return
+    }
+    const held = this.agents.get(change.type === 'quarantined' ? change.quarantine.agent : change.agent)
+    if (held === undefined || this.closed) return
+    if (change.type === 'quarantined') {
+      await held.agent.quarantine(`quarantined by ${change.quarantine.origin}: ${change.quarantine.reason}`)
+    } else {
+      this.violations.delete(change.agent)
+      await held.agent.release()
+      await this.applyModeTo(held.agent)
+    }
+  }
+
+  /** The node's service mode: degraded pauses non-essential agents, minimal stops all but critical ones. */
+  async setMode (mode: ServiceMode): Promise<void> {
+    this.mode = mode
+    await Promise.all([...this.agents.values()].map(async ({ agent }) => await this.applyModeTo(agent)))
+  }
+
+  summary (): { total: number, running: number, failed: number, quarantined: number } {
+    let running = 0
+    let failed = 0
+    let quarantined = 0
+    for (const { agent } of this.agents.values()) {
+      if (agent.state === 'running') running++
+      else if (agent.state === 'failed') failed++
+      else if (agent.state === 'quarantined') quarantined++
+    }
+    return { total: this.agents.size, running, failed, quarantined }
+  }
+
+  private async applyModeTo (agent: SupervisedAgent): Promise<void> {
+    const spec = agent.spec
+    const hold = this.mode === 'minimal' && !spec.critical
+      ? 'stop'
+      : this.mode === 'degraded' && !spec.critical && !spec.essential ? 'pause' : null
+    await agent.setModeHold(hold, hold === null ? 'service mode normal again' : `service mode ${this.mode}`)
+  }
+
+  private onDetection (agent: SupervisedAgent, det: AgentDetection): void {
+    this.detect(agent, { class: 'agent', ...det })
+  }
+
+  private detect (agent: SupervisedAgent, det: { class: Detection['class'], condition: string, severity: Detection['severity'], detail: string, count?: number }): void {
+    const detection: Detection = {
+      class: det.class,
+      condition: det.condition,
+      severity: det.severity,
+      agent: { name: agent.name, critical: agent.spec.critical, essential: agent.spec.essential },
+      ...(det.count === undefined ? {} : { count: det.count })
+    }
+    const choice = selectActions(this.d.policy, detection)
+    this.d.emit({ type: 'healing:detected', class: det.class, condition: det.condition, severity: det.severity, agent: agent.name, detail: det.detail, actions: [...choice.actions], rule: choice.rule })
+    for (const action of choice.actions) {
+      switch (action) {
+        case 'restart': agent.restart(det.detail); break
+        case 'stop': void agent.stop(det.detail); break
+        case 'pause': void agent.setModeHold('pause', det.detail); break
+        case 'safe-mode': void agent.enterSafeMode(det.detail); break
+        case 'fail': void agent.fail(det.detail); break
+        case 'quarantine':
+          void agent.quarantine(det.detail)
+          if (this.book.get(agent.name) === undefined) this.d.emit({ type: 'agent:quarantined', agent: agent.name, reason: det.detail, rule: choice.rule, severity: det.severity })
+          break
+        case 'escalate':
+          void this.d.escalate({
+            class: det.class,
+            severity: det.severity,
+            subject: `agent:${agent.name}@${this.d.selfId()}`,
+            summary: `${det.class} ${det.condition} of agent ${agent.name}: ${det.detail}`
+          }).catch((err: unknown) => { this.d.logger.warn({ err, agent: agent.name }, 'escalation not created') })
+          break
+        // take-out-of-service: readiness already reflects it; degrade, shed: the node's mode
+        // machine acts on resources; record: the healing:detected event is the record.
+        default: break
+      }
+    }
+  }
+
+  private async poll (): Promise<void> {
+    if (this.polling || this.closed) return
+    this.polling = true
+    try {
+      for (const { agent } of this.agents.values()) await agent.poll()
+    } catch (err) {
+      this.d.logger.warn({ err }, 'agent poll failed')
+    } finally {
+      this.polling = false
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Self-healing on one node (issue 6), as the node wires it: the agent supervisor with its
+ * policy, the agents from the config and from the API (persisted in the state store), the
+ * quarantine list folded from the audit log, and the `/v1/agents` adapter.
+ *
+ * Start order: the audit log must be open (the quarantines are read from it, so a restarted or
+ * new node never starts a quarantined agent), and the API URL known (agents get it as KOS_API).
+ */
+import type { Clock } from '@kos/detect'
+import type { Logger } from 'pino'
+import type { AgentsApi } from '../api/agent-routes.js'
+import { ApiError } from '../api/errors.js'
+import type { AgentInfo } from '../api/types.js'
+import type { AuditEntry } from '../audit/schema.js'
+import type { AuditPage, AuditQuery } from '../audit/query.js'
+import type { KosConfig } from '../config/schema.js'
+import type { EscalationInput } from '../escalation/record.js'
+import type { StateStore } from '../store/state-store.js'
+import { agentInfo } from './agent-info.js'
+import { agentSpecSchema, type AgentSpec } from './agent-spec.js'
+import { AgentSupervisor } from './agent-supervisor.js'
+import type { AgentEvent } from './events.js'
+import type { Policy } from './policy.js'
+import type { ServiceMode } from './service-mode.js'
+
+export interface HealingServiceDeps {
+  config: KosConfig
+  clock: Clock
+  log: Logger
+  store: StateStore
+  policy: Policy
+  apiUrl: () => string
+  selfId: () => string
+  junzi: () => readonly string[]
+  emit: (e: AgentEvent) => void
+  escalate: (input: EscalationInput) => Promise<unknown>
+  audit: {
+    query: (q: AuditQuery) => Promise<AuditPage>
+    subscribe: (listener: (entry: AuditEntry) => void, onClose: () => void) => () => void
+  }
+}
+
+/** Pages of quarantine entries read at start; 100 × 1000 entries bounds the read. */
+const MAX_QUARANTINE_PAGES = 100
+
+export class HealingService {
+  readonly supervisor: AgentSupervisor
+  private unsubscribe: (() => void) | undefined
+
+  constructor (private readonly d: HealingServiceDeps) {
+    this.supervisor = new AgentSupervisor({
+      clock: d.clock,
+      random: Math.random,
+      logger: d.log,
+      dataDir: d.config.dataDir,
+      apiUrl: d.apiUrl,
+      emit: d.emit,
+      policy: d.policy,
+      escalate: d.escalate,
+      selfId: d.selfId,
+      junzi: d.junzi,
+      pollIntervalMs: d.config.agentPollIntervalMs,
+      log: { maxBytes: d.config.agentLogMaxBytes, keep: d.config.agentLogFiles }
+    })
+  }
+
+  async start (): Promise<void> {
+    // Quarantines first, from what the log holds now; later entries arrive by the subscription.
+    let cursor: string | undefined
+    for (let page = 0; page < MAX_QUARANTINE_PAGES; page++) {
+      const res = await this.d.audit.query({ class: 'ethics', limit: 1000, ...(cursor === undefined ? {} : { cursor }) })
+      for (const e of res.entries) await this.supervisor.onAuditEntry(e)
+      if (res.next === null) break
+      cursor = res.next
+    }
+    this.unsubscribe = this.d.audit.subscribe((e) => {
+      if (e.type === 'agent:quarantined' || e.type === 'agent:released') void this.supervisor.onAuditEntry(e)
+    }, () => {})
+    this.supervisor.start()
+    for (const spec of this.d.config.agents) await this.supervisor.define(spec, 'config')
+    for (const raw of await this.d.store.listAgents()) {
+      const parsed = agentSpecSchema.safeParse(raw)
+      if (!parsed.success || this.supervisor.has(parsed.data.name)) {
+        this.d.log.warn({ agent: (raw as { name?: unknown }).name }, 'stored agent definition skipped (invalid, or the config defines the name)')
+        continue
+      }
+      await this.supervisor.define(parsed.data, 'api')
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.unsubscribe?.()
+    await this.supervisor.close()
+  }
+
+  async setMode (mode: ServiceMode): Promise<void> { await this.supervisor.setMode(mode) }
+
+  summary (): { total: number, running: number, failed: number, quarantined: number } { return this.supervisor.summary() }
+
+  info (name: string): AgentInfo | undefined {
+    const held = this.supervisor.get(name)
+    if (held === undefined) return undefined
+    const wallOffset = Date.now() - this.d.clock.now()
+    return agentInfo(held.agent, held.source, this.supervisor.quarantine(name), held.agent.dir, (t) => t + wallOffset)
+  }
+
+  api (): AgentsApi {
+    const sup = this.supervisor
+    return {
+      list: () => sup.list().map(({ agent }) => this.info(agent.name)!),
+      get: (name) => this.info(name),
+      define: async (spec: AgentSpec, raw: unknown) => {
+        if (sup.has(spec.name)) throw new ApiError('conflict', `an agent named ${spec.name} already runs on this node`)
+        // Durable before it runs: an acknowledged definition survives a crash.
+        await this.d.store.putAgent(spec.name, raw)
+        await sup.define(spec, 'api')
+        return this.info(spec.name)!
+      },
+      remove: async (name) => {
+        const held = sup.get(name)
+        if (held === undefined) return 'not-found'
+        if (held.source === 'config') return 'config'
+        await this.d.store.deleteAgent(name)
+        await sup.remove(name)
+        return 'removed'
+      },
+      control: async (name, action) => {
+        const held = sup.get(name)
+        if (held === undefined) return undefined
+        if (action === 'start') await held.agent.start()
+        else if (action === 'stop') await held.agent.stop('stopped by the operator')
+        else await held.agent.operatorRestart()
+        return this.info(name)
+      },
+      release: (name) => sup.release(name, this.d.selfId()),
+      ethics: (name, report) => { if (!sup.has(name)) return false; sup.ethics(name, report); return true },
+      errors: (name, count) => { const held = sup.get(name); held?.agent.reportErrors(count); return held !== undefined },
+      agentTokenMatches: (name, token) => sup.agentTokenMatches(name, token)
+    }
+  }
+}
