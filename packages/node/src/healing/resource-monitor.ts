@@ -78,6 +78,20 @@ export function resourceThresholds (config: ResourcesConfig): Record<ResourceNam
 }
 
 /**
+ * The resources' line of /v1/health: passing when normal, warning (429) when degraded, critical
+ * (503) when minimal, naming the resources at fault. Pure.
+ */
+export function resourceHealthCheck (snap: ResourceSnapshot): { name: 'resources', status: 'passing' | 'warning' | 'critical', output: string } {
+  const status = snap.mode === 'normal' ? 'passing' : snap.mode === 'degraded' ? 'warning' : 'critical'
+  if (snap.sampledAtMs === null) return { name: 'resources', status, output: 'not sampled yet' }
+  const over = (Object.entries(snap.levels) as Array<[ResourceName, ServiceMode]>).filter(([, level]) => level !== 'normal')
+  const output = over.length === 0
+    ? (snap.mode === 'normal' ? 'every resource below its degraded level' : `${snap.mode}: recovering, every resource below its exit level`)
+    : `${snap.mode}: ${over.map(([n, level]) => `${n} ${String(snap.values[n] ?? '?')} (${level})`).join(', ')}`
+  return { name: 'resources', status, output }
+}
+
+/**
  * How late a periodic tick ran, in ms: the event-loop delay of a loop so blocked that the delay
  * histogram recorded nothing (its own timer never ran). 0 for the first tick. Pure.
  */
