@@ -117,8 +117,6 @@ export class ResourceMonitor {
   private smoothedCpu: number | null = null
   private lastNet: { bytes: number, atMs: number } | null = null
   private values: ResourceSnapshot['values'] = {}
-  /** The causes of the latest worsening, for the shedding reason. */
-  private causes: ResourceName[] = []
 
   constructor (components: ResourceMonitorComponents, config: ResourcesConfig, callbacks: ResourceMonitorCallbacks = {}) {
     this.c = { timer: realIntervalTimer, ...components }
@@ -172,10 +170,9 @@ export class ResourceMonitor {
   shedding (): { active: boolean, reason: string } {
     const mode = this.modes.mode
     if (mode === 'normal') return { active: false, reason: 'normal' }
-    const levels = this.modes.resourceLevels
-    const over = this.causes.filter((n) => levels[n] !== undefined && levels[n] !== 'normal')
+    const over = (Object.entries(this.modes.resourceLevels) as Array<[ResourceName, ServiceMode]>).filter(([, level]) => level !== 'normal')
     const why = over.length > 0
-      ? over.map((n) => `${n} ${String(this.values[n])}`).join(', ')
+      ? over.map(([n]) => `${n} ${String(this.values[n] ?? '?')}`).join(', ')
       : `recovering: waiting for ${this.config.recoverAfterMs} ms of calm`
     return { active: true, reason: `service mode ${mode} (${why})` }
   }
@@ -205,10 +202,7 @@ export class ResourceMonitor {
     const sample = { cpuPercent, memoryPercent, eventLoopDelayMs, diskFreePercent }
     this.values = roundAll({ ...sample, machineCpuPercent: cpu?.machinePercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, networkBytesPerSec })
     const change = this.modes.update(sample)
-    if (change !== null) {
-      if (change.causes.length > 0) this.causes = change.causes
-      this.emit(() => this.callbacks.onModeChange?.(change))
-    }
+    if (change !== null) this.emit(() => this.callbacks.onModeChange?.(change))
     for (const alert of this.alerts.update(sample)) this.emit(() => this.callbacks.onSaturation?.({ ...alert, value: round1(alert.value) }))
     return this.snapshot()
   }
