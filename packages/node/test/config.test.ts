@@ -66,7 +66,14 @@ describe('config', () => {
       },
       escalationDeliveryTimeoutMs: 2000, escalationRetryInitialDelayMs: 200, escalationRetryMaxDelayMs: 10_000,
       escalationRetryMaxAttempts: 8, escalationBreakerThreshold: 3, escalationBreakerHalfOpenMs: 5000,
-      escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000
+      escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000,
+      resources: {
+        sampleIntervalMs: 1000, cpuSmoothingHalfLifeMs: 1500, recoverAfterMs: 60_000,
+        cpuPercent: { degraded: { enter: 85, exit: 70 }, minimal: { enter: 95, exit: 85 } },
+        memoryPercent: { degraded: { enter: 85, exit: 75 }, minimal: { enter: 95, exit: 88 } },
+        eventLoopDelayMs: { degraded: { enter: 200, exit: 100 }, minimal: { enter: 1000, exit: 400 } },
+        diskFreePercent: { degraded: { enter: 10, exit: 15 }, minimal: { enter: 3, exit: 5 } }
+      }
     })
   })
 
@@ -124,6 +131,19 @@ describe('config', () => {
     assert.equal(err.key, 'electionLeaseMs (in f.json)')
     assert.match(err.message, /electionTimeoutMinMs/)
     assert.equal(configError(() => resolveConfig({ file: { electionTimeoutMaxMs: 400 } })).key, 'electionTimeoutMaxMs (in config file)')
+  })
+
+  it('resources: a file changes one band alone, and a band without hysteresis is refused by name', () => {
+    const c = resolveConfig({ file: { resources: { sampleIntervalMs: 500, eventLoopDelayMs: { degraded: { enter: 300, exit: 150 } } } } })
+    assert.equal(c.resources.sampleIntervalMs, 500)
+    assert.equal(c.resources.recoverAfterMs, 60_000)
+    assert.deepEqual(c.resources.eventLoopDelayMs, { degraded: { enter: 300, exit: 150 }, minimal: { enter: 1000, exit: 400 } })
+    assert.deepEqual(c.resources.cpuPercent, LAN_DEFAULTS.resources.cpuPercent)
+    const flat = configError(() => resolveConfig({ file: { resources: { cpuPercent: { degraded: { enter: 80, exit: 80 } } } }, filePath: 'f.json' }))
+    assert.equal(flat.key, 'resources (in f.json)[cpuPercent.degraded.exit]')
+    const disk = configError(() => resolveConfig({ file: { resources: { diskFreePercent: { minimal: { enter: 20, exit: 25 } } } } }))
+    assert.equal(disk.key, 'resources (in config file)[diskFreePercent.minimal.enter]')
+    assert.match(configError(() => resolveConfig({ file: { resources: { cpuPercent: { busy: 1 } } } })).message, /busy/)
   })
 
   it('refuses a redial cap below the initial delay', () => {

@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { auditQuerySchema, type AuditQuery } from '../audit/query.js'
 import { auditFieldsSchema, issuePath, type AuditFields } from '../audit/schema.js'
 import { ApiError } from './errors.js'
+import { ESSENTIAL } from './load-shedding.js'
 import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from './types.js'
 
 /** What the routes need of the audit log (the node's AuditService; a stub in tests). */
@@ -116,7 +117,7 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
   const heartbeatMs = opts.sseHeartbeatMs ?? 15_000
   const streams = new Set<() => void>()
 
-  app.post('/v1/audit', async (req) => {
+  app.post('/v1/audit', { config: ESSENTIAL }, async (req) => {
     if (!authorized(req, opts.apiToken())) throw new ApiError('unauthorized', 'missing or wrong API token: send Authorization: Bearer <token> (the token is in <data>/api-token)')
     const q = ackSchema.safeParse(req.query ?? {})
     if (!q.success) {
@@ -131,7 +132,7 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
     }
   })
 
-  app.get('/v1/audit', async (req) => {
+  app.get('/v1/audit', { config: ESSENTIAL }, async (req) => {
     const query = parseAuditQuery(req.query)
     try {
       return await audit.query(query)
@@ -140,6 +141,7 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
     }
   })
 
+  // Not essential: a full re-verification is the heaviest call and can wait out an overload.
   app.get('/v1/audit/verify', async () => {
     try {
       const r = await audit.verify()
@@ -149,7 +151,7 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
     }
   })
 
-  app.get('/v1/audit/stream', (_req, reply) => {
+  app.get('/v1/audit/stream', { config: ESSENTIAL }, (_req, reply) => {
     reply.hijack()
     const res = reply.raw
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' })

@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { escalationInputSchema, ESCALATION_STATUSES, type EscalationInput } from '../escalation/record.js'
 import { authorized } from './audit-routes.js'
 import { ApiError } from './errors.js'
+import { ESSENTIAL } from './load-shedding.js'
 import type { EscalationCreated, EscalationDetail, EscalationsResponse, EscalationView } from './types.js'
 
 /** An item of either box, as the service holds it. */
@@ -85,7 +86,7 @@ export function registerEscalationRoutes (app: FastifyInstance, esc: EscalationA
     if (!authorized(req, opts.apiToken())) throw new ApiError('unauthorized', 'missing or wrong API token: send Authorization: Bearer <token> (the token is in <data>/api-token)')
   }
 
-  app.get('/v1/escalations', async (req): Promise<EscalationsResponse> => {
+  app.get('/v1/escalations', { config: ESSENTIAL }, async (req): Promise<EscalationsResponse> => {
     const q = listQuery.safeParse(req.query ?? {})
     if (!q.success) {
       const issue = q.error.issues[0]
@@ -99,13 +100,13 @@ export function registerEscalationRoutes (app: FastifyInstance, esc: EscalationA
     return { escalations: items.map((i) => toView(box, i, self)) }
   })
 
-  app.get<{ Params: { id: string } }>('/v1/escalations/:id', async (req): Promise<EscalationDetail> => {
+  app.get<{ Params: { id: string } }>('/v1/escalations/:id', { config: ESSENTIAL }, async (req): Promise<EscalationDetail> => {
     const found = esc.get(req.params.id)
     if (found === undefined) throw new ApiError('not_found', `no escalation ${req.params.id} on this node`)
     return toDetail(found.box, found.item, esc.self())
   })
 
-  app.post('/v1/escalations', async (req): Promise<EscalationCreated> => {
+  app.post('/v1/escalations', { config: ESSENTIAL }, async (req): Promise<EscalationCreated> => {
     guard(req)
     const body = req.body
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object')
@@ -120,7 +121,7 @@ export function registerEscalationRoutes (app: FastifyInstance, esc: EscalationA
   })
 
   for (const [verb, status] of [['ack', 'acked'], ['resolve', 'resolved']] as const) {
-    app.post<{ Params: { id: string } }>(`/v1/escalations/:id/${verb}`, async (req): Promise<EscalationDetail> => {
+    app.post<{ Params: { id: string } }>(`/v1/escalations/:id/${verb}`, { config: ESSENTIAL }, async (req): Promise<EscalationDetail> => {
       guard(req)
       const item = await esc.advance(req.params.id, status)
       if (item === undefined) throw new ApiError('not_found', `no escalation ${req.params.id} in this node's inbox (only the authority that received it can ${verb} it)`)

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js'
 import { registerAgentRoutes, type AgentsApi } from './agent-routes.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { ApiError, API_ERRORS } from './errors.js'
+import { ESSENTIAL } from './load-shedding.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
 
@@ -60,30 +61,30 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } })
   })
 
-  app.get('/v1/node', async () => deps.node())
-  app.get('/v1/peers', async () => deps.peers())
-  app.get<{ Params: { peerId: string } }>('/v1/peers/:peerId', async (req) => {
+  app.get('/v1/node', { config: ESSENTIAL }, async () => deps.node())
+  app.get('/v1/peers', { config: ESSENTIAL }, async () => deps.peers())
+  app.get<{ Params: { peerId: string } }>('/v1/peers/:peerId', { config: ESSENTIAL }, async (req) => {
     const peer = deps.peer(req.params.peerId)
     if (peer === undefined) throw new ApiError('not_found', `no peer ${req.params.peerId} is known to this node`)
     return peer
   })
 
-  app.get('/v1/coordinator', async () => deps.coordinator())
+  app.get('/v1/coordinator', { config: ESSENTIAL }, async () => deps.coordinator())
 
-  app.get('/v1/health', async (_req, reply) => {
+  app.get('/v1/health', { config: ESSENTIAL }, async (_req, reply) => {
     const health = deps.health()
     return await reply.status(HEALTH_STATUS[health.status]).send(health)
   })
-  app.get('/v1/health/live', async (_req, reply) => {
+  app.get('/v1/health/live', { config: ESSENTIAL }, async (_req, reply) => {
     const live = deps.live()
     return await reply.status(live ? 200 : 503).send({ live })
   })
-  app.get('/v1/health/ready', async (_req, reply) => {
+  app.get('/v1/health/ready', { config: ESSENTIAL }, async (_req, reply) => {
     const r = deps.ready()
     return await reply.status(r.ready ? 200 : 503).send(r)
   })
 
-  app.post('/v1/join', async (req) => {
+  app.post('/v1/join', { config: ESSENTIAL }, async (req) => {
     const parsed = joinBody.safeParse(req.body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
@@ -100,7 +101,7 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
     }
     return await deps.join(parsed.data.addrs)
   })
-  app.post('/v1/leave', async () => {
+  app.post('/v1/leave', { config: ESSENTIAL }, async () => {
     deps.leave()
     return { left: true }
   })
@@ -109,7 +110,7 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
   registerEscalationRoutes(app, deps.escalations, { apiToken: deps.apiToken })
   if (deps.agents !== undefined) registerAgentRoutes(app, deps.agents, { apiToken: deps.apiToken })
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: ESSENTIAL }, async (_req, reply) => {
     const m = await deps.metrics()
     return await reply.type(m.contentType).send(m.body)
   })

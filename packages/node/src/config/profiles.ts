@@ -3,6 +3,7 @@
  * they change, so a new tunable gets its default in exactly one place.
  */
 import { hostname } from 'node:os'
+import { SERVICE_MODE_THRESHOLDS, type ResourceThresholds } from '../healing/service-mode.js'
 import type { KosConfig } from './schema.js'
 
 export const LAN_DEFAULTS: KosConfig = Object.freeze({
@@ -91,8 +92,32 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   agentPollIntervalMs: 500,
   agentLogMaxBytes: 1024 * 1024,
   agentLogFiles: 3,
-  leaveTimeoutMs: 3000
+  leaveTimeoutMs: 3000,
+
+  // Resources (issue 6). A 1 s sample matches the heartbeat: the mode is never staler than what
+  // peers see. CPU is smoothed with a 1.5 s half-life, so only a burst of ≈ 3 s or more sheds
+  // (a GC pause or a short compile does not). 60 s of calm per relaxing step: an overload that
+  // pauses for a few seconds does not bring all the deferred work back at once.
+  resources: {
+    sampleIntervalMs: 1000,
+    cpuSmoothingHalfLifeMs: 1500,
+    recoverAfterMs: 60_000,
+    // The levels and their reasons are the service mode's own (healing/service-mode.ts): CPU and
+    // memory degrade at 85 % (room to shed before swap or a starved scheduler), minimal at 95 %
+    // (the last stop before an OOM kill); event-loop delay at 200 ms p99 (heartbeats start to be
+    // late), minimal at 1 s (they are missed); disk free below 10 % (the audit log has little room
+    // to grow), minimal below 3 % (LevelDB compactions can fail).
+    cpuPercent: bands(SERVICE_MODE_THRESHOLDS.cpuPercent),
+    memoryPercent: bands(SERVICE_MODE_THRESHOLDS.memoryPercent),
+    eventLoopDelayMs: bands(SERVICE_MODE_THRESHOLDS.eventLoopDelayMs),
+    diskFreePercent: bands(SERVICE_MODE_THRESHOLDS.diskFreePercent)
+  }
 } satisfies KosConfig)
+
+/** A resource's bands as config: the direction (`worse`) is the resource's nature, not a tunable. */
+function bands (t: ResourceThresholds): KosConfig['resources']['cpuPercent'] {
+  return { degraded: { ...t.degraded }, minimal: { ...t.minimal } }
+}
 
 /** Survives a 4 s stall (GC storm, VM pause) at the price of slower detection of silent failures. */
 const TOLERANT: Partial<KosConfig> = {

@@ -51,6 +51,18 @@ function definedEntries (o: Record<string, unknown> | undefined): Record<string,
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined))
 }
 
+function isPlainObject (v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/** `over` onto `base`, recursing into objects both sides have; anything else in `over` replaces. */
+function mergePlain (base: unknown, over: Record<string, unknown>): Record<string, unknown> {
+  if (!isPlainObject(base)) return over
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(base[k]) ? mergePlain(base[k], v) : v
+  return out
+}
+
 /** Validates and freezes a config assembled from the sources. Throws ConfigError. */
 export function resolveConfig (sources: ConfigSources = {}): KosConfig {
   const file = definedEntries(sources.file)
@@ -65,6 +77,8 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
   // Routing is merged per class, so a file changes one class without restating the others.
   const routing = file.escalationRouting
   if (routing !== null && typeof routing === 'object' && !Array.isArray(routing)) merged.escalationRouting = { ...base.escalationRouting, ...routing }
+  // Resources are merged key by key (bands included), so a file can move one threshold alone.
+  if (isPlainObject(file.resources)) merged.resources = mergePlain(base.resources, file.resources)
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

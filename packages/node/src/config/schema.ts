@@ -206,7 +206,50 @@ export const configSchema = z.object({
 
   // ---- lifecycle ----------------------------------------------------------------------------
   /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
-  leaveTimeoutMs: ms(100, 600_000)
+  leaveTimeoutMs: ms(100, 600_000),
+
+  // ---- resources and load shedding (healing/resource-monitor.ts, issue 6) ---------------------
+  /**
+   * Resource pressure drives the service mode (normal → degraded → minimal); a degraded node
+   * answers non-essential API calls 503 and /v1/health 429. Each resource has an enter and an
+   * exit level per mode, the exit on the safe side, so a value at a threshold does not flap.
+   * With the defaults a node degrades within a sample (1 s) of a threshold crossed (CPU: a jump
+   * from 40 % to 100 % crosses 85 % after ≈ 3 s of smoothing), and relaxes one step per 60 s of
+   * calm, so it is normal again ≥ 120 s after minimal.
+   * A file may name only the keys it changes: `resources` is merged key by key into the profile's.
+   */
+  resources: z.object({
+    /** Period of a resource sample; event-loop delay is the p99 over it. Shorter reacts faster and costs a statfs and a /proc read each. */
+    sampleIntervalMs: ms(100, 600_000),
+    /** Half-life of the CPU average: a compile or a GC burst of a second must not shed; 0 takes each sample raw. */
+    cpuSmoothingHalfLifeMs: ms(0, 600_000),
+    /** Calm (every resource past its exit level) needed before the mode relaxes one step. */
+    recoverAfterMs: ms(0, 3_600_000),
+    /** Busiest of machine CPU and the node's own thread, in % (see resource-monitor.ts). */
+    cpuPercent: resourceBands('above', 100),
+    /** Memory in use, in % of the machine's or the cgroup's limit, whichever is fuller. */
+    memoryPercent: resourceBands('above', 100),
+    /** p99 event-loop delay of the node over a sample, in ms. */
+    eventLoopDelayMs: resourceBands('above', 600_000),
+    /** Free space of the file system holding `dataDir`, in %: lower is worse. */
+    diskFreePercent: resourceBands('below', 100)
+  }).strict()
 }).strict()
+
+/**
+ * One resource's degraded and minimal bands. `above`: higher is worse, so each exit sits below
+ * its enter and minimal enters at or above degraded; `below` mirrors it. Hoisted, so the block
+ * above stays the last in the schema.
+ */
+function resourceBands (worse: 'above' | 'below', max: number): z.ZodType<{ degraded: { enter: number, exit: number }, minimal: { enter: number, exit: number } }> {
+  const band = z.object({ enter: z.number().min(0).max(max), exit: z.number().min(0).max(max) }).strict()
+  const safer = (a: number, b: number): boolean => worse === 'above' ? a < b : a > b
+  return z.object({ degraded: band, minimal: band }).strict().superRefine((b, ctx) => {
+    for (const mode of ['degraded', 'minimal'] as const) {
+      if (!safer(b[mode].exit, b[mode].enter)) ctx.addIssue({ code: 'custom', path: [mode, 'exit'], message: `must be ${worse === 'above' ? 'below' : 'above'} ${mode}.enter (the hysteresis)` })
+    }
+    if (safer(b.minimal.enter, b.degraded.enter)) ctx.addIssue({ code: 'custom', path: ['minimal', 'enter'], message: `must be at or ${worse === 'above' ? 'above' : 'below'} degraded.enter` })
+  })
+}
 
 export type KosConfig = Readonly<z.infer<typeof configSchema>>

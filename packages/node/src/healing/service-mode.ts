@@ -58,6 +58,11 @@ export const SERVICE_MODE_THRESHOLDS: Record<ResourceName, ResourceThresholds> =
 const RANK: Record<ServiceMode, number> = { normal: 0, degraded: 1, minimal: 2 }
 const BY_RANK: ServiceMode[] = ['normal', 'degraded', 'minimal']
 
+/** The worse of two modes: the node combines the resource mode with its other reasons to degrade. Pure. */
+export function worseMode (a: ServiceMode, b: ServiceMode): ServiceMode {
+  return RANK[a] >= RANK[b] ? a : b
+}
+
 /** One resource's level given its previous level: the enter levels move it up, the exit levels down. Pure. */
 export function resourceLevel (value: number, t: ResourceThresholds, previous: ServiceMode): ServiceMode {
   const past = (x: number): boolean => t.worse === 'above' ? value >= x : value <= x

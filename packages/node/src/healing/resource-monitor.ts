@@ -1,0 +1,256 @@
+/**
+ * The resource monitor (issue 6): the I/O shell around the service mode. Every
+ * `resources.sampleIntervalMs` it reads the samplers (resource-samplers.ts), smooths the CPU,
+ * feeds the pure cores (ServiceModeMachine, SaturationAlerts) and reports their changes through
+ * callbacks. `snapshot()` is the latest reading for /v1/node and /v1/health, and `shedding()`
+ * is what the load-shedding hook (api/load-shedding.ts) asks on each request.
+ *
+ * Only resource pressure is judged here; the node combines this mode with its other reasons to
+ * run degraded (no coordinator, audit storage failing) by taking the worst.
+ *
+ * The clock, the timer and the samplers are injected: tests script pressure and drive samples by
+ * hand, and nothing here reads the wall clock.
+ */
+import type { Clock } from '@kos/detect'
+import type { KosConfig } from '../config/schema.js'
+import { alphaForHalfLife, ewma } from './error-spike.js'
+import type { ResourceSamplers } from './resource-samplers.js'
+import { SaturationAlerts, type SaturationAlert } from './saturation-alerts.js'
+import { SERVICE_MODE_THRESHOLDS, ServiceModeMachine, type ModeChange, type ResourceName, type ResourceThresholds, type ServiceMode } from './service-mode.js'
+
+export type ResourcesConfig = KosConfig['resources']
+
+/** The timer seam: run `fn` every `ms` until the returned function is called. */
+export interface IntervalTimer {
+  every (ms: number, fn: () => void): () => void
+}
+
+/** setInterval, unref'd: the monitor never keeps a stopping process alive. */
+export const realIntervalTimer: IntervalTimer = {
+  every (ms, fn) {
+    const t = setInterval(fn, ms)
+    t.unref()
+    return () => { clearInterval(t) }
+  }
+}
+
+export interface ResourceMonitorComponents {
+  /** Monotonic ms: CPU smoothing, the network rate, tick lateness and the mode's calm period. */
+  clock: Clock
+  samplers: ResourceSamplers
+  /** @default realIntervalTimer */
+  timer?: IntervalTimer
+}
+
+/**
+ * Callbacks; each must return quickly and not throw (one that throws is reported to `onError`
+ * and the sample goes on). They run on the sampling path, so heavy work belongs in a queue.
+ */
+export interface ResourceMonitorCallbacks {
+  /** The resource mode changed (worsened at once, or relaxed one step after the calm period). */
+  onModeChange?: (change: ModeChange) => void
+  /** A resource crossed its degraded enter level (`raised`) or came back past its exit (`cleared`). */
+  onSaturation?: (alert: SaturationAlert) => void
+  /** A sampler failed (reported once until it reads again) or a callback threw; the sample went on without it. */
+  onError?: (err: Error) => void
+}
+
+/** What the monitor reads besides the mode drivers: the parts of the CPU figure, and the network. */
+export type ResourceDetail = 'machineCpuPercent' | 'loopUtilizationPercent' | 'networkBytesPerSec'
+
+export interface ResourceSnapshot {
+  /** Clock time of the latest sample (monotonic ms), null before the first. */
+  sampledAtMs: number | null
+  /** The mode from resource pressure alone. */
+  mode: ServiceMode
+  /** The latest values, rounded to 0.1; a resource whose sampler failed is absent. */
+  values: Partial<Record<ResourceName | ResourceDetail, number>>
+  /** Each resource's level, with hysteresis. */
+  levels: Partial<Record<ResourceName, ServiceMode>>
+  /** The raised saturation alerts. */
+  alerts: SaturationAlert[]
+}
+
+/** The config's bands with each resource's direction: the core's threshold table. Pure. */
+export function resourceThresholds (config: ResourcesConfig): Record<ResourceName, ResourceThresholds> {
+  const names = Object.keys(SERVICE_MODE_THRESHOLDS) as ResourceName[]
+  return Object.fromEntries(names.map((n) => [n, { worse: SERVICE_MODE_THRESHOLDS[n].worse, degraded: { ...config[n].degraded }, minimal: { ...config[n].minimal } }])) as Record<ResourceName, ResourceThresholds>
+}
+
+/**
+ * The resources' line of /v1/health: passing when normal, warning (429) when degraded, critical
+ * (503) when minimal, naming the resources at fault. Pure.
+ */
+export function resourceHealthCheck (snap: ResourceSnapshot): { name: 'resources', status: 'passing' | 'warning' | 'critical', output: string } {
+  const status = snap.mode === 'normal' ? 'passing' : snap.mode === 'degraded' ? 'warning' : 'critical'
+  if (snap.sampledAtMs === null) return { name: 'resources', status, output: 'not sampled yet' }
+  const over = (Object.entries(snap.levels) as Array<[ResourceName, ServiceMode]>).filter(([, level]) => level !== 'normal')
+  const output = over.length === 0
+    ? (snap.mode === 'normal' ? 'every resource below its degraded level' : `${snap.mode}: recovering, every resource below its exit level`)
+    : `${snap.mode}: ${over.map(([n, level]) => `${n} ${String(snap.values[n] ?? '?')} (${level})`).join(', ')}`
+  return { name: 'resources', status, output }
+}
+
+/**
+ * How late a periodic tick ran, in ms: the event-loop delay of a loop so blocked that the delay
+ * histogram recorded nothing (its own timer never ran). 0 for the first tick. Pure.
+ */
+export function tickLatenessMs (previousAtMs: number | null, nowMs: number, intervalMs: number): number {
+  return previousAtMs === null ? 0 : Math.max(0, nowMs - previousAtMs - intervalMs)
+}
+
+export class ResourceMonitor {
+  private readonly c: Required<ResourceMonitorComponents>
+  private readonly config: ResourcesConfig
+  private readonly callbacks: ResourceMonitorCallbacks
+  private readonly thresholds: Record<ResourceName, ResourceThresholds>
+  private readonly modes: ServiceModeMachine
+  private readonly alerts: SaturationAlerts
+  private cancelTimer: (() => void) | null = null
+  private inFlight: Promise<ResourceSnapshot> | null = null
+  private stopped = false
+  private lastAtMs: number | null = null
+  /** Clock time of the previous timer tick: only ticks have a schedule to be late against. */
+  private lastTickAtMs: number | null = null
+  /** Samplers failing now: each failure is reported once, not every sample. */
+  private readonly failing = new Set<string>()
+  private smoothedCpu: number | null = null
+  private lastNet: { bytes: number, atMs: number } | null = null
+  private values: ResourceSnapshot['values'] = {}
+
+  constructor (components: ResourceMonitorComponents, config: ResourcesConfig, callbacks: ResourceMonitorCallbacks = {}) {
+    this.c = { timer: realIntervalTimer, ...components }
+    this.config = config
+    this.callbacks = callbacks
+    this.thresholds = resourceThresholds(config)
+    this.modes = new ServiceModeMachine(components.clock, { thresholds: this.thresholds, recoverAfterMs: config.recoverAfterMs })
+    this.alerts = new SaturationAlerts(this.thresholds)
+  }
+
+  get mode (): ServiceMode { return this.modes.mode }
+
+  /** Starts sampling every `sampleIntervalMs`; the first sample is one interval away. */
+  start (): void {
+    if (this.cancelTimer !== null || this.stopped) return
+    this.cancelTimer = this.c.timer.every(this.config.sampleIntervalMs, () => {
+      const now = this.c.clock.now()
+      const lateMs = tickLatenessMs(this.lastTickAtMs, now, this.config.sampleIntervalMs)
+      this.lastTickAtMs = now
+      void this.run(lateMs)
+    })
+  }
+
+  /** Stops sampling and releases the samplers. Idempotent. */
+  stop (): void {
+    this.stopped = true
+    this.cancelTimer?.()
+    this.cancelTimer = null
+    this.c.samplers.stop?.()
+  }
+
+  /**
+   * Takes one sample now and applies it. A sample still in flight (a slow statfs) is joined, not
+   * doubled, so a stalled disk cannot pile up reads.
+   */
+  async sampleNow (): Promise<ResourceSnapshot> {
+    return await this.run(0)
+  }
+
+  snapshot (): ResourceSnapshot {
+    return {
+      sampledAtMs: this.lastAtMs,
+      mode: this.modes.mode,
+      values: { ...this.values },
+      levels: this.modes.resourceLevels,
+      alerts: this.alerts.active.map((a) => ({ ...a, value: round1(a.value) }))
+    }
+  }
+
+  /** Whether non-essential work is shed now, and why: any mode but normal. */
+  shedding (): { active: boolean, reason: string } {
+    const mode = this.modes.mode
+    if (mode === 'normal') return { active: false, reason: 'normal' }
+    const over = (Object.entries(this.modes.resourceLevels) as Array<[ResourceName, ServiceMode]>).filter(([, level]) => level !== 'normal')
+    const why = over.length > 0
+      ? over.map(([n]) => `${n} ${String(this.values[n] ?? '?')}`).join(', ')
+      : `recovering: waiting for ${this.config.recoverAfterMs} ms of calm`
+    return { active: true, reason: `service mode ${mode} (${why})` }
+  }
+
+  private async run (lateMs: number): Promise<ResourceSnapshot> {
+    this.inFlight ??= this.sample(lateMs).finally(() => { this.inFlight = null })
+    return await this.inFlight
+  }
+
+  private async sample (lateMs: number): Promise<ResourceSnapshot> {
+    const s = this.c.samplers
+    // The time is taken before the reads, so a slow statfs does not stretch the CPU or network window.
+    const now = this.c.clock.now()
+    const [cpu, memoryPercent, delayMs, diskFreePercent, netBytes] = await Promise.all([
+      this.read('cpu', () => s.cpu()),
+      this.read('memoryPercent', () => s.memoryPercent()),
+      this.read('eventLoopDelayMs', () => s.eventLoopDelayMs()),
+      this.read('diskFreePercent', () => s.diskFreePercent()),
+      this.read('networkBytes', () => s.networkBytes())
+    ])
+    if (this.stopped) return this.snapshot()
+    const eventLoopDelayMs = delayMs === undefined && lateMs === 0 ? undefined : Math.max(delayMs ?? 0, lateMs)
+    const cpuPercent = cpu === undefined ? undefined : this.smoothCpu(Math.max(cpu.machinePercent, cpu.loopUtilizationPercent), now)
+    const networkBytesPerSec = this.networkRate(netBytes, now)
+    this.lastAtMs = now
+
+    const sample = { cpuPercent, memoryPercent, eventLoopDelayMs, diskFreePercent }
+    this.values = roundAll({ ...sample, machineCpuPercent: cpu?.machinePercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, networkBytesPerSec })
+    const change = this.modes.update(sample)
+    if (change !== null) this.emit(() => this.callbacks.onModeChange?.(change))
+    for (const alert of this.alerts.update(sample)) this.emit(() => this.callbacks.onSaturation?.({ ...alert, value: round1(alert.value) }))
+    return this.snapshot()
+  }
+
+  private smoothCpu (raw: number, now: number): number {
+    const half = this.config.cpuSmoothingHalfLifeMs
+    if (this.smoothedCpu === null || this.lastAtMs === null || half === 0) return (this.smoothedCpu = raw)
+    return (this.smoothedCpu = ewma(this.smoothedCpu, raw, alphaForHalfLife(Math.max(1, now - this.lastAtMs), half)))
+  }
+
+  /** Bytes per second since the previous reading; a counter that went back (wrapped, reset) restarts the rate. */
+  private networkRate (bytes: number | undefined, now: number): number | undefined {
+    if (bytes === undefined) return undefined
+    const prev = this.lastNet
+    this.lastNet = { bytes, atMs: now }
+    if (prev === null || bytes < prev.bytes || now <= prev.atMs) return undefined
+    return ((bytes - prev.bytes) * 1000) / (now - prev.atMs)
+  }
+
+  private async read<T> (name: string, fn: () => T | undefined | Promise<T | undefined>): Promise<T | undefined> {
+    try {
+      const value = await fn()
+      this.failing.delete(name)
+      return value
+    } catch (err) {
+      if (!this.failing.has(name)) {
+        this.failing.add(name)
+        this.callbacks.onError?.(new Error(`resource sampler ${name} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
+      }
+      return undefined
+    }
+  }
+
+  private emit (fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.callbacks.onError?.(new Error('a resource monitor callback threw', { cause: err }))
+    }
+  }
+}
+
+function round1 (x: number): number {
+  return Math.round(x * 10) / 10
+}
+
+function roundAll<K extends string> (o: Partial<Record<K, number | undefined>>): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {}
+  for (const [k, v] of Object.entries(o) as Array<[K, number | undefined]>) if (v !== undefined && Number.isFinite(v)) out[k] = round1(v)
+  return out
+}

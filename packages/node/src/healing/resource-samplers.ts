@@ -1,0 +1,135 @@
+/**
+ * The operating-system readers behind the resource monitor (issue 6): the I/O edge. Each reader
+ * returns the value since its previous call, or undefined when the platform has no such counter;
+ * a reader that throws is reported by the monitor and counts as missing for that sample.
+ *
+ * What is measured, and why:
+ * - CPU: two readings, and the mode uses the busier. The machine's busy share over all cores
+ *   (`os.cpus()` deltas), because a saturated machine starves our heartbeats whatever our share
+ *   is; and our own event loop's utilisation (`performance.eventLoopUtilization()`), because
+ *   one JS thread can be saturated on an otherwise idle 16-core host. ELU counts only the main
+ *   thread's busy time, not GC helpers or the libuv pool, so unlike `process.cpuUsage()` it
+ *   cannot read over 100 % of the thread that matters. `os.loadavg()` is not used: it is a
+ *   1-minute average of runnable (and on Linux, disk-blocked) tasks, not a share.
+ * - Memory: the fuller of the machine (`os.freemem()`, which is MemAvailable on Linux) and the
+ *   cgroup limit when one binds (`process.constrainedMemory()`/`availableMemory()`): in a
+ *   container the cgroup's OOM killer strikes long before the host is full.
+ * - Event-loop delay: p99 of `monitorEventLoopDelay` over the sample, in ms. A loop blocked for
+ *   the whole sample records nothing; the monitor adds its own tick's lateness for that case.
+ * - Disk: free share of the file system holding the data directory (`statfs`, blocks available
+ *   to an unprivileged user), where the audit log and the state store grow.
+ * - Network: reported, never a mode driver. libp2p 2.x keeps no byte counters on a connection
+ *   unless a metrics implementation (@libp2p/prometheus-metrics) is configured, and adding one
+ *   just for this costs a stream wrapper per connection; so the cumulative bytes come from
+ *   /proc/net/dev, received plus sent over every interface, loopback included (a cluster on one
+ *   host talks over `lo`). It is the machine's traffic, not only the node's. Off Linux: none.
+ */
+import { readFile, statfs } from 'node:fs/promises'
+import { cpus, freemem, totalmem } from 'node:os'
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
+
+type Maybe<T> = T | undefined | Promise<T | undefined>
+
+export interface CpuReading {
+  /** Busy share of all cores since the previous reading, in %. */
+  machinePercent: number
+  /** Share of the time the node's event loop was busy since the previous reading, in %. */
+  loopUtilizationPercent: number
+}
+
+/** The monitor's samplers; tests pass their own to induce pressure without burning CPU. */
+export interface ResourceSamplers {
+  cpu (): Maybe<CpuReading>
+  /** Memory in use, in % of the binding limit. */
+  memoryPercent (): Maybe<number>
+  /** p99 event-loop delay since the previous call, in ms. */
+  eventLoopDelayMs (): Maybe<number>
+  /** Free space of the data directory's file system, in %. */
+  diskFreePercent (): Maybe<number>
+  /** Cumulative network bytes (received + sent); the monitor turns it into a rate. */
+  networkBytes (): Maybe<number>
+  /** Releases what the samplers hold (the delay histogram). Idempotent. */
+  stop? (): void
+}
+
+export interface SystemSamplersInit {
+  /** The node's data directory: its file system is the one whose free space counts. */
+  dataDir: string
+  /** Resolution of the event-loop delay histogram, in ms. @default 10 */
+  delayResolutionMs?: number
+  /** Where the network counters are read. @default '/proc/net/dev' */
+  netDevPath?: string
+}
+
+/** The real samplers of this process and host. */
+export function systemSamplers (init: SystemSamplersInit): ResourceSamplers {
+  const histogram = monitorEventLoopDelay({ resolution: init.delayResolutionMs ?? 10 })
+  histogram.enable()
+  let lastTimes = cpuTimes()
+  let lastElu: EventLoopUtilization = performance.eventLoopUtilization()
+  const netDevPath = init.netDevPath ?? '/proc/net/dev'
+  let stopped = false
+  return {
+    cpu () {
+      const times = cpuTimes()
+      const elu = performance.eventLoopUtilization()
+      const total = times.total - lastTimes.total
+      const machinePercent = total > 0 ? (100 * (times.busy - lastTimes.busy)) / total : 0
+      const loopUtilizationPercent = 100 * performance.eventLoopUtilization(elu, lastElu).utilization
+      lastTimes = times
+      lastElu = elu
+      return { machinePercent, loopUtilizationPercent }
+    },
+    memoryPercent () {
+      const total = totalmem()
+      const machine = 100 * (1 - freemem() / total)
+      const limit = process.constrainedMemory()
+      // No cgroup limit reads as 0 or as a huge number (cgroup v1 "unlimited").
+      if (!(limit > 0 && limit < total)) return machine
+      return Math.max(machine, 100 * (1 - process.availableMemory() / limit))
+    },
+    eventLoopDelayMs () {
+      const p99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0
+      histogram.reset()
+      return p99Ms
+    },
+    async diskFreePercent () {
+      const s = await statfs(init.dataDir)
+      return s.blocks > 0 ? (100 * s.bavail) / s.blocks : undefined
+    },
+    async networkBytes () {
+      if (process.platform !== 'linux') return undefined
+      return sumNetDev(await readFile(netDevPath, 'utf8'))
+    },
+    stop () {
+      if (stopped) return
+      stopped = true
+      histogram.disable()
+    }
+  }
+}
+
+function cpuTimes (): { busy: number, total: number } {
+  let busy = 0
+  let total = 0
+  for (const { times } of cpus()) {
+    const b = times.user + times.nice + times.sys + times.irq
+    busy += b
+    total += b + times.idle
+  }
+  return { busy, total }
+}
+
+/** Received + sent bytes over every interface of a /proc/net/dev text. Pure. */
+export function sumNetDev (text: string): number {
+  let bytes = 0
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':')
+    if (colon < 0) continue
+    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number)
+    // 8 receive columns (bytes first), then 8 transmit columns (bytes first).
+    if (fields.length < 16 || !Number.isFinite(fields[0]) || !Number.isFinite(fields[8])) continue
+    bytes += fields[0]! + fields[8]!
+  }
+  return bytes
+}

@@ -1,0 +1,251 @@
+/**
+ * The resource monitor (healing/resource-monitor.ts) with scripted samplers, a manual clock and
+ * a hand-fired timer: pressure is induced by the script, never by burning CPU. Then the real
+ * samplers once, and the pressure hook against the real event loop (polled, with a deadline).
+ */
+import assert from 'node:assert/strict'
+import { tmpdir } from 'node:os'
+import { describe, it } from 'node:test'
+import { ManualClock } from '@kos/detect'
+import { LAN_DEFAULTS } from '../src/config/profiles.js'
+import { induceEventLoopPressure } from '../src/healing/pressure.js'
+import { ResourceMonitor, tickLatenessMs, type IntervalTimer, type ResourcesConfig } from '../src/healing/resource-monitor.js'
+import { sumNetDev, systemSamplers, type CpuReading, type ResourceSamplers } from '../src/healing/resource-samplers.js'
+import type { SaturationAlert } from '../src/healing/saturation-alerts.js'
+import type { ModeChange } from '../src/healing/service-mode.js'
+
+/** Samplers that answer whatever the test last set; `fail` makes one throw. */
+class ScriptedSamplers implements ResourceSamplers {
+  cpuReading: CpuReading = { machinePercent: 20, loopUtilizationPercent: 10 }
+  memory = 40
+  delayMs = 5
+  diskFree = 60
+  netBytes = 0
+  fail = new Set<string>()
+  stopped = 0
+  private check (name: string): void { if (this.fail.has(name)) throw new Error(`${name} unreadable`) }
+  cpu (): CpuReading { this.check('cpu'); return this.cpuReading }
+  memoryPercent (): number { this.check('memoryPercent'); return this.memory }
+  eventLoopDelayMs (): number { this.check('eventLoopDelayMs'); return this.delayMs }
+  async diskFreePercent (): Promise<number> { this.check('diskFreePercent'); return this.diskFree }
+  networkBytes (): number { this.check('networkBytes'); return this.netBytes }
+  stop (): void { this.stopped++ }
+}
+
+class ManualTimer implements IntervalTimer {
+  fn: (() => void) | null = null
+  periodMs = 0
+  every (ms: number, fn: () => void): () => void {
+    this.fn = fn
+    this.periodMs = ms
+    return () => { this.fn = null }
+  }
+}
+
+const CONFIG: ResourcesConfig = { ...LAN_DEFAULTS.resources, cpuSmoothingHalfLifeMs: 0 }
+
+function setup (config: ResourcesConfig = CONFIG): {
+  clock: ManualClock, samplers: ScriptedSamplers, timer: ManualTimer, monitor: ResourceMonitor
+  changes: ModeChange[], alerts: SaturationAlert[], errors: Error[], tick: () => Promise<void>
+} {
+  const clock = new ManualClock(0)
+  const samplers = new ScriptedSamplers()
+  const timer = new ManualTimer()
+  const changes: ModeChange[] = []
+  const alerts: SaturationAlert[] = []
+  const errors: Error[] = []
+  const monitor = new ResourceMonitor({ clock, samplers, timer }, config, {
+    onModeChange: (c) => changes.push(c),
+    onSaturation: (a) => alerts.push(a),
+    onError: (e) => errors.push(e)
+  })
+  monitor.start()
+  /** One period passes and the timer fires; waits for that sample to apply. */
+  const tick = async (): Promise<void> => {
+    clock.advance(config.sampleIntervalMs)
+    assert.ok(timer.fn !== null, 'the monitor is sampling')
+    timer.fn()
+    await monitor.sampleNow()
+  }
+  return { clock, samplers, timer, monitor, changes, alerts, errors, tick }
+}
+
+describe('resource monitor', () => {
+  it('samples every sampleIntervalMs, degrades and raises an alert at once, clears and relaxes after the calm period', async () => {
+    const { samplers, timer, monitor, changes, alerts, tick } = setup()
+    assert.equal(timer.periodMs, 1000)
+    await tick()
+    assert.equal(monitor.mode, 'normal')
+    assert.deepEqual(monitor.snapshot().values, {
+      cpuPercent: 20, memoryPercent: 40, eventLoopDelayMs: 5, diskFreePercent: 60, machineCpuPercent: 20, loopUtilizationPercent: 10
+    })
+    samplers.delayMs = 250
+    await tick()
+    assert.deepEqual(changes, [{ from: 'normal', to: 'degraded', causes: ['eventLoopDelayMs'] }])
+    assert.deepEqual(alerts, [{ resource: 'eventLoopDelayMs', value: 250, threshold: 200, state: 'raised' }])
+    assert.deepEqual(monitor.shedding(), { active: true, reason: 'service mode degraded (eventLoopDelayMs 250)' })
+    assert.deepEqual(monitor.snapshot().alerts, alerts)
+
+    samplers.delayMs = 150 // between exit (100) and enter (200): still saturated, still degraded
+    await tick()
+    assert.equal(alerts.length, 1)
+    samplers.delayMs = 20
+    await tick()
+    assert.deepEqual(alerts[1], { resource: 'eventLoopDelayMs', value: 20, threshold: 100, state: 'cleared' })
+    assert.equal(monitor.mode, 'degraded', 'relaxing waits for the calm period')
+    assert.match(monitor.shedding().reason, /recovering: waiting for 60000 ms of calm/)
+    for (let i = 0; i < 60; i++) await tick()
+    assert.deepEqual(changes.at(-1), { from: 'degraded', to: 'normal', causes: [] })
+    assert.deepEqual(monitor.shedding(), { active: false, reason: 'normal' })
+    assert.deepEqual(monitor.snapshot().alerts, [])
+  })
+
+  it('drives the CPU figure by the busier of the machine and its own loop, smoothed so a one-sample burst does not shed', async () => {
+    const { samplers, monitor, changes, tick } = setup({ ...CONFIG, cpuSmoothingHalfLifeMs: 1500 })
+    await tick()
+    samplers.cpuReading = { machinePercent: 30, loopUtilizationPercent: 100 }
+    await tick()
+    assert.equal(monitor.mode, 'normal', 'one saturated second is smoothed away')
+    samplers.cpuReading = { machinePercent: 20, loopUtilizationPercent: 10 }
+    await tick()
+    samplers.cpuReading = { machinePercent: 100, loopUtilizationPercent: 30 }
+    const before = changes.length
+    let seconds = 0
+    while (monitor.mode === 'normal' && seconds < 10) { await tick(); seconds++ }
+    assert.ok(seconds >= 2 && seconds <= 4, `a saturated machine degrades after ≈ 3 s of smoothing, took ${seconds} s`)
+    assert.deepEqual(changes.slice(before).map((c) => [c.to, c.causes]), [['degraded', ['cpuPercent']]])
+    assert.equal(monitor.snapshot().values.machineCpuPercent, 100)
+  })
+
+  it('counts a late tick as event-loop delay: a loop blocked all sample long records no histogram value', async () => {
+    const table: Array<[number | null, number, number, number]> = [
+      // previous tick, now, interval, lateness
+      [null, 5000, 1000, 0], [1000, 2000, 1000, 0], [1000, 1900, 1000, 0], [1000, 3500, 1000, 1500]
+    ]
+    for (const [prev, now, interval, late] of table) assert.equal(tickLatenessMs(prev, now, interval), late)
+
+    const { clock, samplers, timer, monitor, changes, tick } = setup()
+    await tick()
+    samplers.delayMs = 0
+    clock.advance(2500) // the loop was held: the tick comes 2.5 s late
+    await tick()
+    assert.equal(monitor.snapshot().values.eventLoopDelayMs, 2500)
+    assert.deepEqual(changes, [{ from: 'normal', to: 'minimal', causes: ['eventLoopDelayMs'] }])
+    // A sample taken by hand has no schedule to be late against.
+    clock.advance(10_000)
+    await monitor.sampleNow()
+    assert.equal(monitor.snapshot().values.eventLoopDelayMs, 0)
+    assert.ok(timer.fn !== null)
+  })
+
+  it('reports network bytes per second, never as a mode driver, and restarts the rate when a counter goes back', async () => {
+    const { samplers, monitor, tick } = setup()
+    samplers.netBytes = 1_000_000
+    await tick()
+    assert.equal(monitor.snapshot().values.networkBytesPerSec, undefined, 'a rate needs two readings')
+    samplers.netBytes = 1_250_000
+    await tick()
+    assert.equal(monitor.snapshot().values.networkBytesPerSec, 250_000)
+    samplers.netBytes = 10 // interface reset
+    await tick()
+    assert.equal(monitor.snapshot().values.networkBytesPerSec, undefined)
+    samplers.netBytes = 1e12
+    await tick()
+    assert.equal(monitor.mode, 'normal')
+  })
+
+  it('a failing sampler is reported once, its resource keeps its level, and the others go on', async () => {
+    const { samplers, monitor, errors, tick } = setup()
+    samplers.diskFree = 5
+    await tick()
+    assert.equal(monitor.snapshot().levels.diskFreePercent, 'degraded')
+    samplers.fail.add('diskFreePercent')
+    samplers.memory = 50
+    await tick()
+    await tick()
+    assert.deepEqual(errors.map((e) => e.message), ['resource sampler diskFreePercent failed: diskFreePercent unreadable'])
+    const snap = monitor.snapshot()
+    assert.equal(snap.values.diskFreePercent, undefined)
+    assert.equal(snap.values.memoryPercent, 50)
+    assert.equal(snap.levels.diskFreePercent, 'degraded')
+    assert.equal(snap.mode, 'degraded')
+    samplers.fail.clear()
+    await tick()
+    samplers.fail.add('diskFreePercent')
+    await tick()
+    assert.equal(errors.length, 2, 'a sampler that recovered and fails again is reported again')
+  })
+
+  it('a callback that throws is reported and does not stop sampling; stop is idempotent and releases the samplers', async () => {
+    const clock = new ManualClock(0)
+    const samplers = new ScriptedSamplers()
+    const timer = new ManualTimer()
+    const errors: Error[] = []
+    const monitor = new ResourceMonitor({ clock, samplers, timer }, CONFIG, {
+      onModeChange: () => { throw new Error('listener bug') },
+      onError: (e) => errors.push(e)
+    })
+    monitor.start()
+    samplers.memory = 99
+    clock.advance(1000)
+    timer.fn!()
+    await monitor.sampleNow()
+    assert.equal(monitor.mode, 'minimal')
+    assert.equal((errors[0]?.cause as Error).message, 'listener bug')
+    monitor.stop()
+    monitor.stop()
+    assert.equal(timer.fn, null)
+    assert.equal(samplers.stopped, 2)
+  })
+})
+
+describe('system samplers', () => {
+  it('read plausible values from this host', async () => {
+    const s = systemSamplers({ dataDir: tmpdir() })
+    try {
+      const cpu = await s.cpu()
+      assert.ok(cpu !== undefined && cpu.machinePercent >= 0 && cpu.machinePercent <= 100, JSON.stringify(cpu))
+      assert.ok(cpu.loopUtilizationPercent >= 0 && cpu.loopUtilizationPercent <= 100, JSON.stringify(cpu))
+      const mem = await s.memoryPercent()
+      assert.ok(mem !== undefined && mem > 0 && mem <= 100, String(mem))
+      const disk = await s.diskFreePercent()
+      assert.ok(disk !== undefined && disk >= 0 && disk <= 100, String(disk))
+      assert.ok(((await s.eventLoopDelayMs()) ?? -1) >= 0)
+      const net = await s.networkBytes()
+      if (process.platform === 'linux') assert.ok(net !== undefined && net >= 0)
+    } finally {
+      s.stop?.()
+    }
+  })
+
+  it('sums received and sent bytes over every interface of /proc/net/dev', () => {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo:  1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0',
+      '  eth0:   500       5    0    0    0     0          0         0      250       3    0    0    0     0       0          0',
+      ''
+    ].join('\n')
+    assert.equal(sumNetDev(text), 2750)
+  })
+
+  it('induceEventLoopPressure shows up as event-loop delay, and stops', async () => {
+    assert.throws(() => induceEventLoopPressure({ blockMs: 50, everyMs: 50, forMs: 100 }), RangeError)
+    const s = systemSamplers({ dataDir: tmpdir(), delayResolutionMs: 5 })
+    await s.eventLoopDelayMs()
+    const stop = induceEventLoopPressure({ blockMs: 40, everyMs: 60, forMs: 10_000 })
+    try {
+      const deadline = performance.now() + 5000
+      let seen = 0
+      while (seen < 30 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        seen = Math.max(seen, (await s.eventLoopDelayMs()) ?? 0)
+      }
+      assert.ok(seen >= 30, `p99 event-loop delay under 40 ms blocks reached ${seen} ms`)
+    } finally {
+      stop()
+      stop()
+      s.stop?.()
+    }
+  })
+})
