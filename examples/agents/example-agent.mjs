@@ -146,7 +146,6 @@ function stopErrors () {
 /** Blocks the event loop for good: the process stays alive but answers nothing, as a deadlock would. */
 function hang () {
   process.stdout.write('example-agent: hanging (event loop blocked)\n')
-  // eslint-disable-next-line no-empty
   for (;;) {}
 }
 
