@@ -11,6 +11,7 @@ import { registerEscalations } from './commands/escalations.js'
 import { registerJoin } from './commands/join.js'
 import { registerLeave } from './commands/leave.js'
 import { registerPeers } from './commands/peers.js'
+import { registerPolicy } from './commands/policy.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
 import { ExitCode, exitCodeForCommanderError } from './exit-codes.js'
@@ -53,6 +54,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerAudit(program, io, setExit, options.signal)
   registerEscalate(program, io, setExit)
   registerEscalations(program, io, setExit)
+  registerPolicy(program, io, setExit)
   return program
 }
 

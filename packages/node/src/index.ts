@@ -42,3 +42,5 @@ export { auditTopic } from './audit/service.js'
 export { createEntry, signerFromPrivateKey, type AuditSigner } from './audit/entry.js'
 export { encodeReplication } from './audit/wire.js'
 export type { ReplicationMessage } from './audit/replication.js'
+// The healing policy file (issue 6), for `kos policy check` and the supervisor.
+export { parsePolicy, loadPolicyFile, PolicyError, selectActions, builtinRules, DEFAULT_POLICY, BUILTIN_RULE_COUNT, FAILURE_CLASSES, CONDITIONS, ACTIONS, ESCALATION_TARGETS, type Policy, type PolicyRule, type PolicyProblem, type Detection, type Selection, type Action, type FailureClass, type EscalationTarget } from './healing/index.js'

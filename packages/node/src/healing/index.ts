@@ -11,3 +11,5 @@ export { SaturationAlerts, isSaturated, type SaturationAlert, type SaturationSta
 export { ResourceMonitor, realIntervalTimer, resourceHealthCheck, resourceThresholds, tickLatenessMs, type IntervalTimer, type ResourceDetail, type ResourceMonitorCallbacks, type ResourceMonitorComponents, type ResourceSnapshot, type ResourcesConfig } from './resource-monitor.js'
 export { systemSamplers, sumNetDev, type CpuReading, type ResourceSamplers, type SystemSamplersInit } from './resource-samplers.js'
 export { induceEventLoopPressure, type EventLoopPressure } from './pressure.js'
+export { FAILURE_CLASSES, CONDITIONS, SEVERITIES, ACTIONS, ESCALATION_TARGETS, ETHICS_DEFAULTS, DEFAULT_POLICY, BUILTIN_RULE_COUNT, builtinRules, selectActions, ruleMatches, globMatches, defaultEscalationTarget, type FailureClass, type Severity, type Action, type EscalationTarget, type Detection, type RuleWhen, type PolicyRule, type NamedRule, type EthicsPolicy, type Policy, type Selection } from './policy.js'
+export { parsePolicy, loadPolicyFile, policySchema, PolicyError, formatProblem, formatPath, type PolicyProblem } from './policy-file.js'
