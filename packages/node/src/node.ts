@@ -21,7 +21,12 @@ import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
 import { HealingService } from './healing/service.js'
-import { DEFAULT_POLICY } from './healing/policy.js'
+import { DEFAULT_POLICY, type Policy } from './healing/policy.js'
+import { loadPolicyFile, PolicyError } from './healing/policy-file.js'
+import { ResourceMonitor, resourceHealthCheck } from './healing/resource-monitor.js'
+import { systemSamplers } from './healing/resource-samplers.js'
+import { worseMode } from './healing/service-mode.js'
+import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
@@ -60,6 +65,7 @@ export class KosNode {
   private audit: AuditService | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
+  private resources: ResourceMonitor | undefined
   private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
@@ -114,6 +120,7 @@ export class KosNode {
     this.startedAtMs = this.clock.now()
     this.startedAt = new Date()
     try {
+      const policy = await this.loadPolicy()
       await prepareDataDir(this.config.dataDir)
       const key = await loadOrCreateIdentity(this.config.dataDir)
       this.apiToken = await readOrCreateApiToken(this.config.dataDir)
@@ -205,7 +212,7 @@ export class KosNode {
         clock: this.clock,
         log: this.log,
         store: this.store,
-        policy: DEFAULT_POLICY,
+        policy,
         apiUrl: () => this.apiUrl,
         selfId: () => this.peerId,
         junzi: () => esc.authorities.junzi,
@@ -213,7 +220,24 @@ export class KosNode {
         escalate: async (input) => await esc.create(input),
         audit
       })
+      const healing = this.healing
+      this.resources = new ResourceMonitor({ clock: this.clock, samplers: systemSamplers({ dataDir: this.config.dataDir }) }, this.config.resources, {
+        onModeChange: (c) => {
+          this.bus.emit({ type: 'node:mode', from: c.from, to: c.to, causes: c.causes })
+          void healing.setMode(c.to)
+          if (c.to !== 'normal') healing.supervisor.detectNode({ class: 'node', condition: `mode-${c.to}`, severity: c.to === 'minimal' ? 'critical' : 'warning', subject: 'node', detail: `service mode ${c.from} -> ${c.to} (${c.causes.join(', ')})` })
+        },
+        onSaturation: (a) => {
+          this.bus.emit({ type: 'resource:saturation', resource: a.resource, value: a.value, threshold: a.threshold, state: a.state })
+          if (a.state === 'raised') healing.supervisor.detectNode({ class: 'resource', condition: 'saturation', severity: 'warning', subject: a.resource, detail: `${a.resource} ${a.value} past ${a.threshold}` })
+        },
+        onError: (err) => { this.log.warn({ err }, 'resource sample failed') }
+      })
+      this.resources.start()
       this.api = this.buildApi()
+      const resources = this.resources
+      // Membership, the audit log and escalation are never shed (their routes are marked essential).
+      registerLoadShedding(this.api, { shedding: () => resources.shedding(), retryAfterSeconds: Math.max(1, Math.ceil(this.config.resources.sampleIntervalMs * 5 / 1000)) })
       await this.listenApi(this.api)
       // Agents start once the API listens: they are told its URL, and report to it.
       await this.healing.start()
@@ -240,6 +264,7 @@ export class KosNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopped'
+      this.resources?.stop()
       await this.healing?.stop().catch((err: unknown) => { this.log.warn({ err }, 'agent supervisor stop failed') })
       this.audit?.closeStreams()
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
@@ -340,6 +365,7 @@ export class KosNode {
         ? { name: 'agents', status: 'passing', output: `${a.running} of ${a.total} agents running` }
         : { name: 'agents', status: 'warning', output: `${a.failed} failed, ${a.quarantined} quarantined of ${a.total} agents` })
     }
+    if (this.resources !== undefined) checks.push(resourceHealthCheck(this.resources.snapshot()))
     const mode = this.mode()
     checks.push({ name: 'mode', status: mode === 'normal' ? 'passing' : mode === 'degraded' ? 'warning' : 'critical', output: mode })
     const rank: Record<HealthStatus, number> = { passing: 0, warning: 1, critical: 2 }
@@ -417,7 +443,12 @@ export class KosNode {
     return 2 * (this.config.electionTimeoutMaxMs + this.config.electionRankStepMs * Math.max(1, voters))
   }
 
+  /** The worst of the resource mode and the cluster-side mode (no quorum, failing disk). */
   private mode (): ServiceMode {
+    return worseMode(this.resources?.mode ?? 'normal', this.clusterMode())
+  }
+
+  private clusterMode (): ServiceMode {
     // Nothing can be recorded while the audit log's disk fails: the node runs degraded.
     if (this.audit?.storageFailure() != null) return 'degraded'
     const election = this.election?.core
@@ -426,6 +457,16 @@ export class KosNode {
     if (election.coordinatorId !== null) { this.noCoordinatorSinceMs = null; return 'normal' }
     this.noCoordinatorSinceMs ??= now
     return now - this.noCoordinatorSinceMs > this.electionTakesMs() ? 'degraded' : 'normal'
+  }
+
+  /** The policy file, checked before anything starts; a bad one stops the start naming the key and line. */
+  private async loadPolicy (): Promise<Policy> {
+    if (this.config.policyFile === '') return DEFAULT_POLICY
+    try {
+      return await loadPolicyFile(this.config.policyFile)
+    } catch (err) {
+      throw new ConfigError('policyFile', err instanceof PolicyError ? err.message : `cannot read ${this.config.policyFile}: ${(err as Error).message}`, { cause: err })
+    }
   }
 
   private addrs (): string[] {

@@ -17,7 +17,7 @@
  *   throws with the last observation and the tails of every node's stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -72,6 +72,13 @@ export interface LogEvent {
   time: number
   [field: string]: unknown
 }
+
+/** See Cluster.withTestResources. */
+export const TEST_RESOURCES = Object.freeze({
+  recoverAfterMs: 1000,
+  cpuPercent: { degraded: { enter: 100, exit: 99 }, minimal: { enter: 100, exit: 99.5 } },
+  eventLoopDelayMs: { degraded: { enter: 30_000, exit: 20_000 }, minimal: { enter: 60_000, exit: 50_000 } }
+})
 
 /** Log events kept per node (the oldest are dropped past this). */
 const MAX_LOG_EVENTS = 2000
@@ -358,6 +365,7 @@ export class Cluster {
     const listenPort = opts.listenPort ?? await freePort(host)
     const apiPort = opts.apiPort ?? await freePort()
     const dataDir = opts.dataDir ?? join(this.tmp, `${name}-${n}`)
+    const extraArgs = await this.withTestResources(opts.extraArgs ?? [], join(this.tmp, `${name}-${n}.config.json`))
     const args = [
       'start', '--json', '--log-level', opts.logLevel ?? 'warn',
       '--name', name,
@@ -366,12 +374,30 @@ export class Cluster {
       '--data', dataDir,
       ...(opts.profile === undefined ? [] : ['--profile', opts.profile]),
       ...(opts.bootstrap ?? []).flatMap((b) => ['--bootstrap', b]),
-      ...(opts.extraArgs ?? [])
+      ...extraArgs
     ]
     const node = new KosProcess({ name, dataDir, host, listenPort, apiPort, args })
     this.nodes.push(node)
     await node.start()
     return node
+  }
+
+  /**
+   * Test nodes share two cores with the test runner and each other, so machine CPU and their
+   * event-loop delay run high for reasons no test is about; unless a test's own config sets
+   * `resources`, the CPU and event-loop levels are put out of reach (memory and disk keep their
+   * defaults) and a calm second relaxes the mode, so load shedding happens only where a test
+   * induces it.
+   */
+  private async withTestResources (extraArgs: string[], path: string): Promise<string[]> {
+    const i = extraArgs.indexOf('--config')
+    let config: Record<string, unknown> = {}
+    if (i >= 0) {
+      try { config = JSON.parse(await readFile(extraArgs[i + 1]!, 'utf8')) as Record<string, unknown> } catch { return extraArgs }
+      if (config === null || typeof config !== 'object' || Array.isArray(config) || 'resources' in config) return extraArgs
+    }
+    await writeFile(path, JSON.stringify({ ...config, resources: TEST_RESOURCES }))
+    return i >= 0 ? extraArgs.map((a, j) => j === i + 1 ? path : a) : [...extraArgs, '--config', path]
   }
 
   /** Starts several nodes at once. */

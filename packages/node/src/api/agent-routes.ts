@@ -7,6 +7,8 @@
  * - `POST /v1/agents/:id/release` (token): lifts an ethics quarantine, if this node may (403 if not);
  * - `POST /v1/agents/:id/ethics` and `/errors`: the agent's own reports, with the node token or
  *   the agent's own `KOS_TOKEN` (so an agent can report but not release itself).
+ * Under load shedding, defining, starting and restarting agents is refused (503): that is the
+ * non-essential work; reading, stopping, releasing and the agents' reports always go through.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -14,6 +16,7 @@ import { agentSpecSchema, type AgentSpec } from '../healing/agent-spec.js'
 import type { EthicsReport, ReleaseOutcome } from '../healing/agent-supervisor.js'
 import { authorized } from './audit-routes.js'
 import { ApiError } from './errors.js'
+import { ESSENTIAL } from './load-shedding.js'
 import type { AgentInfo, AgentsResponse } from './types.js'
 
 /** What the routes need of the supervisor (the node's; a stub in tests). */
@@ -63,8 +66,8 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
   }
   const notFound = (name: string): ApiError => new ApiError('not_found', `no agent ${name} on this node`)
 
-  app.get('/v1/agents', async (): Promise<AgentsResponse> => ({ agents: agents.list() }))
-  app.get<{ Params: { id: string } }>('/v1/agents/:id', async (req) => {
+  app.get('/v1/agents', { config: ESSENTIAL }, async (): Promise<AgentsResponse> => ({ agents: agents.list() }))
+  app.get<{ Params: { id: string } }>('/v1/agents/:id', { config: ESSENTIAL }, async (req) => {
     const info = agents.get(req.params.id)
     if (info === undefined) throw notFound(req.params.id)
     return info
@@ -75,7 +78,7 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
     const spec = parse(agentSpecSchema, req.body)
     return await reply.status(201).send(await agents.define(spec, req.body))
   })
-  app.delete<{ Params: { id: string } }>('/v1/agents/:id', async (req) => {
+  app.delete<{ Params: { id: string } }>('/v1/agents/:id', { config: ESSENTIAL }, async (req) => {
     requireToken(req)
     const r = await agents.remove(req.params.id)
     if (r === 'not-found') throw notFound(req.params.id)
@@ -84,7 +87,7 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
   })
 
   for (const action of ['start', 'stop', 'restart'] as const) {
-    app.post<{ Params: { id: string } }>(`/v1/agents/:id/${action}`, async (req) => {
+    app.post<{ Params: { id: string } }>(`/v1/agents/:id/${action}`, action === 'stop' ? { config: ESSENTIAL } : {}, async (req) => {
       requireToken(req)
       const before = agents.get(req.params.id)
       if (before === undefined) throw notFound(req.params.id)
@@ -95,7 +98,7 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
     })
   }
 
-  app.post<{ Params: { id: string } }>('/v1/agents/:id/release', async (req) => {
+  app.post<{ Params: { id: string } }>('/v1/agents/:id/release', { config: ESSENTIAL }, async (req) => {
     requireToken(req)
     const r = agents.release(req.params.id)
     if (r === 'not-found') throw notFound(req.params.id)
@@ -104,13 +107,13 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
     return { released: req.params.id }
   })
 
-  app.post<{ Params: { id: string } }>('/v1/agents/:id/ethics', async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/v1/agents/:id/ethics', { config: ESSENTIAL }, async (req, reply) => {
     requireReporter(req, req.params.id)
     const report = parse(ethicsBody, req.body)
     if (!agents.ethics(req.params.id, report)) throw notFound(req.params.id)
     return await reply.status(202).send({ accepted: true })
   })
-  app.post<{ Params: { id: string } }>('/v1/agents/:id/errors', async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/v1/agents/:id/errors', { config: ESSENTIAL }, async (req, reply) => {
     requireReporter(req, req.params.id)
     const body = parse(errorsBody, req.body)
     if (!agents.errors(req.params.id, body.count)) throw notFound(req.params.id)

@@ -72,8 +72,8 @@ export const agentSpecSchema = z.object({
    */
   errorPattern: z.string().max(512).refine((s) => { try { void new RegExp(s); return true } catch { return false } }, 'not a valid regular expression')
     .default('\\b(ERROR|FATAL|CRITICAL|panic)\\b|Uncaught'),
-  /** On an ethics `filter_error` the agent fails closed: paused (the default) or stopped. */
-  safeMode: z.enum(['pause', 'stop']).default('pause'),
+  /** On an ethics `filter_error` the agent fails closed: paused or stopped; absent, the policy's `safeMode` (pause). */
+  safeMode: z.enum(['pause', 'stop']).optional(),
   /** SIGTERM, then SIGKILL to the process group after this long. Kubernetes' grace is 30 s; agents here are small. */
   stopGraceMs: ms(0, 600_000).default(5000)
 }).strict()

@@ -191,6 +191,22 @@ export class AgentSupervisor {
     await agent.setModeHold(hold, hold === null ? 'service mode normal again' : `service mode ${this.mode}`)
   }
 
+  /**
+   * A detection about the node itself (resource saturation, a mode change): classified and
+   * recorded like an agent's; of its actions only `escalate` has work to do here (the resource
+   * monitor itself degrades and sheds).
+   */
+  detectNode (det: { class: Detection['class'], condition: string, severity: Detection['severity'], subject: string, detail: string }): void {
+    const choice = selectActions(this.d.policy, { class: det.class, condition: det.condition, severity: det.severity })
+    this.d.emit({ type: 'healing:detected', class: det.class, condition: det.condition, severity: det.severity, agent: null, detail: det.detail, actions: [...choice.actions], rule: choice.rule })
+    if (choice.actions.includes('escalate')) this.escalate(det.class, det.severity, `${det.subject}@${this.d.selfId()}`, `${det.class} ${det.condition}: ${det.detail}`)
+  }
+
+  private escalate (cls: Detection['class'], severity: Detection['severity'], subject: string, summary: string): void {
+    void this.d.escalate({ class: cls, severity, subject, summary })
+      .catch((err: unknown) => { this.d.logger.warn({ err, subject }, 'escalation not created') })
+  }
+
   private onDetection (agent: SupervisedAgent, det: AgentDetection): void {
     this.detect(agent, { class: 'agent', ...det })
   }
@@ -210,19 +226,14 @@ export class AgentSupervisor {
         case 'restart': agent.restart(det.detail); break
         case 'stop': void agent.stop(det.detail); break
         case 'pause': void agent.setModeHold('pause', det.detail); break
-        case 'safe-mode': void agent.enterSafeMode(det.detail); break
+        case 'safe-mode': void agent.enterSafeMode(det.detail, agent.spec.safeMode ?? this.d.policy.safeMode); break
         case 'fail': void agent.fail(det.detail); break
         case 'quarantine':
           void agent.quarantine(det.detail)
           if (this.book.get(agent.name) === undefined) this.d.emit({ type: 'agent:quarantined', agent: agent.name, reason: det.detail, rule: choice.rule, severity: det.severity })
           break
         case 'escalate':
-          void this.d.escalate({
-            class: det.class,
-            severity: det.severity,
-            subject: `agent:${agent.name}@${this.d.selfId()}`,
-            summary: `${det.class} ${det.condition} of agent ${agent.name}: ${det.detail}`
-          }).catch((err: unknown) => { this.d.logger.warn({ err, agent: agent.name }, 'escalation not created') })
+          this.escalate(det.class, det.severity, `agent:${agent.name}@${this.d.selfId()}`, `${det.class} ${det.condition} of agent ${agent.name}: ${det.detail}`)
           break
         // take-out-of-service: readiness already reflects it; degrade, shed: the node's mode
         // machine acts on resources; record: the healing:detected event is the record.

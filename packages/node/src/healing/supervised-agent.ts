@@ -172,10 +172,10 @@ export class SupervisedAgent {
   }
 
   /** Ethics filter error: fail closed in the agent's safe mode (paused or stopped) until an operator starts it. */
-  async enterSafeMode (reason: string): Promise<void> {
+  async enterSafeMode (reason: string, mode: 'pause' | 'stop'): Promise<void> {
     if (this._safeMode || this._state === 'quarantined') return
     this._safeMode = true
-    if (this.spec.safeMode === 'stop') await this.stop(`safe mode: ${reason}`)
+    if (mode === 'stop') await this.stop(`safe mode: ${reason}`)
     else this.holdFor('pause', `safe mode: ${reason}`)
   }
 
