@@ -44,3 +44,7 @@ export { encodeReplication } from './audit/wire.js'
 export type { ReplicationMessage } from './audit/replication.js'
 // The healing policy file (issue 6), for `kos policy check` and the supervisor.
 export { parsePolicy, loadPolicyFile, PolicyError, selectActions, builtinRules, DEFAULT_POLICY, BUILTIN_RULE_COUNT, FAILURE_CLASSES, CONDITIONS, ACTIONS, ESCALATION_TARGETS, type Policy, type PolicyRule, type PolicyProblem, type Detection, type Selection, type Action, type FailureClass, type EscalationTarget } from './healing/index.js'
+// Agents (issue 6): the definition schema, and the reaper a test harness runs after killing a node.
+export { agentSpecSchema, type AgentSpec, type AgentSpecInput } from './healing/agent-spec.js'
+export { reapStaleAgent } from './healing/agent-process.js'
+export { induceEventLoopPressure } from './healing/pressure.js'

@@ -17,10 +17,11 @@
  *   throws with the last observation and the tails of every node's stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { reapStaleAgent } from '@kos/node'
 import { describe, poll, type WaitOptions } from './poll.js'
 import { freePort } from './ports.js'
 import { metricValue, type ApiResponse, type CoordinatorView, type PeersResponse, type PeerView, type StartupInfo } from './views.js'
@@ -74,11 +75,7 @@ export interface LogEvent {
 }
 
 /** See Cluster.withTestResources. */
-export const TEST_RESOURCES = Object.freeze({
-  recoverAfterMs: 1000,
-  cpuPercent: { degraded: { enter: 100, exit: 99 }, minimal: { enter: 100, exit: 99.5 } },
-  eventLoopDelayMs: { degraded: { enter: 30_000, exit: 20_000 }, minimal: { enter: 60_000, exit: 50_000 } }
-})
+export const TEST_RESOURCES = Object.freeze({ recoverAfterMs: 1000, cpuPercent: null, eventLoopDelayMs: null })
 
 /** Log events kept per node (the oldest are dropped past this). */
 const MAX_LOG_EVENTS = 2000
@@ -385,9 +382,8 @@ export class Cluster {
   /**
    * Test nodes share two cores with the test runner and each other, so machine CPU and their
    * event-loop delay run high for reasons no test is about; unless a test's own config sets
-   * `resources`, the CPU and event-loop levels are put out of reach (memory and disk keep their
-   * defaults) and a calm second relaxes the mode, so load shedding happens only where a test
-   * induces it.
+   * `resources`, CPU and event-loop delay do not drive the mode (memory and disk keep their
+   * defaults) and a calm second relaxes it, so load shedding happens only where a test induces it.
    */
   private async withTestResources (extraArgs: string[], path: string): Promise<string[]> {
     const i = extraArgs.indexOf('--config')
@@ -449,6 +445,11 @@ export class Cluster {
       if (n.running) await n.killNow().catch(() => {})
     }))
     for (const child of live.values()) killHard(child)
+    // A SIGKILLed node leaves its agents running; their pid files say which to kill.
+    for (const n of this.nodes) {
+      const dirs = await readdir(join(n.dataDir, 'agents')).catch(() => [] as string[])
+      for (const d of dirs) await reapStaleAgent(join(n.dataDir, 'agents', d)).catch(() => {})
+    }
     if (this.dir !== undefined) {
       await rm(this.dir, { recursive: true, force: true, maxRetries: 3 })
       this.dir = undefined

@@ -225,14 +225,16 @@ export const configSchema = z.object({
     cpuSmoothingHalfLifeMs: ms(0, 600_000),
     /** Calm (every resource past its exit level) needed before the mode relaxes one step. */
     recoverAfterMs: ms(0, 3_600_000),
+    // Each resource may be null: still sampled and shown, but it never changes the mode (a node
+    // sharing its machine with a heavier tenant that must not shed on the tenant's load).
     /** Busiest of machine CPU and the node's own thread, in % (see resource-monitor.ts). */
-    cpuPercent: resourceBands('above', 100),
+    cpuPercent: resourceBands('above', 100).nullable(),
     /** Memory in use, in % of the machine's or the cgroup's limit, whichever is fuller. */
-    memoryPercent: resourceBands('above', 100),
+    memoryPercent: resourceBands('above', 100).nullable(),
     /** p99 event-loop delay of the node over a sample, in ms. */
-    eventLoopDelayMs: resourceBands('above', 600_000),
+    eventLoopDelayMs: resourceBands('above', 600_000).nullable(),
     /** Free space of the file system holding `dataDir`, in %: lower is worse. */
-    diskFreePercent: resourceBands('below', 100)
+    diskFreePercent: resourceBands('below', 100).nullable()
   }).strict()
 }).strict()
 

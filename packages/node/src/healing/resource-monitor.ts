@@ -74,7 +74,10 @@ export interface ResourceSnapshot {
 /** The config's bands with each resource's direction: the core's threshold table. Pure. */
 export function resourceThresholds (config: ResourcesConfig): Record<ResourceName, ResourceThresholds> {
   const names = Object.keys(SERVICE_MODE_THRESHOLDS) as ResourceName[]
-  return Object.fromEntries(names.map((n) => [n, { worse: SERVICE_MODE_THRESHOLDS[n].worse, degraded: { ...config[n].degraded }, minimal: { ...config[n].minimal } }])) as Record<ResourceName, ResourceThresholds>
+  return Object.fromEntries(names.map((n) => {
+    const bands = config[n]
+    return [n, bands === null ? SERVICE_MODE_THRESHOLDS[n] : { worse: SERVICE_MODE_THRESHOLDS[n].worse, degraded: { ...bands.degraded }, minimal: { ...bands.minimal } }]
+  })) as Record<ResourceName, ResourceThresholds>
 }
 
 /**
@@ -199,8 +202,10 @@ export class ResourceMonitor {
     const networkBytesPerSec = this.networkRate(netBytes, now)
     this.lastAtMs = now
 
-    const sample = { cpuPercent, memoryPercent, eventLoopDelayMs, diskFreePercent }
-    this.values = roundAll({ ...sample, machineCpuPercent: cpu?.machinePercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, networkBytesPerSec })
+    const all = { cpuPercent, memoryPercent, eventLoopDelayMs, diskFreePercent }
+    this.values = roundAll({ ...all, machineCpuPercent: cpu?.machinePercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, networkBytesPerSec })
+    // Resources configured null are shown but drive neither the mode nor the alerts.
+    const sample = Object.fromEntries(Object.entries(all).filter(([name]) => this.config[name as ResourceName] !== null))
     const change = this.modes.update(sample)
     if (change !== null) this.emit(() => this.callbacks.onModeChange?.(change))
     for (const alert of this.alerts.update(sample)) this.emit(() => this.callbacks.onSaturation?.({ ...alert, value: round1(alert.value) }))

@@ -179,15 +179,19 @@ export class SupervisedAgent {
     else this.holdFor('pause', `safe mode: ${reason}`)
   }
 
-  /** The node's service mode holds this agent (degraded: pause, minimal: stop) or lets it go (null). */
+  /**
+   * The node's service mode holds this agent (degraded: pause, minimal: stop) or lets it go
+   * (null). Stricter holds win until released: an agent stopped in minimal stays stopped in
+   * degraded rather than being started just to be paused.
+   */
   async setModeHold (kind: 'pause' | 'stop' | null, reason: string): Promise<void> {
     if (this._safeMode) return
+    const held = this.hold
     if (kind === null) {
-      const held = this.hold
       if (held === null) return
       this.hold = null
-      if (held.kind === 'pause') this.resumeProcess(reason)
-      else if (this._state === 'stopped') await this.start()
+      if (this.proc !== undefined) this.resumeProcess(reason)
+      else if (this._state === 'stopped' || this._state === 'paused') await this.start()
       return
     }
     if (kind === 'stop') {
@@ -195,6 +199,7 @@ export class SupervisedAgent {
       await this.stop(reason)
       return
     }
+    if (held?.kind === 'stop' && this.proc === undefined) { this.hold = { kind: 'stop', reason }; return }
     this.holdFor('pause', reason)
   }
 
