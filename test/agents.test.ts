@@ -8,40 +8,12 @@
  * Two nodes: a1 (the designated Archon) and m1, which runs the agents.
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { Cluster, freePort, type KosProcess } from '@kos/testkit'
 import type { AgentInfo } from '@kos/node'
-
-export const EXAMPLE_AGENT = fileURLToPath(new URL('../../examples/agents/example-agent.mjs', import.meta.url))
-
-/** An example-agent definition on `port` with fast probes (the test's time is short, not the defaults'). */
-export function exampleAgent (name: string, port: number, extra: Record<string, unknown> = {}, flags: string[] = []): Record<string, unknown> {
-  const health = `http://127.0.0.1:${port}/healthz`
-  return {
-    name,
-    command: process.execPath,
-    args: [EXAMPLE_AGENT, '--port', String(port), ...flags],
-    startup: { http: health, periodMs: 100, failureThreshold: 300 },
-    liveness: { http: health, periodMs: 500, timeoutMs: 400, failureThreshold: 2 },
-    restart: { initialBackoffMs: 300, maxBackoffMs: 2000 },
-    ...extra
-  }
-}
-
-/** Pids of live processes whose command line holds `needle`. */
-export async function pidsRunning (needle: string): Promise<number[]> {
-  const out: number[] = []
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    const cmd = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '')
-    if (cmd.split('\0').join(' ').includes(needle) && !/\) Z /.test(stat)) out.push(Number(name))
-  }
-  return out
-}
+import { exampleAgent, pidsRunning } from './helpers/agents.js'
 
 describe('agent supervision on a real node', () => {
   const cluster = new Cluster()
