@@ -2,11 +2,13 @@
  * The breaker registry per peer and protocol (net/peer-breakers.ts), and the probe path through
  * it (membership/probes.ts): an open probe breaker makes a probe fail at once, never hides the
  * failure, and the first probe after the half-open wait is a trial that can find the peer back.
+ * The message channel (election, audit) stops dialling a voter whose breaker is open.
  * cockatiel reads Date.now() for the half-open wait: node:test's mocked Date moves it, no sleeps.
  */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it, mock } from 'node:test'
 import { Prober } from '../src/membership/probes.js'
+import { MessageChannel } from '../src/net/channel.js'
 import type { KosLibp2p } from '../src/net/host.js'
 import { BrokenCircuitError, PeerBreakers, peerBreakerTunables, type PeerProtocol } from '../src/net/peer-breakers.js'
 
@@ -162,5 +164,44 @@ describe('probes through the probe breaker', () => {
     assert.equal(await prober.probe(REAL, []), true)
     assert.equal(net.pings(), 4)
     assert.equal(breakers.state(REAL).probe, 'closed')
+  })
+})
+
+describe('the message channel through a breaker', () => {
+  beforeEach(() => { mock.timers.enable({ apis: ['Date'], now: 1_000_000 }) })
+  afterEach(() => { mock.timers.reset() })
+
+  it('stops dialling an unreachable peer once its breaker opens: sends fail at once', async () => {
+    const { breakers } = registry()
+    let dials = 0
+    const libp2p = {
+      handle: async () => {},
+      unhandle: async () => {},
+      dialProtocol: async () => { dials++; throw new Error('connection refused') }
+    } as unknown as KosLibp2p
+    const silent = { debug: () => {} } as unknown as ConstructorParameters<typeof MessageChannel>[2]
+    const channel = new MessageChannel(libp2p, {
+      protocol: '/kos/test/election/1.0.0',
+      maxMessageBytes: 1024,
+      maxQueuedPerPeer: 8,
+      dialTimeoutMs: 1000,
+      onMessage: () => {},
+      guard: breakers.guard('election')
+    }, silent)
+    await channel.start()
+    /** Sends one message and lets its stream attempt finish (the dial is asynchronous). */
+    const sendAndSettle = async (): Promise<void> => {
+      channel.send(REAL, new Uint8Array([1]))
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => { setImmediate(resolve) })
+    }
+    for (let i = 0; i < T.threshold; i++) await sendAndSettle()
+    assert.equal(dials, T.threshold)
+    assert.equal(breakers.state(REAL).election, 'open')
+    for (let i = 0; i < 5; i++) await sendAndSettle()
+    assert.equal(dials, T.threshold, 'no dial while the breaker is open')
+    mock.timers.tick(T.halfOpenAfterMs)
+    await sendAndSettle()
+    assert.equal(dials, T.threshold + 1, 'one trial dial after the half-open wait')
+    await channel.stop()
   })
 })
