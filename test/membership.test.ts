@@ -109,6 +109,16 @@ describe('a five-node cluster', () => {
     }, { timeoutMs: DETECT_MS })
     // The survivors still see each other alive: the crash accused nobody else.
     for (const s of survivors) await assertSees(s, others(s, survivors), 'alive')
+    // Each survivor pinged the dead node itself and for the others' ping-reqs (1 + 3 refused
+    // pings, threshold 3): its probe breaker towards it is open, so later calls fail at once.
+    await cluster.waitFor(`every survivor to show ${victim.name}'s probe breaker open`, async () => {
+      for (const s of survivors) {
+        const p = (await s.peers()).peers.find((x) => x.peerId === victim.peerId)
+        assert.equal(p?.breakers.probe, 'open', `${s.name}'s breakers towards ${victim.name}: ${JSON.stringify(p?.breakers)}`)
+        assert.ok(await s.metric('kos_peer_breaker_opened_total', { protocol: 'probe' }) >= 1, `${s.name} counted no probe breaker opening`)
+      }
+      return true
+    }, { timeoutMs: DETECT_MS })
   })
 
   it('a node restarted with the same data directory comes back alive with the same peer id', async () => {
@@ -132,6 +142,15 @@ describe('a five-node cluster', () => {
           `${s.name} sees ${victim.name} at incarnation ${p.incarnation}, not above ${incarnationBefore}`)
       }
       await assertSees(victim, survivors, 'alive')
+      return true
+    }, { timeoutMs: CONVERGE_MS })
+    // Back at a new incarnation: the survivors forgot their breakers towards it.
+    await cluster.waitFor(`every survivor to show ${victim.name}'s breakers closed`, async () => {
+      for (const s of survivors) {
+        const p = (await s.peers()).peers.find((x) => x.peerId === oldPeerId)
+        assert.ok(p !== undefined && Object.values(p.breakers).every((b) => b === 'closed'),
+          `${s.name}'s breakers towards ${victim.name}: ${JSON.stringify(p?.breakers)}`)
+      }
       return true
     }, { timeoutMs: CONVERGE_MS })
   })

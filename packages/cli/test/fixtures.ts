@@ -46,7 +46,8 @@ export const charlie: PeerInfo = {
   addrs: [],
   connected: false,
   health: null,
-  authority: null
+  authority: null,
+  breakers: { probe: 'open', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
 }
 
 export const alpha: PeerInfo = {
@@ -60,7 +61,8 @@ export const alpha: PeerInfo = {
   addrs: [`/ip4/10.0.0.2/tcp/4001/p2p/${ALPHA_ID}`],
   connected: true,
   health: { ...health('alpha'), role: 'archon' },
-  authority: 'archon'
+  authority: 'archon',
+  breakers: { probe: 'closed', sync: 'closed', election: 'closed', audit: 'closed', escalation: 'closed' }
 }
 
 export const bravo: PeerInfo = {
@@ -74,7 +76,8 @@ export const bravo: PeerInfo = {
   addrs: [`/ip4/10.0.0.3/tcp/4001/p2p/${BRAVO_ID}`],
   connected: false,
   health: { ...health('bravo-long-name'), mode: 'degraded', cpuPercent: 120 },
-  authority: null
+  authority: null,
+  breakers: { probe: 'half-open', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
 }
 
 /** Deliberately not in name order: the table must sort. */

@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { describePeer, formatBreakers } from '../src/commands/peers.js'
 import { runCli } from '../src/program.js'
 import { captureIo } from './capture-io.js'
-import { ALPHA_ID, alpha, peers } from './fixtures.js'
+import { ALPHA_ID, alpha, bravo, peers } from './fixtures.js'
 import { freePort, startStubApi } from './stub-api.js'
 import type { StubApi } from './stub-api.js'
 
@@ -77,6 +78,12 @@ describe('kos peers', () => {
     assert.ok(io.stdout.includes('Name:         alpha'))
     assert.ok(io.stdout.includes('Last seen:    850ms ago'))
     assert.ok(io.stdout.includes('Agents:       2/3 running, 1 failed, 0 quarantined'))
+    assert.ok(io.stdout.includes('Breakers:     all closed'), io.outText())
+  })
+
+  it('names the breakers that are not closed in the detail view', () => {
+    assert.ok(describePeer(bravo).includes('Breakers:     probe half-open, election open'), describePeer(bravo).join('\n'))
+    assert.equal(formatBreakers(undefined), '-', 'a node without breakers in its answer')
   })
 
   it('prints one peer as JSON', async () => {

@@ -30,6 +30,7 @@ import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
+import { PeerBreakers, peerBreakerTunables } from './net/peer-breakers.js'
 import { checkListenAddrs } from './net/listen-check.js'
 import { readOrCreateApiToken } from './net/api-token.js'
 import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
@@ -59,6 +60,8 @@ export class KosNode {
   private readonly bus: EventBus
   private readonly metrics: NodeMetrics
   private readonly sampler = new ProcessHealthSampler()
+  /** Circuit breakers per peer and protocol, shared by every service that calls peers. */
+  private readonly breakers: PeerBreakers
   private libp2p: KosLibp2p | undefined
   private membership: MembershipService | undefined
   private election: ElectionService | undefined
@@ -93,8 +96,15 @@ export class KosNode {
         if (core === undefined) return undefined
         const id = core.coordinatorId
         return { term: core.term, isCoordinator: id === core.selfId, hasCoordinator: id !== null }
-      }
+      },
+      peerBreakers: () => this.breakers.counts()
     })
+    this.breakers = new PeerBreakers({
+      tunables: peerBreakerTunables(config),
+      onOpened: (protocol) => { this.metrics.peerBreakerOpened(protocol) }
+    })
+    // A member that joined, came back alive or was reaped starts with no breakers (peer-breakers.ts).
+    this.bus.subscribe((e) => { this.breakers.onMemberEvent(e) })
     this.bus.subscribe((e) => { this.metrics.onEvent(e) })
     const healingMetrics = new HealingMetrics(this.metrics.registry, () => {
       const counts: Record<string, number> = {}
@@ -148,7 +158,8 @@ export class KosNode {
         alive: () => this.membership?.core.alivePeerIds() ?? [],
         privateKey: key,
         emit: (e) => { this.bus.emit(e) },
-        counters: this.metrics
+        counters: this.metrics,
+        breakers: this.breakers
       })
       // The one writer of events to the audit log: every event on the path, nothing else. It is
       // installed before membership starts (events are held until the log is open). Escalations
@@ -166,7 +177,8 @@ export class KosNode {
         counters: this.metrics,
         emit: (e) => { this.bus.emit(e) },
         healthSummary: (inc) => this.healthSummary(inc),
-        initialIncarnation: incarnation
+        initialIncarnation: incarnation,
+        breakers: this.breakers
       })
       await this.membership.start()
       this.election = await ElectionService.create({
@@ -177,7 +189,8 @@ export class KosNode {
         store: this.store,
         membership: this.membership.core,
         emit: (e) => { this.bus.emit(e) },
-        onInvalidMessage: (reason) => { this.log.debug({ reason }, 'invalid election message') }
+        onInvalidMessage: (reason) => { this.log.debug({ reason }, 'invalid election message') },
+        breakers: this.breakers
       })
       await this.election.start()
       this.noCoordinatorSinceMs = this.clock.now()
@@ -187,7 +200,8 @@ export class KosNode {
         config: this.config,
         log: this.log,
         members: () => this.membership?.core.list() ?? [],
-        emit: (e) => { this.bus.emit(e) }
+        emit: (e) => { this.bus.emit(e) },
+        breakers: this.breakers
       })
       await this.escalation.start()
       const esc = this.escalation
@@ -485,7 +499,8 @@ export class KosNode {
       addrs: m.addrs,
       connected: ms.isConnected(m.peerId),
       health: m.health,
-      authority: authorityOf(m.peerId, m.role, this.escalation?.authorities ?? this.config.authorities)
+      authority: authorityOf(m.peerId, m.role, this.escalation?.authorities ?? this.config.authorities),
+      breakers: this.breakers.state(m.peerId)
     }
   }
 

@@ -10,7 +10,8 @@ import type { HealthResponse, PeerInfo } from '../src/api/types.js'
 
 const PEER: PeerInfo = {
   peerId: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V', name: 'b', role: 'member', state: 'alive', phi: 0.4,
-  lastHeartbeatAgeMs: 120, incarnation: 1, addrs: ['/ip4/127.0.0.1/tcp/2'], connected: true, health: null, authority: null
+  lastHeartbeatAgeMs: 120, incarnation: 1, addrs: ['/ip4/127.0.0.1/tcp/2'], connected: true, health: null, authority: null,
+  breakers: { probe: 'closed', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
 }
 
 function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][], leaves: number } {

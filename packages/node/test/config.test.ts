@@ -53,7 +53,7 @@ describe('config', () => {
       auditRetentionMaxAgeMs: 0, auditRetentionMaxEntries: 1_000_000, auditCompactIntervalMs: 60_000,
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 750, electionTimeoutMaxMs: 850, electionLeaseMs: 600,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
-      redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, maxMessageBytes: 16384,
+      redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, peerBreakerThreshold: 3, peerBreakerHalfOpenMs: 2000, maxMessageBytes: 16384,
       gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, leaveTimeoutMs: 3000,
       authorities: { junzi: [], archon: [] },
       operatorWebhooks: [],

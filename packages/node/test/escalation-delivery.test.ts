@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel'
 import { DeliveryRuns, type DeliveryHooks } from '../src/escalation/delivery.js'
 import { makeEscalation, type Escalation, type EscalationStatus } from '../src/escalation/record.js'
 import type { Target } from '../src/escalation/routing.js'
@@ -13,7 +14,7 @@ const ORIGIN = '12D3KooWM1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const peer = (id: string): Target => ({ kind: 'peer', key: `peer:${id}`, peerId: id, role: 'junzi' })
 const TUNE = { escalationRetryInitialDelayMs: 5, escalationRetryMaxDelayMs: 20, escalationRetryMaxAttempts: 4, escalationBreakerThreshold: 2, escalationBreakerHalfOpenMs: 60_000 }
 
-function harness (targets: Target[], up: Set<string>, tune = TUNE) {
+function harness (targets: Target[], up: Set<string>, tune = TUNE, sharedBreaker?: DeliveryHooks['sharedBreaker']) {
   const rec = makeEscalation({ id: 'e1', class: 'ethics', severity: 'error', summary: 's' }, ORIGIN, new Date())
   const sent: string[] = []
   let delivered: { to: string, status: EscalationStatus } | undefined
@@ -26,7 +27,8 @@ function harness (targets: Target[], up: Set<string>, tune = TUNE) {
     pendingRecord: (): Escalation | undefined => delivered === undefined ? rec : undefined,
     onFailed: () => {},
     onDelivered: async (_id, t, status) => { delivered = { to: t.key, status }; resolveDone() },
-    onRunExhausted: () => { exhausted++; resolveDone() }
+    onRunExhausted: () => { exhausted++; resolveDone() },
+    sharedBreaker
   }
   const runs = new DeliveryRuns(tune, hooks)
   return { runs, sent, done: donePromise, delivered: () => delivered, exhausted: () => exhausted }
@@ -56,6 +58,15 @@ describe('delivery runs', () => {
     assert.equal(h.runs.isBroken('peer:a'), true)
     h.runs.reset('peer:a')
     assert.equal(h.runs.isBroken('peer:a'), false)
+  })
+  it('runs a peer target through the breaker it shares with the node, when given one', async () => {
+    const shared = circuitBreaker(handleAll, { halfOpenAfter: 60_000, breaker: new ConsecutiveBreaker(2) })
+    const h = harness([peer('a')], new Set(), { ...TUNE, escalationBreakerThreshold: 100 }, () => shared)
+    h.runs.start('e1')
+    await h.done
+    assert.equal(h.sent.length, 2, 'the shared breaker (threshold 2) stopped the calls, not the own one (100)')
+    assert.equal(shared.state, CircuitState.Open)
+    assert.equal(h.runs.isBroken('peer:a'), false, 'no own breaker was made for the target')
   })
   it('a kick restarts a run at once (an authority came back)', async () => {
     const up = new Set<string>()

@@ -93,6 +93,7 @@ export function describePeer (peer: PeerInfo): string[] {
     ['Last seen:', peer.lastHeartbeatAgeMs === null ? NONE : `${formatDuration(peer.lastHeartbeatAgeMs)} ago`],
     ['Incarnation:', String(peer.incarnation)],
     ['Connected:', peer.connected ? 'yes' : 'no'],
+    ['Breakers:', formatBreakers(peer.breakers)],
     ...listRows('Addresses:', peer.addrs)
   ]
   const h = peer.health
@@ -111,6 +112,16 @@ export function describePeer (peer: PeerInfo): string[] {
     rows.push(['Health:', 'not reported yet'])
   }
   return renderColumns(rows)
+}
+
+/**
+ * This node's breakers towards the peer: the ones not closed by name, since closed is the normal
+ * case (`probe open, election half-open`), or `all closed`. An older node sends none: `-`.
+ */
+export function formatBreakers (breakers: PeerInfo['breakers'] | undefined): string {
+  if (breakers === undefined) return NONE
+  const notClosed = Object.entries(breakers).filter(([, state]) => state !== 'closed')
+  return notClosed.length === 0 ? 'all closed' : notClosed.map(([protocol, state]) => `${protocol} ${state}`).join(', ')
 }
 
 /** Plain code-unit order: the same on every machine, unlike localeCompare. */

@@ -13,6 +13,8 @@ export interface MetricsSources {
   uptimeSeconds: () => number
   /** The election's view, once it runs. */
   election: () => { term: number, isCoordinator: boolean, hasCoordinator: boolean } | undefined
+  /** The breakers per peer that exist, by protocol and state (net/peer-breakers.ts). */
+  peerBreakers: () => Record<string, Record<string, number>>
 }
 
 export class NodeMetrics {
@@ -25,6 +27,7 @@ export class NodeMetrics {
   private readonly stalls: Counter
   private readonly coordinatorsElected: Counter
   private readonly auditRejectedTotal: Counter<'reason'>
+  private readonly peerBreakersOpened: Counter<'protocol'>
 
   constructor (sources: MetricsSources) {
     const registers = [this.registry]
@@ -85,6 +88,23 @@ export class NodeMetrics {
       registers,
       collect () { this.set(sources.election()?.hasCoordinator === true ? 1 : 0) }
     })
+    this.peerBreakersOpened = new Counter({
+      name: 'kos_peer_breaker_opened_total',
+      help: 'Times a breaker towards one peer opened (from closed), by protocol: probe, sync, election, audit, escalation',
+      labelNames: ['protocol'],
+      registers
+    })
+    new Gauge({
+      name: 'kos_peer_breakers',
+      help: 'Breakers towards peers by protocol and state (closed, open, half-open); a peer nothing was sent to has none',
+      labelNames: ['protocol', 'state'],
+      registers,
+      collect () {
+        for (const [protocol, states] of Object.entries(sources.peerBreakers())) {
+          for (const [state, n] of Object.entries(states)) this.set({ protocol, state }, n)
+        }
+      }
+    })
     new Gauge({
       name: 'kos_node_uptime_seconds',
       help: 'Seconds since this node started',
@@ -97,6 +117,7 @@ export class NodeMetrics {
   heartbeatReceived (): void { this.heartbeatsReceived.inc() }
   rejected (topic: TopicKind, reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
   auditRejected (reason: string): void { this.auditRejectedTotal.inc({ reason }) }
+  peerBreakerOpened (protocol: string): void { this.peerBreakersOpened.inc({ protocol }) }
 
   /** The metrics' consumer of the node's event path. */
   onEvent (event: KosEvent): void {

@@ -80,7 +80,18 @@ export interface PeerInfo {
    * running with the same role label; null otherwise (a role claimed without designation is not one).
    */
   authority: 'junzi' | 'archon' | null
+  /**
+   * This node's circuit breaker towards the peer, per request/response protocol
+   * (net/peer-breakers.ts): `open` fails calls at once (a probe counts as failed), `half-open`
+   * runs one trial call, `closed` is normal (also where no call was made yet).
+   */
+  breakers: PeerBreakerStates
 }
+
+/** The request/response protocols that have a breaker per peer. */
+export type PeerProtocolName = 'probe' | 'sync' | 'election' | 'audit' | 'escalation'
+export type BreakerStateName = 'closed' | 'open' | 'half-open'
+export type PeerBreakerStates = Record<PeerProtocolName, BreakerStateName>
 
 /** GET /v1/peers */
 export interface PeersResponse {

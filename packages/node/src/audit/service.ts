@@ -22,6 +22,7 @@ import type { KosConfig } from '../config/schema.js'
 import type { AuditEvent, KosEvent } from '../events.js'
 import { MessageChannel } from '../net/channel.js'
 import type { KosLibp2p } from '../net/host.js'
+import type { PeerBreakers } from '../net/peer-breakers.js'
 import { MessageDecodeError } from '../wire/messages.js'
 import { AuditAppender, type AppendResult } from './appender.js'
 import { signerFromPrivateKey } from './entry.js'
@@ -58,6 +59,8 @@ export interface AuditServiceComponents {
   /** The node's single event path (for `audit:tamper`). */
   emit: (event: AuditEvent) => void
   counters: { auditRejected: (reason: AuditRejectReason) => void }
+  /** The node's breakers per peer: opening a peer's sync stream goes through `audit`. */
+  breakers: PeerBreakers
 }
 
 export type AuditListener = (entry: AuditEntry) => void
@@ -91,7 +94,8 @@ export class AuditService {
       maxMessageBytes: MAX_REPLICATION_BYTES,
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: components.config.dialTimeoutMs,
-      onMessage: (from, bytes) => { this.onDirect(from, bytes) }
+      onMessage: (from, bytes) => { this.onDirect(from, bytes) },
+      guard: components.breakers.guard('audit')
     }, components.log)
   }
 

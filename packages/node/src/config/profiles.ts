@@ -55,6 +55,14 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   redialInitialDelayMs: 250,
   redialMaxDelayMs: 5000,
   dialTimeoutMs: 3000,
+  // Peer breakers: three failures in a row, not one, because a single refused dial may be a race
+  // with a restart. A dead voter then costs the coordinator three dials (0.3 s of heartbeats),
+  // and a crash detected by the whole cluster (a direct ping plus one per ping-req, 1 + k)
+  // opens every survivor's probe breaker at once. 2 s half-open: a trial dial to a dead peer is
+  // a refused connection (ms), and one every 2 s per protocol costs nothing; a peer that returns
+  // without a new incarnation (a healed link) is reached again within 2 s.
+  peerBreakerThreshold: 3,
+  peerBreakerHalfOpenMs: 2000,
   maxMessageBytes: 16 * 1024,
   gossipIpColocationFactorWeight: 0,
   gossipMeshDegree: 2,

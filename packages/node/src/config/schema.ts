@@ -135,6 +135,14 @@ export const configSchema = z.object({
   redialMaxDelayMs: ms(10, 3_600_000),
   /** Deadline of one dial, and of the join state sync over it. */
   dialTimeoutMs: ms(100, 600_000),
+  /**
+   * Consecutive failures of one request/response protocol to one peer (probe, sync, election,
+   * audit; escalation has its own below) that open that breaker: calls then fail at once, with
+   * no dial and no deadline waited out (net/peer-breakers.ts).
+   */
+  peerBreakerThreshold: z.number().int().min(1).max(1000),
+  /** How long an open peer breaker fails calls fast before one trial call (half-open). */
+  peerBreakerHalfOpenMs: ms(100, 3_600_000),
   /** Gossip messages over this size are rejected (and the sender penalised). A heartbeat is ~400 B. */
   maxMessageBytes: z.number().int().min(1024).max(4 * 1024 * 1024),
   /** Gossipsub's IP-colocation penalty: 0 because a test or demo cluster shares one host, negative to enable. */

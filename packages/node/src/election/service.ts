@@ -14,6 +14,7 @@ import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
 import { nextVoterChange } from './voter-change.js'
 import type { KosLibp2p } from '../net/host.js'
+import type { PeerBreakers } from '../net/peer-breakers.js'
 import type { StateStore } from '../store/state-store.js'
 import { electionEnvelopeSchema, newerVoters, votersOrdinal, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
 import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '../wire/messages.js'
@@ -30,6 +31,8 @@ export interface ElectionServiceComponents {
   membership: Membership
   emit: (event: ElectionEvent) => void
   onInvalidMessage: (reason: string) => void
+  /** The node's breakers per peer: opening a voter's stream goes through `election`, so a vote or heartbeat to an unreachable voter fails at once. */
+  breakers: PeerBreakers
 }
 
 /** Messages queued per peer on the election channel: a few seconds of heartbeats. */
@@ -60,7 +63,8 @@ export class ElectionService {
       maxMessageBytes: c.config.maxMessageBytes * 4,
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: c.config.dialTimeoutMs,
-      onMessage: (from, bytes) => { this.onMessage(from, bytes) }
+      onMessage: (from, bytes) => { this.onMessage(from, bytes) },
+      guard: c.breakers.guard('election')
     }, c.log)
   }
 

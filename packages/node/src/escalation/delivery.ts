@@ -9,6 +9,11 @@
  * `escalationRetryMaxAttempts`. A run that ends without delivery leaves the item pending: the
  * sweep starts a new run. `kick()` aborts the runs waiting in a backoff and starts them afresh,
  * which is what happens when an authority comes back.
+ *
+ * A peer target's breaker can be the node's shared one for the peer's escalation protocol
+ * (`sharedBreaker`, net/peer-breakers.ts), so `/v1/peers` shows it and the other escalation
+ * requests to that peer (status notices, authority questions) see the same state; webhooks, and
+ * peers when no shared breaker is given, get one of this object's own.
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, retry, type CircuitBreakerPolicy, type RetryPolicy } from 'cockatiel'
 import type { KosConfig } from '../config/schema.js'
@@ -25,6 +30,11 @@ export interface DeliveryHooks {
   onFailed: (id: string, target: Target, err: unknown) => void
   onDelivered: (id: string, target: Target, status: EscalationStatus) => Promise<void>
   onRunExhausted: (id: string, err: unknown) => void
+  /**
+   * The breaker a target shares with the rest of the node, or undefined for one of our own.
+   * `send` must not run through that same breaker again (a half-open trial would wait for itself).
+   */
+  sharedBreaker?: (target: Target) => CircuitBreakerPolicy | undefined
 }
 
 export class NoTargetError extends Error {
@@ -50,7 +60,7 @@ export class DeliveryRuns {
     })
   }
 
-  /** Whether a target's breaker is open now (the plan puts such targets last). */
+  /** Whether a target's own breaker (not a shared one) is open now (the plan puts such targets last). */
   isBroken (key: string): boolean {
     return this.breakers.get(key)?.state === CircuitState.Open
   }
@@ -80,7 +90,10 @@ export class DeliveryRuns {
     this.runs.clear()
   }
 
-  private breaker (key: string): CircuitBreakerPolicy {
+  private breaker (target: Target): CircuitBreakerPolicy {
+    const shared = this.hooks.sharedBreaker?.(target)
+    if (shared !== undefined) return shared
+    const key = target.key
     let b = this.breakers.get(key)
     if (b === undefined) {
       b = circuitBreaker(handleAll, {
@@ -111,7 +124,7 @@ export class DeliveryRuns {
     for (const target of plan) {
       if (signal.aborted) return
       try {
-        const status = await this.breaker(target.key).execute(async () => await this.hooks.send(target, record))
+        const status = await this.breaker(target).execute(async () => await this.hooks.send(target, record))
         await this.hooks.onDelivered(id, target, status)
         return
       } catch (err) {

@@ -50,6 +50,8 @@ export interface PlanView {
 
 export function peerTargetKey (peerId: string): string { return `peer:${peerId}` }
 export function webhookTargetKey (url: string): string { return `webhook:${url}` }
+/** The peer id of a peer target's key, or null for a webhook's. */
+export function peerOfTargetKey (key: string): string | null { return key.startsWith('peer:') ? key.slice('peer:'.length) : null }
 
 /**
  * The ordered targets of one delivery attempt of an escalation of class `cls`. Within a role,

@@ -19,12 +19,13 @@ import type { Authorities, KosConfig } from '../config/schema.js'
 import type { AuthorityEvent, EscalationEvent } from '../events.js'
 import type { MemberView } from '../membership/membership.js'
 import type { KosLibp2p } from '../net/host.js'
+import type { PeerBreakers } from '../net/peer-breakers.js'
 import { handle, request } from '../net/streams.js'
 import { DeliveryRuns } from './delivery.js'
 import { Inbox, type InboxItem } from './inbox.js'
 import { Outbox, type OutboxItem } from './outbox.js'
 import { makeEscalation, type Escalation, type EscalationInput, type EscalationStatus } from './record.js'
-import { authorityOf, deliveryPlan, designatedRole, peerTargetKey, refusedClaim, targetName, type AuthorityRole, type Target } from './routing.js'
+import { authorityOf, deliveryPlan, designatedRole, peerOfTargetKey, peerTargetKey, refusedClaim, targetName, type AuthorityRole, type Target } from './routing.js'
 import { EscalationStore } from './store.js'
 import { postWebhook } from './webhook.js'
 import { answerSchema, decodeMessage, encodeMessage, MAX_ESCALATION_MESSAGE_BYTES, requestSchema, type EscalationAnswer, type EscalationRequest } from './wire.js'
@@ -41,6 +42,8 @@ export interface EscalationServiceComponents {
   /** The member table (self not included). */
   members: () => MemberView[]
   emit: (event: EscalationEvent | AuthorityEvent) => void
+  /** The node's breakers per peer: every request of this protocol to a peer goes through `escalation`. */
+  breakers: PeerBreakers
 }
 
 export type Box = 'inbox' | 'outbox'
@@ -86,6 +89,7 @@ export class EscalationService {
         this.c.log.debug({ id, target: target.key, err: (err as Error).message }, 'escalation delivery failed')
       },
       onDelivered: async (id, target, status) => { await this.delivered(id, target, status) },
+      sharedBreaker: (target) => target.kind === 'peer' ? this.c.breakers.policy(target.peerId, 'escalation') : undefined,
       onRunExhausted: (id, err) => {
         const item = this.outbox.get(id)
         if (item?.status !== 'pending' || this.reportedUndelivered.has(id)) return
@@ -189,6 +193,9 @@ export class EscalationService {
   /** A member became alive or joined: an authority coming back gets what waits, at once. */
   memberUp (peerId: string): void {
     if (!this.running || designatedRole(peerId, this.designation) === null) return
+    // The node forgets the peer's breakers on the same events; done here too so that the kick
+    // below never meets the old breaker, whatever order the event's listeners run in.
+    this.c.breakers.forget(peerId, 'escalation')
     this.runs.reset(peerTargetKey(peerId))
     this.runs.kick(this.outbox.pending().map((i) => i.record.id))
   }
@@ -199,7 +206,10 @@ export class EscalationService {
       self: this.self,
       isAlive: (id) => members.get(id)?.state === 'alive',
       labelOf: (id) => members.get(id)?.role ?? null,
-      isBroken: (key) => this.runs.isBroken(key)
+      isBroken: (key) => {
+        const peer = peerOfTargetKey(key)
+        return peer === null ? this.runs.isBroken(key) : this.c.breakers.isOpen(peer, 'escalation')
+      }
     })
   }
 
@@ -209,11 +219,21 @@ export class EscalationService {
       await postWebhook(target.url, target.secret, record, timeoutMs)
       return 'delivered'
     }
-    const answer = await this.ask(peerIdFromString(target.peerId), { t: 'escalate', record })
+    // Unguarded: the delivery run already holds this peer's shared breaker around this call.
+    const answer = await this.askOnce(peerIdFromString(target.peerId), { t: 'escalate', record })
     return answer.status ?? 'delivered'
   }
 
+  /** One request through the peer's escalation breaker: fails at once while it is open. */
   private async ask (peer: PeerId, req: EscalationRequest): Promise<EscalationAnswer & { ok: true }> {
+    return await this.c.breakers.execute(peer.toString(), 'escalation', async () => await this.askOnce(peer, req))
+  }
+
+  /**
+   * One request. A refusal is an answer, yet it throws and so counts against the breaker: an
+   * authority that keeps refusing (not designated, inbox full) is skipped like an unreachable one.
+   */
+  private async askOnce (peer: PeerId, req: EscalationRequest): Promise<EscalationAnswer & { ok: true }> {
     const bytes = await request(this.c.libp2p, peer, this.protocol, encodeMessage(req), {
       timeoutMs: this.c.config.escalationDeliveryTimeoutMs,
       maxResponseBytes: MAX_ESCALATION_MESSAGE_BYTES

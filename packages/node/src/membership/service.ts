@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { HealthSummary, JoinResponse } from '../api/types.js'
 import type { KosConfig } from '../config/schema.js'
 import type { KosLibp2p } from '../net/host.js'
+import type { PeerBreakers } from '../net/peer-breakers.js'
 import { RedialSchedule } from '../net/redial.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice } from '../wire/messages.js'
@@ -33,6 +34,8 @@ export interface MembershipServiceComponents {
   /** This node's health summary, sampled when a heartbeat is sent. */
   healthSummary: (incarnation: number) => HealthSummary
   initialIncarnation: number
+  /** The node's breakers per peer: probes go through `probe`, syncs to a member through `sync`. */
+  breakers: PeerBreakers
 }
 
 export interface BootstrapStatus {
@@ -61,7 +64,7 @@ export class MembershipService {
     const { config, libp2p, clock } = components
     this.topics = membershipTopics(config.cluster)
     this.syncProtocol = `/kos/${config.cluster}/sync/1.0.0`
-    this.prober = new Prober(libp2p, config.cluster, config.probeTimeoutMs)
+    this.prober = new Prober(libp2p, config.cluster, config.probeTimeoutMs, components.breakers.guard('probe'))
     this.redial = new RedialSchedule({ initialDelayMs: config.redialInitialDelayMs, maxDelayMs: config.redialMaxDelayMs }, clock)
     this.bootstrap = { addrs: [...config.bootstrap], joined: config.bootstrap.length === 0, attempts: 0, lastError: null }
     this.core = new Membership({
@@ -230,8 +233,11 @@ export class MembershipService {
   private async notify (to: string, claim: MemberClaim): Promise<void> {
     const entry = { state: claim.state, peerId: claim.target, incarnation: claim.incarnation, name: claim.name, role: claim.role, addrs: claim.addrs }
     try {
-      const res = await request(this.c.libp2p, this.peerId(to), this.syncProtocol, encodeMessage({ v: WIRE_VERSION, t: 'sync', members: [entry] }),
-        { timeoutMs: this.c.config.dialTimeoutMs, maxResponseBytes: MAX_SYNC_BYTES })
+      // A notice fails fast while the breaker is open; it is sent again on a later heartbeat
+      // (rebroadcastDue), and the first after the half-open wait is the trial that reaches it.
+      const res = await this.c.breakers.execute(to, 'sync', async () =>
+        await request(this.c.libp2p, this.peerId(to), this.syncProtocol, encodeMessage({ v: WIRE_VERSION, t: 'sync', members: [entry] }),
+          { timeoutMs: this.c.config.dialTimeoutMs, maxResponseBytes: MAX_SYNC_BYTES }))
       const sync = decodeMessage(res, syncSchema, MAX_SYNC_BYTES)
       if (this.running) this.apply(this.core.onSync(sync.members, to))
     } catch (err) {
@@ -239,9 +245,15 @@ export class MembershipService {
     }
   }
 
+  /**
+   * A full table exchange. To a member (push/pull) it goes through the peer's sync breaker; a
+   * join's, over the connection it has just opened, does not: the join (an operator's, or the
+   * bootstrap loop with its own backoff) has just shown the peer reachable.
+   */
   private async syncWith (target: Connection | PeerId): Promise<void> {
     const body = encodeMessage({ v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() })
-    const res = await request(this.c.libp2p, target, this.syncProtocol, body, { timeoutMs: this.c.config.dialTimeoutMs, maxResponseBytes: MAX_SYNC_BYTES })
+    const call = async (): Promise<Uint8Array> => await request(this.c.libp2p, target, this.syncProtocol, body, { timeoutMs: this.c.config.dialTimeoutMs, maxResponseBytes: MAX_SYNC_BYTES })
+    const res = 'remotePeer' in target ? await call() : await this.c.breakers.execute(target.toString(), 'sync', call)
     const sync = decodeMessage(res, syncSchema, MAX_SYNC_BYTES)
     const remote = 'remotePeer' in target ? target.remotePeer : target
     this.apply(this.core.onSync(sync.members, remote.toString()))

@@ -4,6 +4,11 @@
  * second to every voter) do not each pay for a new stream and its protocol negotiation.
  * Delivery is best-effort and in order per peer: a message queued while the stream breaks is
  * lost, and the protocol above (election timers) retries. Each peer's queue is bounded.
+ *
+ * With a `guard` (the peer's breaker for this protocol, net/peer-breakers.ts), opening the stream
+ * is the guarded call: a failed dial counts, and while the breaker is open a send fails at once
+ * instead of dialling a peer that refused the last ones. A stream that breaks after it opened
+ * does not count: the dial is what an unreachable peer fails, and a disconnect resets the channel.
  */
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -12,6 +17,7 @@ import { pipe } from 'it-pipe'
 import { pushable, type Pushable } from 'it-pushable'
 import type { Logger } from 'pino'
 import type { KosLibp2p } from './host.js'
+import type { PeerGuard } from './peer-breakers.js'
 
 export interface ChannelOptions {
   protocol: string
@@ -21,6 +27,8 @@ export interface ChannelOptions {
   dialTimeoutMs: number
   /** Called for every inbound message, with the authenticated sender. Must not block. */
   onMessage: (from: string, bytes: Uint8Array) => void
+  /** Runs each stream opening through the peer's breaker; none: dials are unguarded. */
+  guard?: PeerGuard
 }
 
 interface Outbound { queue: Pushable<Uint8Array>, queued: number }
@@ -85,7 +93,8 @@ export class MessageChannel {
     void (async () => {
       let stream: Stream | undefined
       try {
-        stream = await this.libp2p.dialProtocol(peer, this.opts.protocol, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
+        const dial = async (): Promise<Stream> => await this.libp2p.dialProtocol(peer, this.opts.protocol, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
+        stream = this.opts.guard === undefined ? await dial() : await this.opts.guard(to, dial)
         await pipe(out.queue, counted, (source) => lp.encode(source), stream.sink)
       } catch (err) {
         this.log.debug({ err, peer: to, protocol: this.opts.protocol }, 'channel stream closed')
