@@ -143,4 +143,22 @@ describe('kos start refuses bad input with exit code 2', () => {
     const args = (await startArgs({ '--config': file })).filter((_a, i, all) => all[i] !== '--listen' && all[i - 1] !== '--listen')
     await expectRefused(args, /listen/)
   })
+  it('a policy file with a bad action names the file, line and key', async () => {
+    const dir = join(cluster.tmp, 'configs')
+    await mkdir(dir, { recursive: true })
+    const policy = join(dir, 'policy.yaml')
+    await writeFile(policy, 'version: 1\nrules:\n  - class: agent\n    when: { condition: exit }\n    actions: [restrat]\n')
+    const file = join(dir, 'with-policy.json')
+    await writeFile(file, JSON.stringify({ policyFile: policy }))
+    const stderr = await expectRefused(await startArgs({ '--config': file }), /policyFile/)
+    assert.match(stderr, /policy\.yaml:5:\d+: rules\[0\]\.actions\[0\]/)
+  })
+
+  it('an agent definition with a bad probe names the key', async () => {
+    const dir = join(cluster.tmp, 'configs')
+    await mkdir(dir, { recursive: true })
+    const file = join(dir, 'bad-agent.json')
+    await writeFile(file, JSON.stringify({ agents: [{ name: 'web', command: 'true', liveness: { http: 'ftp://x/' } }] }))
+    await expectRefused(await startArgs({ '--config': file }), /agents.*\[0\.liveness\.http\]/)
+  })
 })

@@ -143,7 +143,7 @@ describe('HTTP API', () => {
   it('pins the error-code table', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(API_ERRORS).map(([k, v]) => [k, v.status])), {
       invalid_request: 400, invalid_json: 400, unsupported_media_type: 415, payload_too_large: 413,
-      unauthorized: 401, not_found: 404, audit_unavailable: 503, escalation_unavailable: 503, overloaded: 503, quorum_timeout: 504, internal: 500
+      unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, audit_unavailable: 503, escalation_unavailable: 503, overloaded: 503, quorum_timeout: 504, internal: 500
     })
   })
 })
