@@ -49,6 +49,22 @@ describe('restart policy', () => {
     assert.equal(policy.totalRestarts, 8)
   })
 
+  it('a process the supervisor killed is restarted at once the first time, then backs off like a crash', () => {
+    const { policy } = make()
+    const delays: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const d = policy.onExit(null, 'SIGKILL', true)
+      if (d.action === 'restart') delays.push(d.delayMs)
+      policy.onStarted()
+    }
+    assert.deepEqual(delays, [0, 2000, 4000])
+    // After a crash, a kill is not the first restart any more.
+    const { policy: p2 } = make()
+    p2.onExit(1, null)
+    p2.onStarted()
+    assert.deepEqual(p2.onExit(null, 'SIGKILL', true), { action: 'restart', delayMs: 2000 })
+  })
+
   it('10 min healthy resets the backoff; a shorter healthy spell does not', () => {
     const { clock, policy } = make()
     policy.onExit(1, null); clock.advance(70_000); policy.onStarted()

@@ -24,7 +24,7 @@ export const probeSpecSchema = z.object({
   /** Startup grace: wait this long after the process starts before the first run. */
   initialDelayMs: ms(0, 3_600_000).default(PROBE_DEFAULTS.initialDelayMs),
   /** The interval between runs; Kubernetes' 10 s. */
-  periodMs: ms(100, 3_600_000).default(PROBE_DEFAULTS.periodMs),
+  periodMs: ms(20, 3_600_000).default(PROBE_DEFAULTS.periodMs),
   timeoutMs: ms(10, 600_000).default(PROBE_DEFAULTS.timeoutMs),
   failureThreshold: z.number().int().min(1).max(1000).default(PROBE_DEFAULTS.failureThreshold),
   successThreshold: z.number().int().min(1).max(1000).default(PROBE_DEFAULTS.successThreshold)

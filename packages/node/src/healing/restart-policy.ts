@@ -9,6 +9,9 @@
  *   agents that crashed together (a shared dependency went away) do not restart in lockstep.
  * - reset: once the agent has been healthy for `resetAfterHealthyMs`, the next crash starts the
  *   backoff from the beginning again (Kubernetes resets its CrashLoopBackOff after 10 min).
+ * - a process the supervisor killed (its liveness probe failed, it passed its memory limit) is
+ *   restarted at once the first time: the probe already waited `failureThreshold` periods for
+ *   it, which is its backoff; a second such restart in a row backs off like a crash.
  * - intensity: more than `maxRestarts` restarts within `intensityWindowMs` and the agent is
  *   `failed`: restarting is not helping, so we stop and the caller escalates (OTP's
  *   MaxR/MaxT; OTP's default is 1 in 5 s, ours is looser because agents are whole processes
@@ -97,8 +100,11 @@ export class RestartPolicy {
   get backoffAttempt (): number { return this.attempt }
   get lastExit (): ExitRecord | null { return this._lastExit }
 
-  /** The process has exited. Tells the caller whether to restart it, after how long, or to give up. */
-  onExit (code: number | null, signal: string | null): RestartDecision {
+  /**
+   * The process has exited. Tells the caller whether to restart it, after how long, or to give
+   * up. `killedBySupervisor`: the supervisor ended it for a failed probe or a limit.
+   */
+  onExit (code: number | null, signal: string | null, killedBySupervisor = false): RestartDecision {
     const now = this.components.clock.now()
     this._lastExit = { code, signal, at: now }
     if (this.healthySince !== null && now - this.healthySince >= this.init.resetAfterHealthyMs) this.attempt = 0
@@ -120,7 +126,9 @@ export class RestartPolicy {
     }
     recent.push(now)
     this._totalRestarts++
-    const delayMs = withJitter(backoffDelay(this.attempt, this.init), this.init.jitter, this.components.random(), this.init.maxBackoffMs)
+    const delayMs = killedBySupervisor && this.attempt === 0
+      ? 0
+      : withJitter(backoffDelay(this.attempt, this.init), this.init.jitter, this.components.random(), this.init.maxBackoffMs)
     this.attempt++
     this._state = 'backoff'
     return { action: 'restart', delayMs }

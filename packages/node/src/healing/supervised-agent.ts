@@ -273,7 +273,7 @@ export class SupervisedAgent {
     this.d.emit({ type: 'agent:exited', agent: this.name, pid: proc.pid, code, signal, expected: intent !== null })
     if (this.closed) return
     if (intent === 'restart') {
-      this.applyDecision(this.restarts.onExit(code, signal), this.memoryKill ? 'memory limit' : 'probe failure')
+      this.applyDecision(this.restarts.onExit(code, signal, true), this.memoryKill ? 'memory limit' : 'probe failure')
     } else if (intent === null) {
       this.unexpectedExit(describeExit(code, signal), code, signal)
     }
