@@ -9,6 +9,7 @@
  */
 
 import type { EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse } from '@kos/node'
+import type { AgentInfo, AgentsResponse } from '@kos/node'
 import type { ApiErrorBody, CoordinatorInfo, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/node'
 import { parseApiAddress } from './api-address.js'
 import { auditQueryString, openAuditStream } from './audit-client.js'
@@ -30,6 +31,13 @@ export interface ApiClientInit {
    */
   timeoutMs?: number
 }
+
+/** What POST /v1/agents/:id/start|stop|restart do. */
+export type AgentAction = 'start' | 'stop' | 'restart'
+/** The answer of POST /v1/agents/:id/release. */
+export interface AgentReleased { released: string }
+/** The answer of DELETE /v1/agents/:id. */
+export interface AgentRemoved { removed: string }
 
 /** The HTTP statuses of GET /v1/health: passing, warning, critical. All three are answers. */
 export type HealthHttpStatus = 200 | 429 | 503
@@ -129,6 +137,39 @@ export class ApiClient {
     return await this.call<EscalationDetail>('POST', `/v1/escalations/${encodeURIComponent(id)}/${verb}`, undefined, { authorization: `Bearer ${token}` })
   }
 
+  /** GET /v1/agents: the agents this node supervises, with their state, probes and quarantine. */
+  async agents (): Promise<AgentsResponse> {
+    return await this.call<AgentsResponse>('GET', '/v1/agents')
+  }
+
+  /** GET /v1/agents/:id. An unknown agent is an ApiError with status 404. */
+  async agent (name: string): Promise<AgentInfo> {
+    return await this.call<AgentInfo>('GET', `/v1/agents/${encodeURIComponent(name)}`)
+  }
+
+  /**
+   * POST /v1/agents: defines and starts an agent. `definition` is sent as is: the node validates
+   * it (400 invalid_request naming the key; 409 conflict if the name is taken). Needs the API token.
+   */
+  async defineAgent (definition: unknown, token: string): Promise<AgentInfo> {
+    return await this.call<AgentInfo>('POST', '/v1/agents', definition, bearer(token))
+  }
+
+  /** DELETE /v1/agents/:id: stops and forgets an API-defined agent (409 for one from the config). Needs the API token. */
+  async removeAgent (name: string, token: string): Promise<AgentRemoved> {
+    return await this.call<AgentRemoved>('DELETE', `/v1/agents/${encodeURIComponent(name)}`, undefined, bearer(token))
+  }
+
+  /** POST /v1/agents/:id/start|stop|restart (409 while quarantined, except stop). Needs the API token. */
+  async controlAgent (name: string, action: AgentAction, token: string): Promise<AgentInfo> {
+    return await this.call<AgentInfo>('POST', `/v1/agents/${encodeURIComponent(name)}/${action}`, undefined, bearer(token))
+  }
+
+  /** POST /v1/agents/:id/release: lifts an ethics quarantine (403 unless this node may). Needs the API token. */
+  async releaseAgent (name: string, token: string): Promise<AgentReleased> {
+    return await this.call<AgentReleased>('POST', `/v1/agents/${encodeURIComponent(name)}/release`, undefined, bearer(token))
+  }
+
   /** GET /v1/audit: one page of entries in time order, and the cursor of the next page. */
   async queryAudit (params: AuditQueryParams = {}): Promise<AuditQueryResponse> {
     return await this.call<AuditQueryResponse>('GET', `/v1/audit${auditQueryString(params)}`)
@@ -184,6 +225,10 @@ export class ApiClient {
         'is not JSON (is something else listening on that port?)', { cause: err })
     }
   }
+}
+
+function bearer (token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` }
 }
 
 export function isErrorBody (json: unknown): json is ApiErrorBody {

@@ -17,7 +17,7 @@
  */
 
 export { ApiClient } from './client.js'
-export type { ApiClientInit, HealthHttpStatus, HealthResult } from './client.js'
+export type { AgentAction, AgentReleased, AgentRemoved, ApiClientInit, HealthHttpStatus, HealthResult } from './client.js'
 export { AUDIT_ACKS, AUDIT_CLASSES, AUDIT_SEVERITIES } from './audit-types.js'
 export type {
   AuditAck, AuditAppendRequest, AuditAppendResponse, AuditClass, AuditEntry, AuditQueryParams, AuditQueryResponse,
@@ -29,6 +29,8 @@ export type { Io } from './io.js'
 export { runCli } from './program.js'
 export type { RunOptions } from './program.js'
 export type {
+  AgentInfo,
+  AgentsResponse,
   ApiErrorBody,
   HealthResponse,
   HealthStatus,

@@ -4,6 +4,7 @@
  */
 
 import { Command, CommanderError } from 'commander'
+import { registerAgents } from './commands/agents/index.js'
 import { registerAudit } from './commands/audit/index.js'
 import { registerCoordinator } from './commands/coordinator.js'
 import { registerEscalate } from './commands/escalate.js'
@@ -22,6 +23,8 @@ import { VERSION } from './version.js'
 export interface RunOptions {
   /** Ends long-running commands (`kos audit tail -f`) instead of SIGINT/SIGTERM. */
   signal?: AbortSignal
+  /** The wall clock, in ms since the epoch, for ages such as `kos agents`' "3m ago"; tests pin it. */
+  now?: () => number
 }
 
 /** Commander writes whole chunks ending in a newline; Io takes lines without one. */
@@ -55,6 +58,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerEscalate(program, io, setExit)
   registerEscalations(program, io, setExit)
   registerPolicy(program, io, setExit)
+  registerAgents(program, io, setExit, options.now)
   return program
 }
 
