@@ -94,7 +94,9 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
       if (before.state === 'quarantined' && action !== 'stop') {
         throw new ApiError('conflict', `agent ${req.params.id} is quarantined (${before.quarantine?.reason ?? 'ethics'}); a Junzi peer or the quarantining node must release it first`)
       }
-      return await agents.control(req.params.id, action)
+      const after = await agents.control(req.params.id, action)
+      if (after === undefined) throw notFound(req.params.id) // removed meanwhile
+      return after
     })
   }
 
