@@ -119,7 +119,9 @@ describe('agent supervision on a real node', () => {
     const audit = await m1.api<{ entries: Array<{ type: string, subject: string, details: { condition?: string, detail?: string } }> }>(`/v1/audit?origin=${m1.peerId}&class=agent&limit=1000`)
     const hit = audit.body.entries.find((e) => e.subject === 'leaker' && e.details.condition === 'memory-limit')
     assert.ok(hit !== undefined, 'the memory kill is audited')
-    assert.match(hit.details.detail ?? '', /over the limit of 120 MiB/)
+    // The kernel kills it where the machine gives us a cgroup; elsewhere the RSS poll does.
+    assert.match(hit.details.detail ?? '', /limit of 120 MiB/)
+    assert.ok(['cgroup-v1', 'cgroup-v2', 'rss-poll'].includes(after.memory.enforcement), after.memory.enforcement)
   })
 
   it('defines an agent through the API, durably, and refuses bad definitions naming the field', async () => {

@@ -66,6 +66,7 @@ describe('describeAgent', () => {
       '             liveness: success 5.0s ago (HTTP 200)',
       '             readiness: failure 2.0s ago (HTTP 503)',
       'Memory:      48MiB RSS, limit 256MiB (rss-poll)',
+      'CPU:         no limit',
       'Errors:      0.5/min (baseline 0.3/min)',
       'Logs:        /var/kos/agents/web (stdout.log, stderr.log)'
     ])

@@ -251,7 +251,10 @@ export interface AgentInfo {
   quarantine: { by: string, seq: number, reason: string, at: string } | null
   /** Failed closed after an ethics filter error, until an operator starts it. */
   safeMode: boolean
-  memory: { rssBytes: number | null, limitMb: number | null, enforcement: 'rss-poll' | 'none' }
+  /** The memory limit: enforced by the kernel in a cgroup where the machine allows one, else by polling the group's RSS. */
+  memory: { rssBytes: number | null, limitMb: number | null, enforcement: 'cgroup-v1' | 'cgroup-v2' | 'rss-poll' | 'none' }
+  /** The CPU quota: only a cgroup can enforce it. */
+  cpu: { limitPercent: number | null, enforcement: 'cgroup-v1' | 'cgroup-v2' | 'not-enforced' | 'none' }
   errors: { lastRatePerMin: number, baselinePerMin: number, spiking: boolean }
   command: string
   args: string[]

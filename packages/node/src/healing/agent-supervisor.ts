@@ -4,8 +4,8 @@
  * non-essential agents. Each detection becomes one `healing:detected` event (classified, with the
  * actions chosen), then the actions run in the policy's order.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { join } from 'node:path'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { join, resolve } from 'node:path'
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
 import type { EscalationInput } from '../escalation/record.js'
@@ -80,6 +80,7 @@ export class AgentSupervisor {
       clock: this.d.clock,
       random: this.d.random,
       dir: join(this.d.dataDir, 'agents', spec.name),
+      cgroupScope: createHash('sha256').update(resolve(this.d.dataDir)).digest('hex').slice(0, 8),
       env: { KOS_API: this.d.apiUrl(), KOS_AGENT_ID: spec.name, KOS_TOKEN: token },
       log: this.d.log,
       logger: this.d.logger,

@@ -11,6 +11,7 @@
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
 import { AgentProcess, reapStaleAgent } from './agent-process.js'
+import { createAgentCgroup, type AgentCgroup } from './cgroup.js'
 import type { AgentSpec } from './agent-spec.js'
 import { ErrorSpikeDetector } from './error-spike.js'
 import type { AgentEvent } from './events.js'
@@ -33,6 +34,8 @@ export interface SupervisedAgentDeps {
   random: () => number
   /** `<data>/agents/<name>`: logs and the pid file. */
   dir: string
+  /** Tells this node's cgroups from another node's on the same machine. */
+  cgroupScope: string
   /** Added to the agent's environment: KOS_API, KOS_AGENT_ID, KOS_TOKEN. */
   env: Record<string, string>
   log?: RotatingLogOptions
@@ -64,6 +67,9 @@ export class SupervisedAgent {
   private exitPending: { code: number | null, signal: string | null } | null = null
   private _stateReason = 'not started'
   private _lastRssBytes: number | null = null
+  /** The kernel-enforced limits, when the machine gives us a cgroup (else RSS polling, no CPU quota). */
+  private cgroup: AgentCgroup | null | undefined
+  private oomKillsAtStart = 0
   readonly lastProbe: Partial<Record<ProbeKind, ProbeReport>> = {}
   private closed = false
 
@@ -86,6 +92,16 @@ export class SupervisedAgent {
   get lastExit (): ExitRecord | null { return this.restarts.lastExit }
   get lastRssBytes (): number | null { return this._lastRssBytes }
   get stateReason (): string { return this._stateReason }
+  /** How the limits are enforced: by a cgroup, by RSS polling, or not at all. */
+  get enforcement (): { memory: 'cgroup-v1' | 'cgroup-v2' | 'rss-poll' | 'none', cpu: 'cgroup-v1' | 'cgroup-v2' | 'not-enforced' | 'none' } {
+    const cg = this.cgroup ?? null
+    const limits = this.spec.limits
+    return {
+      memory: limits.memoryMb === undefined ? 'none' : cg?.memory === true ? `cgroup-${cg.version}` : 'rss-poll',
+      cpu: limits.cpuPercent === undefined ? 'none' : cg?.cpu === true ? `cgroup-${cg.version}` : 'not-enforced'
+    }
+  }
+
   get heldBy (): string | null { return this.hold?.reason ?? null }
 
   /** First start: kills what a killed node left behind, then starts (unless held or quarantined). */
@@ -136,7 +152,7 @@ export class SupervisedAgent {
     const pending = this.exitPending
     if (pending === null) return // already in backoff, starting, or stopped on purpose
     this.exitPending = null
-    this.applyDecision(this.restarts.onExit(pending.code, pending.signal), reason)
+    this.applyDecision(this.restarts.onExit(pending.code, pending.signal, this.memoryKill), reason)
   }
 
   /** Operator restart: a graceful stop, then an immediate start with fresh restart counters. */
@@ -231,12 +247,15 @@ export class SupervisedAgent {
     this.stopProbes()
     const proc = this.proc
     if (proc !== undefined) { this.intent = 'stop'; await proc.stop(this.spec.stopGraceMs) }
+    await this.cgroup?.remove()
   }
 
   private async spawn (): Promise<void> {
     if (this.closed || this._state === 'quarantined') return
     if (this.hold !== null) { this.setState(this.hold.kind === 'pause' ? 'paused' : 'stopped', this.hold.reason); return }
     this.setState('starting', 'starting')
+    if (this.cgroup === undefined) this.cgroup = await createAgentCgroup(this.d.cgroupScope, this.name, this.spec.limits)
+    this.oomKillsAtStart = await this.cgroup?.oomKills() ?? 0
     try {
       const proc = await AgentProcess.start({
         command: this.spec.command,
@@ -251,6 +270,10 @@ export class SupervisedAgent {
       this.proc = proc
       this.intent = null
       this.memoryKill = false
+      await this.cgroup?.add(proc.pid).catch((err: unknown) => {
+        this.d.logger.warn({ agent: this.name, err }, 'cannot move the agent into its cgroup; polling its RSS instead')
+        this.cgroup = null
+      })
       if (this.closed) { void proc.stop(0); return }
       this.restarts.onStarted()
       this.setState('running', 'started')
@@ -275,7 +298,23 @@ export class SupervisedAgent {
     if (intent === 'restart') {
       this.applyDecision(this.restarts.onExit(code, signal, true), this.memoryKill ? 'memory limit' : 'probe failure')
     } else if (intent === null) {
-      this.unexpectedExit(describeExit(code, signal), code, signal)
+      void this.classifyExit(code, signal)
+    }
+  }
+
+  /** An exit we did not cause: the kernel's OOM kill in the agent's cgroup is its memory limit, anything else a crash. */
+  private async classifyExit (code: number | null, signal: string | null): Promise<void> {
+    const oom = this.cgroup != null && signal === 'SIGKILL' && await this.cgroup.oomKills() > this.oomKillsAtStart
+    if (this.closed || this.proc !== undefined) return
+    if (!oom) { this.unexpectedExit(describeExit(code, signal), code, signal); return }
+    this.recoveringSince ??= this.d.clock.now()
+    this.exitPending = { code, signal }
+    this.memoryKill = true
+    this.setState('stopped', 'killed at its memory limit (cgroup OOM)')
+    this.d.detect(this, { condition: 'memory-limit', severity: 'critical', detail: `killed by the kernel at the cgroup memory limit of ${this.spec.limits.memoryMb ?? '?'} MiB` })
+    if (this.exitPending !== null) {
+      this.exitPending = null
+      this.setState('stopped', 'killed at its memory limit; the policy does not restart it')
     }
   }
 

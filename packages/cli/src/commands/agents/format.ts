@@ -51,6 +51,7 @@ export function describeAgent (a: AgentInfo, nowMs: number): string[] {
       return p === undefined ? [] : [`${kind}: ${p.outcome} ${ago(p.at, nowMs)}${p.detail === '' ? '' : ` (${clean(p.detail, 200)})`}`]
     })),
     ['Memory:', formatMemory(a.memory)],
+    ['CPU:', a.cpu.limitPercent === null ? 'no limit' : `limit ${a.cpu.limitPercent} % (${a.cpu.enforcement})`],
     ['Errors:', `${formatRate(a.errors.lastRatePerMin)}/min (baseline ${formatRate(a.errors.baselinePerMin)}/min)` +
       (a.errors.spiking ? ', spiking' : '')],
     ['Logs:', `${a.logDir} (stdout.log, stderr.log)`]
