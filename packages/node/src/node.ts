@@ -20,11 +20,10 @@ import { logEvent } from './event-log.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
+import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck } from './health/checks.js'
 import { HealingService } from './healing/service.js'
 import { DEFAULT_POLICY, type Policy } from './healing/policy.js'
 import { loadPolicyFile, PolicyError } from './healing/policy-file.js'
-import { ResourceMonitor, resourceHealthCheck } from './healing/resource-monitor.js'
-import { systemSamplers } from './healing/resource-samplers.js'
 import { worseMode } from './healing/service-mode.js'
 import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
@@ -68,7 +67,6 @@ export class KosNode {
   private audit: AuditService | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
-  private resources: ResourceMonitor | undefined
   private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
@@ -234,24 +232,11 @@ export class KosNode {
         escalate: async (input) => await esc.create(input),
         audit
       })
+      this.healing.startResources()
       const healing = this.healing
-      this.resources = new ResourceMonitor({ clock: this.clock, samplers: systemSamplers({ dataDir: this.config.dataDir }) }, this.config.resources, {
-        onModeChange: (c) => {
-          this.bus.emit({ type: 'node:mode', from: c.from, to: c.to, causes: c.causes })
-          void healing.setMode(c.to)
-          if (c.to !== 'normal') healing.supervisor.detectNode({ class: 'node', condition: `mode-${c.to}`, severity: c.to === 'minimal' ? 'critical' : 'warning', subject: 'node', detail: `service mode ${c.from} -> ${c.to} (${c.causes.join(', ')})` })
-        },
-        onSaturation: (a) => {
-          this.bus.emit({ type: 'resource:saturation', resource: a.resource, value: a.value, threshold: a.threshold, state: a.state })
-          if (a.state === 'raised') healing.supervisor.detectNode({ class: 'resource', condition: 'saturation', severity: 'warning', subject: a.resource, detail: `${a.resource} ${a.value} past ${a.threshold}` })
-        },
-        onError: (err) => { this.log.warn({ err }, 'resource sample failed') }
-      })
-      this.resources.start()
       this.api = this.buildApi()
-      const resources = this.resources
       // Membership, the audit log and escalation are never shed (their routes are marked essential).
-      registerLoadShedding(this.api, { shedding: () => resources.shedding(), retryAfterSeconds: Math.max(1, Math.ceil(this.config.resources.sampleIntervalMs * 5 / 1000)) })
+      registerLoadShedding(this.api, { shedding: () => healing.shedding(), retryAfterSeconds: Math.max(1, Math.ceil(this.config.resources.sampleIntervalMs * 5 / 1000)) })
       await this.listenApi(this.api)
       // Agents start once the API listens: they are told its URL, and report to it.
       await this.healing.start()
@@ -278,7 +263,6 @@ export class KosNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopped'
-      this.resources?.stop()
       await this.healing?.stop().catch((err: unknown) => { this.log.warn({ err }, 'agent supervisor stop failed') })
       this.audit?.closeStreams()
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
@@ -345,46 +329,14 @@ export class KosNode {
   }
 
   health (): HealthResponse {
-    const checks: HealthResponse['checks'] = []
+    const checks = [lifecycleCheck(this.phase)]
     const ms = this.membership
-    checks.push(this.phase === 'running'
-      ? { name: 'lifecycle', status: 'passing', output: 'running' }
-      : { name: 'lifecycle', status: 'critical', output: this.phase })
-    if (ms !== undefined) {
-      const b = ms.bootstrapStatus
-      checks.push(b.joined
-        ? { name: 'bootstrap', status: 'passing', output: b.addrs.length === 0 ? 'no bootstrap peers configured' : 'joined' }
-        : { name: 'bootstrap', status: 'warning', output: `not joined after ${b.attempts} attempt(s), retrying: ${b.lastError ?? 'first attempt in progress'}` })
-      checks.push(ms.core.isHoldingBack
-        ? { name: 'local-health', status: 'warning', output: 'own event loop stalled recently; holding back suspicions' }
-        : { name: 'local-health', status: 'passing', output: 'event loop responsive' })
-    }
+    if (ms !== undefined) checks.push(bootstrapCheck(ms.bootstrapStatus), localHealthCheck(ms.core.isHoldingBack))
     const election = this.election?.core
-    if (election !== undefined) {
-      checks.push(election.coordinatorId !== null
-        ? { name: 'coordinator', status: 'passing', output: `coordinator ${election.coordinatorId} in term ${election.term}` }
-        : { name: 'coordinator', status: 'warning', output: election.voters.includes(election.selfId)
-          ? `no coordinator in term ${election.term}: no quorum of ${election.quorum} of ${election.voters.length} voters reachable; running degraded`
-          : 'no coordinator known yet: this node is not a voter (waiting for the coordinator to admit it)' })
-    }
-    if (this.audit !== undefined) {
-      const failure = this.audit.storageFailure()
-      checks.push(failure === null
-        ? { name: 'audit-storage', status: 'passing', output: 'audit writes succeed' }
-        : { name: 'audit-storage', status: 'warning', output: `${failure}; appends answer 503 until a write succeeds` })
-    }
-    if (this.healing !== undefined) {
-      const a = this.healing.summary()
-      checks.push(a.failed + a.quarantined === 0
-        ? { name: 'agents', status: 'passing', output: `${a.running} of ${a.total} agents running` }
-        : { name: 'agents', status: 'warning', output: `${a.failed} failed, ${a.quarantined} quarantined of ${a.total} agents` })
-    }
-    if (this.resources !== undefined) checks.push(resourceHealthCheck(this.resources.snapshot()))
-    const mode = this.mode()
-    checks.push({ name: 'mode', status: mode === 'normal' ? 'passing' : mode === 'degraded' ? 'warning' : 'critical', output: mode })
-    const rank: Record<HealthStatus, number> = { passing: 0, warning: 1, critical: 2 }
-    const status = checks.reduce<HealthStatus>((worst, c) => rank[c.status] > rank[worst] ? c.status : worst, 'passing')
-    return { status, mode, checks }
+    if (election !== undefined) checks.push(coordinatorCheck(election))
+    if (this.audit !== undefined) checks.push(auditStorageCheck(this.audit.storageFailure()))
+    if (this.healing !== undefined) checks.push(agentsCheck(this.healing.summary()), this.healing.resourceCheck())
+    return healthOf(checks, this.mode())
   }
 
   private buildApi (): FastifyInstance {
@@ -459,7 +411,7 @@ export class KosNode {
 
   /** The worst of the resource mode and the cluster-side mode (no quorum, failing disk). */
   private mode (): ServiceMode {
-    return worseMode(this.resources?.mode ?? 'normal', this.clusterMode())
+    return worseMode(this.healing?.resourceMode ?? 'normal', this.clusterMode())
   }
 
   private clusterMode (): ServiceMode {

@@ -102,10 +102,12 @@ export interface PeersResponse {
 export type HealthStatus = 'passing' | 'warning' | 'critical'
 
 /** GET /v1/health (200 passing, 429 warning, 503 critical) */
+export interface HealthCheck { name: string, status: HealthStatus, output: string }
+
 export interface HealthResponse {
   status: HealthStatus
   mode: ServiceMode
-  checks: Array<{ name: string, status: HealthStatus, output: string }>
+  checks: HealthCheck[]
 }
 
 /** POST /v1/join */

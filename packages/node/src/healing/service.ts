@@ -1,7 +1,8 @@
 /**
  * Self-healing on one node (issue 6), as the node wires it: the agent supervisor with its
  * policy, the agents from the config and from the API (persisted in the state store), the
- * quarantine list folded from the audit log, and the `/v1/agents` adapter.
+ * quarantine list folded from the audit log, the resource monitor (whose mode holds agents and
+ * sheds API work), and the `/v1/agents` adapter.
  *
  * Start order: the audit log must be open (the quarantines are read from it, so a restarted or
  * new node never starts a quarantined agent), and the API URL known (agents get it as KOS_API).
@@ -20,6 +21,9 @@ import { agentInfo } from './agent-info.js'
 import { agentSpecSchema, type AgentSpec } from './agent-spec.js'
 import { AgentSupervisor } from './agent-supervisor.js'
 import type { AgentEvent } from './events.js'
+import type { ModeEvent } from '../events.js'
+import { ResourceMonitor, resourceHealthCheck } from './resource-monitor.js'
+import { systemSamplers } from './resource-samplers.js'
 import type { Policy } from './policy.js'
 import type { ServiceMode } from './service-mode.js'
 
@@ -32,7 +36,7 @@ export interface HealingServiceDeps {
   apiUrl: () => string
   selfId: () => string
   junzi: () => readonly string[]
-  emit: (e: AgentEvent) => void
+  emit: (e: AgentEvent | ModeEvent) => void
   escalate: (input: EscalationInput) => Promise<unknown>
   audit: {
     query: (q: AuditQuery) => Promise<AuditPage>
@@ -45,6 +49,7 @@ const MAX_QUARANTINE_PAGES = 100
 
 export class HealingService {
   readonly supervisor: AgentSupervisor
+  private readonly resources: ResourceMonitor
   private unsubscribe: (() => void) | undefined
 
   constructor (private readonly d: HealingServiceDeps) {
@@ -62,7 +67,28 @@ export class HealingService {
       pollIntervalMs: d.config.agentPollIntervalMs,
       log: { maxBytes: d.config.agentLogMaxBytes, keep: d.config.agentLogFiles }
     })
+    const sup = this.supervisor
+    this.resources = new ResourceMonitor({ clock: d.clock, samplers: systemSamplers({ dataDir: d.config.dataDir }) }, d.config.resources, {
+      onModeChange: (c) => {
+        d.emit({ type: 'node:mode', from: c.from, to: c.to, causes: c.causes })
+        void sup.setMode(c.to)
+        if (c.to !== 'normal') sup.detectNode({ class: 'node', condition: `mode-${c.to}`, severity: c.to === 'minimal' ? 'critical' : 'warning', subject: 'node', detail: `service mode ${c.from} -> ${c.to} (${c.causes.join(', ')})` })
+      },
+      onSaturation: (a) => {
+        d.emit({ type: 'resource:saturation', resource: a.resource, value: a.value, threshold: a.threshold, state: a.state })
+        if (a.state === 'raised') sup.detectNode({ class: 'resource', condition: 'saturation', severity: 'warning', subject: a.resource, detail: `${a.resource} ${a.value} past ${a.threshold}` })
+      },
+      onError: (err) => { d.log.warn({ err }, 'resource sample failed') }
+    })
   }
+
+  /** The resource monitor: samples from now on; its mode holds agents and sheds API work. */
+  startResources (): void { this.resources.start() }
+
+  /** The mode resource pressure asks for (the node's mode is the worse of it and the cluster's). */
+  get resourceMode (): ServiceMode { return this.resources.mode }
+  shedding (): { active: boolean, reason: string } { return this.resources.shedding() }
+  resourceCheck (): ReturnType<typeof resourceHealthCheck> { return resourceHealthCheck(this.resources.snapshot()) }
 
   async start (): Promise<void> {
     // Quarantines first, from what the log holds now; later entries arrive by the subscription.
@@ -89,6 +115,7 @@ export class HealingService {
   }
 
   async stop (): Promise<void> {
+    this.resources.stop()
     this.unsubscribe?.()
     await this.supervisor.close()
   }
