@@ -7,11 +7,11 @@
  * since failure detection is each node's own judgement; the PROCESS column is what the demo did
  * to each process, so the two can be compared: SIGKILLed here, `suspect` then `dead` there.
  */
-import type { AgentInfo, AuditEntryView, CoordinatorInfo, EscalationView, PeersResponse } from '@kos/node'
+import type { AgentInfo, AuditEntryView, CoordinatorInfo, EscalationView, NodeInfo, PeersResponse } from '@kos/node'
 import type { KosProcess } from '@kos/testkit'
 
 /** What the demo did to a node's process. */
-export type ProcessState = 'running' | 'SIGKILLed' | 'SIGSTOPped'
+export type ProcessState = 'running' | 'SIGKILLed' | 'restarting' | 'SIGSTOPped'
 
 export interface DemoNode {
   proc: KosProcess
@@ -31,12 +31,20 @@ export interface Snapshot {
   escalations: string[]
 }
 
-/** Audit lines kept for the screen. */
-const AUDIT_LINES = 10
+/** Audit lines on the screen. */
+const AUDIT_LINES = 12
 /** Replicated entries can arrive late (a stalled origin): look back this far, keep seen keys. */
 const AUDIT_LOOKBACK_MS = 20_000
-/** Audit types that only repeat what the tables show, or are bookkeeping. */
-const AUDIT_NOISE = /^(agent:defined|audit:checkpoint)$/
+/** Entries of one type and subject this close in time are one line, naming every writer. */
+const GROUP_WINDOW_MS = 3000
+const MAX_GROUPS = 500
+/**
+ * Left out of the audit view: each node's own event-loop stalls, which on a shared machine come
+ * every few seconds and would push everything else off the screen (counted instead).
+ */
+const AUDIT_HIDDEN = /^(node:stalled)$/
+
+interface AuditGroup { ts: number, severity: string, type: string, subject: string, origins: string[], printed: boolean }
 
 const pad = (s: string, n: number): string => s.length >= n ? s : s + ' '.repeat(n - s.length)
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19)
@@ -51,10 +59,12 @@ function table (rows: string[][]): string[] {
  * (the identities are made before the nodes start, so they are all known).
  */
 export class DemoView {
-  /** Recent audit entries, oldest first, already formatted; and the keys already seen. */
-  readonly auditLines: string[] = []
+  /** Recent audit lines, oldest first, and the entries (origin/seq) already read. */
+  private readonly groups: AuditGroup[] = []
   private readonly seen = new Set<string>()
-  private readonly newLines: string[] = []
+  private readonly hidden = new Map<string, number>()
+  /** Entries older than the demo's schedule (the cluster forming) are not shown. */
+  private readonly auditFrom = Date.now() - 1000
   private lastCoordinator: string | null = null
   private readonly coordinatorHistory: string[] = []
 
@@ -74,28 +84,29 @@ export class DemoView {
 
   async snapshot (): Promise<Snapshot> {
     const viewer = this.nodes.find((n) => this.up(n))
-    const [peers, coord] = viewer === undefined
-      ? [undefined, undefined]
+    const [peers, coord, self] = viewer === undefined
+      ? [undefined, undefined, undefined]
       : await Promise.all([
         viewer.proc.api<PeersResponse>('/v1/peers').then((r) => r.body).catch(() => undefined),
-        viewer.proc.api<CoordinatorInfo>('/v1/coordinator').then((r) => r.body).catch(() => undefined)
+        viewer.proc.api<CoordinatorInfo>('/v1/coordinator').then((r) => r.body).catch(() => undefined),
+        viewer.proc.api<NodeInfo>('/v1/node').then((r) => r.body).catch(() => undefined)
       ])
     const members: string[][] = [['NODE', 'PROCESS', 'STATE', 'PHI', 'LAST HB', 'INC', 'AUTHORITY', 'AGENTS', 'MODE']]
     for (const n of this.nodes) {
-      const self = n === viewer
+      const isViewer = n === viewer
       const p = peers?.peers.find((x) => x.peerId === n.proc.peerId)
       const star = coord?.peerId === n.proc.peerId ? ' ★' : ''
       const agents = p?.health?.agents
       members.push([
         n.proc.name + star,
         n.state,
-        self ? '(viewer)' : p?.state ?? '?',
+        isViewer ? '(viewer)' : p?.state ?? '?',
         p?.phi === null || p?.phi === undefined ? '-' : p.phi.toFixed(1),
         p?.lastHeartbeatAgeMs === null || p?.lastHeartbeatAgeMs === undefined ? '-' : `${(p.lastHeartbeatAgeMs / 1000).toFixed(1)}s`,
-        p === undefined ? '-' : String(p.incarnation),
-        (self ? n.authority : p?.authority) ?? '-',
+        String((isViewer ? self?.incarnation : p?.incarnation) ?? '-'),
+        (isViewer ? n.authority : p?.authority) ?? '-',
         agents === undefined || agents.total === 0 ? '-' : `${agents.running}/${agents.total}${agents.quarantined > 0 ? ` q${agents.quarantined}` : ''}`,
-        p?.health?.mode ?? '-'
+        (isViewer ? self?.mode : p?.health?.mode) ?? '-'
       ])
     }
     this.noteCoordinator(coord)
@@ -150,35 +161,60 @@ export class DemoView {
       if (list === undefined) { out.push(`${n.proc.name}: (not answering)`); continue }
       if (list.length === 0) out.push(`${n.proc.name} inbox: empty`)
       for (const e of list.slice(0, 3)) {
-        out.push(`${n.proc.name} inbox: ${clock(Date.parse(e.createdAt))} ${e.class}/${e.severity} from ${this.name(e.origin)}: ${this.named(e.summary).slice(0, 70)} [${e.status}]`)
+        out.push(`${n.proc.name} inbox: ${clock(Date.parse(e.createdAt))} ${e.class}/${e.severity} from ${this.name(e.origin)}: ${this.named(e.summary).slice(0, 90)} [${e.status}]`)
       }
     }
     return out
   }
 
-  /** Reads the viewer's newest audit entries (GET /v1/audit is in time order, so ask `since`). */
+  /**
+   * Reads the viewer's newest audit entries (GET /v1/audit is in time order, so ask `since`) and
+   * folds the copies several nodes write of one fact (each node audits its own view: `member:dead n4`
+   * five times) into one line naming the writers.
+   */
   private async pollAudit (viewer: KosProcess): Promise<void> {
-    const since = Math.max(0, Date.now() - AUDIT_LOOKBACK_MS)
+    const since = Math.max(this.auditFrom, Date.now() - AUDIT_LOOKBACK_MS)
     const res = await viewer.api<{ entries: AuditEntryView[] }>(`/v1/audit?since=${since}&limit=1000`).catch(() => undefined)
     if (res?.status !== 200) return
     for (const e of [...res.body.entries].sort((a, b) => a.ts - b.ts)) {
       const key = `${e.origin}/${e.seq}`
       if (this.seen.has(key)) continue
       this.seen.add(key)
-      if (AUDIT_NOISE.test(e.type)) continue
-      const line = `${clock(e.ts)} ${pad(this.name(e.origin), 7)} ${pad(e.severity, 8)} ${pad(e.type, 24)} ${this.named(e.subject).slice(0, 40)}`
-      this.auditLines.push(line)
-      this.newLines.push(line)
-      if (this.auditLines.length > AUDIT_LINES) this.auditLines.shift()
+      if (AUDIT_HIDDEN.test(e.type)) { this.hidden.set(e.type, (this.hidden.get(e.type) ?? 0) + 1); continue }
+      const subject = this.named(e.subject)
+      const origin = this.name(e.origin)
+      const group = this.groups.findLast((g) => g.type === e.type && g.subject === subject && Math.abs(g.ts - e.ts) < GROUP_WINDOW_MS)
+      if (group === undefined) this.groups.push({ ts: e.ts, severity: e.severity, type: e.type, subject, origins: [origin], printed: false })
+      else if (!group.origins.includes(origin)) group.origins.push(origin)
     }
+    this.groups.sort((a, b) => a.ts - b.ts)
+    if (this.groups.length > MAX_GROUPS) this.groups.splice(0, this.groups.length - MAX_GROUPS)
   }
 
-  /** Audit lines that arrived since the last call (for the log output). */
-  takeNewAudit (): string[] { return this.newLines.splice(0) }
+  private line (g: AuditGroup): string {
+    return `${clock(g.ts)} ${pad(g.severity, 8)} ${pad(g.type, 27)} ${pad(g.subject.slice(0, 40), 12)} (by ${g.origins.join(', ')})`
+  }
+
+  /** The newest audit lines, oldest first, for the screen. */
+  get auditLines (): string[] { return this.groups.slice(-AUDIT_LINES).map((g) => this.line(g)) }
+
+  /** What the audit view leaves out, and why. */
+  get auditHidden (): string {
+    const stalls = this.hidden.get('node:stalled') ?? 0
+    return stalls === 0 ? '' : ` (${stalls} node:stalled hidden: a node's own event loop lagged, common on a busy machine)`
+  }
+
+  /** Audit lines not printed yet and old enough that no more copies are expected (for the log output). */
+  takeNewAudit (): string[] {
+    const settled = Date.now() - GROUP_WINDOW_MS
+    const out = this.groups.filter((g) => !g.printed && g.ts < settled)
+    for (const g of out) g.printed = true
+    return out.map((g) => this.line(g))
+  }
 }
 
 /** The full screen (terminal): clear, then the tables. */
-export function renderScreen (s: Snapshot, banners: string[], audit: string[], footer: string): string {
+export function renderScreen (s: Snapshot, banners: string[], audit: string[], hidden: string, footer: string): string {
   const lines = [
     `kOS mesh demo — ${s.elapsedS}s — member states as seen by ${s.viewer ?? '(no node up)'}; ★ coordinator`,
     '',
@@ -191,7 +227,7 @@ export function renderScreen (s: Snapshot, banners: string[], audit: string[], f
     'escalations (newest first):',
     ...s.escalations.map((l) => `  ${l}`),
     '',
-    'audit log (newest last):',
+    `audit log (newest last)${hidden}:`,
     ...audit.map((l) => `  ${l}`),
     '',
     'schedule:',
@@ -202,15 +238,18 @@ export function renderScreen (s: Snapshot, banners: string[], audit: string[], f
   return `\x1b[H\x1b[2J${lines.join('\n')}\n`
 }
 
-/** A compact snapshot for a log: one line per member and agent, then the new audit lines. */
-export function renderCompact (s: Snapshot, newAudit: string[]): string {
+/**
+ * A compact snapshot for a log: the members and agents on one line each, the escalations when
+ * they changed since the last snapshot, then the new audit lines.
+ */
+export function renderCompact (s: Snapshot, newAudit: string[], withEscalations: boolean): string {
   const members = s.members.slice(1).map((r) => `${r[0]} ${r[1]}/${r[2]} φ${r[3]} inc${r[5]}`).join(' | ')
   const agents = s.agents.slice(1).map((r) => `${r[0]}/${r[1]} ${r[2]} r${r[3]}`).join(' | ')
   return [
     `--- t=${s.elapsedS}s seen by ${s.viewer ?? '-'}: ${members}`,
     `    coordinator: ${s.coordinator}`,
     `    agents: ${agents}`,
-    ...s.escalations.map((l) => `    ${l}`),
+    ...(withEscalations ? s.escalations.map((l) => `    ${l}`) : []),
     ...newAudit.map((l) => `    audit: ${l}`)
   ].join('\n') + '\n'
 }

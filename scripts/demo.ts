@@ -13,6 +13,8 @@
  *   t=64s  SIGCONT it                  it refutes and comes back alive
  *   t=80s  the schedule starts over
  *
+ * A step that runs late (a slow machine) delays the ones after it by as much.
+ *
  * Times count from the moment the cluster is up. Nodes are real `kos start` processes run by
  * @kos/testkit's Cluster, with the designated authorities' identities made before they start.
  * Ctrl-C, SIGTERM, `--seconds` running out and any error all end in the same cleanup: every node
@@ -151,6 +153,7 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
   const scribes = nodes.filter((n) => n.agents.some((a) => a.name === 'scribe')).map((n) => n.proc.name).join(' and ')
   const victim = nodes.find((n) => n.proc.name === 'n4') ?? nodes[nodes.length - 1]!
   let stalled: DemoNode | undefined
+  let stalledAt = 0
   return [
     {
       at: 10,
@@ -177,7 +180,7 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
     {
       at: 38,
       run: async () => {
-        banner(`SIGKILL ${victim.proc.name} — watch it go suspect, then dead, the coordinator escalate it to the Archon, and the coordinator fail over if it was the coordinator`)
+        banner(`SIGKILL ${victim.proc.name} — watch it go suspect, then dead, the coordinator escalate its death to an authority, and the coordinator fail over if it was the coordinator`)
         victim.state = 'SIGKILLed'
         await victim.proc.killNow()
       }
@@ -186,25 +189,27 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
       at: 50,
       run: async () => {
         banner(`restart ${victim.proc.name} (same data dir, same peer id) — watch it come back alive with a higher incarnation (INC) and its agents restarted`)
-        await victim.proc.restart()
-        victim.state = 'running'
+        // In the background: a start can take seconds on a busy machine, and the schedule goes on.
+        victim.state = 'restarting'
+        victim.proc.restart().then(() => { victim.state = 'running' }, (err: Error) => { if (!stop.signal.aborted) banner(`(restarting ${victim.proc.name} failed: ${err.message.split('\n')[0]!})`) })
       }
     },
     {
       at: 58,
       run: async () => {
         const coord = await (nodes.find((n) => n.state === 'running') ?? nodes[0]!).proc.coordinator().catch(() => undefined)
-        stalled = nodes.find((n) => n.proc.peerId === coord?.peerId) ?? victim
+        stalled = nodes.find((n) => n.proc.peerId === coord?.peerId && n.state === 'running') ?? [...nodes].reverse().find((n) => n.state === 'running')!
         banner(`SIGSTOP ${stalled.proc.name}${stalled.proc.peerId === coord?.peerId ? ' (the coordinator)' : ''} for 6 s — watch phi climb, suspect then dead, and another node take over as coordinator`)
         stalled.state = 'SIGSTOPped'
         stalled.proc.kill('SIGSTOP')
+        stalledAt = performance.now()
       }
     },
     {
       at: 64,
       run: async () => {
-        if (stalled === undefined) return
-        banner(`SIGCONT ${stalled.proc.name} — watch it refute (INC goes up) and come back alive; the new coordinator keeps its term`)
+        if (stalled?.state !== 'SIGSTOPped') return
+        banner(`SIGCONT ${stalled.proc.name} after ${Math.round((performance.now() - stalledAt) / 1000)} s — watch it refute (INC goes up) and come back alive`)
         stalled.proc.kill('SIGCONT')
         stalled.state = 'running'
       }
@@ -212,27 +217,39 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
   ]
 }
 
+/**
+ * Runs the steps at their times. A step that runs late (a slow machine) or long shifts the ones
+ * after it by as much, so the gaps between steps (the 6 s stall) stay as planned.
+ */
 async function schedule (): Promise<void> {
+  let lateMs = 0
   for (let cycle = 0; ; cycle++) {
+    if (cycle > 0) banner('the schedule starts over')
     for (const step of steps()) {
-      const wait = scheduleStart + (cycle * CYCLE_S + step.at) * 1000 - performance.now()
-      if (wait > 0) await sleep(wait, undefined, { signal: stop.signal })
-      await step.run().catch((err: Error) => { banner(`(that step failed: ${err.message})`) })
+      const due = scheduleStart + (cycle * CYCLE_S + step.at) * 1000 + lateMs
+      if (due > performance.now()) await sleep(due - performance.now(), undefined, { signal: stop.signal })
+      await step.run().catch((err: Error) => { banner(`(that step failed: ${err.message.split('\n')[0]!})`) })
+      lateMs += Math.max(0, performance.now() - due)
     }
-    const wait = scheduleStart + (cycle + 1) * CYCLE_S * 1000 - performance.now()
-    if (wait > 0) await sleep(wait, undefined, { signal: stop.signal })
-    banner('the schedule starts over')
+    const end = scheduleStart + (cycle + 1) * CYCLE_S * 1000 + lateMs
+    if (end > performance.now()) await sleep(end - performance.now(), undefined, { signal: stop.signal })
   }
 }
 
 async function screen (): Promise<void> {
   let lastLog = 0
+  let lastEscalations = ''
   const footer = opts.seconds > 0 ? `ends after ${opts.seconds} s, or Ctrl-C` : 'Ctrl-C stops the demo and removes everything it started'
   for (;;) {
     const tick = performance.now()
     const snap = await view!.snapshot()
-    if (tty) process.stdout.write(renderScreen(snap, banners, view!.auditLines, footer))
-    else if (tick - lastLog >= LOG_EVERY_MS) { lastLog = tick; process.stdout.write(renderCompact(snap, view!.takeNewAudit())) }
+    if (tty) process.stdout.write(renderScreen(snap, banners, view!.auditLines, view!.auditHidden, footer))
+    else if (tick - lastLog >= LOG_EVERY_MS) {
+      lastLog = tick
+      const escalations = snap.escalations.join('\n')
+      process.stdout.write(renderCompact(snap, view!.takeNewAudit(), escalations !== lastEscalations))
+      lastEscalations = escalations
+    }
     await sleep(Math.max(50, SCREEN_MS - (performance.now() - tick)), undefined, { signal: stop.signal })
   }
 }
