@@ -77,3 +77,11 @@ describe('escalation config', () => {
     })
   }
 })
+
+describe('delivery plan with a route of its own', () => {
+  it('an escalation\'s route replaces its class\'s routing, in its order', () => {
+    const plan = deliveryPlan('agent', cfg, view(), ['junzi', 'operators']).map((t) => t.kind === 'peer' ? t.peerId : t.url)
+    assert.deepEqual(plan, [J1, J2, HOOK.url])
+    assert.deepEqual(deliveryPlan('agent', cfg, view()).map((t) => t.kind === 'peer' ? t.peerId : t.url), [A1, J1, J2, HOOK.url], 'without one, the class routing')
+  })
+})

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { ESCALATION_CLASSES } from '../config/schema.js'
+import { ESCALATION_CLASSES, ROUTE_TARGETS } from '../config/schema.js'
 
 export { ESCALATION_CLASSES }
 export type EscalationClass = typeof ESCALATION_CLASSES[number]
@@ -26,6 +26,12 @@ const peerId = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a base58 
 export const escalationId = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ -')
 const evidenceRef = z.object({ origin: peerId, seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict()
 
+/**
+ * Where this escalation goes, in order, instead of its class's `escalationRouting` (a healing
+ * policy rule's `escalateTo`, or a caller that knows better). Only the sender reads it.
+ */
+const route = z.array(z.enum(ROUTE_TARGETS)).min(1).max(3).refine((a) => new Set(a).size === a.length, 'each target at most once')
+
 /** What a caller gives (POST /v1/escalations, `kos escalate`, a trigger). */
 export const escalationInputSchema = z.object({
   /** Optional client-chosen idempotency key: a retried POST with the same id creates nothing new. */
@@ -34,7 +40,8 @@ export const escalationInputSchema = z.object({
   severity: z.enum(ESCALATION_SEVERITIES),
   subject: z.string().min(1).max(MAX_SUBJECT_CHARS).optional(),
   summary: z.string().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS),
-  evidence: z.array(evidenceRef).max(MAX_EVIDENCE).optional()
+  evidence: z.array(evidenceRef).max(MAX_EVIDENCE).optional(),
+  route: route.optional()
 }).strict()
 export type EscalationInput = z.infer<typeof escalationInputSchema>
 
@@ -47,7 +54,8 @@ export const escalationSchema = z.object({
   summary: z.string().min(1).max(MAX_SUMMARY_CHARS),
   evidence: z.array(evidenceRef).max(MAX_EVIDENCE),
   origin: peerId,
-  createdAt: z.string().max(64)
+  createdAt: z.string().max(64),
+  route: route.optional()
 }).strict()
 export type Escalation = z.infer<typeof escalationSchema>
 
@@ -61,7 +69,8 @@ export function makeEscalation (input: EscalationInput, origin: string, now: Dat
     summary: input.summary,
     evidence: input.evidence ?? [],
     origin,
-    createdAt: now.toISOString()
+    createdAt: now.toISOString(),
+    ...(input.route === undefined ? {} : { route: input.route })
   }
 }
 

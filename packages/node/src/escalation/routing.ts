@@ -56,11 +56,12 @@ export function peerOfTargetKey (key: string): string | null { return key.starts
 /**
  * The ordered targets of one delivery attempt of an escalation of class `cls`. Within a role,
  * alive peers with a closed breaker come first (in designation order), then the others, which
- * are still tried last: membership may be behind. Self is never a target.
+ * are still tried last: membership may be behind. Self is never a target. `route`, when the
+ * escalation carries one, replaces the class's routing.
  */
-export function deliveryPlan (cls: EscalationClass, cfg: Pick<KosConfig, 'authorities' | 'escalationRouting' | 'operatorWebhooks'>, view: PlanView): Target[] {
+export function deliveryPlan (cls: EscalationClass, cfg: Pick<KosConfig, 'authorities' | 'escalationRouting' | 'operatorWebhooks'>, view: PlanView, route?: ReadonlyArray<'junzi' | 'archon' | 'operators'>): Target[] {
   const out: Target[] = []
-  for (const step of cfg.escalationRouting[cls]) {
+  for (const step of route ?? cfg.escalationRouting[cls]) {
     if (step === 'operators') {
       const hooks = cfg.operatorWebhooks.map((w): Target => ({ kind: 'webhook', key: webhookTargetKey(w.url), url: w.url, secret: w.secret }))
       out.push(...hooks.filter((t) => !view.isBroken(t.key)), ...hooks.filter((t) => view.isBroken(t.key)))

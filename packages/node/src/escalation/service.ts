@@ -210,7 +210,7 @@ export class EscalationService {
         const peer = peerOfTargetKey(key)
         return peer === null ? this.runs.isBroken(key) : this.c.breakers.isOpen(peer, 'escalation')
       }
-    })
+    }, record.route)
   }
 
   private async send (target: Target, record: Escalation): Promise<EscalationStatus> {

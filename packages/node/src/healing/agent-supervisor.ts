@@ -11,7 +11,7 @@ import type { Logger } from 'pino'
 import type { EscalationInput } from '../escalation/record.js'
 import type { AgentSpec } from './agent-spec.js'
 import type { AgentEvent } from './events.js'
-import { selectActions, type Detection, type Policy } from './policy.js'
+import { selectActions, type Detection, type EscalationTarget, type Policy } from './policy.js'
 import { mayRelease, QuarantineBook, type Quarantine, type QuarantineEntry } from './quarantine-book.js'
 import type { ServiceMode } from './service-mode.js'
 import { SupervisedAgent, type AgentDetection } from './supervised-agent.js'
@@ -27,6 +27,8 @@ export interface AgentSupervisorDeps {
   emit: (e: AgentEvent) => void
   policy: Policy
   escalate: (input: EscalationInput) => Promise<unknown>
+  /** The config's escalationRouting: the fallback after a rule's `escalateTo`. */
+  routing: Readonly<Record<Detection['class'], ReadonlyArray<EscalationTarget>>>
   selfId: () => string
   junzi: () => readonly string[]
   /** Polls memory use and error-spike buckets. */
@@ -200,11 +202,13 @@ export class AgentSupervisor {
   detectNode (det: { class: Detection['class'], condition: string, severity: Detection['severity'], subject: string, detail: string }): void {
     const choice = selectActions(this.d.policy, { class: det.class, condition: det.condition, severity: det.severity })
     this.d.emit({ type: 'healing:detected', class: det.class, condition: det.condition, severity: det.severity, agent: null, detail: det.detail, actions: [...choice.actions], rule: choice.rule })
-    if (choice.actions.includes('escalate')) this.escalate(det.class, det.severity, `${det.subject}@${this.d.selfId()}`, `${det.class} ${det.condition}: ${det.detail}`)
+    if (choice.actions.includes('escalate')) this.escalate(det.class, det.severity, `${det.subject}@${this.d.selfId()}`, `${det.class} ${det.condition}: ${det.detail}`, choice.escalateTo)
   }
 
-  private escalate (cls: Detection['class'], severity: Detection['severity'], subject: string, summary: string): void {
-    void this.d.escalate({ class: cls, severity, subject, summary })
+  /** `to`: the policy rule's `escalateTo`, tried first, then the class's routing for the rest. */
+  private escalate (cls: Detection['class'], severity: Detection['severity'], subject: string, summary: string, to: EscalationTarget | undefined): void {
+    const route = to === undefined ? undefined : [to, ...this.d.routing[cls].filter((t) => t !== to)]
+    void this.d.escalate({ class: cls, severity, subject, summary, ...(route === undefined ? {} : { route }) })
       .catch((err: unknown) => { this.d.logger.warn({ err, subject }, 'escalation not created') })
   }
 
@@ -234,7 +238,7 @@ export class AgentSupervisor {
           if (this.book.get(agent.name) === undefined) this.d.emit({ type: 'agent:quarantined', agent: agent.name, reason: det.detail, rule: choice.rule, severity: det.severity })
           break
         case 'escalate':
-          this.escalate(det.class, det.severity, `agent:${agent.name}@${this.d.selfId()}`, `${det.class} ${det.condition} of agent ${agent.name}: ${det.detail}`)
+          this.escalate(det.class, det.severity, `agent:${agent.name}@${this.d.selfId()}`, `${det.class} ${det.condition} of agent ${agent.name}: ${det.detail}`, choice.escalateTo)
           break
         // take-out-of-service: readiness already reflects it; degrade, shed: the node's mode
         // machine acts on resources; record: the healing:detected event is the record.

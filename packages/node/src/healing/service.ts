@@ -62,6 +62,7 @@ export class HealingService {
       emit: d.emit,
       policy: d.policy,
       escalate: d.escalate,
+      routing: d.config.escalationRouting,
       selfId: d.selfId,
       junzi: d.junzi,
       pollIntervalMs: d.config.agentPollIntervalMs,
