@@ -15,8 +15,8 @@ import { createAgentCgroup, type AgentCgroup } from './cgroup.js'
 import type { AgentSpec } from './agent-spec.js'
 import { ErrorSpikeDetector } from './error-spike.js'
 import type { AgentEvent } from './events.js'
-import { ProbeState, type ProbeKind, type ProbeOutcome, type ProbeTransition } from './probe-state.js'
-import { runProbe } from './probe-runner.js'
+import { ProbeLoop, type ProbeReport } from './probe-loop.js'
+import { ProbeState, type ProbeKind, type ProbeTransition } from './probe-state.js'
 import { RestartPolicy, type ExitRecord, type RestartDecision } from './restart-policy.js'
 import type { RotatingLogOptions } from './rotating-log.js'
 
@@ -44,7 +44,6 @@ export interface SupervisedAgentDeps {
   detect: (agent: SupervisedAgent, d: AgentDetection) => void
 }
 
-export interface ProbeReport { outcome: ProbeOutcome, detail: string, at: string }
 
 export class SupervisedAgent {
   private proc: AgentProcess | undefined
@@ -56,7 +55,6 @@ export class SupervisedAgent {
   /** Why the current process is being ended by us (null: an exit would be unexpected). */
   private intent: 'restart' | 'stop' | null = null
   private restartTimer: NodeJS.Timeout | undefined
-  private probeTimer: NodeJS.Timeout | undefined
   /** Clock time of the detection that started the current recovery (MTTR), null when healthy. */
   private recoveringSince: number | null = null
   /** Paused or stopped by the node's service mode, or by an ethics safe mode. */
@@ -70,13 +68,14 @@ export class SupervisedAgent {
   /** The kernel-enforced limits, when the machine gives us a cgroup (else RSS polling, no CPU quota). */
   private cgroup: AgentCgroup | null | undefined
   private oomKillsAtStart = 0
-  readonly lastProbe: Partial<Record<ProbeKind, ProbeReport>> = {}
+  private readonly probeLoop: ProbeLoop
   private closed = false
 
   constructor (readonly spec: AgentSpec, private readonly d: SupervisedAgentDeps) {
     this.restarts = new RestartPolicy({ clock: d.clock, random: d.random }, spec.restart)
     const probeSet: Partial<Record<ProbeKind, AgentSpec['liveness']>> = { startup: spec.startup, liveness: spec.liveness, readiness: spec.readiness }
     this.probes = new ProbeState(d.clock, Object.fromEntries(Object.entries(probeSet).filter(([, p]) => p !== undefined)))
+    this.probeLoop = new ProbeLoop(this.probes, probeSet, d.env, d.clock, (t) => { this.onTransitions(t) })
     this.errors = new ErrorSpikeDetector(d.clock)
     this.errorPattern = new RegExp(spec.errorPattern)
   }
@@ -102,7 +101,8 @@ export class SupervisedAgent {
     }
   }
 
-  get heldBy (): string | null { return this.hold?.reason ?? null }
+  /** The last result of each probe kind. */
+  get lastProbe (): Partial<Record<ProbeKind, ProbeReport>> { return this.probeLoop.last }
 
   /** First start: kills what a killed node left behind, then starts (unless held or quarantined). */
   async boot (): Promise<void> {
@@ -166,9 +166,11 @@ export class SupervisedAgent {
   async stop (reason: string): Promise<void> {
     this.restarts.requestStop()
     clearTimeout(this.restartTimer)
-    this.stopProbes()
+    this.probeLoop.stop()
     const proc = this.proc
-    if (this._state !== 'quarantined') this.setState('stopped', reason)
+    const was = this._state
+    if (was !== 'quarantined') this.setState('stopped', reason)
+    if (was !== 'stopped' && was !== 'failed') this.d.emit({ type: 'agent:stopped', agent: this.name, reason })
     if (proc === undefined) return
     this.intent = 'stop'
     await proc.stop(this.spec.stopGraceMs)
@@ -244,7 +246,7 @@ export class SupervisedAgent {
   async close (): Promise<void> {
     this.closed = true
     clearTimeout(this.restartTimer)
-    this.stopProbes()
+    this.probeLoop.stop()
     const proc = this.proc
     if (proc !== undefined) { this.intent = 'stop'; await proc.stop(this.spec.stopGraceMs) }
     await this.cgroup?.remove()
@@ -279,7 +281,7 @@ export class SupervisedAgent {
       this.setState('running', 'started')
       this.d.emit({ type: 'agent:started', agent: this.name, pid: proc.pid, restarts: this.restarts.totalRestarts })
       this.onTransitions(this.probes.onProcessStarted())
-      this.scheduleProbes()
+      this.probeLoop.start()
     } catch (err) {
       this.d.logger.warn({ agent: this.name, err }, 'agent could not be started')
       this.unexpectedExit(`cannot start ${this.spec.command}: ${(err as Error).message}`, null, null)
@@ -290,7 +292,7 @@ export class SupervisedAgent {
     if (this.proc !== proc) return
     this.proc = undefined
     this._lastRssBytes = null
-    this.stopProbes()
+    this.probeLoop.stop()
     const intent = this.intent
     this.intent = null
     this.d.emit({ type: 'agent:exited', agent: this.name, pid: proc.pid, code, signal, expected: intent !== null })
@@ -353,7 +355,7 @@ export class SupervisedAgent {
   private holdFor (kind: 'pause', reason: string): void {
     this.hold = { kind, reason }
     if (this.proc === undefined) return
-    this.stopProbes()
+    this.probeLoop.stop()
     this.onTransitions(this.probes.onProcessStopped())
     this.proc.pause()
     this.setState('paused', reason)
@@ -367,33 +369,7 @@ export class SupervisedAgent {
     this.setState('running', reason)
     this.d.emit({ type: 'agent:resumed', agent: this.name, reason })
     this.onTransitions(this.probes.onProcessStarted())
-    this.scheduleProbes()
-  }
-
-  private scheduleProbes (): void {
-    clearTimeout(this.probeTimer)
-    const at = this.probes.nextWakeAt()
-    if (at === null || this.closed) return
-    this.probeTimer = setTimeout(() => { this.runDueProbes() }, Math.max(0, at - this.d.clock.now()))
-  }
-
-  private stopProbes (): void {
-    clearTimeout(this.probeTimer)
-    this.probeTimer = undefined
-  }
-
-  private runDueProbes (): void {
-    const proc = this.proc
-    for (const run of this.probes.due()) {
-      const spec = this.spec[run.kind]!
-      void runProbe(spec, this.d.env).then((r) => {
-        if (this.proc !== proc || proc === undefined) return
-        this.lastProbe[run.kind] = { outcome: r.outcome, detail: r.detail, at: new Date().toISOString() }
-        this.onTransitions(this.probes.onResult(run.kind, r.outcome))
-        this.scheduleProbes()
-      })
-    }
-    this.scheduleProbes()
+    this.probeLoop.start()
   }
 
   private onTransitions (transitions: ProbeTransition[]): void {
