@@ -6,10 +6,14 @@
  * - at most one coordinator per term (every node's /v1/coordinator polled throughout);
  * - after the heal: every node sees every other alive, and all agree on one coordinator;
  * - every acknowledged audit entry is on every node, the logs are identical, and each verifies.
- * Nemeses, one at a time: SIGKILL + restart, SIGSTOP + SIGCONT, isolate one node, and a
- * majority/minority split (iptables rules in a chain of this run's own; without root or
- * iptables the partitions are left out, saying so). Every rule and process is removed by name
- * at the end, also on failure or Ctrl-C.
+ * Nemeses, one at a time (scripts/chaos-nemeses.ts): SIGKILL + restart, SIGSTOP + SIGCONT,
+ * partitions (isolate one node, majority/minority split, bridge, overlapping-majorities ring)
+ * and random packet loss on a node (iptables rules in a chain of this run's own), and a
+ * bandwidth limit on a node (a tbf on an ifb device of this run's own, fed by filters on lo).
+ * Without root, iptables or tc the kinds that need them are left out, saying so. Every rule,
+ * qdisc, device and process is removed by name at the end, also on failure; on Ctrl-C (or
+ * SIGTERM) the run stops after the current nemesis and cleans up; a second one exits at once,
+ * and the exit handlers still remove the rules, the devices and the processes.
  *
  * Usage: npm run chaos -- [--nodes 5] [--seconds 60] [--seed 1] [--json path]
  * Exit 0 when every invariant held, 1 on a violation (with the seed to replay), 2 on bad flags.
@@ -18,7 +22,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { seededRandom } from '@kos/detect'
-import { agreedCoordinator, Cluster, CoordinatorWatch, describeMachine, IptablesPartition, machineFacts, type KosProcess } from '@kos/testkit'
+import { agreedCoordinator, Cluster, CoordinatorWatch, describeMachine, IptablesPartition, machineFacts, TbfThrottle, type KosProcess } from '@kos/testkit'
+import { Nemeses } from './chaos-nemeses.js'
 
 function flags (): { nodes: number, seconds: number, seed: number, json?: string } {
   try {
@@ -37,19 +42,30 @@ function flags (): { nodes: number, seconds: number, seed: number, json?: string
 
 const opts = flags()
 const random = seededRandom(opts.seed)
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T
+// The writer draws from its own stream, so the nemesis schedule of a seed does not depend on
+// how many appends happened to fit between nemeses.
+const writerRandom = seededRandom(opts.seed + 0x5eed)
 const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1))
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 const log = (msg: string): void => { console.error(`chaos: ${msg}`) }
 
 const cluster = new Cluster()
 const partition = new IptablesPartition(`KOS_CHAOS_${process.pid}`)
+const throttle = new TbfThrottle()
 const violations: string[] = []
 const applied: string[] = []
 let nodes: KosProcess[] = []
 let stopping = false
 
-process.once('SIGINT', () => { stopping = true })
+// First signal: finish the current nemesis, heal and clean up. Second: exit now; the exit
+// handlers of IptablesPartition, TbfThrottle and the Cluster still remove what they made.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130)
+    stopping = true
+    log(`${signal}: stopping after the current nemesis (again to exit at once)`)
+  })
+}
 
 async function token (n: KosProcess): Promise<string> {
   return (await readFile(join(n.dataDir, 'api-token'), 'utf8')).trim()
@@ -59,7 +75,8 @@ async function token (n: KosProcess): Promise<string> {
 async function writer (until: () => boolean): Promise<Array<{ hash: string }>> {
   const acked: Array<{ hash: string }> = []
   for (let i = 0; !until(); i++) {
-    const n = pick(nodes.filter((x) => x.running))
+    const running = nodes.filter((x) => x.running)
+    const n = running[Math.floor(writerRandom() * running.length)]!
     try {
       const res = await n.api<{ hash: string }>('/v1/audit?ack=quorum', {
         method: 'POST',
@@ -73,35 +90,6 @@ async function writer (until: () => boolean): Promise<Array<{ hash: string }>> {
     await sleep(50)
   }
   return acked
-}
-
-/** One nemesis: apply, hold, undo. */
-async function nemesis (partitions: boolean): Promise<void> {
-  const kinds = partitions ? ['kill', 'pause', 'isolate', 'split'] : ['kill', 'pause']
-  const kind = pick(kinds)
-  const hold = between(2000, 5000)
-  if (kind === 'kill') {
-    const n = pick(nodes)
-    applied.push(`kill ${n.name} for ${hold} ms`)
-    await n.killNow()
-    await sleep(hold)
-    await n.restart()
-  } else if (kind === 'pause') {
-    const n = pick(nodes)
-    applied.push(`pause ${n.name} for ${hold} ms`)
-    n.kill('SIGSTOP')
-    await sleep(hold)
-    n.kill('SIGCONT')
-  } else {
-    const shuffled = [...nodes].sort(() => random() - 0.5)
-    const cut = kind === 'isolate' ? 1 : Math.floor((nodes.length - 1) / 2)
-    const [a, b] = [shuffled.slice(0, cut), shuffled.slice(cut)]
-    applied.push(`${kind} ${a.map((n) => n.name).join(',')} | ${b.map((n) => n.name).join(',')} for ${hold} ms`)
-    await partition.cut(a.map((n) => n.host), b.map((n) => n.host))
-    await sleep(hold)
-    await partition.heal()
-  }
-  log(applied[applied.length - 1]!)
 }
 
 async function all (n: KosProcess): Promise<string[]> {
@@ -133,9 +121,17 @@ const started = performance.now()
 let watch: CoordinatorWatch | undefined
 let acked: Array<{ hash: string }> = []
 try {
-  const why = await IptablesPartition.unavailable()
-  const partitions = why === undefined && await partition.install().then(() => true, (err: Error) => { log(err.message); return false })
-  if (!partitions) log(`partitions left out: ${why ?? 'the chain could not be installed'}`)
+  const partitionMissing = await IptablesPartition.unavailable() ??
+    await partition.install().then(() => undefined, (err: Error) => err.message)
+  const throttleMissing = await TbfThrottle.unavailable() ??
+    await throttle.install().then(() => undefined, (err: Error) => err.message)
+  const nemeses = new Nemeses({
+    random,
+    partition: partitionMissing === undefined ? partition : undefined,
+    throttle: throttleMissing === undefined ? throttle : undefined,
+    partitionMissing,
+    throttleMissing
+  })
   await cluster.init()
   const cfg = join(cluster.tmp, 'chaos.json')
   await writeFile(cfg, JSON.stringify({ auditSyncIntervalMs: 1000 }))
@@ -147,10 +143,13 @@ try {
     return null
   }, 60_000)
   watch = new CoordinatorWatch(nodes).start()
+  log(`nemeses drawn from: ${nemeses.kinds(nodes.length).join(', ')}`)
+  for (const [kind, why] of nemeses.leftOut) log(`${kind} left out: ${why}`)
   const end = performance.now() + opts.seconds * 1000
   const writing = writer(() => stopping || performance.now() > end)
   while (!stopping && performance.now() < end) {
-    await nemesis(partitions)
+    applied.push(await nemeses.next(nodes))
+    log(applied[applied.length - 1]!)
     await sleep(between(1000, 3000))
   }
   acked = await writing
@@ -187,7 +186,8 @@ try {
   const report = {
     machine: machineFacts(),
     command: `npm run chaos -- --nodes ${opts.nodes} --seconds ${opts.seconds} --seed ${opts.seed}`,
-    partitions,
+    kinds: Object.fromEntries(nemeses.counts),
+    leftOut: Object.fromEntries(nemeses.leftOut),
     nemeses: applied,
     acknowledged: acked.length,
     convergedAfterHealMs: Math.round(convergedMs),
@@ -197,6 +197,7 @@ try {
   }
   console.log(describeMachine(report.machine))
   console.log(`${report.command}: ${applied.length} nemeses, ${acked.length} acknowledged appends, converged ${report.convergedAfterHealMs} ms after the heal, ${report.wallSeconds} s`)
+  console.log(`nemeses: ${Object.entries(report.kinds).map(([k, c]) => `${k} ×${c}`).join(', ')}${nemeses.leftOut.size === 0 ? '' : `; left out: ${[...nemeses.leftOut].map(([k, why]) => `${k} (${why})`).join(', ')}`}`)
   console.log(`terms: ${report.terms}`)
   console.log(violations.length === 0 ? 'invariants: all held' : `VIOLATIONS (replay with --seed ${opts.seed}):\n  ${violations.join('\n  ')}`)
   if (opts.json !== undefined) await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n')
@@ -207,6 +208,7 @@ try {
 } finally {
   await watch?.stop().catch(() => {})
   await partition.remove()
+  await throttle.remove()
   await cluster.cleanup()
 }
 process.exit(violations.length === 0 ? 0 : 1)
