@@ -19,6 +19,14 @@ import { grudges, type IptablesPartition, type KosProcess, type Link, type TbfTh
 export const NEMESIS_KINDS = ['kill', 'pause', 'isolate', 'split', 'bridge', 'ring', 'loss', 'throttle'] as const
 export type NemesisKind = typeof NEMESIS_KINDS[number]
 
+/** Parses `--nemeses kill,ring,…`; throws naming the unknown kind. */
+export function parseKinds (list: string): NemesisKind[] {
+  return list.split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => {
+    if (!(NEMESIS_KINDS as readonly string[]).includes(k)) throw new Error(`--nemeses: unknown kind ${k} (one of ${NEMESIS_KINDS.join(', ')})`)
+    return k as NemesisKind
+  })
+}
+
 const PARTITION_SHAPES: Record<'isolate' | 'split' | 'bridge' | 'ring', (hosts: readonly string[]) => Link[]> = {
   isolate: grudges.isolate,
   split: grudges.split,
@@ -40,6 +48,8 @@ export interface NemesisTools {
   partition?: IptablesPartition
   /** Installed; undefined leaves out `throttle`. */
   throttle?: TbfThrottle
+  /** Only these kinds (`--nemeses`); all when absent. */
+  only?: readonly NemesisKind[]
   /** Why the missing tools are missing, for `leftOut`. */
   partitionMissing?: string
   throttleMissing?: string
@@ -58,6 +68,7 @@ export class Nemeses {
   /** The kinds drawn from for `nodes` nodes. */
   kinds (nodes: number): NemesisKind[] {
     return NEMESIS_KINDS.filter((k) => {
+      if (this.tools.only !== undefined && !this.tools.only.includes(k)) return false
       if (k === 'ring' && nodes <= 3) this.leftOut.set(k, 'with 3 nodes every node neighbours both others')
       if (['isolate', 'split', 'bridge', 'ring', 'loss'].includes(k) && this.tools.partition === undefined) {
         this.leftOut.set(k, this.tools.partitionMissing ?? 'no iptables')
@@ -69,7 +80,9 @@ export class Nemeses {
 
   /** Applies, holds and undoes one seeded nemesis on `nodes`; returns what it did, for the log. */
   async next (nodes: readonly KosProcess[]): Promise<string> {
-    const kind = this.pick(this.kinds(nodes.length))
+    const kinds = this.kinds(nodes.length)
+    if (kinds.length === 0) throw new Error(`no nemesis can be applied here: ${[...this.leftOut].map(([k, why]) => `${k}: ${why}`).join('; ')}`)
+    const kind = this.pick(kinds)
     const what = await this.apply(kind, nodes)
     if (!what.startsWith('skipped')) this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1)
     return what
