@@ -34,8 +34,12 @@ const PARTITION_SHAPES: Record<'isolate' | 'split' | 'bridge' | 'ring', (hosts: 
   ring: grudges.ring
 }
 
-/** Hold times, ms: process and partition faults act at once; loss and a low rate act by attrition. */
-const HOLD_MS = { sharp: [2000, 5000], slow: [3000, 8000] } as const
+/**
+ * Hold times, ms: process and partition faults act at once; loss and a low rate act by
+ * attrition, and a tbf first lets its full bucket through (TBF_BURST_BYTES, 68 KiB, about 4 s of
+ * a node's traffic in a 5-node run), so those are held longer.
+ */
+const HOLD_MS = { sharp: [2000, 5000], slow: [4000, 10000] } as const
 /** Loss probabilities, percent: from noticeable to about half of all packets, retransmissions included. */
 const LOSS_PERCENT = [10, 50] as const
 /** Bandwidth limits, kbit/s: a node's gossip and audit sync fit in the top one, not in the bottom. */
