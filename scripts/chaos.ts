@@ -15,7 +15,9 @@
  * SIGTERM) the run stops after the current nemesis and cleans up; a second one exits at once,
  * and the exit handlers still remove the rules, the devices and the processes.
  *
- * Usage: npm run chaos -- [--nodes 5] [--seconds 60] [--seed 1] [--nemeses kill,ring,…] [--json path]
+ * Usage: npm run chaos -- [--nodes 5] [--seconds 60] [--seed 1] [--nemeses kill,ring,…]
+ *        [--log-level warn] [--json path]
+ * On a violation every node's log tail is printed (`--log-level info` for the election's).
  * Exit 0 when every invariant held, 1 on a violation (with the seed to replay), 2 on bad flags.
  */
 import { readFile, writeFile } from 'node:fs/promises'
@@ -25,15 +27,15 @@ import { seededRandom } from '@kos/detect'
 import { agreedCoordinator, Cluster, CoordinatorWatch, describeMachine, IptablesPartition, machineFacts, TbfThrottle, type KosProcess } from '@kos/testkit'
 import { Nemeses, parseKinds, type NemesisKind } from './chaos-nemeses.js'
 
-function flags (): { nodes: number, seconds: number, seed: number, only?: NemesisKind[], json?: string } {
+function flags (): { nodes: number, seconds: number, seed: number, only?: NemesisKind[], logLevel: string, json?: string } {
   try {
-    const { values } = parseArgs({ options: { nodes: { type: 'string', default: '5' }, seconds: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' }, nemeses: { type: 'string' }, json: { type: 'string' } } })
+    const { values } = parseArgs({ options: { nodes: { type: 'string', default: '5' }, seconds: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' }, nemeses: { type: 'string' }, 'log-level': { type: 'string', default: 'warn' }, json: { type: 'string' } } })
     const int = (flag: string, v: string, min: number, max: number): number => {
       const n = Number(v)
       if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag}: an integer from ${min} to ${max}, got ${v}`)
       return n
     }
-    return { nodes: int('nodes', values.nodes, 3, 9), seconds: int('seconds', values.seconds, 10, 3600), seed: int('seed', values.seed, 0, 2 ** 31), only: values.nemeses === undefined ? undefined : parseKinds(values.nemeses), json: values.json }
+    return { nodes: int('nodes', values.nodes, 3, 9), seconds: int('seconds', values.seconds, 10, 3600), seed: int('seed', values.seed, 0, 2 ** 31), only: values.nemeses === undefined ? undefined : parseKinds(values.nemeses), logLevel: values['log-level'], json: values.json }
   } catch (err) {
     console.error(`chaos: ${(err as Error).message}`)
     process.exit(2)
@@ -139,8 +141,8 @@ try {
   const cfg = join(cluster.tmp, 'chaos.json')
   await writeFile(cfg, JSON.stringify({ auditSyncIntervalMs: 1000 }))
   const hosts = Array.from({ length: opts.nodes }, (_, i) => `127.0.0.${21 + i}`)
-  const first = await cluster.startNode({ name: 'c1', host: hosts[0], extraArgs: ['--config', cfg] })
-  nodes = [first, ...await cluster.startNodes(hosts.slice(1).map((host, i) => ({ name: `c${i + 2}`, host, bootstrap: [first.addr], extraArgs: ['--config', cfg] })))]
+  const first = await cluster.startNode({ name: 'c1', host: hosts[0], logLevel: opts.logLevel, extraArgs: ['--config', cfg] })
+  nodes = [first, ...await cluster.startNodes(hosts.slice(1).map((host, i) => ({ name: `c${i + 2}`, host, bootstrap: [first.addr], logLevel: opts.logLevel, extraArgs: ['--config', cfg] })))]
   await check('the cluster forms', async () => {
     for (const n of nodes) if ((await n.peers()).peers.filter((p) => p.state === 'alive').length !== nodes.length - 1) return `${n.name} sees fewer alive`
     return null
@@ -220,6 +222,10 @@ try {
   console.log(`terms: ${report.terms}`)
   console.log(violations.length === 0 ? 'invariants: all held' : `VIOLATIONS (replay with --seed ${opts.seed}):\n  ${violations.join('\n  ')}`)
   if (opts.json !== undefined) await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n')
+  if (violations.length > 0) {
+    console.error(`peer ids: ${nodes.map((n) => `${n.name} ${n.peerId}`).join(', ')}`)
+    for (const n of nodes) console.error(`--- ${n.name} log tail ---\n${n.stderr.toString().slice(-6000)}`)
+  }
 } catch (err) {
   violations.push(`the run failed during ${phase}: ${(err as Error).message}`)
   console.error(`chaos: ${(err as Error).stack ?? String(err)}`)
