@@ -8,6 +8,8 @@
 export * from './cluster.js'
 export * from './coordinator.js'
 export * from './partition.js'
+export * as grudges from './grudges.js'
+export * from './bandwidth.js'
 export { holdsFor, poll, type WaitOptions } from './poll.js'
 export { freePort } from './ports.js'
 export * from './views.js'

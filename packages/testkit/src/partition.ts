@@ -1,11 +1,14 @@
 /**
- * Network partitions between nodes on distinct loopback hosts (127.0.0.11, 127.0.0.12, …) with
- * iptables, for the chaos tests.
+ * Network partitions and packet loss between nodes on distinct loopback hosts (127.0.0.11,
+ * 127.0.0.12, …) with iptables, for the chaos tests.
  *
  * Everything lives in one chain of our own (`KOS_TEST_<pid>` by default) that a single rule
  * jumps to from INPUT: loopback packets traverse OUTPUT then INPUT, so a DROP in INPUT matching
- * `-s` and `-d` stops a link in one direction; `cut` drops both directions of every pair across
- * the cut. `heal` flushes only our chain; `remove` deletes our jump rules and our chain, by name.
+ * `-s` and `-d` stops a link in one direction; `cutLinks` drops both directions of each link
+ * given, `cut` of every pair across a cut. `lose` drops a random fraction of a host's packets
+ * (the `statistic` match, which draws per packet). Both return the rules they added, and
+ * `delete` removes exactly those, so one nemesis can be undone while the chain stays. `heal`
+ * flushes only our chain; `remove` deletes our jump rules and our chain, by name.
  * No other chain or rule is ever touched. Nodes must dial from their own listen host (the node
  * does so when all its listen addresses share one IPv4 host), or their packets would come from
  * 127.0.0.1 and pass.
@@ -35,6 +38,12 @@ function errorText (err: unknown): string {
   if (e.code === 'ENOENT') return 'the iptables binary is not installed (apt-get install iptables)'
   return (e.stderr ?? '').trim() || (e.message ?? String(err))
 }
+
+/** One rule of our chain: the arguments after `-A <chain>`, the same ones `-D <chain>` takes. */
+export type IptablesRule = readonly string[]
+
+/** Two hosts whose link is cut in both directions. */
+export type Link = readonly [string, string]
 
 export class IptablesPartition {
   readonly chain: string
@@ -77,14 +86,46 @@ export class IptablesPartition {
   }
 
   /** Drops every packet between a host of `a` and a host of `b`, in both directions. */
-  async cut (a: readonly string[], b: readonly string[]): Promise<void> {
+  async cut (a: readonly string[], b: readonly string[]): Promise<IptablesRule[]> {
+    return await this.cutLinks(a.flatMap((x) => b.map((y): Link => [x, y])))
+  }
+
+  /** Drops every packet of each link, in both directions; returns the rules added. */
+  async cutLinks (links: readonly Link[]): Promise<IptablesRule[]> {
+    return await this.append(links.flatMap(([x, y]) => [['-s', x, '-d', y, '-j', 'DROP'], ['-s', y, '-d', x, '-j', 'DROP']]))
+  }
+
+  /**
+   * Drops each packet from or to `host` with probability `probability` (0–1], drawn per packet
+   * by the kernel, so TCP sees loss and retransmits rather than a dead link. A packet between
+   * two lossy hosts meets two draws. Returns the rules added.
+   */
+  async lose (host: string, probability: number): Promise<IptablesRule[]> {
+    if (!(probability > 0 && probability <= 1)) throw new RangeError(`loss probability must be in (0, 1], got ${probability}`)
+    const p = probability.toFixed(4)
+    const draw = ['-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP']
+    return await this.append([['-s', host, ...draw], ['-d', host, ...draw]])
+  }
+
+  /** Deletes these rules of our chain (each once), as `cutLinks` or `lose` returned them. */
+  async delete (rules: readonly IptablesRule[]): Promise<void> {
+    for (const rule of rules) await iptables('-D', this.chain, ...rule)
+  }
+
+  private async append (rules: readonly IptablesRule[]): Promise<IptablesRule[]> {
     if (!this.installed) throw new Error(`iptables chain ${this.chain} is not installed`)
-    for (const x of a) {
-      for (const y of b) {
-        await iptables('-A', this.chain, '-s', x, '-d', y, '-j', 'DROP')
-        await iptables('-A', this.chain, '-s', y, '-d', x, '-j', 'DROP')
+    const added: IptablesRule[] = []
+    try {
+      for (const rule of rules) {
+        await iptables('-A', this.chain, ...rule)
+        added.push(rule)
       }
+    } catch (err) {
+      // Leave nothing half-applied behind: the caller never got the list to undo.
+      await this.delete(added).catch(() => {})
+      throw new Error(`iptables: ${errorText(err)}`, { cause: err })
     }
+    return added
   }
 
   /** Deletes every rule of our chain (only ours): the links are whole again. */
