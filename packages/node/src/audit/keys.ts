@@ -27,9 +27,13 @@ export type AuditBatchOp =
   | { type: 'put', key: string, value: Uint8Array }
   | { type: 'del', key: string }
 
+/** An explicit read snapshot (abstract-level 3): several reads that see one state of the store. */
+export interface AuditSnapshot { close(): Promise<void> }
+
 export interface AuditIteratorOptions {
   gt?: string, gte?: string, lt?: string, lte?: string, limit?: number, reverse?: boolean
   keyEncoding: 'utf8', valueEncoding: 'view'
+  snapshot?: AuditSnapshot
 }
 
 /**
@@ -42,6 +46,7 @@ export interface AuditDb {
   getMany(keys: string[], options: typeof ENCODINGS): Promise<Array<Uint8Array | undefined>>
   batch(ops: AuditBatchOp[], options: typeof ENCODINGS & { sync: boolean }): Promise<void>
   iterator(options: AuditIteratorOptions): AsyncIterable<[string, Uint8Array]>
+  snapshot(): AuditSnapshot
 }
 
 /** Decodes a stored value; the store wrote it, so only `verifyAll` re-checks its schema. */

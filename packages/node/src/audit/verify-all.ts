@@ -22,7 +22,7 @@
  */
 import { checkpointLink, checkpointSchema, verifyCheckpoint } from './checkpoint.js'
 import { verifyEntry, verifyEntryContent, type ChainLink, type VerifyFailure } from './entry.js'
-import { CHECKPOINT_PREFIX, decodeStored, ENCODINGS, ENTRY_PREFIX, HEAD_PREFIX, PREFIX_END, parseEntryKey, type AuditDb } from './keys.js'
+import { CHECKPOINT_PREFIX, decodeStored, ENCODINGS, ENTRY_PREFIX, HEAD_PREFIX, PREFIX_END, parseEntryKey, type AuditDb, type AuditSnapshot } from './keys.js'
 import { auditEntrySchema, type AuditEntry } from './schema.js'
 
 /** An entry's VerifyFailure, or 'checkpoint': a retention checkpoint not signed by its signer. */
@@ -39,9 +39,10 @@ export interface VerifyReport {
 
 interface StoredHeadValue { seq: number, hash: string }
 
-async function readHeads (db: AuditDb): Promise<Map<string, StoredHeadValue>> {
+
+async function readHeads (db: AuditDb, snapshot: AuditSnapshot): Promise<Map<string, StoredHeadValue>> {
   const heads = new Map<string, StoredHeadValue>()
-  for await (const [key, value] of db.iterator({ gte: HEAD_PREFIX, lt: `${HEAD_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
+  for await (const [key, value] of db.iterator({ gte: HEAD_PREFIX, lt: `${HEAD_PREFIX}${PREFIX_END}`, ...ENCODINGS, snapshot })) {
     try {
       const h = decodeStored<StoredHeadValue>(value)
       heads.set(key.slice(HEAD_PREFIX.length), { seq: Number(h.seq), hash: String(h.hash) })
@@ -52,9 +53,9 @@ async function readHeads (db: AuditDb): Promise<Map<string, StoredHeadValue>> {
   return heads
 }
 
-async function readCheckpoints (db: AuditDb): Promise<Map<string, unknown>> {
+async function readCheckpoints (db: AuditDb, snapshot: AuditSnapshot): Promise<Map<string, unknown>> {
   const cps = new Map<string, unknown>()
-  for await (const [key, value] of db.iterator({ gte: CHECKPOINT_PREFIX, lt: `${CHECKPOINT_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
+  for await (const [key, value] of db.iterator({ gte: CHECKPOINT_PREFIX, lt: `${CHECKPOINT_PREFIX}${PREFIX_END}`, ...ENCODINGS, snapshot })) {
     let cp: unknown = null
     try { cp = decodeStored<unknown>(value) } catch { /* reported as a bad checkpoint */ }
     cps.set(key.slice(CHECKPOINT_PREFIX.length), cp)
@@ -62,9 +63,22 @@ async function readCheckpoints (db: AuditDb): Promise<Map<string, unknown>> {
   return cps
 }
 
+/**
+ * Heads, checkpoints and entries are read from one snapshot: writes go on while a verify runs,
+ * and an entry appended between two separate scans would look like one past its head.
+ */
 export async function verifyChains (db: AuditDb, maxBreaks = 1000): Promise<VerifyReport> {
-  const heads = await readHeads(db)
-  const checkpoints = await readCheckpoints(db)
+  const snapshot = db.snapshot()
+  try {
+    return await verifySnapshot(db, snapshot, maxBreaks)
+  } finally {
+    await snapshot.close()
+  }
+}
+
+async function verifySnapshot (db: AuditDb, snapshot: AuditSnapshot, maxBreaks: number): Promise<VerifyReport> {
+  const heads = await readHeads(db, snapshot)
+  const checkpoints = await readCheckpoints(db, snapshot)
   const breaks: ChainBreak[] = []
   let total = 0
   const report = (origin: string, seq: number, reason: BreakReason): void => {
@@ -113,7 +127,7 @@ export async function verifyChains (db: AuditDb, maxBreaks = 1000): Promise<Veri
     else if (prev !== null && head.hash !== prev.hash) report(o, head.seq, 'chain')
   }
 
-  for await (const [key, value] of db.iterator({ gte: ENTRY_PREFIX, lt: `${ENTRY_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
+  for await (const [key, value] of db.iterator({ gte: ENTRY_PREFIX, lt: `${ENTRY_PREFIX}${PREFIX_END}`, ...ENCODINGS, snapshot })) {
     const id = parseEntryKey(key)
     if (id === null) { checked++; report(key, 0, 'schema'); continue }
     if (id.origin !== origin) {

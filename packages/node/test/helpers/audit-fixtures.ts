@@ -88,6 +88,7 @@ export class ControlledDb implements AuditDb {
   async get (key: string, o: Parameters<AuditDb['get']>[1]): Promise<Uint8Array | undefined> { return await this.inner.get(key, o) }
   async getMany (keys: string[], o: Parameters<AuditDb['getMany']>[1]): Promise<Array<Uint8Array | undefined>> { return await this.inner.getMany(keys, o) }
   iterator (o: Parameters<AuditDb['iterator']>[0]): AsyncIterable<[string, Uint8Array]> { return this.inner.iterator(o) }
+  snapshot (): ReturnType<AuditDb['snapshot']> { return this.inner.snapshot() }
 
   async batch (ops: AuditBatchOp[], o: Parameters<AuditDb['batch']>[1]): Promise<void> {
     if (this.gate !== null) await this.gate
