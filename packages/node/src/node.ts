@@ -216,6 +216,7 @@ export class KosNode {
           const page = await audit.query({ class: 'coordinator', since, limit: 1000 }).catch(() => ({ entries: [] }))
           await this.escalateQuorumLoss(esc, page.entries.filter((x) => x.type === 'coordinator:quorum-restored'))
         }
+        this.healing?.onClusterEvent(e)
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
       })
