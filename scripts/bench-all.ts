@@ -55,6 +55,13 @@ async function run (b: Bench, quick: boolean): Promise<{ out: string, code: numb
   })
 }
 
+/** The `### <name> — …` sections of a generated block, by benchmark name. */
+function previousSections (block: string): Array<{ name: string, text: string }> {
+  // A section's own output may hold `###` headings too: split only where a benchmark's starts.
+  const starts = new RegExp(`^(?=### (?:${BENCHES.map((b) => b.name).join('|')})\\b)`, 'm')
+  return block.split(starts).slice(1).map((text) => ({ name: /^### (\S+)/.exec(text)![1]!, text: text.trimEnd() }))
+}
+
 const { quick, only } = options()
 const sections: string[] = []
 let failed = 0
@@ -65,18 +72,22 @@ for (const b of only) {
   sections.push(`### ${b.name}${r.code === 0 ? '' : ` (FAILED: exit ${String(r.code)})`} — ${r.seconds} s\n\n${r.out.trim()}`)
 }
 
-const generated = [
-  BEGIN,
-  `## Latest run of \`npm run bench${quick ? ' -- --quick' : ''}\` (generated)`,
-  '',
-  describeMachine(machineFacts()),
-  '',
-  ...sections.flatMap((s) => [s, '']),
-  END
-].join('\n')
 const doc = await readFile(DOC, 'utf8')
 const a = doc.indexOf(BEGIN)
 const z = doc.indexOf(END)
+// With --only, the other benchmarks' sections of the last run stay as they were.
+const kept = only.length === BENCHES.length || a < 0 || z < a ? [] : previousSections(doc.slice(a, z)).filter((p) => !only.some((b) => b.name === p.name))
+const ordered = [...kept, ...only.map((b, i) => ({ name: b.name, text: sections[i]! }))]
+  .sort((x, y) => BENCHES.findIndex((b) => b.name === x.name) - BENCHES.findIndex((b) => b.name === y.name))
+const generated = [
+  BEGIN,
+  `## Latest run of \`npm run bench${quick ? ' -- --quick' : ''}\` (generated${kept.length > 0 ? `; ${only.map((b) => b.name).join(', ')} re-run with --only, the rest from the run before` : ''})`,
+  '',
+  describeMachine(machineFacts()),
+  '',
+  ...ordered.flatMap((s) => [s.text, '']),
+  END
+].join('\n')
 const next = a >= 0 && z > a ? doc.slice(0, a) + generated + doc.slice(z + END.length) : `${doc.trimEnd()}\n\n${generated}\n`
 await writeFile(DOC, next)
 console.error(`bench: wrote ${DOC}${failed > 0 ? `; ${failed} benchmark(s) failed` : ''}`)
