@@ -37,6 +37,8 @@ export interface ElectionServiceComponents {
   onInvalidMessage: (reason: string) => void
   /** The node's breakers per peer: opening a voter's stream goes through `election`, so a vote or heartbeat to an unreachable voter fails at once. */
   breakers: PeerBreakers
+  /** Messages the election channel lost (the `kos_channel_dropped_total` metric). */
+  counters?: { channelDropped: (channel: string, reason: string, n: number) => void }
 }
 
 /** Messages queued per peer on the election channel: a few seconds of heartbeats. */
@@ -68,7 +70,9 @@ export class ElectionService {
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: c.config.dialTimeoutMs,
       onMessage: (from, bytes) => { this.onMessage(from, bytes) },
-      guard: c.breakers.guard('election')
+      guard: c.breakers.guard('election'),
+      name: 'election',
+      onDrop: (_peer, reason, n) => { c.counters?.channelDropped('election', reason, n) }
     }, c.log)
   }
 
