@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { ElectionMessage, ElectionRole } from '../src/election/messages.js'
-import { adoptsVotersFrom, carriesVoters } from '../src/election/voter-news.js'
+import { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from '../src/election/voter-news.js'
 
 const hb: ElectionMessage = { type: 'heartbeat', term: 3, sentAt: 0 }
 const preVote: ElectionMessage = { type: 'pre-vote', term: 4, configVersion: 3_000_004 }
@@ -18,9 +18,23 @@ describe('carriesVoters', () => {
     assert.equal(carriesVoters(hb, 7, 7), false)
   })
 
-  it('pre-votes, their replies and vote requests always carry it; vote replies and acks never', () => {
-    for (const m of [preVote, preVoteReply, vote]) assert.equal(carriesVoters(m, 7, 7), true, m.type)
+  it('so do pre-votes, their replies and vote requests; vote replies and acks never', () => {
+    for (const m of [preVote, preVoteReply, vote]) {
+      assert.equal(carriesVoters(m, undefined, 7), true, m.type)
+      assert.equal(carriesVoters(m, 7, 7), false, m.type)
+    }
     for (const m of [voteReply, ack]) assert.equal(carriesVoters(m, undefined, 7), false, m.type)
+  })
+})
+
+describe('what a peer holds', () => {
+  it('acks and replies report it in the envelope; requests by their configVersion', () => {
+    assert.deepEqual([hb, preVote, preVoteReply, vote, voteReply, ack].filter(reportsHeld).map((m) => m.type), ['pre-vote-reply', 'vote-reply', 'heartbeat-ack'])
+    assert.equal(senderHolds(ack, 5), 5)
+    assert.equal(senderHolds(preVote, undefined), 3_000_004)
+    assert.equal(senderHolds(vote, undefined), 3_000_004)
+    assert.equal(senderHolds(hb, undefined), undefined)
+    assert.equal(senderHolds(voteReply, undefined), undefined)
   })
 })
 

@@ -4,8 +4,8 @@
  * - term and vote are persisted through one serial queue, and a send never overtakes a persist
  *   queued before it; the write takes `fsyncMs`, and a crash before it lands loses it and every
  *   send queued behind it (the contract of `ElectionOutput`);
- * - the voter set travels on heartbeats to voters and learners that do not report holding it,
- *   and on pre-votes, their replies and vote requests; it is adopted as voter-news.ts says
+ * - the voter set travels on heartbeats to voters and learners, and on pre-votes, their replies
+ *   and vote requests, to peers not known to hold it; it is adopted as voter-news.ts says
  *   (a heartbeat of the newest term; those requests and replies on a follower or pre-candidate),
  *   and persisted aside;
  * - on the coordinator, the voter set changes one member at a time, once a quorum holds the
@@ -16,7 +16,7 @@
  * adapter's tracked states: equivalent to the shell's re-rank on every event, at a fraction of
  * the cost (no member views, no sort: ids are ranked by index).
  */
-import { adoptsVotersFrom, carriesVoters, Election, learnersOf, newerVoters, nextVoterChange, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
+import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, learnersOf, newerVoters, nextVoterChange, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
@@ -89,7 +89,8 @@ export class ElectionAdapter implements CoreAdapter {
     const env = message as ElectionEnvelope
     this.rerank()
     if (env.config !== undefined && adoptsVotersFrom(env.m, this.core.role, this.core.acceptDecision(env.m.term))) this.adoptVoters(env.config)
-    if (env.held !== undefined) this.held.set(from, votersOrdinal(env.held))
+    const holds = senderHolds(env.m, env.held === undefined ? undefined : votersOrdinal(env.held))
+    if (holds !== undefined) this.held.set(from, holds)
     this.perform(this.core.receive(from, env.m))
   }
 
@@ -184,7 +185,7 @@ export class ElectionAdapter implements CoreAdapter {
     const env: ElectionEnvelope = { m }
     const ordinal = votersOrdinal(this.voterConfig)
     if (carriesVoters(m, this.held.get(to), ordinal)) env.config = this.voterConfig
-    if (m.type === 'heartbeat-ack') env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
+    if (reportsHeld(m)) env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
     if (m.type === 'vote-reply' && m.granted) {
       // For the checker: a granted vote must leave only once it is on disk.
       const disk = (this.host.disk.get(ELECTION) as ElectionDisk).vote

@@ -16,7 +16,7 @@ import type { KosConfig } from '../config/schema.js'
 import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
 import { learnersOf, nextVoterChange } from './voter-change.js'
-import { adoptsVotersFrom, carriesVoters } from './voter-news.js'
+import { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from './voter-news.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import type { StateStore } from '../store/state-store.js'
@@ -49,7 +49,7 @@ export class ElectionService {
   private readonly c: ElectionServiceComponents
   private readonly channel: MessageChannel
   private voterConfig: VoterConfig
-  /** Per peer, which voter set it last said it holds (as votersOrdinal). */
+  /** Per peer, which voter set it last said it holds (as votersOrdinal): from its acks, replies and requests. */
   private readonly held = new Map<string, number>()
   private queue: Promise<void> = Promise.resolve()
   private votersWrite: Promise<void> = Promise.resolve()
@@ -156,7 +156,8 @@ export class ElectionService {
     }
     // Before the core sees the message, so a pre-vote or vote is judged with the set it taught us.
     if (env.config !== undefined && adoptsVotersFrom(env.m, this.core.role, this.core.acceptDecision(env.m.term))) this.adoptVoters(env.config, from)
-    if (env.held !== undefined) this.held.set(from, votersOrdinal(env.held))
+    const holds = senderHolds(env.m, env.held === undefined ? undefined : votersOrdinal(env.held))
+    if (holds !== undefined) this.held.set(from, holds)
     this.perform(this.core.receive(from, env.m))
   }
 
@@ -235,7 +236,7 @@ export class ElectionService {
   private encode (to: string, m: ElectionMessage): Uint8Array {
     const env: ElectionEnvelope = { v: WIRE_VERSION, t: 'election', m }
     if (carriesVoters(m, this.held.get(to), votersOrdinal(this.voterConfig))) env.config = this.voterConfig
-    if (m.type === 'heartbeat-ack') env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
+    if (reportsHeld(m)) env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
     return encodeMessage(env)
   }
 

@@ -20,16 +20,35 @@
  */
 import type { ElectionMessage, ElectionRole } from './messages.js'
 
-/** Whether `m`, sent to a peer that last reported holding `receiverHolds`, carries our set (`current`, as votersOrdinal). */
+/**
+ * Whether `m`, sent to a peer that last reported holding `receiverHolds` (as votersOrdinal;
+ * undefined: it never said), carries our set (`current`). Only to a peer not known to hold it:
+ * the set can be a thousand peer ids, and a pre-vote round goes to every voter. What a peer
+ * holds is learnt from its heartbeat acks and pre-vote and vote replies (`held`), and from the
+ * `configVersion` of its own pre-vote and vote requests.
+ */
 export function carriesVoters (m: ElectionMessage, receiverHolds: number | undefined, current: number): boolean {
   switch (m.type) {
-    case 'heartbeat': return receiverHolds !== current
-    // A handful per election timeout: cheap enough to carry always.
+    case 'heartbeat':
     case 'pre-vote':
     case 'pre-vote-reply':
-    case 'vote': return true
+    case 'vote': return receiverHolds !== current
     default: return false
   }
+}
+
+/** Whether a message of this type reports which set its sender holds (the envelope's `held`). */
+export function reportsHeld (m: ElectionMessage): boolean {
+  return m.type === 'heartbeat-ack' || m.type === 'pre-vote-reply' || m.type === 'vote-reply'
+}
+
+/**
+ * Which set (as votersOrdinal) the sender of `m` holds, as far as `m` says: the envelope's
+ * `held` (`reported`, already an ordinal) or a request's own `configVersion`; undefined if neither.
+ */
+export function senderHolds (m: ElectionMessage, reported: number | undefined): number | undefined {
+  if (reported !== undefined) return reported
+  return m.type === 'pre-vote' || m.type === 'vote' ? m.configVersion : undefined
 }
 
 /**
