@@ -188,7 +188,8 @@ export class KosNode {
         membership: this.membership.core,
         emit: (e) => { this.bus.emit(e) },
         onInvalidMessage: (reason) => { this.log.debug({ reason }, 'invalid election message') },
-        breakers: this.breakers
+        breakers: this.breakers,
+        counters: this.metrics
       })
       await this.election.start()
       this.noCoordinatorSinceMs = this.clock.now()

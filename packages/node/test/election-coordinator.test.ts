@@ -62,6 +62,27 @@ describe('Election: coordinator', () => {
     assert.deepEqual(events(e.tick()).map((x) => x.type), ['coordinator:stepped-down'], 'without further acks the lease ends')
   })
 
+  it('heartbeats its learners with its voters, and their acks count for no lease until they are voters', () => {
+    const { e, clock } = coordinatorA()
+    e.setLearners(['d', 'a', 'b']) // self and voters are ignored
+    clock.advance(100)
+    assert.deepEqual(sends(e.tick()).map((o) => o.to), ['b', 'c', 'd'])
+    // Only d acks: no quorum of the voters a, b, c, so the first lease (to 900) is not renewed.
+    e.receive('d', { type: 'heartbeat-ack', term: 1, sentAt: 600, ok: true })
+    clock.advance(300)
+    assert.equal(e.leaseRemainingMs(), 0)
+    assert.deepEqual(events(e.tick()).map((x) => x.type), ['coordinator:stepped-down'])
+  })
+
+  it('a learner follows the coordinator it hears, acks, and never stands', () => {
+    const { e, clock } = core('d')
+    e.receive('a', { type: 'heartbeat', term: 1, sentAt: 0 })
+    assert.equal(e.coordinatorId, 'a')
+    clock.advance(5000)
+    assert.deepEqual(types(e.tick()), ['coordinator:lost'])
+    assert.equal(e.role, 'follower')
+  })
+
   it('steps down when its lease expires without a quorum of acks (check-quorum)', () => {
     const { e, clock } = coordinatorA()
     clock.advance(399)

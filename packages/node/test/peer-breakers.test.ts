@@ -171,6 +171,24 @@ describe('the message channel through a breaker', () => {
   beforeEach(() => { mock.timers.enable({ apis: ['Date'], now: 1_000_000 }) })
   afterEach(() => { mock.timers.reset() })
 
+  it('counts messages beyond the peer\'s queue as lost (queue-full) and warns once', async () => {
+    // A dial that never ends: the stream is "still opening", so messages queue up to the bound.
+    const libp2p = { handle: async () => {}, unhandle: async () => {}, dialProtocol: async () => await new Promise(() => {}) } as unknown as KosLibp2p
+    const warnings: unknown[] = []
+    const log = { debug: () => {}, warn: (o: unknown) => { warnings.push(o) } } as unknown as ConstructorParameters<typeof MessageChannel>[2]
+    let lost = 0
+    const channel = new MessageChannel(libp2p, {
+      protocol: '/kos/test/election/1.0.0', maxMessageBytes: 1024, maxQueuedPerPeer: 4, dialTimeoutMs: 1000, onMessage: () => {},
+      onDrop: (_peer, reason, n) => { if (reason === 'queue-full') lost += n },
+      now: () => 0
+    }, log)
+    await channel.start()
+    for (let i = 0; i < 10; i++) channel.send(REAL, new Uint8Array([i]))
+    assert.equal(lost, 6)
+    assert.equal(warnings.length, 1)
+    await channel.stop()
+  })
+
   it('stops dialling an unreachable peer once its breaker opens: sends fail at once', async () => {
     const { breakers } = registry()
     let dials = 0
@@ -179,15 +197,22 @@ describe('the message channel through a breaker', () => {
       unhandle: async () => {},
       dialProtocol: async () => { dials++; throw new Error('connection refused') }
     } as unknown as KosLibp2p
-    const silent = { debug: () => {} } as unknown as ConstructorParameters<typeof MessageChannel>[2]
+    const warnings: unknown[] = []
+    const log = { debug: () => {}, warn: (o: unknown) => { warnings.push(o) } } as unknown as ConstructorParameters<typeof MessageChannel>[2]
+    const drops: string[] = []
+    let now = 0
     const channel = new MessageChannel(libp2p, {
       protocol: '/kos/test/election/1.0.0',
       maxMessageBytes: 1024,
       maxQueuedPerPeer: 8,
       dialTimeoutMs: 1000,
       onMessage: () => {},
-      guard: breakers.guard('election')
-    }, silent)
+      guard: breakers.guard('election'),
+      name: 'election',
+      onDrop: (peer, reason, n) => { drops.push(`${peer === REAL ? 'real' : peer} ${reason} ${n}`) },
+      reportEveryMs: 10_000,
+      now: () => now
+    }, log)
     await channel.start()
     /** Sends one message and lets its stream attempt finish (the dial is asynchronous). */
     const sendAndSettle = async (): Promise<void> => {
@@ -202,6 +227,18 @@ describe('the message channel through a breaker', () => {
     mock.timers.tick(T.halfOpenAfterMs)
     await sendAndSettle()
     assert.equal(dials, T.threshold + 1, 'one trial dial after the half-open wait')
+    // Every lost message is counted, by reason; the log says so once per peer per reportEveryMs.
+    assert.deepEqual(drops, [
+      ...Array<string>(T.threshold).fill('real stream-failed 1'),
+      ...Array<string>(5).fill('real breaker-open 1'),
+      'real stream-failed 1'
+    ])
+    assert.equal(warnings.length, 1)
+    assert.deepEqual((warnings[0] as { lost: unknown }).lost, { 'queue-full': 0, 'stream-failed': 1, 'breaker-open': 0 })
+    now = 10_000
+    await sendAndSettle()
+    assert.equal(warnings.length, 2)
+    assert.deepEqual((warnings[1] as { lost: unknown }).lost, { 'queue-full': 0, 'stream-failed': T.threshold, 'breaker-open': 6 })
     await channel.stop()
   })
 })

@@ -4,16 +4,19 @@
  * - term and vote are persisted through one serial queue, and a send never overtakes a persist
  *   queued before it; the write takes `fsyncMs`, and a crash before it lands loses it and every
  *   send queued behind it (the contract of `ElectionOutput`);
- * - the voter set travels on heartbeats to voters that do not report holding it, is adopted only
- *   from a heartbeat of the newest term (fencing), and is persisted aside;
+ * - the voter set travels on heartbeats to voters and learners, and on pre-votes, their replies
+ *   and vote requests, to peers not known to hold it; it is adopted as voter-news.ts says
+ *   (a heartbeat of the newest term; those requests and replies on a follower or pre-candidate),
+ *   and persisted aside;
  * - on the coordinator, the voter set changes one member at a time, once a quorum holds the
- *   current one: members alive or suspect, or dead for less than removeAfterMs, are wanted;
+ *   current one: members alive or suspect, or dead for less than removeAfterMs, are kept; an
+ *   alive member (a learner, heartbeated like a voter) is added once it holds the current set;
  * - the ranking is archons first (none here), then the lowest peer id, among alive members.
  * The ranking is recomputed lazily, before the next call into the core, from the membership
  * adapter's tracked states: equivalent to the shell's re-rank on every event, at a fraction of
  * the cost (no member views, no sort: ids are ranked by index).
  */
-import { Election, newerVoters, nextVoterChange, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
+import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, learnersOf, newerVoters, nextVoterChange, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
@@ -43,6 +46,8 @@ export class ElectionAdapter implements CoreAdapter {
   /** Persists queued and not yet on disk (service.ts `pending`): while any, sends queue behind them. */
   private pending = 0
   private rankingDirty = true
+  /** The learners (service.ts updateLearners) are recomputed lazily too, and only on the coordinator, the one node that uses them. */
+  private learnersDirty = true
   private lastReconfigureAtMs = -Infinity
 
   constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, fsyncMs: number) {
@@ -83,8 +88,9 @@ export class ElectionAdapter implements CoreAdapter {
   receive (from: string, message: unknown): void {
     const env = message as ElectionEnvelope
     this.rerank()
-    if (env.config !== undefined && env.m.type === 'heartbeat' && this.core.acceptDecision(env.m.term)) this.adoptVoters(env.config)
-    if (env.held !== undefined) this.held.set(from, votersOrdinal(env.held))
+    if (env.config !== undefined && adoptsVotersFrom(env.m, this.core.role, this.core.acceptDecision(env.m.term))) this.adoptVoters(env.config)
+    const holds = senderHolds(env.m, env.held === undefined ? undefined : votersOrdinal(env.held))
+    if (holds !== undefined) this.held.set(from, holds)
     this.perform(this.core.receive(from, env.m))
   }
 
@@ -95,6 +101,7 @@ export class ElectionAdapter implements CoreAdapter {
 
   private onMembershipChange (): void {
     this.rankingDirty = true
+    this.learnersDirty = true
     this.reconfigure()
   }
 
@@ -116,6 +123,7 @@ export class ElectionAdapter implements CoreAdapter {
     this.voterConfig = { term: config.term, version: config.version, voters: [...config.voters].sort() }
     const disk = this.host.disk.get(ELECTION) as ElectionDisk
     disk.voters = this.voterConfig
+    this.learnersDirty = true
     this.rerank()
     this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
   }
@@ -132,8 +140,12 @@ export class ElectionAdapter implements CoreAdapter {
     this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })
   }
 
-  /** Alive members and self, by peer id (the shell's ranking with no archons). */
+  /** Alive members and self, by peer id (the shell's ranking with no archons); and the learners, if due. */
   private rerank (): void {
+    if (this.learnersDirty && this.core.role === 'coordinator') {
+      this.learnersDirty = false
+      this.core.setLearners(learnersOf(this.host.id, this.voterConfig.voters, this.membership.core.list()))
+    }
     if (!this.rankingDirty) return
     this.rankingDirty = false
     const states = this.membership.states
@@ -172,8 +184,8 @@ export class ElectionAdapter implements CoreAdapter {
   private send (to: string, m: ElectionMessage): void {
     const env: ElectionEnvelope = { m }
     const ordinal = votersOrdinal(this.voterConfig)
-    if (m.type === 'heartbeat' && this.held.get(to) !== ordinal) env.config = this.voterConfig
-    if (m.type === 'heartbeat-ack') env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
+    if (carriesVoters(m, this.held.get(to), ordinal)) env.config = this.voterConfig
+    if (reportsHeld(m)) env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
     if (m.type === 'vote-reply' && m.granted) {
       // For the checker: a granted vote must leave only once it is on disk.
       const disk = (this.host.disk.get(ELECTION) as ElectionDisk).vote

@@ -28,6 +28,7 @@ export class NodeMetrics {
   private readonly coordinatorsElected: Counter
   private readonly auditRejectedTotal: Counter<'reason'>
   private readonly peerBreakersOpened: Counter<'protocol'>
+  private readonly channelDroppedTotal: Counter<'channel' | 'reason'>
 
   constructor (sources: MetricsSources) {
     const registers = [this.registry]
@@ -94,6 +95,12 @@ export class NodeMetrics {
       labelNames: ['protocol'],
       registers
     })
+    this.channelDroppedTotal = new Counter({
+      name: 'kos_channel_dropped_total',
+      help: 'Messages a peer channel lost, by channel (election, audit) and reason: queue-full, stream-failed, breaker-open',
+      labelNames: ['channel', 'reason'],
+      registers
+    })
     new Gauge({
       name: 'kos_peer_breakers',
       help: 'Breakers towards peers by protocol and state (closed, open, half-open); a peer nothing was sent to has none',
@@ -118,6 +125,7 @@ export class NodeMetrics {
   rejected (topic: TopicKind, reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
   auditRejected (reason: string): void { this.auditRejectedTotal.inc({ reason }) }
   peerBreakerOpened (protocol: string): void { this.peerBreakersOpened.inc({ protocol }) }
+  channelDropped (channel: string, reason: string, n: number): void { this.channelDroppedTotal.inc({ channel, reason }, n) }
 
   /** The metrics' consumer of the node's event path. */
   onEvent (event: KosEvent): void {

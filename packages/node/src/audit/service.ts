@@ -58,7 +58,11 @@ export interface AuditServiceComponents {
   privateKey: PrivateKey
   /** The node's single event path (for `audit:tamper`). */
   emit: (event: AuditEvent) => void
-  counters: { auditRejected: (reason: AuditRejectReason) => void }
+  counters: {
+    auditRejected: (reason: AuditRejectReason) => void
+    /** Messages the audit sync channel lost (the `kos_channel_dropped_total` metric). */
+    channelDropped?: (channel: string, reason: string, n: number) => void
+  }
   /** The node's breakers per peer: opening a peer's sync stream goes through `audit`. */
   breakers: PeerBreakers
 }
@@ -95,7 +99,9 @@ export class AuditService {
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: components.config.dialTimeoutMs,
       onMessage: (from, bytes) => { this.onDirect(from, bytes) },
-      guard: components.breakers.guard('audit')
+      guard: components.breakers.guard('audit'),
+      name: 'audit',
+      onDrop: (_peer, reason, n) => { components.counters.channelDropped?.('audit', reason, n) }
     }, components.log)
   }
 

@@ -18,7 +18,10 @@
  * (Raft §6 and thesis §4.1, single-server changes), so any two majorities of consecutive sets
  * overlap; `configVersion` lets a voter that knows a newer set refuse a candidate counting an
  * older one. There is no log, so the shell must let a change reach every live voter before the
- * next (the role Raft gives to committing the configuration entry).
+ * next (the role Raft gives to committing the configuration entry). Learners (thesis §4.2.1,
+ * "catching up new servers") are members the coordinator means to add: it sends them heartbeats
+ * too, so they learn the voter set and the coordinator before they count in any quorum, and the
+ * shell adds one only once it acknowledged holding the current set.
  *
  * Pure: no I/O, no timers; time comes from the injected Clock and randomness from `random`.
  * Each input returns outputs that the shell performs in order (see `ElectionOutput`).
@@ -46,6 +49,8 @@ export class Election {
   private timerBaseMs: number
   private voterIds: string[] = []
   private voterSet = new Set<string>()
+  /** Non-voters that get the coordinator's heartbeats (and acknowledge them) but count in no quorum. */
+  private learnerIds: string[] = []
   private version = 0
   private ranking: string[] = []
   private preVotes = new Set<string>()
@@ -138,6 +143,13 @@ export class Election {
     }
     return out
   }
+
+  /**
+   * Members the shell means to make voters: while coordinator, this node heartbeats them like
+   * voters, so they hold the voter set (and know the coordinator) before a change counts them.
+   * Their acks never count towards the lease while they are not voters. Voters in `ids` are ignored.
+   */
+  setLearners (ids: readonly string[]): void { this.learnerIds = [...new Set(ids)] }
 
   /** Voters in preference order (an eligible archon first, then lowest peer id among alive members). */
   setRanking (order: readonly string[]): void { this.ranking = [...order] }
@@ -306,6 +318,7 @@ export class Election {
     this.lastHeartbeatAtMs = now
     const hb: ElectionMessage = { type: 'heartbeat', term: this.currentTerm, sentAt: now }
     for (const id of this.others()) out.push(this.send(id, hb))
+    for (const id of this.learnerIds) if (id !== this.selfId && !this.voterSet.has(id)) out.push(this.send(id, hb))
   }
 
   private checkLease (now: number, out: ElectionOutput[]): void {

@@ -4,7 +4,10 @@
  * messages over a long-lived stream per peer, feeds it the ranking and the voter set, and, on
  * the coordinator, changes the voter set one member at a time as members join, leave or stay
  * dead past `removeAfterMs` (Raft's single-server membership changes): a change is made only
- * once a quorum of the current voters holds the previous one.
+ * once a quorum of the current voters holds the current set, and a member is added only once it
+ * holds it too (it gets the coordinator's heartbeats as a learner first). Pre-votes and votes
+ * carry the sender's voter set as well (voter-news.ts), so a set that most of its voters never
+ * received is learnt from the candidates once the network lets them through.
  */
 import type { Clock } from '@kos/detect'
 import type { PeerId } from '@libp2p/interface'
@@ -12,7 +15,8 @@ import type { Logger } from 'pino'
 import type { KosConfig } from '../config/schema.js'
 import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
-import { nextVoterChange } from './voter-change.js'
+import { learnersOf, nextVoterChange } from './voter-change.js'
+import { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from './voter-news.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import type { StateStore } from '../store/state-store.js'
@@ -33,6 +37,8 @@ export interface ElectionServiceComponents {
   onInvalidMessage: (reason: string) => void
   /** The node's breakers per peer: opening a voter's stream goes through `election`, so a vote or heartbeat to an unreachable voter fails at once. */
   breakers: PeerBreakers
+  /** Messages the election channel lost (the `kos_channel_dropped_total` metric). */
+  counters?: { channelDropped: (channel: string, reason: string, n: number) => void }
 }
 
 /** Messages queued per peer on the election channel: a few seconds of heartbeats. */
@@ -43,7 +49,7 @@ export class ElectionService {
   private readonly c: ElectionServiceComponents
   private readonly channel: MessageChannel
   private voterConfig: VoterConfig
-  /** Per peer, which voter set it last said it holds (as votersOrdinal). */
+  /** Per peer, which voter set it last said it holds (as votersOrdinal): from its acks, replies and requests. */
   private readonly held = new Map<string, number>()
   private queue: Promise<void> = Promise.resolve()
   private votersWrite: Promise<void> = Promise.resolve()
@@ -64,7 +70,9 @@ export class ElectionService {
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: c.config.dialTimeoutMs,
       onMessage: (from, bytes) => { this.onMessage(from, bytes) },
-      guard: c.breakers.guard('election')
+      guard: c.breakers.guard('election'),
+      name: 'election',
+      onDrop: (_peer, reason, n) => { c.counters?.channelDropped('election', reason, n) }
     }, c.log)
   }
 
@@ -96,6 +104,7 @@ export class ElectionService {
     await this.channel.start()
     this.running = true
     this.updateRanking()
+    this.updateLearners()
     this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
     this.c.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.timer = setInterval(() => { this.tick() }, this.c.config.electionTickIntervalMs)
@@ -116,6 +125,7 @@ export class ElectionService {
   onMembershipChange (): void {
     if (!this.running) return
     this.updateRanking()
+    this.updateLearners()
     this.reconfigure()
   }
 
@@ -144,13 +154,14 @@ export class ElectionService {
       this.c.onInvalidMessage(err instanceof MessageDecodeError ? err.reason : 'malformed')
       return
     }
-    // Fencing: only a heartbeat of the newest term we know may bring a voter set.
-    if (env.config !== undefined && env.m.type === 'heartbeat' && this.core.acceptDecision(env.m.term)) this.adoptVoters(env.config, from)
-    if (env.held !== undefined) this.held.set(from, votersOrdinal(env.held))
+    // Before the core sees the message, so a pre-vote or vote is judged with the set it taught us.
+    if (env.config !== undefined && adoptsVotersFrom(env.m, this.core.role, this.core.acceptDecision(env.m.term))) this.adoptVoters(env.config, from)
+    const holds = senderHolds(env.m, env.held === undefined ? undefined : votersOrdinal(env.held))
+    if (holds !== undefined) this.held.set(from, holds)
     this.perform(this.core.receive(from, env.m))
   }
 
-  /** A coordinator's heartbeat carried its voter set; a newer one replaces ours. */
+  /** A coordinator's heartbeat or a candidate's request carried its voter set; a newer one replaces ours. */
   private adoptVoters (config: VoterConfig, from: string): void {
     if (newerVoters(config, this.voterConfig)) {
       this.setVoterConfig(config)
@@ -167,12 +178,18 @@ export class ElectionService {
     const persisted = this.voterConfig
     this.votersWrite = this.votersWrite.then(async () => { await this.c.store.setVoters(persisted) })
       .catch((err: unknown) => { this.c.log.warn({ err }, 'voter set not persisted') })
+    this.updateLearners()
     this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
+  }
+
+  /** Alive members that are not voters get the coordinator's heartbeats, to catch up before they are added. */
+  private updateLearners (): void {
+    this.core.setLearners(learnersOf(this.core.selfId, this.voterConfig.voters, this.c.membership.list()))
   }
 
   /**
    * On the coordinator: one voter added or removed (voter-change.ts), once a quorum of the
-   * current voters holds the current set.
+   * current voters holds the current set; a voter added only once it holds the set itself.
    */
   private reconfigure (): void {
     const self = this.core.selfId
@@ -218,8 +235,8 @@ export class ElectionService {
 
   private encode (to: string, m: ElectionMessage): Uint8Array {
     const env: ElectionEnvelope = { v: WIRE_VERSION, t: 'election', m }
-    if (m.type === 'heartbeat' && this.held.get(to) !== votersOrdinal(this.voterConfig)) env.config = this.voterConfig
-    if (m.type === 'heartbeat-ack') env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
+    if (carriesVoters(m, this.held.get(to), votersOrdinal(this.voterConfig))) env.config = this.voterConfig
+    if (reportsHeld(m)) env.held = { term: this.voterConfig.term, version: this.voterConfig.version }
     return encodeMessage(env)
   }
 

@@ -9,6 +9,10 @@
  * is the guarded call: a failed dial counts, and while the breaker is open a send fails at once
  * instead of dialling a peer that refused the last ones. A stream that breaks after it opened
  * does not count: the dial is what an unreachable peer fails, and a disconnect resets the channel.
+ *
+ * Lost messages are counted (`onDrop`, the node's `kos_channel_dropped_total`) and reported at
+ * warn level, at most once per peer every `reportEveryMs` (drop-report.ts): a peer that stops
+ * getting a protocol's messages must show in the logs, not only at debug level.
  */
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -17,7 +21,8 @@ import { pipe } from 'it-pipe'
 import { pushable, type Pushable } from 'it-pushable'
 import type { Logger } from 'pino'
 import type { KosLibp2p } from './host.js'
-import type { PeerGuard } from './peer-breakers.js'
+import { DropReport, type DropReason } from './drop-report.js'
+import { BrokenCircuitError, type PeerGuard } from './peer-breakers.js'
 
 export interface ChannelOptions {
   protocol: string
@@ -29,6 +34,14 @@ export interface ChannelOptions {
   onMessage: (from: string, bytes: Uint8Array) => void
   /** Runs each stream opening through the peer's breaker; none: dials are unguarded. */
   guard?: PeerGuard
+  /** A short name for logs and metrics (`election`, `audit`). @default the protocol */
+  name?: string
+  /** Called with every loss of `n` messages to `peer` (for a metric). Must not throw. */
+  onDrop?: (peer: string, reason: DropReason, n: number) => void
+  /** Losses to one peer are logged at warn level at most this often, with the counts since. @default 10000 */
+  reportEveryMs?: number
+  /** Monotonic milliseconds, for the report's rate limit. @default performance.now */
+  now?: () => number
 }
 
 interface Outbound { queue: Pushable<Uint8Array>, queued: number }
@@ -38,12 +51,16 @@ export class MessageChannel {
   private readonly opts: ChannelOptions
   private readonly log: Logger
   private readonly outbound = new Map<string, Outbound>()
+  private readonly drops: DropReport
+  private readonly now: () => number
   private running = false
 
   constructor (libp2p: KosLibp2p, opts: ChannelOptions, log: Logger) {
     this.libp2p = libp2p
     this.opts = opts
     this.log = log
+    this.drops = new DropReport(opts.reportEveryMs ?? 10_000)
+    this.now = opts.now ?? (() => performance.now())
   }
 
   async start (): Promise<void> {
@@ -64,7 +81,7 @@ export class MessageChannel {
       out = this.open(to)
       if (out === undefined) return
     }
-    if (out.queued >= this.opts.maxQueuedPerPeer) return
+    if (out.queued >= this.opts.maxQueuedPerPeer) { this.dropped(to, 'queue-full', 1); return }
     out.queued++
     out.queue.push(bytes)
   }
@@ -79,7 +96,14 @@ export class MessageChannel {
     this.running = false
     for (const out of this.outbound.values()) out.queue.end()
     this.outbound.clear()
+    this.drops.clear()
     await this.libp2p.unhandle(this.opts.protocol)
+  }
+
+  private dropped (peer: string, reason: DropReason, n: number): void {
+    this.opts.onDrop?.(peer, reason, n)
+    const lost = this.drops.add(peer, reason, n, this.now())
+    if (lost !== null) this.log.warn({ peer, protocol: this.opts.protocol, lost }, `${this.opts.name ?? this.opts.protocol} messages to a peer lost (reported at most every ${this.opts.reportEveryMs ?? 10_000} ms per peer)`)
   }
 
   private open (to: string): Outbound | undefined {
@@ -99,6 +123,8 @@ export class MessageChannel {
       } catch (err) {
         this.log.debug({ err, peer: to, protocol: this.opts.protocol }, 'channel stream closed')
         stream?.abort(err as Error)
+        // What was queued and not yet written is lost (the count is decremented as messages are written).
+        if (out.queued > 0 && this.running) this.dropped(to, err instanceof BrokenCircuitError ? 'breaker-open' : 'stream-failed', out.queued)
       } finally {
         if (this.outbound.get(to) === out) this.outbound.delete(to)
       }
