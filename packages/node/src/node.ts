@@ -67,6 +67,8 @@ export class KosNode {
   private audit: AuditService | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
+  /** Heartbeats sent without the health detail since the last one with it (degraded mode). */
+  private heartbeatsSinceDetail = 0
   private apiToken = ''
   /** Clock time since which this node has known no coordinator (null while it knows one). */
   private noCoordinatorSinceMs: number | null = null
@@ -389,16 +391,21 @@ export class KosNode {
   }
 
   private healthSummary (incarnation: number): HealthSummary {
-    return {
+    const mode = this.mode()
+    const summary: HealthSummary = {
       name: this.config.name,
       role: this.config.role,
       incarnation,
       version: VERSION,
       uptimeMs: Math.round(this.clock.now() - this.startedAtMs),
-      ...this.sampler.sample(),
-      mode: this.mode(),
-      agents: this.healing?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 }
+      mode
     }
+    // Degraded, the detail goes out with every n-th heartbeat only: less to sample, sign and
+    // verify on every peer while this node is short of resources.
+    const detailed = mode === 'normal' || this.heartbeatsSinceDetail + 1 >= this.config.degradedHealthDetailEvery
+    this.heartbeatsSinceDetail = detailed ? 0 : this.heartbeatsSinceDetail + 1
+    if (!detailed) return summary
+    return { ...summary, ...this.sampler.sample(), agents: this.healing?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 } }
   }
 
   /**

@@ -67,7 +67,7 @@ describe('config', () => {
       escalationDeliveryTimeoutMs: 2000, escalationRetryInitialDelayMs: 200, escalationRetryMaxDelayMs: 10_000,
       escalationRetryMaxAttempts: 8, escalationBreakerThreshold: 3, escalationBreakerHalfOpenMs: 5000,
       escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000,
-      agents: [], policyFile: '', agentPollIntervalMs: 500, agentLogMaxBytes: 1024 * 1024, agentLogFiles: 3,
+      agents: [], policyFile: '', agentPollIntervalMs: 500, degradedHealthDetailEvery: 5, agentLogMaxBytes: 1024 * 1024, agentLogFiles: 3,
       resources: {
         sampleIntervalMs: 1000, cpuSmoothingHalfLifeMs: 1500, recoverAfterMs: 60_000,
         cpuPercent: { degraded: { enter: 85, exit: 70 }, minimal: { enter: 95, exit: 85 } },

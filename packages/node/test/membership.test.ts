@@ -65,6 +65,22 @@ function tickUntil (a: Membership, clock: ManualClock, until: number, onProbe?: 
 }
 
 describe('Membership', () => {
+  it('keeps the last health detail when a degraded peer heartbeats without it', () => {
+    const clock = new ManualClock(0)
+    const a = new Membership(options('A'), clock, () => 0)
+    a.onHeartbeat('B', 1, [], { ...health('b', 1), cpuPercent: 42, agents: { total: 2, running: 1, failed: 1, quarantined: 0 } })
+    clock.advance(HEARTBEAT_MS)
+    a.onHeartbeat('B', 1, [], { name: 'b', role: 'member', incarnation: 1, version: 'test', uptimeMs: 1000, mode: 'degraded' })
+    const h = a.member('B')?.health
+    assert.equal(h?.mode, 'degraded')
+    assert.equal(h?.uptimeMs, 1000)
+    assert.equal(h?.cpuPercent, 42)
+    assert.deepEqual(h?.agents, { total: 2, running: 1, failed: 1, quarantined: 0 })
+    // A peer first heard while degraded has no detail yet, and says so by its absence.
+    a.onHeartbeat('C', 1, [], { name: 'c', role: 'member', incarnation: 1, version: 'test', uptimeMs: 0, mode: 'minimal' })
+    assert.equal(a.member('C')?.health?.agents, undefined)
+  })
+
   it('adds a peer on its first heartbeat and reports it alive with phi near 0', () => {
     const clock = new ManualClock(0)
     const a = new Membership(options('A'), clock, () => 0)

@@ -102,11 +102,12 @@ export function describePeer (peer: PeerInfo): string[] {
       ['Version:', h.version],
       ['Uptime:', formatDuration(h.uptimeMs)],
       ['Mode:', h.mode],
-      ['CPU:', formatPercent(h.cpuPercent)],
-      ['Memory:', `${formatBytes(h.rssBytes)} RSS, ${formatBytes(h.heapUsedBytes)} heap`],
-      ['Loop delay:', `${formatDuration(h.eventLoopDelayP99Ms)} p99`],
-      ['Agents:', `${h.agents.running}/${h.agents.total} running, ${h.agents.failed} failed, ` +
-        `${h.agents.quarantined} quarantined`]
+      ['CPU:', formatPercent(h.cpuPercent ?? null)],
+      ['Memory:', `${formatBytes(h.rssBytes ?? null)} RSS, ${formatBytes(h.heapUsedBytes ?? null)} heap`],
+      ['Loop delay:', `${formatDuration(h.eventLoopDelayP99Ms ?? null)} p99`],
+      ['Agents:', h.agents === undefined
+        ? 'not reported yet'
+        : `${h.agents.running}/${h.agents.total} running, ${h.agents.failed} failed, ${h.agents.quarantined} quarantined`]
     )
   } else {
     rows.push(['Health:', 'not reported yet'])

@@ -7,20 +7,28 @@ export type MemberState = 'alive' | 'suspect' | 'dead' | 'left'
 export type Role = 'member' | 'junzi' | 'archon'
 export type ServiceMode = 'normal' | 'degraded' | 'minimal'
 
-/** What every heartbeat carries about its sender. */
-export interface HealthSummary {
+/**
+ * What every heartbeat carries about its sender. The detail (CPU, memory, loop delay, agents)
+ * is sent with every heartbeat in normal mode and with every `degradedHealthDetailEvery`-th
+ * one otherwise; receivers keep the last detail they had, so it is absent only until a peer's
+ * first detailed heartbeat arrives.
+ */
+export interface HealthSummary extends Partial<HealthDetail> {
   name: string
   role: Role
   incarnation: number
   version: string
   uptimeMs: number
+  mode: ServiceMode
+}
+
+export interface HealthDetail {
   /** CPU use of the node process over the last heartbeat interval, in % of one core. */
   cpuPercent: number
   rssBytes: number
   heapUsedBytes: number
   /** p99 event-loop delay over the last heartbeat interval, in ms. */
   eventLoopDelayP99Ms: number
-  mode: ServiceMode
   agents: { total: number, running: number, failed: number, quarantined: number }
 }
 

@@ -98,6 +98,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   agents: [],
   policyFile: '',
   agentPollIntervalMs: 500,
+  degradedHealthDetailEvery: 5,
   agentLogMaxBytes: 1024 * 1024,
   agentLogFiles: 3,
   leaveTimeoutMs: 3000,

@@ -207,6 +207,12 @@ export const configSchema = z.object({
   policyFile: z.string().max(4096),
   /** How often each agent's memory use and error-rate buckets are looked at; bounds how far past its limit a leak gets. */
   agentPollIntervalMs: ms(50, 60_000),
+  /**
+   * While degraded or minimal, a heartbeat carries the health detail (CPU, memory, loop delay,
+   * agents) only every this many heartbeats: the mode itself is in every one, and peers keep the
+   * last detail. 5 at the 1 s heartbeat: peers' view of a struggling node is at most 5 s old.
+   */
+  degradedHealthDetailEvery: z.number().int().min(1).max(1000),
   /** Size at which an agent's stdout or stderr log is rotated. */
   agentLogMaxBytes: z.number().int().min(1024).max(1024 * 1024 * 1024),
   /** Rotated logs kept per stream: an agent's logs take at most (this + 1) × agentLogMaxBytes × 2. */

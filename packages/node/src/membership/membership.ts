@@ -152,7 +152,8 @@ export class Membership {
     m.name = health.name
     m.role = health.role
     if (addrs.length > 0) m.addrs = [...addrs]
-    m.health = health
+    // A heartbeat without the detail (its sender is degraded) keeps the detail we had.
+    m.health = health.agents === undefined && m.health !== null ? { ...m.health, ...health } : health
     if (m.state === 'alive' || m.state === 'suspect') {
       m.lastHeartbeatAtMs = now
       m.detector?.heartbeat()

@@ -28,12 +28,13 @@ export const healthSummarySchema = z.object({
   incarnation,
   version: z.string().max(64),
   uptimeMs: finite,
-  cpuPercent: z.number().min(0).max(100_000),
-  rssBytes: finite,
-  heapUsedBytes: finite,
-  eventLoopDelayP99Ms: finite,
+  // The detail: sent less often while the sender is degraded (HealthSummary).
+  cpuPercent: z.number().min(0).max(100_000).optional(),
+  rssBytes: finite.optional(),
+  heapUsedBytes: finite.optional(),
+  eventLoopDelayP99Ms: finite.optional(),
   mode: z.enum(['normal', 'degraded', 'minimal']),
-  agents: z.object({ total: count, running: count, failed: count, quarantined: count }).strict()
+  agents: z.object({ total: count, running: count, failed: count, quarantined: count }).strict().optional()
 }).strict()
 
 /** Published on the heartbeat topic every heartbeatIntervalMs; the sender is the gossip signer. */
