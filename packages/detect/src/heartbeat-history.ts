@@ -11,16 +11,11 @@
  * and later subtracting fractional values leaves rounding residue in a running sum, so each time
  * the ring buffer wraps around we recompute both sums from the window: O(maxSampleSize) once every
  * maxSampleSize adds, still O(1) amortised, and the drift never outlives one window.
- *
- * The window is a Float64Array: a node holds one history per peer (a million of them in the
- * 1,000-node simulation), and a typed array's samples are not scanned by the garbage collector.
  */
 export class HeartbeatHistory {
   readonly #maxSampleSize: number
-  /** Ring buffer of intervals in ms; fills up to maxSampleSize, then is overwritten in place. */
-  #intervals: Float64Array
-  /** Samples in the window (<= maxSampleSize). */
-  #size = 0
+  /** Ring buffer of intervals in ms; grows up to maxSampleSize, then is overwritten in place. */
+  readonly #intervals: number[] = []
   /** Index of the oldest sample once the window is full (the next one to overwrite). */
   #oldest = 0
   /** Sum of the intervals in the window, ms. */
@@ -34,8 +29,6 @@ export class HeartbeatHistory {
       throw new RangeError(`HeartbeatHistory maxSampleSize must be an integer >= 1, got ${maxSampleSize}`)
     }
     this.#maxSampleSize = maxSampleSize
-    // Small at first: most histories (new peers, restarted detectors) never fill a large window.
-    this.#intervals = new Float64Array(Math.min(maxSampleSize, 8))
   }
 
   /** Adds one inter-arrival interval (ms, finite, >= 0), dropping the oldest when the window is full. */
@@ -43,9 +36,8 @@ export class HeartbeatHistory {
     if (!Number.isFinite(intervalMs) || intervalMs < 0) {
       throw new RangeError(`HeartbeatHistory.add(intervalMs) needs a finite interval >= 0 ms, got ${intervalMs}`)
     }
-    if (this.#size < this.#maxSampleSize) {
-      if (this.#size === this.#intervals.length) this.#grow()
-      this.#intervals[this.#size++] = intervalMs
+    if (this.#intervals.length < this.#maxSampleSize) {
+      this.#intervals.push(intervalMs)
       this.#intervalSum += intervalMs
       this.#squaredIntervalSum += intervalMs * intervalMs
       return
@@ -63,13 +55,13 @@ export class HeartbeatHistory {
 
   /** Number of intervals in the window (<= maxSampleSize). */
   get size (): number {
-    return this.#size
+    return this.#intervals.length
   }
 
   /** Mean interval, ms. Throws RangeError on an empty history, where it is undefined. */
   get mean (): number {
     this.#assertNonEmpty('mean')
-    return this.#intervalSum / this.#size
+    return this.#intervalSum / this.#intervals.length
   }
 
   /**
@@ -80,7 +72,7 @@ export class HeartbeatHistory {
   get variance (): number {
     this.#assertNonEmpty('variance')
     const mean = this.mean
-    return Math.max(0, this.#squaredIntervalSum / this.#size - mean * mean)
+    return Math.max(0, this.#squaredIntervalSum / this.#intervals.length - mean * mean)
   }
 
   /** Standard deviation of the intervals, ms. Throws RangeError on an empty history. */
@@ -89,23 +81,15 @@ export class HeartbeatHistory {
   }
 
   #assertNonEmpty (stat: string): void {
-    if (this.#size === 0) {
+    if (this.#intervals.length === 0) {
       throw new RangeError(`HeartbeatHistory.${stat} is undefined for an empty history`)
     }
-  }
-
-  /** Doubles the buffer (capped at maxSampleSize), keeping the samples in place. */
-  #grow (): void {
-    const bigger = new Float64Array(Math.min(this.#maxSampleSize, this.#intervals.length * 2))
-    bigger.set(this.#intervals)
-    this.#intervals = bigger
   }
 
   #resum (): void {
     let sum = 0
     let squaredSum = 0
-    for (let i = 0; i < this.#size; i++) {
-      const interval = this.#intervals[i]!
+    for (const interval of this.#intervals) {
       sum += interval
       squaredSum += interval * interval
     }

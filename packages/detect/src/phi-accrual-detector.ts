@@ -50,11 +50,14 @@ export class PhiAccrualDetector {
   #lastHeartbeatAt: number | undefined
   /** Silence after which φ may reach the threshold with the current history, ms (slack taken off). */
   #silenceToThresholdMs = 0
+  /** The standard score at which φ reaches the threshold (a function of the threshold alone). */
+  readonly #thresholdScore: number
 
   /** Throws RangeError naming the option when an option is out of range. */
   constructor (options: PhiAccrualOptions, clock: Clock) {
     this.#options = validatePhiAccrualOptions(options)
     this.#clock = clock
+    this.#thresholdScore = standardScoreForPhi(this.#options.threshold)
     this.#history = this.#bootstrapHistory()
     this.#silenceToThresholdMs = this.#computeSilenceToThreshold()
   }
@@ -123,8 +126,7 @@ export class PhiAccrualDetector {
   }
 
   #computeSilenceToThreshold (): number {
-    const y = standardScoreForPhi(this.#options.threshold)
-    return this.#effectiveMeanMs() + y * this.#effectiveStdDevMs() - THRESHOLD_SLACK_MS
+    return this.#effectiveMeanMs() + this.#thresholdScore * this.#effectiveStdDevMs() - THRESHOLD_SLACK_MS
   }
 
   #phiAt (nowMs: number): number {
