@@ -15,66 +15,14 @@
  * injected `random`. Outputs (notices to broadcast, probes to run, events) are returned to the
  * caller, the node's shell or the simulator, which performs them.
  */
-import { PhiAccrualDetector, type Clock, type PhiAccrualOptions } from '@kos/detect'
+import { PhiAccrualDetector, type Clock } from '@kos/detect'
 import type { HealthSummary, MemberState, Role } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
+import { DueQueue } from './due-queue.js'
+import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
 
-export interface MembershipOptions {
-  self: { peerId: string, name: string, role: Role, addrs: string[] }
-  /** Incarnation to start at; a restarted node passes one above what it had. */
-  initialIncarnation: number
-  phi: PhiAccrualOptions
-  heartbeatIntervalMs: number
-  probeTimeoutMs: number
-  indirectProbes: number
-  suspicionTimeoutMs: number
-  localStallGraceMs: number
-  reapDeadAfterMs: number
-  reapLeftAfterMs: number
-}
-
-/** A claim about one member, as carried by notices and state syncs. */
-export interface MemberClaim {
-  state: MemberState
-  target: string
-  incarnation: number
-  name: string
-  role: Role
-  addrs: string[]
-}
-
-/** What a caller may read about a member. */
-export interface MemberView {
-  peerId: string
-  name: string
-  role: Role
-  state: MemberState
-  incarnation: number
-  addrs: string[]
-  phi: number | null
-  lastHeartbeatAgeMs: number | null
-  health: HealthSummary | null
-  /** Clock time of the last state change. */
-  stateSinceMs: number
-}
-
-export type MembershipEvent =
-  | { type: 'member:join', member: MemberView }
-  | { type: 'member:alive', member: MemberView, previous: MemberState }
-  | { type: 'member:suspect', member: MemberView, by: string }
-  | { type: 'member:dead', member: MemberView, by: string }
-  | { type: 'member:left', member: MemberView }
-  | { type: 'member:removed', member: MemberView }
-  | { type: 'member:refuted', incarnation: number, claim: MemberState, by: string }
-  | { type: 'node:stalled', stallMs: number, holdBackUntilMs: number }
-
-export type MembershipOutput =
-  | { type: 'broadcast', claim: MemberClaim }
-  /** A claim for one member only: its own state as we hold it, so that it refutes. */
-  | { type: 'notify', to: string, claim: MemberClaim }
-  | { type: 'probe', target: string, via: string[] }
-  | { type: 'event', event: MembershipEvent }
+export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
 interface MemberRecord {
   peerId: string
@@ -89,7 +37,18 @@ interface MemberRecord {
   detector: PhiAccrualDetector | null
   probeStartedAtMs: number | null
   lastRebroadcastAtMs: number | null
+  /** Order of insertion into the table: the tick acts on members in this order. */
+  seq: number
+  /** The member's entry in the due queue (see `DueQueue`). */
+  queuedAtMs: number
 }
+
+/**
+ * Deadlines go into the due queue this much early: `since + timeout` and the predicates'
+ * `now - since >= timeout` round differently with fractional clocks, and a bound a microsecond
+ * early costs one extra look where a late one would skip a tick at which the predicate held.
+ */
+const EARLY_MS = 1e-3
 
 /** How far above our own incarnation a claim about us may be and still be refuted. */
 export const REFUTE_AHEAD_LIMIT = 16
@@ -109,6 +68,9 @@ export class Membership {
   private readonly clock: Clock
   private readonly random: () => number
   private readonly members = new Map<string, MemberRecord>()
+  /** Members by the earliest time the tick may have to act on them. */
+  private readonly due = new DueQueue<MemberRecord>()
+  private nextSeq = 0
   private incarnation: number
   private leaving = false
   private holdBackUntilMs = -Infinity
@@ -155,7 +117,11 @@ export class Membership {
     m.health = health
     if (m.state === 'alive' || m.state === 'suspect') {
       m.lastHeartbeatAtMs = now
-      m.detector?.heartbeat()
+      if (m.detector !== null) {
+        m.detector.heartbeat()
+        // A new interval can bring the crossing forward (a burst shrinks the mean).
+        this.watch(m)
+      }
     }
     return out
   }
@@ -212,6 +178,7 @@ export class Membership {
     const m = this.members.get(target)
     if (m === undefined || m.probeStartedAtMs === null) return []
     m.probeStartedAtMs = null
+    this.watch(m) // the detector decides again
     if (reachable || m.state !== 'alive' || this.leaving || this.isHoldingBack) return []
     return this.accuse(m, this.clock.now())
   }
@@ -237,32 +204,44 @@ export class Membership {
     return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
   }
 
-  /** Evaluate detectors and timers; the shell calls it every tickIntervalMs. */
+  /**
+   * Evaluate detectors and timers; the shell calls it every tickIntervalMs. Only members whose
+   * earliest deadline has passed are looked at (the due queue), in table order, so the outputs
+   * are those of a pass over the whole table.
+   */
   tick (): MembershipOutput[] {
     const now = this.clock.now()
     const out: MembershipOutput[] = []
-    for (const m of [...this.members.values()]) {
+    const due: MemberRecord[] = []
+    this.due.popDue(now, due)
+    if (due.length === 0) return out
+    due.sort((a, b) => a.seq - b.seq)
+    for (const m of due) {
       if ((m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
           (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))) {
         this.members.delete(m.peerId)
         out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
       }
     }
-    if (this.leaving || this.isHoldingBack) return out
-    for (const m of this.members.values()) {
-      if (m.state === 'alive') {
-        if (m.probeStartedAtMs !== null) {
-          if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
-            m.probeStartedAtMs = null
-            out.push(...this.accuse(m, now))
+    if (!this.leaving && !this.isHoldingBack) {
+      for (const m of due) {
+        if (m.state === 'alive') {
+          if (m.probeStartedAtMs !== null) {
+            if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
+              m.probeStartedAtMs = null
+              out.push(...this.accuse(m, now))
+            }
+          } else if (m.detector !== null && m.detector.phi() >= this.opts.phi.threshold) {
+            out.push(this.startProbe(m, now))
           }
-        } else if (m.detector !== null && m.detector.phi() >= this.opts.phi.threshold) {
-          out.push(this.startProbe(m, now))
+        } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
+          out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) })
         }
-      } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
-        out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) })
       }
     }
+    // Popped members leave the queue; those still in the table go back at their next deadline
+    // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick).
+    for (const m of due) if (this.members.get(m.peerId) === m) this.watch(m)
     return out
   }
 
@@ -334,7 +313,9 @@ export class Membership {
 
   private startProbe (m: MemberRecord, now: number): MembershipOutput {
     m.probeStartedAtMs = now
-    const helpers = [...this.members.values()].filter((h) => h.state === 'alive' && h.peerId !== m.peerId).map((h) => h.peerId)
+    this.watch(m)
+    const helpers: string[] = []
+    for (const h of this.members.values()) if (h.state === 'alive' && h.peerId !== m.peerId) helpers.push(h.peerId)
     return { type: 'probe', target: m.peerId, via: this.sample(helpers, this.opts.indirectProbes) }
   }
 
@@ -346,6 +327,7 @@ export class Membership {
     m.lastRebroadcastAtMs = null
     m.detector = this.newDetector()
     m.detector.heartbeat()
+    this.watch(m)
     const view = this.view(m, now)
     return [this.event(previous === 'left' ? { type: 'member:join', member: view } : { type: 'member:alive', member: view, previous })]
   }
@@ -355,6 +337,7 @@ export class Membership {
     m.stateSinceMs = now
     m.probeStartedAtMs = null
     if (state !== 'suspect') { m.detector = null; m.lastRebroadcastAtMs = null }
+    this.watch(m)
     const member = this.view(m, now)
     return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
   }
@@ -374,11 +357,34 @@ export class Membership {
       // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
       detector: live ? this.newDetector() : null,
       probeStartedAtMs: null,
-      lastRebroadcastAtMs: null
+      lastRebroadcastAtMs: null,
+      seq: this.nextSeq++,
+      queuedAtMs: Infinity
     }
     m.detector?.heartbeat()
     this.members.set(c.target, m)
+    this.watch(m)
     return m
+  }
+
+  /**
+   * Queues the member at the earliest time the tick may have to act on it: a lower bound,
+   * so it must be called after every change that can bring that time forward.
+   */
+  private watch (m: MemberRecord): void {
+    this.due.schedule(m, this.dueAtMs(m) - EARLY_MS)
+  }
+
+  /** When the tick's rule for the member's state may first hold (the predicates decide). */
+  private dueAtMs (m: MemberRecord): number {
+    switch (m.state) {
+      case 'dead': return m.stateSinceMs + this.opts.reapDeadAfterMs
+      case 'left': return m.stateSinceMs + this.opts.reapLeftAfterMs
+      case 'suspect': return m.stateSinceMs + this.opts.suspicionTimeoutMs
+      case 'alive':
+        if (m.probeStartedAtMs !== null) return m.probeStartedAtMs + 2 * this.opts.probeTimeoutMs
+        return m.detector === null ? Infinity : m.detector.earliestThresholdAtMs()
+    }
   }
 
   private newDetector (): PhiAccrualDetector {
@@ -408,9 +414,8 @@ export class Membership {
     return { type: 'event', event }
   }
 
-  /** Up to k distinct items, chosen with the injected random source (partial Fisher-Yates). */
-  private sample<T> (items: T[], k: number): T[] {
-    const a = [...items]
+  /** Up to k distinct items, chosen with the injected random source (partial Fisher-Yates, in place). */
+  private sample<T> (a: T[], k: number): T[] {
     const n = Math.min(k, a.length)
     for (let i = 0; i < n; i++) {
       const j = i + Math.floor(this.random() * (a.length - i))
