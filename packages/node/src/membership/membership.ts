@@ -65,6 +65,8 @@ function overrides (claim: MemberState, claimInc: number, held: MemberState, hel
 
 export class Membership {
   private readonly opts: MembershipOptions
+  /** opts.self.peerId, kept here: read on every heartbeat, one object fewer to reach. */
+  private readonly self: string
   private readonly clock: Clock
   private readonly random: () => number
   private readonly members = new Map<string, MemberRecord>()
@@ -77,12 +79,13 @@ export class Membership {
 
   constructor (opts: MembershipOptions, clock: Clock, random: () => number) {
     this.opts = opts
+    this.self = opts.self.peerId
     this.clock = clock
     this.random = random
     this.incarnation = opts.initialIncarnation
   }
 
-  get selfId (): string { return this.opts.self.peerId }
+  get selfId (): string { return this.self }
   get selfIncarnation (): number { return this.incarnation }
   get isLeaving (): boolean { return this.leaving }
   /** True while our own stall makes us hold back accusations. */
@@ -117,10 +120,13 @@ export class Membership {
     m.health = health
     if (m.state === 'alive' || m.state === 'suspect') {
       m.lastHeartbeatAtMs = now
-      if (m.detector !== null) {
-        m.detector.heartbeat()
-        // A new interval can bring the crossing forward (a burst shrinks the mean).
-        this.watch(m)
+      const d = m.detector
+      if (d !== null) {
+        const before = d.earliestThresholdAtMs()
+        d.heartbeat()
+        // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
+        // can the member be due earlier than queued: its queue entry is a bound of the old one.
+        if (d.earliestThresholdAtMs() < before) this.watch(m)
       }
     }
     return out
