@@ -50,6 +50,9 @@ interface MemberRecord {
  */
 const EARLY_MS = 1e-3
 
+/** What most heartbeats return: one shared, frozen empty list rather than a new one per call. */
+const NO_OUTPUTS: readonly MembershipOutput[] = Object.freeze([])
+
 /** How far above our own incarnation a claim about us may be and still be refuted. */
 export const REFUTE_AHEAD_LIMIT = 16
 
@@ -94,25 +97,29 @@ export class Membership {
   /** Our listen addresses changed (they are known only once libp2p listens). */
   setSelfAddrs (addrs: string[]): void { this.opts.self.addrs = [...addrs] }
 
-  /** A heartbeat from `from` (the verified gossip signer) arrived now. */
-  onHeartbeat (from: string, incarnation: number, addrs: string[], health: HealthSummary): MembershipOutput[] {
-    if (from === this.selfId) return []
+  /**
+   * A heartbeat from `from` (the verified gossip signer) arrived now. The hot path of a large
+   * cluster (every member's heartbeat, every second), so the usual answer, nothing, is a shared
+   * read-only empty list.
+   */
+  onHeartbeat (from: string, incarnation: number, addrs: string[], health: HealthSummary): readonly MembershipOutput[] {
+    if (from === this.self) return NO_OUTPUTS
     const now = this.clock.now()
-    const out: MembershipOutput[] = []
+    let out: MembershipOutput[] | null = null
     let m = this.members.get(from)
     if (m === undefined) {
       m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
-      out.push(this.event({ type: 'member:join', member: this.view(m, now) }))
+      out = [this.event({ type: 'member:join', member: this.view(m, now) })]
     } else if (incarnation > m.incarnation) {
       m.incarnation = incarnation
-      if (m.state !== 'alive') out.push(...this.transitionAlive(m, now))
+      if (m.state !== 'alive') out = this.transitionAlive(m, now)
     } else if (m.state !== 'alive' && rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
       // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
       // alone: after a partition heals, the side that was cut off holds everyone dead, and
       // gossiping those verdicts again would make the others (who hear from the accused right
       // now) declare healthy members dead until each refutes.
       m.lastRebroadcastAtMs = now
-      out.push({ type: 'notify', to: from, claim: this.claimOf(m) })
+      out = [{ type: 'notify', to: from, claim: this.claimOf(m) }]
     }
     m.name = health.name
     m.role = health.role
@@ -129,7 +136,7 @@ export class Membership {
         if (d.earliestThresholdAtMs() < before) this.watch(m)
       }
     }
-    return out
+    return out ?? NO_OUTPUTS
   }
 
   /** A notice (or one entry of a state sync) claims something about a member; `by` signed it. */
