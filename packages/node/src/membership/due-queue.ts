@@ -11,7 +11,7 @@
  */
 
 export interface Queued {
-  /** Key of the item's live entry, Infinity when it has none (new, popped, or dropped). */
+  /** Key of the item's live entry, Infinity when it has none (new, or popped). */
   queuedAtMs: number
 }
 
@@ -37,15 +37,12 @@ export class DueQueue<T extends Queued> {
     this.keys[i] = atMs; this.items[i] = item
   }
 
-  /** Forgets `item`: its entries become stale. */
-  drop (item: T): void { item.queuedAtMs = Infinity }
-
   /** Removes every item whose live entry is due at `nowMs` (in no particular order) into `out`. */
   popDue (nowMs: number, out: T[]): void {
     while (this.items.length > 0 && this.keys[0]! <= nowMs) {
       const key = this.keys[0]!; const item = this.items[0]!
       this.removeRoot()
-      if (item.queuedAtMs !== key) continue // stale: rescheduled earlier, popped, or dropped
+      if (item.queuedAtMs !== key) continue // stale: rescheduled earlier, or already popped
       item.queuedAtMs = Infinity
       out.push(item)
     }
