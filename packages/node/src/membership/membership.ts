@@ -16,55 +16,20 @@
  * caller, the node's shell or the simulator, which performs them.
  */
 import { PhiAccrualDetector, type Clock } from '@kos/detect'
-import type { HealthSummary, MemberState, Role } from '../api/types.js'
+import type { HealthSummary, MemberState } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
+import { dueAtMs, EARLY_MS, overrides, type MemberRecord } from './record.js'
 import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
-
-interface MemberRecord {
-  peerId: string
-  name: string
-  role: Role
-  addrs: string[]
-  state: MemberState
-  incarnation: number
-  stateSinceMs: number
-  health: HealthSummary | null
-  lastHeartbeatAtMs: number | null
-  detector: PhiAccrualDetector | null
-  probeStartedAtMs: number | null
-  lastRebroadcastAtMs: number | null
-  /** Order of insertion into the table: the tick acts on members in this order. */
-  seq: number
-  /** The member's entry in the due queue (see `DueQueue`). */
-  queuedAtMs: number
-}
-
-/**
- * Deadlines go into the due queue this much early: `since + timeout` and the predicates'
- * `now - since >= timeout` round differently with fractional clocks, and a bound a microsecond
- * early costs one extra look where a late one would skip a tick at which the predicate held.
- */
-const EARLY_MS = 1e-3
 
 /** What most heartbeats return: one shared, frozen empty list rather than a new one per call. */
 const NO_OUTPUTS: readonly MembershipOutput[] = Object.freeze([])
 
 /** How far above our own incarnation a claim about us may be and still be refuted. */
 export const REFUTE_AHEAD_LIMIT = 16
-
-/** SWIM precedence: does `claim` override what we hold about the member? */
-function overrides (claim: MemberState, claimInc: number, held: MemberState, heldInc: number): boolean {
-  switch (claim) {
-    case 'alive': return claimInc > heldInc
-    case 'suspect': return held === 'alive' ? claimInc >= heldInc : claimInc > heldInc && held === 'suspect'
-    case 'dead': return (held === 'alive' || held === 'suspect') ? claimInc >= heldInc : claimInc > heldInc && held === 'dead'
-    case 'left': return held !== 'left' ? claimInc >= heldInc : false
-  }
-}
 
 export class Membership {
   private readonly opts: MembershipOptions
@@ -385,19 +350,7 @@ export class Membership {
    * so it must be called after every change that can bring that time forward.
    */
   private watch (m: MemberRecord): void {
-    this.due.schedule(m, this.dueAtMs(m) - EARLY_MS)
-  }
-
-  /** When the tick's rule for the member's state may first hold (the predicates decide). */
-  private dueAtMs (m: MemberRecord): number {
-    switch (m.state) {
-      case 'dead': return m.stateSinceMs + this.opts.reapDeadAfterMs
-      case 'left': return m.stateSinceMs + this.opts.reapLeftAfterMs
-      case 'suspect': return m.stateSinceMs + this.opts.suspicionTimeoutMs
-      case 'alive':
-        if (m.probeStartedAtMs !== null) return m.probeStartedAtMs + 2 * this.opts.probeTimeoutMs
-        return m.detector === null ? Infinity : m.detector.earliestThresholdAtMs()
-    }
+    this.due.schedule(m, dueAtMs(m, this.opts) - EARLY_MS)
   }
 
   private newDetector (): PhiAccrualDetector {
