@@ -20,6 +20,10 @@
  * gap and would drag the mean down; and no "interval growing too large" warning is published,
  * because this core does no I/O (the caller can watch `phi()`).
  *
+ * For a caller watching many peers, `earliestThresholdAtMs()` says until when φ cannot have
+ * reached the threshold (φ grows with the silence alone while the history stands still): it
+ * can skip evaluating φ before then. It is kept with the history, so reading it costs nothing.
+ *
  * Each public method reads the clock at most once, so φ and the availability decision inside
  * `heartbeat()` refer to the same instant. Single-threaded JS needs no Pekko-style CAS loop.
  */
@@ -28,7 +32,15 @@ import { HeartbeatHistory } from './heartbeat-history.js'
 import { phi } from './phi.js'
 import { validatePhiAccrualOptions } from './phi-accrual-options.js'
 import type { PhiAccrualOptions } from './phi-accrual-options.js'
-import { silenceToPhi } from './phi-inverse.js'
+import { silenceToPhi, standardScoreForPhi } from './phi-inverse.js'
+
+/**
+ * How much earlier than the computed crossing `earliestThresholdAtMs()` answers, ms. φ is
+ * evaluated in floating point from (silence - mean) / std, and the crossing from mean + y·std:
+ * the two roundings differ by a few ulps of the magnitudes (< 1e-6 ms for any time below 10^9 ms),
+ * so a thousandth of a millisecond keeps the answer a true lower bound.
+ */
+const THRESHOLD_SLACK_MS = 1e-3
 
 export class PhiAccrualDetector {
   readonly #options: Readonly<PhiAccrualOptions>
@@ -36,12 +48,18 @@ export class PhiAccrualDetector {
   #history: HeartbeatHistory
   /** clock.now() at the last accepted heartbeat, ms; undefined until the first one. */
   #lastHeartbeatAt: number | undefined
+  /** Silence after which φ may reach the threshold with the current history, ms (slack taken off). */
+  #silenceToThresholdMs = 0
+  /** The standard score at which φ reaches the threshold (a function of the threshold alone). */
+  readonly #thresholdScore: number
 
   /** Throws RangeError naming the option when an option is out of range. */
   constructor (options: PhiAccrualOptions, clock: Clock) {
     this.#options = validatePhiAccrualOptions(options)
     this.#clock = clock
+    this.#thresholdScore = standardScoreForPhi(this.#options.threshold)
     this.#history = this.#bootstrapHistory()
+    this.#silenceToThresholdMs = this.#computeSilenceToThreshold()
   }
 
   /**
@@ -53,13 +71,17 @@ export class PhiAccrualDetector {
     const now = this.#clock.now()
     const last = this.#lastHeartbeatAt
     if (last === undefined) {
-      this.#history = this.#bootstrapHistory()
+      // The history is still the constructor's bootstrap: nothing is added before monitoring starts.
       this.#lastHeartbeatAt = now
       return
     }
     const intervalMs = now - last
     if (!(intervalMs > 0)) return
-    if (this.#phiAt(now) < this.#options.threshold) this.#history.add(intervalMs)
+    // Before the crossing, φ is below the threshold for sure: no need to evaluate it.
+    if (intervalMs < this.#silenceToThresholdMs || this.#phiAt(now) < this.#options.threshold) {
+      this.#history.add(intervalMs)
+      this.#silenceToThresholdMs = this.#computeSilenceToThreshold()
+    }
     this.#lastHeartbeatAt = now
   }
 
@@ -90,6 +112,21 @@ export class PhiAccrualDetector {
    */
   silenceToThresholdMs (): number {
     return silenceToPhi(this.#options.threshold, this.#effectiveMeanMs(), this.#effectiveStdDevMs())
+  }
+
+  /**
+   * The earliest clock time at which φ may reach the threshold if no heartbeat arrives before:
+   * a lower bound (early by at most a microsecond), so that φ is surely below the threshold
+   * before it; Infinity before the first heartbeat (φ stays 0). Once it has passed, ask
+   * `isAvailable()`: the decision is φ's, this only says when asking is pointless. Reads no clock.
+   */
+  earliestThresholdAtMs (): number {
+    const last = this.#lastHeartbeatAt
+    return last === undefined ? Infinity : last + this.#silenceToThresholdMs
+  }
+
+  #computeSilenceToThreshold (): number {
+    return this.#effectiveMeanMs() + this.#thresholdScore * this.#effectiveStdDevMs() - THRESHOLD_SLACK_MS
   }
 
   #phiAt (nowMs: number): number {

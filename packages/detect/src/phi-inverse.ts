@@ -3,8 +3,9 @@
  *
  * φ (Hayashibara et al. 2004, with Akka/Pekko's logistic CDF, see phi.ts) depends on the silence t
  * only through y = (t - mean) / std, and is strictly increasing in y. So we solve φ(y) = level once
- * in standard units by bisection and scale back: t = mean + y·std. Pure, for docs, benchmarks and
- * timing tables (the detector itself never needs it to decide).
+ * in standard units by bisection and scale back: t = mean + y·std. Pure. The detector uses it to
+ * know until when φ cannot have reached its threshold, so that a caller watching a thousand peers
+ * evaluates φ only for those whose silence may be long enough (the decision itself is still φ).
  */
 import { phi } from './phi.js'
 
@@ -28,8 +29,27 @@ export function silenceToPhi (level: number, meanMs: number, stdDevMs: number): 
   return Math.max(0, meanMs + y * stdDevMs)
 }
 
+/**
+ * Standard scores already found, by level: a node builds a detector per peer, all with the same
+ * threshold, and the bisection costs a few hundred φ evaluations. Pure, so caching is safe; the
+ * levels in use are a handful of configured thresholds.
+ */
+const standardScores = new Map<number, number>()
+const MAX_CACHED_LEVELS = 64
+
+/** Smallest y (in floating point) with φ(y, 0, 1) >= level (memoised). @internal */
+export function standardScoreForPhi (level: number): number {
+  let y = standardScores.get(level)
+  if (y === undefined) {
+    y = bisectStandardScore(level)
+    if (standardScores.size >= MAX_CACHED_LEVELS) standardScores.clear()
+    standardScores.set(level, y)
+  }
+  return y
+}
+
 /** Smallest y (in floating point) with φ(y, 0, 1) >= level, found by bisection. */
-function standardScoreForPhi (level: number): number {
+function bisectStandardScore (level: number): number {
   const reached = (y: number): boolean => phi(y, 0, 1) >= level
   // Invariant: !reached(lo) && reached(hi). φ(0) = log10 2 ≈ 0.301, so start from ±1 and widen.
   let lo = -1

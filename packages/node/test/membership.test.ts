@@ -37,9 +37,9 @@ function claim (state: MemberClaim['state'], target: string, incarnation: number
   return { state, target, incarnation, name: target.toLowerCase(), role: 'member', addrs: [] }
 }
 
-const events = (out: MembershipOutput[]): string[] => out.flatMap((o) => o.type === 'event' ? [o.event.type] : [])
-const broadcasts = (out: MembershipOutput[]): MemberClaim[] => out.flatMap((o) => o.type === 'broadcast' ? [o.claim] : [])
-const probes = (out: MembershipOutput[]): Array<{ target: string, via: string[] }> => out.flatMap((o) => o.type === 'probe' ? [o] : [])
+const events = (out: readonly MembershipOutput[]): string[] => out.flatMap((o) => o.type === 'event' ? [o.event.type] : [])
+const broadcasts = (out: readonly MembershipOutput[]): MemberClaim[] => out.flatMap((o) => o.type === 'broadcast' ? [o.claim] : [])
+const probes = (out: readonly MembershipOutput[]): Array<{ target: string, via: string[] }> => out.flatMap((o) => o.type === 'probe' ? [o] : [])
 
 /** Node A hearing regular heartbeats from the given peers for `beats` intervals. */
 function observer (peers: string[], beats = 10, overrides: Partial<MembershipOptions> = {}): { a: Membership, clock: ManualClock } {
@@ -273,7 +273,7 @@ describe('Membership', () => {
   it('repeats the dead notice to a member that keeps heartbeating at its old incarnation (to it alone), once per interval', () => {
     const { a, clock } = observer(['B'])
     a.onClaim(claim('dead', 'B', 1), 'C')
-    const notices = (outs: MembershipOutput[]): Array<[string, string, string, number]> =>
+    const notices = (outs: readonly MembershipOutput[]): Array<[string, string, string, number]> =>
       outs.flatMap((o) => o.type === 'notify' ? [[o.to, o.claim.state, o.claim.target, o.claim.incarnation] as [string, string, string, number]] : [])
     const out = a.onHeartbeat('B', 1, [], health('b', 1))
     assert.deepEqual(notices(out), [['B', 'dead', 'B', 1]])

@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util'
 import { PROFILES } from '@kos/node'
 import { SCENARIO_NAMES } from './scenarios.js'
 
+/** A day: wider skews say nothing more, and the skews fit an Int32Array. */
+const MAX_SKEW_MS = 86_400_000
+
 export class UsageError extends Error {
   override name = 'UsageError'
 }
@@ -37,12 +40,12 @@ function parse (argv: string[], options: Record<string, { type: 'string' | 'bool
   }
 }
 
-export interface SimArgs { scenario: string, nodes: number, seconds: number, seed: number, profile: string, json: boolean, progress: boolean, help: boolean }
+export interface SimArgs { scenario: string, nodes: number, seconds: number, seed: number, profile: string, maxSkewMs: number, json: boolean, progress: boolean, help: boolean }
 
 export function parseSimArgs (argv: string[]): SimArgs {
   const v = parse(argv, {
     scenario: { type: 'string' }, nodes: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' },
-    profile: { type: 'string' }, json: { type: 'boolean' }, progress: { type: 'boolean' }, help: { type: 'boolean' }
+    profile: { type: 'string' }, 'max-skew-ms': { type: 'string' }, json: { type: 'boolean' }, progress: { type: 'boolean' }, help: { type: 'boolean' }
   })
   const nodes = int('nodes', v.nodes as string | undefined, 20, 1, 10_000)
   const sc = scenario('scenario', (v.scenario as string | undefined) ?? 'steady')
@@ -54,18 +57,19 @@ export function parseSimArgs (argv: string[]): SimArgs {
     seconds: int('seconds', v.seconds as string | undefined, 120, 30, 86_400),
     seed: int('seed', v.seed as string | undefined, 1, 0, 2 ** 32 - 1),
     profile: profile(v.profile as string | undefined),
+    maxSkewMs: int('max-skew-ms', v['max-skew-ms'] as string | undefined, 0, 0, MAX_SKEW_MS),
     json: v.json === true,
     progress: v.progress === true,
     help: v.help === true
   }
 }
 
-export interface SweepArgs { scenarios: string[], seeds: number, firstSeed: number, nodes: number, seconds: number, profile: string, json: boolean, help: boolean }
+export interface SweepArgs { scenarios: string[], seeds: number, firstSeed: number, nodes: number, seconds: number, profile: string, maxSkewMs: number, json: boolean, help: boolean }
 
 export function parseSweepArgs (argv: string[]): SweepArgs {
   const v = parse(argv, {
     scenarios: { type: 'string' }, seeds: { type: 'string' }, 'first-seed': { type: 'string' }, nodes: { type: 'string' },
-    seconds: { type: 'string' }, profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }
+    seconds: { type: 'string' }, profile: { type: 'string' }, 'max-skew-ms': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }
   })
   const scenarios = ((v.scenarios as string | undefined) ?? SCENARIO_NAMES.join(',')).split(',').filter((s) => s !== '').map((s) => scenario('scenarios', s))
   if (scenarios.length === 0) throw new UsageError('--scenarios: name at least one scenario')
@@ -76,15 +80,17 @@ export function parseSweepArgs (argv: string[]): SweepArgs {
     nodes: int('nodes', v.nodes as string | undefined, 7, 5, 1000),
     seconds: int('seconds', v.seconds as string | undefined, 60, 30, 86_400),
     profile: profile(v.profile as string | undefined),
+    maxSkewMs: int('max-skew-ms', v['max-skew-ms'] as string | undefined, 0, 0, MAX_SKEW_MS),
     json: v.json === true,
     help: v.help === true
   }
 }
 
-export const SIM_USAGE = `usage: npm run sim -- [--scenario ${SCENARIO_NAMES.join('|')}] [--nodes N] [--seconds S] [--seed K] [--profile lan|tolerant] [--json] [--progress]
+export const SIM_USAGE = `usage: npm run sim -- [--scenario ${SCENARIO_NAMES.join('|')}] [--nodes N] [--seconds S] [--seed K] [--profile lan|tolerant] [--max-skew-ms MS] [--json] [--progress]
   Runs one deterministic simulation and prints the report (--json: the summary and violations as JSON;
-  --progress: simulated vs wall time on stderr every 10 simulated seconds).
+  --progress: simulated vs wall time on stderr every 10 simulated seconds; --max-skew-ms: each node's
+  wall clock is off by a seeded amount up to ±MS, default 0).
   Exit codes: 0 all invariants held, 1 a violation (printed with its replay command), 2 a bad flag.`
 
-export const SWEEP_USAGE = `usage: npm run sim:sweep -- [--scenarios a,b,…] [--seeds 100] [--first-seed 1] [--nodes 7] [--seconds 60] [--profile lan] [--json]
+export const SWEEP_USAGE = `usage: npm run sim:sweep -- [--scenarios a,b,…] [--seeds 100] [--first-seed 1] [--nodes 7] [--seconds 60] [--profile lan] [--max-skew-ms 0] [--json]
   Runs every scenario for every seed and lists the runs that broke an invariant, with their replay commands.`

@@ -18,6 +18,13 @@ export interface NodeHost {
   readonly allIds: readonly string[]
   /** The virtual clock (monotonic, ms), shared by every node. */
   readonly clock: Clock
+  /**
+   * This node's wall clock (ms since the Unix epoch): the virtual time from a fixed epoch plus
+   * the node's own seeded skew (`--max-skew-ms`), as unsynchronised hosts would read `Date.now()`.
+   * Only for stamping wall-clock fields for humans (the audit entry `ts`); a core that decided
+   * anything on it would give different traces for different skews.
+   */
+  readonly wallClock: Clock
   /** This process's random source (a fresh seeded stream per process start). */
   readonly random: () => number
   /**

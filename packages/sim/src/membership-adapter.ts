@@ -170,7 +170,7 @@ export class MembershipAdapter implements CoreAdapter {
     this.host.broadcast(MEMBERSHIP, { t: 'notice', claim } satisfies MembershipMessage, WIRE_SIZES.notice)
   }
 
-  private apply (outputs: MembershipOutput[]): void {
+  private apply (outputs: readonly MembershipOutput[]): void {
     let changed = false
     for (const out of outputs) {
       switch (out.type) {

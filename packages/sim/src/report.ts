@@ -9,7 +9,7 @@ export function formatReport (r: RunResult): string {
   const d = m.detectionMs
   const conv = m.convergenceMs.length === 0 ? '–' : m.convergenceMs.map((c) => c.afterMs === null ? 'not converged' : ms(c.afterMs)).join(', ')
   const rows: Array<[string, string]> = [
-    ['run', `${s.scenario}, ${s.nodes} nodes, ${s.seconds} s simulated, seed ${s.seed}, profile ${s.profile}`],
+    ['run', `${s.scenario}, ${s.nodes} nodes, ${s.seconds} s simulated, seed ${s.seed}, profile ${s.profile}${s.maxSkewMs > 0 ? `, wall clocks skewed up to ±${s.maxSkewMs} ms` : ''}`],
     ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (${(s.seconds * 1000 / Math.max(1, r.wallMs)).toFixed(1)}× real time)`],
     ['faults', `${s.faults.crashes} crashes, ${s.faults.restarts} restarts, ${s.faults.pauses} pauses, ${s.faults.partitions} partitions`],
     ['detection (crash → dead)', `median ${ms(d.median)}, p99 ${ms(d.p99)}, max ${ms(d.max)} over ${d.count} observations of ${d.crashes} crashes; ${d.undetected} not detected before restart`],

@@ -25,6 +25,8 @@ export interface RunOptions {
   checkers?: Partial<CheckerOptions>
   /** Synced write of term and vote, ms. @default 2 */
   fsyncMs?: number
+  /** Each node's wall clock is off by a seeded amount in [-maxSkewMs, maxSkewMs]. @default 0 */
+  maxSkewMs?: number
   /** Extra cores (the audit replication core, later): built after membership and election. */
   extraCores?: CoreFactory[]
   /** Called every `progressEveryMs` of virtual time (the CLI prints it); changes nothing in the run. */
@@ -38,6 +40,7 @@ export interface RunSummary {
   nodes: number
   seconds: number
   profile: string
+  maxSkewMs: number
   faults: { crashes: number, restarts: number, pauses: number, partitions: number }
   metrics: MetricsSummary
   violations: number
@@ -54,8 +57,10 @@ export interface RunResult {
   replay: string
 }
 
-export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'seconds' | 'seed' | 'profile'>): string {
-  return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${o.profile !== undefined && o.profile !== 'lan' ? ` --profile ${o.profile}` : ''}`
+export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'seconds' | 'seed' | 'profile' | 'maxSkewMs'>): string {
+  const profile = o.profile !== undefined && o.profile !== 'lan' ? ` --profile ${o.profile}` : ''
+  const skew = o.maxSkewMs !== undefined && o.maxSkewMs > 0 ? ` --max-skew-ms ${o.maxSkewMs}` : ''
+  return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${profile}${skew}`
 }
 
 export function runScenario (o: RunOptions): RunResult {
@@ -70,7 +75,8 @@ export function runScenario (o: RunOptions): RunResult {
     nodes: o.nodes,
     seed: o.seed,
     factories: [membershipFactory(timings), electionFactory(timings, o.fsyncMs ?? 2), ...(o.extraCores ?? [])],
-    network: scenario.network
+    network: scenario.network,
+    maxSkewMs: o.maxSkewMs ?? 0
   })
   const ring = new TraceRing()
   sim.trace.tap = (line) => { ring.add(line) }
@@ -102,6 +108,7 @@ export function runScenario (o: RunOptions): RunResult {
     nodes: o.nodes,
     seconds: o.seconds,
     profile,
+    maxSkewMs: o.maxSkewMs ?? 0,
     faults,
     metrics: metrics.summary(o.seconds),
     violations: checkers.total,

@@ -68,7 +68,12 @@ export interface SimulationOptions {
   /** Peers a restarted node joins through (indices). */
   bootstrap?: number[]
   sampleEveryMs?: number
+  /** Each node's wall clock is off by a seeded amount in [-maxSkewMs, maxSkewMs]. @default 0 */
+  maxSkewMs?: number
 }
+
+/** Virtual time 0 on the nodes' wall clocks (before their skew): 2025-01-01T00:00:00Z. */
+export const SIM_WALL_EPOCH_MS = Date.UTC(2025, 0, 1)
 
 export class Simulation {
   readonly clock = new ManualClock(0)
@@ -80,6 +85,8 @@ export class Simulation {
   /** Messages and payload bytes sent and received, per node. */
   readonly sent: { msgs: Float64Array, bytes: Float64Array }
   readonly received: { msgs: Float64Array, bytes: Float64Array }
+  /** Per node: how far its wall clock is off, ms (fixed for the run, kept across restarts). */
+  readonly wallSkewMs: Int32Array
   private readonly queue = new EventQueue<Scheduled>()
   private readonly observers: Observer[] = []
   private readonly factories: CoreFactory[]
@@ -104,6 +111,11 @@ export class Simulation {
     this.probes = new ProbeModel(this.net, this.procs)
     this.sent = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
     this.received = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
+    // Its own stream, so that a skew changes no other draw: the same seed with and without skew
+    // replays the same faults and deliveries.
+    const maxSkew = opts.maxSkewMs ?? 0
+    const skewRng = this.rng.fork('wall-clock-skew')
+    this.wallSkewMs = Int32Array.from({ length: n }, () => maxSkew > 0 ? skewRng.int(-maxSkew, maxSkew) : 0)
   }
 
   get now (): number { return this.clock.now() }
@@ -198,11 +210,13 @@ export class Simulation {
 
   private makeHost (p: Process, random: () => number): NodeHost {
     const gen = p.gen
+    const skew = SIM_WALL_EPOCH_MS + this.wallSkewMs[p.index]!
     const host: NodeHost = {
       id: p.id,
       index: p.index,
       allIds: this.ids,
       clock: this.clock,
+      wallClock: { now: () => skew + this.clock.now() },
       random,
       disk: p.disk,
       send: (to, core, message, bytes) => { this.send(p.index, this.index(to), core, message, bytes) },

@@ -10,7 +10,14 @@ const usage = (fn: () => unknown, flag: RegExp): void => {
 describe('sim flags', () => {
   it('parse the README command', () => {
     const a = parseSimArgs(['--nodes', '1000', '--seconds', '600', '--seed', '7', '--scenario', 'churn'])
-    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', json: false, progress: false, help: false })
+    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', maxSkewMs: 0, json: false, progress: false, help: false })
+  })
+
+  it('take a wall-clock skew bound in ms', () => {
+    assert.equal(parseSimArgs(['--max-skew-ms', '30000']).maxSkewMs, 30_000)
+    assert.equal(parseSweepArgs(['--max-skew-ms', '500']).maxSkewMs, 500)
+    usage(() => parseSimArgs(['--max-skew-ms', '-5']), /--max-skew-ms/)
+    usage(() => parseSimArgs(['--max-skew-ms', '100000000']), /--max-skew-ms/)
   })
 
   it('name the flag that is wrong', () => {

@@ -15,112 +15,45 @@
  * injected `random`. Outputs (notices to broadcast, probes to run, events) are returned to the
  * caller, the node's shell or the simulator, which performs them.
  */
-import { PhiAccrualDetector, type Clock, type PhiAccrualOptions } from '@kos/detect'
-import type { HealthSummary, MemberState, Role } from '../api/types.js'
+import { PhiAccrualDetector, type Clock } from '@kos/detect'
+import type { HealthSummary, MemberState } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
+import { DueQueue } from './due-queue.js'
+import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
+import { dueAtMs, EARLY_MS, overrides, type MemberRecord } from './record.js'
 import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
 
-export interface MembershipOptions {
-  self: { peerId: string, name: string, role: Role, addrs: string[] }
-  /** Incarnation to start at; a restarted node passes one above what it had. */
-  initialIncarnation: number
-  phi: PhiAccrualOptions
-  heartbeatIntervalMs: number
-  probeTimeoutMs: number
-  indirectProbes: number
-  suspicionTimeoutMs: number
-  localStallGraceMs: number
-  reapDeadAfterMs: number
-  reapLeftAfterMs: number
-}
+export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
-/** A claim about one member, as carried by notices and state syncs. */
-export interface MemberClaim {
-  state: MemberState
-  target: string
-  incarnation: number
-  name: string
-  role: Role
-  addrs: string[]
-}
-
-/** What a caller may read about a member. */
-export interface MemberView {
-  peerId: string
-  name: string
-  role: Role
-  state: MemberState
-  incarnation: number
-  addrs: string[]
-  phi: number | null
-  lastHeartbeatAgeMs: number | null
-  health: HealthSummary | null
-  /** Clock time of the last state change. */
-  stateSinceMs: number
-}
-
-export type MembershipEvent =
-  | { type: 'member:join', member: MemberView }
-  | { type: 'member:alive', member: MemberView, previous: MemberState }
-  | { type: 'member:suspect', member: MemberView, by: string }
-  | { type: 'member:dead', member: MemberView, by: string }
-  | { type: 'member:left', member: MemberView }
-  | { type: 'member:removed', member: MemberView }
-  | { type: 'member:refuted', incarnation: number, claim: MemberState, by: string }
-  | { type: 'node:stalled', stallMs: number, holdBackUntilMs: number }
-
-export type MembershipOutput =
-  | { type: 'broadcast', claim: MemberClaim }
-  /** A claim for one member only: its own state as we hold it, so that it refutes. */
-  | { type: 'notify', to: string, claim: MemberClaim }
-  | { type: 'probe', target: string, via: string[] }
-  | { type: 'event', event: MembershipEvent }
-
-interface MemberRecord {
-  peerId: string
-  name: string
-  role: Role
-  addrs: string[]
-  state: MemberState
-  incarnation: number
-  stateSinceMs: number
-  health: HealthSummary | null
-  lastHeartbeatAtMs: number | null
-  detector: PhiAccrualDetector | null
-  probeStartedAtMs: number | null
-  lastRebroadcastAtMs: number | null
-}
+/** What most heartbeats return: one shared, frozen empty list rather than a new one per call. */
+const NO_OUTPUTS: readonly MembershipOutput[] = Object.freeze([])
 
 /** How far above our own incarnation a claim about us may be and still be refuted. */
 export const REFUTE_AHEAD_LIMIT = 16
 
-/** SWIM precedence: does `claim` override what we hold about the member? */
-function overrides (claim: MemberState, claimInc: number, held: MemberState, heldInc: number): boolean {
-  switch (claim) {
-    case 'alive': return claimInc > heldInc
-    case 'suspect': return held === 'alive' ? claimInc >= heldInc : claimInc > heldInc && held === 'suspect'
-    case 'dead': return (held === 'alive' || held === 'suspect') ? claimInc >= heldInc : claimInc > heldInc && held === 'dead'
-    case 'left': return held !== 'left' ? claimInc >= heldInc : false
-  }
-}
-
 export class Membership {
   private readonly opts: MembershipOptions
+  /** opts.self.peerId, kept here: read on every heartbeat, one object fewer to reach. */
+  private readonly self: string
   private readonly clock: Clock
   private readonly random: () => number
   private readonly members = new Map<string, MemberRecord>()
+  /** Members by the earliest time the tick may have to act on them. */
+  private readonly due = new DueQueue<MemberRecord>()
+  private nextSeq = 0
   private incarnation: number
   private leaving = false
   private holdBackUntilMs = -Infinity
 
   constructor (opts: MembershipOptions, clock: Clock, random: () => number) {
     this.opts = opts
+    this.self = opts.self.peerId
     this.clock = clock
     this.random = random
     this.incarnation = opts.initialIncarnation
   }
 
-  get selfId (): string { return this.opts.self.peerId }
+  get selfId (): string { return this.self }
   get selfIncarnation (): number { return this.incarnation }
   get isLeaving (): boolean { return this.leaving }
   /** True while our own stall makes us hold back accusations. */
@@ -129,25 +62,29 @@ export class Membership {
   /** Our listen addresses changed (they are known only once libp2p listens). */
   setSelfAddrs (addrs: string[]): void { this.opts.self.addrs = [...addrs] }
 
-  /** A heartbeat from `from` (the verified gossip signer) arrived now. */
-  onHeartbeat (from: string, incarnation: number, addrs: string[], health: HealthSummary): MembershipOutput[] {
-    if (from === this.selfId) return []
+  /**
+   * A heartbeat from `from` (the verified gossip signer) arrived now. The hot path of a large
+   * cluster (every member's heartbeat, every second), so the usual answer, nothing, is a shared
+   * read-only empty list.
+   */
+  onHeartbeat (from: string, incarnation: number, addrs: string[], health: HealthSummary): readonly MembershipOutput[] {
+    if (from === this.self) return NO_OUTPUTS
     const now = this.clock.now()
-    const out: MembershipOutput[] = []
+    let out: MembershipOutput[] | null = null
     let m = this.members.get(from)
     if (m === undefined) {
       m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
-      out.push(this.event({ type: 'member:join', member: this.view(m, now) }))
+      out = [this.event({ type: 'member:join', member: this.view(m, now) })]
     } else if (incarnation > m.incarnation) {
       m.incarnation = incarnation
-      if (m.state !== 'alive') out.push(...this.transitionAlive(m, now))
+      if (m.state !== 'alive') out = this.transitionAlive(m, now)
     } else if (m.state !== 'alive' && rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
       // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
       // alone: after a partition heals, the side that was cut off holds everyone dead, and
       // gossiping those verdicts again would make the others (who hear from the accused right
       // now) declare healthy members dead until each refutes.
       m.lastRebroadcastAtMs = now
-      out.push({ type: 'notify', to: from, claim: this.claimOf(m) })
+      out = [{ type: 'notify', to: from, claim: this.claimOf(m) }]
     }
     m.name = health.name
     m.role = health.role
@@ -156,9 +93,16 @@ export class Membership {
     m.health = health.agents === undefined && m.health !== null ? { ...m.health, ...health } : health
     if (m.state === 'alive' || m.state === 'suspect') {
       m.lastHeartbeatAtMs = now
-      m.detector?.heartbeat()
+      const d = m.detector
+      if (d !== null) {
+        const before = d.earliestThresholdAtMs()
+        d.heartbeat()
+        // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
+        // can the member be due earlier than queued: its queue entry is a bound of the old one.
+        if (d.earliestThresholdAtMs() < before) this.watch(m)
+      }
     }
-    return out
+    return out ?? NO_OUTPUTS
   }
 
   /** A notice (or one entry of a state sync) claims something about a member; `by` signed it. */
@@ -213,6 +157,7 @@ export class Membership {
     const m = this.members.get(target)
     if (m === undefined || m.probeStartedAtMs === null) return []
     m.probeStartedAtMs = null
+    this.watch(m) // the detector decides again
     if (reachable || m.state !== 'alive' || this.leaving || this.isHoldingBack) return []
     return this.accuse(m, this.clock.now())
   }
@@ -238,32 +183,44 @@ export class Membership {
     return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
   }
 
-  /** Evaluate detectors and timers; the shell calls it every tickIntervalMs. */
+  /**
+   * Evaluate detectors and timers; the shell calls it every tickIntervalMs. Only members whose
+   * earliest deadline has passed are looked at (the due queue), in table order, so the outputs
+   * are those of a pass over the whole table.
+   */
   tick (): MembershipOutput[] {
     const now = this.clock.now()
     const out: MembershipOutput[] = []
-    for (const m of [...this.members.values()]) {
+    const due: MemberRecord[] = []
+    this.due.popDue(now, due)
+    if (due.length === 0) return out
+    due.sort((a, b) => a.seq - b.seq)
+    for (const m of due) {
       if ((m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
           (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))) {
         this.members.delete(m.peerId)
         out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
       }
     }
-    if (this.leaving || this.isHoldingBack) return out
-    for (const m of this.members.values()) {
-      if (m.state === 'alive') {
-        if (m.probeStartedAtMs !== null) {
-          if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
-            m.probeStartedAtMs = null
-            out.push(...this.accuse(m, now))
+    if (!this.leaving && !this.isHoldingBack) {
+      for (const m of due) {
+        if (m.state === 'alive') {
+          if (m.probeStartedAtMs !== null) {
+            if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
+              m.probeStartedAtMs = null
+              out.push(...this.accuse(m, now))
+            }
+          } else if (m.detector !== null && m.detector.phi() >= this.opts.phi.threshold) {
+            out.push(this.startProbe(m, now))
           }
-        } else if (m.detector !== null && m.detector.phi() >= this.opts.phi.threshold) {
-          out.push(this.startProbe(m, now))
+        } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
+          out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) })
         }
-      } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
-        out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) })
       }
     }
+    // Popped members leave the queue; those still in the table go back at their next deadline
+    // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick).
+    for (const m of due) if (this.members.get(m.peerId) === m) this.watch(m)
     return out
   }
 
@@ -335,7 +292,9 @@ export class Membership {
 
   private startProbe (m: MemberRecord, now: number): MembershipOutput {
     m.probeStartedAtMs = now
-    const helpers = [...this.members.values()].filter((h) => h.state === 'alive' && h.peerId !== m.peerId).map((h) => h.peerId)
+    this.watch(m)
+    const helpers: string[] = []
+    for (const h of this.members.values()) if (h.state === 'alive' && h.peerId !== m.peerId) helpers.push(h.peerId)
     return { type: 'probe', target: m.peerId, via: this.sample(helpers, this.opts.indirectProbes) }
   }
 
@@ -347,6 +306,7 @@ export class Membership {
     m.lastRebroadcastAtMs = null
     m.detector = this.newDetector()
     m.detector.heartbeat()
+    this.watch(m)
     const view = this.view(m, now)
     return [this.event(previous === 'left' ? { type: 'member:join', member: view } : { type: 'member:alive', member: view, previous })]
   }
@@ -356,6 +316,7 @@ export class Membership {
     m.stateSinceMs = now
     m.probeStartedAtMs = null
     if (state !== 'suspect') { m.detector = null; m.lastRebroadcastAtMs = null }
+    this.watch(m)
     const member = this.view(m, now)
     return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
   }
@@ -375,11 +336,22 @@ export class Membership {
       // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
       detector: live ? this.newDetector() : null,
       probeStartedAtMs: null,
-      lastRebroadcastAtMs: null
+      lastRebroadcastAtMs: null,
+      seq: this.nextSeq++,
+      queuedAtMs: Infinity
     }
     m.detector?.heartbeat()
     this.members.set(c.target, m)
+    this.watch(m)
     return m
+  }
+
+  /**
+   * Queues the member at the earliest time the tick may have to act on it: a lower bound,
+   * so it must be called after every change that can bring that time forward.
+   */
+  private watch (m: MemberRecord): void {
+    this.due.schedule(m, dueAtMs(m, this.opts) - EARLY_MS)
   }
 
   private newDetector (): PhiAccrualDetector {
@@ -409,9 +381,8 @@ export class Membership {
     return { type: 'event', event }
   }
 
-  /** Up to k distinct items, chosen with the injected random source (partial Fisher-Yates). */
-  private sample<T> (items: T[], k: number): T[] {
-    const a = [...items]
+  /** Up to k distinct items, chosen with the injected random source (partial Fisher-Yates, in place). */
+  private sample<T> (a: T[], k: number): T[] {
     const n = Math.min(k, a.length)
     for (let i = 0; i < n; i++) {
       const j = i + Math.floor(this.random() * (a.length - i))

@@ -196,7 +196,7 @@ export class MembershipService {
       .catch((err: Error) => { this.c.log.debug({ err }, 'heartbeat not published') })
   }
 
-  private apply (outputs: MembershipOutput[]): void {
+  private apply (outputs: readonly MembershipOutput[]): void {
     for (const out of outputs) {
       switch (out.type) {
         case 'broadcast':

@@ -97,7 +97,7 @@ export class MemoryCluster {
     for (const to of this.reachableFrom(from.id)) this.deliver(to, () => to.core.onHeartbeat(from.id, inc, [], health))
   }
 
-  private apply (from: SimNode, outputs: MembershipOutput[]): void {
+  private apply (from: SimNode, outputs: readonly MembershipOutput[]): void {
     for (const out of outputs) {
       if (out.type === 'event') {
         this.events.push({ at: this.clock.now(), observer: from.id, event: out.event })
@@ -115,7 +115,7 @@ export class MemoryCluster {
     }
   }
 
-  private deliver (to: SimNode, input: () => MembershipOutput[]): void {
+  private deliver (to: SimNode, input: () => readonly MembershipOutput[]): void {
     const run = (): void => { this.apply(to, input()) }
     if (this.clock.now() < to.stalledUntil) to.backlog.push(run)
     else run()

@@ -21,7 +21,7 @@ function main (argv: string[]): number {
   for (const scenario of args.scenarios) {
     let bad = 0
     for (let seed = args.firstSeed; seed < args.firstSeed + args.seeds; seed++) {
-      const r = runScenario({ scenario, seed, nodes: args.nodes, seconds: args.seconds, profile: args.profile })
+      const r = runScenario({ scenario, seed, nodes: args.nodes, seconds: args.seconds, profile: args.profile, maxSkewMs: args.maxSkewMs })
       runs++
       if (r.summary.violations > 0) {
         bad++
