@@ -171,7 +171,7 @@ export class HealingService {
         const held = sup.get(name)
         if (held === undefined) return undefined
         if (action === 'start') await held.agent.start()
-        else if (action === 'stop') await held.agent.stop('stopped by the operator')
+        else if (action === 'stop') await held.agent.operatorStop()
         else await held.agent.operatorRestart()
         return this.info(name)
       },

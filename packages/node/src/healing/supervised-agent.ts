@@ -60,6 +60,8 @@ export class SupervisedAgent {
   /** Paused or stopped by the node's service mode, or by an ethics safe mode. */
   private hold: { kind: 'pause' | 'stop', reason: string } | null = null
   private _safeMode = false
+  /** Stopped by the operator: the end of a mode hold does not start it again. */
+  private stoppedByOperator = false
   private memoryKill = false
   /** An unexpected exit waiting for the policy's verdict (restart it or not). */
   private exitPending: { code: number | null, signal: string | null } | null = null
@@ -127,6 +129,7 @@ export class SupervisedAgent {
   /** Operator start (also after `failed` or `stopped`): the restart intensity and backoff start over. */
   async start (): Promise<void> {
     if (this._state === 'quarantined' || this.closed) return
+    this.stoppedByOperator = false
     this._safeMode = false
     if (this.hold?.kind !== undefined && this.hold.reason.startsWith('safe mode')) this.hold = null
     this.restarts.reset()
@@ -160,6 +163,12 @@ export class SupervisedAgent {
     if (this._state === 'quarantined' || this.closed) return
     await this.stop('restarted by the operator')
     await this.start()
+  }
+
+  /** The operator's stop: the agent stays stopped until the operator starts it, whatever the mode does. */
+  async operatorStop (): Promise<void> {
+    this.stoppedByOperator = true
+    await this.stop('stopped by the operator')
   }
 
   /** Stops the agent and keeps it stopped (operator stop, minimal mode, safe mode `stop`). */
@@ -209,7 +218,7 @@ export class SupervisedAgent {
       if (held === null) return
       this.hold = null
       if (this.proc !== undefined) this.resumeProcess(reason)
-      else if (this._state === 'stopped' || this._state === 'paused') await this.start()
+      else if ((this._state === 'stopped' || this._state === 'paused') && !this.stoppedByOperator) await this.start()
       return
     }
     if (kind === 'stop') {
