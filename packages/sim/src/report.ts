@@ -18,6 +18,7 @@ export function formatReport (r: RunResult): string {
     ['convergence after heal', conv],
     ['coordinator', `${m.coordinator.elections} elections, final term ${m.coordinator.finalTerm}, ${ms(m.coordinator.timeWithoutMs)} without (longest ${ms(m.coordinator.longestWithoutMs)})`],
     ['traffic per node', `${m.traffic.msgsSentPerNodePerSec} msg/s, ${(m.traffic.bytesSentPerNodePerSec / 1024).toFixed(1)} KiB/s sent; ${m.traffic.msgsReceivedPerNodePerSec} msg/s, ${(m.traffic.bytesReceivedPerNodePerSec / 1024).toFixed(1)} KiB/s received; busiest sender ${(m.traffic.maxNodeBytesSentPerSec / 1024).toFixed(1)} KiB/s`],
+    ...auditRows(r),
     ['invariants', s.violations === 0 ? 'all held' : `${s.violations} violation(s)`],
     ['trace', `${s.traceLines} lines, sha256 ${s.traceHash.slice(0, 16)}…`]
   ]
@@ -32,4 +33,17 @@ export function formatReport (r: RunResult): string {
 
 function causeLine (c: { total: number, partition: number, pause: number, restart: number, none: number }): string {
   return `${c.total} (partition ${c.partition}, pause ${c.pause}, restart ${c.restart}, unexplained ${c.none})`
+}
+
+function auditRows (r: RunResult): Array<[string, string]> {
+  const a = r.summary.audit
+  if (a === undefined) return []
+  const perNodeSec = r.summary.nodes * (r.summary.seconds + a.quietMs / 1000)
+  const kinds = (Object.keys(a.msgs) as Array<keyof typeof a.msgs>).filter((k) => a.msgs[k] > 0)
+  const msgs = kinds.reduce((n, k) => n + a.msgs[k], 0)
+  const bytes = kinds.reduce((n, k) => n + a.bytes[k], 0)
+  return [
+    ['audit', `${a.appends} appends, ${a.quorumAcked} acked by a quorum, ${a.quorumTimedOut} quorum timeouts; ${a.stored} entries replicated, ${a.rejected} rejected, ${a.wireRefused} refused by the wire schema; checked after ${a.quietMs / 1000} s quiet`],
+    ['audit traffic per node', `${(msgs / perNodeSec).toFixed(2)} msg/s, ${(bytes / perNodeSec / 1024).toFixed(2)} KiB/s sent (${kinds.map((k) => `${k} ${a.msgs[k]} / ${(a.bytes[k] / 1024).toFixed(0)} KiB`).join(', ')})`]
+  ]
 }
