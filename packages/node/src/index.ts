@@ -51,7 +51,7 @@ export { AuditAppender, type AppendResult } from './audit/appender.js'
 export { LamportClock } from './audit/lamport.js'
 export { decodeDirect, decodePush } from './audit/wire.js'
 export type { AuditDb, AuditBatchOp, AuditIteratorOptions, AuditSnapshot } from './audit/keys.js'
-export { decodeStored } from './audit/keys.js'
+export { decodeStored, entryKey } from './audit/keys.js'
 export type { AuditEntry, AuditFields } from './audit/schema.js'
 // The healing policy file (issue 6), for `kos policy check` and the supervisor.
 export { parsePolicy, loadPolicyFile, PolicyError, selectActions, builtinRules, DEFAULT_POLICY, BUILTIN_RULE_COUNT, FAILURE_CLASSES, CONDITIONS, ACTIONS, ESCALATION_TARGETS, type Policy, type PolicyRule, type PolicyProblem, type Detection, type Selection, type Action, type FailureClass, type EscalationTarget } from './healing/index.js'

@@ -118,6 +118,8 @@ export class AuditAdapter implements CoreAdapter {
   private appender: AuditAppender | undefined
   private membership!: MembershipAdapter
   private appended = 0
+  /** The alive peers last handed to the core: the electorate of a quorum wait that starts now. */
+  private aliveCount = 0
 
   constructor (host: NodeHost, shared: Shared) {
     this.host = host
@@ -188,7 +190,9 @@ export class AuditAdapter implements CoreAdapter {
   private tick (): void {
     const replication = this.replication!
     const peerOf = this.s.identities.peerOf
-    replication.setAlive(this.membership.core.alivePeerIds().map((id) => peerOf.get(id) ?? id))
+    const alive = this.membership.core.alivePeerIds().map((id) => peerOf.get(id) ?? id)
+    this.aliveCount = alive.length
+    replication.setAlive(alive)
     replication.tick()
     this.host.track(replication.idle())
   }
@@ -206,10 +210,12 @@ export class AuditAdapter implements CoreAdapter {
     // Not tracked: the wait spans virtual time; its outcome lands in the settle of the event
     // (an ack, a tick past the deadline) that decides it.
     void written.then(async (res) => {
+      // A majority of the members alive now (self included), for the checker to hold it to.
+      const majority = Math.floor((this.aliveCount + 1) / 2) + 1
       try {
         await this.replication!.awaitQuorum(res.seq)
         s.stats.quorumAcked++
-        host.emit(AUDIT, { type: 'audit:acked', origin: res.origin, seq: res.seq, hash: res.hash })
+        host.emit(AUDIT, { type: 'audit:acked', origin: res.origin, seq: res.seq, hash: res.hash, majority })
       } catch (err) {
         s.stats.quorumTimedOut++
         host.emit(AUDIT, { type: 'audit:quorum-timeout', seq: res.seq, error: (err as Error).message })

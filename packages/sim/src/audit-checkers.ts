@@ -9,7 +9,11 @@
  * - audit-logs-identical: at the final check every up node holds the same set of
  *   (origin, seq, hash): anti-entropy has repaired every loss, partition and restart.
  *
- * Both are checked once, at `check()`: the run calls it after a quiet period (no appends, no
+ * - audit-ack-has-quorum: when `awaitQuorum` resolves, a majority of the members that were
+ *   alive at the append (self included) hold the entry on disk, crashed ones counted (their
+ *   disk survives). Checked at the ack, against the disks, not against the acks counted.
+ *
+ * The first two are checked once, at `check()`: the run calls it after a quiet period (no appends, no
  * partition, every pause over), so a difference is a replication failure, not a lag. The final
  * digest of the logs goes into the trace, so the trace hash covers the audit state.
  */
@@ -20,6 +24,8 @@ import type { CoreEvent } from './core-adapter.js'
 import type { Observer, Simulation } from './simulation.js'
 
 interface Acked { node: string, origin: string, seq: number, hash: string, atMs: number }
+
+const diskOf = (disk: Map<string, unknown>): AuditDisk['db'] | undefined => (disk.get(AUDIT) as AuditDisk | undefined)?.db
 
 export class AuditCheckers implements Observer {
   private readonly sim: Simulation
@@ -38,14 +44,20 @@ export class AuditCheckers implements Observer {
 
   onCoreEvent (at: number, node: number, core: string, e: CoreEvent): void {
     if (core !== AUDIT || e.type !== 'audit:acked') return
-    this.acked.push({ node: this.sim.ids[node]!, origin: e.origin as string, seq: e.seq as number, hash: e.hash as string, atMs: at })
+    const a: Acked = { node: this.sim.ids[node]!, origin: e.origin as string, seq: e.seq as number, hash: e.hash as string, atMs: at }
+    this.acked.push(a)
+    const holders = this.sim.procs.filter((p) => diskOf(p.disk)?.holds(a.origin, a.seq, a.hash) === true).map((p) => p.id)
+    const majority = e.majority as number
+    if (holders.length < majority) {
+      this.checkers.fail('audit-ack-has-quorum', `${a.node} acknowledged its entry #${a.seq} with ack=quorum while ${holders.length} node(s) hold it (${holders.join(', ')}), short of the majority of ${majority}`, [a.node])
+    }
   }
 
   /** Both invariants over the nodes that are up now; call once the cluster is quiet and healed. */
   check (): void {
     const up = this.sim.procs.filter((p) => p.up)
     const logs = up.map((p) => {
-      const db = (p.disk.get(AUDIT) as AuditDisk | undefined)?.db
+      const db = diskOf(p.disk)
       const held = new Map<string, string>()
       for (const e of db?.heldEntries() ?? []) held.set(`${e.origin}#${e.seq}`, e.hash)
       return { id: p.id, held }

@@ -27,7 +27,7 @@ import type { WorldView } from './world-view.js'
 export interface Violation {
   invariant: 'one-coordinator-per-term' | 'one-lease-at-a-time' | 'coordinator-has-majority' | 'one-vote-per-term' |
     'crashed-node-dead-everywhere' | 'converged-after-heal' | 'converged-when-quiet' |
-    'audit-acked-entry-kept' | 'audit-logs-identical'
+    'audit-ack-has-quorum' | 'audit-acked-entry-kept' | 'audit-logs-identical'
   atMs: number
   detail: string
   /** The last relevant trace lines about the nodes involved (and the faults), oldest first. */

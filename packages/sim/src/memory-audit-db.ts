@@ -9,7 +9,7 @@
  * see half of it); an iterator copies its slice when created, as a LevelDB iterator reads from
  * an implicit snapshot.
  */
-import { decodeStored, type AuditBatchOp, type AuditDb, type AuditEntry, type AuditIteratorOptions, type AuditSnapshot } from '@kos/node'
+import { decodeStored, entryKey, type AuditBatchOp, type AuditDb, type AuditEntry, type AuditIteratorOptions, type AuditSnapshot } from '@kos/node'
 
 const ENTRY_PREFIX = 'e!'
 
@@ -69,6 +69,12 @@ export class MemoryAuditDb implements AuditDb {
       out.push({ origin: e.origin, seq: e.seq, hash: e.hash })
     }
     return out
+  }
+
+  /** Whether this disk holds `origin#seq` with this hash (synchronously, for the checkers). */
+  holds (origin: string, seq: number, hash: string): boolean {
+    const v = this.values.get(entryKey(origin, seq))
+    return v !== undefined && decodeStored<AuditEntry>(v).hash === hash
   }
 
   /** The first index whose key is >= `key`. */

@@ -77,6 +77,25 @@ describe('audit replication in the simulator', () => {
     assert.match(text, /seed 2, replay: npm run sim -- --scenario steady --nodes 7 --seconds 30 --seed 2 --audit/)
   })
 
+  it('reports an ack=quorum acknowledged before a majority holds the entry', async () => {
+    // In the audit core's name, n0003 claims a quorum for an entry of its chain no disk holds.
+    const liar: CoreFactory = {
+      name: 'liar',
+      create: (host) => ({
+        name: 'liar',
+        start: () => {
+          if (host.id !== 'n0003') return
+          host.after(10_000, () => { host.emit(AUDIT, { type: 'audit:acked', origin: 'nobody', seq: 999, hash: '00'.repeat(32), majority: 4 }) })
+        },
+        receive: () => {},
+        peerLost: () => {}
+      })
+    }
+    const r = await run('steady', 3, { nodes: 5, extraCores: [liar] })
+    assert.deepEqual(r.violations.map((v) => v.invariant).sort(), ['audit-ack-has-quorum', 'audit-acked-entry-kept'], formatReport(r))
+    assert.match(r.violations[0]!.detail, /n0003 acknowledged its entry #999 with ack=quorum while 0 node\(s\) hold it/)
+  })
+
   it('the synchronous run refuses the audit core', () => {
     assert.throws(() => runScenario({ scenario: 'steady', seed: 1, nodes: 5, seconds: 30, audit: true }), /runScenarioAsync/)
   })
