@@ -10,6 +10,7 @@ import type { CoreFactory } from '../src/core-adapter.js'
 import { MemoryAuditDb } from '../src/memory-audit-db.js'
 import { formatReport } from '../src/report.js'
 import { runScenario, runScenarioAsync, type RunResult } from '../src/run.js'
+import { Simulation } from '../src/simulation.js'
 
 async function run (scenario: string, seed: number, o: { nodes?: number, seconds?: number, extraCores?: CoreFactory[] } = {}): Promise<RunResult> {
   return await runScenarioAsync({ scenario, seed, nodes: o.nodes ?? 7, seconds: o.seconds ?? 30, audit: true, auditQuietMs: 20_000, extraCores: o.extraCores })
@@ -96,8 +97,12 @@ describe('audit replication in the simulator', () => {
     assert.match(r.violations[0]!.detail, /n0003 acknowledged its entry #999 with ack=quorum while 0 node\(s\) hold it/)
   })
 
-  it('the synchronous run refuses the audit core', () => {
+  it('the synchronous run refuses async work: it could not wait for it', () => {
     assert.throws(() => runScenario({ scenario: 'steady', seed: 1, nodes: 5, seconds: 30, audit: true }), /runScenarioAsync/)
+    const busy: CoreFactory = { name: 'busy', create: (host) => ({ name: 'busy', start: () => { host.track(Promise.resolve()) }, receive: () => {}, peerLost: () => {} }) }
+    const sim = new Simulation({ nodes: 3, seed: 1, factories: [busy] })
+    sim.startWarm()
+    assert.throws(() => { sim.run(1000) }, /runAsync/)
   })
 })
 
