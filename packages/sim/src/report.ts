@@ -8,9 +8,10 @@ export function formatReport (r: RunResult): string {
   const m = s.metrics
   const d = m.detectionMs
   const conv = m.convergenceMs.length === 0 ? '–' : m.convergenceMs.map((c) => c.afterMs === null ? 'not converged' : ms(c.afterMs)).join(', ')
+  const quietMs = s.audit?.quietMs ?? 0
   const rows: Array<[string, string]> = [
-    ['run', `${s.scenario}, ${s.nodes} nodes, ${s.seconds} s simulated, seed ${s.seed}, profile ${s.profile}${s.maxSkewMs > 0 ? `, wall clocks skewed up to ±${s.maxSkewMs} ms` : ''}`],
-    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (${(s.seconds * 1000 / Math.max(1, r.wallMs)).toFixed(1)}× real time)`],
+    ['run', `${s.scenario}, ${s.nodes} nodes, ${s.seconds} s simulated${quietMs > 0 ? ` (+ ${quietMs / 1000} s quiet for the audit check)` : ''}, seed ${s.seed}, profile ${s.profile}${s.maxSkewMs > 0 ? `, wall clocks skewed up to ±${s.maxSkewMs} ms` : ''}`],
+    ['wall time', `${(r.wallMs / 1000).toFixed(1)} s (${((s.seconds * 1000 + quietMs) / Math.max(1, r.wallMs)).toFixed(1)}× real time)`],
     ['faults', `${s.faults.crashes} crashes, ${s.faults.restarts} restarts, ${s.faults.pauses} pauses, ${s.faults.partitions} partitions`],
     ['detection (crash → dead)', `median ${ms(d.median)}, p99 ${ms(d.p99)}, max ${ms(d.max)} over ${d.count} observations of ${d.crashes} crashes; ${d.undetected} not detected before restart`],
     ['false suspicions', causeLine(m.falseSuspicions)],
