@@ -43,6 +43,16 @@ export { auditTopic } from './audit/service.js'
 export { createEntry, signerFromPrivateKey, type AuditSigner } from './audit/entry.js'
 export { encodeReplication } from './audit/wire.js'
 export type { ReplicationMessage } from './audit/replication.js'
+// The audit log's replication core and the in-process pieces it runs on (store, appender, Lamport
+// clock, wire codec), for the simulator, which plays the audit shell over an in-memory AuditDb.
+export { AuditReplication, AuditQuorumTimeoutError, REPLICATION_DEFAULTS, type ReplicationOptions, type Rejection } from './audit/replication.js'
+export { AuditStore } from './audit/store.js'
+export { AuditAppender, type AppendResult } from './audit/appender.js'
+export { LamportClock } from './audit/lamport.js'
+export { decodeDirect, decodePush } from './audit/wire.js'
+export type { AuditDb, AuditBatchOp, AuditIteratorOptions, AuditSnapshot } from './audit/keys.js'
+export { decodeStored, entryKey } from './audit/keys.js'
+export type { AuditEntry, AuditFields } from './audit/schema.js'
 // The healing policy file (issue 6), for `kos policy check` and the supervisor.
 export { parsePolicy, loadPolicyFile, PolicyError, selectActions, builtinRules, DEFAULT_POLICY, BUILTIN_RULE_COUNT, FAILURE_CLASSES, CONDITIONS, ACTIONS, ESCALATION_TARGETS, type Policy, type PolicyRule, type PolicyProblem, type Detection, type Selection, type Action, type FailureClass, type EscalationTarget } from './healing/index.js'
 // Agents (issue 6): the definition schema, and the reaper a test harness runs after killing a node.

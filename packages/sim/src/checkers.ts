@@ -14,6 +14,7 @@
  * - convergence: `convergeWithinMs` after a heal, unless another fault came in between, the
  *   member views have converged (see `converged`); likewise at the end of a run whose last
  *   fault (crash, restart, pause or heal) is at least `convergeWithinMs` old.
+ * The audit core's two invariants are in audit-checkers.ts.
  */
 import { quorumSize } from '@kos/node'
 import type { CoreEvent } from './core-adapter.js'
@@ -25,7 +26,8 @@ import type { WorldView } from './world-view.js'
 
 export interface Violation {
   invariant: 'one-coordinator-per-term' | 'one-lease-at-a-time' | 'coordinator-has-majority' | 'one-vote-per-term' |
-    'crashed-node-dead-everywhere' | 'converged-after-heal' | 'converged-when-quiet'
+    'crashed-node-dead-everywhere' | 'converged-after-heal' | 'converged-when-quiet' |
+    'audit-ack-has-quorum' | 'audit-acked-entry-kept' | 'audit-logs-identical'
   atMs: number
   detail: string
   /** The last relevant trace lines about the nodes involved (and the faults), oldest first. */
@@ -158,7 +160,8 @@ export class Checkers implements Observer {
 
   private election (i: number): ElectionAdapter { return this.sim.core<ElectionAdapter>(i, ELECTION)! }
 
-  private fail (invariant: Violation['invariant'], detail: string, involved: string[]): void {
+  /** Records a violation (also for the checkers of other cores, audit-checkers.ts). */
+  fail (invariant: Violation['invariant'], detail: string, involved: string[]): void {
     this.count++
     this.sim.trace.add(this.sim.now, `VIOLATION ${invariant}: ${detail}`)
     if (this.violations.length < this.opts.keep) {

@@ -47,6 +47,12 @@ export interface NodeHost {
   every: (everyMs: number, firstInMs: number, fn: () => void) => void
   /** Reports an event of this core to the observers (metrics, invariant checkers, trace). */
   emit: (core: string, event: CoreEvent) => void
+  /**
+   * Async work this core started (an in-memory store's promise chain; see memory-audit-db.ts):
+   * the simulator lets it finish before the next event, with no virtual time passing, so the
+   * run stays a function of the seed. Only `Simulation.runAsync` can wait; `run` refuses.
+   */
+  track: (work: Promise<unknown>) => void
   /** Another core of this process, by name (the election shell reads membership). */
   core: <T extends CoreAdapter>(name: string) => T
 }

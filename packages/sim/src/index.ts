@@ -11,8 +11,11 @@
  * ```
  *
  * A new core plugs in through a `CoreFactory` (see `core-adapter.ts`), passed as `extraCores`.
+ * The audit log's replication core runs with `audit: true`, through `runScenarioAsync` (its
+ * store is async; the simulator settles it between events, see `Simulation.runAsync`).
  */
-export { runScenario, replayCommand, type RunOptions, type RunResult, type RunSummary } from './run.js'
+export { runScenario, runScenarioAsync, replayCommand, type RunOptions, type RunResult, type RunSummary } from './run.js'
+export { AUDIT_WORKLOAD_DEFAULTS, type AuditStats, type AuditWorkload } from './audit-adapter.js'
 export { SCENARIOS, SCENARIO_NAMES, type Scenario, type ScenarioContext } from './scenarios.js'
 export type { CoreAdapter, CoreFactory, CoreEvent, NodeHost, ProcessStart } from './core-adapter.js'
 export type { Violation, CheckerOptions } from './checkers.js'

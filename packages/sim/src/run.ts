@@ -3,7 +3,15 @@
  * election cores, the observers (trace, metrics, checkers), lets the scenario schedule its
  * faults, runs, and returns the summary (everything in it is a function of the options: two runs
  * of one seed give equal summaries) and the violations. Wall time is measured apart.
+ *
+ * With `audit`, the audit replication core runs too (audit-adapter.ts), which needs
+ * `runScenarioAsync` (its store is async). The scenario runs its `seconds` with appends going
+ * on; then the appends stop, any partition heals, and `auditQuietMs` more pass before the audit
+ * invariants are checked (audit-checkers.ts): Jepsen's final heal and quiescence before the
+ * final reads.
  */
+import { AUDIT_WORKLOAD_DEFAULTS, auditFactory, type AuditStats, type AuditWorkload } from './audit-adapter.js'
+import { AuditCheckers } from './audit-checkers.js'
 import { CHECKER_DEFAULTS, Checkers, TraceRing, type CheckerOptions, type Violation } from './checkers.js'
 import type { CoreFactory } from './core-adapter.js'
 import { electionFactory } from './election-adapter.js'
@@ -11,7 +19,7 @@ import { membershipFactory } from './membership-adapter.js'
 import { Metrics, type MetricsSummary } from './metrics.js'
 import { SCENARIOS } from './scenarios.js'
 import { Simulation, type Fault } from './simulation.js'
-import { profileTimings } from './timings.js'
+import { profileTimings, type SimTimings } from './timings.js'
 import { TraceRecorder } from './trace-recorder.js'
 import { WorldView } from './world-view.js'
 
@@ -27,8 +35,12 @@ export interface RunOptions {
   fsyncMs?: number
   /** Each node's wall clock is off by a seeded amount in [-maxSkewMs, maxSkewMs]. @default 0 */
   maxSkewMs?: number
-  /** Extra cores (the audit replication core, later): built after membership and election. */
+  /** Extra cores: built after membership and election (and the audit core). */
   extraCores?: CoreFactory[]
+  /** Runs the audit replication core with this workload (`true`: the defaults); runScenarioAsync only. */
+  audit?: boolean | Partial<Omit<AuditWorkload, 'stopAtMs'>>
+  /** With `audit`: quiet time after `seconds` (no appends, healed) before the audit check. @default 30000 */
+  auditQuietMs?: number
   /** Called every `progressEveryMs` of virtual time (the CLI prints it); changes nothing in the run. */
   onProgress?: (simMs: number, wallMs: number) => void
   progressEveryMs?: number
@@ -47,6 +59,8 @@ export interface RunSummary {
   traceLines: number
   /** SHA-256 of every trace line: equal for two runs of one seed. */
   traceHash: string
+  /** With `audit`: what the audit core did, and the quiet time the check waited. */
+  audit?: AuditStats & { quietMs: number }
 }
 
 export interface RunResult {
@@ -57,24 +71,69 @@ export interface RunResult {
   replay: string
 }
 
-export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'seconds' | 'seed' | 'profile' | 'maxSkewMs'>): string {
+export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'seconds' | 'seed' | 'profile' | 'maxSkewMs' | 'audit'>): string {
   const profile = o.profile !== undefined && o.profile !== 'lan' ? ` --profile ${o.profile}` : ''
   const skew = o.maxSkewMs !== undefined && o.maxSkewMs > 0 ? ` --max-skew-ms ${o.maxSkewMs}` : ''
-  return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${profile}${skew}`
+  // A custom workload (a test's) has no flag; the replay of the CLI's runs is exact.
+  const audit = o.audit !== undefined && o.audit !== false ? ' --audit' : ''
+  return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${profile}${skew}${audit}`
 }
 
+/** A run without the audit core: synchronous. */
 export function runScenario (o: RunOptions): RunResult {
+  if (o.audit !== undefined && o.audit !== false) throw new RangeError('the audit core runs on an async store: use runScenarioAsync')
+  const run = prepare(o, [])
+  run.sim.run(run.endMs)
+  return finish(o, run)
+}
+
+/** Any run, the audit core's included. */
+export async function runScenarioAsync (o: RunOptions): Promise<RunResult> {
+  const withAudit = o.audit !== undefined && o.audit !== false
+  if (!withAudit) return runScenario(o)
+  const timings = timingsOf(o)
+  const durationMs = o.seconds * 1000
+  const ids = Simulation.idsFor(o.nodes)
+  const workload = { ...AUDIT_WORKLOAD_DEFAULTS, ...(o.audit === true ? {} : o.audit), stopAtMs: durationMs }
+  const audit = await auditFactory(ids, timings, workload)
+  const quietMs = o.auditQuietMs ?? 30_000
+  const run = prepare(o, [audit], quietMs)
+  const checkers = new AuditCheckers(run.sim, run.checkers, audit.identities.simOf)
+  run.sim.observe(checkers)
+  run.sim.at(durationMs, () => { if (run.sim.net.isPartitioned) run.sim.heal() })
+  run.sim.at(run.endMs, () => { checkers.check() })
+  await run.sim.runAsync(run.endMs)
+  const result = finish(o, run)
+  result.summary.audit = { ...audit.stats, quietMs }
+  return result
+}
+
+function timingsOf (o: RunOptions): SimTimings {
+  const timings = profileTimings(o.profile ?? 'lan')
+  if (timings === undefined) throw new RangeError(`unknown profile ${o.profile ?? 'lan'}`)
+  return timings
+}
+
+interface Prepared {
+  sim: Simulation
+  metrics: Metrics
+  checkers: Checkers
+  faults: RunSummary['faults']
+  started: number
+  endMs: number
+}
+
+/** The world, its observers and the scenario's faults, ready to run until `endMs`. */
+function prepare (o: RunOptions, cores: CoreFactory[], extraMs = 0): Prepared {
   const started = performance.now()
   const scenario = SCENARIOS[o.scenario]
   if (scenario === undefined) throw new RangeError(`unknown scenario ${o.scenario}`)
-  const profile = o.profile ?? 'lan'
-  const timings = profileTimings(profile)
-  if (timings === undefined) throw new RangeError(`unknown profile ${profile}`)
+  const timings = timingsOf(o)
   const checkerOptions = { ...CHECKER_DEFAULTS, ...o.checkers }
   const sim = new Simulation({
     nodes: o.nodes,
     seed: o.seed,
-    factories: [membershipFactory(timings), electionFactory(timings, o.fsyncMs ?? 2), ...(o.extraCores ?? [])],
+    factories: [membershipFactory(timings), electionFactory(timings, o.fsyncMs ?? 2), ...cores, ...(o.extraCores ?? [])],
     network: scenario.network,
     maxSkewMs: o.maxSkewMs ?? 0
   })
@@ -101,7 +160,12 @@ export function runScenario (o: RunOptions): RunResult {
     const report = (): void => { o.onProgress!(sim.now, performance.now() - started); sim.at(sim.now + every, report) }
     sim.at(every, report)
   }
-  sim.run(durationMs)
+  return { sim, metrics, checkers, faults, started, endMs: durationMs + extraMs }
+}
+
+function finish (o: RunOptions, run: Prepared): RunResult {
+  const { sim, metrics, checkers } = run
+  const profile = o.profile ?? 'lan'
   const summary: RunSummary = {
     scenario: o.scenario,
     seed: o.seed,
@@ -109,11 +173,11 @@ export function runScenario (o: RunOptions): RunResult {
     seconds: o.seconds,
     profile,
     maxSkewMs: o.maxSkewMs ?? 0,
-    faults,
-    metrics: metrics.summary(o.seconds),
+    faults: run.faults,
+    metrics: metrics.summary(run.endMs / 1000),
     violations: checkers.total,
     traceLines: sim.trace.lines,
     traceHash: sim.trace.digest()
   }
-  return { summary, violations: checkers.violations, wallMs: Math.round(performance.now() - started), replay: replayCommand({ ...o, profile }) }
+  return { summary, violations: checkers.violations, wallMs: Math.round(performance.now() - run.started), replay: replayCommand({ ...o, profile }) }
 }

@@ -95,6 +95,8 @@ export class Simulation {
   private readonly probes: ProbeModel
   private readonly faultRng: Rng
   private readonly sampleEveryMs: number
+  /** Async work the cores started during the current event (see NodeHost.track). */
+  private tracked: Array<Promise<unknown>> = []
 
   constructor (opts: SimulationOptions) {
     const n = opts.nodes
@@ -102,8 +104,7 @@ export class Simulation {
     this.faultRng = this.rng.fork('transport-hints')
     this.factories = opts.factories
     this.sampleEveryMs = opts.sampleEveryMs ?? 50
-    const width = String(n - 1).length
-    this.ids = Array.from({ length: n }, (_, i) => `n${String(i).padStart(Math.max(4, width), '0')}`)
+    this.ids = Simulation.idsFor(n)
     this.ids.forEach((id, i) => this.indexOf.set(id, i))
     this.bootstrap = (opts.bootstrap ?? [0, 1, 2].filter((i) => i < n)).map((i) => this.ids[i]!)
     this.net = new Network(n, this.rng.fork('network'), { ...NETWORK_DEFAULTS, ...opts.network })
@@ -116,6 +117,12 @@ export class Simulation {
     const maxSkew = opts.maxSkewMs ?? 0
     const skewRng = this.rng.fork('wall-clock-skew')
     this.wallSkewMs = Int32Array.from({ length: n }, () => maxSkew > 0 ? skewRng.int(-maxSkew, maxSkew) : 0)
+  }
+
+  /** The node ids of an N-node world (`n0000`…: zero-padded, so string order is index order). */
+  static idsFor (n: number): string[] {
+    const width = String(n - 1).length
+    return Array.from({ length: n }, (_, i) => `n${String(i).padStart(Math.max(4, width), '0')}`)
   }
 
   get now (): number { return this.clock.now() }
@@ -137,15 +144,44 @@ export class Simulation {
     this.queue.push(Math.max(atMs, this.now), { k: 'world', fn })
   }
 
-  /** Runs until virtual time `untilMs`. */
+  /** Runs until virtual time `untilMs`. For cores that start async work, use `runAsync`. */
   run (untilMs: number): void {
-    for (;;) {
-      const t = this.queue.peekTime()
-      if (t > untilMs) break
-      const ev = this.queue.pop()!.item
-      if (t > this.now) this.clock.set(t)
-      this.dispatch(ev)
+    while (this.step(untilMs)) {
+      if (this.tracked.length > 0) throw new Error('a core started async work (NodeHost.track): run the simulation with runAsync')
     }
+    this.end(untilMs)
+  }
+
+  /**
+   * `run`, letting the async work a core tracked finish after each event (and before the first),
+   * at the same virtual time: its promises, then one macrotask turn, by which every microtask
+   * chained on them (a quorum waiter's continuation, say) has run too. Nothing else runs in the
+   * process meanwhile, so the order of that work, and the run, depend on the seed alone.
+   */
+  async runAsync (untilMs: number): Promise<void> {
+    await this.settle()
+    while (this.step(untilMs)) await this.settle()
+    this.end(untilMs)
+  }
+
+  private async settle (): Promise<void> {
+    while (this.tracked.length > 0) {
+      await Promise.allSettled(this.tracked.splice(0))
+      await new Promise<void>((resolve) => { setImmediate(resolve) })
+    }
+  }
+
+  /** Dispatches the next event due by `untilMs`; false if there is none. */
+  private step (untilMs: number): boolean {
+    const t = this.queue.peekTime()
+    if (t > untilMs) return false
+    const ev = this.queue.pop()!.item
+    if (t > this.now) this.clock.set(t)
+    this.dispatch(ev)
+    return true
+  }
+
+  private end (untilMs: number): void {
     if (untilMs > this.now) this.clock.set(untilMs)
     for (const o of this.observers) o.onEnd?.(this.now)
   }
@@ -231,6 +267,7 @@ export class Simulation {
         const fire = (): void => { fn(); this.schedule(everyMs, { k: 'call', node: p.index, gen, timer: true, fn: fire }) }
         this.schedule(firstInMs, { k: 'call', node: p.index, gen, timer: true, fn: fire })
       },
+      track: (work) => { this.tracked.push(work) },
       emit: (core, event) => {
         for (const o of this.observers) o.onCoreEvent?.(this.now, p.index, core, event)
       },

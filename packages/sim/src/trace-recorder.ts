@@ -1,6 +1,7 @@
 /**
  * Writes the relevant core events into the run's trace: member state changes (not joins, which
- * a warm start produces N² of), refutations, stalls, and every election event. Routine traffic
+ * a warm start produces N² of), refutations, stalls, every election event, and the audit core's
+ * outcomes (quorum acks and timeouts, rejections). Routine traffic
  * (heartbeats, acks) never appears: the trace is for reading.
  */
 import type { CoreEvent } from './core-adapter.js'
@@ -28,6 +29,12 @@ function describe (e: CoreEvent): string | null {
     case 'coordinator:stepped-down': return `${e.type} term=${String(e.term)} (${String(e.reason)})`
     case 'coordinator:lost': return `${e.type} ${String(e.previous)} term=${String(e.term)}`
     case 'voters:changed': return `${e.type} v${String(e.version)} +${String(e.added)} -${String(e.removed)} (${String(e.voters)} voters)`
+    // The audit core's outcomes (routine replication traffic stays out).
+    case 'audit:acked': return `${e.type} #${String(e.seq)}`
+    case 'audit:quorum-timeout': return `${e.type} #${String(e.seq)}: ${String(e.error)}`
+    case 'audit:rejected': return `${e.type} from ${String(e.from)} seq ${String(e.seq)}: ${JSON.stringify(e.why)}`
+    case 'audit:wire-refused': return `${e.type} ${String(e.kind)}: ${String(e.error).slice(0, 120)}`
+    case 'audit:append-failed': return `${e.type} ${String(e.error)}`
     default: return null
   }
 }

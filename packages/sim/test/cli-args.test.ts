@@ -10,7 +10,7 @@ const usage = (fn: () => unknown, flag: RegExp): void => {
 describe('sim flags', () => {
   it('parse the README command', () => {
     const a = parseSimArgs(['--nodes', '1000', '--seconds', '600', '--seed', '7', '--scenario', 'churn'])
-    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', maxSkewMs: 0, json: false, progress: false, help: false })
+    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', maxSkewMs: 0, audit: false, json: false, progress: false, help: false })
   })
 
   it('take a wall-clock skew bound in ms', () => {
@@ -18,6 +18,13 @@ describe('sim flags', () => {
     assert.equal(parseSweepArgs(['--max-skew-ms', '500']).maxSkewMs, 500)
     usage(() => parseSimArgs(['--max-skew-ms', '-5']), /--max-skew-ms/)
     usage(() => parseSimArgs(['--max-skew-ms', '100000000']), /--max-skew-ms/)
+  })
+
+  it('turn the audit core on, at most 50 nodes (its cost grows with N²)', () => {
+    assert.equal(parseSimArgs(['--audit', '--nodes', '20']).audit, true)
+    assert.equal(parseSweepArgs(['--audit']).audit, true)
+    usage(() => parseSimArgs(['--audit', '--nodes', '51']), /--audit/)
+    usage(() => parseSweepArgs(['--audit', '--nodes', '100']), /--audit/)
   })
 
   it('name the flag that is wrong', () => {

@@ -4,9 +4,9 @@
  */
 import { parseSimArgs, SIM_USAGE, UsageError } from '../cli-args.js'
 import { formatReport } from '../report.js'
-import { runScenario } from '../run.js'
+import { runScenarioAsync } from '../run.js'
 
-function main (argv: string[]): number {
+async function main (argv: string[]): Promise<number> {
   let args
   try {
     args = parseSimArgs(argv)
@@ -22,9 +22,9 @@ function main (argv: string[]): number {
         process.stderr.write(`sim: ${(simMs / 1000).toFixed(0)} s simulated in ${(wallMs / 1000).toFixed(1)} s wall (${(simMs / Math.max(1, wallMs)).toFixed(2)}× real time), heap ${heap.toFixed(0)} MiB\n`)
       }
     : undefined
-  const result = runScenario({ ...args, onProgress: progress })
+  const result = await runScenarioAsync({ ...args, onProgress: progress })
   process.stdout.write(args.json ? `${JSON.stringify({ ...result }, null, 2)}\n` : `${formatReport(result)}\n`)
   return result.summary.violations === 0 ? 0 : 1
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

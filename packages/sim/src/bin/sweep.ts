@@ -3,9 +3,9 @@
  * an invariant (with its replay command) and a total. Exit 1 if any did, 2 on a bad flag.
  */
 import { parseSweepArgs, SWEEP_USAGE, UsageError } from '../cli-args.js'
-import { runScenario, type RunResult } from '../run.js'
+import { runScenarioAsync, type RunResult } from '../run.js'
 
-function main (argv: string[]): number {
+async function main (argv: string[]): Promise<number> {
   let args
   try {
     args = parseSweepArgs(argv)
@@ -21,7 +21,7 @@ function main (argv: string[]): number {
   for (const scenario of args.scenarios) {
     let bad = 0
     for (let seed = args.firstSeed; seed < args.firstSeed + args.seeds; seed++) {
-      const r = runScenario({ scenario, seed, nodes: args.nodes, seconds: args.seconds, profile: args.profile, maxSkewMs: args.maxSkewMs })
+      const r = await runScenarioAsync({ scenario, seed, nodes: args.nodes, seconds: args.seconds, profile: args.profile, maxSkewMs: args.maxSkewMs, audit: args.audit })
       runs++
       if (r.summary.violations > 0) {
         bad++
@@ -34,8 +34,8 @@ function main (argv: string[]): number {
   }
   const wall = ((performance.now() - started) / 1000).toFixed(1)
   if (args.json) process.stdout.write(`${JSON.stringify({ runs, failed: failed.map((r) => ({ summary: r.summary, violations: r.violations, replay: r.replay })) }, null, 2)}\n`)
-  process.stdout.write(`${runs} runs (${args.scenarios.length} scenarios × ${args.seeds} seeds, ${args.nodes} nodes, ${args.seconds} s) in ${wall} s: ${failed.length} with violations\n`)
+  process.stdout.write(`${runs} runs (${args.scenarios.length} scenarios × ${args.seeds} seeds, ${args.nodes} nodes, ${args.seconds} s${args.audit ? ', audit' : ''}) in ${wall} s: ${failed.length} with violations\n`)
   return failed.length === 0 ? 0 : 1
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))
