@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { API_ERRORS } from '../src/api/errors.js'
 import { buildApi, type ApiDeps } from '../src/api/server.js'
-import type { HealthResponse, PeerInfo } from '../src/api/types.js'
+import type { PeerInfo } from '../src/api/types.js'
+import { stubApiDeps } from './helpers/api-deps.js'
 
 const PEER: PeerInfo = {
   peerId: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V', name: 'b', role: 'member', state: 'alive', phi: 0.4,
@@ -16,27 +17,16 @@ const PEER: PeerInfo = {
 
 function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][], leaves: number } {
   const state = { joined: [] as string[][], leaves: 0 }
-  return Object.assign(state, {
+  return Object.assign(state, stubApiDeps({
     node: () => ({ peerId: 'self', name: 'a', role: 'member' as const, addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal' as const, cluster: 'kos', coordinator: null, term: 0 }),
     coordinator: () => ({ peerId: 'self', name: 'a', term: 3, since: '2026-01-01T00:00:00.000Z', leaseRemainingMs: 380, voters: ['self'], votersVersion: 1, quorum: 1 }),
     peers: () => ({ self: 'self', peers: [PEER] }),
     peer: (id: string) => id === PEER.peerId ? PEER : undefined,
-    health: (): HealthResponse => ({ status: 'passing', mode: 'normal', checks: [] }),
-    live: () => true,
-    ready: () => ({ ready: true, reason: 'running' }),
     join: async (addrs: string[]) => { state.joined.push(addrs); return { joined: addrs.length, errors: [] } },
     leave: () => { state.leaves++ },
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'kos_members{state="alive"} 1\n' }),
-    apiToken: () => 'tok',
-    escalations: { self: () => 'self', create: async () => ({ id: 'x', created: true }), list: () => [], get: () => undefined, advance: async () => undefined },
-    audit: {
-      append: async () => ({ origin: 'o', seq: 1, hash: 'h' }),
-      query: async () => ({ entries: [], next: null }),
-      verify: async () => ({ ok: true, checked: 0, breaks: [] }),
-      subscribe: () => () => {}
-    },
     ...overrides
-  })
+  }))
 }
 
 describe('HTTP API', () => {

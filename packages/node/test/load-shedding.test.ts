@@ -8,35 +8,12 @@ import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
 import Fastify from 'fastify'
 import { ESSENTIAL, registerLoadShedding } from '../src/api/load-shedding.js'
-import { buildApi, type ApiDeps } from '../src/api/server.js'
+import { buildApi } from '../src/api/server.js'
 import type { HealthResponse } from '../src/api/types.js'
+import { stubApiDeps } from './helpers/api-deps.js'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
 import { ResourceMonitor, resourceHealthCheck, type IntervalTimer } from '../src/healing/resource-monitor.js'
 import type { ResourceSamplers } from '../src/healing/resource-samplers.js'
-
-function apiDeps (overrides: Partial<ApiDeps> = {}): ApiDeps {
-  return {
-    node: () => ({ peerId: 'self', name: 'a', role: 'member', addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'degraded', cluster: 'kos', coordinator: null, term: 0 }),
-    coordinator: () => ({ peerId: null, name: null, term: 0, since: null, leaseRemainingMs: 0, voters: [], votersVersion: 0, quorum: 1 }),
-    peers: () => ({ self: 'self', peers: [] }),
-    peer: () => undefined,
-    health: (): HealthResponse => ({ status: 'passing', mode: 'normal', checks: [] }),
-    live: () => true,
-    ready: () => ({ ready: true, reason: 'running' }),
-    join: async (addrs: string[]) => ({ joined: addrs.length, errors: [] }),
-    leave: () => {},
-    metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
-    apiToken: () => 'tok',
-    escalations: { self: () => 'self', create: async () => ({ id: 'x', created: true }), list: () => [], get: () => undefined, advance: async () => undefined },
-    audit: {
-      append: async () => ({ origin: 'o', seq: 1, hash: 'h' }),
-      query: async () => ({ entries: [], next: null }),
-      verify: async () => ({ ok: true, checked: 0, breaks: [] }),
-      subscribe: () => () => {}
-    },
-    ...overrides
-  }
-}
 
 describe('load shedding', () => {
   it('sheds unmarked routes with 503 overloaded and Retry-After, never essential ones, and only while active', async () => {
@@ -63,7 +40,7 @@ describe('load shedding', () => {
   })
 
   it('the API routes: membership, health, the audit log and escalation are essential; a full audit verify is shed', async () => {
-    const app = buildApi(apiDeps())
+    const app = buildApi(stubApiDeps())
     registerLoadShedding(app, { shedding: () => ({ active: true, reason: 'test' }), retryAfterSeconds: 60 })
     const table: Array<[method: 'GET' | 'POST', url: string, essential: boolean]> = [
       ['GET', '/v1/node', true], ['GET', '/v1/peers', true], ['GET', '/v1/peers/someone', true],
@@ -98,7 +75,7 @@ describe('load shedding', () => {
       const check = resourceHealthCheck(monitor.snapshot())
       return { status: check.status, mode: monitor.mode, checks: [{ name: 'lifecycle', status: 'passing', output: 'running' }, check] }
     }
-    const app = buildApi(apiDeps({ health }))
+    const app = buildApi(stubApiDeps({ health }))
     registerLoadShedding(app, { shedding: () => monitor.shedding(), retryAfterSeconds: 5 })
 
     await monitor.sampleNow()

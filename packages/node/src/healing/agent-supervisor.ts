@@ -125,7 +125,7 @@ export class AgentSupervisor {
     if (held === undefined || report.verdict === 'pass') return
     const agent = held.agent
     if (report.verdict === 'filter_error') {
-      this.detect(agent, { class: 'ethics', condition: 'filter-error', severity: report.severity, detail: `ethics filter error (rule ${report.rule})` })
+      this.detect(agent, { class: 'ethics', condition: 'filter-error', severity: report.severity, detail: `the ethics filter failed (rule ${report.rule})` })
       return
     }
     const windowMs = this.d.policy.ethics?.windowMs ?? 600_000
@@ -133,7 +133,7 @@ export class AgentSupervisor {
     const times = (this.violations.get(name) ?? []).filter((t) => now - t < windowMs)
     times.push(now)
     this.violations.set(name, times)
-    this.detect(agent, { class: 'ethics', condition: 'violation', severity: report.severity, detail: `ethics violation of rule ${report.rule} (${times.length} in ${windowMs} ms)`, count: times.length })
+    this.detect(agent, { class: 'ethics', condition: 'violation', severity: report.severity, detail: `rule ${report.rule} (${times.length} in ${windowMs / 60_000} min)`, count: times.length })
   }
 
   /**
