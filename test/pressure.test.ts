@@ -50,10 +50,11 @@ describe('degraded mode and load shedding under event-loop pressure', () => {
         diskFreePercent: null,
         eventLoopDelayMs: { degraded: { enter: 300, exit: 100 }, minimal: { enter: 600_000, exit: 500_000 } }
       },
-      // No liveness probes: the stalls are the node's own, and would make its probes late too.
+      // The stalls are the node's own: the essential agent keeps its liveness probe, and must
+      // not be restarted for them (a probe that fails while this node stalled is not counted).
       agents: [
         exampleAgent('batch', await freePort(), { liveness: undefined }),
-        exampleAgent('core', await freePort(), { essential: true, liveness: undefined })
+        exampleAgent('core', await freePort(), { essential: true })
       ]
     }))
     p1 = await cluster.startNode({ name: 'p1', extraArgs: ['--config', cfg] })
@@ -67,6 +68,7 @@ describe('degraded mode and load shedding under event-loop pressure', () => {
 
   it('degrades, sheds non-essential work with 503 and Retry-After, and recovers when the pressure ends', async () => {
     assert.equal((await p1.api<{ mode: string }>('/v1/node')).body.mode, 'normal')
+    const coreBefore = await agent('core')
     const stopPressure = stallCycles(p1, 450, 1000)
     try {
       await cluster.waitFor('p1 degraded', async () => (await p1.api<{ mode: string }>('/v1/node')).body.mode === 'degraded', { timeoutMs: 30_000 })
@@ -85,6 +87,9 @@ describe('degraded mode and load shedding under event-loop pressure', () => {
     }
     await cluster.waitFor('p1 normal again', async () => (await p1.api<{ mode: string }>('/v1/node')).body.mode === 'normal', { timeoutMs: 30_000 })
     await cluster.waitFor('batch resumed', async () => (await agent('batch')).state === 'running', { timeoutMs: 30_000 })
+    const coreAfter = await agent('core')
+    assert.equal(coreAfter.restarts, coreBefore.restarts, `the essential agent was not restarted for the node's own stalls: ${JSON.stringify(coreAfter.probes)}`)
+    assert.equal(coreAfter.pid, coreBefore.pid)
     const audit = await p1.api<{ entries: Array<{ type: string, details: { to?: string } }> }>(`/v1/audit?origin=${p1.peerId}&class=resource&limit=1000`)
     // Audited: the log holds the degrade and, last, the return to normal (a busy machine may add
     // a flap of its own around the test's pressure).

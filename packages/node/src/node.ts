@@ -233,6 +233,7 @@ export class KosNode {
         selfId: () => this.peerId,
         junzi: () => esc.authorities.junzi,
         emit: (e) => { this.bus.emit(e) },
+        ownStall: () => this.membership?.core.isHoldingBack ?? false,
         escalate: async (input) => await esc.create(input),
         audit
       })

@@ -65,6 +65,27 @@ describe('probe state', () => {
     assert.equal(p.nextWakeAt(), null, 'nothing runs until the new process starts')
   })
 
+  it('an inconclusive run (this node stalled) counts neither way, and the next run is at its time', () => {
+    const clock = new ManualClock(0)
+    const p = new ProbeState(clock, { liveness: { periodMs: 1000 } })
+    p.onProcessStarted()
+    const started: number[] = []
+    const restartsAfter: boolean[] = []
+    for (const o of ['failure', 'failure', 'inconclusive', 'failure'] as const) {
+      const out: ProbeTransition[] = []
+      for (const r of p.due()) {
+        started.push(r.startedAt)
+        if (o === 'inconclusive') p.onInconclusive(r.kind)
+        else out.push(...p.onResult(r.kind, o))
+      }
+      restartsAfter.push(types(out).includes('restart'))
+      clock.advance(1000)
+    }
+    assert.deepEqual(started, [0, 1000, 2000, 3000])
+    // Not a failure (no restart at the third run), not a success either (the streak goes on).
+    assert.deepEqual(restartsAfter, [false, false, false, true])
+  })
+
   it('readiness: ready after successThreshold successes, out of service after failureThreshold failures, no restart', () => {
     const clock = new ManualClock(0)
     const p = new ProbeState(clock, { readiness: { periodMs: 1000, successThreshold: 2, failureThreshold: 2 } })

@@ -256,7 +256,8 @@ export interface AgentInfo {
   essential: boolean
   restarts: number
   lastExit: { code: number | null, signal: string | null, at: string } | null
-  probes: Partial<Record<'startup' | 'liveness' | 'readiness', { outcome: 'success' | 'failure' | 'timeout', detail: string, at: string }>>
+  /** The last run of each probe; `inconclusive`: it failed while this node's own event loop stalled, and was not counted. */
+  probes: Partial<Record<'startup' | 'liveness' | 'readiness', { outcome: 'success' | 'failure' | 'timeout' | 'inconclusive', detail: string, at: string }>>
   /** The cluster-wide ethics quarantine of this agent's name, if any. */
   quarantine: { by: string, seq: number, reason: string, at: string } | null
   /** Failed closed after an ethics filter error, until an operator starts it. */

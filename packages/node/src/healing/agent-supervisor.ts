@@ -15,6 +15,7 @@ import { selectActions, type Detection, type EscalationTarget, type Policy } fro
 import { mayRelease, QuarantineBook, type Quarantine, type QuarantineEntry } from './quarantine-book.js'
 import type { ServiceMode } from './service-mode.js'
 import { SupervisedAgent, type AgentDetection } from './supervised-agent.js'
+import type { OwnStall } from './probe-loop.js'
 import type { RotatingLogOptions } from './rotating-log.js'
 
 export interface AgentSupervisorDeps {
@@ -31,6 +32,8 @@ export interface AgentSupervisorDeps {
   routing: Readonly<Record<Detection['class'], ReadonlyArray<EscalationTarget>>>
   selfId: () => string
   junzi: () => readonly string[]
+  /** This node's own event-loop stalls (the membership's local health). */
+  ownStall: OwnStall
   /** Polls memory use and error-spike buckets. */
   pollIntervalMs: number
   log: RotatingLogOptions
@@ -82,6 +85,7 @@ export class AgentSupervisor {
       clock: this.d.clock,
       random: this.d.random,
       dir: join(this.d.dataDir, 'agents', spec.name),
+      ownStall: this.d.ownStall,
       cgroupScope: createHash('sha256').update(resolve(this.d.dataDir)).digest('hex').slice(0, 8),
       env: { KOS_API: this.d.apiUrl(), KOS_AGENT_ID: spec.name, KOS_TOKEN: token },
       log: this.d.log,

@@ -8,7 +8,14 @@ import type { ProbeSpec } from './agent-spec.js'
 import type { ProbeKind, ProbeOutcome, ProbeState, ProbeTransition } from './probe-state.js'
 import { runProbe } from './probe-runner.js'
 
-export interface ProbeReport { outcome: ProbeOutcome, detail: string, at: string }
+export interface ProbeReport { outcome: ProbeOutcome | 'inconclusive', detail: string, at: string }
+
+/**
+ * How the loop tells this node's own stall from the agent's: the membership's local-health
+ * hold-back (a tick ran late recently), and how late a run's result may be handled past its
+ * deadline before the lateness is ours (a timeout fires on time unless our loop is blocked).
+ */
+export interface OwnStall { recently: () => boolean, thresholdMs: number }
 
 export class ProbeLoop {
   private timer: NodeJS.Timeout | undefined
@@ -23,7 +30,8 @@ export class ProbeLoop {
     private readonly specs: Partial<Record<ProbeKind, ProbeSpec>>,
     private readonly env: Record<string, string>,
     private readonly clock: Clock,
-    private readonly onTransitions: (t: ProbeTransition[]) => void
+    private readonly onTransitions: (t: ProbeTransition[]) => void,
+    private readonly ownStall: OwnStall
   ) {}
 
   /** Runs the probes from now on (after the probe state was told the process started). */
@@ -51,8 +59,14 @@ export class ProbeLoop {
     for (const run of this.state.due()) {
       void runProbe(this.specs[run.kind]!, this.env).then((r) => {
         if (generation !== this.generation) return
-        this.last[run.kind] = { outcome: r.outcome, detail: r.detail, at: new Date().toISOString() }
-        this.onTransitions(this.state.onResult(run.kind, r.outcome))
+        const late = this.clock.now() - run.deadlineAt > this.ownStall.thresholdMs
+        if (r.outcome !== 'success' && (late || this.ownStall.recently())) {
+          this.last[run.kind] = { outcome: 'inconclusive', detail: `${r.detail}; not counted: this node's own event loop stalled`, at: new Date().toISOString() }
+          this.state.onInconclusive(run.kind)
+        } else {
+          this.last[run.kind] = { outcome: r.outcome, detail: r.detail, at: new Date().toISOString() }
+          this.onTransitions(this.state.onResult(run.kind, r.outcome))
+        }
         this.schedule()
       })
     }

@@ -146,6 +146,16 @@ export class ProbeState {
     return []
   }
 
+  /**
+   * A run whose result says nothing about the agent: this node's own event loop stalled while
+   * it ran, so a timeout may be ours, not the agent's (Lifeguard's local health, applied to
+   * probes). It counts neither way; the next run is at its usual time.
+   */
+  onInconclusive (kind: ProbeKind): void {
+    const slot = this.slots.get(kind)
+    if (slot !== undefined) slot.inFlight = null
+  }
+
   private onStartupDone (): ProbeTransition[] {
     const now = this.clock.now()
     for (const [kind, slot] of this.slots) if (kind !== 'startup') slot.nextAt = Math.max(slot.nextAt, now)

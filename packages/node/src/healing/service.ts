@@ -37,6 +37,8 @@ export interface HealingServiceDeps {
   selfId: () => string
   junzi: () => readonly string[]
   emit: (e: AgentEvent | ModeEvent) => void
+  /** Whether this node's own event loop stalled recently (membership's local health). */
+  ownStall: () => boolean
   escalate: (input: EscalationInput) => Promise<unknown>
   audit: {
     query: (q: AuditQuery) => Promise<AuditPage>
@@ -66,6 +68,7 @@ export class HealingService {
       selfId: d.selfId,
       junzi: d.junzi,
       pollIntervalMs: d.config.agentPollIntervalMs,
+      ownStall: { recently: d.ownStall, thresholdMs: d.config.localStallThresholdMs },
       log: { maxBytes: d.config.agentLogMaxBytes, keep: d.config.agentLogFiles }
     })
     const sup = this.supervisor

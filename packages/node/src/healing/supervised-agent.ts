@@ -15,7 +15,7 @@ import { createAgentCgroup, type AgentCgroup } from './cgroup.js'
 import type { AgentSpec } from './agent-spec.js'
 import { ErrorSpikeDetector } from './error-spike.js'
 import type { AgentEvent } from './events.js'
-import { ProbeLoop, type ProbeReport } from './probe-loop.js'
+import { ProbeLoop, type OwnStall, type ProbeReport } from './probe-loop.js'
 import { ProbeState, type ProbeKind, type ProbeTransition } from './probe-state.js'
 import { RestartPolicy, type ExitRecord, type RestartDecision } from './restart-policy.js'
 import type { RotatingLogOptions } from './rotating-log.js'
@@ -36,6 +36,8 @@ export interface SupervisedAgentDeps {
   dir: string
   /** Tells this node's cgroups from another node's on the same machine. */
   cgroupScope: string
+  /** This node's own stalls: a probe that failed during one is not counted against the agent. */
+  ownStall: OwnStall
   /** Added to the agent's environment: KOS_API, KOS_AGENT_ID, KOS_TOKEN. */
   env: Record<string, string>
   log?: RotatingLogOptions
@@ -77,7 +79,7 @@ export class SupervisedAgent {
     this.restarts = new RestartPolicy({ clock: d.clock, random: d.random }, spec.restart)
     const probeSet: Partial<Record<ProbeKind, AgentSpec['liveness']>> = { startup: spec.startup, liveness: spec.liveness, readiness: spec.readiness }
     this.probes = new ProbeState(d.clock, Object.fromEntries(Object.entries(probeSet).filter(([, p]) => p !== undefined)))
-    this.probeLoop = new ProbeLoop(this.probes, probeSet, d.env, d.clock, (t) => { this.onTransitions(t) })
+    this.probeLoop = new ProbeLoop(this.probes, probeSet, d.env, d.clock, (t) => { this.onTransitions(t) }, d.ownStall)
     this.errors = new ErrorSpikeDetector(d.clock)
     this.errorPattern = new RegExp(spec.errorPattern)
   }
