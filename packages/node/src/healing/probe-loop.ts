@@ -6,7 +6,7 @@
 import type { Clock } from '@kos/detect'
 import type { ProbeSpec } from './agent-spec.js'
 import type { ProbeKind, ProbeOutcome, ProbeState, ProbeTransition } from './probe-state.js'
-import { runProbe } from './probe-runner.js'
+import { runProbe, type ProbeResult } from './probe-runner.js'
 
 export interface ProbeReport { outcome: ProbeOutcome | 'inconclusive', detail: string, at: string }
 
@@ -31,7 +31,9 @@ export class ProbeLoop {
     private readonly env: Record<string, string>,
     private readonly clock: Clock,
     private readonly onTransitions: (t: ProbeTransition[]) => void,
-    private readonly ownStall: OwnStall
+    private readonly ownStall: OwnStall,
+    /** The I/O of one run; a seam for tests. */
+    private readonly run: (spec: ProbeSpec, env: Record<string, string>) => Promise<ProbeResult> = runProbe
   ) {}
 
   /** Runs the probes from now on (after the probe state was told the process started). */
@@ -57,7 +59,7 @@ export class ProbeLoop {
   private runDue (): void {
     const generation = this.generation
     for (const run of this.state.due()) {
-      void runProbe(this.specs[run.kind]!, this.env).then((r) => {
+      void this.run(this.specs[run.kind]!, this.env).then((r) => {
         if (generation !== this.generation) return
         const late = this.clock.now() - run.deadlineAt > this.ownStall.thresholdMs
         if (r.outcome !== 'success' && (late || this.ownStall.recently())) {
