@@ -40,8 +40,12 @@ describe('joining by a bare address', () => {
     const node = await cluster.startNode({ name: 'boot-bare', bootstrap: [seed.bareAddr] })
     members.push(node)
     await waitAllAlive('seed and boot-bare to see each other alive')
-    const health = await node.api<{ status: string }>('/v1/health')
-    assert.equal(health.status, 200, JSON.stringify(health.body))
+    // Healthy once the coordinator has admitted it (a learner until it holds the voter set).
+    await cluster.waitFor('boot-bare healthy: joined and following the coordinator', async () => {
+      const health = await node.api<{ status: string }>('/v1/health')
+      assert.equal(health.status, 200, JSON.stringify(health.body))
+      return true
+    }, { timeoutMs: CONVERGE_MS })
   })
 
   it('POST /v1/join with a bare address joins a running lone node', async () => {
