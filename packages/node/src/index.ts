@@ -58,4 +58,3 @@ export { parsePolicy, loadPolicyFile, PolicyError, selectActions, builtinRules, 
 // Agents (issue 6): the definition schema, and the reaper a test harness runs after killing a node.
 export { agentSpecSchema, type AgentSpec, type AgentSpecInput } from './healing/agent-spec.js'
 export { reapStaleAgent } from './healing/agent-process.js'
-export { induceEventLoopPressure } from './healing/pressure.js'

@@ -21,9 +21,7 @@ import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { ProcessHealthSampler } from './health/local-health.js'
 import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck } from './health/checks.js'
-import { HealingService } from './healing/service.js'
-import { DEFAULT_POLICY, type Policy } from './healing/policy.js'
-import { loadPolicyFile, PolicyError } from './healing/policy-file.js'
+import { HealingService, loadConfiguredPolicy } from './healing/service.js'
 import { worseMode } from './healing/service-mode.js'
 import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
@@ -130,7 +128,7 @@ export class KosNode {
     this.startedAtMs = this.clock.now()
     this.startedAt = new Date()
     try {
-      const policy = await this.loadPolicy()
+      const policy = await loadConfiguredPolicy(this.config)
       await prepareDataDir(this.config.dataDir)
       const key = await loadOrCreateIdentity(this.config.dataDir)
       this.apiToken = await readOrCreateApiToken(this.config.dataDir)
@@ -433,16 +431,6 @@ export class KosNode {
     if (election.coordinatorId !== null) { this.noCoordinatorSinceMs = null; return 'normal' }
     this.noCoordinatorSinceMs ??= now
     return now - this.noCoordinatorSinceMs > this.electionTakesMs() ? 'degraded' : 'normal'
-  }
-
-  /** The policy file, checked before anything starts; a bad one stops the start naming the key and line. */
-  private async loadPolicy (): Promise<Policy> {
-    if (this.config.policyFile === '') return DEFAULT_POLICY
-    try {
-      return await loadPolicyFile(this.config.policyFile)
-    } catch (err) {
-      throw new ConfigError('policyFile', err instanceof PolicyError ? err.message : `cannot read ${this.config.policyFile}: ${(err as Error).message}`, { cause: err })
-    }
   }
 
   private addrs (): string[] {

@@ -263,6 +263,7 @@ export interface AgentInfo {
   /** Failed closed after an ethics filter error, until an operator starts it. */
   safeMode: boolean
   /** The memory limit: enforced by the kernel in a cgroup where the machine allows one, else by polling the group's RSS. */
+  /** `rssBytes`: the group's RSS; under a cgroup, the memory the cgroup is charged (RSS and page cache). */
   memory: { rssBytes: number | null, limitMb: number | null, enforcement: 'cgroup-v1' | 'cgroup-v2' | 'rss-poll' | 'none' }
   /** The CPU quota: only a cgroup can enforce it. */
   cpu: { limitPercent: number | null, enforcement: 'cgroup-v1' | 'cgroup-v2' | 'not-enforced' | 'none' }

@@ -11,10 +11,10 @@ import type { Logger } from 'pino'
 import type { EscalationInput } from '../escalation/record.js'
 import type { AgentSpec } from './agent-spec.js'
 import type { AgentEvent } from './events.js'
-import { selectActions, type Detection, type EscalationTarget, type Policy } from './policy.js'
+import { selectActions, type Detection, type EscalationTarget, type Policy, type Selection } from './policy.js'
 import { mayRelease, QuarantineBook, type Quarantine, type QuarantineEntry } from './quarantine-book.js'
 import type { ServiceMode } from './service-mode.js'
-import { SupervisedAgent, type AgentDetection } from './supervised-agent.js'
+import { SupervisedAgent } from './supervised-agent.js'
 import type { OwnStall } from './probe-loop.js'
 import type { RotatingLogOptions } from './rotating-log.js'
 
@@ -91,7 +91,7 @@ export class AgentSupervisor {
       log: this.d.log,
       logger: this.d.logger,
       emit: this.d.emit,
-      detect: (a, det) => { this.onDetection(a, det) }
+      detect: (a, det) => { this.detect(a, { class: 'agent', ...det }) }
     })
     this.agents.set(spec.name, { agent, token, source })
     this.d.emit({ type: 'agent:defined', agent: spec.name, source })
@@ -204,8 +204,7 @@ export class AgentSupervisor {
    * monitor itself degrades and sheds).
    */
   detectNode (det: { class: Detection['class'], condition: string, severity: Detection['severity'], subject: string, detail: string }): void {
-    const choice = selectActions(this.d.policy, { class: det.class, condition: det.condition, severity: det.severity })
-    this.d.emit({ type: 'healing:detected', class: det.class, condition: det.condition, severity: det.severity, agent: null, detail: det.detail, actions: [...choice.actions], rule: choice.rule })
+    const choice = this.classify({ class: det.class, condition: det.condition, severity: det.severity }, det.detail)
     if (choice.actions.includes('escalate')) this.escalate(det.class, det.severity, `${det.subject}@${this.d.selfId()}`, `${det.class} ${det.condition}: ${det.detail}`, choice.escalateTo)
   }
 
@@ -216,8 +215,11 @@ export class AgentSupervisor {
       .catch((err: unknown) => { this.d.logger.warn({ err, subject }, 'escalation not created') })
   }
 
-  private onDetection (agent: SupervisedAgent, det: AgentDetection): void {
-    this.detect(agent, { class: 'agent', ...det })
+  /** Asks the policy, and records the detection with its choice: one `healing:detected` event. */
+  private classify (detection: Detection, detail: string): Selection {
+    const choice = selectActions(this.d.policy, detection)
+    this.d.emit({ type: 'healing:detected', class: detection.class, condition: detection.condition, severity: detection.severity, agent: detection.agent?.name ?? null, detail, actions: [...choice.actions], rule: choice.rule })
+    return choice
   }
 
   private detect (agent: SupervisedAgent, det: { class: Detection['class'], condition: string, severity: Detection['severity'], detail: string, count?: number }): void {
@@ -228,8 +230,7 @@ export class AgentSupervisor {
       agent: { name: agent.name, critical: agent.spec.critical, essential: agent.spec.essential },
       ...(det.count === undefined ? {} : { count: det.count })
     }
-    const choice = selectActions(this.d.policy, detection)
-    this.d.emit({ type: 'healing:detected', class: det.class, condition: det.condition, severity: det.severity, agent: agent.name, detail: det.detail, actions: [...choice.actions], rule: choice.rule })
+    const choice = this.classify(detection, det.detail)
     for (const action of choice.actions) {
       switch (action) {
         case 'restart': agent.restart(det.detail); break

@@ -25,6 +25,8 @@ export interface AgentCgroup {
   cpu: boolean
   /** Moves a process (the agent's leader; its children inherit) into the group. */
   add: (pid: number) => Promise<void>
+  /** Memory the group is charged now (RSS and page cache), or null without a memory controller. */
+  memoryBytes: () => Promise<number | null>
   /** OOM kills inside the group so far (the kernel's count). */
   oomKills: () => Promise<number>
   /** Removes the group once its processes have gone. */
@@ -40,6 +42,16 @@ async function ownPath (controller: string | null): Promise<string | null> {
     if (controller === null ? line.startsWith('0::') : controllers!.split(',').includes(controller)) return path
   }
   return null
+}
+
+async function swapInUse (): Promise<boolean> {
+  const lines = (await readFile('/proc/swaps', 'utf8').catch(() => '')).trim().split('\n')
+  return lines.length > 1
+}
+
+async function readNumber (path: string): Promise<number | null> {
+  const n = Number((await readFile(path, 'utf8').catch(() => '')).trim())
+  return Number.isFinite(n) && n > 0 ? n : null
 }
 
 function counter (text: string, key: string): number {
@@ -81,6 +93,7 @@ async function v2 (leaf: string, limits: CgroupLimits): Promise<AgentCgroup | nu
     memory: limits.memoryMb !== undefined,
     cpu: limits.cpuPercent !== undefined,
     add: async (pid) => { await writeFile(join(dir, 'cgroup.procs'), String(pid)) },
+    memoryBytes: async () => limits.memoryMb === undefined ? null : await readNumber(join(dir, 'memory.current')),
     oomKills: async () => counter(await readFile(join(dir, 'memory.events'), 'utf8').catch(() => ''), 'oom_kill'),
     remove: async () => { await rmdir(dir).catch(() => {}) }
   }
@@ -89,6 +102,7 @@ async function v2 (leaf: string, limits: CgroupLimits): Promise<AgentCgroup | nu
 async function v1 (leaf: string, limits: CgroupLimits): Promise<AgentCgroup | null> {
   const dirs: string[] = []
   let memDir: string | null = null
+  let kernelEnforces = true
   if (limits.memoryMb !== undefined) {
     const own = await ownPath('memory')
     if (own === null) return null
@@ -97,7 +111,10 @@ async function v1 (leaf: string, limits: CgroupLimits): Promise<AgentCgroup | nu
     dirs.push(memDir)
     await writeFile(join(memDir, 'memory.limit_in_bytes'), String(limits.memoryMb * 1024 * 1024))
     // With swap the limit would only push the leak to disk; where memsw exists, cap it too.
-    await writeFile(join(memDir, 'memory.memsw.limit_in_bytes'), String(limits.memoryMb * 1024 * 1024)).catch(() => {})
+    // Without it, on a host with swap, the kernel alone does not stop a leak: say so, and the
+    // supervisor keeps polling RSS.
+    const memsw = await writeFile(join(memDir, 'memory.memsw.limit_in_bytes'), String(limits.memoryMb * 1024 * 1024)).then(() => true, () => false)
+    if (!memsw && await swapInUse()) kernelEnforces = false
   }
   let cpu = false
   if (limits.cpuPercent !== undefined) {
@@ -116,9 +133,10 @@ async function v1 (leaf: string, limits: CgroupLimits): Promise<AgentCgroup | nu
   if (dirs.length === 0) return null
   return {
     version: 'v1',
-    memory: memDir !== null,
+    memory: memDir !== null && kernelEnforces,
     cpu,
     add: async (pid) => { for (const d of dirs) await writeFile(join(d, 'cgroup.procs'), String(pid)) },
+    memoryBytes: async () => memDir === null ? null : await readNumber(join(memDir, 'memory.usage_in_bytes')),
     oomKills: async () => memDir === null ? 0 : counter(await readFile(join(memDir, 'memory.oom_control'), 'utf8').catch(() => ''), 'oom_kill'),
     remove: async () => { for (const d of dirs) await rmdir(d).catch(() => {}) }
   }

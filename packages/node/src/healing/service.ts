@@ -24,7 +24,9 @@ import type { AgentEvent } from './events.js'
 import type { KosEvent, ModeEvent } from '../events.js'
 import { ResourceMonitor, resourceHealthCheck } from './resource-monitor.js'
 import { systemSamplers } from './resource-samplers.js'
-import type { Policy } from './policy.js'
+import { DEFAULT_POLICY, type Policy } from './policy.js'
+import { loadPolicyFile, PolicyError } from './policy-file.js'
+import { ConfigError } from '../errors.js'
 import type { ServiceMode } from './service-mode.js'
 
 export interface HealingServiceDeps {
@@ -43,6 +45,16 @@ export interface HealingServiceDeps {
   audit: {
     query: (q: AuditQuery) => Promise<AuditPage>
     subscribe: (listener: (entry: AuditEntry) => void, onClose: () => void) => () => void
+  }
+}
+
+/** The config's policy file, checked before the node starts anything; a bad one is a ConfigError naming file, line and key. */
+export async function loadConfiguredPolicy (config: Pick<KosConfig, 'policyFile'>): Promise<Policy> {
+  if (config.policyFile === '') return DEFAULT_POLICY
+  try {
+    return await loadPolicyFile(config.policyFile)
+  } catch (err) {
+    throw new ConfigError('policyFile', err instanceof PolicyError ? err.message : `cannot read ${config.policyFile}: ${(err as Error).message}`, { cause: err })
   }
 }
 

@@ -244,6 +244,12 @@ export class SupervisedAgent {
     const proc = this.proc
     const limitMb = this.spec.limits.memoryMb
     if (proc === undefined || limitMb === undefined || this.intent !== null) return
+    if (this.cgroup?.memory === true) {
+      // The kernel enforces the limit (an OOM kill is classified on exit); one file read shows
+      // the use, where polling would scan every process in /proc.
+      this._lastRssBytes = await this.cgroup.memoryBytes()
+      return
+    }
     const rss = await proc.rssBytes()
     this._lastRssBytes = rss
     if (rss > limitMb * 1024 * 1024 && this.proc === proc && this.intent === null) {
