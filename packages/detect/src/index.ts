@@ -9,7 +9,8 @@
  * - `PhiAccrualDetector` is the φ accrual failure detector of Hayashibara et al. (2004), "The φ
  *   accrual failure detector", with the behaviour of Akka/Pekko's `PhiAccrualFailureDetector`:
  *   one instance per monitored peer, fed with heartbeat arrivals, asked for `phi()` or
- *   `isAvailable()`.
+ *   `isAvailable()`. `PhiAccrualTable` holds many of them in typed arrays, one slot per peer
+ *   (the membership core's choice: a heartbeat then touches two cache lines, not a dozen objects).
  * - `phi` and `HeartbeatHistory` are its pure parts, exported for timing tables, benchmarks and
  *   the simulator.
  *
@@ -20,6 +21,8 @@ export type { Clock } from './clock.js'
 export { ManualClock } from './manual-clock.js'
 export { phi } from './phi.js'
 export { HeartbeatHistory } from './heartbeat-history.js'
+export { HeartbeatWindows } from './heartbeat-windows.js'
 export type { PhiAccrualOptions } from './phi-accrual-options.js'
 export { PhiAccrualDetector } from './phi-accrual-detector.js'
+export { PhiAccrualTable } from './phi-accrual-table.js'
 export { seededRandom, splitmix32 } from './seeded-random.js'

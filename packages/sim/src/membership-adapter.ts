@@ -12,9 +12,11 @@
  * election shell's ranking and for the checkers, so nobody has to build 1,000 views with phi.
  */
 import type { MemberState } from '@kos/node'
-import { Membership, type HealthSummary, type MemberClaim, type MemberSnapshot, type MembershipEvent, type MembershipOutput } from '@kos/node'
+import type { PhiAccrualOptions } from '@kos/detect'
+import { Membership, type MemberTable, type HealthSummary, type MemberClaim, type MemberSnapshot, type MembershipEvent, type MembershipOutput } from '@kos/node'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import type { SimTimings } from './timings.js'
+import { WorldMemberTable } from './world-member-table.js'
 import { WIRE_SIZES } from './wire-sizes.js'
 
 export const MEMBERSHIP = 'membership'
@@ -44,7 +46,7 @@ export class MembershipAdapter implements CoreAdapter {
   private joinBackoffMs: number
   private lastTickAtMs: number
 
-  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart) {
+  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, table: MemberTable) {
     this.host = host
     this.t = timings
     const disk = host.disk.get(MEMBERSHIP) as MembershipDisk | undefined
@@ -59,13 +61,7 @@ export class MembershipAdapter implements CoreAdapter {
     this.core = new Membership({
       self: { peerId: host.id, name: host.id, role: 'member', addrs: this.addrs },
       initialIncarnation: incarnation,
-      phi: {
-        threshold: timings.phiThreshold,
-        maxSampleSize: timings.phiMaxSampleSize,
-        minStdDeviationMs: timings.phiMinStdDeviationMs,
-        acceptableHeartbeatPauseMs: timings.phiAcceptableHeartbeatPauseMs,
-        firstHeartbeatEstimateMs: timings.phiFirstHeartbeatEstimateMs
-      },
+      phi: phiOptions(timings),
       heartbeatIntervalMs: timings.heartbeatIntervalMs,
       probeTimeoutMs: timings.probeTimeoutMs,
       indirectProbes: timings.indirectProbes,
@@ -73,7 +69,7 @@ export class MembershipAdapter implements CoreAdapter {
       localStallGraceMs: timings.localStallGraceMs,
       reapDeadAfterMs: timings.reapDeadAfterMs,
       reapLeftAfterMs: timings.reapLeftAfterMs
-    }, host.clock, host.random)
+    }, host.clock, host.random, table)
     this.bootstrap = start.bootstrap.filter((id) => id !== host.id)
     this.joined = start.warm || this.bootstrap.length === 0
     this.joinBackoffMs = timings.redialInitialDelayMs
@@ -218,6 +214,24 @@ function snapshotOf (c: MemberClaim): MemberSnapshot {
   return { state: c.state, peerId: c.target, incarnation: c.incarnation, name: c.name, role: c.role, addrs: c.addrs }
 }
 
+function phiOptions (t: SimTimings): PhiAccrualOptions {
+  return {
+    threshold: t.phiThreshold,
+    maxSampleSize: t.phiMaxSampleSize,
+    minStdDeviationMs: t.phiMinStdDeviationMs,
+    acceptableHeartbeatPauseMs: t.phiAcceptableHeartbeatPauseMs,
+    firstHeartbeatEstimateMs: t.phiFirstHeartbeatEstimateMs
+  }
+}
+
+/** Membership cores whose hot fields share one world table (built with the first core of a world). */
 export function membershipFactory (timings: SimTimings): CoreFactory {
-  return { name: MEMBERSHIP, create: (host, start) => new MembershipAdapter(host, timings, start) }
+  let world: { ids: readonly string[], table: WorldMemberTable } | null = null
+  return {
+    name: MEMBERSHIP,
+    create: (host, start) => {
+      if (world?.ids !== host.allIds) world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock) }
+      return new MembershipAdapter(host, timings, start, world.table.viewFor(host.index))
+    }
+  }
 }

@@ -15,12 +15,13 @@
  * injected `random`. Outputs (notices to broadcast, probes to run, events) are returned to the
  * caller, the node's shell or the simulator, which performs them.
  */
-import { PhiAccrualDetector, type Clock } from '@kos/detect'
+import type { Clock } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
-import { dueAtMs, EARLY_MS, overrides, type MemberRecord } from './record.js'
+import { ALIVE, LocalMemberTable, SUSPECT, type MemberTable } from './member-table.js'
+import { dueAtMs, EARLY_MS, MemberRecord, overrides } from './record.js'
 import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
@@ -37,7 +38,10 @@ export class Membership {
   private readonly self: string
   private readonly clock: Clock
   private readonly random: () => number
+  /** Every member, in insertion order (the order of snapshots, ticks and probe helpers). */
   private readonly members = new Map<string, MemberRecord>()
+  /** The members' hot fields and detectors, by slot (see member-table.ts). */
+  private readonly table: MemberTable
   /** Members by the earliest time the tick may have to act on them. */
   private readonly due = new DueQueue<MemberRecord>()
   private nextSeq = 0
@@ -45,8 +49,10 @@ export class Membership {
   private leaving = false
   private holdBackUntilMs = -Infinity
 
-  constructor (opts: MembershipOptions, clock: Clock, random: () => number) {
+  /** @param table where the members' hot fields go: the node's own by default, the simulator's world table in a run */
+  constructor (opts: MembershipOptions, clock: Clock, random: () => number, table?: MemberTable) {
     this.opts = opts
+    this.table = table ?? new LocalMemberTable(opts.phi, clock)
     this.self = opts.self.peerId
     this.clock = clock
     this.random = random
@@ -70,36 +76,44 @@ export class Membership {
   onHeartbeat (from: string, incarnation: number, addrs: string[], health: HealthSummary): readonly MembershipOutput[] {
     if (from === this.self) return NO_OUTPUTS
     const now = this.clock.now()
+    const cols = this.table.columns
     let out: MembershipOutput[] | null = null
-    let m = this.members.get(from)
-    if (m === undefined) {
-      m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
+    let slot = this.table.slotOf(from)
+    if (slot < 0) {
+      const m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
+      slot = m.slot
       out = [this.event({ type: 'member:join', member: this.view(m, now) })]
-    } else if (incarnation > m.incarnation) {
+    } else if (incarnation > cols.incarnation[slot]!) {
+      const m = this.members.get(from)!
       m.incarnation = incarnation
-      if (m.state !== 'alive') out = this.transitionAlive(m, now)
-    } else if (m.state !== 'alive' && rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
-      // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
-      // alone: after a partition heals, the side that was cut off holds everyone dead, and
-      // gossiping those verdicts again would make the others (who hear from the accused right
-      // now) declare healthy members dead until each refutes.
-      m.lastRebroadcastAtMs = now
-      out = [{ type: 'notify', to: from, claim: this.claimOf(m) }]
+      if (cols.state[slot] !== ALIVE) out = this.transitionAlive(m, now)
+    } else if (cols.state[slot] !== ALIVE) {
+      const m = this.members.get(from)!
+      if (rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
+        // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
+        // alone: after a partition heals, the side that was cut off holds everyone dead, and
+        // gossiping those verdicts again would make the others (who hear from the accused right
+        // now) declare healthy members dead until each refutes.
+        m.lastRebroadcastAtMs = now
+        out = [{ type: 'notify', to: from, claim: this.claimOf(m) }]
+      }
     }
-    m.name = health.name
-    m.role = health.role
-    if (addrs.length > 0) m.addrs = [...addrs]
-    // A heartbeat without the detail (its sender is degraded) keeps the detail we had.
-    m.health = health.agents === undefined && m.health !== null ? { ...m.health, ...health } : health
-    if (m.state === 'alive' || m.state === 'suspect') {
-      m.lastHeartbeatAtMs = now
-      const d = m.detector
-      if (d !== null) {
-        const before = d.earliestThresholdAtMs()
-        d.heartbeat()
+    // From here on the columns only (no record): the path every heartbeat takes.
+    if (addrs.length > 0) this.members.get(from)!.addrs = [...addrs]
+    // A heartbeat without the detail (its sender is degraded) keeps the detail we had. The
+    // summary also names the member: its name and role are read from it.
+    const held = cols.health[slot]!
+    cols.health[slot] = health.agents === undefined && held !== null ? { ...held, ...health } : health
+    const state = cols.state[slot]
+    if (state === ALIVE || state === SUSPECT) {
+      cols.lastHeartbeatAtMs[slot] = now
+      if (cols.monitored[slot] === 1) {
+        const d = cols.detectors
+        const before = d.earliestThresholdAtMs(slot)
+        d.heartbeat(slot)
         // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
         // can the member be due earlier than queued: its queue entry is a bound of the old one.
-        if (d.earliestThresholdAtMs() < before) this.watch(m)
+        if (d.earliestThresholdAtMs(slot) < before) this.watch(this.members.get(from)!)
       }
     }
     return out ?? NO_OUTPUTS
@@ -178,7 +192,7 @@ export class Membership {
     this.holdBackUntilMs = holdBackUntil(now, this.opts.localStallGraceMs, this.holdBackUntilMs)
     for (const m of this.members.values()) {
       // Intervals measured across our own stall say nothing about the peer: restart the history.
-      if (m.detector !== null) m.detector = this.newDetector()
+      if (m.monitored) m.setMonitored(true)
     }
     return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
   }
@@ -199,6 +213,7 @@ export class Membership {
       if ((m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
           (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))) {
         this.members.delete(m.peerId)
+        this.table.remove(m.peerId)
         out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
       }
     }
@@ -210,7 +225,7 @@ export class Membership {
               m.probeStartedAtMs = null
               out.push(...this.accuse(m, now))
             }
-          } else if (m.detector !== null && m.detector.phi() >= this.opts.phi.threshold) {
+          } else if ((m.phi() ?? 0) >= this.opts.phi.threshold) {
             out.push(this.startProbe(m, now))
           }
         } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
@@ -304,8 +319,8 @@ export class Membership {
     m.stateSinceMs = now
     m.probeStartedAtMs = null
     m.lastRebroadcastAtMs = null
-    m.detector = this.newDetector()
-    m.detector.heartbeat()
+    m.setMonitored(true)
+    m.detectorHeartbeat()
     this.watch(m)
     const view = this.view(m, now)
     return [this.event(previous === 'left' ? { type: 'member:join', member: view } : { type: 'member:alive', member: view, previous })]
@@ -315,32 +330,20 @@ export class Membership {
     m.state = state
     m.stateSinceMs = now
     m.probeStartedAtMs = null
-    if (state !== 'suspect') { m.detector = null; m.lastRebroadcastAtMs = null }
+    if (state !== 'suspect') { m.setMonitored(false); m.lastRebroadcastAtMs = null }
     this.watch(m)
     const member = this.view(m, now)
     return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
   }
 
   private addMember (c: MemberClaim, now: number): MemberRecord {
-    const live = c.state === 'alive' || c.state === 'suspect'
-    const m: MemberRecord = {
-      peerId: c.target,
-      name: c.name,
-      role: c.role,
-      addrs: [...c.addrs],
-      state: c.state,
-      incarnation: c.incarnation,
-      stateSinceMs: now,
-      health: null,
-      lastHeartbeatAtMs: null,
-      // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
-      detector: live ? this.newDetector() : null,
-      probeStartedAtMs: null,
-      lastRebroadcastAtMs: null,
-      seq: this.nextSeq++,
-      queuedAtMs: Infinity
+    const slot = this.table.add(c.target, c.state, c.incarnation)
+    const m = new MemberRecord(this.table.columns, slot, c.target, c.name, c.role, [...c.addrs], now, this.nextSeq++)
+    // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
+    if (c.state === 'alive' || c.state === 'suspect') {
+      m.setMonitored(true)
+      m.detectorHeartbeat()
     }
-    m.detector?.heartbeat()
     this.members.set(c.target, m)
     this.watch(m)
     return m
@@ -352,10 +355,6 @@ export class Membership {
    */
   private watch (m: MemberRecord): void {
     this.due.schedule(m, dueAtMs(m, this.opts) - EARLY_MS)
-  }
-
-  private newDetector (): PhiAccrualDetector {
-    return new PhiAccrualDetector(this.opts.phi, this.clock)
   }
 
   private claimOf (m: MemberRecord): MemberClaim {
@@ -370,7 +369,7 @@ export class Membership {
       state: m.state,
       incarnation: m.incarnation,
       addrs: [...m.addrs],
-      phi: m.detector === null ? null : m.detector.phi(),
+      phi: m.phi(),
       lastHeartbeatAgeMs: m.lastHeartbeatAtMs === null ? null : now - m.lastHeartbeatAtMs,
       health: m.health,
       stateSinceMs: m.stateSinceMs

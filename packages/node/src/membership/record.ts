@@ -3,27 +3,65 @@
  * precedence between claims, and the earliest time the tick may have to act on the member (the
  * key of its entry in the due queue).
  */
-import type { PhiAccrualDetector } from '@kos/detect'
 import type { HealthSummary, MemberState, Role } from '../api/types.js'
+import { stateCode, stateName, type MemberColumns } from './member-table.js'
 import type { MembershipOptions } from './types.js'
 
-export interface MemberRecord {
-  peerId: string
-  name: string
-  role: Role
+/**
+ * One member: the cold fields here, the ones every heartbeat touches in the table's columns at
+ * `slot` (read through the accessors, so the rest of the core reads a member as one record).
+ */
+export class MemberRecord {
+  readonly peerId: string
+  readonly slot: number
+  /** Name and role as a claim announced them; a heartbeat's health summary has the last word. */
+  claimedName: string
+  claimedRole: Role
   addrs: string[]
-  state: MemberState
-  incarnation: number
   stateSinceMs: number
-  health: HealthSummary | null
-  lastHeartbeatAtMs: number | null
-  detector: PhiAccrualDetector | null
-  probeStartedAtMs: number | null
-  lastRebroadcastAtMs: number | null
+  probeStartedAtMs: number | null = null
+  lastRebroadcastAtMs: number | null = null
   /** Order of insertion into the table: the tick acts on members in this order. */
-  seq: number
+  readonly seq: number
   /** The member's entry in the due queue (see `DueQueue`). */
-  queuedAtMs: number
+  queuedAtMs = Infinity
+  private readonly cols: MemberColumns
+
+  constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: string[], sinceMs: number, seq: number) {
+    this.cols = cols
+    this.slot = slot
+    this.peerId = peerId
+    this.claimedName = name
+    this.claimedRole = role
+    this.addrs = addrs
+    this.stateSinceMs = sinceMs
+    this.seq = seq
+  }
+
+  get state (): MemberState { return stateName(this.cols.state[this.slot]!) }
+  set state (s: MemberState) { this.cols.state[this.slot] = stateCode(s) }
+  get incarnation (): number { return this.cols.incarnation[this.slot]! }
+  set incarnation (i: number) { this.cols.incarnation[this.slot] = i }
+  get health (): HealthSummary | null { return this.cols.health[this.slot]! }
+  get name (): string { return this.health?.name ?? this.claimedName }
+  get role (): Role { return this.health?.role ?? this.claimedRole }
+  get lastHeartbeatAtMs (): number | null {
+    const t = this.cols.lastHeartbeatAtMs[this.slot]!
+    return Number.isNaN(t) ? null : t
+  }
+
+  /** True while its detector runs. */
+  get monitored (): boolean { return this.cols.monitored[this.slot] === 1 }
+  /** A new detector (the bootstrap history), or none. */
+  setMonitored (on: boolean): void {
+    this.cols.monitored[this.slot] = on ? 1 : 0
+    if (on) this.cols.detectors.reset(this.slot)
+  }
+
+  /** φ of its detector, null without one. */
+  phi (): number | null { return this.monitored ? this.cols.detectors.phi(this.slot) : null }
+  earliestThresholdAtMs (): number { return this.monitored ? this.cols.detectors.earliestThresholdAtMs(this.slot) : Infinity }
+  detectorHeartbeat (): void { this.cols.detectors.heartbeat(this.slot) }
 }
 
 /**
@@ -55,6 +93,6 @@ export function dueAtMs (m: MemberRecord, opts: MembershipOptions): number {
     case 'suspect': return m.stateSinceMs + opts.suspicionTimeoutMs
     case 'alive':
       if (m.probeStartedAtMs !== null) return m.probeStartedAtMs + 2 * opts.probeTimeoutMs
-      return m.detector === null ? Infinity : m.detector.earliestThresholdAtMs()
+      return m.earliestThresholdAtMs()
   }
 }

@@ -1,0 +1,61 @@
+/**
+ * One member table for the whole simulated world (see member-table.ts in the node): every
+ * node's membership core keeps its members' hot fields and detectors here, node r's entry for
+ * member s at slot s·N + r. A heartbeat from s fans out to the receivers in index order, so its
+ * deliveries walk the columns in address order instead of jumping between a million scattered
+ * objects: the difference between memory stalls and cache hits at 1,000 nodes.
+ */
+import { MemberColumns, NO_MEMBER, type MemberState, type MemberTable } from '@kos/node'
+import type { Clock, PhiAccrualOptions } from '@kos/detect'
+
+export class WorldMemberTable {
+  readonly columns: MemberColumns
+  private readonly indexOf = new Map<string, number>()
+  private readonly n: number
+
+  constructor (ids: readonly string[], phi: PhiAccrualOptions, clock: Clock) {
+    this.n = ids.length
+    ids.forEach((id, i) => this.indexOf.set(id, i))
+    this.columns = new MemberColumns(phi, clock, this.n * this.n)
+  }
+
+  /** Node `node`'s table, emptied: a new life of the process knows no one yet. */
+  viewFor (node: number): MemberTable {
+    for (let s = 0; s < this.n; s++) this.columns.clear(s * this.n + node)
+    return new WorldTableView(this.columns, this.indexOf, this.n, node)
+  }
+}
+
+class WorldTableView implements MemberTable {
+  readonly columns: MemberColumns
+  private readonly indexOf: ReadonlyMap<string, number>
+  private readonly n: number
+  private readonly node: number
+
+  constructor (columns: MemberColumns, indexOf: ReadonlyMap<string, number>, n: number, node: number) {
+    this.columns = columns
+    this.indexOf = indexOf
+    this.n = n
+    this.node = node
+  }
+
+  slotOf (peerId: string): number {
+    const s = this.indexOf.get(peerId)
+    if (s === undefined) return -1
+    const slot = s * this.n + this.node
+    return this.columns.state[slot] === NO_MEMBER ? -1 : slot
+  }
+
+  add (peerId: string, state: MemberState, incarnation: number): number {
+    const s = this.indexOf.get(peerId)
+    if (s === undefined) throw new RangeError(`${peerId} is not a simulated node`)
+    const slot = s * this.n + this.node
+    this.columns.init(slot, state, incarnation)
+    return slot
+  }
+
+  remove (peerId: string): void {
+    const s = this.indexOf.get(peerId)
+    if (s !== undefined) this.columns.clear(s * this.n + this.node)
+  }
+}
