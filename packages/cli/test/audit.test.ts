@@ -42,8 +42,11 @@ const e4 = entry(ORIGIN_A, 3, { subject: 'héllo ✓' })
 const TAIL_PAGE_1 = 'GET /v1/audit?limit=1000'
 const TAIL_PAGE_2 = 'GET /v1/audit?limit=1000&cursor=c1'
 
-/** Writes an SSE stream in deliberately odd pieces, with pauses so they arrive as separate reads. */
-function writeChunked (res: ServerResponse, text: string, sizes: number[], end: boolean): void {
+/**
+ * Writes an SSE stream in deliberately odd pieces, with pauses so they arrive as separate reads
+ * (the pauses pace the writer; no test waits on them). `onWritten` runs once every byte is out.
+ */
+function writeChunked (res: ServerResponse, text: string, sizes: number[], end: boolean, onWritten?: () => void): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
   res.flushHeaders()
   const bytes = Buffer.from(text, 'utf8')
@@ -51,7 +54,7 @@ function writeChunked (res: ServerResponse, text: string, sizes: number[], end: 
   let i = 0
   const step = (): void => {
     if (res.destroyed) return
-    if (pos >= bytes.length) { if (end) res.end(); return }
+    if (pos >= bytes.length) { onWritten?.(); if (end) res.end(); return }
     const size = sizes[i++ % sizes.length] ?? 1
     res.write(bytes.subarray(pos, pos + size))
     pos += size
@@ -115,14 +118,23 @@ describe('ApiClient audit', () => {
   })
 
   it('streamAudit ends quietly when the signal aborts', async () => {
-    stub.routes.set('GET /v1/audit/stream', (_req, res) => { writeChunked(res, sseBody([e1]), [5], false) })
+    let written = (): void => {}
+    const allWritten = new Promise<void>((resolve) => { written = resolve })
+    let closed = false
+    stub.routes.set('GET /v1/audit/stream', (_req, res) => {
+      res.on('close', () => { closed = true })
+      writeChunked(res, sseBody([e1]), [5], false, written)
+    })
     const controller = new AbortController()
     const got: AuditEntry[] = []
     for await (const e of new ApiClient({ api: stub.api }).streamAudit(controller.signal)) {
       got.push(e)
-      setTimeout(() => { controller.abort() }, 20)
+      // Abort once the stub has written its whole body but keeps the stream open: nothing is left
+      // to yield, so the stream can only end through the abort, failing a read in progress.
+      void allWritten.then(() => { controller.abort() })
     }
     assert.deepEqual(got, [e1])
+    await until(() => closed, 'the stub to see the aborted stream closed')
   })
 
   it('streamAudit raises the API error of a refused stream', async () => {

@@ -6,23 +6,22 @@
 import type { Clock } from '@kos/detect'
 import { destination, pino, type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import type { CoordinatorInfo, HealthResponse, HealthStatus, HealthSummary, JoinResponse, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from './api/types.js'
+import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './api/types.js'
 import { buildApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import type { KosConfig } from './config/schema.js'
-import type { AuditEntry } from './audit/schema.js'
 import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
+import { electionTakesMs } from './election/timing.js'
 import { EscalationService } from './escalation/service.js'
 import { authorityOf } from './escalation/routing.js'
-import { escalationTriggers, quorumLoss } from './escalation/triggers.js'
+import { QuorumLoss } from './escalation/quorum-loss.js'
+import { escalationTriggers } from './escalation/triggers.js'
 import { logEvent } from './event-log.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
-import { ProcessHealthSampler } from './health/local-health.js'
-import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck } from './health/checks.js'
+import { NodeHealth } from './health/node-health.js'
 import { HealingService, loadConfiguredPolicy } from './healing/service.js'
-import { worseMode } from './healing/service-mode.js'
 import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
 import { createHost, type KosLibp2p } from './net/host.js'
@@ -45,9 +44,6 @@ export interface NodeOptions {
 
 export const monotonicClock: Clock = { now: () => performance.now() }
 
-/** A new coordinator escalates the reports of periods without quorum this recent in its log. */
-const QUORUM_REPORT_LOOKBACK_MS = 15 * 60_000
-
 type Phase = 'created' | 'starting' | 'running' | 'leaving' | 'stopped'
 
 export class KosNode {
@@ -56,7 +52,8 @@ export class KosNode {
   private readonly clock: Clock
   private readonly bus: EventBus
   private readonly metrics: NodeMetrics
-  private readonly sampler = new ProcessHealthSampler()
+  /** The /v1/health checks, the service mode and the heartbeat's health summary. */
+  private readonly nodeHealth: NodeHealth
   /** Circuit breakers per peer and protocol, shared by every service that calls peers. */
   private readonly breakers: PeerBreakers
   private libp2p: KosLibp2p | undefined
@@ -65,13 +62,7 @@ export class KosNode {
   private audit: AuditService | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
-  /** Heartbeats sent without the health detail since the last one with it (degraded mode). */
-  private heartbeatsSinceDetail = 0
   private apiToken = ''
-  /** Clock time since which this node has known no coordinator (null while it knows one). */
-  private noCoordinatorSinceMs: number | null = null
-  /** The coordinator this node lost and when, until it knows one again (see QuorumEvent). */
-  private lostCoordinator: { previous: string, term: number, atMs: number } | null = null
   private store: StateStore | undefined
   private api: FastifyInstance | undefined
   private phase: Phase = 'created'
@@ -86,6 +77,17 @@ export class KosNode {
     this.clock = options.clock ?? monotonicClock
     this.log = options.logger ?? pino({ level: config.logLevel, base: { node: config.name } }, destination({ fd: 2, sync: true }))
     this.bus = new EventBus((err, event) => { this.log.error({ err, event: event.type }, 'event listener failed') })
+    this.nodeHealth = new NodeHealth({
+      config,
+      clock: this.clock,
+      phase: () => this.phase,
+      startedAtMs: () => this.startedAtMs,
+      electionTakesMs: () => this.electionTakesMs(),
+      membership: () => this.membership,
+      election: () => this.election?.core,
+      audit: () => this.audit,
+      healing: () => this.healing
+    })
     this.metrics = new NodeMetrics({
       members: () => this.membership?.core.list() ?? [],
       uptimeSeconds: () => this.phase === 'created' ? 0 : (this.clock.now() - this.startedAtMs) / 1000,
@@ -174,7 +176,7 @@ export class KosNode {
         log: this.log,
         counters: this.metrics,
         emit: (e) => { this.bus.emit(e) },
-        healthSummary: (inc) => this.healthSummary(inc),
+        healthSummary: (inc) => this.nodeHealth.summary(inc),
         initialIncarnation: incarnation,
         breakers: this.breakers
       })
@@ -192,7 +194,7 @@ export class KosNode {
         counters: this.metrics
       })
       await this.election.start()
-      this.noCoordinatorSinceMs = this.clock.now()
+      this.nodeHealth.electionStarted()
       await audit.start()
       this.escalation = new EscalationService({
         libp2p: this.libp2p,
@@ -205,18 +207,19 @@ export class KosNode {
       await this.escalation.start()
       const esc = this.escalation
       // Periods without quorum are reported by the nodes that lived through them; the
-      // coordinator escalates each once, as the report reaches it by replication.
-      audit.subscribe((entry) => {
-        if (entry.type === 'coordinator:quorum-restored' && this.isCoordinator()) void this.escalateQuorumLoss(esc, [entry])
-      }, () => {})
+      // coordinator escalates each once (escalation/quorum-loss.ts).
+      const quorumLoss = new QuorumLoss({
+        clock: this.clock,
+        log: this.log,
+        emit: (e) => { this.bus.emit(e) },
+        election: () => this.election?.core,
+        electionTakesMs: () => this.electionTakesMs(),
+        audit,
+        escalation: esc
+      })
+      quorumLoss.start()
       this.onEvent(async (e) => {
-        if (e.type === 'coordinator:lost' || e.type === 'coordinator:elected') this.trackQuorum(e)
-        if (e.type === 'coordinator:elected' && e.coordinatorId === this.election?.core.selfId) {
-          // Reports that reached this node before it coordinated.
-          const since = Date.now() - QUORUM_REPORT_LOOKBACK_MS
-          const page = await audit.query({ class: 'coordinator', since, limit: 1000 }).catch(() => ({ entries: [] }))
-          await this.escalateQuorumLoss(esc, page.entries.filter((x) => x.type === 'coordinator:quorum-restored'))
-        }
+        await quorumLoss.onEvent(e)
         this.healing?.onClusterEvent(e)
         if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
         if (e.type.startsWith('member:')) this.election?.onMembershipChange()
@@ -275,7 +278,7 @@ export class KosNode {
       await this.membership?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
       await this.store?.close().catch((err: unknown) => { this.log.warn({ err }, 'store close failed') })
-      this.sampler.stop()
+      this.nodeHealth.stop()
       this.log.info('node stopped')
       for (const l of this.stoppedListeners) l()
     })()
@@ -291,7 +294,7 @@ export class KosNode {
       version: VERSION,
       startedAt: this.startedAt.toISOString(),
       incarnation: this.requireMembership().core.selfIncarnation,
-      mode: this.mode(),
+      mode: this.nodeHealth.mode(),
       cluster: this.config.cluster,
       coordinator: this.election?.core.coordinatorId ?? null,
       term: this.election?.core.term ?? 0
@@ -331,16 +334,7 @@ export class KosNode {
     return await this.requireMembership().join(addrs)
   }
 
-  health (): HealthResponse {
-    const checks = [lifecycleCheck(this.phase)]
-    const ms = this.membership
-    if (ms !== undefined) checks.push(bootstrapCheck(ms.bootstrapStatus), localHealthCheck(ms.core.isHoldingBack))
-    const election = this.election?.core
-    if (election !== undefined) checks.push(coordinatorCheck(election))
-    if (this.audit !== undefined) checks.push(auditStorageCheck(this.audit.storageFailure()))
-    if (this.healing !== undefined) checks.push(agentsCheck(this.healing.summary()), this.healing.resourceCheck())
-    return healthOf(checks, this.mode())
-  }
+  health (): HealthResponse { return this.nodeHealth.health() }
 
   private buildApi (): FastifyInstance {
     return buildApi({
@@ -389,48 +383,9 @@ export class KosNode {
     this.apiAddress = typeof addr === 'object' && addr !== null ? `${host}:${addr.port}` : this.config.api
   }
 
-  private healthSummary (incarnation: number): HealthSummary {
-    const mode = this.mode()
-    const summary: HealthSummary = {
-      name: this.config.name,
-      role: this.config.role,
-      incarnation,
-      version: VERSION,
-      uptimeMs: Math.round(this.clock.now() - this.startedAtMs),
-      mode
-    }
-    // Degraded, the detail goes out with every n-th heartbeat only: less to sample, sign and
-    // verify on every peer while this node is short of resources.
-    const detailed = mode === 'normal' || this.heartbeatsSinceDetail + 1 >= this.config.degradedHealthDetailEvery
-    this.heartbeatsSinceDetail = detailed ? 0 : this.heartbeatsSinceDetail + 1
-    if (!detailed) return summary
-    return { ...summary, ...this.sampler.sample(), agents: this.healing?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 } }
-  }
-
-  /**
-   * Service mode. A node that has known no coordinator for longer than an election takes runs
-   * degraded (a minority side of a partition); the self-healing issue adds resource pressure.
-   */
   /** How long an election may take before a node without a coordinator counts as degraded. */
   private electionTakesMs (): number {
-    const voters = this.election?.core.voters.length ?? 1
-    return 2 * (this.config.electionTimeoutMaxMs + this.config.electionRankStepMs * Math.max(1, voters))
-  }
-
-  /** The worst of the resource mode and the cluster-side mode (no quorum, failing disk). */
-  private mode (): ServiceMode {
-    return worseMode(this.healing?.resourceMode ?? 'normal', this.clusterMode())
-  }
-
-  private clusterMode (): ServiceMode {
-    // Nothing can be recorded while the audit log's disk fails: the node runs degraded.
-    if (this.audit?.storageFailure() != null) return 'degraded'
-    const election = this.election?.core
-    if (election === undefined) return 'normal'
-    const now = this.clock.now()
-    if (election.coordinatorId !== null) { this.noCoordinatorSinceMs = null; return 'normal' }
-    this.noCoordinatorSinceMs ??= now
-    return now - this.noCoordinatorSinceMs > this.electionTakesMs() ? 'degraded' : 'normal'
+    return electionTakesMs(this.config.electionTimeoutMaxMs, this.config.electionRankStepMs, this.election?.core.voters.length ?? 1)
   }
 
   private addrs (): string[] {
@@ -451,35 +406,6 @@ export class KosNode {
       health: m.health,
       authority: authorityOf(m.peerId, m.role, this.escalation?.authorities ?? this.config.authorities),
       breakers: this.breakers.state(m.peerId)
-    }
-  }
-
-  private isCoordinator (): boolean {
-    const core = this.election?.core
-    return core !== undefined && core.coordinatorId !== null && core.coordinatorId === core.selfId
-  }
-
-  /** Emits `coordinator:quorum-restored` when a coordinator is known again after a period without quorum. */
-  private trackQuorum (e: Extract<KosEvent, { type: 'coordinator:lost' | 'coordinator:elected' }>): void {
-    const now = this.clock.now()
-    if (e.type === 'coordinator:lost') {
-      this.lostCoordinator ??= { previous: e.previous, term: e.term, atMs: now }
-      return
-    }
-    const lost = this.lostCoordinator
-    this.lostCoordinator = null
-    if (lost !== null && now - lost.atMs > this.electionTakesMs()) {
-      this.bus.emit({ type: 'coordinator:quorum-restored', previous: lost.previous, lostTerm: lost.term, downMs: now - lost.atMs })
-    }
-  }
-
-  private async escalateQuorumLoss (esc: EscalationService, entries: AuditEntry[]): Promise<void> {
-    for (const entry of entries) {
-      try {
-        await esc.create(quorumLoss(entry))
-      } catch (err) {
-        this.log.warn({ err, origin: entry.origin, seq: entry.seq }, 'quorum loss not escalated')
-      }
     }
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ELECTION_DEFAULTS, ElectionOptionError, resolveElectionOptions } from '../src/election/options.js'
 import {
-  electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, leaseValid, quorumAckedAt, quorumSize, rankOf, trustsCoordinator,
+  electionTakesMs, electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, leaseValid, quorumAckedAt, quorumSize, rankOf, trustsCoordinator,
   type ElectionTimingOptions
 } from '../src/election/timing.js'
 
@@ -32,6 +32,11 @@ describe('election timing rules', () => {
 
   it('fastFailoverAtMs never precedes the end of trust', () => {
     assert.ok(fastFailoverAtMs(1000, 0, fixed(0), T) >= 1000 + T.leaseMs)
+  })
+
+  it('electionTakesMs: twice the slowest voter\'s timeout; no voters known counts as one', () => {
+    const rows: Array<[number, number]> = [[0, 1500], [1, 1500], [3, 2100], [5, 2700]]
+    for (const [voters, want] of rows) assert.equal(electionTakesMs(600, 150, voters), want, `${voters} voters`)
   })
 
   it('trustsCoordinator for leaseMs after hearing it', () => {

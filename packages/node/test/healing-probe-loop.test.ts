@@ -12,25 +12,48 @@ import type { ProbeSpec } from '../src/healing/agent-spec.js'
 
 const SPEC: ProbeSpec = { http: 'http://127.0.0.1:1/healthz', initialDelayMs: 0, periodMs: 1000, timeoutMs: 500, failureThreshold: 2, successThreshold: 1 }
 
+/** One run the loop started: the test settles it. */
+interface Run { resolve: (r: ProbeResult) => void, promise: Promise<ProbeResult> }
+
+/** Polls `condition` every 5 ms, failing after a generous deadline (the loop's timer is a real one). */
+async function until (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
 /** A loop whose runs resolve when the test says, after moving the clock as the test says. */
-function setup (stalled = false): { clock: ManualClock, loop: ProbeLoop, answer: (r: ProbeResult, atMs: number) => Promise<void>, transitions: ProbeTransition[] } {
+function setup (stalled = false): { clock: ManualClock, loop: ProbeLoop, nextRun: () => Promise<Run>, answer: (r: ProbeResult, atMs: number) => Promise<void>, transitions: ProbeTransition[] } {
   const clock = new ManualClock(0)
   const state = new ProbeState(clock, { liveness: SPEC })
   const transitions: ProbeTransition[] = []
-  const pending: Array<(r: ProbeResult) => void> = []
+  const pending: Run[] = []
+  // The run's own promise is returned (no async wrapper), so the loop's result handler is the
+  // first callback on it: a test that awaits the same promise resumes after the handler ran.
   const loop = new ProbeLoop(state, { liveness: SPEC }, {}, clock, (t) => { transitions.push(...t) },
     { recently: () => stalled, thresholdMs: 400 },
-    async () => await new Promise<ProbeResult>((resolve) => { pending.push(resolve) }))
+    () => {
+      let resolve: (r: ProbeResult) => void = () => {}
+      const promise = new Promise<ProbeResult>((r) => { resolve = r })
+      pending.push({ resolve, promise })
+      return promise
+    })
   state.onProcessStarted()
   loop.start()
-  const answer = async (r: ProbeResult, atMs: number): Promise<void> => {
-    // The loop's own timer starts the run; wait for it, then answer at the given time.
-    for (let i = 0; i < 100 && pending.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
-    clock.advance(atMs - clock.now())
-    pending.shift()!(r)
-    await new Promise((resolve) => setImmediate(resolve))
+  /** The loop's own timer starts the run: waits for it. */
+  const nextRun = async (): Promise<Run> => {
+    await until(() => pending.length > 0, 'the loop to start a probe run')
+    return pending.shift()!
   }
-  return { clock, loop, answer, transitions }
+  const answer = async (r: ProbeResult, atMs: number): Promise<void> => {
+    const run = await nextRun()
+    clock.advance(atMs - clock.now())
+    run.resolve(r)
+    await run.promise
+  }
+  return { clock, loop, nextRun, answer, transitions }
 }
 
 describe('probe loop', () => {
@@ -62,17 +85,11 @@ describe('probe loop', () => {
   })
 
   it('drops a result that arrives after stop (the process was replaced)', async () => {
-    const clock = new ManualClock(0)
-    const state = new ProbeState(clock, { liveness: SPEC })
-    let resolveRun: (r: ProbeResult) => void = () => {}
-    const loop = new ProbeLoop(state, { liveness: SPEC }, {}, clock, () => {}, { recently: () => false, thresholdMs: 400 },
-      async () => await new Promise<ProbeResult>((resolve) => { resolveRun = resolve }))
-    state.onProcessStarted()
-    loop.start()
-    for (let i = 0; i < 100 && loop.last.liveness === undefined; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      if (i === 2) { loop.stop(); resolveRun({ outcome: 'failure', detail: 'x' }) }
-    }
+    const { loop, nextRun } = setup()
+    const run = await nextRun()
+    loop.stop()
+    run.resolve({ outcome: 'failure', detail: 'x' })
+    await run.promise
     assert.equal(loop.last.liveness, undefined)
   })
 })

@@ -53,6 +53,14 @@ export function fastFailoverAtMs (heardAtMs: number, rank: number, random: () =>
   return heardAtMs + opts.leaseMs + electionTimeoutMs(rank, random, opts) - opts.electionTimeoutMinMs
 }
 
+/**
+ * How long an election may take, twice the slowest voter's timeout: a node that knows no
+ * coordinator for longer runs degraded, and reports the period as one without quorum.
+ */
+export function electionTakesMs (electionTimeoutMaxMs: number, rankStepMs: number, voterCount: number): number {
+  return 2 * (electionTimeoutMaxMs + rankStepMs * Math.max(1, voterCount))
+}
+
 /** A node that heard from a coordinator at `heardAtMs` refuses (pre-)votes until its trust ends. */
 export function trustsCoordinator (heardAtMs: number | null, nowMs: number, leaseMs: number): boolean {
   return heardAtMs !== null && nowMs < heardAtMs + leaseMs

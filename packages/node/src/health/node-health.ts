@@ -1,0 +1,105 @@
+/**
+ * This node's health as operators and peers see it: the checks of `/v1/health`, the service
+ * mode, and the health summary each heartbeat carries. The mode is the worse of the resource
+ * side (the self-healing issue's pressure) and the cluster side: a node that has known no
+ * coordinator for longer than an election takes runs degraded (a minority side of a
+ * partition), and so does one whose audit disk fails.
+ */
+import type { Clock } from '@kos/detect'
+import type { HealthResponse, HealthSummary, ServiceMode } from '../api/types.js'
+import type { AuditService } from '../audit/service.js'
+import type { KosConfig } from '../config/schema.js'
+import type { Election } from '../election/election.js'
+import type { HealingService } from '../healing/service.js'
+import { worseMode } from '../healing/service-mode.js'
+import type { MembershipService } from '../membership/service.js'
+import { VERSION } from '../version.js'
+import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck } from './checks.js'
+import { ProcessHealthSampler } from './local-health.js'
+
+/** The parts the health reads, each absent until the node has started it. */
+export interface NodeHealthComponents {
+  config: KosConfig
+  clock: Clock
+  /** The node's lifecycle phase (created, starting, running, leaving, stopped). */
+  phase: () => string
+  /** Clock time the node started at. */
+  startedAtMs: () => number
+  /** How long an election may take (election/timing.ts). */
+  electionTakesMs: () => number
+  membership: () => Pick<MembershipService, 'bootstrapStatus' | 'core'> | undefined
+  election: () => Pick<Election, 'coordinatorId' | 'term' | 'selfId' | 'voters' | 'quorum'> | undefined
+  audit: () => Pick<AuditService, 'storageFailure'> | undefined
+  healing: () => Pick<HealingService, 'resourceMode' | 'summary' | 'resourceCheck'> | undefined
+}
+
+export class NodeHealth {
+  private readonly c: NodeHealthComponents
+  private readonly sampler = new ProcessHealthSampler()
+  /** Heartbeats sent without the health detail since the last one with it (degraded mode). */
+  private heartbeatsSinceDetail = 0
+  /** Clock time since which this node has known no coordinator (null while it knows one). */
+  private noCoordinatorSinceMs: number | null = null
+
+  constructor (components: NodeHealthComponents) {
+    this.c = components
+  }
+
+  /** The election has started: from now on, time without a coordinator counts. */
+  electionStarted (): void {
+    this.noCoordinatorSinceMs = this.c.clock.now()
+  }
+
+  /** The checks of `/v1/health`, one per part of the node that has started, and the mode's. */
+  health (): HealthResponse {
+    const checks = [lifecycleCheck(this.c.phase())]
+    const ms = this.c.membership()
+    if (ms !== undefined) checks.push(bootstrapCheck(ms.bootstrapStatus), localHealthCheck(ms.core.isHoldingBack))
+    const election = this.c.election()
+    if (election !== undefined) checks.push(coordinatorCheck(election))
+    const audit = this.c.audit()
+    if (audit !== undefined) checks.push(auditStorageCheck(audit.storageFailure()))
+    const healing = this.c.healing()
+    if (healing !== undefined) checks.push(agentsCheck(healing.summary()), healing.resourceCheck())
+    return healthOf(checks, this.mode())
+  }
+
+  /** The worst of the resource mode and the cluster-side mode (no quorum, failing disk). */
+  mode (): ServiceMode {
+    return worseMode(this.c.healing()?.resourceMode ?? 'normal', this.clusterMode())
+  }
+
+  /** The summary for the next heartbeat, at this node's `incarnation`. */
+  summary (incarnation: number): HealthSummary {
+    const mode = this.mode()
+    const summary: HealthSummary = {
+      name: this.c.config.name,
+      role: this.c.config.role,
+      incarnation,
+      version: VERSION,
+      uptimeMs: Math.round(this.c.clock.now() - this.c.startedAtMs()),
+      mode
+    }
+    // Degraded, the detail goes out with every n-th heartbeat only: less to sample, sign and
+    // verify on every peer while this node is short of resources.
+    const detailed = mode === 'normal' || this.heartbeatsSinceDetail + 1 >= this.c.config.degradedHealthDetailEvery
+    this.heartbeatsSinceDetail = detailed ? 0 : this.heartbeatsSinceDetail + 1
+    if (!detailed) return summary
+    return { ...summary, ...this.sampler.sample(), agents: this.c.healing()?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 } }
+  }
+
+  stop (): void {
+    this.sampler.stop()
+  }
+
+  private clusterMode (): ServiceMode {
+    // Nothing can be recorded while the audit log's disk fails: the node runs degraded.
+    if (this.c.audit()?.storageFailure() != null) return 'degraded'
+    const election = this.c.election()
+    if (election === undefined) return 'normal'
+    const now = this.c.clock.now()
+    if (election.coordinatorId !== null) { this.noCoordinatorSinceMs = null; return 'normal' }
+    this.noCoordinatorSinceMs ??= now
+    return now - this.noCoordinatorSinceMs > this.c.electionTakesMs() ? 'degraded' : 'normal'
+  }
+}
