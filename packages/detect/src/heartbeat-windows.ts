@@ -16,31 +16,48 @@
  * Samples may be fractional (performance.now()). Adding and later subtracting fractional values
  * leaves rounding residue in a running sum, so each time a ring wraps around both sums are
  * recomputed from the window: O(maxSampleSize) once every maxSampleSize adds, O(1) amortised,
- * and the drift never outlives one window.
+ * and the drift never outlives one window. While every sample is a whole number small enough
+ * that the squared sum stays below 2^53 (a simulated clock's, say), the running sums are exact
+ * and equal what a recomputation would give, so the window is not read again.
+ *
+ * Layout: with `group` G, slot g·G + i keeps its k-th sample at ((g·K) + k)·G + i, so the
+ * windows of G consecutive slots interleave and slots that add their k-th sample one after the
+ * other (the simulator's fan-out) write neighbouring cells. G = 1 is one window after the other.
  */
 
-/** Per slot: sample count, index of the oldest sample, interval sum, squared interval sum. */
-const HEADER = 4
+/** Per slot: sample count, index of the oldest sample, interval sum, squared interval sum, 1 if a sum may be inexact. */
+const HEADER = 5
 const COUNT = 0
 const OLDEST = 1
 const SUM = 2
 const SQUARED_SUM = 3
+const INEXACT = 4
 
 export class HeartbeatWindows {
   /** Samples kept per window (an integer >= 1). */
   readonly maxSampleSize: number
+  /** Slots whose windows interleave (see the layout). */
+  readonly group: number
+  /** The largest sample whose square, times maxSampleSize, stays an exact double. */
+  readonly #exactBelow: number
   #capacity: number
   #header: Float64Array
   /** Per slot, maxSampleSize intervals in ms: filled in order, then overwritten oldest first. */
   #ring: Float64Array
 
-  /** @param maxSampleSize intervals kept per window; @param capacity windows (slots 0..capacity-1) */
-  constructor (maxSampleSize: number, capacity: number) {
+  /**
+   * @param maxSampleSize intervals kept per window; @param capacity windows (slots 0..capacity-1)
+   * @param group slots whose windows interleave (capacity a multiple of it)
+   */
+  constructor (maxSampleSize: number, capacity: number, group = 1) {
     if (!Number.isInteger(maxSampleSize) || maxSampleSize < 1) {
       throw new RangeError(`HeartbeatHistory maxSampleSize must be an integer >= 1, got ${maxSampleSize}`)
     }
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`HeartbeatWindows capacity must be an integer >= 0, got ${capacity}`)
+    if (!Number.isInteger(group) || group < 1 || capacity % group !== 0) throw new RangeError(`HeartbeatWindows group must be an integer >= 1 dividing the capacity ${capacity}, got ${group}`)
     this.maxSampleSize = maxSampleSize
+    this.group = group
+    this.#exactBelow = Math.floor(Math.sqrt(Number.MAX_SAFE_INTEGER / maxSampleSize))
     this.#capacity = capacity
     this.#header = new Float64Array(capacity * HEADER)
     this.#ring = new Float64Array(capacity * maxSampleSize)
@@ -51,6 +68,7 @@ export class HeartbeatWindows {
   /** Makes room for `capacity` windows, keeping the ones held. */
   grow (capacity: number): void {
     if (capacity <= this.#capacity) return
+    if (this.group !== 1) throw new RangeError('HeartbeatWindows: only windows of group 1 grow')
     const header = new Float64Array(capacity * HEADER)
     header.set(this.#header)
     const ring = new Float64Array(capacity * this.maxSampleSize)
@@ -67,6 +85,15 @@ export class HeartbeatWindows {
     this.#header[h + OLDEST] = 0
     this.#header[h + SUM] = 0
     this.#header[h + SQUARED_SUM] = 0
+    this.#header[h + INEXACT] = 0
+  }
+
+  /** Where the window of `slot` keeps its k-th sample. */
+  #cell (slot: number, k: number): number {
+    const g = this.group
+    if (g === 1) return slot * this.maxSampleSize + k
+    const i = slot % g
+    return ((slot - i) * this.maxSampleSize + k * g) + i
   }
 
   /** Adds one inter-arrival interval (ms, finite, >= 0), dropping the oldest when the window is full. */
@@ -77,21 +104,22 @@ export class HeartbeatWindows {
     const header = this.#header
     const h = slot * HEADER
     const max = this.maxSampleSize
-    const base = slot * max
+    if (!Number.isInteger(intervalMs) || intervalMs >= this.#exactBelow) header[h + INEXACT] = 1
     const count = header[h + COUNT]!
     if (count < max) {
-      this.#ring[base + count] = intervalMs
+      this.#ring[this.#cell(slot, count)] = intervalMs
       header[h + COUNT] = count + 1
       header[h + SUM]! += intervalMs
       header[h + SQUARED_SUM]! += intervalMs * intervalMs
       return
     }
     const oldest = header[h + OLDEST]!
-    const dropped = this.#ring[base + oldest]!
-    this.#ring[base + oldest] = intervalMs
+    const cell = this.#cell(slot, oldest)
+    const dropped = this.#ring[cell]!
+    this.#ring[cell] = intervalMs
     const next = (oldest + 1) % max
     header[h + OLDEST] = next
-    if (next === 0) {
+    if (next === 0 && header[h + INEXACT] === 1) {
       this.#resum(slot)
     } else {
       header[h + SUM]! += intervalMs - dropped
@@ -125,17 +153,21 @@ export class HeartbeatWindows {
     return Math.max(0, this.#header[h + SQUARED_SUM]! / count - mean * mean)
   }
 
+  /** Recomputes the sums from the window; they are exact again once it holds whole, small samples only. */
   #resum (slot: number): void {
     let sum = 0
     let squaredSum = 0
-    const base = slot * this.maxSampleSize
-    for (let i = 0; i < this.maxSampleSize; i++) {
-      const interval = this.#ring[base + i]!
+    let inexact = 0
+    for (let k = 0; k < this.maxSampleSize; k++) {
+      const interval = this.#ring[this.#cell(slot, k)]!
       sum += interval
       squaredSum += interval * interval
+      if (!Number.isInteger(interval) || interval >= this.#exactBelow) inexact = 1
     }
-    this.#header[slot * HEADER + SUM] = sum
-    this.#header[slot * HEADER + SQUARED_SUM] = squaredSum
+    const h = slot * HEADER
+    this.#header[h + SUM] = sum
+    this.#header[h + SQUARED_SUM] = squaredSum
+    this.#header[h + INEXACT] = inexact
   }
 }
 

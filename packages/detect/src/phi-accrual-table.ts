@@ -48,21 +48,25 @@ export class PhiAccrualTable {
   readonly options: Readonly<PhiAccrualOptions>
   readonly #clock: Clock
   readonly #windows: HeartbeatWindows
-  /** Per slot: clock.now() at the last accepted heartbeat, ms; NaN until the first one. */
-  #lastHeartbeatAt: Float64Array
-  /** Per slot: silence after which φ may reach the threshold with the current history, ms (slack taken off). */
-  #silenceToThresholdMs: Float64Array
+  /**
+   * Per slot, side by side (one cache line for both): clock.now() at the last accepted heartbeat,
+   * ms, NaN until the first one; and the silence after which φ may reach the threshold with the
+   * current history, ms (slack taken off).
+   */
+  #times: Float64Array
   /** The standard score at which φ reaches the threshold (a function of the threshold alone). */
   readonly #thresholdScore: number
 
-  /** Throws RangeError naming the option when an option is out of range. Slots start unused: `reset` one first. */
-  constructor (options: PhiAccrualOptions, clock: Clock, capacity: number) {
+  /**
+   * Throws RangeError naming the option when an option is out of range. Slots start unused:
+   * `reset` one first. `group`: slots whose sample windows interleave (see HeartbeatWindows).
+   */
+  constructor (options: PhiAccrualOptions, clock: Clock, capacity: number, group = 1) {
     this.options = validatePhiAccrualOptions(options)
     this.#clock = clock
     this.#thresholdScore = standardScoreForPhi(this.options.threshold)
-    this.#windows = new HeartbeatWindows(this.options.maxSampleSize, capacity)
-    this.#lastHeartbeatAt = new Float64Array(capacity).fill(NaN)
-    this.#silenceToThresholdMs = new Float64Array(capacity)
+    this.#windows = new HeartbeatWindows(this.options.maxSampleSize, capacity, group)
+    this.#times = new Float64Array(2 * capacity)
   }
 
   get capacity (): number { return this.#windows.capacity }
@@ -72,12 +76,9 @@ export class PhiAccrualTable {
     const before = this.capacity
     if (capacity <= before) return
     this.#windows.grow(capacity)
-    const last = new Float64Array(capacity).fill(NaN)
-    last.set(this.#lastHeartbeatAt)
-    const silence = new Float64Array(capacity)
-    silence.set(this.#silenceToThresholdMs)
-    this.#lastHeartbeatAt = last
-    this.#silenceToThresholdMs = silence
+    const times = new Float64Array(2 * capacity)
+    times.set(this.#times)
+    this.#times = times
   }
 
   /** A new detector in `slot`: the bootstrap history, not monitoring until its first heartbeat. */
@@ -89,31 +90,37 @@ export class PhiAccrualTable {
     this.#windows.clear(slot)
     this.#windows.add(slot, meanMs - stdDevMs)
     this.#windows.add(slot, meanMs + stdDevMs)
-    this.#lastHeartbeatAt[slot] = NaN
-    this.#silenceToThresholdMs[slot] = this.#computeSilenceToThreshold(slot)
+    this.#times[2 * slot] = NaN
+    this.#times[2 * slot + 1] = this.#computeSilenceToThreshold(slot)
   }
 
   /**
    * Records a heartbeat arrival at clock.now(). The first call only starts monitoring (Akka
    * semantics); later ones add the interval since the previous heartbeat to the history, unless
    * φ had already reached the threshold (the peer was unavailable) or the interval is <= 0 ms.
+   * Returns true when that brought `earliestThresholdAtMs` forward (a burst shrinks the mean),
+   * which a caller holding the old value as a bound must hear of.
    */
-  heartbeat (slot: number): void {
+  heartbeat (slot: number): boolean {
     const now = this.#clock.now()
-    const last = this.#lastHeartbeatAt[slot]!
+    const times = this.#times
+    const t = 2 * slot
+    const last = times[t]!
     if (Number.isNaN(last)) {
       // The history is still the bootstrap: nothing is added before monitoring starts.
-      this.#lastHeartbeatAt[slot] = now
-      return
+      times[t] = now
+      return true // from Infinity
     }
     const intervalMs = now - last
-    if (!(intervalMs > 0)) return
+    if (!(intervalMs > 0)) return false
+    const before = last + times[t + 1]!
     // Before the crossing, φ is below the threshold for sure: no need to evaluate it.
-    if (intervalMs < this.#silenceToThresholdMs[slot]! || this.#phiAt(slot, now) < this.options.threshold) {
+    if (intervalMs < times[t + 1]! || this.#phiAt(slot, now) < this.options.threshold) {
       this.#windows.add(slot, intervalMs)
-      this.#silenceToThresholdMs[slot] = this.#computeSilenceToThreshold(slot)
+      times[t + 1] = this.#computeSilenceToThreshold(slot)
     }
-    this.#lastHeartbeatAt[slot] = now
+    times[t] = now
+    return now + times[t + 1]! < before
   }
 
   /** Current suspicion level; 0 before the first heartbeat (an unmonitored resource counts as healthy). */
@@ -128,7 +135,7 @@ export class PhiAccrualTable {
 
   /** clock.now() of the last accepted heartbeat, ms; undefined before the first. */
   lastHeartbeatAt (slot: number): number | undefined {
-    const last = this.#lastHeartbeatAt[slot]!
+    const last = this.#times[2 * slot]!
     return Number.isNaN(last) ? undefined : last
   }
 
@@ -148,8 +155,8 @@ export class PhiAccrualTable {
    * `isAvailable()`: the decision is φ's, this only says when asking is pointless. Reads no clock.
    */
   earliestThresholdAtMs (slot: number): number {
-    const last = this.#lastHeartbeatAt[slot]!
-    return Number.isNaN(last) ? Infinity : last + this.#silenceToThresholdMs[slot]!
+    const last = this.#times[2 * slot]!
+    return Number.isNaN(last) ? Infinity : last + this.#times[2 * slot + 1]!
   }
 
   #computeSilenceToThreshold (slot: number): number {
@@ -157,7 +164,7 @@ export class PhiAccrualTable {
   }
 
   #phiAt (slot: number, nowMs: number): number {
-    const last = this.#lastHeartbeatAt[slot]!
+    const last = this.#times[2 * slot]!
     if (Number.isNaN(last)) return 0
     return phi(nowMs - last, this.#effectiveMeanMs(slot), this.#effectiveStdDevMs(slot))
   }

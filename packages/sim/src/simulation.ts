@@ -57,7 +57,7 @@ export interface Process {
 type Scheduled =
   | { k: 'call', node: number, gen: number, timer: boolean, fn: () => void }
   | { k: 'msg', to: number, gen: number, from: string, core: string, message: unknown, bytes: number }
-  | { k: 'gossip', to: number[], from: string, core: string, message: unknown, bytes: number }
+  | { k: 'gossip', to: number[], from: string, core: string, coreIndex: number, message: unknown, bytes: number }
   | { k: 'world', fn: () => void }
 
 export interface SimulationOptions {
@@ -97,12 +97,22 @@ export class Simulation {
   private readonly sampleEveryMs: number
   /** Async work the cores started during the current event (see NodeHost.track). */
   private tracked: Array<Promise<unknown>> = []
+  /**
+   * The fan-out's fast path (a million deliveries per simulated second at 1,000 nodes): per node,
+   * 1 while it is up, and 1 in `direct` while a message can go straight to its cores (up, and
+   * not paused since its last resume); `coreAt[c][node]` is its core of factory c.
+   */
+  private readonly upFlags: Uint8Array
+  private readonly direct: Uint8Array
+  private readonly coreAt: Array<Array<CoreAdapter | undefined>>
+  private readonly coreIndex = new Map<string, number>()
 
   constructor (opts: SimulationOptions) {
     const n = opts.nodes
     this.rng = createRng(opts.seed)
     this.faultRng = this.rng.fork('transport-hints')
     this.factories = opts.factories
+    this.factories.forEach((f, i) => this.coreIndex.set(f.name, i))
     this.sampleEveryMs = opts.sampleEveryMs ?? 50
     this.ids = Simulation.idsFor(n)
     this.ids.forEach((id, i) => this.indexOf.set(id, i))
@@ -110,6 +120,9 @@ export class Simulation {
     this.net = new Network(n, this.rng.fork('network'), { ...NETWORK_DEFAULTS, ...opts.network })
     this.procs = this.ids.map((id, index) => ({ index, id, up: false, gen: 0, pausedUntil: 0, disk: new Map(), cores: new Map(), upSince: 0, deferredTimers: [], backlog: [] }))
     this.probes = new ProbeModel(this.net, this.procs)
+    this.upFlags = new Uint8Array(n)
+    this.direct = new Uint8Array(n)
+    this.coreAt = this.factories.map(() => new Array<CoreAdapter | undefined>(n))
     this.sent = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
     this.received = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
     // Its own stream, so that a skew changes no other draw: the same seed with and without skew
@@ -190,6 +203,9 @@ export class Simulation {
     const p = this.procs[i]!
     if (!p.up) return
     p.up = false
+    this.upFlags[i] = 0
+    this.direct[i] = 0
+    for (const cores of this.coreAt) cores[i] = undefined
     p.gen++
     p.cores = new Map()
     p.deferredTimers = []
@@ -215,6 +231,7 @@ export class Simulation {
     const p = this.procs[i]!
     if (!p.up) return
     p.pausedUntil = Math.max(p.pausedUntil, this.now + ms)
+    this.direct[i] = 0
     this.net.setRunning(i, false)
     this.fault({ type: 'pause', node: i, ms }, `PAUSE ${p.id} ${ms}ms`)
     const gen = p.gen
@@ -292,6 +309,9 @@ export class Simulation {
     const host = this.makeHost(p, random)
     const start = { warm, bootstrap: this.bootstrap }
     p.cores = new Map(this.factories.map((f) => [f.name, f.create(host, start)]))
+    this.factories.forEach((f, c) => { this.coreAt[c]![p.index] = p.cores.get(f.name) })
+    this.upFlags[p.index] = 1
+    this.direct[p.index] = 1
     for (const c of p.cores.values()) c.start()
   }
 
@@ -299,6 +319,7 @@ export class Simulation {
     const p = this.procs[i]!
     if (!p.up || p.gen !== gen || this.now < p.pausedUntil) return
     this.net.setRunning(i, true)
+    this.direct[i] = 1
     this.trace.add(this.now, `RESUME ${p.id}`)
     // libuv: expired timers first, then the I/O that queued up.
     const timers = p.deferredTimers; p.deferredTimers = []
@@ -325,22 +346,26 @@ export class Simulation {
    */
   private broadcast (from: number, core: string, message: unknown, bytes: number): void {
     this.count(this.sent, from, 1, bytes)
-    const byDelay = new Map<number, number[]>()
+    // Receivers by delay (index), and the delays in the order first drawn.
+    const byDelay: number[][] = []
+    const delays: number[] = []
     const loss = this.net.options.loss
-    const fromId = this.ids[from]!
+    const up = this.upFlags
     const n = this.size
     for (let to = 0; to < n; to++) {
-      if (to === from || !this.procs[to]!.up) continue
+      if (to === from || up[to] === 0) continue
       const hops = this.net.gossipHops(from, to)
       if (hops === Infinity) continue
       if (loss > 0 && this.rng.next() < loss) continue
       const d = this.net.delay(from, to, hops)
-      const list = byDelay.get(d)
-      if (list === undefined) byDelay.set(d, [to]); else list.push(to)
+      const list = byDelay[d]
+      if (list === undefined) { byDelay[d] = [to]; delays.push(d) } else list.push(to)
     }
-    // Map iteration is insertion order, so the schedule (and the seq numbers) replay exactly.
-    for (const [d, to] of byDelay) {
-      this.schedule(d, { k: 'gossip', to, from: fromId, core, message, bytes })
+    // In the order first drawn, so the schedule (and the seq numbers) replay exactly.
+    const fromId = this.ids[from]!
+    const coreIndex = this.coreIndex.get(core) ?? -1
+    for (const d of delays) {
+      this.schedule(d, { k: 'gossip', to: byDelay[d]!, from: fromId, core, coreIndex, message, bytes })
     }
   }
 
@@ -362,12 +387,20 @@ export class Simulation {
         return
       }
       case 'gossip': {
-        const bytes = ev.bytes
+        const { bytes, from, message } = ev
+        const cores = ev.coreIndex >= 0 ? this.coreAt[ev.coreIndex]! : undefined
+        const { msgs: receivedMsgs, bytes: receivedBytes } = this.received
         for (const to of ev.to) {
+          if (cores !== undefined && this.direct[to] === 1) {
+            receivedMsgs[to]! += 1
+            receivedBytes[to]! += bytes
+            cores[to]?.receive(from, message)
+            continue
+          }
           const p = this.procs[to]!
           if (!p.up) continue
           this.count(this.received, to, 1, bytes)
-          this.deliverTo(p, ev.from, ev.core, ev.message)
+          this.deliverTo(p, from, ev.core, message)
         }
       }
     }

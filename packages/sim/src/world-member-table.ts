@@ -16,7 +16,8 @@ export class WorldMemberTable {
   constructor (ids: readonly string[], phi: PhiAccrualOptions, clock: Clock) {
     this.n = ids.length
     ids.forEach((id, i) => this.indexOf.set(id, i))
-    this.columns = new MemberColumns(phi, clock, this.n * this.n)
+    // Grouped by n: the k-th samples of one sender's n receivers sit side by side.
+    this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n)
   }
 
   /** Node `node`'s table, emptied: a new life of the process knows no one yet. */

@@ -50,13 +50,14 @@ export class MemberColumns {
   health: Array<HealthSummary | null>
   readonly detectors: PhiAccrualTable
 
-  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number) {
+  /** `group`: slots whose detector windows interleave (the simulator's fan-out order; see HeartbeatWindows). */
+  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, group = 1) {
     this.state = new Uint8Array(capacity)
     this.incarnation = new Float64Array(capacity)
     this.lastHeartbeatAtMs = new Float64Array(capacity)
     this.monitored = new Uint8Array(capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
-    this.detectors = new PhiAccrualTable(phi, clock, capacity)
+    this.detectors = new PhiAccrualTable(phi, clock, capacity, group)
   }
 
   get capacity (): number { return this.state.length }

@@ -107,14 +107,9 @@ export class Membership {
     const state = cols.state[slot]
     if (state === ALIVE || state === SUSPECT) {
       cols.lastHeartbeatAtMs[slot] = now
-      if (cols.monitored[slot] === 1) {
-        const d = cols.detectors
-        const before = d.earliestThresholdAtMs(slot)
-        d.heartbeat(slot)
-        // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
-        // can the member be due earlier than queued: its queue entry is a bound of the old one.
-        if (d.earliestThresholdAtMs(slot) < before) this.watch(this.members.get(from)!)
-      }
+      // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
+      // can the member be due earlier than queued: its queue entry is a bound of the old one.
+      if (cols.monitored[slot] === 1 && cols.detectors.heartbeat(slot)) this.watch(this.members.get(from)!)
     }
     return out ?? NO_OUTPUTS
   }
@@ -214,6 +209,7 @@ export class Membership {
           (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))) {
         this.members.delete(m.peerId)
         this.table.remove(m.peerId)
+        m.removed = true
         out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
       }
     }
@@ -225,7 +221,7 @@ export class Membership {
               m.probeStartedAtMs = null
               out.push(...this.accuse(m, now))
             }
-          } else if ((m.phi() ?? 0) >= this.opts.phi.threshold) {
+          } else if (now >= m.earliestThresholdAtMs() && (m.phi() ?? 0) >= this.opts.phi.threshold) {
             out.push(this.startProbe(m, now))
           }
         } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
@@ -235,7 +231,7 @@ export class Membership {
     }
     // Popped members leave the queue; those still in the table go back at their next deadline
     // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick).
-    for (const m of due) if (this.members.get(m.peerId) === m) this.watch(m)
+    for (const m of due) if (!m.removed) this.watch(m)
     return out
   }
 

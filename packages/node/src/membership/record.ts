@@ -25,6 +25,8 @@ export class MemberRecord {
   readonly seq: number
   /** The member's entry in the due queue (see `DueQueue`). */
   queuedAtMs = Infinity
+  /** Reaped: out of the table (a later record may hold the same peer). */
+  removed = false
   private readonly cols: MemberColumns
 
   constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: string[], sinceMs: number, seq: number) {
