@@ -1,5 +1,5 @@
 /**
- * DueQueue: the lazy min-heap behind the membership tick. An item comes out once its earliest
+ * DueQueue: the lazy calendar queue behind the membership tick. An item comes out once its earliest
  * live key has passed, at most once per scheduling.
  */
 import assert from 'node:assert/strict'

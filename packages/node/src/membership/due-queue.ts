@@ -1,13 +1,19 @@
 /**
- * Which members may need the tick's attention, earliest first: a binary min-heap of lower bounds
- * ("nothing can be due for this member before t"), so that a tick looks at the few members whose
- * bound has passed instead of evaluating every detector (1,000 peers, ten ticks a second).
+ * Which members may need the tick's attention: lower bounds ("nothing can be due for this member
+ * before t"), so that a tick looks at the few members whose bound has passed instead of
+ * evaluating every detector (1,000 peers, ten ticks a second).
  *
  * Entries are lazy, as in a timer wheel with cancellation by generation: each item carries the
- * key of its live entry (`queuedAtMs`); scheduling earlier pushes a new entry and leaves the old
+ * key of its live entry (`queuedAtMs`); scheduling earlier adds a new entry and leaves the old
  * one stale, scheduling later does nothing (the popped item is rescheduled by its owner then).
  * A bound that is too early costs one look; a bound that is too late would miss a deadline, so
  * the owner must call `schedule` whenever an item's bound may have moved earlier.
+ *
+ * Entries sit in buckets of `bucketMs` (a calendar queue), not in one binary heap: a tick takes
+ * the bucket that came due and appends the items it puts back to a few later buckets, touching a
+ * handful of cache lines, where a heap of a thousand entries sifts through most of its own (a
+ * node's whole heap came in from memory at each of its ticks, a cost that ran the 1,000-node
+ * simulation). Only the buckets' indices are kept in order, in a small heap.
  */
 
 export interface Queued {
@@ -15,53 +21,100 @@ export interface Queued {
   queuedAtMs: number
 }
 
+interface Bucket<T> { keys: number[], items: T[] }
+
+/** Enough for every bucket a few seconds of bounds fill, at 100 ms a bucket. */
+const MAX_SPARE_BUCKETS = 64
+
 export class DueQueue<T extends Queued> {
-  private keys: number[] = []
-  private items: T[] = []
+  private readonly bucketMs: number
+  private readonly buckets = new Map<number, Bucket<T>>()
+  /** Indices of the buckets held (floor(key / bucketMs)), a binary min-heap. */
+  private readonly order: number[] = []
+  /**
+   * Emptied buckets, kept for reuse: a bucket lives a few seconds, long enough for the garbage
+   * collector to copy it to the old generation each time; reused, it stays put.
+   */
+  private readonly spare: Array<Bucket<T>> = []
+  private count = 0
+
+  /** @param bucketMs the width of a bucket: about the tick's interval */
+  constructor (bucketMs = 100) {
+    if (!(bucketMs > 0)) throw new RangeError(`DueQueue bucketMs must be > 0, got ${bucketMs}`)
+    this.bucketMs = bucketMs
+  }
 
   /** Entries held, stale ones included (for tests and metrics). */
-  get entries (): number { return this.items.length }
+  get entries (): number { return this.count }
 
   /** Nothing can be due for `item` before `atMs`: make sure it is looked at then. */
   schedule (item: T, atMs: number): void {
     if (!(atMs < item.queuedAtMs)) return // already queued no later (or never: NaN, Infinity)
     item.queuedAtMs = atMs
-    let i = this.items.length
-    this.keys.push(atMs); this.items.push(item)
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (this.keys[p]! <= atMs) break
-      this.keys[i] = this.keys[p]!; this.items[i] = this.items[p]!
-      i = p
+    const index = Math.floor(atMs / this.bucketMs)
+    let bucket = this.buckets.get(index)
+    if (bucket === undefined) {
+      bucket = this.spare.pop() ?? { keys: [], items: [] }
+      this.buckets.set(index, bucket)
+      pushIndex(this.order, index)
     }
-    this.keys[i] = atMs; this.items[i] = item
+    bucket.keys.push(atMs)
+    bucket.items.push(item)
+    this.count++
   }
 
   /** Removes every item whose live entry is due at `nowMs` (in no particular order) into `out`. */
   popDue (nowMs: number, out: T[]): void {
-    while (this.items.length > 0 && this.keys[0]! <= nowMs) {
-      const key = this.keys[0]!; const item = this.items[0]!
-      this.removeRoot()
-      if (item.queuedAtMs !== key) continue // stale: rescheduled earlier, or already popped
-      item.queuedAtMs = Infinity
-      out.push(item)
+    while (this.order.length > 0) {
+      const index = this.order[0]!
+      if (index * this.bucketMs > nowMs) return
+      const bucket = this.buckets.get(index)!
+      const { keys, items } = bucket
+      let kept = 0
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!; const item = items[i]!
+        if (key > nowMs) { keys[kept] = key; items[kept] = item; kept++; continue }
+        this.count--
+        if (item.queuedAtMs !== key) continue // stale: rescheduled earlier, or already popped
+        item.queuedAtMs = Infinity
+        out.push(item)
+      }
+      keys.length = kept
+      items.length = kept
+      // Entries left: this bucket holds nowMs, and every later one starts after it.
+      if (kept > 0) return
+      this.buckets.delete(index)
+      popIndex(this.order)
+      if (this.spare.length < MAX_SPARE_BUCKETS) this.spare.push(bucket)
     }
   }
+}
 
-  private removeRoot (): void {
-    const lastKey = this.keys.pop()!; const lastItem = this.items.pop()!
-    const size = this.items.length
-    if (size === 0) return
-    let i = 0
-    for (;;) {
-      const l = 2 * i + 1
-      if (l >= size) break
-      const r = l + 1
-      const c = r < size && this.keys[r]! < this.keys[l]! ? r : l
-      if (this.keys[c]! >= lastKey) break
-      this.keys[i] = this.keys[c]!; this.items[i] = this.items[c]!
-      i = c
-    }
-    this.keys[i] = lastKey; this.items[i] = lastItem
+function pushIndex (heap: number[], index: number): void {
+  let i = heap.length
+  heap.push(index)
+  while (i > 0) {
+    const p = (i - 1) >> 1
+    if (heap[p]! <= index) break
+    heap[i] = heap[p]!
+    i = p
   }
+  heap[i] = index
+}
+
+function popIndex (heap: number[]): void {
+  const last = heap.pop()!
+  const size = heap.length
+  if (size === 0) return
+  let i = 0
+  for (;;) {
+    const l = 2 * i + 1
+    if (l >= size) break
+    const r = l + 1
+    const c = r < size && heap[r]! < heap[l]! ? r : l
+    if (heap[c]! >= last) break
+    heap[i] = heap[c]!
+    i = c
+  }
+  heap[i] = last
 }
