@@ -19,144 +19,31 @@
  *   takes a new id. Then wait until every acknowledged id is in an authority's inbox and m1's
  *   outbox holds none of the run pending; count lost (acknowledged, in no inbox) and duplicates
  *   (in more than one authority's inbox).
- * Prints markdown with the machine's facts, the command and each target met or missed (computed),
- * and writes the raw numbers as JSON.
+ * Prints markdown with the machine's facts, the command and each target met or missed (computed;
+ * bench-escalation-report.ts), and writes the raw numbers as JSON. The flags are parsed in
+ * bench-escalation-flags.ts, and the node's escalation API is called through escalation-client.ts.
  *
  * Usage: npm run bench:escalation -- [--escalations 50] [--interval 100] [--trials 5]
  *          [--run-escalations 120] [--kills 5] [--phases latency,failover,lost] [--json docs/bench/escalation.json]
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { Agent, request } from 'node:http'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { Cluster, describeMachine, machineFacts, percentile, stats, type KosProcess, type Stats } from '@kos/testkit'
+import { Cluster, machineFacts, stats, type KosProcess } from '@kos/testkit'
+import { benchCommand, parseFlags } from './bench-escalation-flags.js'
+import { escalationReport, type EscalationResults, type FailoverTrial, type LatencySample, type RunResult } from './bench-escalation-report.js'
+import { box, closeClients, escalate, one, token } from './escalation-client.js'
 
 const POLL_MS = 5
-const REQUEST_TIMEOUT_MS = 3000
 const LATENCY_DEADLINE_MS = 10_000
 const FAILOVER_DEADLINE_MS = 15_000
 const SETTLE_DEADLINE_MS = 60_000
 const DELIVERY_DEADLINE_MS = 120_000
 const RUN_INFLIGHT = 4
 const RUN_PAUSE_MS = 20
-const TARGET_LATENCY_MS = 200
-const TARGET_FAILOVER_MS = 2000
-const TARGET_RUN_MIN = 100
-const PHASES = ['latency', 'failover', 'lost'] as const
-type Phase = typeof PHASES[number]
-
-// ---- flags -----------------------------------------------------------------------------------
-
-function usageError (message: string): never {
-  process.stderr.write(`bench-escalation: ${message}\n`)
-  process.stderr.write('usage: npm run bench:escalation -- [--escalations 50] [--interval 100] [--trials 5] [--run-escalations 120] [--kills 5] [--phases latency,failover,lost] [--json path]\n')
-  process.exit(2)
-}
-
-function parseFlags (): { escalations: number, interval: number, trials: number, runEscalations: number, kills: number, phases: Phase[], json: string | undefined } {
-  let values
-  try {
-    values = parseArgs({
-      options: {
-        escalations: { type: 'string', default: '50' },
-        interval: { type: 'string', default: '100' },
-        trials: { type: 'string', default: '5' },
-        'run-escalations': { type: 'string', default: '120' },
-        kills: { type: 'string', default: '5' },
-        phases: { type: 'string', default: PHASES.join(',') },
-        json: { type: 'string' }
-      },
-      strict: true,
-      allowPositionals: false
-    }).values
-  } catch (err) {
-    usageError((err as Error).message)
-  }
-  const int = (flag: string, value: string, min: number, max: number): number => {
-    const n = Number(value)
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) usageError(`--${flag}: an integer from ${min} to ${max}, got '${value}'`)
-    return n
-  }
-  const escalations = int('escalations', values.escalations, 1, 100_000)
-  const interval = int('interval', values.interval, 0, 60_000)
-  const trials = int('trials', values.trials, 1, 1000)
-  const runEscalations = int('run-escalations', values['run-escalations'], 1, 100_000)
-  const kills = int('kills', values.kills, 0, 1000)
-  if (kills >= runEscalations) usageError(`--kills: must be fewer than --run-escalations (${runEscalations}), got ${kills}`)
-  const phases = values.phases.split(',').filter((x) => x !== '')
-  const unknown = phases.filter((p) => !(PHASES as readonly string[]).includes(p))
-  if (phases.length === 0 || unknown.length > 0) usageError(`--phases: a comma-separated subset of ${PHASES.join(',')}, got '${values.phases}'`)
-  if (values.json === '') usageError('--json: a file path, got an empty string')
-  return { escalations, interval, trials, runEscalations, kills, phases: [...new Set(phases)] as Phase[], json: values.json }
-}
 
 const flags = parseFlags()
-
-// ---- HTTP (node:http over keep-alive sockets, every request with a deadline) ----------------
-
-interface Reply<T> { status: number, body: T }
-
-const agents = new Map<number, Agent>()
-function agentOf (n: KosProcess): Agent {
-  let a = agents.get(n.apiPort)
-  if (a === undefined) { a = new Agent({ keepAlive: true, maxSockets: 64 }); agents.set(n.apiPort, a) }
-  return a
-}
-
-async function call<T> (n: KosProcess, method: 'GET' | 'POST', path: string, body?: unknown, tok?: string): Promise<Reply<T>> {
-  return await new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body)
-    const headers: Record<string, string | number> = {}
-    if (payload !== undefined) { headers['content-type'] = 'application/json'; headers['content-length'] = Buffer.byteLength(payload) }
-    if (tok !== undefined) headers.authorization = `Bearer ${tok}`
-    const req = request({ host: '127.0.0.1', port: n.apiPort, path, method, agent: agentOf(n), headers }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => { text += c })
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: (text === '' ? undefined : JSON.parse(text)) as T })
-        } catch (err) {
-          reject(new Error(`${n.name} ${method} ${path}: ${res.statusCode} not JSON: ${text.slice(0, 200)} (${(err as Error).message})`))
-        }
-      })
-      res.on('error', reject)
-    })
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => { req.destroy(new Error(`${n.name} ${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)) })
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
-
-interface View { id: string, status: string, deliveredTo: string | null }
-
-async function token (n: KosProcess): Promise<string> {
-  return (await readFile(join(n.dataDir, 'api-token'), 'utf8')).trim()
-}
-
-/** POSTs one ethics escalation; resolves to the id the node acknowledged, rejects otherwise. */
-async function escalate (n: KosProcess, tok: string, summary: string, id?: string): Promise<string> {
-  const res = await call<{ id?: string }>(n, 'POST', '/v1/escalations', { ...(id === undefined ? {} : { id }), class: 'ethics', severity: 'error', subject: 'bench', summary }, tok)
-  if (res.status !== 200 || typeof res.body?.id !== 'string') throw new Error(`${n.name} POST /v1/escalations: ${res.status} ${JSON.stringify(res.body)}`)
-  if (id !== undefined && res.body.id !== id) throw new Error(`${n.name} POST /v1/escalations: asked for id ${id}, answered ${res.body.id}`)
-  return res.body.id
-}
-
-/** The node's view of one escalation (whichever box holds it), or undefined on 404. */
-async function one (n: KosProcess, id: string): Promise<View | undefined> {
-  const res = await call<View>(n, 'GET', `/v1/escalations/${encodeURIComponent(id)}`)
-  if (res.status === 404) return undefined
-  if (res.status !== 200) throw new Error(`${n.name} GET /v1/escalations/${id}: ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body
-}
-
-async function box (n: KosProcess, which: 'inbox' | 'outbox'): Promise<View[]> {
-  const res = await call<{ escalations: View[] }>(n, 'GET', `/v1/escalations?box=${which}`)
-  if (res.status !== 200) throw new Error(`${n.name} GET /v1/escalations?box=${which}: ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body.escalations
-}
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
@@ -228,8 +115,6 @@ async function settledOnJ1 (c: Nodes, tok: string, label: string): Promise<void>
 
 // ---- 1. latency --------------------------------------------------------------------------------
 
-interface LatencySample { id: string, postMs: number, heldMs: number, deliveredMs: number, deliveredTo: string }
-
 async function latency (c: Nodes): Promise<LatencySample[]> {
   const tok = await token(c.m1)
   const out: LatencySample[] = []
@@ -265,8 +150,6 @@ async function latency (c: Nodes): Promise<LatencySample[]> {
 
 // ---- 2. failover -------------------------------------------------------------------------------
 
-interface FailoverTrial { id: string, postMs: number, heldByJ2Ms: number, restartToJ1Ms: number }
-
 async function failover (c: Nodes): Promise<FailoverTrial[]> {
   const tok = await token(c.m1)
   const out: FailoverTrial[] = []
@@ -294,32 +177,6 @@ async function failover (c: Nodes): Promise<FailoverTrial[]> {
 }
 
 // ---- 3. nothing lost across sender kill -9 ------------------------------------------------------
-
-interface RunResult {
-  attempts: number
-  acknowledged: number
-  /** POSTs refused at connect while m1 was down: nothing reached it. */
-  refusedPosts: number
-  /** Other POSTs without a 200: cut by a kill mid-request (the escalation may have been written), or an error answer. */
-  failedPosts: number
-  kills: number
-  /** Acknowledged ids in at least one authority's inbox. */
-  delivered: number
-  lost: number
-  lostIds: string[]
-  /** Acknowledged ids in more than one authority's inbox. */
-  duplicates: number
-  duplicateIds: string[]
-  /** Acknowledged ids m1's outbox no longer holds after the restarts. */
-  missingFromOutbox: number
-  /** Unacknowledged attempts that were written before the kill and delivered anyway (not a loss). */
-  unacknowledgedDelivered: number
-  /** Where the acknowledged ones are, by authority name. */
-  byAuthority: Record<string, number>
-  /** The last POST acknowledged → every acknowledged id in an inbox and none of the run pending on m1. */
-  settleMs: number
-  restartMs: number[]
-}
 
 async function nothingLost (c: Nodes): Promise<RunResult> {
   const run = `bench-${process.pid}-${Date.now().toString(36)}`
@@ -422,7 +279,7 @@ async function nothingLost (c: Nodes): Promise<RunResult> {
 // ---- main ---------------------------------------------------------------------------------------
 
 const facts = machineFacts()
-const results: { latency?: LatencySample[], failover?: FailoverTrial[], lost?: RunResult } = {}
+const results: EscalationResults = {}
 const cluster = new Cluster()
 const onSignal = (signal: NodeJS.Signals): void => {
   process.stderr.write(`bench: ${signal}: stopping the cluster\n`)
@@ -457,77 +314,13 @@ try {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n${cluster.stderrTails()}\n`)
   process.exitCode = 1
 } finally {
-  for (const a of agents.values()) a.destroy()
+  closeClients()
   await cluster.cleanup()
 }
 const wallS = (performance.now() - started) / 1000
 
-const defaultPhases = flags.phases.length === PHASES.length
-const command = 'npm run bench:escalation --' +
-  (flags.phases.includes('latency') ? ` --escalations ${flags.escalations} --interval ${flags.interval}` : '') +
-  (flags.phases.includes('failover') ? ` --trials ${flags.trials}` : '') +
-  (flags.phases.includes('lost') ? ` --run-escalations ${flags.runEscalations} --kills ${flags.kills}` : '') +
-  (defaultPhases ? '' : ` --phases ${flags.phases.join(',')}`)
-const f = (s: Stats): string => `${s.min.toFixed(0)} / ${s.median.toFixed(0)} / ${s.max.toFixed(0)}`
-const verdict = (met: boolean): string => met ? 'met' : 'missed'
-
-const lines = [
-  '### Escalation (issue 5)',
-  '',
-  describeMachine(facts),
-  '',
-  `Command: \`${command}\` (${wallS.toFixed(0)} s). Nodes: sender m1, Junzi j1 and j2, Archon a1 on 127.0.0.1, default escalation tunables.`,
-  ''
-]
-const targets: string[] = []
-if (results.latency !== undefined && results.latency.length > 0) {
-  const l = results.latency
-  const row = (what: string, xs: number[]): string => { const s = stats(xs); return `| ${what} | ${s.n} | ${s.median.toFixed(0)} | ${percentile(xs, 99).toFixed(0)} | ${s.max.toFixed(0)} |` }
-  const to = new Map<string, number>()
-  for (const x of l) to.set(x.deliveredTo, (to.get(x.deliveredTo) ?? 0) + 1)
-  lines.push(
-    `Latency: ethics escalations POSTed on m1 one at a time, ${flags.interval} ms apart; times from the POST, polled every ${POLL_MS} ms. Delivered to: ${[...to].map(([k, v]) => `${k} ${v}`).join(', ')}.`,
-    '',
-    '| from the POST until | escalations | median ms | p99 ms | max ms |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    row('the POST is answered (durable in m1\'s outbox)', l.map((x) => x.postMs)),
-    row('the authority holds it (its GET /v1/escalations/:id)', l.map((x) => x.heldMs)),
-    row('m1\'s outbox shows it delivered (the authority acknowledged)', l.map((x) => x.deliveredMs)),
-    ''
-  )
-  const median = stats(l.map((x) => x.deliveredMs)).median
-  targets.push(`| Escalation to an acknowledging authority ≤ ${TARGET_LATENCY_MS} ms median | median ${median.toFixed(0)} ms (m1 shows it delivered) | ${verdict(median <= TARGET_LATENCY_MS)} |`)
-}
-if (results.failover !== undefined && results.failover.length > 0) {
-  const fo = results.failover
-  lines.push(
-    'Failover: SIGKILL j1, POST an ethics escalation on m1 at once; time from the SIGKILL until j2 holds it. j1 is restarted and an escalation reaches it again before the next trial.',
-    '',
-    '| trials | SIGKILL → j2 holds it ms (min / median / max) | SIGKILL → POST answered ms (median) | j1 restart → first in the route again ms (median) |',
-    '| ---: | ---: | ---: | ---: |',
-    `| ${fo.length} | ${f(stats(fo.map((x) => x.heldByJ2Ms)))} | ${stats(fo.map((x) => x.postMs)).median.toFixed(0)} | ${stats(fo.map((x) => x.restartToJ1Ms)).median.toFixed(0)} |`,
-    ''
-  )
-  const max = stats(fo.map((x) => x.heldByJ2Ms)).max
-  targets.push(`| Failover to the next authority ≤ ${TARGET_FAILOVER_MS} ms after the first is dead | max ${max.toFixed(0)} ms over ${fo.length} trials | ${verdict(max <= TARGET_FAILOVER_MS)} |`)
-}
-if (results.lost !== undefined) {
-  const r = results.lost
-  lines.push(
-    `Sender kill -9: ${r.attempts} POSTs on m1 (${RUN_INFLIGHT} in flight, each attempt a new id) while m1 was SIGKILLed and restarted ${r.kills} times; then every acknowledged id looked up in the authorities' inboxes.`,
-    '',
-    '| acknowledged | delivered | lost | duplicates | POSTs refused (m1 down) | POSTs cut or failed | unacknowledged, delivered anyway | acknowledged, missing from m1\'s outbox | last POST → all delivered ms | m1 restart ms (median) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${r.acknowledged} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.refusedPosts} | ${r.failedPosts} | ${r.unacknowledgedDelivered} | ${r.missingFromOutbox} | ${Number.isNaN(r.settleMs) ? 'timed out' : r.settleMs.toFixed(0)} | ${stats(r.restartMs).median.toFixed(0)} |`,
-    '',
-    `Where they are: ${Object.entries(r.byAuthority).map(([k, v]) => `${k} ${v}`).join(', ') || 'nowhere'}.`,
-    ''
-  )
-  const enough = r.acknowledged >= TARGET_RUN_MIN
-  targets.push(`| 0 escalations lost across sender kill -9 in a run of ≥ ${TARGET_RUN_MIN} | ${r.lost} lost of ${r.acknowledged} acknowledged, ${r.kills} kills | ${enough ? verdict(r.lost === 0) : `not measured (run of ${r.acknowledged} < ${TARGET_RUN_MIN})`} |`)
-}
-if (targets.length > 0) lines.push('| target (issue 5) | measured | |', '| --- | --- | --- |', ...targets)
-console.log(lines.join('\n'))
+const command = benchCommand(flags)
+console.log(escalationReport({ facts, command, wallS, flags, results, pollMs: POLL_MS, inflight: RUN_INFLIGHT }))
 if (flags.json !== undefined) {
   await mkdir(dirname(flags.json), { recursive: true })
   await writeFile(flags.json, JSON.stringify({ facts, command, wallS: round(wallS), flags, results }, null, 2) + '\n')

@@ -7,14 +7,14 @@ import type { Clock } from '@kos/detect'
 import { destination, pino, type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './api/types.js'
-import { buildApi } from './api/server.js'
+import { buildApi, listenApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
+import { NodeViews } from './api/node-views.js'
 import type { KosConfig } from './config/schema.js'
 import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
 import { electionTakesMs } from './election/timing.js'
 import { EscalationService } from './escalation/service.js'
-import { authorityOf } from './escalation/routing.js'
 import { QuorumLoss } from './escalation/quorum-loss.js'
 import { escalationTriggers } from './escalation/triggers.js'
 import { logEvent } from './event-log.js'
@@ -31,9 +31,7 @@ import { checkListenAddrs } from './net/listen-check.js'
 import { readOrCreateApiToken } from './net/api-token.js'
 import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
 import { MembershipService } from './membership/service.js'
-import type { MemberView } from './membership/membership.js'
 import { StateStore } from './store/state-store.js'
-import { VERSION } from './version.js'
 
 export interface NodeOptions {
   /** Defaults to a pino logger on stderr at config.logLevel. */
@@ -54,6 +52,8 @@ export class KosNode {
   private readonly metrics: NodeMetrics
   /** The /v1/health checks, the service mode and the heartbeat's health summary. */
   private readonly nodeHealth: NodeHealth
+  /** What /v1/node, /v1/coordinator and /v1/peers show. */
+  private readonly views: NodeViews
   /** Circuit breakers per peer and protocol, shared by every service that calls peers. */
   private readonly breakers: PeerBreakers
   private libp2p: KosLibp2p | undefined
@@ -102,6 +102,18 @@ export class KosNode {
     this.breakers = new PeerBreakers({
       tunables: peerBreakerTunables(config),
       onOpened: (protocol) => { this.metrics.peerBreakerOpened(protocol) }
+    })
+    this.views = new NodeViews({
+      config,
+      clock: this.clock,
+      breakers: this.breakers,
+      peerId: () => this.peerId,
+      addrs: () => this.addrs(),
+      startedAt: () => this.startedAt,
+      mode: () => this.nodeHealth.mode(),
+      membership: () => this.membership,
+      election: () => this.election,
+      escalation: () => this.escalation
     })
     // A member that joined, came back alive or was reaped starts with no breakers (peer-breakers.ts).
     this.bus.subscribe((e) => { this.breakers.onMemberEvent(e) })
@@ -243,7 +255,7 @@ export class KosNode {
       this.api = this.buildApi()
       // Membership, the audit log and escalation are never shed (their routes are marked essential).
       registerLoadShedding(this.api, { shedding: () => healing.shedding(), retryAfterSeconds: Math.max(1, Math.ceil(this.config.resources.sampleIntervalMs * 5 / 1000)) })
-      await this.listenApi(this.api)
+      this.apiAddress = await listenApi(this.api, this.config.api)
       // Agents start once the API listens: they are told its URL, and report to it.
       await this.healing.start()
       this.phase = 'running'
@@ -285,50 +297,10 @@ export class KosNode {
     await this.stopping
   }
 
-  info (): NodeInfo {
-    return {
-      peerId: this.peerId,
-      name: this.config.name,
-      role: this.config.role,
-      addrs: this.addrs(),
-      version: VERSION,
-      startedAt: this.startedAt.toISOString(),
-      incarnation: this.requireMembership().core.selfIncarnation,
-      mode: this.nodeHealth.mode(),
-      cluster: this.config.cluster,
-      coordinator: this.election?.core.coordinatorId ?? null,
-      term: this.election?.core.term ?? 0
-    }
-  }
-
-  coordinator (): CoordinatorInfo {
-    const election = this.requireElection()
-    const core = election.core
-    const id = core.coordinatorId
-    const sinceMs = core.since
-    const name = id === null ? null : id === this.peerId ? this.config.name : this.membership?.core.member(id)?.name ?? null
-    return {
-      peerId: id,
-      name,
-      term: core.term,
-      since: sinceMs === null ? null : new Date(Date.now() - (this.clock.now() - sinceMs)).toISOString(),
-      leaseRemainingMs: Math.max(0, Math.round(core.leaseRemainingMs())),
-      voters: [...election.voters.voters],
-      votersVersion: election.voters.version,
-      quorum: core.quorum
-    }
-  }
-
-  peers (): PeersResponse {
-    const ms = this.requireMembership()
-    return { self: this.peerId, peers: ms.core.list().map((m) => this.peerInfo(m, ms)) }
-  }
-
-  peer (peerId: string): PeerInfo | undefined {
-    const ms = this.requireMembership()
-    const m = ms.core.member(peerId)
-    return m === undefined ? undefined : this.peerInfo(m, ms)
-  }
+  info (): NodeInfo { return this.views.info() }
+  coordinator (): CoordinatorInfo { return this.views.coordinator() }
+  peers (): PeersResponse { return this.views.peers() }
+  peer (peerId: string): PeerInfo | undefined { return this.views.peer(peerId) }
 
   async join (addrs: string[]): Promise<JoinResponse> {
     return await this.requireMembership().join(addrs)
@@ -370,19 +342,6 @@ export class KosNode {
     })
   }
 
-  private async listenApi (api: FastifyInstance): Promise<void> {
-    const i = this.config.api.lastIndexOf(':')
-    const host = this.config.api.slice(0, i)
-    const port = Number(this.config.api.slice(i + 1))
-    try {
-      await api.listen({ host, port })
-    } catch (err) {
-      throw new ConfigError('--api', `cannot listen on ${this.config.api}: ${(err as Error).message}`, { cause: err })
-    }
-    const addr = api.server.address()
-    this.apiAddress = typeof addr === 'object' && addr !== null ? `${host}:${addr.port}` : this.config.api
-  }
-
   /** How long an election may take before a node without a coordinator counts as degraded. */
   private electionTakesMs (): number {
     return electionTakesMs(this.config.electionTimeoutMaxMs, this.config.electionRankStepMs, this.election?.core.voters.length ?? 1)
@@ -390,23 +349,6 @@ export class KosNode {
 
   private addrs (): string[] {
     return this.libp2p?.getMultiaddrs().map((a) => a.toString()) ?? []
-  }
-
-  private peerInfo (m: MemberView, ms: MembershipService): PeerInfo {
-    return {
-      peerId: m.peerId,
-      name: m.name,
-      role: m.role,
-      state: m.state,
-      phi: m.phi === null ? null : Math.round(m.phi * 100) / 100,
-      lastHeartbeatAgeMs: m.lastHeartbeatAgeMs === null ? null : Math.round(m.lastHeartbeatAgeMs),
-      incarnation: m.incarnation,
-      addrs: m.addrs,
-      connected: ms.isConnected(m.peerId),
-      health: m.health,
-      authority: authorityOf(m.peerId, m.role, this.escalation?.authorities ?? this.config.authorities),
-      breakers: this.breakers.state(m.peerId)
-    }
   }
 
   private async escalationTrigger (esc: EscalationService, e: KosEvent, evidence: { origin: string, seq: number } | undefined): Promise<void> {
@@ -436,11 +378,6 @@ export class KosNode {
   private requireEscalation (): EscalationService {
     if (this.escalation === undefined) throw new NotStartedError('the node has not started')
     return this.escalation
-  }
-
-  private requireElection (): ElectionService {
-    if (this.election === undefined) throw new NotStartedError('the node has not started')
-    return this.election
   }
 
   private requireMembership (): MembershipService {

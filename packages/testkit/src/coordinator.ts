@@ -8,7 +8,7 @@
  * reports its own term with it in one answer, so two peer ids named for one term, by any nodes at
  * any times, are two coordinators of that term.
  */
-import type { KosProcess } from './cluster.js'
+import type { KosProcess } from './kos-process.js'
 import type { CoordinatorView } from './views.js'
 
 /** The last six characters of a peer id: enough to tell a test's nodes apart in messages. */

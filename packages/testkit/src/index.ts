@@ -6,6 +6,8 @@
  * drive the product exactly as a user does.
  */
 export * from './cluster.js'
+export * from './kos-process.js'
+export { KOS_BIN, TailBuffer, type ExitInfo } from './child-processes.js'
 export * from './coordinator.js'
 export * from './partition.js'
 export * as grudges from './grudges.js'

@@ -117,3 +117,20 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
 
   return app
 }
+
+/**
+ * Listens on `address` (`host:port`, the config's `api`; port 0 picks one) and returns the
+ * `host:port` it listens on. A failure is the operator's: a ConfigError on `--api`.
+ */
+export async function listenApi (api: FastifyInstance, address: string): Promise<string> {
+  const i = address.lastIndexOf(':')
+  const host = address.slice(0, i)
+  const port = Number(address.slice(i + 1))
+  try {
+    await api.listen({ host, port })
+  } catch (err) {
+    throw new ConfigError('--api', `cannot listen on ${address}: ${(err as Error).message}`, { cause: err })
+  }
+  const addr = api.server.address()
+  return typeof addr === 'object' && addr !== null ? `${host}:${addr.port}` : address
+}

@@ -19,6 +19,8 @@ import { z } from 'zod'
 import { peerIdString } from '../wire/messages.js'
 
 export interface Head { seq: number, hash: string }
+/** A head as the store keeps it: with the Lamport time of the entry at it. */
+export interface StoredHead extends Head { lamport: number }
 export type Heads = Record<string, Head>
 
 /** Entries `fromSeq..toSeq` (inclusive) of `origin`. */

@@ -5,7 +5,7 @@
  * - `LamportClock` for causal order across origins (lamport.ts);
  * - per-origin heads and the anti-entropy pull plan, fork detection (heads.ts);
  * - `AuditStore`: LevelDB storage, verify-before-store, queries, whole-log verification
- *   (store.ts, query.ts, verify-all.ts, keys.ts);
+ *   (store.ts, received.ts, query.ts, verify-all.ts, keys.ts);
  * - `AuditAppender`: the local writer with group commit (appender.ts, group-commit.ts);
  * - retention: signed checkpoints of compacted prefixes (checkpoint.ts, compaction.ts), the pure
  *   policy (retention.ts) and `AuditRetention`, the pass the node runs on a timer
@@ -24,8 +24,9 @@ export {
   type AuditSigner, type ChainLink, type VerifyFailure, type VerifyResult
 } from './entry.js'
 export { LamportClock } from './lamport.js'
-export { diffHeads, forkAt, headsSchema, splitRange, type DiffOptions, type ForkReport, type Head, type Heads, type HeadsDiff, type PullRange } from './heads.js'
-export { AuditStore, AUDIT_STORE_DEFAULTS, type AuditStoreInit, type StoreResult, type StoredHead } from './store.js'
+export { diffHeads, forkAt, headsSchema, splitRange, type DiffOptions, type ForkReport, type Head, type Heads, type HeadsDiff, type PullRange, type StoredHead } from './heads.js'
+export { AuditStore, AUDIT_STORE_DEFAULTS, type AuditStoreInit } from './store.js'
+export type { StoreResult } from './received.js'
 export {
   checkpointSchema, createCheckpoint, decodeCheckpoint, encodeCheckpoint, verifyCheckpoint, type AuditCheckpoint
 } from './checkpoint.js'

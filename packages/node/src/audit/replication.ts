@@ -40,7 +40,7 @@ import type { Clock } from '@kos/detect'
 import type { AuditEntry } from './schema.js'
 import { diffHeads, type Heads } from './heads.js'
 import type { CheckpointResult } from './compaction.js'
-import type { StoreResult } from './store.js'
+import type { StoreResult } from './received.js'
 
 export type ReplicationMessage =
   | { kind: 'push', entries: unknown[] }

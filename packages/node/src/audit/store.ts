@@ -11,8 +11,9 @@
  *   head of its origin: 'stored' if it is the next one; 'duplicate' if held already; 'gap' if
  *   it is further ahead (the shell pulls `haveSeq + 1..`); 'fork' if another entry holds its
  *   place (reported, never overwritten); 'invalid' with the reason (counted and audited as a
- *   tamper event by the shell). Concurrent calls are grouped into one synced batch
- *   (group-commit.ts), sorted by origin and seq, so entries that gossip reordered still chain.
+ *   tamper event by the shell); the checks and the verdict are in received.ts. Concurrent calls
+ *   are grouped into one synced batch (group-commit.ts), sorted by origin and seq, so entries
+ *   that gossip reordered still chain.
  *
  * Heads live in memory (loaded at open) and in `h!` keys written in the same batch as the
  * entries, so memory and disk never disagree. Writes are serialised; reads run concurrently
@@ -27,27 +28,19 @@
 import { encode } from 'cborg'
 import { checkpointLink, checkpointSchema, createCheckpoint, encodeCheckpoint, verifyCheckpoint, type AuditCheckpoint } from './checkpoint.js'
 import { checkPrefix, deleteOps, readPrefix, type ChainBounds, type CheckpointResult, type CompactResult } from './compaction.js'
-import { encodeEntry, entryHash, verifySignature, type AuditSigner, type VerifyFailure } from './entry.js'
+import { encodeEntry, type AuditSigner } from './entry.js'
 import { AuditChainError, AuditQueueFullError, AuditStoreError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
-import type { ForkReport, Head, Heads } from './heads.js'
+import type { ForkReport, Head, Heads, StoredHead } from './heads.js'
 import {
   CHECKPOINT_PREFIX, checkpointKey, decodeStored, ENCODINGS, entryKey, HEAD_PREFIX, headKey, indexValue, originTimeKey, PREFIX_END, timeKey,
   type AuditBatchOp, type AuditDb
 } from './keys.js'
 import { runQuery, type AuditPage, type AuditQuery } from './query.js'
+import { classifyReceived, precheckReceived, type ReceivedLookups, type StoreResult } from './received.js'
 import type { EntryAge } from './retention.js'
-import { auditEntrySchema, ZERO_HASH, type AuditEntry } from './schema.js'
+import { ZERO_HASH, type AuditEntry } from './schema.js'
 import { verifyChains, type VerifyReport } from './verify-all.js'
-
-export interface StoredHead extends Head { lamport: number }
-
-export type StoreResult =
-  | { status: 'stored' }
-  | { status: 'duplicate' }
-  | { status: 'gap', haveSeq: number }
-  | { status: 'fork', fork: ForkReport }
-  | { status: 'invalid', reason: VerifyFailure }
 
 export interface AuditStoreInit {
   /** Index keys one query call may scan; bounds the work of a rare filter. @default 10000 */
@@ -65,10 +58,6 @@ export interface AuditStoreInit {
 
 export const AUDIT_STORE_DEFAULTS: Readonly<AuditStoreInit> = Object.freeze({ queryScanLimit: 10_000, maxBatch: 1024, maxQueue: 16_384, maxCompactBatch: 1000 })
 
-const DUPLICATE: StoreResult = Object.freeze({ status: 'duplicate' })
-const STORED: StoreResult = Object.freeze({ status: 'stored' })
-const invalid = (reason: VerifyFailure): StoreResult => ({ status: 'invalid', reason })
-
 export class AuditStore {
   private readonly db: AuditDb
   private readonly init: AuditStoreInit
@@ -78,6 +67,11 @@ export class AuditStore {
   private lock: Promise<void> = Promise.resolve()
   private batches = 0
   private failure: AuditStoreError | null = null
+  /** What the lock-free checks of a received entry read (received.ts): the heads on disk. */
+  private readonly lookups: ReceivedLookups = {
+    head: (origin) => this.headMap.get(origin),
+    held: async (origin, seq) => await this.get(origin, seq)
+  }
 
   private constructor (db: AuditDb, init: AuditStoreInit, heads: Map<string, StoredHead>, checkpoints: Map<string, AuditCheckpoint>) {
     this.db = db
@@ -165,7 +159,7 @@ export class AuditStore {
 
   /** storeVerified for a pulled range or a burst of gossip: checked in parallel, one synced batch. */
   async storeVerifiedMany (entries: unknown[]): Promise<StoreResult[]> {
-    const checked = await Promise.all(entries.map(async (e) => await this.precheck(e)))
+    const checked = await Promise.all(entries.map(async (e) => await precheckReceived(e, this.lookups)))
     return await Promise.all(checked.map(async (c) => 'status' in c ? c : await this.received.submit(c)))
   }
 
@@ -308,61 +302,15 @@ export class AuditStore {
     return this.cpMap.get(origin)?.seq ?? 0
   }
 
-  /**
-   * The checks that need no lock: schema, hash, a byte-identical copy of a held entry (no
-   * signature check needed: Ed25519 signatures are deterministic, so a genuine copy carries the
-   * very signature we verified), then the signature. Returns a final result,
-   * or the parsed entry to classify against the head in a batch.
-   */
-  private async precheck (raw: unknown): Promise<StoreResult | AuditEntry> {
-    const parsed = auditEntrySchema.safeParse(raw)
-    if (!parsed.success) return invalid('schema')
-    const e = parsed.data
-    if (entryHash(e) !== e.hash) return invalid('hash')
-    if ((e.seq === 1) !== (e.prev === ZERO_HASH)) return invalid('chain')
-    const h = this.headMap.get(e.origin)
-    if (h !== undefined && e.seq <= h.seq) {
-      const held = await this.get(e.origin, e.seq)
-      if (held !== undefined && held.hash === e.hash && held.sig === e.sig) return DUPLICATE
-    }
-    const sig = await verifySignature(e)
-    return sig.ok ? e : invalid(sig.reason)
-  }
-
-  /** Classifies a batch of verified entries against the heads and writes the next ones. */
+  /** Classifies a batch of verified entries against the heads (received.ts) and writes the next ones. */
   private async commitReceived (items: AuditEntry[]): Promise<StoreResult[]> {
     return await this.exclusive(async () => {
-      const order = items.map((_, i) => i).sort((a, b) => {
-        const x = items[a] as AuditEntry
-        const y = items[b] as AuditEntry
-        return x.origin < y.origin ? -1 : x.origin > y.origin ? 1 : x.seq - y.seq
-      })
-      const results: StoreResult[] = new Array<StoreResult>(items.length)
       const work = new Map<string, StoredHead>()
       const ops: AuditBatchOp[] = []
-      const inBatch = new Map<string, string>()
-      for (const i of order) {
-        const e = items[i] as AuditEntry
-        const h = work.get(e.origin) ?? this.headMap.get(e.origin)
-        const haveSeq = h?.seq ?? 0
-        if (h !== undefined && e.seq <= haveSeq) {
-          const key = entryKey(e.origin, e.seq)
-          const mine = e.seq === h.seq ? h.hash : inBatch.get(key) ?? (await this.get(e.origin, e.seq))?.hash
-          // A held seq whose entry is gone (compacted by retention) counts as held.
-          results[i] = mine === undefined || mine === e.hash ? DUPLICATE : { status: 'fork', fork: { origin: e.origin, seq: e.seq, mine, theirs: e.hash } }
-        } else if (e.seq > haveSeq + 1) {
-          results[i] = { status: 'gap', haveSeq }
-        } else if (h !== undefined && e.prev !== h.hash) {
-          // Signed by the origin, yet it links to another entry than ours at h.seq.
-          results[i] = { status: 'fork', fork: { origin: e.origin, seq: h.seq, mine: h.hash, theirs: e.prev } }
-        } else if (h !== undefined && e.lamport <= h.lamport) {
-          results[i] = invalid('chain')
-        } else {
-          this.putOps(ops, e, work)
-          inBatch.set(entryKey(e.origin, e.seq), e.hash)
-          results[i] = STORED
-        }
-      }
+      const results = await classifyReceived(items, {
+        head: (origin) => work.get(origin) ?? this.headMap.get(origin),
+        held: async (origin, seq) => await this.get(origin, seq)
+      }, (e) => { this.putOps(ops, e, work) })
       if (ops.length > 0) await this.write(ops, work, true)
       return results
     })

@@ -11,7 +11,7 @@
  * - check-quorum and a leader lease (thesis §6.4.1): the coordinator may act only while a quorum
  *   of voters acknowledged a heartbeat sent less than `leaseMs` ago, and steps down when that is
  *   no longer so. A minority side therefore has no coordinator (see `timing.ts` for the proof
- *   sketch of "at most one valid lease at any instant").
+ *   sketch of "at most one valid lease at any instant"; `lease.ts` keeps what backs the lease).
  * Terms and votes are persisted before anything that depends on them is sent (Raft Figure 2),
  * so a restarted node never votes twice in a term. Split votes are made rare by ranking: the
  * shell's preferred node gets the shortest timeout. The voter set changes one member at a time
@@ -28,8 +28,9 @@
  */
 import type { Clock } from '@kos/detect'
 import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, Heartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './messages.js'
+import { CoordinatorLease } from './lease.js'
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options.js'
-import { electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, leaseValid, quorumAckedAt, quorumSize, rankOf, trustsCoordinator } from './timing.js'
+import { electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, quorumSize, rankOf, trustsCoordinator } from './timing.js'
 
 export class Election {
   readonly options: ResolvedElectionOptions
@@ -56,18 +57,9 @@ export class Election {
   private preVotes = new Set<string>()
   private votes = new Set<string>()
   private candidacyStartedAtMs = 0
-  /** Coordinator only: per voter, the send time of the newest heartbeat (or vote request) it acked. */
-  private acks = new Map<string, number>()
+  /** Coordinator only: the acks that back its lease (lease.ts). */
+  private readonly lease: CoordinatorLease
   private lastHeartbeatAtMs: number | null = null
-  /** Coordinator only: the lease start the previous voter set granted, carried across a change. */
-  private carriedLeaseStartMs: number | null = null
-  /**
-   * A lease start computed earlier, and when: a floor of the current one, because acks only
-   * grow and our own counts as now. It spares re-ranking every voter's ack (a sort of 1,000 at
-   * every ack) while the floor alone shows the lease valid. Null when the voters, the acks or the
-   * carried lease were replaced: recompute.
-   */
-  private leaseFloor: { startMs: number, atMs: number } | null = null
   /** rankOf(self) for the current ranking and notContender; null: recompute. */
   private rankCache: number | null = null
 
@@ -76,6 +68,7 @@ export class Election {
     if (!Number.isSafeInteger(persisted.term) || persisted.term < 0) throw new RangeError(`persisted.term must be an integer >= 0, got ${persisted.term}`)
     this.clock = clock
     this.random = random
+    this.lease = new CoordinatorLease(clock, this.options)
     this.currentTerm = persisted.term
     this.votedForId = persisted.votedFor
     // Before a crash this node may have acked a coordinator's lease: stay loyal for one lease.
@@ -132,7 +125,7 @@ export class Election {
     const added = ids.some((id) => !this.voterSet.has(id))
     this.voterIds = [...new Set(ids)]
     this.voterSet = new Set(this.voterIds)
-    this.leaseFloor = null
+    this.lease.votersReplaced()
     this.version = Math.max(this.version, configVersion)
     const out: ElectionOutput[] = []
     const isVoter = this.voterSet.has(this.selfId)
@@ -143,7 +136,7 @@ export class Election {
         // Single-server change: every quorum of the new set meets every quorum of the old one,
         // so the lease the old set granted still holds until it runs out (thesis §4.1); a new
         // voter gets a heartbeat at once, to join the lease.
-        this.carriedLeaseStartMs = carried
+        this.lease.carry(carried)
         if (added) this.sendHeartbeats(this.clock.now(), out)
       }
     } else if (this.currentRole !== 'follower') {
@@ -230,7 +223,7 @@ export class Election {
       case 'heartbeat-ack':
         if (m.term > this.currentTerm) this.adoptTerm(m.term, now, out, true)
         else if (this.currentRole === 'coordinator' && m.term === this.currentTerm && m.ok) {
-          this.acks.set(from, Math.max(this.acks.get(from) ?? -Infinity, m.sentAt))
+          this.lease.ack(from, m.sentAt)
         }
         break
     }
@@ -322,10 +315,8 @@ export class Election {
     this.notContender = this.selfId
     this.rankCache = null
     // Each voter promised loyalty from its grant on, which came after our request: the first lease.
-    this.acks = new Map([...this.votes].filter((id) => id !== this.selfId).map((id) => [id, this.candidacyStartedAtMs]))
+    this.lease.begin(this.votes, this.candidacyStartedAtMs)
     this.lastHeartbeatAtMs = null
-    this.carriedLeaseStartMs = null
-    this.leaseFloor = null
     out.push(this.event({ type: 'coordinator:elected', coordinatorId: this.selfId, term: this.currentTerm }))
     this.sendHeartbeats(now, out)
   }
@@ -344,9 +335,7 @@ export class Election {
   private stepDown (reason: StepDownReason, out: ElectionOutput[]): void {
     this.currentRole = 'follower'
     this.leader = null
-    this.acks.clear()
-    this.carriedLeaseStartMs = null
-    this.leaseFloor = null
+    this.lease.end()
     this.timerBaseMs = this.drawTimerBase(this.clock.now())
     out.push(this.event({ type: 'coordinator:stepped-down', term: this.currentTerm, reason }))
   }
@@ -367,21 +356,8 @@ export class Election {
     return this.currentRole === 'coordinator' || trustsCoordinator(this.heardAtMs, now, this.options.leaseMs)
   }
 
-  /** leaseValid(leaseStart(), now), from the floor when that suffices. */
-  private leaseHolds (now: number): boolean {
-    const floor = this.leaseFloor
-    if (floor !== null && now >= floor.atMs && leaseValid(floor.startMs, now, this.options.leaseMs)) return true
-    const start = this.leaseStart()
-    this.leaseFloor = start === null ? null : { startMs: start, atMs: now }
-    return leaseValid(start, now, this.options.leaseMs)
-  }
-
-  private leaseStart (): number | null {
-    const now = this.clock.now()
-    const acked = quorumAckedAt(this.voterIds.map((id) => id === this.selfId ? now : (this.acks.get(id) ?? null)), this.quorum)
-    const carried = this.carriedLeaseStartMs
-    return carried === null ? acked : acked === null ? carried : Math.max(acked, carried)
-  }
+  private leaseHolds (now: number): boolean { return this.lease.holds(now, this.voterIds) }
+  private leaseStart (): number | null { return this.lease.start(this.voterIds) }
 
   private electionDeadline (): number {
     this.rankCache ??= rankOf(this.selfId, this.ranking, this.notContender)

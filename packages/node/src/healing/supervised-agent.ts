@@ -1,17 +1,18 @@
 /**
  * One supervised agent (issue 6): the I/O shell around its pure cores. It owns the process
  * (AgentProcess), the timers and the probe runs; RestartPolicy decides restarts and backoff,
- * ProbeState what probe results mean, ErrorSpikeDetector when errors spike. What it detects
- * (an unexpected exit, a failed probe, the memory limit, an error spike) goes to the supervisor,
- * whose policy chooses the actions; the supervisor then calls the action methods here.
+ * ProbeState what probe results mean, ErrorSpikeDetector when errors spike, AgentLimits how its
+ * resource limits are enforced (a cgroup, or RSS polling). What it detects (an unexpected exit,
+ * a failed probe, the memory limit, an error spike) goes to the supervisor, whose policy
+ * chooses the actions; the supervisor then calls the action methods here.
  *
  * Every action is idempotent: stopping a stopped agent, pausing a paused one or restarting one
  * that is already in backoff does nothing more, so a routine that runs twice does no harm.
  */
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
+import { AgentLimits, type LimitEnforcement } from './agent-limits.js'
 import { AgentProcess, reapStaleAgent } from './agent-process.js'
-import { createAgentCgroup, type AgentCgroup } from './cgroup.js'
 import type { AgentSpec } from './agent-spec.js'
 import { ErrorSpikeDetector } from './error-spike.js'
 import type { AgentEvent } from './events.js'
@@ -46,7 +47,6 @@ export interface SupervisedAgentDeps {
   detect: (agent: SupervisedAgent, d: AgentDetection) => void
 }
 
-
 export class SupervisedAgent {
   private proc: AgentProcess | undefined
   private _state: AgentState = 'stopped'
@@ -68,10 +68,8 @@ export class SupervisedAgent {
   /** An unexpected exit waiting for the policy's verdict (restart it or not). */
   private exitPending: { code: number | null, signal: string | null } | null = null
   private _stateReason = 'not started'
-  private _lastRssBytes: number | null = null
   /** The kernel-enforced limits, when the machine gives us a cgroup (else RSS polling, no CPU quota). */
-  private cgroup: AgentCgroup | null | undefined
-  private oomKillsAtStart = 0
+  private readonly limits: AgentLimits
   private readonly probeLoop: ProbeLoop
   private closed = false
 
@@ -82,6 +80,7 @@ export class SupervisedAgent {
     this.probeLoop = new ProbeLoop(this.probes, probeSet, d.env, d.clock, (t) => { this.onTransitions(t) }, d.ownStall)
     this.errors = new ErrorSpikeDetector(d.clock)
     this.errorPattern = new RegExp(spec.errorPattern)
+    this.limits = new AgentLimits(spec, d.cgroupScope, d.logger)
   }
 
   get name (): string { return this.spec.name }
@@ -93,17 +92,10 @@ export class SupervisedAgent {
   get safeMode (): boolean { return this._safeMode }
   get totalRestarts (): number { return this.restarts.totalRestarts }
   get lastExit (): ExitRecord | null { return this.restarts.lastExit }
-  get lastRssBytes (): number | null { return this._lastRssBytes }
+  get lastRssBytes (): number | null { return this.limits.lastRssBytes }
   get stateReason (): string { return this._stateReason }
   /** How the limits are enforced: by a cgroup, by RSS polling, or not at all. */
-  get enforcement (): { memory: 'cgroup-v1' | 'cgroup-v2' | 'rss-poll' | 'none', cpu: 'cgroup-v1' | 'cgroup-v2' | 'not-enforced' | 'none' } {
-    const cg = this.cgroup ?? null
-    const limits = this.spec.limits
-    return {
-      memory: limits.memoryMb === undefined ? 'none' : cg?.memory === true ? `cgroup-${cg.version}` : 'rss-poll',
-      cpu: limits.cpuPercent === undefined ? 'none' : cg?.cpu === true ? `cgroup-${cg.version}` : 'not-enforced'
-    }
-  }
+  get enforcement (): LimitEnforcement { return this.limits.enforcement }
 
   /** The last result of each probe kind. */
   get lastProbe (): Partial<Record<ProbeKind, ProbeReport>> { return this.probeLoop.last }
@@ -244,15 +236,8 @@ export class SupervisedAgent {
     const proc = this.proc
     const limitMb = this.spec.limits.memoryMb
     if (proc === undefined || limitMb === undefined || this.intent !== null) return
-    if (this.cgroup?.memory === true) {
-      // The kernel enforces the limit (an OOM kill is classified on exit); one file read shows
-      // the use, where polling would scan every process in /proc.
-      this._lastRssBytes = await this.cgroup.memoryBytes()
-      return
-    }
-    const rss = await proc.rssBytes()
-    this._lastRssBytes = rss
-    if (rss > limitMb * 1024 * 1024 && this.proc === proc && this.intent === null) {
+    const rss = await this.limits.readMemory(proc, limitMb)
+    if (rss !== null && this.proc === proc && this.intent === null) {
       this.memoryKill = true
       this.recoveringSince ??= this.d.clock.now()
       this.d.detect(this, { condition: 'memory-limit', severity: 'critical', detail: `RSS ${Math.round(rss / 1048576)} MiB over the limit of ${limitMb} MiB` })
@@ -266,15 +251,14 @@ export class SupervisedAgent {
     this.probeLoop.stop()
     const proc = this.proc
     if (proc !== undefined) { this.intent = 'stop'; await proc.stop(this.spec.stopGraceMs) }
-    await this.cgroup?.remove()
+    await this.limits.remove()
   }
 
   private async spawn (): Promise<void> {
     if (this.closed || this._state === 'quarantined') return
     if (this.hold !== null) { this.setState(this.hold.kind === 'pause' ? 'paused' : 'stopped', this.hold.reason); return }
     this.setState('starting', 'starting')
-    if (this.cgroup === undefined) this.cgroup = await createAgentCgroup(this.d.cgroupScope, this.name, this.spec.limits)
-    this.oomKillsAtStart = await this.cgroup?.oomKills() ?? 0
+    await this.limits.beforeStart()
     try {
       const proc = await AgentProcess.start({
         command: this.spec.command,
@@ -289,10 +273,7 @@ export class SupervisedAgent {
       this.proc = proc
       this.intent = null
       this.memoryKill = false
-      await this.cgroup?.add(proc.pid).catch((err: unknown) => {
-        this.d.logger.warn({ agent: this.name, err }, 'cannot move the agent into its cgroup; polling its RSS instead')
-        this.cgroup = null
-      })
+      await this.limits.adopt(proc.pid)
       if (this.closed) { void proc.stop(0); return }
       this.restarts.onStarted()
       this.setState('running', 'started')
@@ -308,7 +289,7 @@ export class SupervisedAgent {
   private onExit (proc: AgentProcess, code: number | null, signal: string | null): void {
     if (this.proc !== proc) return
     this.proc = undefined
-    this._lastRssBytes = null
+    this.limits.exited()
     this.probeLoop.stop()
     const intent = this.intent
     this.intent = null
@@ -323,7 +304,7 @@ export class SupervisedAgent {
 
   /** An exit we did not cause: the kernel's OOM kill in the agent's cgroup is its memory limit, anything else a crash. */
   private async classifyExit (code: number | null, signal: string | null): Promise<void> {
-    const oom = this.cgroup != null && signal === 'SIGKILL' && await this.cgroup.oomKills() > this.oomKillsAtStart
+    const oom = this.limits.mayBeOomKill(signal) && await this.limits.oomKilledSinceStart()
     if (this.closed || this.proc !== undefined) return
     if (!oom) { this.unexpectedExit(describeExit(code, signal), code, signal); return }
     this.recoveringSince ??= this.d.clock.now()
