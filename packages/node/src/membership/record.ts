@@ -28,6 +28,13 @@ export class MemberRecord {
   /** Reaped: out of the table (a later record may hold the same peer). */
   removed = false
   private readonly cols: MemberColumns
+  /**
+   * Copies of the state and monitored columns, which only this record's setters change (the
+   * heartbeat path reads the columns): the tick, which looks at a few members of one node at a
+   * time, then reads them here instead of from two more scattered cache lines.
+   */
+  private stateHeld: MemberState
+  private monitoredHeld = false
 
   constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: string[], sinceMs: number, seq: number) {
     this.cols = cols
@@ -38,10 +45,14 @@ export class MemberRecord {
     this.addrs = addrs
     this.stateSinceMs = sinceMs
     this.seq = seq
+    this.stateHeld = stateName(cols.state[slot]!)
   }
 
-  get state (): MemberState { return stateName(this.cols.state[this.slot]!) }
-  set state (s: MemberState) { this.cols.state[this.slot] = stateCode(s) }
+  get state (): MemberState { return this.stateHeld }
+  set state (s: MemberState) {
+    this.stateHeld = s
+    this.cols.state[this.slot] = stateCode(s)
+  }
   get incarnation (): number { return this.cols.incarnation[this.slot]! }
   set incarnation (i: number) { this.cols.incarnation[this.slot] = i }
   get health (): HealthSummary | null { return this.cols.health[this.slot]! }
@@ -53,9 +64,10 @@ export class MemberRecord {
   }
 
   /** True while its detector runs. */
-  get monitored (): boolean { return this.cols.monitored[this.slot] === 1 }
+  get monitored (): boolean { return this.monitoredHeld }
   /** A new detector (the bootstrap history), or none. */
   setMonitored (on: boolean): void {
+    this.monitoredHeld = on
     this.cols.monitored[this.slot] = on ? 1 : 0
     if (on) this.cols.detectors.reset(this.slot)
   }
