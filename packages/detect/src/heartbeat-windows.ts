@@ -1,5 +1,6 @@
 /**
- * The sample windows of many φ accrual detectors, kept in two typed arrays.
+ * The sample windows of many φ accrual detectors, in typed arrays: each window's header (count,
+ * sums) in a slab of per-slot numbers, its samples in a ring.
  *
  * Hayashibara et al. (2004), §3.2: a detector estimates the distribution of heartbeat
  * inter-arrival times from a sliding window of the most recent samples. As Akka/Pekko's
@@ -25,8 +26,9 @@
  * other (the simulator's fan-out) write neighbouring cells. G = 1 is one window after the other.
  */
 
+import { SlotSlab, type SlabFields } from './slot-slab.js'
+
 /** Per slot: sample count, index of the oldest sample, interval sum, squared interval sum, 1 if a sum may be inexact. */
-const HEADER = 5
 const COUNT = 0
 const OLDEST = 1
 const SUM = 2
@@ -34,6 +36,8 @@ const SQUARED_SUM = 3
 const INEXACT = 4
 
 export class HeartbeatWindows {
+  /** Numbers per slot in the slab (the header of its window). */
+  static readonly FIELDS = 5
   /** Samples kept per window (an integer >= 1). */
   readonly maxSampleSize: number
   /** Slots whose windows interleave (see the layout). */
@@ -41,15 +45,17 @@ export class HeartbeatWindows {
   /** The largest sample whose square, times maxSampleSize, stays an exact double. */
   readonly #exactBelow: number
   #capacity: number
-  #header: Float64Array
+  readonly #slab: SlotSlab
+  readonly #offset: number
   /** Per slot, maxSampleSize intervals in ms: filled in order, then overwritten oldest first. */
   #ring: Float64Array
 
   /**
    * @param maxSampleSize intervals kept per window; @param capacity windows (slots 0..capacity-1)
    * @param group slots whose windows interleave (capacity a multiple of it)
+   * @param fields where the headers go: a share of a slab the caller owns (and grows), else one of their own
    */
-  constructor (maxSampleSize: number, capacity: number, group = 1) {
+  constructor (maxSampleSize: number, capacity: number, group = 1, fields?: SlabFields) {
     if (!Number.isInteger(maxSampleSize) || maxSampleSize < 1) {
       throw new RangeError(`HeartbeatHistory maxSampleSize must be an integer >= 1, got ${maxSampleSize}`)
     }
@@ -59,7 +65,9 @@ export class HeartbeatWindows {
     this.group = group
     this.#exactBelow = Math.floor(Math.sqrt(Number.MAX_SAFE_INTEGER / maxSampleSize))
     this.#capacity = capacity
-    this.#header = new Float64Array(capacity * HEADER)
+    this.#slab = fields?.slab ?? new SlotSlab(HeartbeatWindows.FIELDS, capacity)
+    this.#offset = fields?.offset ?? 0
+    if (this.#slab.capacity < capacity) throw new RangeError(`HeartbeatWindows: the slab holds ${this.#slab.capacity} slots, not ${capacity}`)
     this.#ring = new Float64Array(capacity * maxSampleSize)
   }
 
@@ -69,23 +77,27 @@ export class HeartbeatWindows {
   grow (capacity: number): void {
     if (capacity <= this.#capacity) return
     if (this.group !== 1) throw new RangeError('HeartbeatWindows: only windows of group 1 grow')
-    const header = new Float64Array(capacity * HEADER)
-    header.set(this.#header)
+    this.#slab.grow(capacity)
     const ring = new Float64Array(capacity * this.maxSampleSize)
     ring.set(this.#ring)
-    this.#header = header
     this.#ring = ring
     this.#capacity = capacity
   }
 
   /** Empties a window. */
   clear (slot: number): void {
-    const h = slot * HEADER
-    this.#header[h + COUNT] = 0
-    this.#header[h + OLDEST] = 0
-    this.#header[h + SUM] = 0
-    this.#header[h + SQUARED_SUM] = 0
-    this.#header[h + INEXACT] = 0
+    const header = this.#slab.data
+    const h = this.#at(slot)
+    header[h + COUNT] = 0
+    header[h + OLDEST] = 0
+    header[h + SUM] = 0
+    header[h + SQUARED_SUM] = 0
+    header[h + INEXACT] = 0
+  }
+
+  /** Where the header of `slot` starts in the slab. */
+  #at (slot: number): number {
+    return slot * this.#slab.stride + this.#offset
   }
 
   /** Where the window of `slot` keeps its k-th sample. */
@@ -101,8 +113,8 @@ export class HeartbeatWindows {
     if (!Number.isFinite(intervalMs) || intervalMs < 0) {
       throw new RangeError(`HeartbeatHistory.add(intervalMs) needs a finite interval >= 0 ms, got ${intervalMs}`)
     }
-    const header = this.#header
-    const h = slot * HEADER
+    const header = this.#slab.data
+    const h = this.#at(slot)
     const max = this.maxSampleSize
     if (!Number.isInteger(intervalMs) || intervalMs >= this.#exactBelow) header[h + INEXACT] = 1
     const count = header[h + COUNT]!
@@ -129,15 +141,16 @@ export class HeartbeatWindows {
 
   /** Number of intervals in the window (<= maxSampleSize). */
   size (slot: number): number {
-    return this.#header[slot * HEADER + COUNT]!
+    return this.#slab.data[this.#at(slot) + COUNT]!
   }
 
   /** Mean interval, ms. Throws RangeError on an empty window, where it is undefined. */
   mean (slot: number): number {
-    const h = slot * HEADER
-    const count = this.#header[h + COUNT]!
+    const header = this.#slab.data
+    const h = this.#at(slot)
+    const count = header[h + COUNT]!
     if (count === 0) throw empty('mean')
-    return this.#header[h + SUM]! / count
+    return header[h + SUM]! / count
   }
 
   /**
@@ -146,11 +159,12 @@ export class HeartbeatWindows {
    * NaN. Throws RangeError on an empty window.
    */
   variance (slot: number): number {
-    const h = slot * HEADER
-    const count = this.#header[h + COUNT]!
+    const header = this.#slab.data
+    const h = this.#at(slot)
+    const count = header[h + COUNT]!
     if (count === 0) throw empty('variance')
-    const mean = this.#header[h + SUM]! / count
-    return Math.max(0, this.#header[h + SQUARED_SUM]! / count - mean * mean)
+    const mean = header[h + SUM]! / count
+    return Math.max(0, header[h + SQUARED_SUM]! / count - mean * mean)
   }
 
   /** Recomputes the sums from the window; they are exact again once it holds whole, small samples only. */
@@ -164,10 +178,11 @@ export class HeartbeatWindows {
       squaredSum += interval * interval
       if (!Number.isInteger(interval) || interval >= this.#exactBelow) inexact = 1
     }
-    const h = slot * HEADER
-    this.#header[h + SUM] = sum
-    this.#header[h + SQUARED_SUM] = squaredSum
-    this.#header[h + INEXACT] = inexact
+    const header = this.#slab.data
+    const h = this.#at(slot)
+    header[h + SUM] = sum
+    header[h + SQUARED_SUM] = squaredSum
+    header[h + INEXACT] = inexact
   }
 }
 

@@ -35,6 +35,12 @@ import { phi } from './phi.js'
 import { validatePhiAccrualOptions } from './phi-accrual-options.js'
 import type { PhiAccrualOptions } from './phi-accrual-options.js'
 import { silenceToPhi, standardScoreForPhi } from './phi-inverse.js'
+import { SlotSlab, type SlabFields } from './slot-slab.js'
+
+/** Per slot in the slab: the last accepted heartbeat (NaN until the first), the silence to the threshold; then the window's header. */
+const LAST = 0
+const SILENCE = 1
+const OWN_FIELDS = 2
 
 /**
  * How much earlier than the computed crossing `earliestThresholdAtMs()` answers, ms. φ is
@@ -45,28 +51,33 @@ import { silenceToPhi, standardScoreForPhi } from './phi-inverse.js'
 const THRESHOLD_SLACK_MS = 1e-3
 
 export class PhiAccrualTable {
+  /** Numbers per slot in the slab (its own and its window's). */
+  static readonly FIELDS = OWN_FIELDS + HeartbeatWindows.FIELDS
   readonly options: Readonly<PhiAccrualOptions>
   readonly #clock: Clock
   readonly #windows: HeartbeatWindows
   /**
-   * Per slot, side by side (one cache line for both): clock.now() at the last accepted heartbeat,
-   * ms, NaN until the first one; and the silence after which φ may reach the threshold with the
-   * current history, ms (slack taken off).
+   * Per slot: clock.now() at the last accepted heartbeat, ms, NaN until the first one; and the
+   * silence after which φ may reach the threshold with the current history, ms (slack taken off).
    */
-  #times: Float64Array
+  readonly #slab: SlotSlab
+  readonly #offset: number
   /** The standard score at which φ reaches the threshold (a function of the threshold alone). */
   readonly #thresholdScore: number
 
   /**
    * Throws RangeError naming the option when an option is out of range. Slots start unused:
    * `reset` one first. `group`: slots whose sample windows interleave (see HeartbeatWindows).
+   * `fields`: where its FIELDS numbers per slot go, a share of a slab the caller owns and grows
+   * (see SlotSlab); else a slab of its own.
    */
-  constructor (options: PhiAccrualOptions, clock: Clock, capacity: number, group = 1) {
+  constructor (options: PhiAccrualOptions, clock: Clock, capacity: number, group = 1, fields?: SlabFields) {
     this.options = validatePhiAccrualOptions(options)
     this.#clock = clock
     this.#thresholdScore = standardScoreForPhi(this.options.threshold)
-    this.#windows = new HeartbeatWindows(this.options.maxSampleSize, capacity, group)
-    this.#times = new Float64Array(2 * capacity)
+    this.#slab = fields?.slab ?? new SlotSlab(PhiAccrualTable.FIELDS, capacity)
+    this.#offset = fields?.offset ?? 0
+    this.#windows = new HeartbeatWindows(this.options.maxSampleSize, capacity, group, { slab: this.#slab, offset: this.#offset + OWN_FIELDS })
   }
 
   get capacity (): number { return this.#windows.capacity }
@@ -75,10 +86,8 @@ export class PhiAccrualTable {
   grow (capacity: number): void {
     const before = this.capacity
     if (capacity <= before) return
+    this.#slab.grow(capacity)
     this.#windows.grow(capacity)
-    const times = new Float64Array(2 * capacity)
-    times.set(this.#times)
-    this.#times = times
   }
 
   /** A new detector in `slot`: the bootstrap history, not monitoring until its first heartbeat. */
@@ -90,8 +99,14 @@ export class PhiAccrualTable {
     this.#windows.clear(slot)
     this.#windows.add(slot, meanMs - stdDevMs)
     this.#windows.add(slot, meanMs + stdDevMs)
-    this.#times[2 * slot] = NaN
-    this.#times[2 * slot + 1] = this.#computeSilenceToThreshold(slot)
+    const t = this.#at(slot)
+    this.#slab.data[t + LAST] = NaN
+    this.#slab.data[t + SILENCE] = this.#computeSilenceToThreshold(slot)
+  }
+
+  /** Where the numbers of `slot` start in the slab. */
+  #at (slot: number): number {
+    return slot * this.#slab.stride + this.#offset
   }
 
   /**
@@ -103,24 +118,24 @@ export class PhiAccrualTable {
    */
   heartbeat (slot: number): boolean {
     const now = this.#clock.now()
-    const times = this.#times
-    const t = 2 * slot
-    const last = times[t]!
+    const times = this.#slab.data
+    const t = this.#at(slot)
+    const last = times[t + LAST]!
     if (Number.isNaN(last)) {
       // The history is still the bootstrap: nothing is added before monitoring starts.
-      times[t] = now
+      times[t + LAST] = now
       return true // from Infinity
     }
     const intervalMs = now - last
     if (!(intervalMs > 0)) return false
-    const before = last + times[t + 1]!
+    const before = last + times[t + SILENCE]!
     // Before the crossing, φ is below the threshold for sure: no need to evaluate it.
-    if (intervalMs < times[t + 1]! || this.#phiAt(slot, now) < this.options.threshold) {
+    if (intervalMs < times[t + SILENCE]! || this.#phiAt(slot, now) < this.options.threshold) {
       this.#windows.add(slot, intervalMs)
-      times[t + 1] = this.#computeSilenceToThreshold(slot)
+      times[t + SILENCE] = this.#computeSilenceToThreshold(slot)
     }
-    times[t] = now
-    return now + times[t + 1]! < before
+    times[t + LAST] = now
+    return now + times[t + SILENCE]! < before
   }
 
   /** Current suspicion level; 0 before the first heartbeat (an unmonitored resource counts as healthy). */
@@ -135,7 +150,7 @@ export class PhiAccrualTable {
 
   /** clock.now() of the last accepted heartbeat, ms; undefined before the first. */
   lastHeartbeatAt (slot: number): number | undefined {
-    const last = this.#times[2 * slot]!
+    const last = this.#slab.data[this.#at(slot) + LAST]!
     return Number.isNaN(last) ? undefined : last
   }
 
@@ -155,8 +170,9 @@ export class PhiAccrualTable {
    * `isAvailable()`: the decision is φ's, this only says when asking is pointless. Reads no clock.
    */
   earliestThresholdAtMs (slot: number): number {
-    const last = this.#times[2 * slot]!
-    return Number.isNaN(last) ? Infinity : last + this.#times[2 * slot + 1]!
+    const t = this.#at(slot)
+    const last = this.#slab.data[t + LAST]!
+    return Number.isNaN(last) ? Infinity : last + this.#slab.data[t + SILENCE]!
   }
 
   #computeSilenceToThreshold (slot: number): number {
@@ -164,7 +180,7 @@ export class PhiAccrualTable {
   }
 
   #phiAt (slot: number, nowMs: number): number {
-    const last = this.#times[2 * slot]!
+    const last = this.#slab.data[this.#at(slot) + LAST]!
     if (Number.isNaN(last)) return 0
     return phi(nowMs - last, this.#effectiveMeanMs(slot), this.#effectiveStdDevMs(slot))
   }

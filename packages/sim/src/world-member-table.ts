@@ -44,7 +44,7 @@ class WorldTableView implements MemberTable {
     const s = this.indexOf.get(peerId)
     if (s === undefined) return -1
     const slot = s * this.n + this.node
-    return this.columns.state[slot] === NO_MEMBER ? -1 : slot
+    return this.columns.state(slot) === NO_MEMBER ? -1 : slot
   }
 
   add (peerId: string, state: MemberState, incarnation: number): number {

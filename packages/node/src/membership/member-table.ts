@@ -13,7 +13,7 @@
  * of one world-wide table whose slot for (receiver r, member s) is s·N + r, so that a gossip
  * fan-out from s walks the columns in address order.
  */
-import { PhiAccrualTable, type Clock, type PhiAccrualOptions } from '@kos/detect'
+import { PhiAccrualTable, SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../api/types.js'
 
 /** State codes of the `state` column; 0: the slot holds no member. */
@@ -37,61 +37,60 @@ export function stateName (code: number): MemberState {
   return STATE_NAMES[code]!
 }
 
-/** The per-member columns of a table (one entry per slot). */
+/** Per slot in the slab: the member's state code, incarnation, last heartbeat (NaN: none); then its detector's numbers. */
+const STATE = 0
+const INCARNATION = 1
+const LAST_HEARTBEAT = 2
+const OWN_FIELDS = 3
+
+/**
+ * The per-member columns of a table (one entry per slot): the numbers in one slab shared with the
+ * detectors (what a heartbeat reads and writes in a line or two), the health summaries beside it.
+ */
 export class MemberColumns {
-  /** `stateCode` of the member in the slot, NO_MEMBER if none. */
-  state: Uint8Array
-  incarnation: Float64Array
-  /** When its last heartbeat arrived (clock ms), NaN: none yet. */
-  lastHeartbeatAtMs: Float64Array
-  /** 1 while its detector runs (alive or suspect). */
-  monitored: Uint8Array
+  private readonly slab: SlotSlab
   /** Its last health summary (merged with the previous one when it came without the detail). */
-  health: Array<HealthSummary | null>
+  readonly health: Array<HealthSummary | null>
   readonly detectors: PhiAccrualTable
 
   /** `group`: slots whose detector windows interleave (the simulator's fan-out order; see HeartbeatWindows). */
   constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, group = 1) {
-    this.state = new Uint8Array(capacity)
-    this.incarnation = new Float64Array(capacity)
-    this.lastHeartbeatAtMs = new Float64Array(capacity)
-    this.monitored = new Uint8Array(capacity)
+    this.slab = new SlotSlab(OWN_FIELDS + PhiAccrualTable.FIELDS, capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
-    this.detectors = new PhiAccrualTable(phi, clock, capacity, group)
+    this.detectors = new PhiAccrualTable(phi, clock, capacity, group, { slab: this.slab, offset: OWN_FIELDS })
   }
 
-  get capacity (): number { return this.state.length }
+  get capacity (): number { return this.slab.capacity }
 
   /** Makes room for `capacity` slots, keeping what the slots hold. */
   grow (capacity: number): void {
     if (capacity <= this.capacity) return
-    this.state = grown(this.state, new Uint8Array(capacity))
-    this.incarnation = grown(this.incarnation, new Float64Array(capacity))
-    this.lastHeartbeatAtMs = grown(this.lastHeartbeatAtMs, new Float64Array(capacity))
-    this.monitored = grown(this.monitored, new Uint8Array(capacity))
+    this.slab.grow(capacity)
     for (let i = this.health.length; i < capacity; i++) this.health.push(null)
     this.detectors.grow(capacity)
   }
 
-  /** A new member in `slot`: no heartbeat, no health, no detector. */
+  /** `stateCode` of the member in the slot, NO_MEMBER if none. */
+  state (slot: number): number { return this.slab.data[slot * this.slab.stride + STATE]! }
+  setState (slot: number, code: number): void { this.slab.data[slot * this.slab.stride + STATE] = code }
+  incarnation (slot: number): number { return this.slab.data[slot * this.slab.stride + INCARNATION]! }
+  setIncarnation (slot: number, incarnation: number): void { this.slab.data[slot * this.slab.stride + INCARNATION] = incarnation }
+  /** When its last heartbeat arrived (clock ms), NaN: none yet. */
+  lastHeartbeatAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + LAST_HEARTBEAT]! }
+  setLastHeartbeatAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + LAST_HEARTBEAT] = atMs }
+
+  /** A new member in `slot`: no heartbeat, no health (its detector is the record's to reset). */
   init (slot: number, state: MemberState, incarnation: number): void {
-    this.state[slot] = stateCode(state)
-    this.incarnation[slot] = incarnation
-    this.lastHeartbeatAtMs[slot] = NaN
-    this.monitored[slot] = 0
+    this.setState(slot, stateCode(state))
+    this.setIncarnation(slot, incarnation)
+    this.setLastHeartbeatAtMs(slot, NaN)
     this.health[slot] = null
   }
 
   clear (slot: number): void {
-    this.state[slot] = NO_MEMBER
-    this.monitored[slot] = 0
+    this.setState(slot, NO_MEMBER)
     this.health[slot] = null
   }
-}
-
-function grown<T extends Uint8Array | Float64Array> (from: T, to: T): T {
-  to.set(from)
-  return to
 }
 
 /** The slots of one node's members. */

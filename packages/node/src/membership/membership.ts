@@ -83,11 +83,11 @@ export class Membership {
       const m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
       slot = m.slot
       out = [this.event({ type: 'member:join', member: this.view(m, now) })]
-    } else if (incarnation > cols.incarnation[slot]!) {
+    } else if (incarnation > cols.incarnation(slot)) {
       const m = this.members.get(from)!
       m.incarnation = incarnation
-      if (cols.state[slot] !== ALIVE) out = this.transitionAlive(m, now)
-    } else if (cols.state[slot] !== ALIVE) {
+      if (cols.state(slot) !== ALIVE) out = this.transitionAlive(m, now)
+    } else if (cols.state(slot) !== ALIVE) {
       const m = this.members.get(from)!
       if (rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
         // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
@@ -103,13 +103,13 @@ export class Membership {
     // A heartbeat without the detail (its sender is degraded) keeps the detail we had. The
     // summary also names the member: its name and role are read from it.
     const held = cols.health[slot]!
-    cols.health[slot] = health.agents === undefined && held !== null ? { ...held, ...health } : health
-    const state = cols.state[slot]
+    if (held !== health) cols.health[slot] = health.agents === undefined && held !== null ? { ...held, ...health } : health
+    const state = cols.state(slot)
     if (state === ALIVE || state === SUSPECT) {
-      cols.lastHeartbeatAtMs[slot] = now
+      cols.setLastHeartbeatAtMs(slot, now)
       // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
       // can the member be due earlier than queued: its queue entry is a bound of the old one.
-      if (cols.monitored[slot] === 1 && cols.detectors.heartbeat(slot)) this.watch(this.members.get(from)!)
+      if (cols.detectors.heartbeat(slot)) this.watch(this.members.get(from)!)
     }
     return out ?? NO_OUTPUTS
   }
@@ -187,7 +187,7 @@ export class Membership {
     this.holdBackUntilMs = holdBackUntil(now, this.opts.localStallGraceMs, this.holdBackUntilMs)
     for (const m of this.members.values()) {
       // Intervals measured across our own stall say nothing about the peer: restart the history.
-      if (m.monitored) m.setMonitored(true)
+      if (m.monitored) m.resetDetector()
     }
     return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
   }
@@ -315,7 +315,7 @@ export class Membership {
     m.stateSinceMs = now
     m.probeStartedAtMs = null
     m.lastRebroadcastAtMs = null
-    m.setMonitored(true)
+    m.resetDetector()
     m.detectorHeartbeat()
     this.watch(m)
     const view = this.view(m, now)
@@ -326,7 +326,7 @@ export class Membership {
     m.state = state
     m.stateSinceMs = now
     m.probeStartedAtMs = null
-    if (state !== 'suspect') { m.setMonitored(false); m.lastRebroadcastAtMs = null }
+    if (state !== 'suspect') m.lastRebroadcastAtMs = null // and its detector stops: see MemberRecord.monitored
     this.watch(m)
     const member = this.view(m, now)
     return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
@@ -337,7 +337,7 @@ export class Membership {
     const m = new MemberRecord(this.table.columns, slot, c.target, c.name, c.role, [...c.addrs], now, this.nextSeq++)
     // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
     if (c.state === 'alive' || c.state === 'suspect') {
-      m.setMonitored(true)
+      m.resetDetector()
       m.detectorHeartbeat()
     }
     this.members.set(c.target, m)

@@ -29,12 +29,11 @@ export class MemberRecord {
   removed = false
   private readonly cols: MemberColumns
   /**
-   * Copies of the state and monitored columns, which only this record's setters change (the
-   * heartbeat path reads the columns): the tick, which looks at a few members of one node at a
-   * time, then reads them here instead of from two more scattered cache lines.
+   * A copy of the state column, which only this record's setter changes (the heartbeat path reads
+   * the column): the tick, which looks at a few members of one node at a time, reads it here
+   * instead of from one more scattered cache line.
    */
   private stateHeld: MemberState
-  private monitoredHeld = false
 
   constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: string[], sinceMs: number, seq: number) {
     this.cols = cols
@@ -45,32 +44,31 @@ export class MemberRecord {
     this.addrs = addrs
     this.stateSinceMs = sinceMs
     this.seq = seq
-    this.stateHeld = stateName(cols.state[slot]!)
+    this.stateHeld = stateName(cols.state(slot))
   }
 
   get state (): MemberState { return this.stateHeld }
   set state (s: MemberState) {
     this.stateHeld = s
-    this.cols.state[this.slot] = stateCode(s)
+    this.cols.setState(this.slot, stateCode(s))
   }
-  get incarnation (): number { return this.cols.incarnation[this.slot]! }
-  set incarnation (i: number) { this.cols.incarnation[this.slot] = i }
+  get incarnation (): number { return this.cols.incarnation(this.slot) }
+  set incarnation (i: number) { this.cols.setIncarnation(this.slot, i) }
   get health (): HealthSummary | null { return this.cols.health[this.slot]! }
   get name (): string { return this.health?.name ?? this.claimedName }
   get role (): Role { return this.health?.role ?? this.claimedRole }
   get lastHeartbeatAtMs (): number | null {
-    const t = this.cols.lastHeartbeatAtMs[this.slot]!
+    const t = this.cols.lastHeartbeatAtMs(this.slot)
     return Number.isNaN(t) ? null : t
   }
 
-  /** True while its detector runs. */
-  get monitored (): boolean { return this.monitoredHeld }
-  /** A new detector (the bootstrap history), or none. */
-  setMonitored (on: boolean): void {
-    this.monitoredHeld = on
-    this.cols.monitored[this.slot] = on ? 1 : 0
-    if (on) this.cols.detectors.reset(this.slot)
-  }
+  /**
+   * True while its detector runs: exactly while it is alive or suspect (a member turns suspect
+   * only from alive, and every return to alive starts a new detector).
+   */
+  get monitored (): boolean { return this.stateHeld === 'alive' || this.stateHeld === 'suspect' }
+  /** A new detector: the bootstrap history, monitoring from the next heartbeat. */
+  resetDetector (): void { this.cols.detectors.reset(this.slot) }
 
   /** φ of its detector, null without one. */
   phi (): number | null { return this.monitored ? this.cols.detectors.phi(this.slot) : null }
