@@ -21,7 +21,8 @@ export interface Queued {
   queuedAtMs: number
 }
 
-interface Bucket<T> { keys: number[], items: T[] }
+/** Entries 0..size-1 of `keys` and `items` (the arrays keep their length: reused, not regrown). */
+interface Bucket<T> { keys: number[], items: Array<T | undefined>, size: number }
 
 /** Enough for every bucket a few seconds of bounds fill, at 100 ms a bucket. */
 const MAX_SPARE_BUCKETS = 64
@@ -54,12 +55,18 @@ export class DueQueue<T extends Queued> {
     const index = Math.floor(atMs / this.bucketMs)
     let bucket = this.buckets.get(index)
     if (bucket === undefined) {
-      bucket = this.spare.pop() ?? { keys: [], items: [] }
+      bucket = this.spare.pop() ?? { keys: [], items: [], size: 0 }
       this.buckets.set(index, bucket)
       pushIndex(this.order, index)
     }
-    bucket.keys.push(atMs)
-    bucket.items.push(item)
+    const i = bucket.size++
+    if (i < bucket.keys.length) {
+      bucket.keys[i] = atMs
+      bucket.items[i] = item
+    } else {
+      bucket.keys.push(atMs)
+      bucket.items.push(item)
+    }
     this.count++
   }
 
@@ -69,18 +76,18 @@ export class DueQueue<T extends Queued> {
       const index = this.order[0]!
       if (index * this.bucketMs > nowMs) return
       const bucket = this.buckets.get(index)!
-      const { keys, items } = bucket
+      const { keys, items, size } = bucket
       let kept = 0
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < size; i++) {
         const key = keys[i]!; const item = items[i]!
+        items[i] = undefined // no reference kept to an item that left
         if (key > nowMs) { keys[kept] = key; items[kept] = item; kept++; continue }
         this.count--
         if (item.queuedAtMs !== key) continue // stale: rescheduled earlier, or already popped
         item.queuedAtMs = Infinity
         out.push(item)
       }
-      keys.length = kept
-      items.length = kept
+      bucket.size = kept
       // Entries left: this bucket holds nowMs, and every later one starts after it.
       if (kept > 0) return
       this.buckets.delete(index)
