@@ -154,7 +154,9 @@ export class ElectionAdapter implements CoreAdapter {
 
   private perform (outputs: ElectionOutput[]): void {
     const now = this.host.clock.now()
-    for (const out of outputs) {
+    // An index loop: this runs for every delivery, and an iterator each time is garbage.
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs[i]!
       switch (out.type) {
         case 'event':
           this.host.emit(ELECTION, out.event as ElectionEvent & { type: string })

@@ -168,7 +168,9 @@ export class MembershipAdapter implements CoreAdapter {
 
   private apply (outputs: readonly MembershipOutput[]): void {
     let changed = false
-    for (const out of outputs) {
+    // An index loop: this runs for every delivery, and an iterator each time is garbage.
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs[i]!
       switch (out.type) {
         case 'broadcast':
           this.broadcastClaim(out.claim)

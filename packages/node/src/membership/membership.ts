@@ -203,18 +203,23 @@ export class Membership {
     const due: MemberRecord[] = []
     this.due.popDue(now, due)
     if (due.length === 0) return out
-    due.sort((a, b) => a.seq - b.seq)
-    for (const m of due) {
-      if ((m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
-          (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))) {
+    // Most popped members only go back in the queue at their next bound. Each rule's condition
+    // reads one member alone and no action changes another member's, so the few that act are
+    // picked first and then act in table order: the outputs of a full pass, without sorting all.
+    const accusing = !this.leaving && !this.isHoldingBack
+    const acting: MemberRecord[] = []
+    for (const m of due) if (this.reapDue(m, now) || (accusing && this.ruleDue(m, now))) acting.push(m)
+    acting.sort((a, b) => a.seq - b.seq)
+    for (const m of acting) {
+      if (this.reapDue(m, now)) {
         this.members.delete(m.peerId)
         this.table.remove(m.peerId)
         m.removed = true
         out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
       }
     }
-    if (!this.leaving && !this.isHoldingBack) {
-      for (const m of due) {
+    if (accusing) {
+      for (const m of acting) {
         if (m.state === 'alive') {
           if (m.probeStartedAtMs !== null) {
             if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
@@ -233,6 +238,21 @@ export class Membership {
     // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick).
     for (const m of due) if (!m.removed) this.watch(m)
     return out
+  }
+
+  /** A dead or left member whose time to be forgotten has come. */
+  private reapDue (m: MemberRecord, now: number): boolean {
+    return (m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
+      (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))
+  }
+
+  /** Whether one of the tick's rules acts on the member now (the conditions of the action pass). */
+  private ruleDue (m: MemberRecord, now: number): boolean {
+    if (m.state === 'alive') {
+      if (m.probeStartedAtMs !== null) return probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)
+      return now >= m.earliestThresholdAtMs() && (m.phi() ?? 0) >= this.opts.phi.threshold
+    }
+    return m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)
   }
 
   /** Graceful leave: tell everyone, then stop accusing anyone. */
