@@ -28,16 +28,19 @@
 
 import { SlotSlab, type SlabFields } from './slot-slab.js'
 
-/** Per slot: sample count, index of the oldest sample, interval sum, squared interval sum, 1 if a sum may be inexact. */
-const COUNT = 0
-const OLDEST = 1
-const SUM = 2
-const SQUARED_SUM = 3
-const INEXACT = 4
+/**
+ * Per slot: the samples added since the window was cleared, n (the window holds min(n, K), the
+ * next goes to position n mod K), stored as -(n + 1) while a sum may be inexact; the interval
+ * sum; the squared interval sum. Three numbers, so that a member's whole slab entry (see
+ * member-table.ts in the node) fills one 64-byte cache line.
+ */
+const ADDED = 0
+const SUM = 1
+const SQUARED_SUM = 2
 
 export class HeartbeatWindows {
   /** Numbers per slot in the slab (the header of its window). */
-  static readonly FIELDS = 5
+  static readonly FIELDS = 3
   /** Samples kept per window (an integer >= 1). */
   readonly maxSampleSize: number
   /** Slots whose windows interleave (see the layout). */
@@ -88,11 +91,9 @@ export class HeartbeatWindows {
   clear (slot: number): void {
     const header = this.#slab.data
     const h = this.#at(slot)
-    header[h + COUNT] = 0
-    header[h + OLDEST] = 0
+    header[h + ADDED] = 0
     header[h + SUM] = 0
     header[h + SQUARED_SUM] = 0
-    header[h + INEXACT] = 0
   }
 
   /** Where the header of `slot` starts in the slab. */
@@ -116,41 +117,44 @@ export class HeartbeatWindows {
     const header = this.#slab.data
     const h = this.#at(slot)
     const max = this.maxSampleSize
-    if (!Number.isInteger(intervalMs) || intervalMs >= this.#exactBelow) header[h + INEXACT] = 1
-    const count = header[h + COUNT]!
-    if (count < max) {
-      this.#ring[this.#cell(slot, count)] = intervalMs
-      header[h + COUNT] = count + 1
+    const raw = header[h + ADDED]!
+    const n = raw >= 0 ? raw : -raw - 1
+    let inexact = raw < 0 || !Number.isInteger(intervalMs) || intervalMs >= this.#exactBelow
+    if (n < max) {
+      this.#ring[this.#cell(slot, n)] = intervalMs
       header[h + SUM]! += intervalMs
       header[h + SQUARED_SUM]! += intervalMs * intervalMs
-      return
-    }
-    const oldest = header[h + OLDEST]!
-    const cell = this.#cell(slot, oldest)
-    const dropped = this.#ring[cell]!
-    this.#ring[cell] = intervalMs
-    const next = (oldest + 1) % max
-    header[h + OLDEST] = next
-    if (next === 0 && header[h + INEXACT] === 1) {
-      this.#resum(slot)
     } else {
-      header[h + SUM]! += intervalMs - dropped
-      header[h + SQUARED_SUM]! += intervalMs * intervalMs - dropped * dropped
+      // Full: the oldest sample sits where this one goes.
+      const cell = this.#cell(slot, n % max)
+      const dropped = this.#ring[cell]!
+      this.#ring[cell] = intervalMs
+      if ((n + 1) % max === 0 && inexact) {
+        inexact = this.#resum(slot)
+      } else {
+        header[h + SUM]! += intervalMs - dropped
+        header[h + SQUARED_SUM]! += intervalMs * intervalMs - dropped * dropped
+      }
     }
+    header[h + ADDED] = inexact ? -(n + 1) - 1 : n + 1
+  }
+
+  /** Samples added since the window was cleared. */
+  #added (slot: number): number {
+    const raw = this.#slab.data[this.#at(slot) + ADDED]!
+    return raw >= 0 ? raw : -raw - 1
   }
 
   /** Number of intervals in the window (<= maxSampleSize). */
   size (slot: number): number {
-    return this.#slab.data[this.#at(slot) + COUNT]!
+    return Math.min(this.#added(slot), this.maxSampleSize)
   }
 
   /** Mean interval, ms. Throws RangeError on an empty window, where it is undefined. */
   mean (slot: number): number {
-    const header = this.#slab.data
-    const h = this.#at(slot)
-    const count = header[h + COUNT]!
+    const count = this.size(slot)
     if (count === 0) throw empty('mean')
-    return header[h + SUM]! / count
+    return this.#slab.data[this.#at(slot) + SUM]! / count
   }
 
   /**
@@ -159,30 +163,33 @@ export class HeartbeatWindows {
    * NaN. Throws RangeError on an empty window.
    */
   variance (slot: number): number {
+    const count = this.size(slot)
+    if (count === 0) throw empty('variance')
     const header = this.#slab.data
     const h = this.#at(slot)
-    const count = header[h + COUNT]!
-    if (count === 0) throw empty('variance')
     const mean = header[h + SUM]! / count
     return Math.max(0, header[h + SQUARED_SUM]! / count - mean * mean)
   }
 
-  /** Recomputes the sums from the window; they are exact again once it holds whole, small samples only. */
-  #resum (slot: number): void {
+  /**
+   * Recomputes the sums from the (full) window; they are exact again once it holds whole, small
+   * samples only. Returns whether they may still be inexact.
+   */
+  #resum (slot: number): boolean {
     let sum = 0
     let squaredSum = 0
-    let inexact = 0
+    let inexact = false
     for (let k = 0; k < this.maxSampleSize; k++) {
       const interval = this.#ring[this.#cell(slot, k)]!
       sum += interval
       squaredSum += interval * interval
-      if (!Number.isInteger(interval) || interval >= this.#exactBelow) inexact = 1
+      if (!Number.isInteger(interval) || interval >= this.#exactBelow) inexact = true
     }
     const header = this.#slab.data
     const h = this.#at(slot)
     header[h + SUM] = sum
     header[h + SQUARED_SUM] = squaredSum
-    header[h + INEXACT] = inexact
+    return inexact
   }
 }
 

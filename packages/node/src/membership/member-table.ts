@@ -45,7 +45,8 @@ const OWN_FIELDS = 3
 
 /**
  * The per-member columns of a table (one entry per slot): the numbers in one slab shared with the
- * detectors (what a heartbeat reads and writes in a line or two), the health summaries beside it.
+ * detectors, eight numbers, 64 bytes (what a heartbeat reads and writes, one cache line when
+ * aligned), the health summaries beside it.
  */
 export class MemberColumns {
   private readonly slab: SlotSlab

@@ -26,7 +26,7 @@ import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired 
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
-/** What most heartbeats return: one shared, frozen empty list rather than a new one per call. */
+/** What most heartbeats and notices return: one shared, frozen empty list rather than a new one per call. */
 const NO_OUTPUTS: readonly MembershipOutput[] = Object.freeze([])
 
 /** How far above our own incarnation a claim about us may be and still be refuted. */
@@ -115,7 +115,7 @@ export class Membership {
   }
 
   /** A notice (or one entry of a state sync) claims something about a member; `by` signed it. */
-  onClaim (claim: MemberClaim, by: string): MembershipOutput[] {
+  onClaim (claim: MemberClaim, by: string): readonly MembershipOutput[] {
     const now = this.clock.now()
     if (claim.target === this.selfId) return this.maybeRefute(claim, by)
     const m = this.members.get(claim.target)
@@ -125,7 +125,7 @@ export class Membership {
       switch (claim.state) {
         case 'alive': return [this.event({ type: 'member:join', member: view })]
         case 'suspect': return [this.event({ type: 'member:join', member: view }), this.event({ type: 'member:suspect', member: view, by })]
-        default: return [] // learnt already dead or left: listed, but nothing happened now
+        default: return NO_OUTPUTS // learnt already dead or left: listed, but nothing happened now
       }
     }
     // An accuser we hold dead or left has been cut off from us: its accusations describe what it
@@ -133,17 +133,17 @@ export class Membership {
     // and believing them would kill members we hear from right now.
     if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target) {
       const accuser = this.members.get(by)
-      if (accuser !== undefined && (accuser.state === 'dead' || accuser.state === 'left')) return []
+      if (accuser !== undefined && (accuser.state === 'dead' || accuser.state === 'left')) return NO_OUTPUTS
     }
     // Only a member itself raises its incarnation (by heartbeat or refutation). An accusation at
     // an incarnation above what it announced is no observation of it; believing one would let a
     // single message hold a live member dead beyond any refutation.
-    if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target && claim.incarnation > m.incarnation) return []
+    if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target && claim.incarnation > m.incarnation) return NO_OUTPUTS
     if (claim.addrs.length > 0 && claim.incarnation >= m.incarnation) m.addrs = [...claim.addrs]
-    if (!overrides(claim.state, claim.incarnation, m.state, m.incarnation)) return []
+    if (!overrides(claim.state, claim.incarnation, m.state, m.incarnation)) return NO_OUTPUTS
     const previous = m.state
     m.incarnation = claim.incarnation
-    if (claim.state === previous) return [] // same state, newer incarnation
+    if (claim.state === previous) return NO_OUTPUTS // same state, newer incarnation
     switch (claim.state) {
       case 'alive': return this.transitionAlive(m, now)
       case 'suspect': return [this.setState(m, 'suspect', now, by)]
@@ -304,12 +304,12 @@ export class Membership {
     return [...this.members.values()].map((m) => this.view(m, now))
   }
 
-  private maybeRefute (claim: MemberClaim, by: string): MembershipOutput[] {
+  private maybeRefute (claim: MemberClaim, by: string): readonly MembershipOutput[] {
     // We persist our incarnation, so nobody can truthfully know a much higher one than ours (a
     // crash can lose the last write or two, hence the slack): such a claim is forged, and
     // refuting it would let one message run our counter up to where it cannot be refuted.
     if (this.leaving || claim.state === 'alive' || claim.incarnation < this.incarnation ||
-        claim.incarnation > this.incarnation + REFUTE_AHEAD_LIMIT) return []
+        claim.incarnation > this.incarnation + REFUTE_AHEAD_LIMIT) return NO_OUTPUTS
     this.incarnation = claim.incarnation + 1
     return [
       { type: 'broadcast', claim: this.selfClaim('alive') },
