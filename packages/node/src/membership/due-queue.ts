@@ -25,7 +25,12 @@ export interface Queued {
 interface Bucket<T> { keys: number[], items: Array<T | undefined>, size: number }
 
 /** Enough for every bucket a few seconds of bounds fill, at 100 ms a bucket. */
-const MAX_SPARE_BUCKETS = 64
+const MAX_SPARE_BUCKETS = 32
+/**
+ * A bucket that held more entries is not kept: one burst (a thousand members learnt at once on
+ * a join) would otherwise pin its large arrays for good, in every node.
+ */
+const MAX_SPARE_ENTRIES = 128
 
 export class DueQueue<T extends Queued> {
   private readonly bucketMs: number
@@ -92,7 +97,7 @@ export class DueQueue<T extends Queued> {
       if (kept > 0) return
       this.buckets.delete(index)
       popIndex(this.order)
-      if (this.spare.length < MAX_SPARE_BUCKETS) this.spare.push(bucket)
+      if (this.spare.length < MAX_SPARE_BUCKETS && bucket.keys.length <= MAX_SPARE_ENTRIES) this.spare.push(bucket)
     }
   }
 }
