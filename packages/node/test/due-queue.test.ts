@@ -61,3 +61,22 @@ describe('DueQueue', () => {
     }
   })
 })
+
+describe('DueQueue far keys', () => {
+  it('pops keys a day ahead at their time, among near ones, without a bucket each', () => {
+    const q = new DueQueue<Item>()
+    const near = item('near'); const reap = item('reap'); const later = item('later')
+    assert.deepEqual(popNames(q, 0), [])
+    q.schedule(reap, 86_400_000)
+    q.schedule(near, 2500)
+    q.schedule(later, 90_000)
+    assert.deepEqual(popNames(q, 2499), [])
+    assert.deepEqual(popNames(q, 2500), ['near'])
+    assert.deepEqual(popNames(q, 89_999), [])
+    assert.deepEqual(popNames(q, 90_000), ['later'])
+    q.schedule(reap, 100_000) // earlier: the far entry goes stale
+    assert.deepEqual(popNames(q, 100_000), ['reap'])
+    assert.deepEqual(popNames(q, 86_400_000), [], 'the stale far entry does not pop it again')
+    assert.equal(q.entries, 0)
+  })
+})
