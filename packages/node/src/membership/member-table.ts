@@ -16,6 +16,8 @@
 import { PhiAccrualTable, SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../api/types.js'
 
+const NO_ADDRS: readonly string[] = Object.freeze([])
+
 /** State codes of the `state` column; 0: the slot holds no member. */
 export const NO_MEMBER = 0
 export const ALIVE = 1
@@ -52,12 +54,18 @@ export class MemberColumns {
   private readonly slab: SlotSlab
   /** Its last health summary (merged with the previous one when it came without the detail). */
   readonly health: Array<HealthSummary | null>
+  /**
+   * Its addresses, as the last heartbeat or claim that carried them said: the array received,
+   * not a copy (none of these arrays is ever changed in place; the views copy).
+   */
+  readonly addrs: Array<readonly string[]>
   readonly detectors: PhiAccrualTable
 
   /** `group`: slots whose detector windows interleave (the simulator's fan-out order; see HeartbeatWindows). */
   constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, group = 1) {
     this.slab = new SlotSlab(OWN_FIELDS + PhiAccrualTable.FIELDS, capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
+    this.addrs = new Array<readonly string[]>(capacity).fill(NO_ADDRS)
     this.detectors = new PhiAccrualTable(phi, clock, capacity, group, { slab: this.slab, offset: OWN_FIELDS })
   }
 
@@ -67,7 +75,7 @@ export class MemberColumns {
   grow (capacity: number): void {
     if (capacity <= this.capacity) return
     this.slab.grow(capacity)
-    for (let i = this.health.length; i < capacity; i++) this.health.push(null)
+    for (let i = this.health.length; i < capacity; i++) { this.health.push(null); this.addrs.push(NO_ADDRS) }
     this.detectors.grow(capacity)
   }
 
@@ -86,11 +94,13 @@ export class MemberColumns {
     this.setIncarnation(slot, incarnation)
     this.setLastHeartbeatAtMs(slot, NaN)
     this.health[slot] = null
+    this.addrs[slot] = NO_ADDRS
   }
 
   clear (slot: number): void {
     this.setState(slot, NO_MEMBER)
     this.health[slot] = null
+    this.addrs[slot] = NO_ADDRS
   }
 }
 

@@ -20,7 +20,7 @@ import type { HealthSummary, MemberState } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
-import { ALIVE, LocalMemberTable, SUSPECT, type MemberTable } from './member-table.js'
+import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, SUSPECT, type MemberTable } from './member-table.js'
 import { dueAtMs, EARLY_MS, MemberRecord, overrides } from './record.js'
 import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
 
@@ -99,7 +99,7 @@ export class Membership {
       }
     }
     // From here on the columns only (no record): the path every heartbeat takes.
-    if (addrs.length > 0) this.members.get(from)!.addrs = [...addrs]
+    if (addrs.length > 0) cols.addrs[slot] = addrs
     // A heartbeat without the detail (its sender is degraded) keeps the detail we had. The
     // summary also names the member: its name and role are read from it.
     const held = cols.health[slot]!
@@ -118,8 +118,11 @@ export class Membership {
   onClaim (claim: MemberClaim, by: string): readonly MembershipOutput[] {
     const now = this.clock.now()
     if (claim.target === this.selfId) return this.maybeRefute(claim, by)
-    const m = this.members.get(claim.target)
-    if (m === undefined) {
+    // Up to the override, the columns only: after a failure most of the N - 1 others accuse the
+    // member, and N - 1 nodes hear each accusation, nearly all of them saying nothing new.
+    const cols = this.table.columns
+    const slot = this.table.slotOf(claim.target)
+    if (slot < 0) {
       const added = this.addMember(claim, now)
       const view = this.view(added, now)
       switch (claim.state) {
@@ -131,17 +134,20 @@ export class Membership {
     // An accuser we hold dead or left has been cut off from us: its accusations describe what it
     // saw from the other side of a partition (often delivered late, when the partition heals),
     // and believing them would kill members we hear from right now.
-    if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target) {
-      const accuser = this.members.get(by)
-      if (accuser !== undefined && (accuser.state === 'dead' || accuser.state === 'left')) return NO_OUTPUTS
+    const accusation = (claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target
+    if (accusation) {
+      const accuser = this.table.slotOf(by)
+      if (accuser >= 0 && (cols.state(accuser) === DEAD || cols.state(accuser) === LEFT)) return NO_OUTPUTS
     }
     // Only a member itself raises its incarnation (by heartbeat or refutation). An accusation at
     // an incarnation above what it announced is no observation of it; believing one would let a
     // single message hold a live member dead beyond any refutation.
-    if ((claim.state === 'suspect' || claim.state === 'dead') && by !== claim.target && claim.incarnation > m.incarnation) return NO_OUTPUTS
-    if (claim.addrs.length > 0 && claim.incarnation >= m.incarnation) m.addrs = [...claim.addrs]
-    if (!overrides(claim.state, claim.incarnation, m.state, m.incarnation)) return NO_OUTPUTS
-    const previous = m.state
+    const held = cols.incarnation(slot)
+    if (accusation && claim.incarnation > held) return NO_OUTPUTS
+    if (claim.addrs.length > 0 && claim.incarnation >= held) cols.addrs[slot] = claim.addrs
+    const previous = stateName(cols.state(slot))
+    if (!overrides(claim.state, claim.incarnation, previous, held)) return NO_OUTPUTS
+    const m = this.members.get(claim.target)!
     m.incarnation = claim.incarnation
     if (claim.state === previous) return NO_OUTPUTS // same state, newer incarnation
     switch (claim.state) {
@@ -354,7 +360,7 @@ export class Membership {
 
   private addMember (c: MemberClaim, now: number): MemberRecord {
     const slot = this.table.add(c.target, c.state, c.incarnation)
-    const m = new MemberRecord(this.table.columns, slot, c.target, c.name, c.role, [...c.addrs], now, this.nextSeq++)
+    const m = new MemberRecord(this.table.columns, slot, c.target, c.name, c.role, c.addrs, now, this.nextSeq++)
     // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
     if (c.state === 'alive' || c.state === 'suspect') {
       m.resetDetector()

@@ -17,7 +17,6 @@ export class MemberRecord {
   /** Name and role as a claim announced them; a heartbeat's health summary has the last word. */
   claimedName: string
   claimedRole: Role
-  addrs: string[]
   stateSinceMs: number
   probeStartedAtMs: number | null = null
   lastRebroadcastAtMs: number | null = null
@@ -35,13 +34,13 @@ export class MemberRecord {
    */
   private stateHeld: MemberState
 
-  constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: string[], sinceMs: number, seq: number) {
+  constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number) {
     this.cols = cols
     this.slot = slot
     this.peerId = peerId
     this.claimedName = name
     this.claimedRole = role
-    this.addrs = addrs
+    cols.addrs[slot] = addrs
     this.stateSinceMs = sinceMs
     this.seq = seq
     this.stateHeld = stateName(cols.state(slot))
@@ -55,6 +54,8 @@ export class MemberRecord {
   get incarnation (): number { return this.cols.incarnation(this.slot) }
   set incarnation (i: number) { this.cols.setIncarnation(this.slot, i) }
   get health (): HealthSummary | null { return this.cols.health[this.slot]! }
+  get addrs (): readonly string[] { return this.cols.addrs[this.slot]! }
+  set addrs (a: readonly string[]) { this.cols.addrs[this.slot] = a }
   get name (): string { return this.health?.name ?? this.claimedName }
   get role (): Role { return this.health?.role ?? this.claimedRole }
   get lastHeartbeatAtMs (): number | null {
