@@ -21,8 +21,8 @@ import type { MemberSnapshot } from '../wire/messages.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, SUSPECT, type MemberTable } from './member-table.js'
-import { dueAtMs, EARLY_MS, MemberRecord, overrides } from './record.js'
-import { holdBackUntil, probeOverdue, reapDue, rebroadcastDue, suspicionExpired } from './timing.js'
+import { dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue } from './record.js'
+import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
@@ -214,10 +214,10 @@ export class Membership {
     // picked first and then act in table order: the outputs of a full pass, without sorting all.
     const accusing = !this.leaving && !this.isHoldingBack
     const acting: MemberRecord[] = []
-    for (const m of due) if (this.reapDue(m, now) || (accusing && this.ruleDue(m, now))) acting.push(m)
+    for (const m of due) if (reapIsDue(m, now, this.opts) || (accusing && ruleIsDue(m, now, this.opts))) acting.push(m)
     acting.sort((a, b) => a.seq - b.seq)
     for (const m of acting) {
-      if (this.reapDue(m, now)) {
+      if (reapIsDue(m, now, this.opts)) {
         this.members.delete(m.peerId)
         this.table.remove(m.peerId)
         m.removed = true
@@ -244,21 +244,6 @@ export class Membership {
     // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick).
     for (const m of due) if (!m.removed) this.watch(m)
     return out
-  }
-
-  /** A dead or left member whose time to be forgotten has come. */
-  private reapDue (m: MemberRecord, now: number): boolean {
-    return (m.state === 'dead' && reapDue(m.stateSinceMs, now, this.opts.reapDeadAfterMs)) ||
-      (m.state === 'left' && reapDue(m.stateSinceMs, now, this.opts.reapLeftAfterMs))
-  }
-
-  /** Whether one of the tick's rules acts on the member now (the conditions of the action pass). */
-  private ruleDue (m: MemberRecord, now: number): boolean {
-    if (m.state === 'alive') {
-      if (m.probeStartedAtMs !== null) return probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)
-      return now >= m.earliestThresholdAtMs() && (m.phi() ?? 0) >= this.opts.phi.threshold
-    }
-    return m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)
   }
 
   /** Graceful leave: tell everyone, then stop accusing anyone. */

@@ -1,10 +1,11 @@
 /**
  * What the membership core holds about one member, and the rules read off a single record: SWIM's
- * precedence between claims, and the earliest time the tick may have to act on the member (the
- * key of its entry in the due queue).
+ * precedence between claims, the earliest time the tick may have to act on the member (the key
+ * of its entry in the due queue), and whether the tick acts on it now.
  */
 import type { HealthSummary, MemberState, Role } from '../api/types.js'
 import { stateCode, stateName, type MemberColumns } from './member-table.js'
+import { probeOverdue, reapDue, suspicionExpired } from './timing.js'
 import type { MembershipOptions } from './types.js'
 
 /**
@@ -108,4 +109,19 @@ export function dueAtMs (m: MemberRecord, opts: MembershipOptions): number {
       if (m.probeStartedAtMs !== null) return m.probeStartedAtMs + 2 * opts.probeTimeoutMs
       return m.earliestThresholdAtMs()
   }
+}
+
+/** A dead or left member whose time to be forgotten has come. */
+export function reapIsDue (m: MemberRecord, now: number, opts: MembershipOptions): boolean {
+  return (m.state === 'dead' && reapDue(m.stateSinceMs, now, opts.reapDeadAfterMs)) ||
+    (m.state === 'left' && reapDue(m.stateSinceMs, now, opts.reapLeftAfterMs))
+}
+
+/** Whether one of the tick's rules acts on the member now: a probe overdue, φ at the threshold, a suspicion expired. */
+export function ruleIsDue (m: MemberRecord, now: number, opts: MembershipOptions): boolean {
+  if (m.state === 'alive') {
+    if (m.probeStartedAtMs !== null) return probeOverdue(m.probeStartedAtMs, now, opts.probeTimeoutMs)
+    return now >= m.earliestThresholdAtMs() && (m.phi() ?? 0) >= opts.phi.threshold
+  }
+  return m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, opts.suspicionTimeoutMs)
 }
