@@ -39,23 +39,13 @@ export interface PhiAccrualOptions {
 }
 
 /**
- * The last frozen copy handed out. A node builds one detector per peer with the same options;
- * sharing one frozen copy among them keeps the fields a heartbeat reads in one hot cache line
- * instead of one cold copy per peer (a million of them in the 1,000-node simulation).
- */
-let lastValidated: Readonly<PhiAccrualOptions> | null = null
-
-/**
  * Checks every option and returns a frozen copy, so later mutation of the caller's object cannot
- * change a running detector (equal options may share one copy). Throws RangeError naming the
+ * change a running detector (a table of many detectors holds one copy). Throws RangeError naming the
  * option, as Pekko's `require`s do.
  * @internal
  */
 export function validatePhiAccrualOptions (options: PhiAccrualOptions): Readonly<PhiAccrualOptions> {
   const { threshold, maxSampleSize, minStdDeviationMs, acceptableHeartbeatPauseMs, firstHeartbeatEstimateMs } = options
-  const last = lastValidated
-  if (last !== null && last.threshold === threshold && last.maxSampleSize === maxSampleSize && last.minStdDeviationMs === minStdDeviationMs &&
-      last.acceptableHeartbeatPauseMs === acceptableHeartbeatPauseMs && last.firstHeartbeatEstimateMs === firstHeartbeatEstimateMs) return last
   // Written as !(x > 0) so that NaN, which fails every comparison, is rejected too.
   if (!(threshold > 0) || !Number.isFinite(threshold)) {
     throw invalid('threshold', 'a finite number > 0', threshold)
@@ -72,8 +62,7 @@ export function validatePhiAccrualOptions (options: PhiAccrualOptions): Readonly
   if (!(firstHeartbeatEstimateMs > 0) || !Number.isFinite(firstHeartbeatEstimateMs)) {
     throw invalid('firstHeartbeatEstimateMs', 'a finite number of ms > 0', firstHeartbeatEstimateMs)
   }
-  lastValidated = Object.freeze({ threshold, maxSampleSize, minStdDeviationMs, acceptableHeartbeatPauseMs, firstHeartbeatEstimateMs })
-  return lastValidated
+  return Object.freeze({ threshold, maxSampleSize, minStdDeviationMs, acceptableHeartbeatPauseMs, firstHeartbeatEstimateMs })
 }
 
 function invalid (option: keyof PhiAccrualOptions, expected: string, got: unknown): RangeError {
