@@ -148,8 +148,13 @@ export class ElectionAdapter implements CoreAdapter {
     }
     if (!this.rankingDirty) return
     this.rankingDirty = false
-    const states = this.membership.states
-    this.core.setRanking(this.host.allIds.filter((id) => id === this.host.id || states.get(id) === 'alive'))
+    // From a flag array: 1,000 Map lookups per re-rank were 5 % of a 1,000-node run.
+    const alive = this.membership.aliveAt
+    const ids = this.host.allIds
+    const self = this.host.index
+    const ranking: string[] = []
+    for (let i = 0; i < ids.length; i++) if (i === self || alive[i] === 1) ranking.push(ids[i]!)
+    this.core.setRanking(ranking)
   }
 
   private perform (outputs: ElectionOutput[]): void {

@@ -35,6 +35,9 @@ export class MembershipAdapter implements CoreAdapter {
   readonly core: Membership
   /** Each member's state as the core's events told it; absent once removed (or learnt dead by sync). */
   readonly states = new Map<string, MemberState>()
+  /** The same, by node index: 1 where the member is held alive (the election shell's ranking reads it, a Map lookup per id was too slow). */
+  readonly aliveAt: Uint8Array
+  private readonly indexOf: ReadonlyMap<string, number>
   /** Called after a batch of outputs with a member:* event (the election shell's hook, as in node.ts). */
   onChange: (() => void) | null = null
   private readonly host: NodeHost
@@ -46,8 +49,10 @@ export class MembershipAdapter implements CoreAdapter {
   private joinBackoffMs: number
   private lastTickAtMs: number
 
-  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, table: MemberTable) {
+  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, table: MemberTable, indexOf: ReadonlyMap<string, number>) {
     this.host = host
+    this.indexOf = indexOf
+    this.aliveAt = new Uint8Array(host.allIds.length)
     this.t = timings
     const disk = host.disk.get(MEMBERSHIP) as MembershipDisk | undefined
     // node.ts: a restarted node starts above any incarnation it may have announced before.
@@ -200,9 +205,11 @@ export class MembershipAdapter implements CoreAdapter {
     switch (e.type) {
       case 'member:join': case 'member:alive': case 'member:suspect': case 'member:dead': case 'member:left':
         this.states.set(e.member.peerId, e.member.state)
+        this.aliveAt[this.indexOf.get(e.member.peerId)!] = e.member.state === 'alive' ? 1 : 0
         break
       case 'member:removed':
         this.states.delete(e.member.peerId)
+        this.aliveAt[this.indexOf.get(e.member.peerId)!] = 0
         break
       case 'member:refuted':
         // node.ts persists the raised incarnation.
@@ -228,12 +235,14 @@ function phiOptions (t: SimTimings): PhiAccrualOptions {
 
 /** Membership cores whose hot fields share one world table (built with the first core of a world). */
 export function membershipFactory (timings: SimTimings): CoreFactory {
-  let world: { ids: readonly string[], table: WorldMemberTable } | null = null
+  let world: { ids: readonly string[], table: WorldMemberTable, indexOf: Map<string, number> } | null = null
   return {
     name: MEMBERSHIP,
     create: (host, start) => {
-      if (world?.ids !== host.allIds) world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock) }
-      return new MembershipAdapter(host, timings, start, world.table.viewFor(host.index))
+      if (world?.ids !== host.allIds) {
+        world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock), indexOf: new Map(host.allIds.map((id, i) => [id, i])) }
+      }
+      return new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.indexOf)
     }
   }
 }
