@@ -242,7 +242,15 @@ export function membershipFactory (timings: SimTimings): CoreFactory {
       if (world?.ids !== host.allIds) {
         world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock), indexOf: new Map(host.allIds.map((id, i) => [id, i])) }
       }
-      return new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.indexOf)
+      const adapter = new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.indexOf)
+      world.table.attach(host.index, adapter.core)
+      return adapter
+    },
+    // The heartbeat's common case, straight into the world table (what `receive` would do: the
+    // core's onHeartbeat returns nothing then, so the adapter has nothing to perform).
+    receiveDirect: (fromIndex, to, message) => {
+      const m = message as MembershipMessage
+      return m.t === 'heartbeat' && world !== null && world.table.acceptHeartbeat(fromIndex, to, m.incarnation, m.addrs, m.health)
     }
   }
 }

@@ -317,7 +317,7 @@ export class Simulation {
     const fromId = this.ids[from]!
     const coreIndex = this.coreIndex.get(core) ?? -1
     for (const d of delays) {
-      this.schedule(d, { k: 'gossip', to: byDelay[d]!, from: fromId, core, coreIndex, message, bytes })
+      this.schedule(d, { k: 'gossip', to: byDelay[d]!, from: fromId, fromIndex: from, core, coreIndex, message, bytes })
     }
   }
 
@@ -339,14 +339,15 @@ export class Simulation {
         return
       }
       case 'gossip': {
-        const { bytes, from, message } = ev
+        const { bytes, from, fromIndex, message } = ev
         const cores = ev.coreIndex >= 0 ? this.coreAt[ev.coreIndex]! : undefined
+        const receiveDirect = ev.coreIndex >= 0 ? this.factories[ev.coreIndex]!.receiveDirect : undefined
         const { msgs: receivedMsgs, bytes: receivedBytes } = this.received
         for (const to of ev.to) {
           if (cores !== undefined && this.direct[to] === 1) {
             receivedMsgs[to]! += 1
             receivedBytes[to]! += bytes
-            cores[to]?.receive(from, message)
+            if (receiveDirect === undefined || !receiveDirect(fromIndex, to, message)) cores[to]?.receive(from, message)
             continue
           }
           const p = this.procs[to]!

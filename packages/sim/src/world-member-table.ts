@@ -5,16 +5,23 @@
  * deliveries walk the columns in address order instead of jumping between a million scattered
  * objects: the difference between memory stalls and cache hits at 1,000 nodes.
  */
-import { MemberColumns, NO_MEMBER, type MemberState, type MemberTable } from '@kos/node'
+import { ALIVE, MemberColumns, NO_MEMBER, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/node'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'
 
 export class WorldMemberTable {
   readonly columns: MemberColumns
+  private readonly ids: readonly string[]
   private readonly indexOf = new Map<string, number>()
   private readonly n: number
+  private readonly clock: Clock
+  /** The membership core of each node's current life, for `acceptHeartbeat`'s rare follow-up. */
+  private readonly cores: Array<Membership | undefined>
 
   constructor (ids: readonly string[], phi: PhiAccrualOptions, clock: Clock) {
+    this.ids = ids
     this.n = ids.length
+    this.clock = clock
+    this.cores = new Array<Membership | undefined>(this.n)
     ids.forEach((id, i) => this.indexOf.set(id, i))
     // Grouped by n: the k-th samples of one sender's n receivers sit side by side.
     this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n)
@@ -24,6 +31,23 @@ export class WorldMemberTable {
   viewFor (node: number): MemberTable {
     for (let s = 0; s < this.n; s++) this.columns.clear(s * this.n + node)
     return new WorldTableView(this.columns, this.indexOf, this.n, node)
+  }
+
+  /** The core that node `node`'s view (from `viewFor`) now serves. */
+  attach (node: number, core: Membership): void { this.cores[node] = core }
+
+  /**
+   * A heartbeat from node `from` reaches running node `to`: Membership.onHeartbeat's common case
+   * (a member held alive, at no newer incarnation), which only writes the columns, done here
+   * without touching that node's objects. False, having changed nothing: any other case, left
+   * to the core.
+   */
+  acceptHeartbeat (from: number, to: number, incarnation: number, addrs: readonly string[], health: HealthSummary): boolean {
+    const slot = from * this.n + to
+    const cols = this.columns
+    if (cols.state(slot) !== ALIVE || incarnation > cols.incarnation(slot)) return false
+    if (cols.recordHeartbeat(slot, addrs, health, this.clock.now())) this.cores[to]!.heartbeatMovedDeadline(this.ids[from]!)
+    return true
   }
 }
 

@@ -88,6 +88,25 @@ export class MemberColumns {
   lastHeartbeatAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + LAST_HEARTBEAT]! }
   setLastHeartbeatAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + LAST_HEARTBEAT] = atMs }
 
+  /**
+   * What a heartbeat from the member in `slot` writes once its record has nothing to do (it is
+   * known, at this incarnation or a newer one): its addresses and health summary, and, while it
+   * is alive or suspect, the arrival for its detector. Returns true when that brought its
+   * crossing forward, which the holder of its due bound must hear of.
+   */
+  recordHeartbeat (slot: number, addrs: readonly string[], health: HealthSummary, now: number): boolean {
+    if (addrs.length > 0) this.addrs[slot] = addrs
+    // A heartbeat without the detail (its sender is degraded) keeps the detail we had. The
+    // summary also names the member: its name and role are read from it.
+    const held = this.health[slot]!
+    if (held !== health) this.health[slot] = health.agents === undefined && held !== null ? { ...held, ...health } : health
+    const state = this.state(slot)
+    if (state !== ALIVE && state !== SUSPECT) return false
+    this.setLastHeartbeatAtMs(slot, now)
+    // A new interval can bring the crossing forward (a burst shrinks the mean).
+    return this.detectors.heartbeat(slot)
+  }
+
   /** A new member in `slot`: no heartbeat, no health (its detector is the record's to reset). */
   init (slot: number, state: MemberState, incarnation: number): void {
     this.setState(slot, stateCode(state))

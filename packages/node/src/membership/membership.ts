@@ -20,7 +20,7 @@ import type { HealthSummary, MemberState } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
-import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, SUSPECT, type MemberTable } from './member-table.js'
+import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
 import { dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue } from './record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 
@@ -98,20 +98,20 @@ export class Membership {
         out = [{ type: 'notify', to: from, claim: this.claimOf(m) }]
       }
     }
-    // From here on the columns only (no record): the path every heartbeat takes.
-    if (addrs.length > 0) cols.addrs[slot] = addrs
-    // A heartbeat without the detail (its sender is degraded) keeps the detail we had. The
-    // summary also names the member: its name and role are read from it.
-    const held = cols.health[slot]!
-    if (held !== health) cols.health[slot] = health.agents === undefined && held !== null ? { ...held, ...health } : health
-    const state = cols.state(slot)
-    if (state === ALIVE || state === SUSPECT) {
-      cols.setLastHeartbeatAtMs(slot, now)
-      // A new interval can bring the crossing forward (a burst shrinks the mean). Only then
-      // can the member be due earlier than queued: its queue entry is a bound of the old one.
-      if (cols.detectors.heartbeat(slot)) this.watch(this.members.get(from)!)
-    }
+    // From here on the columns only (no record): the path every heartbeat takes. Only a crossing
+    // brought forward can make the member due earlier than queued (its entry bounds the old one).
+    if (cols.recordHeartbeat(slot, addrs, health, now)) this.heartbeatMovedDeadline(from)
     return out ?? NO_OUTPUTS
+  }
+
+  /**
+   * A heartbeat recorded by `MemberColumns.recordHeartbeat` brought the member's crossing
+   * forward: its due bound follows. For the simulator's fan-out, which records the common
+   * heartbeat (a known member at no newer incarnation, held alive) in the table directly.
+   */
+  heartbeatMovedDeadline (peerId: string): void {
+    const m = this.members.get(peerId)
+    if (m !== undefined) this.watch(m)
   }
 
   /** A notice (or one entry of a state sync) claims something about a member; `by` signed it. */
