@@ -40,7 +40,8 @@ export interface Process {
 export type Scheduled =
   | { k: 'call', node: number, gen: number, timer: boolean, fn: () => void }
   | { k: 'msg', to: number, gen: number, from: string, core: string, message: unknown, bytes: number }
-  | { k: 'gossip', to: number[], from: string, fromIndex: number, core: string, coreIndex: number, message: unknown, bytes: number }
+  /** Receivers `start` to `end` of a fan-out buffer (fanout.ts). */
+  | { k: 'gossip', buffer: number, start: number, end: number, from: string, fromIndex: number, core: string, coreIndex: number, message: unknown, bytes: number }
   | { k: 'world', fn: () => void }
 
 export interface SimulationOptions {
