@@ -21,7 +21,7 @@ import type { MemberSnapshot } from '../wire/messages.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
-import { dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue } from './record.js'
+import { dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs } from './record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
@@ -144,7 +144,7 @@ export class Membership {
     // single message hold a live member dead beyond any refutation.
     const held = cols.incarnation(slot)
     if (accusation && claim.incarnation > held) return NO_OUTPUTS
-    if (claim.addrs.length > 0 && claim.incarnation >= held) cols.addrs[slot] = claim.addrs
+    if (claim.addrs.length > 0 && claim.incarnation >= held && !sameAddrs(cols.addrs[slot]!, claim.addrs)) cols.addrs[slot] = claim.addrs
     const previous = stateName(cols.state(slot))
     if (!overrides(claim.state, claim.incarnation, previous, held)) return NO_OUTPUTS
     const m = this.members.get(claim.target)!
@@ -258,12 +258,12 @@ export class Membership {
     return { state, target: s.peerId, incarnation: this.incarnation, name: s.name, role: s.role, addrs: [...s.addrs] }
   }
 
-  /** Our whole member table, self included, for a state sync. */
+  /** Our whole member table, self included, for a state sync (the address lists held, not copies: none is changed in place). */
   snapshot (): MemberSnapshot[] {
     const self = this.selfClaim(this.leaving ? 'left' : 'alive')
     const out: MemberSnapshot[] = [{ peerId: self.target, name: self.name, role: self.role, addrs: self.addrs, state: self.state, incarnation: self.incarnation }]
     for (const m of this.members.values()) {
-      out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: [...m.addrs], state: m.state, incarnation: m.incarnation })
+      out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation })
     }
     return out
   }

@@ -125,3 +125,15 @@ export function ruleIsDue (m: MemberRecord, now: number, opts: MembershipOptions
   }
   return m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, opts.suspicionTimeoutMs)
 }
+
+/**
+ * Whether two address lists say the same. A claim's list replaces the one held only when it
+ * differs: every state sync repeats every member's addresses, and storing each new copy made a
+ * million young arrays a minute referenced from the long-lived table at 1,000 nodes.
+ */
+export function sameAddrs (a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
