@@ -51,6 +51,12 @@ export class Network {
   private readonly upNode: Uint8Array
   /** Gossip hop counts between groups, recomputed when the partition or a group's relays change. */
   private hopsCache: number[][] | null = null
+  /**
+   * The network's stream, drawn a block at a time (same values, same order): a call per draw
+   * returned a boxed number, a couple of million a simulated second at 1,000 nodes.
+   */
+  private readonly block = new Float64Array(1024)
+  private blockAt = 1024
 
   constructor (n: number, rng: Rng, options: NetworkOptions = NETWORK_DEFAULTS) {
     this.n = n
@@ -100,30 +106,39 @@ export class Network {
   /** One message from a to b: lost, or its delay (and a duplicate's). Draws from the network's stream. */
   deliver (a: number, b: number, hops = 1): Delivery {
     const o = this.options
-    if (o.loss > 0 && this.rng.next() < o.loss) return { lost: true, delayMs: -1, copyDelayMs: -1 }
+    if (o.loss > 0 && this.draw() < o.loss) return { lost: true, delayMs: -1, copyDelayMs: -1 }
     const delayMs = this.delay(a, b, hops)
-    const copyDelayMs = o.duplicate > 0 && this.rng.next() < o.duplicate ? this.delay(a, b, hops) : -1
+    const copyDelayMs = o.duplicate > 0 && this.draw() < o.duplicate ? this.delay(a, b, hops) : -1
     return { lost: false, delayMs, copyDelayMs }
   }
 
   /** The one-way delay of one message over `hops` links, whole ms >= 1. */
   delay (a: number, b: number, hops = 1): number {
     const o = this.options
+    // The link's fixed share of the spread (some links are slower than others), per unordered
+    // pair; computed here rather than in a function of its own, whose fractional result was boxed.
+    let share = 0
+    if (o.baseSpreadMs > 0) {
+      const lo = a < b ? a : b; const hi = a < b ? b : a
+      const h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35)
+      share = ((h >>> 0) % 1000) / 1000 * o.baseSpreadMs
+    }
     let ms = 0
     for (let h = 0; h < hops; h++) {
-      const jitter = o.jitterMeanMs > 0 ? Math.min(-Math.log(1 - this.rng.next()) * o.jitterMeanMs, 10 * o.jitterMeanMs) : 0
-      ms += o.baseMs + this.linkShare(a, b) + jitter
+      const jitter = o.jitterMeanMs > 0 ? Math.min(-Math.log(1 - this.draw()) * o.jitterMeanMs, 10 * o.jitterMeanMs) : 0
+      ms += o.baseMs + share + jitter
     }
-    if (o.reorder > 0 && this.rng.next() < o.reorder) ms += this.rng.next() * o.reorderMaxMs
+    if (o.reorder > 0 && this.draw() < o.reorder) ms += this.draw() * o.reorderMaxMs
     return Math.max(1, Math.round(ms))
   }
 
-  /** A fixed share of the spread per unordered pair (some links are slower than others). */
-  private linkShare (a: number, b: number): number {
-    if (this.options.baseSpreadMs <= 0) return 0
-    const lo = a < b ? a : b; const hi = a < b ? b : a
-    const h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35)
-    return ((h >>> 0) % 1000) / 1000 * this.options.baseSpreadMs
+  /** The next float of the network's stream. */
+  private draw (): number {
+    if (this.blockAt === this.block.length) {
+      this.rng.fill(this.block)
+      this.blockAt = 0
+    }
+    return this.block[this.blockAt++]!
   }
 
   /** BFS over groups: a message crosses a group only if one of its nodes runs to forward it. */

@@ -20,6 +20,8 @@ export interface Rng {
   pick: <T>(items: readonly T[]) => T
   /** A new generator whose stream depends only on this seed and `label`. */
   fork: (label: string) => Rng
+  /** The next `out.length` floats of the stream, in order (what as many `next()` calls would return). */
+  fill: (out: Float64Array) => void
 }
 
 
@@ -44,6 +46,7 @@ export function createRng (seed: number): Rng {
       if (items.length === 0) throw new RangeError('pick from an empty list')
       return items[Math.floor(next() * items.length)]!
     },
-    fork: (label) => createRng(subSeed(seed, label))
+    fork: (label) => createRng(subSeed(seed, label)),
+    fill: (out) => { for (let i = 0; i < out.length; i++) out[i] = next() }
   }
 }

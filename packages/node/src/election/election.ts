@@ -53,7 +53,7 @@ export class Election {
   /** Non-voters that get the coordinator's heartbeats (and acknowledge them) but count in no quorum. */
   private learnerIds: string[] = []
   private version = 0
-  private ranking: string[] = []
+  private ranking: readonly string[] = []
   private preVotes = new Set<string>()
   private votes = new Set<string>()
   private candidacyStartedAtMs = 0
@@ -154,9 +154,12 @@ export class Election {
    */
   setLearners (ids: readonly string[]): void { this.learnerIds = [...new Set(ids)] }
 
-  /** Voters in preference order (an eligible archon first, then lowest peer id among alive members). */
+  /**
+   * Voters in preference order (an eligible archon first, then lowest peer id among alive
+   * members). The list is kept, not copied: pass one you will not change.
+   */
   setRanking (order: readonly string[]): void {
-    this.ranking = [...order]
+    this.ranking = order
     this.rankCache = null
   }
 

@@ -96,7 +96,11 @@ export function heartbeatDue (lastSentAtMs: number | null, nowMs: number, interv
  * follows: if that one fails, it is not a contender). A node not listed ranks after all others.
  */
 export function rankOf (selfId: string, ranking: readonly string[], exclude: string | null): number {
-  const order = ranking.filter((id) => id !== exclude)
-  const i = order.indexOf(selfId)
-  return i === -1 ? order.length : i
+  let place = 0
+  for (const id of ranking) {
+    if (id === exclude) continue
+    if (id === selfId) return place
+    place++
+  }
+  return place
 }
