@@ -79,6 +79,13 @@ class WorldTableView implements MemberTable {
     return slot
   }
 
+  crossingsBefore (horizonMs: number, out: number[]): void {
+    const cols = this.columns
+    for (let slot = this.node; slot < this.n * this.n; slot += this.n) {
+      if (cols.state(slot) === ALIVE && cols.detectors.earliestThresholdAtMs(slot) <= horizonMs) out.push(slot)
+    }
+  }
+
   remove (peerId: string): void {
     const s = this.indexOf.get(peerId)
     if (s !== undefined) this.columns.clear(s * this.n + this.node)

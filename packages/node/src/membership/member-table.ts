@@ -132,6 +132,8 @@ export interface MemberTable {
   add: (peerId: string, state: MemberState, incarnation: number) => number
   /** Gives the member's slot back. */
   remove: (peerId: string) => void
+  /** Appends to `out` the slots of the members held alive whose φ may reach the threshold before `horizonMs`. */
+  crossingsBefore: (horizonMs: number, out: number[]) => void
 }
 
 /** A node's own table: dense slots, a removed member's slot reused, doubled when full. */
@@ -158,6 +160,13 @@ export class LocalMemberTable implements MemberTable {
     this.slots.set(peerId, slot)
     this.columns.init(slot, state, incarnation)
     return slot
+  }
+
+  crossingsBefore (horizonMs: number, out: number[]): void {
+    const cols = this.columns
+    for (let slot = 0; slot < this.used; slot++) {
+      if (cols.state(slot) === ALIVE && cols.detectors.earliestThresholdAtMs(slot) <= horizonMs) out.push(slot)
+    }
   }
 
   remove (peerId: string): void {

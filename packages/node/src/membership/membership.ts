@@ -18,6 +18,7 @@
 import type { Clock } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../api/types.js'
 import type { MemberSnapshot } from '../wire/messages.js'
+import { CrossingScan } from './crossing-scan.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
@@ -44,6 +45,9 @@ export class Membership {
   private readonly table: MemberTable
   /** Members by the earliest time the tick may have to act on them. */
   private readonly due = new DueQueue<MemberRecord>()
+  /** The healthy members' crossings, found by a scan of the table rather than held in `due`. */
+  private readonly scan: CrossingScan
+  private readonly watchMember = (m: MemberRecord): void => { this.watch(m) }
   private nextSeq = 0
   private incarnation: number
   private leaving = false
@@ -53,6 +57,7 @@ export class Membership {
   constructor (opts: MembershipOptions, clock: Clock, random: () => number, table?: MemberTable) {
     this.opts = opts
     this.table = table ?? new LocalMemberTable(opts.phi, clock)
+    this.scan = new CrossingScan(this.table, opts.heartbeatIntervalMs)
     this.self = opts.self.peerId
     this.clock = clock
     this.random = random
@@ -207,6 +212,7 @@ export class Membership {
     const now = this.clock.now()
     const out: MembershipOutput[] = []
     const due: MemberRecord[] = []
+    this.scan.run(now, this.watchMember)
     this.due.popDue(now, due)
     if (due.length === 0) return out
     // Most popped members only go back in the queue at their next bound. Each rule's condition
@@ -220,6 +226,7 @@ export class Membership {
       if (reapIsDue(m, now, this.opts)) {
         this.members.delete(m.peerId)
         this.table.remove(m.peerId)
+        this.scan.remove(m)
         m.removed = true
         out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
       }
@@ -241,8 +248,13 @@ export class Membership {
       }
     }
     // Popped members leave the queue; those still in the table go back at their next deadline
-    // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick).
-    for (const m of due) if (!m.removed) this.watch(m)
+    // (now or earlier when nothing was done, e.g. while holding back: looked at again next tick),
+    // unless it is a crossing the next scan will find.
+    for (const m of due) {
+      if (m.removed) continue
+      const key = dueAtMs(m, this.opts) - EARLY_MS
+      if (this.scan.keeps(m, key)) this.due.schedule(m, key)
+    }
     return out
   }
 
@@ -352,6 +364,7 @@ export class Membership {
       m.detectorHeartbeat()
     }
     this.members.set(c.target, m)
+    this.scan.add(m)
     this.watch(m)
     return m
   }
