@@ -51,4 +51,49 @@ describe('LocalMemberTable', () => {
       assert.equal(t.columns.detectors.lastHeartbeatAt(s), 0)
     }
   })
+
+  it('lists the alive members whose crossing comes before a horizon (the crossing scan)', () => {
+    const clock = new ManualClock(0)
+    const t = new LocalMemberTable(PHI, clock)
+    const start = (peer: string, state: 'alive' | 'suspect' | 'dead'): number => {
+      const s = t.add(peer, state, 1)
+      t.columns.detectors.reset(s)
+      t.columns.detectors.heartbeat(s)
+      return s
+    }
+    const early = start('early', 'alive')
+    clock.set(5_000)
+    const late = start('late', 'alive')
+    start('suspected', 'suspect')
+    start('gone', 'dead')
+    const never = t.add('never', 'alive', 1) // no heartbeat yet: φ stays 0, no crossing
+    t.columns.detectors.reset(never)
+    const crossing = (s: number): number => t.columns.detectors.earliestThresholdAtMs(s)
+    assert.ok(crossing(early) < crossing(late))
+    const found = (horizon: number): number[] => { const out: number[] = []; t.crossingsBefore(horizon, out); return out }
+    assert.deepEqual(found(crossing(early) - 1), [])
+    assert.deepEqual(found(crossing(early)), [early])
+    assert.deepEqual(found(crossing(late)), [early, late], 'alive members only, by slot')
+    t.remove('early')
+    assert.deepEqual(found(crossing(late)), [late], 'a removed member is not listed')
+  })
+
+  it('records a heartbeat into the columns: health, arrival, detector; nothing for a dead member', () => {
+    const clock = new ManualClock(0)
+    const t = new LocalMemberTable(PHI, clock)
+    const s = t.add('a', 'alive', 1)
+    t.columns.detectors.reset(s)
+    const h = health('a')
+    assert.equal(t.columns.recordHeartbeat(s, ['/ip4/127.0.0.1/tcp/1'], h, 0), true, 'the first heartbeat starts the detector: its crossing comes from Infinity')
+    assert.equal(t.columns.health[s], h)
+    assert.deepEqual(t.columns.addrs[s], ['/ip4/127.0.0.1/tcp/1'])
+    clock.set(1000)
+    assert.equal(t.columns.recordHeartbeat(s, [], h, 1000), false, 'a regular interval moves the crossing later')
+    assert.equal(t.columns.lastHeartbeatAtMs(s), 1000)
+    assert.deepEqual(t.columns.addrs[s], ['/ip4/127.0.0.1/tcp/1'], 'no addresses: the ones held stay')
+    t.columns.setState(s, DEAD)
+    clock.set(2000)
+    assert.equal(t.columns.recordHeartbeat(s, [], h, 2000), false)
+    assert.equal(t.columns.lastHeartbeatAtMs(s), 1000, 'a dead member\'s detector does not run')
+  })
 })

@@ -59,4 +59,34 @@ describe('Membership.tick with the due queue', () => {
     }
     assert.ok(probes > 50, `only ${probes} probes: the script should cross the threshold often`)
   })
+
+  it('probes a member that stops heartbeating at the first tick past its crossing, though healthy members leave the queue between scans', () => {
+    // Heartbeats about a second apart put each crossing more than a scan interval (here the
+    // heartbeat interval, 1 s) after the last heartbeat, so a popped healthy member is left for
+    // the next scan to find. Each peer stops for good at its own time.
+    const random = seededRandom(11)
+    const clock = new ManualClock(0)
+    const m = new Membership(options(), clock, random)
+    const peers = Array.from({ length: 20 }, (_, i) => `p${i}`)
+    const stopsAt = new Map(peers.map((p, i) => [p, 10_000 + i * 1_337]))
+    const nextBeat = new Map(peers.map((p) => [p, Math.floor(random() * 1000)]))
+    const probedAt = new Map<string, number>()
+    for (let t = 0; t < 45_000; t += 10) {
+      clock.set(t)
+      for (const p of peers) {
+        if (nextBeat.get(p)! > t || t >= stopsAt.get(p)!) continue
+        m.onHeartbeat(p, 1, [], healthOf(p))
+        nextBeat.set(p, t + 950 + Math.floor(random() * 100))
+      }
+      clock.set(t + 5)
+      const expected = peers.filter((p) => { const v = m.member(p); return v !== undefined && v.state === 'alive' && v.phi !== null && v.phi >= THRESHOLD }).sort()
+      const got = m.tick().flatMap((o) => o.type === 'probe' ? [o.target] : []).sort()
+      assert.deepEqual(got, expected, `at ${t + 5} ms`)
+      for (const p of got) if (!probedAt.has(p)) probedAt.set(p, t + 5)
+      for (const p of got) m.onProbeResult(p, true) // reachable: the detector decides again from the next tick
+    }
+    // Every peer stopped, and each was probed within a tick of φ reaching the threshold after its stop.
+    assert.deepEqual([...probedAt.keys()].sort(), [...peers].sort())
+    for (const p of peers) assert.ok(probedAt.get(p)! > stopsAt.get(p)!, `${p} probed before it stopped`)
+  })
 })

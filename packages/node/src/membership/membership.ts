@@ -22,7 +22,7 @@ import { CrossingScan } from './crossing-scan.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
-import { dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs } from './record.js'
+import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
@@ -87,7 +87,7 @@ export class Membership {
     if (slot < 0) {
       const m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
       slot = m.slot
-      out = [this.event({ type: 'member:join', member: this.view(m, now) })]
+      out = [this.event({ type: 'member:join', member: viewOf(m, now) })]
     } else if (incarnation > cols.incarnation(slot)) {
       const m = this.members.get(from)!
       m.incarnation = incarnation
@@ -100,7 +100,7 @@ export class Membership {
         // gossiping those verdicts again would make the others (who hear from the accused right
         // now) declare healthy members dead until each refutes.
         m.lastRebroadcastAtMs = now
-        out = [{ type: 'notify', to: from, claim: this.claimOf(m) }]
+        out = [{ type: 'notify', to: from, claim: claimOf(m) }]
       }
     }
     // From here on the columns only (no record): the path every heartbeat takes. Only a crossing
@@ -129,7 +129,7 @@ export class Membership {
     const slot = this.table.slotOf(claim.target)
     if (slot < 0) {
       const added = this.addMember(claim, now)
-      const view = this.view(added, now)
+      const view = viewOf(added, now)
       switch (claim.state) {
         case 'alive': return [this.event({ type: 'member:join', member: view })]
         case 'suspect': return [this.event({ type: 'member:join', member: view }), this.event({ type: 'member:suspect', member: view, by })]
@@ -228,7 +228,7 @@ export class Membership {
         this.table.remove(m.peerId)
         this.scan.remove(m)
         m.removed = true
-        out.push(this.event({ type: 'member:removed', member: this.view(m, now) }))
+        out.push(this.event({ type: 'member:removed', member: viewOf(m, now) }))
       }
     }
     if (accusing) {
@@ -243,7 +243,7 @@ export class Membership {
             out.push(this.startProbe(m, now))
           }
         } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
-          out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) })
+          out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: claimOf(m) })
         }
       }
     }
@@ -282,7 +282,7 @@ export class Membership {
 
   member (peerId: string): MemberView | undefined {
     const m = this.members.get(peerId)
-    return m === undefined ? undefined : this.view(m, this.clock.now())
+    return m === undefined ? undefined : viewOf(m, this.clock.now())
   }
 
   /**
@@ -304,7 +304,7 @@ export class Membership {
 
   list (): MemberView[] {
     const now = this.clock.now()
-    return [...this.members.values()].map((m) => this.view(m, now))
+    return [...this.members.values()].map((m) => viewOf(m, now))
   }
 
   private maybeRefute (claim: MemberClaim, by: string): readonly MembershipOutput[] {
@@ -321,7 +321,7 @@ export class Membership {
   }
 
   private accuse (m: MemberRecord, now: number): MembershipOutput[] {
-    return [this.setState(m, 'suspect', now, this.selfId), { type: 'broadcast', claim: this.claimOf(m) }]
+    return [this.setState(m, 'suspect', now, this.selfId), { type: 'broadcast', claim: claimOf(m) }]
   }
 
   private startProbe (m: MemberRecord, now: number): MembershipOutput {
@@ -329,7 +329,7 @@ export class Membership {
     this.watch(m)
     const helpers: string[] = []
     for (const h of this.members.values()) if (h.state === 'alive' && h.peerId !== m.peerId) helpers.push(h.peerId)
-    return { type: 'probe', target: m.peerId, via: this.sample(helpers, this.opts.indirectProbes) }
+    return { type: 'probe', target: m.peerId, via: sample(helpers, this.opts.indirectProbes, this.random) }
   }
 
   private transitionAlive (m: MemberRecord, now: number): MembershipOutput[] {
@@ -341,7 +341,7 @@ export class Membership {
     m.resetDetector()
     m.detectorHeartbeat()
     this.watch(m)
-    const view = this.view(m, now)
+    const view = viewOf(m, now)
     return [this.event(previous === 'left' ? { type: 'member:join', member: view } : { type: 'member:alive', member: view, previous })]
   }
 
@@ -351,7 +351,7 @@ export class Membership {
     m.probeStartedAtMs = null
     if (state !== 'suspect') m.lastRebroadcastAtMs = null // and its detector stops: see MemberRecord.monitored
     this.watch(m)
-    const member = this.view(m, now)
+    const member = viewOf(m, now)
     return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
   }
 
@@ -377,36 +377,7 @@ export class Membership {
     this.due.schedule(m, dueAtMs(m, this.opts) - EARLY_MS)
   }
 
-  private claimOf (m: MemberRecord): MemberClaim {
-    return { state: m.state, target: m.peerId, incarnation: m.incarnation, name: m.name, role: m.role, addrs: [...m.addrs] }
-  }
-
-  private view (m: MemberRecord, now: number): MemberView {
-    return {
-      peerId: m.peerId,
-      name: m.name,
-      role: m.role,
-      state: m.state,
-      incarnation: m.incarnation,
-      addrs: [...m.addrs],
-      phi: m.phi(),
-      lastHeartbeatAgeMs: m.lastHeartbeatAtMs === null ? null : now - m.lastHeartbeatAtMs,
-      health: m.health,
-      stateSinceMs: m.stateSinceMs
-    }
-  }
-
   private event (event: MembershipEvent): MembershipOutput {
     return { type: 'event', event }
-  }
-
-  /** Up to k distinct items, chosen with the injected random source (partial Fisher-Yates, in place). */
-  private sample<T> (a: T[], k: number): T[] {
-    const n = Math.min(k, a.length)
-    for (let i = 0; i < n; i++) {
-      const j = i + Math.floor(this.random() * (a.length - i))
-      const t = a[i]!; a[i] = a[j]!; a[j] = t
-    }
-    return a.slice(0, n)
   }
 }

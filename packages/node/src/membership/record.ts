@@ -6,7 +6,7 @@
 import type { HealthSummary, MemberState, Role } from '../api/types.js'
 import { stateCode, stateName, type MemberColumns } from './member-table.js'
 import { probeOverdue, reapDue, suspicionExpired } from './timing.js'
-import type { MembershipOptions } from './types.js'
+import type { MemberClaim, MembershipOptions, MemberView } from './types.js'
 
 /**
  * One member: the cold fields here, the ones every heartbeat touches in the table's columns at
@@ -136,4 +136,35 @@ export function sameAddrs (a: readonly string[], b: readonly string[]): boolean 
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/** What we hold about the member, as a claim to gossip. */
+export function claimOf (m: MemberRecord): MemberClaim {
+  return { state: m.state, target: m.peerId, incarnation: m.incarnation, name: m.name, role: m.role, addrs: [...m.addrs] }
+}
+
+/** The member as the API and events show it, with φ and the heartbeat's age at `now`. */
+export function viewOf (m: MemberRecord, now: number): MemberView {
+  return {
+    peerId: m.peerId,
+    name: m.name,
+    role: m.role,
+    state: m.state,
+    incarnation: m.incarnation,
+    addrs: [...m.addrs],
+    phi: m.phi(),
+    lastHeartbeatAgeMs: m.lastHeartbeatAtMs === null ? null : now - m.lastHeartbeatAtMs,
+    health: m.health,
+    stateSinceMs: m.stateSinceMs
+  }
+}
+
+/** Up to k distinct items of `a`, chosen with `random` (partial Fisher-Yates, in place). */
+export function sample<T> (a: T[], k: number, random: () => number): T[] {
+  const n = Math.min(k, a.length)
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (a.length - i))
+    const t = a[i]!; a[i] = a[j]!; a[j] = t
+  }
+  return a.slice(0, n)
 }
