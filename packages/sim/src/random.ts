@@ -7,7 +7,7 @@
  * bits of state, passes PractRand to terabytes, and costs a handful of 32-bit ops per draw.
  */
 
-import { seededRandom } from '@kos/detect'
+import { seededRandom, Sfc32 } from '@kos/detect'
 
 export interface Rng {
   /** A float in [0, 1). */
@@ -37,7 +37,8 @@ export const sfc32 = seededRandom
 
 export function createRng (seed: number): Rng {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`)
-  const next = sfc32(seed)
+  const generator = new Sfc32(seed)
+  const next = (): number => generator.next()
   return {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
@@ -47,6 +48,6 @@ export function createRng (seed: number): Rng {
       return items[Math.floor(next() * items.length)]!
     },
     fork: (label) => createRng(subSeed(seed, label)),
-    fill: (out) => { for (let i = 0; i < out.length; i++) out[i] = next() }
+    fill: (out) => { generator.fill(out) }
   }
 }

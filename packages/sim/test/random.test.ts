@@ -32,6 +32,17 @@ describe('createRng', () => {
     assert.notEqual(createRng(9).fork('net').next(), createRng(9).fork('faults').next())
   })
 
+  it('fill gives the next floats of the stream, as next() would, and next() goes on after them', () => {
+    const a = createRng(42)
+    const b = createRng(42)
+    const block = new Float64Array(1000)
+    a.fill(block)
+    for (let i = 0; i < block.length; i++) assert.equal(block[i], b.next(), `draw ${i}`)
+    assert.equal(a.next(), b.next())
+    a.fill(block.subarray(0, 3))
+    assert.deepEqual([...block.subarray(0, 3)], [b.next(), b.next(), b.next()])
+  })
+
   it('refuses a seed that is not an integer', () => {
     assert.throws(() => createRng(1.5), RangeError)
   })
