@@ -129,16 +129,19 @@ export class Network {
       ms += o.baseMs + share + jitter
     }
     if (o.reorder > 0 && this.draw() < o.reorder) ms += this.draw() * o.reorderMaxMs
-    return Math.max(1, Math.round(ms))
+    // A small int (| 0): a float result would be boxed when passed on to a call not inlined.
+    return Math.max(1, Math.round(ms)) | 0
   }
 
-  /** The next float of the network's stream. */
+  /** The next float of the network's stream (small enough to be inlined: a float returned from a call that is not is boxed). */
   private draw (): number {
-    if (this.blockAt === this.block.length) {
-      this.rng.fill(this.block)
-      this.blockAt = 0
-    }
+    if (this.blockAt === this.block.length) this.refill()
     return this.block[this.blockAt++]!
+  }
+
+  private refill (): void {
+    this.rng.fill(this.block)
+    this.blockAt = 0
   }
 
   /** BFS over groups: a message crosses a group only if one of its nodes runs to forward it. */

@@ -313,7 +313,8 @@ export class Simulation {
       const hops = this.net.gossipHops(from, to)
       if (hops === Infinity) continue
       if (loss > 0 && this.rng.next() < loss) continue
-      fanout.add(to, this.net.delay(from, to, hops))
+      // `| 0`: hops is a float to the compiler (the cut-off case is Infinity), boxed when passed on.
+      fanout.add(to, this.net.delay(from, to, hops | 0))
     }
     const groups = fanout.finish()
     // In the order first drawn, so the schedule (and the seq numbers) replay exactly.
