@@ -235,14 +235,12 @@ function phiOptions (t: SimTimings): PhiAccrualOptions {
 
 /** Membership cores whose hot fields share one world table (built with the first core of a world). */
 export function membershipFactory (timings: SimTimings): CoreFactory {
-  let world: { ids: readonly string[], table: WorldMemberTable, indexOf: Map<string, number> } | null = null
+  let world: { ids: readonly string[], table: WorldMemberTable } | null = null
   return {
     name: MEMBERSHIP,
     create: (host, start) => {
-      if (world?.ids !== host.allIds) {
-        world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock), indexOf: new Map(host.allIds.map((id, i) => [id, i])) }
-      }
-      const adapter = new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.indexOf)
+      if (world?.ids !== host.allIds) world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock) }
+      const adapter = new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.table.indexOf)
       world.table.attach(host.index, adapter.core)
       return adapter
     },

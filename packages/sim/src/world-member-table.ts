@@ -11,7 +11,8 @@ import type { Clock, PhiAccrualOptions } from '@kos/detect'
 export class WorldMemberTable {
   readonly columns: MemberColumns
   private readonly ids: readonly string[]
-  private readonly indexOf = new Map<string, number>()
+  /** Node index by peer id. */
+  readonly indexOf: ReadonlyMap<string, number>
   private readonly n: number
   private readonly clock: Clock
   /** The membership core of each node's current life, for `acceptHeartbeat`'s rare follow-up. */
@@ -22,7 +23,7 @@ export class WorldMemberTable {
     this.n = ids.length
     this.clock = clock
     this.cores = new Array<Membership | undefined>(this.n)
-    ids.forEach((id, i) => this.indexOf.set(id, i))
+    this.indexOf = new Map(ids.map((id, i) => [id, i]))
     // Grouped by n: the k-th samples of one sender's n receivers sit side by side.
     this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n)
   }

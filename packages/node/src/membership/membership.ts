@@ -252,7 +252,7 @@ export class Membership {
     // unless it is a crossing the next scan will find.
     for (const m of due) {
       if (m.removed) continue
-      const key = dueAtMs(m, this.opts) - EARLY_MS
+      const key = this.dueKey(m)
       if (this.scan.keeps(m, key)) this.due.schedule(m, key)
     }
     return out
@@ -374,7 +374,12 @@ export class Membership {
    * so it must be called after every change that can bring that time forward.
    */
   private watch (m: MemberRecord): void {
-    this.due.schedule(m, dueAtMs(m, this.opts) - EARLY_MS)
+    this.due.schedule(m, this.dueKey(m))
+  }
+
+  /** The member's key in the due queue: its deadline, EARLY_MS early. */
+  private dueKey (m: MemberRecord): number {
+    return dueAtMs(m, this.opts) - EARLY_MS
   }
 
   private event (event: MembershipEvent): MembershipOutput {
