@@ -1,6 +1,6 @@
 /**
  * Malformed, oversized, wrongly shaped and forged gossip is rejected by the topic validators
- * and counted (issue 2, "Bad input"; DESIGN §4). A rogue libp2p node, built in this process with
+ * and counted (issue 2, "Bad input"; docs/design/membership.md). A rogue libp2p node, built in this process with
  * the same libp2p 2.x stack as the daemon, joins the gossip of a real two-node cluster and
  * publishes validly *signed* messages whose content is bad.
  */

@@ -1,5 +1,5 @@
 /**
- * The local audit writer (DESIGN.md §7; issue #4 "Durability"): group commit (many appends, few
+ * The local audit writer (docs/design/audit.md; issue #4 "Durability"): group commit (many appends, few
  * synced writes), acknowledgement only after the write, a bounded queue, write failures that
  * lose nothing acknowledged, and a restart that continues the chain. The wall clock is a
  * constant; writes are held and failed through a wrapper around a real LevelDB.

@@ -1,6 +1,6 @@
 /**
  * Audit entries: canonical encoding, hash chain, Ed25519 signature, verification and the schema
- * limits (DESIGN.md §7, issue #4 "Unit"). Keys come from fixed seeds, so the golden vector holds
+ * limits (docs/design/audit.md, issue #4 "Unit"). Keys come from fixed seeds, so the golden vector holds
  * on every run.
  */
 import assert from 'node:assert/strict'

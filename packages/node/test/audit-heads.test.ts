@@ -1,6 +1,6 @@
 /**
  * The pure parts of audit replication: the Lamport clock, the heads diff with bounded batches
- * and fork detection, and the group-commit queue (DESIGN.md §7, issue #4 "head/vector diff,
+ * and fork detection, and the group-commit queue (docs/design/audit.md, issue #4 "head/vector diff,
  * batch pull"). Table tests; no storage, no time.
  */
 import assert from 'node:assert/strict'

@@ -1,5 +1,5 @@
 /**
- * AuditStore over a real LevelDB in a temp directory (DESIGN.md §7, issue #4): append and
+ * AuditStore over a real LevelDB in a temp directory (docs/design/audit.md, issue #4): append and
  * reads, verify-before-store with its results (stored, duplicate, gap, fork, invalid), queries
  * with filters and cursor pagination, and whole-log verification catching tampering on disk.
  */

@@ -1,6 +1,6 @@
 /**
  * Cluster test harness: real `kos start` processes on 127.0.0.x, driven through the CLI and
- * observed over their HTTP API (DESIGN §2 "Real parts in tests").
+ * observed over their HTTP API: real parts in tests (docs/design/overview.md, Principles).
  *
  * - Each node is an OS process (kos-process.ts): the `kos` bin run as a user runs it
  *   (child-processes.ts) with the built CLI, `start --json --log-level warn`, its own libp2p and

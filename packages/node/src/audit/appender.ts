@@ -1,5 +1,5 @@
 /**
- * The local audit writer (DESIGN.md §7; issue #4 "Durability"): the node's single event path
+ * The local audit writer (docs/design/audit.md; issue #4 "Durability"): the node's single event path
  * and `POST /v1/audit` call `append(fields)`, which resolves with `{ origin, seq, hash }` only
  * once the entry is in LevelDB with `sync: true`. That is `ack=local`; `ack=quorum` is the
  * replication shell's job, on top of this.

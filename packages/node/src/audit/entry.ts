@@ -1,5 +1,5 @@
 /**
- * Audit entries: canonical encoding, hash chain and signature (DESIGN.md §7, issue #4).
+ * Audit entries: canonical encoding, hash chain and signature (docs/design/audit.md, issue #4).
  *
  * - Canonical bytes: the CBOR encoding of every field except `hash` and `sig`, with cborg's
  *   RFC 8949 profile (§4.2.1 core deterministic encoding): map keys sorted bytewise by their

@@ -1,5 +1,5 @@
 /**
- * Audit log errors (DESIGN.md §7, issue #4). Classes with a stable `.name`, wrapped with
+ * Audit log errors (docs/design/audit.md, issue #4). Classes with a stable `.name`, wrapped with
  * `{ cause }`; the API maps them to status codes and the CLI to exit codes, tests assert the
  * name and never the message:
  * - AuditFieldsError: an application event that does not validate (API 400, with `field`);

@@ -1,5 +1,5 @@
 /**
- * Per-origin heads and the anti-entropy diff (DESIGN.md §7, issue #4).
+ * Per-origin heads and the anti-entropy diff (docs/design/audit.md, issue #4).
  *
  * Anti-entropy (Demers et al. 1987, "Epidemic algorithms for replicated database maintenance",
  * push-pull; the same head-vector exchange as serf's push/pull and Dynamo's): two nodes swap

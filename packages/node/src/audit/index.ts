@@ -1,5 +1,5 @@
 /**
- * The replicated audit log's core (DESIGN.md §7, issue #4), as the node's shell uses it:
+ * The replicated audit log's core (docs/design/audit.md, issue #4), as the node's shell uses it:
  * - entries: schema, canonical encoding, hash chain, Ed25519 signature, verification (entry.ts,
  *   schema.ts);
  * - `LamportClock` for causal order across origins (lamport.ts);

@@ -1,5 +1,5 @@
 /**
- * The audit log's LevelDB key layout (DESIGN.md §7, issue #4: "keys that keep per-origin order
+ * The audit log's LevelDB key layout (docs/design/audit.md, issue #4: "keys that keep per-origin order
  * and time queries cheap"). LevelDB orders keys bytewise, so numbers are zero-padded to 16
  * decimal digits (enough for any safe integer and any valid Date) and fields are joined by `!`,
  * which sorts below every digit and base58 character:

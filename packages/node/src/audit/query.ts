@@ -1,5 +1,5 @@
 /**
- * Audit queries (DESIGN.md §7; issue #4 `GET /v1/audit?origin&class&severity&since&until&limit&cursor`).
+ * Audit queries (docs/design/audit.md; issue #4 `GET /v1/audit?origin&class&severity&since&until&limit&cursor`).
  *
  * A page is read from a time index (keys.ts): the per-origin one when `origin` is given, the
  * global one otherwise, so both are range scans in time order (ties: origin, then seq). Class and

@@ -1,5 +1,5 @@
 /**
- * How the store judges an entry from a peer (DESIGN.md §7, issue #4): first the checks that need
+ * How the store judges an entry from a peer (docs/design/audit.md, issue #4): first the checks that need
  * no lock (`precheckReceived`: schema, hash, a copy of a held entry, the signature), then, in a
  * batch under the store's write lock, the verdict against the stored heads
  * (`classifyReceived`): stored, duplicate, gap, fork or invalid. Apart from AuditStore so that

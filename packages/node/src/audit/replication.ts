@@ -1,5 +1,5 @@
 /**
- * Audit replication bookkeeping (DESIGN.md §7, issue #4): a state machine over an injected
+ * Audit replication bookkeeping (docs/design/audit.md, issue #4): a state machine over an injected
  * clock, random source, store and transport seam. It never reads the wall clock or sets a
  * timer, so the node, the unit tests and the simulator run it unchanged; the shell calls
  * `tick()` on its own timer.

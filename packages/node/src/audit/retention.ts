@@ -1,6 +1,6 @@
 /**
  * The audit log's retention policy as a pure function (issue #4 "Retention: a configurable max
- * age or size"; STYLE practice 4: every timing rule is a pure function beside its timer).
+ * age or size"), beside the timer that runs it, like every timing rule of the node.
  *
  * Only a prefix of a chain can go (a hole would break it), and an origin's head entry always
  * stays: heads are what anti-entropy exchanges and what the next entry links to, so a chain

@@ -1,5 +1,5 @@
 /**
- * The audit entry's shape (DESIGN.md §7, issue #4): zod schemas, the single source of truth, for
+ * The audit entry's shape (docs/design/audit.md, issue #4): zod schemas, the single source of truth, for
  * the fields an application appends and for whole entries arriving from the network.
  *
  * An entry is `{ origin, seq, lamport, ts, class, type, severity, subject, details, prev, hash,

@@ -1,5 +1,5 @@
 /**
- * The audit log's network shell (DESIGN.md §7, issue #4): runs the pure parts (store, appender,
+ * The audit log's network shell (docs/design/audit.md, issue #4): runs the pure parts (store, appender,
  * replication bookkeeping) on real LevelDB and libp2p.
  *
  * - Local writes: `append(fields)` (the API) and `record(event)` (the node's single event path,

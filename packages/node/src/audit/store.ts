@@ -1,7 +1,7 @@
 /**
- * AuditStore: the audit log in LevelDB (DESIGN.md §7, issue #4). One hash-chained, signed chain
- * per origin under the key layout of keys.ts; the store takes an open `level` instance (DESIGN
- * practice 11: storage behind an interface), so tests can give it a throwaway one.
+ * AuditStore: the audit log in LevelDB (docs/design/audit.md, issue #4). One hash-chained, signed
+ * chain per origin under the key layout of keys.ts; the store takes an open `level` instance
+ * (storage behind an interface), so tests can give it a throwaway one.
  *
  * Two ways in, both atomic LevelDB batches written with `sync: true` by default:
  * - `append(entries)`: the local writer's path (appender.ts). The entries are trusted (we made

@@ -1,6 +1,6 @@
 /**
- * `verifyAll`: walks every chain in the store (DESIGN.md §7 "`kos audit verify` checks every
- * chain"; issue #4 `GET /v1/audit/verify` → `{ ok, checked, breaks: [{ origin, seq, reason }] }`).
+ * `verifyAll`: walks every chain in the store (docs/design/audit.md: `kos audit verify` checks
+ * every chain; issue #4 `GET /v1/audit/verify` → `{ ok, checked, breaks: [{ origin, seq, reason }] }`).
  *
  * Entries are read in key order (`e!<origin>!<seq>`), so each origin's chain is one ordered scan.
  * Each entry must sit under its own (origin, seq) key and verify against the entry before it

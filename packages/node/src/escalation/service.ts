@@ -1,5 +1,5 @@
 /**
- * Escalation's network shell (DESIGN.md §8-9, issue #5): runs the pure parts (record, routing,
+ * Escalation's network shell (docs/design/escalation.md, issue #5): runs the pure parts (record, routing,
  * outbox, inbox) on LevelDB (store.ts), libp2p (`/kos/<cluster>/escalate/1.0.0`, wire.ts),
  * webhooks (webhook.ts) and cockatiel (delivery.ts).
  *

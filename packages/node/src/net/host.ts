@@ -25,7 +25,7 @@ export type InvalidGossipHandler = (topicLabel: string, error: string) => void
 export function gossipsubOptions (config: KosConfig, onInvalid: InvalidGossipHandler, topicLabels: Map<string, string>): Partial<GossipsubOpts> {
   const D = config.gossipMeshDegree
   return {
-    // Every message is signed and its signer is its origin (DESIGN §4).
+    // Every message is signed and its signer is its origin (docs/design/overview.md, Protocols).
     globalSignaturePolicy: 'StrictSign',
     // A lone first node still heartbeats; publishing to nobody is not an error for us.
     allowPublishToZeroTopicPeers: true,
