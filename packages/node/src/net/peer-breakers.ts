@@ -1,6 +1,7 @@
 /**
- * Circuit breakers per peer and protocol (DESIGN.md §4: "a deadline, a size limit and a breaker
- * per peer"; issue 6), built with cockatiel like the escalation targets' (escalation/delivery.ts).
+ * Circuit breakers per peer and protocol (docs/design/overview.md, Protocols: every request to a
+ * peer has a deadline, a size limit and a breaker; issue 6), built with cockatiel like the
+ * escalation targets' (escalation/delivery.ts).
  *
  * One breaker per (peer, protocol), not one per peer: the protocols fail for different reasons
  * and at different rates. The election channel dials a dead voter ten times a second, the probe
