@@ -23,7 +23,7 @@ const run = promisify(execFile)
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
 const SHARED = 'shared'
-/** `../shared` as a path (`../shared/…`, `../shared)`, `../shared` at the end of a sentence), not `../shared.js`. */
+/** The sibling directory as a path (followed by a slash, a bracket, a space or a full stop), not a `.js` or `.ts` module. */
 const OUTSIDE_PATTERNS: ReadonlyArray<{ what: string, re: RegExp }> = [
   { what: `../${SHARED}`, re: new RegExp(`\\.\\./${SHARED}(?![\\w-]|\\.[cm]?[jt]sx?\\b)`) },
   { what: `${SHARED}/DESIGN.md`, re: new RegExp(`${SHARED}/DESIGN\\.md`) },
