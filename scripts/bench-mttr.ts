@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Cluster, describeMachine, freePort, machineFacts, stats, type KosProcess, type Stats } from '@kos/testkit'
-import type { AgentInfo } from '@kos/node'
+import type { AgentInfo } from '@kos/client'
 
 const POLL_MS = 20
 const DEADLINE_MS = 60_000

@@ -7,7 +7,7 @@
  * since failure detection is each node's own judgement; the PROCESS column is what the demo did
  * to each process, so the two can be compared: SIGKILLed here, `suspect` then `dead` there.
  */
-import type { AgentInfo, AuditEntryView, CoordinatorInfo, EscalationView, NodeInfo, PeersResponse } from '@kos/node'
+import type { AgentInfo, AuditEntryView, CoordinatorInfo, EscalationView, NodeInfo, PeersResponse } from '@kos/client'
 import type { KosProcess } from '@kos/testkit'
 
 /** What the demo did to a node's process. */

@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Cluster, freePort, type KosProcess } from '@kos/testkit'
-import type { AgentInfo } from '@kos/node'
+import type { AgentInfo } from '@kos/client'
 import { exampleAgent } from './helpers/agents.js'
 
 describe('ethics quarantine, cluster-wide', () => {

@@ -15,7 +15,7 @@
  */
 
 import type { CommanderError } from 'commander'
-import { UsageError } from './errors.js'
+import { UsageError } from '@kos/client'
 
 export const ExitCode = {
   ok: 0,

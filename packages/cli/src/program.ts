@@ -16,6 +16,7 @@ import { registerPolicy } from './commands/policy.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
 import { ExitCode, exitCodeForCommanderError } from './exit-codes.js'
+import { addHelpSections } from './help.js'
 import type { Io } from './io.js'
 import { VERSION } from './version.js'
 
@@ -59,6 +60,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerEscalations(program, io, setExit)
   registerPolicy(program, io, setExit)
   registerAgents(program, io, setExit, options.now)
+  addHelpSections(program)
   return program
 }
 

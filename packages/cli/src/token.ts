@@ -6,7 +6,7 @@
 
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { UsageError } from './errors.js'
+import { UsageError } from '@kos/client'
 
 export const TOKEN_ENV = 'KOS_TOKEN'
 export const DEFAULT_DATA_DIR = '.kos'

@@ -1,6 +1,6 @@
 /** Canned AgentInfo answers, typed against the API contract, and the clock the tests pin. */
 
-import type { AgentInfo, AgentsResponse } from '@kos/node'
+import type { AgentInfo, AgentsResponse } from '@kos/client'
 import { ALPHA_ID } from './fixtures.js'
 
 /** "Now" for every age in the agents tests. */

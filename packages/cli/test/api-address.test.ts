@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_API, parseApiAddress } from '../src/api-address.js'
+import { DEFAULT_API, parseApiAddress } from '@kos/client'
 
 describe('parseApiAddress', () => {
   const valid: Array<[string, string]> = [

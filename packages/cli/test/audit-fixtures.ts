@@ -4,14 +4,14 @@
  * poll for a condition (the streaming tests wait on output, never on a fixed time).
  */
 import type { ServerResponse } from 'node:http'
-import type { AuditEntry } from '../src/audit-types.js'
+import type { AuditEntryView } from '@kos/client'
 
 export const ORIGIN_A = '12D3KooWAuditOriginAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1'
 export const ORIGIN_B = '12D3KooWAuditOriginBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2'
 const T0 = Date.parse('2025-03-01T10:00:00.000Z')
 
 /** An entry of `origin` at `seq`, its time `seq` seconds after T0; `over` replaces fields. */
-export function entry (origin: string, seq: number, over: Partial<AuditEntry> = {}): AuditEntry {
+export function entry (origin: string, seq: number, over: Partial<AuditEntryView> = {}): AuditEntryView {
   return {
     origin,
     seq,
@@ -56,7 +56,7 @@ export function writeChunked (res: ServerResponse, text: string, sizes: number[]
 }
 
 /** An SSE body with heartbeats, CRLF and LF lines, a multi-line data field, and an ignored event type. */
-export function sseBody (entries: AuditEntry[]): string {
+export function sseBody (entries: AuditEntryView[]): string {
   let text = ': heartbeat\n\n'
   entries.forEach((e, i) => {
     const json = JSON.stringify(e)

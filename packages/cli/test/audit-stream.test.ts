@@ -1,9 +1,7 @@
 /** The audit stream: the SSE parser, and ApiClient.streamAudit against a stub that writes odd pieces. */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { AuditEntry } from '../src/audit-types.js'
-import { ApiClient } from '../src/client.js'
-import { SseParser } from '../src/sse.js'
+import { ApiClient, SseParser, type AuditEntryView } from '@kos/client'
 import { e1, e2, e3, e4, sseBody, until, writeChunked } from './audit-fixtures.js'
 import { startStubApi } from './stub-api.js'
 import type { StubApi } from './stub-api.js'
@@ -36,7 +34,7 @@ describe('ApiClient audit', () => {
     const entries = [e1, e2, e3, e4]
     stub.routes.set('GET /v1/audit/stream', (_req, res) => { writeChunked(res, sseBody(entries), [1, 7, 3, 13, 2, 29], true) })
     const client = new ApiClient({ api: stub.api })
-    const got: AuditEntry[] = []
+    const got: AuditEntryView[] = []
     for await (const e of client.streamAudit(new AbortController().signal)) got.push(e)
     assert.deepEqual(got, entries)
     assert.equal(stub.requests.at(-1)?.headers.accept, 'text/event-stream')
@@ -51,7 +49,7 @@ describe('ApiClient audit', () => {
       writeChunked(res, sseBody([e1]), [5], false, written)
     })
     const controller = new AbortController()
-    const got: AuditEntry[] = []
+    const got: AuditEntryView[] = []
     for await (const e of new ApiClient({ api: stub.api }).streamAudit(controller.signal)) {
       got.push(e)
       // Abort once the stub has written its whole body but keeps the stream open: nothing is left

@@ -1,7 +1,7 @@
 /** `kos audit tail`, `query` and `verify` against a stub API: requests, output and exit codes. */
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { AuditQueryResponse, AuditVerifyResponse } from '../src/audit-types.js'
+import type { AuditQueryResponse, AuditVerifyResponse } from '@kos/client'
 import { runCli } from '../src/program.js'
 import { e1, e2, e3, e4, entry, ORIGIN_A, ORIGIN_B, sseBody, until, writeChunked } from './audit-fixtures.js'
 import { captureIo } from './capture-io.js'

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { ApiClient } from '../src/client.js'
-import { ApiError, NodeUnreachableError, UsageError } from '../src/errors.js'
+import { ApiClient, ApiError, NodeUnreachableError, UsageError } from '@kos/client'
 import { healthWarning, joinPartial, node, peers } from './fixtures.js'
 import { freePort, startStubApi } from './stub-api.js'
 import type { StubApi } from './stub-api.js'

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CoordinatorInfo } from '@kos/node'
+import type { CoordinatorInfo } from '@kos/client'
 import { runCli } from '../src/program.js'
 import { captureIo } from './capture-io.js'
 import { ALPHA_ID, SELF_ID } from './fixtures.js'

@@ -1,6 +1,6 @@
 /** Canned API answers, typed against the API contract so a contract change breaks the tests. */
 
-import type { HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/node'
+import type { HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
 
 export const SELF_ID = '12D3KooWSeLfAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaSELF01'
 export const ALPHA_ID = '12D3KooWAlphaBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbALPHA1'

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { ApiError, NodeUnreachableError, UsageError } from '../src/errors.js'
+import { ApiError, NodeUnreachableError, UsageError } from '@kos/client'
 import { ExitCode, exitCodeForError } from '../src/exit-codes.js'
 import { runCli } from '../src/program.js'
 import { VERSION } from '../src/version.js'

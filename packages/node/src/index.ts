@@ -15,7 +15,7 @@
  * use (voter-set ordering, the codec), for the simulator (`@kos/sim`), which plays their shell.
  */
 export { createNode, KosNode, monotonicClock, type NodeOptions } from './node.js'
-export { configSchema, ROLES, type KosConfig } from './config/schema.js'
+export { configSchema, LOG_FORMATS, LOG_LEVELS, ROLES, type KosConfig } from './config/schema.js'
 export { LAN_DEFAULTS, PROFILES, profileDefaults } from './config/profiles.js'
 export { resolveConfig, loadConfigFile, checkTcpMultiaddr, FLAG_OF_KEY, type ConfigSources } from './config/resolve.js'
 export { ConfigError, InvalidMultiaddrError, NotStartedError } from './errors.js'
@@ -34,8 +34,9 @@ export { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from './ele
 export { newerVoters, votersOrdinal, type VoterConfig } from './wire/election.js'
 export { encodeMessage, WIRE_VERSION, type MemberSnapshot } from './wire/messages.js'
 export { buildApi, type ApiDeps } from './api/server.js'
-export { API_ERRORS, type ApiErrorCode } from './api/errors.js'
-export type * from './api/types.js'
+export { API_ERRORS, type ApiErrorCode } from '@kos/client'
+// The API's response types, which this node serves (defined in @kos/client, the daemon-free client).
+export type * from '@kos/client'
 export { VERSION } from './version.js'
 // The pieces a test peer needs to speak the audit protocols as a (misbehaving) member would.
 export { createHost, type KosLibp2p } from './net/host.js'

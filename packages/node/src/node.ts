@@ -4,9 +4,9 @@
  * `leave()` is the graceful way out, bounded by `leaveTimeoutMs`.
  */
 import type { Clock } from '@kos/detect'
-import { destination, pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './api/types.js'
+import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
 import { buildApi, listenApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import { NodeViews } from './api/node-views.js'
@@ -18,6 +18,7 @@ import { EscalationService } from './escalation/service.js'
 import { QuorumLoss } from './escalation/quorum-loss.js'
 import { escalationTriggers } from './escalation/triggers.js'
 import { logEvent } from './event-log.js'
+import { createLogger } from './logger.js'
 import { ConfigError, NotStartedError } from './errors.js'
 import { EventBus, type KosEvent, type KosEventListener } from './events.js'
 import { NodeHealth } from './health/node-health.js'
@@ -75,7 +76,7 @@ export class KosNode {
   constructor (config: KosConfig, options: NodeOptions = {}) {
     this.config = config
     this.clock = options.clock ?? monotonicClock
-    this.log = options.logger ?? pino({ level: config.logLevel, base: { node: config.name } }, destination({ fd: 2, sync: true }))
+    this.log = options.logger ?? createLogger(config)
     this.bus = new EventBus((err, event) => { this.log.error({ err, event: event.type }, 'event listener failed') })
     this.nodeHealth = new NodeHealth({
       config,

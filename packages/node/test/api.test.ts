@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { API_ERRORS } from '../src/api/errors.js'
+import { API_ERRORS } from '@kos/client'
 import { buildApi, type ApiDeps } from '../src/api/server.js'
-import type { PeerInfo } from '../src/api/types.js'
+import type { PeerInfo } from '@kos/client'
 import { stubApiDeps } from './helpers/api-deps.js'
 
 const PEER: PeerInfo = {

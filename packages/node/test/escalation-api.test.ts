@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { buildApi, type ApiDeps } from '../src/api/server.js'
 import type { EscalationApi, EscalationItemView } from '../src/api/escalation-routes.js'
-import type { HealthResponse } from '../src/api/types.js'
+import type { HealthResponse } from '@kos/client'
 import type { EscalationInput } from '../src/escalation/record.js'
 
 const SELF = '12D3KooWM1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'

@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The built CLI entry point, found relative to this file (packages/testkit/dist/src/). */
-export const KOS_BIN = fileURLToPath(new URL('../../../cli/dist/bin/kos.js', import.meta.url))
+/** The CLI's launcher, found relative to this file (packages/testkit/dist/src/). */
+export const KOS_BIN = fileURLToPath(new URL('../../../cli/bin/kos.js', import.meta.url))
 
 /**
  * Children run the bin itself, as a user does, so its shebang (and the V8 flags in it) apply;

@@ -3,7 +3,7 @@
  * types), and small helpers to read them.
  */
 
-import type { CoordinatorInfo, HealthResponse, NodeInfo, PeerInfo, PeersResponse as ApiPeersResponse } from '@kos/node'
+import type { CoordinatorInfo, HealthResponse, NodeInfo, PeerInfo, PeersResponse as ApiPeersResponse } from '@kos/client'
 
 /** The node's own API types (its public contract), under the names the harness uses. */
 export type PeerView = PeerInfo

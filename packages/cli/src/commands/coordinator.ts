@@ -4,7 +4,7 @@
  */
 
 import type { Command } from 'commander'
-import type { CoordinatorInfo } from '@kos/node'
+import type { CoordinatorInfo } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { formatDuration, listRows, renderColumns, shortPeerId } from '../table.js'

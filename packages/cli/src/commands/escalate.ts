@@ -6,8 +6,7 @@
 
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import type { EscalationRequest } from '@kos/node'
-import { UsageError } from '../errors.js'
+import { UsageError, type EscalationRequest } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { DEFAULT_DATA_DIR, TOKEN_ENV, resolveToken } from '../token.js'

@@ -7,8 +7,7 @@
 
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import type { EscalationDetail } from '@kos/node'
-import { UsageError } from '../errors.js'
+import { UsageError, type EscalationDetail } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { renderTable, shortPeerId } from '../table.js'

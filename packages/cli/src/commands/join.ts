@@ -4,7 +4,7 @@
  */
 
 import type { Command } from 'commander'
-import { UsageError } from '../errors.js'
+import { UsageError } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { addApiOptions, printJson, withClient } from './shared.js'

@@ -5,8 +5,7 @@
 
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import type { MemberState, PeerInfo, PeersResponse } from '@kos/node'
-import { UsageError } from '../errors.js'
+import { UsageError, type MemberState, type PeerInfo, type PeersResponse } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import {

@@ -6,7 +6,6 @@
  */
 
 import type { Command } from 'commander'
-import { BUILTIN_RULE_COUNT, loadPolicyFile, PolicyError } from '@kos/node'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { printJson } from './shared.js'
@@ -19,6 +18,8 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 /** Resolves to the exit code; never rejects (loadPolicyFile throws only PolicyError). */
 export async function runPolicyCheck (file: string, options: PolicyCheckOptions, io: Io): Promise<number> {
+  // Loaded here, not at the top: the node's modules are only for the commands that need them.
+  const { BUILTIN_RULE_COUNT, loadPolicyFile, PolicyError } = await import('@kos/node')
   try {
     const policy = await loadPolicyFile(file)
     if (options.json) printJson(io, { ok: true, file, rules: policy.rules.length, builtinRules: BUILTIN_RULE_COUNT, policy })

@@ -5,9 +5,7 @@
 
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import { API_ENV, DEFAULT_API } from '../api-address.js'
-import { ApiClient } from '../client.js'
-import { ApiError } from '../errors.js'
+import { API_ENV, DEFAULT_API, ApiClient, ApiError } from '@kos/client'
 import { exitCodeForError } from '../exit-codes.js'
 import type { Io } from '../io.js'
 

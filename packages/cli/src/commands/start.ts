@@ -3,8 +3,9 @@
  * file, which overrides the profile's defaults. The first SIGINT or SIGTERM makes a graceful
  * leave (peers see `left`), bounded by leaveTimeoutMs; a second one exits at once.
  */
-import type { Command } from 'commander'
-import { ConfigError, createNode, loadConfigFile, resolveConfig, type KosConfig } from '@kos/node'
+import { Option, type Command } from 'commander'
+import { API_ENV, ROLES } from '@kos/client'
+import type { KosConfig } from '@kos/node'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 
@@ -19,6 +20,7 @@ export interface StartOptions {
   role?: string
   profile?: string
   logLevel?: string
+  logFormat?: string
   json?: boolean
 }
 
@@ -34,6 +36,11 @@ function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
 }
 
+/** The values of the enumerated flags, for --help and commander's own check; a test keeps them equal to the config schema's. */
+export const PROFILE_NAMES = ['lan', 'tolerant'] as const
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+
 export function registerStart (program: Command, io: Io, setExit: (code: number) => void): void {
   program.command('start')
     .description('start a node in the foreground (SIGINT/SIGTERM: leave gracefully; twice: exit at once)')
@@ -42,17 +49,19 @@ export function registerStart (program: Command, io: Io, setExit: (code: number)
     .option('--cluster <name>', 'cluster name; namespaces the gossip topics (default: kos)')
     .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default: /ip4/127.0.0.1/tcp/7946)', collect)
     .option('--bootstrap <multiaddr>', 'peer to join, with or without /p2p/<peerId>; repeatable', collect)
-    .option('--api <host:port>', 'local HTTP API address (default: 127.0.0.1:7070)')
+    .addOption(new Option('--api <host:port>', 'local HTTP API address (default: 127.0.0.1:7070)').env(API_ENV))
     .option('--data <dir>', 'data directory: identity key and state (default: .kos)')
-    .option('--role <role>', 'member, junzi or archon (default: member)')
-    .option('--profile <name>', 'timing profile: lan or tolerant (default: lan)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
+    .addOption(new Option('--role <role>', 'the role this node runs as (default: member)').choices(ROLES))
+    .addOption(new Option('--profile <name>', 'timing profile: lan, or tolerant for slower networks (default: lan)').choices(PROFILE_NAMES))
+    .addOption(new Option('--log-level <level>', 'least severe log lines written (default: info)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'auto: human lines on a terminal, JSON lines otherwise (default: auto)').choices(LOG_FORMATS))
     .option('--json', 'print the startup facts as one JSON line')
     .action(async (opts: StartOptions) => { setExit(await runStart(opts, io)) })
 }
 
 /** Resolves the config from the flags and the file; throws ConfigError naming the culprit. */
 export async function startConfig (opts: StartOptions): Promise<KosConfig> {
+  const { loadConfigFile, resolveConfig } = await loadNode()
   const file = opts.config === undefined ? undefined : await loadConfigFile(opts.config)
   return resolveConfig({
     ...(file === undefined ? {} : { file, filePath: opts.config }),
@@ -65,12 +74,22 @@ export async function startConfig (opts: StartOptions): Promise<KosConfig> {
       dataDir: opts.data,
       role: opts.role,
       profile: opts.profile,
-      logLevel: opts.logLevel
+      logLevel: opts.logLevel,
+      logFormat: opts.logFormat
     }
   })
 }
 
+/**
+ * The daemon (libp2p, LevelDB, fastify) is loaded only by `kos start`: every other command is an
+ * API client and starts in a fraction of the time and memory without it.
+ */
+async function loadNode (): Promise<typeof import('@kos/node')> {
+  return await import('@kos/node')
+}
+
 export async function runStart (opts: StartOptions, io: Io, signals: SignalSource = process): Promise<number> {
+  const { ConfigError, createNode } = await loadNode()
   let node
   try {
     const config = await startConfig(opts)

@@ -4,8 +4,7 @@
  */
 
 import type { Command } from 'commander'
-import type { HealthResponse, MemberState, NodeInfo, PeersResponse } from '@kos/node'
-import type { HealthResult } from '../client.js'
+import type { HealthResponse, MemberState, NodeInfo, PeersResponse, HealthResult } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { formatDuration, listRows, renderColumns, renderTable } from '../table.js'

@@ -17,7 +17,7 @@ import type { EthicsReport, ReleaseOutcome } from '../healing/agent-supervisor.j
 import { authorized } from './audit-routes.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
-import type { AgentInfo, AgentsResponse } from './types.js'
+import type { AgentInfo, AgentsResponse } from '@kos/client'
 
 /** What the routes need of the supervisor (the node's; a stub in tests). */
 export interface AgentsApi {

@@ -13,7 +13,7 @@ import { auditQuerySchema, type AuditQuery } from '../audit/query.js'
 import { auditFieldsSchema, issuePath, type AuditFields } from '../audit/schema.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
-import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from './types.js'
+import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from '@kos/client'
 
 /** What the routes need of the audit log (the node's AuditService; a stub in tests). */
 export interface AuditApi {

@@ -13,7 +13,7 @@ import { escalationInputSchema, ESCALATION_STATUSES, type EscalationInput } from
 import { authorized } from './audit-routes.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
-import type { EscalationCreated, EscalationDetail, EscalationsResponse, EscalationView } from './types.js'
+import type { EscalationCreated, EscalationDetail, EscalationsResponse, EscalationView } from '@kos/client'
 
 /** An item of either box, as the service holds it. */
 export interface EscalationItemView {

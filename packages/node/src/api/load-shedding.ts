@@ -22,7 +22,7 @@
  * `buildApi` returns): fastify binds hooks to routes when it becomes ready.
  */
 import type { FastifyInstance } from 'fastify'
-import { API_ERRORS } from './errors.js'
+import { API_ERRORS } from '@kos/client'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -15,7 +15,7 @@ import type { MemberView } from '../membership/membership.js'
 import type { MembershipService } from '../membership/service.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { VERSION } from '../version.js'
-import type { CoordinatorInfo, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from './types.js'
+import type { CoordinatorInfo, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from '@kos/client'
 
 /** What the views read, each part absent until the node has started it. */
 export interface NodeViewsComponents {

@@ -9,10 +9,11 @@ import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
 import { registerAgentRoutes, type AgentsApi } from './agent-routes.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
-import { ApiError, API_ERRORS } from './errors.js'
+import { API_ERRORS } from '@kos/client'
+import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
-import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from './types.js'
+import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
 
 export interface ApiDeps {
   node: () => NodeInfo

@@ -16,6 +16,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   api: '127.0.0.1:7070',
   dataDir: '.kos',
   logLevel: 'info',
+  logFormat: 'auto',
 
   heartbeatIntervalMs: 1000,
   phiThreshold: 8,

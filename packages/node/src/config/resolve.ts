@@ -19,7 +19,8 @@ export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
   dataDir: '--data',
   role: '--role',
   profile: '--profile',
-  logLevel: '--log-level'
+  logLevel: '--log-level',
+  logFormat: '--log-format'
 })
 
 /** The election core's option names, as config keys. */

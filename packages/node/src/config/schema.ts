@@ -14,11 +14,13 @@
  * The `tolerant` profile doubles the pauses it accepts: silent ≈ 7.6 s, crashed ≈ 2.1 s, and a
  * 4 s stall is never declared dead.
  */
+import { ROLES } from '@kos/client'
 import { z } from 'zod'
 import { agentSpecSchema } from '../healing/agent-spec.js'
 
-export const ROLES = ['member', 'junzi', 'archon'] as const
+export { ROLES }
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
 
 /** `host:port`, the form of `--api`. */
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7070')
@@ -62,6 +64,12 @@ export const configSchema = z.object({
   /** Holds the identity key and the state store. */
   dataDir: z.string().min(1),
   logLevel: z.enum(LOG_LEVELS),
+  /**
+   * `json`: one JSON object per line, for log shippers; `pretty`: human lines; `auto`: pretty when
+   * stderr is a terminal, JSON otherwise, so a person at a terminal and a supervisor writing to a
+   * file each get what they can read without a flag.
+   */
+  logFormat: z.enum(LOG_FORMATS),
 
   // ---- heartbeats and failure detection ---------------------------------------------------
   /** Heartbeat period. Each costs every peer ~3.7 ms CPU to verify, so 1 s keeps 10 nodes under 5 % of a core. */

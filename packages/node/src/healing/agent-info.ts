@@ -1,5 +1,5 @@
 /** The API's view of one supervised agent (never the internal objects). */
-import type { AgentInfo } from '../api/types.js'
+import type { AgentInfo } from '@kos/client'
 import type { Quarantine } from './quarantine-book.js'
 import type { SupervisedAgent } from './supervised-agent.js'
 

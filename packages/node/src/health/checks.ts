@@ -3,7 +3,7 @@
  * output), one function per part of the node, and the overall status: the worst check. Pure:
  * the node passes in what each part reports.
  */
-import type { HealthCheck, HealthResponse, HealthStatus, ServiceMode } from '../api/types.js'
+import type { HealthCheck, HealthResponse, HealthStatus, ServiceMode } from '@kos/client'
 
 export function lifecycleCheck (phase: string): HealthCheck {
   return phase === 'running' ? { name: 'lifecycle', status: 'passing', output: 'running' } : { name: 'lifecycle', status: 'critical', output: phase }

@@ -6,7 +6,7 @@
  * partition), and so does one whose audit disk fails.
  */
 import type { Clock } from '@kos/detect'
-import type { HealthResponse, HealthSummary, ServiceMode } from '../api/types.js'
+import type { HealthResponse, HealthSummary, ServiceMode } from '@kos/client'
 import type { AuditService } from '../audit/service.js'
 import type { KosConfig } from '../config/schema.js'
 import type { Election } from '../election/election.js'

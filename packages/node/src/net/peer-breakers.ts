@@ -33,7 +33,7 @@
  * around I/O; the unit tests drive it with node:test's mocked Date.
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel'
-import type { BreakerStateName, PeerBreakerStates, PeerProtocolName } from '../api/types.js'
+import type { BreakerStateName, PeerBreakerStates, PeerProtocolName } from '@kos/client'
 import type { KosConfig } from '../config/schema.js'
 
 export const PEER_PROTOCOLS = ['probe', 'sync', 'election', 'audit', 'escalation'] as const satisfies readonly PeerProtocolName[]

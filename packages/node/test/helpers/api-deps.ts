@@ -1,6 +1,6 @@
 /** Stub dependencies of buildApi for route tests: every part answers something plausible and inert. */
 import type { ApiDeps } from '../../src/api/server.js'
-import type { HealthResponse } from '../../src/api/types.js'
+import type { HealthResponse } from '@kos/client'
 
 export function stubApiDeps (overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {

@@ -5,7 +5,7 @@
  * shell plays in the node, so scenario tests run in microseconds with no sockets and no sleeping.
  */
 import { ManualClock } from '@kos/detect'
-import type { HealthSummary } from '../../src/api/types.js'
+import type { HealthSummary } from '@kos/client'
 import { Membership, type MembershipEvent, type MembershipOptions, type MembershipOutput } from '../../src/membership/membership.js'
 
 const TICK_MS = 100

@@ -4,8 +4,7 @@
  */
 
 import { readFile } from 'node:fs/promises'
-import type { ApiClient } from '../../client.js'
-import { ApiError, UsageError } from '../../errors.js'
+import { ApiError, UsageError, type ApiClient } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { resolveToken, TOKEN_ENV } from '../../token.js'

@@ -4,7 +4,7 @@
  * the caller passes so that ages ("3m ago") are testable.
  */
 
-import type { AgentInfo } from '@kos/node'
+import type { AgentInfo } from '@kos/client'
 import { formatBytes, formatDuration, listRows, NONE, renderColumns, renderTable, shortPeerId } from '../../table.js'
 
 export const AGENTS_HEADER = ['NAME', 'STATE', 'READY', 'PID', 'RESTARTS', 'LAST EXIT', 'PROBE', 'FLAGS', 'REASON'] as const

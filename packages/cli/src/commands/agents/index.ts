@@ -9,7 +9,7 @@
  */
 
 import type { Command } from 'commander'
-import { UsageError } from '../../errors.js'
+import { UsageError } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { DEFAULT_DATA_DIR, TOKEN_ENV } from '../../token.js'

@@ -5,9 +5,7 @@
 
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import { AUDIT_ACKS, AUDIT_CLASSES, AUDIT_SEVERITIES } from '../../audit-types.js'
-import type { AuditAck, AuditAppendRequest, AuditClass, AuditSeverity } from '../../audit-types.js'
-import { ApiError } from '../../errors.js'
+import { AUDIT_ACKS, AUDIT_CLASSES, AUDIT_SEVERITIES, ApiError, type AuditAck, type AuditAppendRequest, type AuditClassName, type AuditSeverityName } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { shortPeerId } from '../../table.js'
@@ -17,8 +15,8 @@ import type { ApiOptions } from '../shared.js'
 import { parseDetails, requireText } from './format.js'
 
 export interface AuditAppendOptions extends ApiOptions {
-  class: AuditClass
-  severity: AuditSeverity
+  class: AuditClassName
+  severity: AuditSeverityName
   type: string
   subject: string
   /** JSON object text. */

@@ -4,8 +4,7 @@
  * that name the flag.
  */
 
-import type { AuditEntry, JsonObject } from '../../audit-types.js'
-import { UsageError } from '../../errors.js'
+import { UsageError, type AuditEntryView, type AuditDetails } from '@kos/client'
 import { renderColumns, renderTable, shortPeerId } from '../../table.js'
 
 export const AUDIT_HEADER = ['TIME', 'ORIGIN', 'SEQ', 'CLASS', 'SEVERITY', 'TYPE', 'SUBJECT'] as const
@@ -14,7 +13,7 @@ export const AUDIT_HEADER = ['TIME', 'ORIGIN', 'SEQ', 'CLASS', 'SEVERITY', 'TYPE
 const FOLLOW_WIDTHS = [24, 13, 6, 11, 8, 24] as const
 
 /** One entry as table cells. Control characters (a newline in a subject) would break the row. */
-export function auditRow (entry: AuditEntry): string[] {
+export function auditRow (entry: AuditEntryView): string[] {
   return [
     formatTs(entry.ts),
     shortPeerId(String(entry.origin)),
@@ -27,7 +26,7 @@ export function auditRow (entry: AuditEntry): string[] {
 }
 
 /** Entries as an aligned table, header first; the header alone when there are none. */
-export function auditTable (entries: readonly AuditEntry[]): string[] {
+export function auditTable (entries: readonly AuditEntryView[]): string[] {
   return renderTable(AUDIT_HEADER, entries.map(auditRow))
 }
 
@@ -80,7 +79,7 @@ export function parseCount (flag: string, value: string | undefined, min: number
 }
 
 /** `--details`: a JSON object. */
-export function parseDetails (value: string | undefined): JsonObject | undefined {
+export function parseDetails (value: string | undefined): AuditDetails | undefined {
   if (value === undefined) return undefined
   let parsed: unknown
   try {
@@ -91,7 +90,7 @@ export function parseDetails (value: string | undefined): JsonObject | undefined
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError('invalid --details value: give a JSON object, e.g. \'{"key":"value"}\'')
   }
-  return parsed as JsonObject
+  return parsed as AuditDetails
 }
 
 /** A non-empty string flag. */

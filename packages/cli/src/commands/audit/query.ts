@@ -5,9 +5,7 @@
 
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import { AUDIT_CLASSES, AUDIT_SEVERITIES } from '../../audit-types.js'
-import type { AuditClass, AuditEntry, AuditQueryParams, AuditQueryResponse, AuditSeverity } from '../../audit-types.js'
-import { ApiError } from '../../errors.js'
+import { AUDIT_CLASSES, AUDIT_SEVERITIES, ApiError, type AuditClassName, type AuditEntryView, type AuditQueryParams, type AuditQueryResponse, type AuditSeverityName } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { addApiOptions, printJson, withClient } from '../shared.js'
@@ -21,8 +19,8 @@ export const MAX_PAGES = 1000
 
 export interface AuditQueryOptions extends ApiOptions {
   origin?: string
-  class?: AuditClass
-  severity?: AuditSeverity
+  class?: AuditClassName
+  severity?: AuditSeverityName
   since?: string
   until?: string
   limit?: string
@@ -50,7 +48,7 @@ export async function runAuditQuery (options: AuditQueryOptions, io: Io): Promis
   return await withClient(options, io, async (client) => {
     const params = queryParams(options)
     let page = await client.queryAudit(params)
-    const entries: AuditEntry[] = [...page.entries]
+    const entries: AuditEntryView[] = [...page.entries]
     if (options.all === true) {
       const seen = new Set<string>()
       let pages = 1

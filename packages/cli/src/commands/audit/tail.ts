@@ -9,8 +9,7 @@
  */
 
 import type { Command } from 'commander'
-import type { AuditEntry } from '../../audit-types.js'
-import type { ApiClient } from '../../client.js'
+import type { AuditEntryView, ApiClient } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { addApiOptions, printJson, withClient } from '../shared.js'
@@ -28,12 +27,12 @@ export interface AuditTailOptions extends ApiOptions {
   signal?: AbortSignal
 }
 
-const key = (e: AuditEntry): string => `${e.origin}/${e.seq}`
+const key = (e: AuditEntryView): string => `${e.origin}/${e.seq}`
 
 /** The last `n` entries of the log, oldest first. */
-export async function lastEntries (client: ApiClient, n: number, io: Io): Promise<AuditEntry[]> {
+export async function lastEntries (client: ApiClient, n: number, io: Io): Promise<AuditEntryView[]> {
   if (n === 0) return []
-  const last: AuditEntry[] = []
+  const last: AuditEntryView[] = []
   let cursor: string | undefined
   for (let pages = 0; ; pages++) {
     if (pages === MAX_PAGES) {
@@ -66,7 +65,7 @@ export async function runAuditTail (options: AuditTailOptions, io: Io): Promise<
       const first = stream.next()
       first.catch(() => {})
       const history = await lastEntries(client, n, io)
-      const print = (entry: AuditEntry): void => {
+      const print = (entry: AuditEntryView): void => {
         io.out(options.json ? JSON.stringify(entry) : followLine(auditRow(entry)))
       }
       if (!options.json) io.out(followLine(AUDIT_HEADER))

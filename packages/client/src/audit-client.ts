@@ -3,7 +3,7 @@
  * GET /v1/audit, and the Server-Sent Events tail of GET /v1/audit/stream.
  */
 
-import type { AuditEntry, AuditQueryParams } from './audit-types.js'
+import type { AuditEntryView, AuditQueryParams } from './types.js'
 import { describeFetchFailure, toApiError } from './client.js'
 import { ApiError, NodeUnreachableError } from './errors.js'
 import { SseParser } from './sse.js'
@@ -23,11 +23,11 @@ export function auditQueryString (params: AuditQueryParams): string {
 }
 
 /**
- * Opens GET /v1/audit/stream and yields each `data:` event as an AuditEntry. Ends quietly when
+ * Opens GET /v1/audit/stream and yields each `data:` event as an AuditEntryView. Ends quietly when
  * `signal` aborts or the node ends the stream. `timeoutMs` bounds only the wait for the headers:
  * the stream itself may be idle (apart from heartbeats) for as long as nothing is appended.
  */
-export async function * openAuditStream (baseUrl: string, timeoutMs: number, signal: AbortSignal): AsyncGenerator<AuditEntry> {
+export async function * openAuditStream (baseUrl: string, timeoutMs: number, signal: AbortSignal): AsyncGenerator<AuditEntryView> {
   if (signal.aborted) return
   const controller = new AbortController()
   const onAbort = (): void => { controller.abort(signal.reason) }
@@ -85,7 +85,7 @@ export async function * openAuditStream (baseUrl: string, timeoutMs: number, sig
   }
 }
 
-function parseEntry (data: string): AuditEntry {
+function parseEntry (data: string): AuditEntryView {
   let value: unknown
   try {
     value = JSON.parse(data)
@@ -95,5 +95,5 @@ function parseEntry (data: string): AuditEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ApiError(200, 'bad_response', `the audit stream sent an event that is not an entry: ${data.slice(0, 80)}`, { cause: value })
   }
-  return value as AuditEntry
+  return value as AuditEntryView
 }

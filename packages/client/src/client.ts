@@ -1,6 +1,6 @@
 /**
- * The typed client of a kOS node's local HTTP API (DESIGN.md §9): the one way the `kos` commands
- * talk to a node, and the same class users and scripts get from `@kos/cli`.
+ * The typed client of a kOS node's local HTTP API (docs/api.md): the one way the `kos` commands
+ * talk to a node, and the class users and scripts import from `@kos/client`.
  *
  * Every method returns the API's own response type, unchanged. Failures are one of two errors:
  * NodeUnreachableError when no answer came (refused, timed out, DNS), ApiError when the node
@@ -8,14 +8,13 @@
  * non-error results, so health() returns the status beside the body.
  */
 
-import type { EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse } from '@kos/node'
-import type { AgentInfo, AgentsResponse } from '@kos/node'
-import type { ApiErrorBody, CoordinatorInfo, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/node'
 import { parseApiAddress } from './api-address.js'
 import { auditQueryString, openAuditStream } from './audit-client.js'
 import type {
-  AuditAck, AuditAppendRequest, AuditAppendResponse, AuditEntry, AuditQueryParams, AuditQueryResponse, AuditVerifyResponse
-} from './audit-types.js'
+  AgentInfo, AgentsResponse, ApiErrorBody, AuditAck, AuditAppendRequest, AuditAppendResponse, AuditEntryView, AuditQueryParams,
+  AuditQueryResponse, AuditVerifyResponse, CoordinatorInfo, EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse,
+  HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse
+} from './types.js'
 import { ApiError, NodeUnreachableError } from './errors.js'
 
 export interface ApiClientInit {
@@ -185,7 +184,7 @@ export class ApiClient {
    * iteration then ends quietly) or the node closes the stream (it ends too). The timeout covers
    * only the wait for the response headers.
    */
-  streamAudit (signal: AbortSignal): AsyncIterable<AuditEntry> {
+  streamAudit (signal: AbortSignal): AsyncIterable<AuditEntryView> {
     return openAuditStream(this.baseUrl, this.timeoutMs, signal)
   }
 

@@ -4,7 +4,9 @@
  */
 
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left'
-export type Role = 'member' | 'junzi' | 'archon'
+/** A node's role label; it counts only where the config's `authorities` designates the peer. */
+export const ROLES = ['member', 'junzi', 'archon'] as const
+export type Role = typeof ROLES[number]
 export type ServiceMode = 'normal' | 'degraded' | 'minimal'
 
 /**
@@ -128,11 +130,17 @@ export interface LeaveResponse { left: true }
 /** Every error response: `{ error: { code, message } }` with a 4xx or 5xx status. */
 export interface ApiErrorBody { error: { code: string, message: string } }
 
-// ---- audit log (issue #4) -----------------------------------------------------------------
+// ---- audit log ---------------------------------------------------------------------------
 
-export type AuditClassName = 'agent' | 'node' | 'network' | 'ethics' | 'resource' | 'coordinator' | 'operator'
+/** Where an entry comes from, by subsystem. */
+export const AUDIT_CLASSES = ['agent', 'node', 'network', 'ethics', 'resource', 'coordinator', 'operator'] as const
+export type AuditClassName = typeof AUDIT_CLASSES[number]
 /** Least to most severe; a query's `severity` is a minimum. */
-export type AuditSeverityName = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical'
+export const AUDIT_SEVERITIES = ['debug', 'info', 'notice', 'warning', 'error', 'critical'] as const
+export type AuditSeverityName = typeof AUDIT_SEVERITIES[number]
+/** `?ack=` of POST /v1/audit: durable on this node, or on a quorum of nodes. */
+export const AUDIT_ACKS = ['local', 'quorum'] as const
+export type AuditAck = typeof AUDIT_ACKS[number]
 export type AuditDetails = { [key: string]: unknown }
 
 /** One audit entry as the API returns it (GET /v1/audit, each SSE `data:` line of /v1/audit/stream). */
@@ -164,7 +172,6 @@ export interface AuditAppendRequest {
   subject: string
   details?: AuditDetails
 }
-export type AuditAck = 'local' | 'quorum'
 export interface AuditAppendResponse { origin: string, seq: number, hash: string }
 
 /** GET /v1/audit?origin&class&severity&since&until&limit&cursor (since/until: ms or ISO 8601). */
@@ -184,13 +191,14 @@ export interface AuditQueryResponse {
 }
 
 /** GET /v1/audit/verify */
+export interface AuditVerifyBreak { origin: string, seq: number, reason: string }
 export interface AuditVerifyResponse {
   ok: boolean
   checked: number
-  breaks: Array<{ origin: string, seq: number, reason: string }>
+  breaks: AuditVerifyBreak[]
 }
 
-// ---- escalation (issue #5) ----------------------------------------------------------------
+// ---- escalation --------------------------------------------------------------------------
 
 export type EscalationClassName = 'ethics' | 'node' | 'network' | 'resource' | 'agent'
 export type EscalationSeverityName = 'info' | 'notice' | 'warning' | 'error' | 'critical'
@@ -240,7 +248,7 @@ export interface EscalationRequest {
 }
 export interface EscalationCreated { id: string, created: boolean }
 
-/** One supervised agent, as `GET /v1/agents/:id` shows it (issue 6). */
+/** One supervised agent, as `GET /v1/agents/:id` shows it. */
 export interface AgentInfo {
   name: string
   /** starting, running, backoff (waiting to restart), paused, stopped, failed (restart intensity exceeded) or quarantined. */
