@@ -33,14 +33,14 @@ export interface AgentsApi {
   agentTokenMatches: (name: string, token: string) => boolean
 }
 
-const ethicsBody = z.object({
+export const ethicsBody = z.object({
   verdict: z.enum(['pass', 'violation', 'filter_error']),
   severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   rule: z.string().min(1).max(256),
   details: z.record(z.string(), z.unknown()).optional()
 }).strict()
 
-const errorsBody = z.object({
+export const errorsBody = z.object({
   count: z.number().int().min(1).max(1_000_000).default(1),
   message: z.string().max(4096).optional()
 }).strict()

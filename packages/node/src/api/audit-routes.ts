@@ -35,7 +35,7 @@ export interface AuditRouteOptions {
 const MAX_SSE_BUFFER_BYTES = 4 * 1024 * 1024
 
 const QUERY_KEYS = ['origin', 'class', 'severity', 'since', 'until', 'limit', 'cursor'] as const
-const ackSchema = z.object({ ack: z.enum(['local', 'quorum']).optional() }).strict()
+export const ackSchema = z.object({ ack: z.enum(['local', 'quorum']).optional() }).strict()
 
 function invalid (field: string, message: string): ApiError {
   return new ApiError('invalid_request', `${field}: ${message}`)

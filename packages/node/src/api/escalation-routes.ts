@@ -37,7 +37,7 @@ export interface EscalationApi {
   advance: (id: string, status: 'acked' | 'resolved') => Promise<EscalationItemView | undefined>
 }
 
-const listQuery = z.object({
+export const escalationListQuery = z.object({
   box: z.enum(['inbox', 'outbox']).optional(),
   status: z.enum(ESCALATION_STATUSES).optional()
 }).strict()
@@ -87,7 +87,7 @@ export function registerEscalationRoutes (app: FastifyInstance, esc: EscalationA
   }
 
   app.get('/v1/escalations', { config: ESSENTIAL }, async (req): Promise<EscalationsResponse> => {
-    const q = listQuery.safeParse(req.query ?? {})
+    const q = escalationListQuery.safeParse(req.query ?? {})
     if (!q.success) {
       const issue = q.error.issues[0]
       if (issue?.code === 'unrecognized_keys') throw invalid(issue.keys.join(', '), 'unknown query parameter; known: box, status')

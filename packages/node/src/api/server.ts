@@ -4,7 +4,6 @@
  * types of ./types.ts, never internal objects.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
-import { z } from 'zod'
 import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
 import { registerAgentRoutes, type AgentsApi } from './agent-routes.js'
@@ -13,6 +12,8 @@ import { API_ERRORS } from '@kos/client'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
+import { joinBody } from './join-body.js'
+import { collectRoutes, openApiDocument } from './openapi.js'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
 
 export interface ApiDeps {
@@ -43,10 +44,9 @@ export interface ApiDeps {
 
 const HEALTH_STATUS = { passing: 200, warning: 429, critical: 503 } as const
 
-const joinBody = z.object({ addrs: z.array(z.string()).min(1).max(16) }).strict()
-
 export function buildApi (deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
+  const routes = collectRoutes(app)
 
   app.setErrorHandler((err: FastifyError | ApiError, _req, reply) => {
     if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } })
@@ -115,6 +115,7 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
     const m = await deps.metrics()
     return await reply.type(m.contentType).send(m.body)
   })
+  app.get('/v1/openapi.json', { config: ESSENTIAL }, async () => openApiDocument(routes))
 
   return app
 }
