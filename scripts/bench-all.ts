@@ -1,6 +1,6 @@
 /**
  * The one benchmark report (issue 7): runs every benchmark script in turn (membership and
- * failure detection, coordinator failover, audit log, escalation, agent MTTR), each writing its raw numbers
+ * failure detection, coordinator failover, audit log, escalation, agent MTTR, CLI start-up), each writing its raw numbers
  * to docs/bench/<name>.json, and puts what they print (machine facts, commands, tables, targets
  * met or missed, all computed from the measurements) into docs/benchmarks.md between the
  * `bench:generated` markers. The analysis around the markers is written by people; the numbers
@@ -27,7 +27,8 @@ const BENCHES: Bench[] = [
   { name: 'failover', script: 'bench-failover.js', full: ['--nodes', '3,5', '--trials', '10'], quick: ['--nodes', '3', '--trials', '3'] },
   { name: 'audit', script: 'bench-audit.js', full: ['--seconds', '5', '--sizes', '5,10', '--entries', '30'], quick: ['--seconds', '2', '--sizes', '5', '--entries', '10'] },
   { name: 'escalation', script: 'bench-escalation.js', full: [], quick: ['--escalations', '20', '--trials', '2', '--run-escalations', '100', '--kills', '3'] },
-  { name: 'mttr', script: 'bench-mttr.js', full: ['--trials', '10'], quick: ['--trials', '3'] }
+  { name: 'mttr', script: 'bench-mttr.js', full: ['--trials', '10'], quick: ['--trials', '3'] },
+  { name: 'cli', script: 'bench-cli.js', full: ['--trials', '20'], quick: ['--trials', '5'] }
 ]
 
 function options (): { quick: boolean, only: Bench[] } {
