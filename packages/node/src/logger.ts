@@ -20,6 +20,7 @@ export function createLogger (config: Pick<KosConfig, 'logLevel' | 'logFormat' |
     sync: true,
     colorize: process.stderr.isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
     // Every line of one process names the same node; it is in the banner already.
     ignore: 'pid,hostname,node'
   }))
