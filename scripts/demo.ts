@@ -140,7 +140,8 @@ async function setup (): Promise<void> {
 }
 
 async function post (url: string, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(url, { method: 'POST', headers, signal: AbortSignal.timeout(5000) })
+  // The node's API takes only JSON on anything but a read; the example agent ignores the body.
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}', signal: AbortSignal.timeout(5000) })
   return `HTTP ${res.status}`
 }
 

@@ -76,7 +76,7 @@ describe('degraded mode and load shedding under event-loop pressure', () => {
       assert.equal(health.status, 429)
       assert.match(health.body.checks.find((c) => c.name === 'resources')?.output ?? '', /eventLoopDelayMs/)
       await cluster.waitFor('batch paused, core running', async () => (await agent('batch')).state === 'paused' && (await agent('core')).state === 'running', { timeoutMs: 30_000 })
-      const shed = await fetch(`${p1.apiUrl}/v1/agents/batch/restart`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) })
+      const shed = await fetch(`${p1.apiUrl}/v1/agents/batch/restart`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(10_000) })
       assert.equal(shed.status, 503)
       assert.ok(Number(shed.headers.get('retry-after')) >= 1, `Retry-After ${String(shed.headers.get('retry-after'))}`)
       assert.equal(((await shed.json()) as { error: { code: string } }).error.code, 'overloaded')

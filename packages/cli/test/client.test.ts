@@ -68,19 +68,29 @@ describe('ApiClient', () => {
     }
   })
 
-  it('sends the join addrs as a JSON body', async () => {
+  it('sends the join addrs as a JSON body, with the token', async () => {
     const addrs = ['/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWA', '/ip4/10.0.0.9/tcp/4001']
-    assert.deepEqual(await client.join(addrs), joinPartial)
+    assert.deepEqual(await client.join(addrs, 'tok'), joinPartial)
     const request = stub.requests.at(-1)
     assert.equal(request?.method, 'POST')
     assert.equal(request?.headers['content-type'], 'application/json')
+    assert.equal(request?.headers.authorization, 'Bearer tok')
     assert.deepEqual(JSON.parse(request?.body ?? ''), { addrs })
   })
 
-  it('sends leave without a body or content-type', async () => {
-    assert.deepEqual(await client.leave(), { left: true })
+  it('sends leave as JSON with an empty object, with the token: the node refuses any other type', async () => {
+    assert.deepEqual(await client.leave('tok'), { left: true })
     const request = stub.requests.at(-1)
     assert.equal(request?.url, '/v1/leave')
+    assert.equal(request?.body, '{}')
+    assert.equal(request?.headers['content-type'], 'application/json')
+    assert.equal(request?.headers.authorization, 'Bearer tok')
+  })
+
+  it('sends no body or content-type with a GET', async () => {
+    await client.node()
+    const request = stub.requests.at(-1)
+    assert.equal(request?.method, 'GET')
     assert.equal(request?.body, '')
     assert.equal(request?.headers['content-type'], undefined)
   })

@@ -8,6 +8,10 @@ import type { StubApi } from './stub-api.js'
 
 const ADDRS = ['/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWAlpha', '/ip4/10.0.0.9/tcp/4001']
 
+// join and leave change the cluster, so they send the node's API token; here it comes from KOS_TOKEN.
+before(() => { process.env.KOS_TOKEN = 'tok' })
+after(() => { delete process.env.KOS_TOKEN })
+
 describe('kos join', () => {
   let stub: StubApi
 
@@ -22,6 +26,7 @@ describe('kos join', () => {
     const request = stub.requests.at(-1)
     assert.equal(request?.method, 'POST')
     assert.equal(request?.url, '/v1/join')
+    assert.equal(request?.headers.authorization, 'Bearer tok')
     assert.deepEqual(JSON.parse(request?.body ?? ''), { addrs: ADDRS })
     assert.deepEqual(io.stdout, ['joined 1 of 2 addresses'])
     assert.deepEqual(io.stderr, ['error: /ip4/10.0.0.9/tcp/4001: connection refused'])
@@ -69,7 +74,16 @@ describe('kos leave', () => {
     const io = captureIo()
     assert.equal(await runCli(['leave', '--api', stub.api], io), 0)
     assert.equal(stub.requests.at(-1)?.url, '/v1/leave')
+    assert.equal(stub.requests.at(-1)?.headers.authorization, 'Bearer tok')
     assert.deepEqual(io.stdout, ['the node is leaving the cluster; it stops once its peers know'])
+  })
+
+  it('exits 2 naming where the token comes from when there is none, before sending anything', async () => {
+    const sent = stub.requests.length
+    const io = captureIo()
+    assert.equal(await runCli(['leave', '--api', stub.api, '--token-file', '/nonexistent/api-token'], io), 2)
+    assert.match(io.errText(), /--token-file \/nonexistent\/api-token/)
+    assert.equal(stub.requests.length, sent)
   })
 
   it('prints the API JSON with --json', async () => {

@@ -93,15 +93,15 @@ export class ApiClient {
     throw toApiError(status, json)
   }
 
-  /** POST /v1/join: asks the node to contact these multiaddrs. Per-address failures are in `errors`. */
-  async join (addrs: string[]): Promise<JoinResponse> {
+  /** POST /v1/join: asks the node to contact these multiaddrs. Per-address failures are in `errors`. Needs the API token. */
+  async join (addrs: string[], token: string): Promise<JoinResponse> {
     const body: JoinRequest = { addrs }
-    return await this.call<JoinResponse>('POST', '/v1/join', body)
+    return await this.call<JoinResponse>('POST', '/v1/join', body, bearer(token))
   }
 
-  /** POST /v1/leave: asks the node to leave the cluster gracefully. */
-  async leave (): Promise<LeaveResponse> {
-    return await this.call<LeaveResponse>('POST', '/v1/leave')
+  /** POST /v1/leave: asks the node to leave the cluster gracefully. Needs the API token. */
+  async leave (token: string): Promise<LeaveResponse> {
+    return await this.call<LeaveResponse>('POST', '/v1/leave', undefined, bearer(token))
   }
 
   /**
@@ -202,11 +202,12 @@ export class ApiClient {
     try {
       const res = await fetch(this.baseUrl + path, {
         method,
-        // No content-type without a body: the server would reject an empty JSON body.
-        headers: body === undefined
+        // Every call but a read says it sends JSON, with `{}` when there is nothing to say: the
+        // node refuses any other (a web page's cross-site form post cannot send this type).
+        headers: method === 'GET'
           ? { accept: 'application/json', ...headers }
           : { accept: 'application/json', 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
         // One deadline for connecting and reading the body: a node that stalls mid-answer is as
         // useless to the caller as one that never answered.
         signal: AbortSignal.timeout(this.timeoutMs)

@@ -144,7 +144,7 @@ export class KosNode {
     this.startedAt = new Date()
     try {
       const policy = await loadConfiguredPolicy(this.config)
-      await prepareDataDir(this.config.dataDir)
+      for (const fixed of await prepareDataDir(this.config.dataDir)) this.log.warn(fixed)
       const key = await loadOrCreateIdentity(this.config.dataDir)
       this.apiToken = await readOrCreateApiToken(this.config.dataDir)
       this.store = await StateStore.open(this.config.dataDir)
@@ -326,6 +326,7 @@ export class KosNode {
       leave: () => { setImmediate(() => { void this.leave() }) },
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       apiToken: () => this.apiToken,
+      apiAddresses: () => [this.config.api, this.apiAddress],
       agents: this.healing?.api(),
       escalations: {
         self: () => this.peerId,

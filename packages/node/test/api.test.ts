@@ -29,6 +29,9 @@ function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][]
   }))
 }
 
+/** join and leave change the cluster: they need the node's API token (the stub's is `tok`). */
+const AUTH = { authorization: 'Bearer tok' }
+
 describe('HTTP API', () => {
   it('GET /v1/peers and /v1/peers/:id, 404 with the error format for an unknown peer', async () => {
     const app = buildApi(deps())
@@ -63,7 +66,7 @@ describe('HTTP API', () => {
     const d = deps()
     const app = buildApi(d)
     const addrs = ['/ip4/127.0.0.1/tcp/7946', `/ip4/127.0.0.1/tcp/7947/p2p/${PEER.peerId}`]
-    const res = await app.inject({ method: 'POST', url: '/v1/join', payload: { addrs } })
+    const res = await app.inject({ method: 'POST', url: '/v1/join', payload: { addrs }, headers: AUTH })
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { joined: 2, errors: [] })
     assert.deepEqual(d.joined, [addrs])
@@ -81,7 +84,7 @@ describe('HTTP API', () => {
       [{ addrs: ['/ip4/127.0.0.1/tcp/1', '127.0.0.1:2'] }, /addrs\.1/]
     ]
     for (const [payload, field] of cases) {
-      const res = await app.inject({ method: 'POST', url: '/v1/join', payload: payload as object })
+      const res = await app.inject({ method: 'POST', url: '/v1/join', payload: payload as object, headers: AUTH })
       assert.equal(res.statusCode, 400, JSON.stringify(payload))
       assert.equal(res.json().error.code, 'invalid_request')
       assert.match(res.json().error.message, field)
@@ -91,7 +94,7 @@ describe('HTTP API', () => {
 
   it('refuses invalid JSON, a wrong media type and an oversized body with the error format', async () => {
     const app = buildApi(deps())
-    const badJson = await app.inject({ method: 'POST', url: '/v1/join', payload: '{"addrs": [', headers: { 'content-type': 'application/json' } })
+    const badJson = await app.inject({ method: 'POST', url: '/v1/join', payload: '{"addrs": [', headers: { ...AUTH, 'content-type': 'application/json' } })
     assert.equal(badJson.statusCode, 400)
     assert.equal(badJson.json().error.code, 'invalid_json')
     const text = await app.inject({ method: 'POST', url: '/v1/join', payload: 'addrs', headers: { 'content-type': 'text/csv' } })
@@ -104,7 +107,7 @@ describe('HTTP API', () => {
 
   it('POST /v1/leave starts a leave and answers', async () => {
     const d = deps()
-    const res = await buildApi(d).inject({ method: 'POST', url: '/v1/leave' })
+    const res = await buildApi(d).inject({ method: 'POST', url: '/v1/leave', payload: {}, headers: AUTH })
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { left: true })
     assert.equal(d.leaves, 1)
@@ -133,7 +136,7 @@ describe('HTTP API', () => {
   it('pins the error-code table', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(API_ERRORS).map(([k, v]) => [k, v.status])), {
       invalid_request: 400, invalid_json: 400, unsupported_media_type: 415, payload_too_large: 413,
-      unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, audit_unavailable: 503, escalation_unavailable: 503, overloaded: 503, quorum_timeout: 504, internal: 500
+      unauthorized: 401, forbidden: 403, misdirected_request: 421, not_found: 404, conflict: 409, audit_unavailable: 503, escalation_unavailable: 503, overloaded: 503, quorum_timeout: 504, internal: 500
     })
   })
 })

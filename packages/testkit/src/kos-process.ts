@@ -187,7 +187,7 @@ export class KosProcess {
 
   /** One HTTP request to the node's API; never hangs longer than the request deadline. */
   async api<T = unknown> (path: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
-    const res = await fetch(`http://${this.apiHostPort}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const res = await fetch(`http://${this.apiHostPort}${path}`, { ...asJson(init), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
     const text = await res.text()
     let body: unknown = text
     if ((res.headers.get('content-type') ?? '').includes('application/json')) body = JSON.parse(text)
@@ -224,4 +224,17 @@ export class KosProcess {
   async metric (name: string, labels: Record<string, string> = {}): Promise<number> {
     return metricValue(await this.metrics(), name, labels)
   }
+}
+
+/**
+ * A request as the API client sends it: anything but a read says it is JSON, with `{}` when it
+ * has no body, since the node refuses any other type. A test of that refusal uses fetch itself.
+ */
+function asJson (init: RequestInit): RequestInit {
+  const method = (init.method ?? 'GET').toUpperCase()
+  if (method === 'GET' || method === 'HEAD') return init
+  const headers = new Headers(init.headers)
+  if (headers.has('content-type')) return init
+  headers.set('content-type', 'application/json')
+  return { ...init, headers, body: init.body ?? '{}' }
 }

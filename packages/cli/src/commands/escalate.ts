@@ -9,8 +9,8 @@ import type { Command } from 'commander'
 import { UsageError, type EscalationRequest } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
-import { DEFAULT_DATA_DIR, TOKEN_ENV, resolveToken } from '../token.js'
-import { addApiOptions, printJson, withClient } from './shared.js'
+import { resolveToken } from '../token.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
 import type { ApiOptions } from './shared.js'
 
 export const ESCALATION_CLASSES = ['ethics', 'node', 'network', 'resource', 'agent'] as const
@@ -53,7 +53,5 @@ export function registerEscalate (program: Command, io: Io, setExit: (code: numb
     .requiredOption('--summary <text>', 'what happened and what is asked of the authority')
     .option('--subject <subject>', 'what it is about, e.g. an agent or peer id (default: this node)')
     .option('--id <id>', 'idempotency key: repeating the command with the same id escalates once')
-    .option('--token-file <path>', `file holding the node's API token (default: $${TOKEN_ENV}, else <data>/api-token)`)
-    .option('--data <dir>', `the node's data directory, where api-token is (default: ${DEFAULT_DATA_DIR})`)
-  addApiOptions(command).action(async (flags: EscalateOptions) => { setExit(await runEscalate(flags, io)) })
+  addApiOptions(addTokenOptions(command)).action(async (flags: EscalateOptions) => { setExit(await runEscalate(flags, io)) })
 }

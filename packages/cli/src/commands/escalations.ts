@@ -11,8 +11,8 @@ import { UsageError, type EscalationDetail } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { renderTable, shortPeerId } from '../table.js'
-import { DEFAULT_DATA_DIR, TOKEN_ENV, resolveToken } from '../token.js'
-import { addApiOptions, printJson, withClient } from './shared.js'
+import { resolveToken } from '../token.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
 import type { ApiOptions } from './shared.js'
 
 export const ESCALATION_STATUSES = ['pending', 'delivered', 'acked', 'resolved'] as const
@@ -91,9 +91,7 @@ export function registerEscalations (program: Command, io: Io, setExit: (code: n
     .argument('[args...]', '[id] to show one, or ack <id> / resolve <id> (authorities, needs the API token)')
     .addOption(new Option('--box <box>', 'which box to list').choices(['inbox', 'outbox']).default('outbox'))
     .addOption(new Option('--status <status>', 'only escalations in this status').choices(ESCALATION_STATUSES))
-    .option('--token-file <path>', `file holding the node's API token (default: $${TOKEN_ENV}, else <data>/api-token)`)
-    .option('--data <dir>', `the node's data directory, where api-token is (default: ${DEFAULT_DATA_DIR})`)
-  addApiOptions(command).action(async (args: string[], flags: Omit<EscalationsOptions, 'args'>) => {
+  addApiOptions(addTokenOptions(command)).action(async (args: string[], flags: Omit<EscalationsOptions, 'args'>) => {
     setExit(await runEscalations({ ...flags, args }, io))
   })
 }

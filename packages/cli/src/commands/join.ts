@@ -1,16 +1,18 @@
 /**
  * `kos join <multiaddr...>`: asks the running node to contact these peers and join their
- * cluster (POST /v1/join). Like `serf join`, it succeeds if at least one address worked.
+ * cluster (POST /v1/join, with the API token). Like `serf join`, it succeeds if at least one
+ * address worked.
  */
 
 import type { Command } from 'commander'
 import { UsageError } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
-import { addApiOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { resolveToken } from '../token.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
+import type { ApiOptions, TokenOptions } from './shared.js'
 
-export interface JoinOptions extends ApiOptions {
+export interface JoinOptions extends ApiOptions, TokenOptions {
   /** Multiaddrs of peers already in the cluster, e.g. `/ip4/10.0.0.2/tcp/4001/p2p/12D3Koo…`. */
   addrs: string[]
 }
@@ -26,7 +28,7 @@ export async function runJoin (options: JoinOptions, io: Io): Promise<number> {
       throw new UsageError(`"${bad}" is not a multiaddr; give one like /ip4/10.0.0.2/tcp/4001/p2p/<peerId>`)
     }
 
-    const result = await client.join(options.addrs)
+    const result = await client.join(options.addrs, await resolveToken(options))
     if (options.json) {
       printJson(io, result)
     } else {
@@ -42,7 +44,7 @@ export function registerJoin (program: Command, io: Io, setExit: (code: number) 
     .command('join')
     .description('ask the running node to join the cluster of these peers')
     .argument('<multiaddr...>', 'multiaddrs of peers already in the cluster')
-  addApiOptions(command).action(async (addrs: string[], flags: ApiOptions) => {
+  addApiOptions(addTokenOptions(command)).action(async (addrs: string[], flags: ApiOptions & TokenOptions) => {
     setExit(await runJoin({ ...flags, addrs }, io))
   })
 }

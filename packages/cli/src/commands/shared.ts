@@ -7,6 +7,7 @@ import { Option } from 'commander'
 import type { Command } from 'commander'
 import { API_ENV, DEFAULT_API, ApiClient, ApiError } from '@kos/client'
 import { exitCodeForError } from '../exit-codes.js'
+import { DEFAULT_DATA_DIR, TOKEN_ENV } from '../token.js'
 import type { Io } from '../io.js'
 
 /** The flags of every API command, as commander parses them. */
@@ -24,6 +25,19 @@ export function addApiOptions (command: Command): Command {
       .default(DEFAULT_API)
       .env(API_ENV))
     .option('--json', 'print the API JSON instead of a table', false)
+}
+
+/** The flags of every command that changes something, as commander parses them. */
+export interface TokenOptions {
+  tokenFile?: string
+  data?: string
+}
+
+/** Adds `--token-file` and `--data`, where the API token is read from (token.ts has the order). */
+export function addTokenOptions (command: Command): Command {
+  return command
+    .option('--token-file <path>', `file holding the node's API token (default: $${TOKEN_ENV}, else <data>/api-token)`)
+    .option('--data <dir>', `the node's data directory, where api-token is (default: ${DEFAULT_DATA_DIR})`)
 }
 
 /**

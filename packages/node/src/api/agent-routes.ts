@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { agentSpecSchema, type AgentSpec } from '../healing/agent-spec.js'
 import type { EthicsReport, ReleaseOutcome } from '../healing/agent-supervisor.js'
-import { authorized } from './audit-routes.js'
+import { authorized, requireToken as requireApiToken, TOKEN_HELP } from './api-token-check.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import type { AgentInfo, AgentsResponse } from '@kos/client'
@@ -53,11 +53,9 @@ function parse<T> (schema: z.ZodType<T>, body: unknown): T {
   throw new ApiError('invalid_request', `${field}: ${issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message}`)
 }
 
-const TOKEN_HELP = 'missing or wrong API token: send Authorization: Bearer <token> (the token is in <data>/api-token)'
-
 export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, opts: { apiToken: () => string }): void {
   const requireToken = (req: FastifyRequest): void => {
-    if (!authorized(req, opts.apiToken())) throw new ApiError('unauthorized', TOKEN_HELP)
+    requireApiToken(req, opts.apiToken())
   }
   const requireReporter = (req: FastifyRequest, name: string): void => {
     if (authorized(req, opts.apiToken())) return

@@ -6,11 +6,11 @@
  * - `GET /v1/audit/stream` tails every stored entry (local or replicated) as Server-Sent Events.
  * Bad input is a 400 naming the field; the audit errors map to the codes of ./errors.ts.
  */
-import { timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { auditQuerySchema, type AuditQuery } from '../audit/query.js'
 import { auditFieldsSchema, issuePath, type AuditFields } from '../audit/schema.js'
+import { requireToken } from './api-token-check.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from '@kos/client'
@@ -58,16 +58,6 @@ function mapAuditError (err: unknown): unknown {
     default:
       return typeof field === 'string' ? new ApiError('invalid_request', err.message, { cause: err }) : err
   }
-}
-
-export function authorized (req: FastifyRequest, token: string): boolean {
-  const header = req.headers.authorization
-  if (typeof header !== 'string' || token === '') return false
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
-  if (m === null) return false
-  const given = Buffer.from(m[1] as string, 'utf8')
-  const want = Buffer.from(token, 'utf8')
-  return given.length === want.length && timingSafeEqual(given, want)
 }
 
 /** Parses one time bound: integer ms since the epoch, or an ISO 8601 date. */
@@ -118,7 +108,7 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
   const streams = new Set<() => void>()
 
   app.post('/v1/audit', { config: ESSENTIAL }, async (req) => {
-    if (!authorized(req, opts.apiToken())) throw new ApiError('unauthorized', 'missing or wrong API token: send Authorization: Bearer <token> (the token is in <data>/api-token)')
+    requireToken(req, opts.apiToken())
     const q = ackSchema.safeParse(req.query ?? {})
     if (!q.success) {
       const issue = q.error.issues[0]

@@ -7,10 +7,10 @@
  *   they advance the inbox item and the node tells the sender.
  * Bad input is a 400 naming the field; nothing is stored before the whole body is valid.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { escalationInputSchema, ESCALATION_STATUSES, type EscalationInput } from '../escalation/record.js'
-import { authorized } from './audit-routes.js'
+import { requireToken } from './api-token-check.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import type { EscalationCreated, EscalationDetail, EscalationsResponse, EscalationView } from '@kos/client'
@@ -82,8 +82,8 @@ function toDetail (box: 'inbox' | 'outbox', item: EscalationItemView, self: stri
 }
 
 export function registerEscalationRoutes (app: FastifyInstance, esc: EscalationApi, opts: { apiToken: () => string }): void {
-  const guard = (req: Parameters<typeof authorized>[0]): void => {
-    if (!authorized(req, opts.apiToken())) throw new ApiError('unauthorized', 'missing or wrong API token: send Authorization: Bearer <token> (the token is in <data>/api-token)')
+  const guard = (req: FastifyRequest): void => {
+    requireToken(req, opts.apiToken())
   }
 
   app.get('/v1/escalations', { config: ESSENTIAL }, async (req): Promise<EscalationsResponse> => {

@@ -1,7 +1,7 @@
 /**
  * The local HTTP API (`/v1`), built by `buildApi(deps)` without listening, so routes are tested
  * by injection; only the node calls `listen`, on 127.0.0.1 by default. Responses are the API
- * types of ./types.ts, never internal objects.
+ * types of @kos/client, never internal objects.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { checkTcpMultiaddr } from '../config/resolve.js'
@@ -13,6 +13,8 @@ import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
 import { joinBody } from './join-body.js'
+import { registerRequestGuards } from './request-guards.js'
+import { requireToken } from './api-token-check.js'
 import { collectRoutes, openApiDocument } from './openapi.js'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
 
@@ -36,8 +38,10 @@ export interface ApiDeps {
   escalations: EscalationApi
   /** Supervised agents (GET/POST /v1/agents, control, release, ethics and error reports); absent in route tests of other parts. */
   agents?: AgentsApi
-  /** The node's API token (`<data>/api-token`); mutating audit calls must send it as a Bearer token. */
+  /** The node's API token (`<data>/api-token`); every call that changes anything must send it as a Bearer token. */
   apiToken: () => string
+  /** The addresses the API is configured and listening on (`host:port`); requests naming another host get 421. */
+  apiAddresses?: () => readonly string[]
   /** SSE heartbeat period of /v1/audit/stream; tests shorten it. @default 15000 */
   sseHeartbeatMs?: number
 }
@@ -47,6 +51,7 @@ const HEALTH_STATUS = { passing: 200, warning: 429, critical: 503 } as const
 export function buildApi (deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
   const routes = collectRoutes(app)
+  registerRequestGuards(app, deps.apiAddresses ?? (() => []))
 
   app.setErrorHandler((err: FastifyError | ApiError, _req, reply) => {
     if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } })
@@ -86,6 +91,7 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
   })
 
   app.post('/v1/join', { config: ESSENTIAL }, async (req) => {
+    requireToken(req, deps.apiToken())
     const parsed = joinBody.safeParse(req.body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
@@ -102,7 +108,8 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
     }
     return await deps.join(parsed.data.addrs)
   })
-  app.post('/v1/leave', { config: ESSENTIAL }, async () => {
+  app.post('/v1/leave', { config: ESSENTIAL }, async (req) => {
+    requireToken(req, deps.apiToken())
     deps.leave()
     return { left: true }
   })

@@ -7,16 +7,27 @@ import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { ConfigError } from '../errors.js'
+import { API_TOKEN_FILE } from './api-token.js'
+import { restrictToOwner } from './owner-only.js'
 
 export const IDENTITY_FILE = 'identity.key'
 
-/** Creates the data directory if needed and checks it is writable. Throws ConfigError('--data'). */
-export async function prepareDataDir (dataDir: string): Promise<void> {
+/**
+ * Creates the data directory if needed, checks it is writable, and makes it and its secrets
+ * owner-only (owner-only.ts). Returns what it had to fix, for the log. Throws ConfigError('--data').
+ */
+export async function prepareDataDir (dataDir: string): Promise<string[]> {
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 })
     const probe = join(dataDir, '.write-test')
     await writeFile(probe, String(process.pid))
     await rename(probe, join(dataDir, '.write-test-ok'))
+    const fixed = [
+      await restrictToOwner(dataDir, 0o700),
+      await restrictToOwner(join(dataDir, IDENTITY_FILE), 0o600),
+      await restrictToOwner(join(dataDir, API_TOKEN_FILE), 0o600)
+    ]
+    return fixed.filter((f) => f !== undefined)
   } catch (err) {
     throw new ConfigError('--data', `data directory ${dataDir} cannot be written: ${(err as Error).message}`, { cause: err })
   }

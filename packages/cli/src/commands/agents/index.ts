@@ -12,8 +12,7 @@ import type { Command } from 'commander'
 import { UsageError } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
-import { DEFAULT_DATA_DIR, TOKEN_ENV } from '../../token.js'
-import { addApiOptions, printJson, withClient } from '../shared.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from '../shared.js'
 import type { ApiOptions } from '../shared.js'
 import { AGENT_VERBS, runAgentVerb } from './actions.js'
 import type { AgentVerb } from './actions.js'
@@ -63,9 +62,7 @@ export function registerAgents (program: Command, io: Io, setExit: (code: number
     .description('list the agents this node supervises, show one, or start|stop|restart|release|add|remove one')
     .argument('[args...]', '[name] (or show <name>) to show one; start|stop|restart|release|remove <name> or ' +
       'add <file.json> to change one (needs the API token)')
-    .option('--token-file <path>', `file holding the node's API token (default: $${TOKEN_ENV}, else <data>/api-token)`)
-    .option('--data <dir>', `the node's data directory, where api-token is (default: ${DEFAULT_DATA_DIR})`)
-  addApiOptions(command).action(async (args: string[], flags: Omit<AgentsOptions, 'args' | 'now'>) => {
+  addApiOptions(addTokenOptions(command)).action(async (args: string[], flags: Omit<AgentsOptions, 'args' | 'now'>) => {
     setExit(await runAgents({ ...flags, args, now }, io))
   })
 }

@@ -9,8 +9,8 @@ import { AUDIT_ACKS, AUDIT_CLASSES, AUDIT_SEVERITIES, ApiError, type AuditAck, t
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { shortPeerId } from '../../table.js'
-import { DEFAULT_DATA_DIR, TOKEN_ENV, resolveToken } from '../../token.js'
-import { addApiOptions, printJson, withClient } from '../shared.js'
+import { TOKEN_ENV, resolveToken } from '../../token.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from '../shared.js'
 import type { ApiOptions } from '../shared.js'
 import { parseDetails, requireText } from './format.js'
 
@@ -63,7 +63,5 @@ export function registerAuditAppend (audit: Command, io: Io, setExit: (code: num
     .option('--details <json>', 'a JSON object of further facts')
     .addOption(new Option('--ack <ack>', 'answer once the entry is durable here, or on a quorum of nodes')
       .choices(AUDIT_ACKS).default('local'))
-    .option('--token-file <path>', `file holding the node's API token (default: $${TOKEN_ENV}, else <data>/api-token)`)
-    .option('--data <dir>', `the node's data directory, where api-token is (default: ${DEFAULT_DATA_DIR})`)
-  addApiOptions(command).action(async (flags: AuditAppendOptions) => { setExit(await runAuditAppend(flags, io)) })
+  addApiOptions(addTokenOptions(command)).action(async (flags: AuditAppendOptions) => { setExit(await runAuditAppend(flags, io)) })
 }
