@@ -90,6 +90,8 @@ async function loadNode (): Promise<typeof import('@kos/node')> {
 
 export async function runStart (opts: StartOptions, io: Io, signals: SignalSource = process): Promise<number> {
   const { ConfigError, createNode } = await loadNode()
+  // The daemon keeps secrets and stores in its data directory: whatever it creates is its own only.
+  process.umask(0o077)
   let node
   try {
     const config = await startConfig(opts)

@@ -98,6 +98,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   // of 100 MiB/s is caught within ~50 MiB of its limit; logs are bounded at 4 × 1 MiB per stream.
   agents: [],
   policyFile: '',
+  agentUser: '',
   agentPollIntervalMs: 500,
   degradedHealthDetailEvery: 5,
   agentLogMaxBytes: 1024 * 1024,

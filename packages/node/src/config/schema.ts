@@ -213,6 +213,12 @@ export const configSchema = z.object({
    * (`kos policy check` checks it ahead). Empty: the built-in defaults only.
    */
   policyFile: z.string().max(4096),
+  /**
+   * The account agents run as (needs the node to run as root). Empty: the node's own, and then an
+   * agent can read everything the node can, its API token and identity key included; set it
+   * wherever agents are not as trusted as the node.
+   */
+  agentUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name').or(z.literal('')),
   /** How often each agent's memory use and error-rate buckets are looked at; bounds how far past its limit a leak gets. */
   agentPollIntervalMs: ms(50, 60_000),
   /**

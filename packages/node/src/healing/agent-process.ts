@@ -15,8 +15,11 @@ import { RotatingLog, type RotatingLogOptions } from './rotating-log.js'
 export interface AgentProcessOptions {
   command: string
   args: string[]
+  /** The whole environment (agent-environment.ts): nothing of the node's is added here. */
   env: Record<string, string>
-  cwd?: string
+  cwd: string
+  /** Runs the process as this user (agent-user.ts); the node's own user when absent. */
+  user?: { uid: number, gid: number }
   /** `<data>/agents/<name>`: logs and the pid file. */
   dir: string
   log?: RotatingLogOptions
@@ -44,7 +47,8 @@ export class AgentProcess {
     const err = new RotatingLog(join(o.dir, 'stderr.log'), o.log)
     const child = spawn(o.command, o.args, {
       cwd: o.cwd,
-      env: { ...process.env, ...o.env },
+      env: o.env,
+      ...(o.user === undefined ? {} : { uid: o.user.uid, gid: o.user.gid }),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe']
     })

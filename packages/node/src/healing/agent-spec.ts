@@ -4,6 +4,7 @@
  * wherever it comes from, with the key named. Defaults are filled here; the supervisor reads only
  * parsed specs.
  */
+import safeRegex from 'safe-regex2'
 import { z } from 'zod'
 import { PROBE_DEFAULTS } from './probe-state.js'
 import { RESTART_POLICY_DEFAULTS } from './restart-policy.js'
@@ -12,6 +13,7 @@ import { RESTART_POLICY_DEFAULTS } from './restart-policy.js'
 export const AGENT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/
 
 const ms = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max)
+const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')
 
 /**
  * One health probe with Kubernetes semantics. Exactly one of `http` (a GET that must answer
@@ -45,9 +47,11 @@ export const agentSpecSchema = z.object({
   name: z.string().regex(AGENT_NAME, 'lowercase letters, digits and . _ -, up to 63, starting with a letter or digit'),
   command: z.string().min(1).max(4096),
   args: z.array(z.string().max(65_536)).max(256).default([]),
-  /** Added to the node's own environment (the agent also gets KOS_API, KOS_AGENT_ID and KOS_TOKEN). */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(65_536)).default({}),
-  /** Working directory; the node's own when absent. */
+  /** The agent's environment besides its KOS_API, KOS_AGENT_ID and KOS_TOKEN (agent-environment.ts). */
+  env: z.record(ENV_NAME, z.string().max(65_536)).default({}),
+  /** Names of the node's environment variables the agent also gets; nothing else of it is passed on. */
+  inheritEnv: z.array(ENV_NAME).max(64).default(['PATH']),
+  /** Working directory; absent, a directory of its own, `<data>/agents/<name>/work`. */
   cwd: z.string().min(1).max(4096).optional(),
   /** Critical agents keep running in `minimal` mode (with membership); everything else stops there. */
   critical: z.boolean().default(false),
@@ -70,7 +74,11 @@ export const agentSpecSchema = z.object({
    * A stderr line matching this (case-sensitive JavaScript regex) counts as an error for the
    * error-rate spike detector. The default catches the usual log levels and Node's crash banners.
    */
-  errorPattern: z.string().max(512).refine((s) => { try { void new RegExp(s); return true } catch { return false } }, 'not a valid regular expression')
+  errorPattern: z.string().max(512)
+    .refine((s) => { try { void new RegExp(s); return true } catch { return false } }, 'not a valid regular expression')
+    // Every stderr line is matched on the node's event loop: a pattern that can backtrack
+    // exponentially (nested quantifiers such as (a+)+) would let one log line stall the node.
+    .refine((s) => safeRegex(s), 'may backtrack catastrophically (nested or overlapping quantifiers); simplify it')
     .default('\\b(ERROR|FATAL|CRITICAL|panic)\\b|Uncaught'),
   /** On an ethics `filter_error` the agent fails closed: paused or stopped; absent, the policy's `safeMode` (pause). */
   safeMode: z.enum(['pause', 'stop']).optional(),

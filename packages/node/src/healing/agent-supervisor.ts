@@ -10,6 +10,7 @@ import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
 import type { EscalationInput } from '../escalation/record.js'
 import type { AgentSpec } from './agent-spec.js'
+import type { AgentUser } from './agent-user.js'
 import type { AgentEvent } from './events.js'
 import { selectActions, type Detection, type EscalationTarget, type Policy, type Selection } from './policy.js'
 import { mayRelease, QuarantineBook, type Quarantine, type QuarantineEntry } from './quarantine-book.js'
@@ -57,8 +58,13 @@ export class AgentSupervisor {
   private pollTimer: NodeJS.Timeout | undefined
   private polling = false
   private closed = false
+  /** The user agents run as (`agentUser`), set before the first agent starts. */
+  private user: AgentUser | undefined
 
   constructor (private readonly d: AgentSupervisorDeps) {}
+
+  /** Agents started from now on run as `user` (undefined: as the node's own user). */
+  runAs (user: AgentUser | undefined): void { this.user = user }
 
   /** Starts polling; agents are added with define(). */
   start (): void {
@@ -88,6 +94,7 @@ export class AgentSupervisor {
       ownStall: this.d.ownStall,
       cgroupScope: createHash('sha256').update(resolve(this.d.dataDir)).digest('hex').slice(0, 8),
       env: { KOS_API: this.d.apiUrl(), KOS_AGENT_ID: spec.name, KOS_TOKEN: token },
+      user: () => this.user,
       log: this.d.log,
       logger: this.d.logger,
       emit: this.d.emit,

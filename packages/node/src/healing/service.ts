@@ -19,6 +19,7 @@ import type { EscalationInput } from '../escalation/record.js'
 import type { StateStore } from '../store/state-store.js'
 import { agentInfo } from './agent-info.js'
 import { agentSpecSchema, type AgentSpec } from './agent-spec.js'
+import { resolveAgentUser } from './agent-user.js'
 import { AgentSupervisor } from './agent-supervisor.js'
 import type { AgentEvent } from './events.js'
 import type { KosEvent, ModeEvent } from '../events.js'
@@ -118,6 +119,7 @@ export class HealingService {
     this.unsubscribe = this.d.audit.subscribe((e) => {
       if (e.type === 'agent:quarantined' || e.type === 'agent:released') void this.supervisor.onAuditEntry(e)
     }, () => {})
+    this.supervisor.runAs(await resolveAgentUser(this.d.config.agentUser))
     this.supervisor.start()
     for (const spec of this.d.config.agents) await this.supervisor.define(spec, 'config')
     for (const raw of await this.d.store.listAgents()) {

@@ -12,8 +12,10 @@
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
 import { AgentLimits, type LimitEnforcement } from './agent-limits.js'
+import { agentEnvironment } from './agent-environment.js'
 import { AgentProcess, reapStaleAgent } from './agent-process.js'
 import type { AgentSpec } from './agent-spec.js'
+import { ownWorkDir, type AgentUser } from './agent-user.js'
 import { ErrorSpikeDetector } from './error-spike.js'
 import type { AgentEvent } from './events.js'
 import { ProbeLoop, type OwnStall, type ProbeReport } from './probe-loop.js'
@@ -41,6 +43,8 @@ export interface SupervisedAgentDeps {
   ownStall: OwnStall
   /** Added to the agent's environment: KOS_API, KOS_AGENT_ID, KOS_TOKEN. */
   env: Record<string, string>
+  /** The user agents run as (`agentUser`); the node's own when it returns undefined. */
+  user: () => AgentUser | undefined
   log?: RotatingLogOptions
   logger: Logger
   emit: (e: AgentEvent) => void
@@ -260,11 +264,13 @@ export class SupervisedAgent {
     this.setState('starting', 'starting')
     await this.limits.beforeStart()
     try {
+      const user = this.d.user()
       const proc = await AgentProcess.start({
         command: this.spec.command,
         args: this.spec.args,
-        env: { ...this.spec.env, ...this.d.env },
-        cwd: this.spec.cwd,
+        env: agentEnvironment(process.env, this.spec.inheritEnv, this.spec.env, this.d.env),
+        cwd: this.spec.cwd ?? await ownWorkDir(this.d.dir, user),
+        ...(user === undefined ? {} : { user }),
         dir: this.d.dir,
         log: this.d.log,
         onStderrLine: (line) => { if (this.errorPattern.test(line)) this.errors.record() },

@@ -11,6 +11,8 @@ import { API_TOKEN_FILE } from './api-token.js'
 import { restrictToOwner } from './owner-only.js'
 
 export const IDENTITY_FILE = 'identity.key'
+/** The node's LevelDB stores: the audit log, the escalation boxes, its own state. */
+const STORE_DIRS = ['audit', 'escalations', 'state']
 
 /**
  * Creates the data directory if needed, checks it is writable, and makes it and its secrets
@@ -25,7 +27,8 @@ export async function prepareDataDir (dataDir: string): Promise<string[]> {
     const fixed = [
       await restrictToOwner(dataDir, 0o700),
       await restrictToOwner(join(dataDir, IDENTITY_FILE), 0o600),
-      await restrictToOwner(join(dataDir, API_TOKEN_FILE), 0o600)
+      await restrictToOwner(join(dataDir, API_TOKEN_FILE), 0o600),
+      ...await Promise.all(STORE_DIRS.map(async (d) => await restrictToOwner(join(dataDir, d), 0o700)))
     ]
     return fixed.filter((f) => f !== undefined)
   } catch (err) {

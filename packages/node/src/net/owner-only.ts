@@ -6,7 +6,11 @@
  */
 import { chmod, stat } from 'node:fs/promises'
 
-/** Makes `path` `mode` if group or others have any access; returns what was fixed, or undefined. */
+/**
+ * Makes `path` `mode` if group or others may read or write it; returns what was fixed, or
+ * undefined. Leave to pass through (x) is kept: agents run as another user reach their own
+ * directory that way (healing/agent-user.ts), and it lets nobody list or read anything.
+ */
 export async function restrictToOwner (path: string, mode: 0o700 | 0o600): Promise<string | undefined> {
   let current: number
   try {
@@ -15,7 +19,7 @@ export async function restrictToOwner (path: string, mode: 0o700 | 0o600): Promi
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
   }
-  if ((current & 0o077) === 0) return undefined
+  if ((current & 0o066) === 0) return undefined
   await chmod(path, mode)
   return `${path} was open to group or others (mode ${current.toString(8)}); made it ${mode.toString(8)}`
 }
