@@ -11,16 +11,24 @@ import type { ForkReport, StoredHead } from './heads.js'
 import { entryKey } from './keys.js'
 import { auditEntrySchema, ZERO_HASH, type AuditEntry } from './schema.js'
 
+/**
+ * Why a received entry is refused: it fails verification, or it is genuine but would harm the
+ * store: a Lamport time far beyond the local clock (`lamport`: it would drag every node's clock
+ * towards exhaustion, after which no node can append), or a new origin past the cap (`origins`:
+ * chains without end, and a heads message too large to exchange).
+ */
+export type ReceiveFailure = VerifyFailure | 'lamport' | 'origins'
+
 export type StoreResult =
   | { status: 'stored' }
   | { status: 'duplicate' }
   | { status: 'gap', haveSeq: number }
   | { status: 'fork', fork: ForkReport }
-  | { status: 'invalid', reason: VerifyFailure }
+  | { status: 'invalid', reason: ReceiveFailure }
 
 const DUPLICATE: StoreResult = Object.freeze({ status: 'duplicate' })
 const STORED: StoreResult = Object.freeze({ status: 'stored' })
-const invalid = (reason: VerifyFailure): StoreResult => ({ status: 'invalid', reason })
+const invalid = (reason: ReceiveFailure): StoreResult => ({ status: 'invalid', reason })
 
 /** What the checks read of the store. */
 export interface ReceivedLookups {
@@ -28,6 +36,11 @@ export interface ReceivedLookups {
   head: (origin: string) => StoredHead | undefined
   /** The held entry, or undefined if not held (or compacted). */
   held: (origin: string, seq: number) => Promise<AuditEntry | undefined>
+  /** The highest Lamport time a received entry may carry: the local clock plus a bound. */
+  lamportCeiling: () => number
+  /** How many origins' chains are held, and the most that may be. */
+  origins: () => number
+  maxOrigins: () => number
 }
 
 /**
@@ -48,7 +61,8 @@ export async function precheckReceived (raw: unknown, store: ReceivedLookups): P
     if (held !== undefined && held.hash === e.hash && held.sig === e.sig) return DUPLICATE
   }
   const sig = await verifySignature(e)
-  return sig.ok ? e : invalid(sig.reason)
+  if (!sig.ok) return invalid(sig.reason)
+  return e.lamport > store.lamportCeiling() ? invalid('lamport') : e
 }
 
 /**
@@ -64,11 +78,14 @@ export async function classifyReceived (items: AuditEntry[], lookups: ReceivedLo
   })
   const results: StoreResult[] = new Array<StoreResult>(items.length)
   const inBatch = new Map<string, string>()
+  const newOrigins = new Set<string>()
   for (const i of order) {
     const e = items[i] as AuditEntry
     const h = lookups.head(e.origin)
     const haveSeq = h?.seq ?? 0
-    if (h !== undefined && e.seq <= haveSeq) {
+    if (h === undefined && !newOrigins.has(e.origin) && lookups.origins() + newOrigins.size >= lookups.maxOrigins()) {
+      results[i] = invalid('origins')
+    } else if (h !== undefined && e.seq <= haveSeq) {
       const key = entryKey(e.origin, e.seq)
       const mine = e.seq === h.seq ? h.hash : inBatch.get(key) ?? (await lookups.held(e.origin, e.seq))?.hash
       // A held seq whose entry is gone (compacted by retention) counts as held.
@@ -82,6 +99,7 @@ export async function classifyReceived (items: AuditEntry[], lookups: ReceivedLo
       results[i] = invalid('chain')
     } else {
       store(e)
+      if (h === undefined) newOrigins.add(e.origin)
       inBatch.set(entryKey(e.origin, e.seq), e.hash)
       results[i] = STORED
     }

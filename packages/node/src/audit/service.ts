@@ -46,7 +46,7 @@ const TAMPER_EVENT_INTERVAL_MS = 1000
 export type AuditAck = 'local' | 'quorum'
 export { AuditQuorumTimeoutError } from './replication.js'
 
-export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork' | 'checkpoint'
+export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork' | 'checkpoint' | 'lamport' | 'origins'
 
 export interface AuditServiceComponents {
   libp2p: KosLibp2p
@@ -114,7 +114,10 @@ export class AuditService {
     const { libp2p, config } = this.c
     this.self = libp2p.peerId.toString()
     this.db = new Level<string, Uint8Array>(join(config.dataDir, 'audit'), { valueEncoding: 'view' })
-    const store = this.storeRef = await AuditStore.open(this.db)
+    const store = this.storeRef = await AuditStore.open(this.db, {
+      maxOrigins: config.auditMaxOrigins,
+      lamportCeiling: () => this.lamport.now() + config.auditMaxLamportLeap
+    })
     this.lamport = new LamportClock(store.maxLamport())
     this.replication = new AuditReplication({
       self: this.self,

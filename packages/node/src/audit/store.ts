@@ -54,9 +54,15 @@ export interface AuditStoreInit {
    * write lock, so appends wait a few ms at most. @default 1000
    */
   maxCompactBatch: number
+  /** Origins whose chains are held; entries of a new origin past it are refused. @default 4096 */
+  maxOrigins: number
+  /** The highest Lamport time a received entry may carry. @default no bound */
+  lamportCeiling: () => number
 }
 
-export const AUDIT_STORE_DEFAULTS: Readonly<AuditStoreInit> = Object.freeze({ queryScanLimit: 10_000, maxBatch: 1024, maxQueue: 16_384, maxCompactBatch: 1000 })
+export const AUDIT_STORE_DEFAULTS: Readonly<AuditStoreInit> = Object.freeze({
+  queryScanLimit: 10_000, maxBatch: 1024, maxQueue: 16_384, maxCompactBatch: 1000, maxOrigins: 4096, lamportCeiling: () => Number.MAX_SAFE_INTEGER
+})
 
 export class AuditStore {
   private readonly db: AuditDb
@@ -70,7 +76,10 @@ export class AuditStore {
   /** What the lock-free checks of a received entry read (received.ts): the heads on disk. */
   private readonly lookups: ReceivedLookups = {
     head: (origin) => this.headMap.get(origin),
-    held: async (origin, seq) => await this.get(origin, seq)
+    held: async (origin, seq) => await this.get(origin, seq),
+    lamportCeiling: () => this.init.lamportCeiling(),
+    origins: () => this.headMap.size,
+    maxOrigins: () => this.init.maxOrigins
   }
 
   private constructor (db: AuditDb, init: AuditStoreInit, heads: Map<string, StoredHead>, checkpoints: Map<string, AuditCheckpoint>) {
@@ -308,8 +317,8 @@ export class AuditStore {
       const work = new Map<string, StoredHead>()
       const ops: AuditBatchOp[] = []
       const results = await classifyReceived(items, {
-        head: (origin) => work.get(origin) ?? this.headMap.get(origin),
-        held: async (origin, seq) => await this.get(origin, seq)
+        ...this.lookups,
+        head: (origin) => work.get(origin) ?? this.headMap.get(origin)
       }, (e) => { this.putOps(ops, e, work) })
       if (ops.length > 0) await this.write(ops, work, true)
       return results

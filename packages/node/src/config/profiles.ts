@@ -73,6 +73,8 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   auditSyncIntervalMs: 5000,
   // Several election timeouts: a quorum append only fails when a majority is really unreachable.
   auditQuorumTimeoutMs: 5000,
+  auditMaxOrigins: 4096,
+  auditMaxLamportLeap: 2 ** 32,
 
   // Escalation: no authorities or webhooks until the operator names them. On loopback a delivery
   // takes a few ms, so 2 s only trips on a dead or hung target; retries go 200 ms → 10 s.

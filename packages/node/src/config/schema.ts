@@ -167,6 +167,17 @@ export const configSchema = z.object({
   auditSyncIntervalMs: ms(100, 3_600_000),
   /** Deadline of an `ack=quorum` append: past it the API answers 504 quorum_timeout (the entry stays written locally). */
   auditQuorumTimeoutMs: ms(100, 600_000),
+  /**
+   * Chains held, one per origin: a new origin past it is refused (and counted). Bounds the store
+   * and the heads message every sync sends, which must stay far below a stream message's limit.
+   */
+  auditMaxOrigins: z.number().int().min(8).max(65_536),
+  /**
+   * How far ahead of the local Lamport clock a received entry may be. An entry near 2^53 would
+   * drag every node's clock to where no node can append any more; 2^32 is more events than a
+   * cluster writes in years, yet leaves the clock room for millions of such jumps.
+   */
+  auditMaxLamportLeap: z.number().int().min(1_000_000).max(2 ** 48),
 
   // ---- escalation (escalation/, issue #5) ----------------------------------------------------
   /**
