@@ -46,7 +46,8 @@ export type EscalationEvent =
 export type QuorumEvent = { type: 'coordinator:quorum-restored', previous: string, lostTerm: number, downMs: number }
 
 /** A node given no authorities by its config adopted (and pinned) the cluster's, as `from` told it. */
-export type AuthorityEvent = { type: 'authority:adopted', from: string, junzi: string[], archon: string[] }
+/** `agreed`: the members whose answers made the majority, of `asked` asked. */
+export type AuthorityEvent = { type: 'authority:adopted', agreed: string[], asked: number, junzi: string[], archon: string[] }
 
 /** The node's service mode changed (resource pressure), and a resource crossed a saturation threshold or came back under it. */
 export type ModeEvent =

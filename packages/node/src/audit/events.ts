@@ -60,7 +60,7 @@ export function auditFieldsOf (event: KosEvent, self: string): AuditFields {
         details: { origin: event.origin, seq: event.seq, reason: event.reason, suppressed: event.suppressed }
       }
     case 'authority:adopted':
-      return { class: 'node', type: event.type, severity: 'notice', subject: event.from, details: { junzi: event.junzi, archon: event.archon } }
+      return { class: 'node', type: event.type, severity: 'notice', subject: 'authorities', details: { junzi: event.junzi, archon: event.archon, agreed: event.agreed, asked: event.asked } }
     case 'authority:claim-refused':
       return { class: 'node', type: event.type, severity: 'warning', subject: event.peerId, details: { name: event.name, claimed: event.claimed } }
     case 'escalation:created':

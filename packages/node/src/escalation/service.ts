@@ -22,6 +22,7 @@ import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { handle, request } from '../net/streams.js'
 import { DeliveryRuns } from './delivery.js'
+import { agreedDesignation, sameDesignation } from './designation-agreement.js'
 import { Inbox, type InboxItem } from './inbox.js'
 import { Outbox, type OutboxItem } from './outbox.js'
 import { makeEscalation, type Escalation, type EscalationInput, type EscalationStatus } from './record.js'
@@ -34,6 +35,8 @@ import { answerSchema, decodeMessage, encodeMessage, MAX_ESCALATION_MESSAGE_BYTE
 const CLAIM_CHECK_MS = 1000
 /** Longest wait between two rounds of asking members for the cluster's authorities. */
 const MAX_LEARN_GAP_MS = 60_000
+/** Members asked for the designation in one round; a majority of them must agree. */
+const MAX_ASKED = 9
 
 export interface EscalationServiceComponents {
   libp2p: KosLibp2p
@@ -323,33 +326,32 @@ export class EscalationService {
   }
 
   /**
-   * A node given no designation asks alive members (the bootstrap peer is the first it knows)
-   * for the cluster's, one at a time, and pins the first it gets: later answers never change it
-   * (trust on first use), only the config file can.
+   * A node given no designation asks the alive members (at most MAX_ASKED of them) for the
+   * cluster's, and pins the one a strict majority of them gives (designation-agreement.ts):
+   * later answers never change it, only the config file can. No single peer can name itself.
    */
   private async learnAuthorities (): Promise<void> {
     if (this.designationSource !== 'none' || this.learning || !this.running || Date.now() < this.learnAt) return
-    const alive = this.c.members().filter((x) => x.state === 'alive')
+    const alive = this.c.members().filter((x) => x.state === 'alive').slice(0, MAX_ASKED)
     if (alive.length === 0) return
     this.learning = true
     this.learnAt = Date.now() + this.learnGapMs
     this.learnGapMs = Math.min(MAX_LEARN_GAP_MS, this.learnGapMs * 2)
     try {
-      for (const m of alive) {
-        let answer: EscalationAnswer & { ok: true }
+      const answers = await Promise.all(alive.map(async (m) => {
         try {
-          answer = await this.ask(peerIdFromString(m.peerId), { t: 'authorities' })
+          return (await this.ask(peerIdFromString(m.peerId), { t: 'authorities' })).authorities
         } catch {
-          continue
+          return undefined
         }
-        const a = answer.authorities
-        if (a === undefined || a.junzi.length + a.archon.length === 0 || !this.running) continue
-        await this.requireStore().putPinnedAuthorities(a)
-        this.designation = a
-        this.designationSource = 'cluster'
-        this.c.emit({ type: 'authority:adopted', from: m.peerId, junzi: a.junzi, archon: a.archon })
-        return
-      }
+      }))
+      const a = agreedDesignation(answers.filter((x) => x !== undefined), alive.length)
+      if (a === undefined || !this.running) return
+      await this.requireStore().putPinnedAuthorities(a)
+      this.designation = a
+      this.designationSource = 'cluster'
+      const agreed = alive.filter((_, i) => answers[i] !== undefined && sameDesignation(answers[i], a)).map((m) => m.peerId)
+      this.c.emit({ type: 'authority:adopted', agreed, asked: alive.length, junzi: a.junzi, archon: a.archon })
     } finally {
       this.learning = false
     }
