@@ -95,6 +95,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   escalationBreakerHalfOpenMs: 5000,
   escalationSweepIntervalMs: 5000,
   escalationMaxStored: 10_000,
+  escalationMaxPerSender: 1000,
 
   // Agents: none until the operator defines some. Memory is polled twice a second, so a leak
   // of 100 MiB/s is caught within ~50 MiB of its limit; logs are bounded at 4 × 1 MiB per stream.

@@ -214,6 +214,11 @@ export const configSchema = z.object({
   escalationSweepIntervalMs: ms(100, 3_600_000),
   /** Escalations kept per box; a full outbox refuses new ones (503) rather than drop old undelivered ones. */
   escalationMaxStored: z.number().int().min(10).max(1_000_000),
+  /**
+   * Open (unresolved) escalations one sender may have in an authority's inbox: a member that
+   * floods it is refused past this, and the others still get through.
+   */
+  escalationMaxPerSender: z.number().int().min(1).max(1_000_000),
 
   // ---- agent supervision (healing/, issue 6) ------------------------------------------------
   /** The agents this node runs and keeps healthy (more can be added with POST /v1/agents). Names are unique. */

@@ -2,7 +2,8 @@
  * An authority's inbox bookkeeping (issue #5), pure. A received escalation is stored once per id
  * (the dedupe: a re-sent or failed-over escalation is not a second one); the authority's
  * operators ack and resolve it. Each ack/resolve must reach the sender: `notified` stays false
- * until the sender confirmed the notice, and the shell re-sends until it does.
+ * until the sender confirmed the notice, and the shell re-sends until it does. Bounded: one sender
+ * may hold only so many open items, and a full inbox forgets the longest-resolved item first.
  */
 import { isAdvance, type Escalation, type EscalationStatus } from './record.js'
 
@@ -27,6 +28,25 @@ export class Inbox {
   list (): InboxItem[] { return [...this.items.values()] }
   /** Acks and resolves the sender has not confirmed yet. */
   unnotified (): InboxItem[] { return this.list().filter((i) => !i.notified) }
+  /** Items from `sender` the authority has not resolved yet: what one sender may pile up. */
+  openFrom (sender: string): number {
+    let n = 0
+    for (const i of this.items.values()) if (i.from === sender && i.status !== 'resolved') n++
+    return n
+  }
+
+  /**
+   * Makes room for one more: forgets the item resolved longest ago whose sender has the news.
+   * Returns its id, or undefined when every item is still open (then nothing is forgotten).
+   */
+  evictOne (): string | undefined {
+    let oldest: InboxItem | undefined
+    for (const i of this.items.values()) {
+      if (i.status === 'resolved' && i.notified && (oldest === undefined || i.updatedAt < oldest.updatedAt)) oldest = i
+    }
+    if (oldest !== undefined) this.items.delete(oldest.record.id)
+    return oldest?.record.id
+  }
 
   /** Receipt: new items start at delivered; a duplicate returns the held one, unchanged. */
   receive (record: Escalation, from: string, now: Date): { item: InboxItem, created: boolean } {

@@ -270,7 +270,10 @@ export class EscalationService {
     if (req.t === 'escalate') {
       if (this.selfAuthority === null) return { ok: false, error: 'this node is not a designated authority' }
       if (req.record.origin !== sender) return { ok: false, error: 'the record\'s origin is not the sending peer' }
-      if (this.inbox.get(req.record.id) === undefined && this.inbox.size >= this.c.config.escalationMaxStored) return { ok: false, error: 'inbox full' }
+      if (this.inbox.get(req.record.id) === undefined) {
+        const refused = await this.roomFor(sender)
+        if (refused !== null) return { ok: false, error: refused }
+      }
       const { item, created } = this.inbox.receive(req.record, sender, new Date())
       if (created) {
         await this.store.putInbox(item)
@@ -290,6 +293,27 @@ export class EscalationService {
       this.c.emit({ type: req.status === 'acked' ? 'escalation:acked' : 'escalation:resolved', id: req.id, by: sender, box: 'outbox' })
     }
     return { ok: true }
+  }
+
+  /**
+   * Whether the inbox takes a new escalation from `sender`, making room if it must: only from a
+   * member this node knows, at most escalationMaxPerSender open ones per sender (so one noisy or
+   * hostile member cannot fill it for all), and when full, by forgetting the longest-resolved
+   * item. Returns why not, or null.
+   */
+  private async roomFor (sender: string): Promise<string | null> {
+    if (!this.c.members().some((m) => m.peerId === sender && (m.state === 'alive' || m.state === 'suspect'))) {
+      return 'the sender is not a member of this cluster'
+    }
+    if (this.inbox.openFrom(sender) >= this.c.config.escalationMaxPerSender) {
+      this.c.log.warn({ sender }, 'escalation refused: the sender has too many open escalations here')
+      return `too many open escalations from this sender (${this.c.config.escalationMaxPerSender})`
+    }
+    if (this.inbox.size < this.c.config.escalationMaxStored) return null
+    const evicted = this.inbox.evictOne()
+    if (evicted === undefined) return 'inbox full'
+    await this.requireStore().deleteInbox(evicted)
+    return null
   }
 
   /** Tells the sender of an inbox item its new status; on failure the sweep tries again. */

@@ -36,6 +36,13 @@ export class EscalationStore {
 
   async putOutbox (item: OutboxItem): Promise<void> { await this.put(OUT + item.record.id, item) }
   async putInbox (item: InboxItem): Promise<void> { await this.put(IN + item.record.id, item) }
+  async deleteInbox (id: string): Promise<void> {
+    try {
+      await this.db.del(IN + id, { sync: true })
+    } catch (err) {
+      throw new EscalationStoreError(`escalation store delete failed: ${(err as Error).message}`, { cause: err })
+    }
+  }
 
   async loadOutbox (): Promise<OutboxItem[]> { return await this.all<OutboxItem>(OUT) }
   async loadInbox (): Promise<InboxItem[]> { return await this.all<InboxItem>(IN) }
