@@ -2,8 +2,8 @@
  * A full disk under the audit log (issue #4: "Disk-full and I/O errors give a clear error and a
  * degraded health, never a crash or a silent drop"). A node's data directory is a small tmpfs
  * filled to the last byte: appends answer 503 `audit_unavailable` naming the disk error,
- * /v1/health reports the audit-storage check and mode `minimal` (disk free below 3 %: the resource
- * monitor), the process stays up; once
+ * /v1/health answers 503 with a critical audit-storage check (no storage: the node cannot record)
+ * and mode `minimal` (disk free below 3 %: the resource monitor), the process stays up; once
  * space is freed, appends succeed and health recovers. Needs root (mount); skips saying why.
  */
 import assert from 'node:assert/strict'
@@ -89,9 +89,11 @@ describe('audit log on a full disk', () => {
     assert.equal(health.status, 503, JSON.stringify(health.body))
     assert.match(health.body.checks.find((c) => c.name === 'resources')?.output ?? '', /diskFreePercent/)
     const check = health.body.checks.find((c) => c.name === 'audit-storage')
-    assert.equal(check?.status, 'warning', JSON.stringify(health.body.checks))
+    assert.equal(check?.status, 'critical', JSON.stringify(health.body.checks))
     assert.match(check?.output ?? '', /no space left on device/i)
-    assert.equal((await node.api('/v1/health/live')).status, 200)
+    assert.equal(health.body.checks.find((c) => c.name === 'resources')?.status, 'warning', 'minimal alone is a warning')
+    assert.equal((await node.api('/v1/health/live')).status, 503, 'no storage: not live')
+    assert.equal((await node.api('/v1/health/ready')).status, 503)
 
     await rm(fillerPath)
     await cluster.waitFor('appends to succeed again', async () => (await append()).status === 200, { timeoutMs: 15_000 })
@@ -100,6 +102,7 @@ describe('audit log on a full disk', () => {
       return h.body.mode === 'normal' ? h : false
     }, { timeoutMs: 30_000 })
     assert.equal(healed.body.checks.find((c) => c.name === 'audit-storage')?.status, 'passing', JSON.stringify(healed.body.checks))
+    assert.equal((await node.api('/v1/health/live')).status, 200)
     const verify = await node.api<{ ok: boolean }>('/v1/audit/verify')
     assert.equal(verify.body.ok, true)
   })

@@ -27,6 +27,11 @@ export interface HealthSummary extends Partial<HealthDetail> {
 export interface HealthDetail {
   /** CPU use of the node process over the last heartbeat interval, in % of one core. */
   cpuPercent: number
+  /**
+   * The machine's busy share over all cores, smoothed, in %: other processes included, so a
+   * busy host can be told from a busy node. It never changes the sender's mode.
+   */
+  machineCpuPercent: number
   rssBytes: number
   heapUsedBytes: number
   /** p99 event-loop delay over the last heartbeat interval, in ms. */

@@ -87,6 +87,7 @@ export class KosNode {
       membership: () => this.membership,
       election: () => this.election?.core,
       audit: () => this.audit,
+      store: () => this.store,
       healing: () => this.healing
     })
     this.metrics = new NodeMetrics({
@@ -316,12 +317,6 @@ export class KosNode {
       coordinator: () => this.coordinator(),
       peer: (id) => this.peer(id),
       health: () => this.health(),
-      live: () => this.phase !== 'stopped',
-      ready: () => {
-        if (this.phase !== 'running') return { ready: false, reason: this.phase }
-        const b = this.requireMembership().bootstrapStatus
-        return b.joined ? { ready: true, reason: 'running' } : { ready: false, reason: 'not joined to the cluster yet' }
-      },
       join: async (addrs) => await this.join(addrs),
       leave: () => { setImmediate(() => { void this.leave() }) },
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),

@@ -54,12 +54,21 @@ describe('HTTP API', () => {
     }
   })
 
-  it('liveness and readiness probes', async () => {
-    const app = buildApi(deps({ ready: () => ({ ready: false, reason: 'not joined to the cluster yet' }) }))
-    assert.equal((await app.inject({ url: '/v1/health/live' })).statusCode, 200)
-    const ready = await app.inject({ url: '/v1/health/ready' })
-    assert.equal(ready.statusCode, 503)
-    assert.equal(ready.json().reason, 'not joined to the cluster yet')
+  it('liveness and readiness follow the health: ready has its code, live is 503 only when critical', async () => {
+    const table = [
+      // health status, ready's code, live's code
+      ['passing', 200, 200], ['warning', 429, 200], ['critical', 503, 503]
+    ] as const
+    for (const [status, readyCode, liveCode] of table) {
+      const checks = [{ name: 'lifecycle', status: 'passing' as const, output: 'running' }, { name: 'bootstrap', status, output: 'why' }]
+      const app = buildApi(deps({ health: () => ({ status, mode: 'normal', checks }) }))
+      const ready = await app.inject({ url: '/v1/health/ready' })
+      assert.equal(ready.statusCode, readyCode, `ready when ${status}`)
+      assert.deepEqual(ready.json(), { ready: status !== 'critical', status, reason: status === 'passing' ? 'passing' : 'bootstrap: why' })
+      const live = await app.inject({ url: '/v1/health/live' })
+      assert.equal(live.statusCode, liveCode, `live when ${status}`)
+      assert.equal(live.json().live, status !== 'critical')
+    }
   })
 
   it('POST /v1/join passes valid addresses, bare or with /p2p/', async () => {

@@ -2,8 +2,9 @@
  * docs/config.md cannot drift from the config schema: every top-level key of `configSchema` is a
  * row of one of the doc's key tables, and every key a key table names is in the schema. A key
  * table is a Markdown table whose first header cell is `key`; its rows start with the key in
- * backticks (`| \`heartbeatIntervalMs\` | … |`). Other tables (profiles, the fields inside
- * `resources`) are not key tables.
+ * backticks (`| \`heartbeatIntervalMs\` | … |`). The fields inside `resources` are checked the
+ * same way against the doc's one table whose first header cell is `field`. Other tables
+ * (profiles) are not checked.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
@@ -22,8 +23,8 @@ function cells (line: string): string[] | undefined {
   return t.replace(/^\||\|$/g, '').split(/(?<!\\)\|/).map((c) => c.trim())
 }
 
-/** The keys the doc's key tables list, in order, with the line of each. */
-function documentedKeys (markdown: string): Array<{ key: string, line: number }> {
+/** The keys the doc's tables headed `header` list, in order, with the line of each. */
+function documentedKeys (markdown: string, header = 'key'): Array<{ key: string, line: number }> {
   const out: Array<{ key: string, line: number }> = []
   let inKeyTable = false
   const lines = markdown.split('\n')
@@ -33,7 +34,7 @@ function documentedKeys (markdown: string): Array<{ key: string, line: number }>
     if (!inKeyTable) {
       // A table starts with its header row; a key table's first header cell is `key`.
       const previous = i === 0 ? undefined : cells(lines[i - 1]!)
-      if (previous === undefined) inKeyTable = row[0]?.toLowerCase() === 'key'
+      if (previous === undefined) inKeyTable = row[0]?.toLowerCase() === header
       continue
     }
     if (/^:?-+:?$/.test(row[0] ?? '')) continue // the separator row
@@ -44,8 +45,8 @@ function documentedKeys (markdown: string): Array<{ key: string, line: number }>
 }
 
 /** What differs between the schema's keys and the documented ones; empty when they agree. */
-function configDocProblems (schemaKeys: readonly string[], markdown: string): string[] {
-  const documented = documentedKeys(markdown)
+function configDocProblems (schemaKeys: readonly string[], markdown: string, header = 'key'): string[] {
+  const documented = documentedKeys(markdown, header)
   const known = new Set(schemaKeys)
   const seen = new Set(documented.map((d) => d.key))
   const problems: string[] = []
@@ -69,6 +70,13 @@ describe('docs/config.md', () => {
     assert.ok(documentedKeys(markdown).length > 10, `no key tables found in ${CONFIG_DOC}`)
     const problems = configDocProblems(keys, markdown)
     assert.deepEqual(problems, [], `docs/config.md and the config schema disagree:\n${problems.join('\n')}`)
+  })
+
+  it('lists every field of `resources`, and no other', async () => {
+    const markdown = await readFile(CONFIG_DOC, 'utf8')
+    const fields = Object.keys(configSchema.shape.resources.shape)
+    const problems = configDocProblems(fields, markdown, 'field')
+    assert.deepEqual(problems, [], `docs/config.md's resources table and the schema disagree:\n${problems.join('\n')}`)
   })
 
   it('the check finds a missing key, an unknown key and a duplicate', () => {

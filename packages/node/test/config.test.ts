@@ -69,7 +69,8 @@ describe('config', () => {
       escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000,
       agents: [], policyFile: '', agentPollIntervalMs: 500, degradedHealthDetailEvery: 5, agentLogMaxBytes: 1024 * 1024, agentLogFiles: 3,
       resources: {
-        sampleIntervalMs: 1000, cpuSmoothingHalfLifeMs: 1500, recoverAfterMs: 60_000,
+        sampleIntervalMs: 1000, cpuSmoothingHalfLifeMs: 1500, recoverAfterMs: 5000,
+        machineCpuBusyPercent: { enter: 95, exit: 85 }, eventLoopBlockedMs: 2000,
         cpuPercent: { degraded: { enter: 85, exit: 70 }, minimal: { enter: 95, exit: 85 } },
         memoryPercent: { degraded: { enter: 85, exit: 75 }, minimal: { enter: 95, exit: 88 } },
         eventLoopDelayMs: { degraded: { enter: 200, exit: 100 }, minimal: { enter: 1000, exit: 400 } },
@@ -137,7 +138,7 @@ describe('config', () => {
   it('resources: a file changes one band alone, and a band without hysteresis is refused by name', () => {
     const c = resolveConfig({ file: { resources: { sampleIntervalMs: 500, eventLoopDelayMs: { degraded: { enter: 300, exit: 150 } } } } })
     assert.equal(c.resources.sampleIntervalMs, 500)
-    assert.equal(c.resources.recoverAfterMs, 60_000)
+    assert.equal(c.resources.recoverAfterMs, 5000)
     assert.deepEqual(c.resources.eventLoopDelayMs, { degraded: { enter: 300, exit: 150 }, minimal: { enter: 1000, exit: 400 } })
     assert.deepEqual(c.resources.cpuPercent, LAN_DEFAULTS.resources.cpuPercent)
     const flat = configError(() => resolveConfig({ file: { resources: { cpuPercent: { degraded: { enter: 80, exit: 80 } } } }, filePath: 'f.json' }))
@@ -145,6 +146,10 @@ describe('config', () => {
     const disk = configError(() => resolveConfig({ file: { resources: { diskFreePercent: { minimal: { enter: 20, exit: 25 } } } } }))
     assert.equal(disk.key, 'resources (in config file)[diskFreePercent.minimal.enter]')
     assert.match(configError(() => resolveConfig({ file: { resources: { cpuPercent: { busy: 1 } } } })).message, /busy/)
+    assert.equal(resolveConfig({ file: { resources: { machineCpuBusyPercent: null } } }).resources.machineCpuBusyPercent, null)
+    assert.deepEqual(resolveConfig({ file: { resources: { machineCpuBusyPercent: { exit: 60 } } } }).resources.machineCpuBusyPercent, { enter: 95, exit: 60 })
+    const busy = configError(() => resolveConfig({ file: { resources: { machineCpuBusyPercent: { enter: 80 } } }, filePath: 'f.json' }))
+    assert.equal(busy.key, 'resources (in f.json)[machineCpuBusyPercent.exit]')
   })
 
   it('refuses a redial cap below the initial delay', () => {

@@ -33,7 +33,7 @@ function app () {
   const deps: ApiDeps = {
     node: never, peers: never, peer: () => undefined, coordinator: never,
     health: (): HealthResponse => ({ status: 'passing', mode: 'normal', checks: [] }),
-    live: () => true, ready: () => ({ ready: true, reason: 'x' }), join: never, leave: () => {},
+    join: never, leave: () => {},
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
     apiToken: () => TOKEN,
     escalations: esc,

@@ -1,7 +1,8 @@
 /**
  * Load shedding (api/load-shedding.ts) by injection: unmarked routes get 503 `overloaded` with a
  * Retry-After while shedding, routes marked essential never do; the API's own routes pinned as a
- * table; and a node degraded by (scripted) resource pressure answers /v1/health 429.
+ * table; and a node degraded by (scripted) resource pressure answers /v1/health 429, sheds while
+ * the pressure lasts, and serves again (still 429) while it only waits out its calm period.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
@@ -12,7 +13,8 @@ import { buildApi } from '../src/api/server.js'
 import type { HealthResponse } from '@kos/client'
 import { stubApiDeps } from './helpers/api-deps.js'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
-import { ResourceMonitor, resourceHealthCheck, type IntervalTimer } from '../src/healing/resource-monitor.js'
+import { ResourceMonitor, type IntervalTimer } from '../src/healing/resource-monitor.js'
+import { resourcesCheck } from '../src/health/resource-checks.js'
 import type { ResourceSamplers } from '../src/healing/resource-samplers.js'
 
 describe('load shedding', () => {
@@ -57,22 +59,22 @@ describe('load shedding', () => {
     }
   })
 
-  it('a node degraded by resource pressure answers /v1/health 429 and sheds; back to normal, 200 and served', async () => {
+  it('a node degraded by resource pressure answers /v1/health 429 and sheds; calm again, it serves at once and is 200 after the calm period', async () => {
     const clock = new ManualClock(0)
     const pressure = { delayMs: 5 }
     const samplers: ResourceSamplers = {
-      cpu: () => ({ machinePercent: 10, loopUtilizationPercent: 10 }),
+      cpu: () => ({ machinePercent: 10, loopUtilizationPercent: 10, processPercent: 10 }),
       memoryPercent: () => 30,
       eventLoopDelayMs: () => pressure.delayMs,
       diskFreePercent: () => 50,
       networkBytes: () => undefined
     }
     const timer: IntervalTimer = { every: () => () => {} }
-    const config = { ...LAN_DEFAULTS.resources, recoverAfterMs: 0 }
+    const config = { ...LAN_DEFAULTS.resources, recoverAfterMs: 3000 }
     const monitor = new ResourceMonitor({ clock, samplers, timer }, config)
     // The node's health: its other checks (passing here) and the resources' line, worst wins.
     const health = (): HealthResponse => {
-      const check = resourceHealthCheck(monitor.snapshot())
+      const check = resourcesCheck(monitor.snapshot())
       return { status: check.status, mode: monitor.mode, checks: [{ name: 'lifecycle', status: 'passing', output: 'running' }, check] }
     }
     const app = buildApi(stubApiDeps({ health }))
@@ -90,6 +92,13 @@ describe('load shedding', () => {
     pressure.delayMs = 5
     clock.advance(1000)
     await monitor.sampleNow()
+    const waiting = await app.inject({ url: '/v1/health' })
+    assert.equal(waiting.statusCode, 429, 'still degraded while it waits out its calm period')
+    assert.deepEqual(waiting.json().checks[1], { name: 'resources', status: 'warning', output: 'degraded: recovering, every resource below its exit level (0.0 s of 3.0 s calm before the next step)' })
+    assert.equal((await app.inject({ url: '/v1/audit/verify' })).statusCode, 200, 'waiting for calm sheds nothing')
+    clock.advance(3000)
+    await monitor.sampleNow()
+    assert.equal(monitor.mode, 'normal')
     assert.equal((await app.inject({ url: '/v1/health' })).statusCode, 200)
     assert.equal((await app.inject({ url: '/v1/audit/verify' })).statusCode, 200)
   })

@@ -11,6 +11,7 @@ import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { API_ERRORS } from '@kos/client'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
+import { HEALTH_HTTP_STATUS, livenessOf, readinessOf } from '../health/checks.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
 import { joinBody } from './join-body.js'
 import { registerRequestGuards } from './request-guards.js'
@@ -23,11 +24,8 @@ export interface ApiDeps {
   peers: () => PeersResponse
   peer: (peerId: string) => PeerInfo | undefined
   coordinator: () => CoordinatorInfo
+  /** The health checks; /v1/health/live and /v1/health/ready answer from them too (health/checks.ts). */
   health: () => HealthResponse
-  /** Liveness: false only when the node is broken beyond its own repair. */
-  live: () => boolean
-  /** Readiness: started, joined (or alone by design) and not leaving. */
-  ready: () => { ready: boolean, reason: string }
   join: (addrs: string[]) => Promise<JoinResponse>
   /** Starts a graceful leave; the node stops after answering. */
   leave: () => void
@@ -45,8 +43,6 @@ export interface ApiDeps {
   /** SSE heartbeat period of /v1/audit/stream; tests shorten it. @default 15000 */
   sseHeartbeatMs?: number
 }
-
-const HEALTH_STATUS = { passing: 200, warning: 429, critical: 503 } as const
 
 export function buildApi (deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
@@ -79,15 +75,15 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
 
   app.get('/v1/health', { config: ESSENTIAL }, async (_req, reply) => {
     const health = deps.health()
-    return await reply.status(HEALTH_STATUS[health.status]).send(health)
+    return await reply.status(HEALTH_HTTP_STATUS[health.status]).send(health)
   })
   app.get('/v1/health/live', { config: ESSENTIAL }, async (_req, reply) => {
-    const live = deps.live()
-    return await reply.status(live ? 200 : 503).send({ live })
+    const live = livenessOf(deps.health())
+    return await reply.status(live.httpStatus).send(live.body)
   })
   app.get('/v1/health/ready', { config: ESSENTIAL }, async (_req, reply) => {
-    const r = deps.ready()
-    return await reply.status(r.ready ? 200 : 503).send(r)
+    const ready = readinessOf(deps.health())
+    return await reply.status(ready.httpStatus).send(ready.body)
   })
 
   app.post('/v1/join', { config: ESSENTIAL }, async (req) => {

@@ -3,7 +3,7 @@
  * they change, so a new tunable gets its default in exactly one place.
  */
 import { hostname } from 'node:os'
-import { SERVICE_MODE_THRESHOLDS, type ResourceThresholds } from '../healing/service-mode.js'
+import { DEFAULT_RECOVER_AFTER_MS, SERVICE_MODE_THRESHOLDS, type ResourceThresholds } from '../healing/service-mode.js'
 import type { KosConfig } from './schema.js'
 
 export const LAN_DEFAULTS: KosConfig = Object.freeze({
@@ -108,19 +108,24 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   agentLogFiles: 3,
   leaveTimeoutMs: 3000,
 
-  // Resources (issue 6). A 1 s sample matches the heartbeat: the mode is never staler than what
-  // peers see. CPU is smoothed with a 1.5 s half-life, so only a burst of ≈ 3 s or more sheds
-  // (a GC pause or a short compile does not). 60 s of calm per relaxing step: an overload that
-  // pauses for a few seconds does not bring all the deferred work back at once.
+  // Resources (issues 6 and 15). A 1 s sample matches the heartbeat: the mode is never staler
+  // than what peers see. CPU is smoothed with a 1.5 s half-life, so only a burst of ≈ 3 s or more
+  // sheds (a GC pause or a short compile does not). 5 s of calm per relaxing step: a node is
+  // normal ≈ 10 s after its last overloaded sample, even from minimal, yet a lull of a few seconds
+  // in a long overload does not bring the held-back work back. The machine's CPU warns from 95 %
+  // (no idle core time left: the run queue is rarely empty) until below 85 %; a loop delayed 2 s
+  // (two heartbeats missed) is blocked, and /v1/health answers 503.
   resources: {
     sampleIntervalMs: 1000,
     cpuSmoothingHalfLifeMs: 1500,
-    recoverAfterMs: 60_000,
-    // The levels and their reasons are the service mode's own (healing/service-mode.ts): CPU and
-    // memory degrade at 85 % (room to shed before swap or a starved scheduler), minimal at 95 %
-    // (the last stop before an OOM kill); event-loop delay at 200 ms p99 (heartbeats start to be
-    // late), minimal at 1 s (they are missed); disk free below 10 % (the audit log has little room
-    // to grow), minimal below 3 % (LevelDB compactions can fail).
+    recoverAfterMs: DEFAULT_RECOVER_AFTER_MS,
+    machineCpuBusyPercent: { enter: 95, exit: 85 },
+    eventLoopBlockedMs: 2000,
+    // The levels and their reasons are the service mode's own (healing/service-mode.ts): CPU (the
+    // node's own share of a core) and memory degrade at 85 % (room to shed before a saturated
+    // thread or an OOM kill), minimal at 95 % (the last stop before either); event-loop delay at
+    // 200 ms p99 (heartbeats start to be late), minimal at 1 s (they are missed); disk free below
+    // 10 % (the audit log has little room to grow), minimal below 3 % (LevelDB compactions can fail).
     cpuPercent: bands(SERVICE_MODE_THRESHOLDS.cpuPercent),
     memoryPercent: bands(SERVICE_MODE_THRESHOLDS.memoryPercent),
     eventLoopDelayMs: bands(SERVICE_MODE_THRESHOLDS.eventLoopDelayMs),

@@ -252,28 +252,51 @@ export const configSchema = z.object({
   /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
   leaveTimeoutMs: ms(100, 600_000),
 
-  // ---- resources and load shedding (healing/resource-monitor.ts, issue 6) ---------------------
+  // ---- resources and load shedding (healing/resource-monitor.ts, issues 6 and 15) -------------
   /**
-   * Resource pressure drives the service mode (normal → degraded → minimal); a degraded node
-   * answers non-essential API calls 503 and /v1/health 429. Each resource has an enter and an
-   * exit level per mode, the exit on the safe side, so a value at a threshold does not flap.
+   * The node's own resource pressure drives the service mode (normal → degraded → minimal): its
+   * CPU share, memory near its limit, its event-loop delay, its disk nearly full. A degraded node
+   * holds back non-essential agents and answers non-essential API calls 503 while the pressure
+   * lasts; /v1/health answers 429 (a warning: still in service). Each resource has an enter and
+   * an exit level per mode, the exit on the safe side, so a value at a threshold does not flap.
    * With the defaults a node degrades within a sample (1 s) of a threshold crossed (CPU: a jump
-   * from 40 % to 100 % crosses 85 % after ≈ 3 s of smoothing), and relaxes one step per 60 s of
-   * calm, so it is normal again ≥ 120 s after minimal.
+   * to 100 % crosses 85 % after ≈ 3 s of smoothing), and once every resource is back past its
+   * exit level it relaxes one step per 5 s of unbroken calm: normal ≈ 10 s after minimal.
+   * The machine's CPU (other processes included) is only reported and warned about.
    * A file may name only the keys it changes: `resources` is merged key by key into the profile's.
    */
   resources: z.object({
     /** Period of a resource sample; event-loop delay is the p99 over it. Shorter reacts faster and costs a statfs and a /proc read each. */
     sampleIntervalMs: ms(100, 600_000),
-    /** Half-life of the CPU average: a compile or a GC burst of a second must not shed; 0 takes each sample raw. */
+    /** Half-life of the CPU averages (own and machine): a compile or a GC burst of a second must not shed; 0 takes each sample raw. */
     cpuSmoothingHalfLifeMs: ms(0, 600_000),
-    /** Calm (every resource past its exit level) needed before the mode relaxes one step. */
+    /**
+     * Unbroken calm (every resource past its exit level) before the mode relaxes one step; a
+     * sample back at an exit level restarts the wait. 5 s: two steps from minimal make ≈ 10 s,
+     * long enough that a lull of a few seconds in a long overload does not bring the held-back
+     * work back, short enough that a load balancer does not pull a node that is well again.
+     */
     recoverAfterMs: ms(0, 3_600_000),
+    /**
+     * The machine's CPU busy share (all cores, smoothed) from which /v1/health warns (429,
+     * check `machine-cpu`) until it is back below `exit`; it never changes the mode or sheds:
+     * shedding this node's work does not give a machine busy with other processes back. At 95 %
+     * no idle core time is left: the run queue is rarely empty and this node's timers wait for a
+     * core. Lower, a build or another test on the host would warn all the time. null: no warning.
+     */
+    machineCpuBusyPercent: z.object({ enter: z.number().min(0).max(100), exit: z.number().min(0).max(100) }).strict()
+      .refine((b) => b.exit < b.enter, { message: 'exit must be below enter (the hysteresis)', path: ['exit'] }).nullable(),
+    /**
+     * An event-loop delay (p99 over a sample, or the sampling tick this late) at or above this
+     * means the node's own loop is blocked: /v1/health answers 503 (critical) for that sample.
+     * 2 s: two heartbeats missed; at about 2.5 s of silence peers start to probe this node.
+     */
+    eventLoopBlockedMs: ms(100, 600_000),
     // Each resource may be null: still sampled and shown, but it never changes the mode (a node
     // sharing its machine with a heavier tenant that must not shed on the tenant's load).
-    /** Busiest of machine CPU and the node's own thread, in % (see resource-monitor.ts). */
+    /** The node's own share of a core, in %: the lesser of its event loop's utilisation and its process CPU time (see resource-samplers.ts). */
     cpuPercent: resourceBands('above', 100).nullable(),
-    /** Memory in use, in % of the machine's or the cgroup's limit, whichever is fuller. */
+    /** Memory in use, in % of the machine's, the cgroup's or the V8 heap's limit, whichever is fullest. */
     memoryPercent: resourceBands('above', 100).nullable(),
     /** p99 event-loop delay of the node over a sample, in ms. */
     eventLoopDelayMs: resourceBands('above', 600_000).nullable(),

@@ -1,9 +1,10 @@
 /**
  * The resource monitor (issue 6): the I/O shell around the service mode. Every
- * `resources.sampleIntervalMs` it reads the samplers (resource-samplers.ts), smooths the CPU,
- * feeds the pure cores (ServiceModeMachine, SaturationAlerts) and reports their changes through
- * callbacks. `snapshot()` is the latest reading for /v1/node and /v1/health, and `shedding()`
- * is what the load-shedding hook (api/load-shedding.ts) asks on each request.
+ * `resources.sampleIntervalMs` it reads the samplers (resource-samplers.ts), smooths the CPU
+ * figures, feeds the pure cores (ServiceModeMachine, SaturationAlerts, machineBusy) and reports
+ * their changes through callbacks. `snapshot()` is the latest reading for /v1/node, /v1/health
+ * and the heartbeat, and `shedding()` is what the load-shedding hook (api/load-shedding.ts) asks
+ * on each request.
  *
  * Only resource pressure is judged here; the node combines this mode with its other reasons to
  * run degraded (no coordinator, audit storage failing) by taking the worst.
@@ -15,6 +16,7 @@ import type { Clock } from '@kos/detect'
 import type { KosConfig } from '../config/schema.js'
 import { alphaForHalfLife, ewma } from './error-spike.js'
 import type { ResourceSamplers } from './resource-samplers.js'
+import { machineBusy, ownCpuPercent } from './machine-cpu.js'
 import { SaturationAlerts, type SaturationAlert } from './saturation-alerts.js'
 import { SERVICE_MODE_THRESHOLDS, ServiceModeMachine, type ModeChange, type ResourceName, type ResourceThresholds, type ServiceMode } from './service-mode.js'
 
@@ -55,20 +57,29 @@ export interface ResourceMonitorCallbacks {
   onError?: (err: Error) => void
 }
 
-/** What the monitor reads besides the mode drivers: the parts of the CPU figure, and the network. */
-export type ResourceDetail = 'machineCpuPercent' | 'loopUtilizationPercent' | 'networkBytesPerSec'
+/**
+ * What the monitor reads besides the mode drivers: the machine's CPU (smoothed like the node's),
+ * the two raw readings the node's own CPU is the lesser of, and the network.
+ */
+export type ResourceDetail = 'machineCpuPercent' | 'loopUtilizationPercent' | 'processCpuPercent' | 'networkBytesPerSec'
 
 export interface ResourceSnapshot {
   /** Clock time of the latest sample (monotonic ms), null before the first. */
   sampledAtMs: number | null
   /** The mode from resource pressure alone. */
   mode: ServiceMode
+  /** The level the latest values ask for; below `mode`, the node is only waiting out its calm period. */
+  pressure: ServiceMode
+  /** Calm so far towards the next relaxing step, and what it needs; null when not calm. */
+  recovery: { calmMs: number, needMs: number } | null
   /** The latest values, rounded to 0.1; a resource whose sampler failed is absent. */
   values: Partial<Record<ResourceName | ResourceDetail, number>>
-  /** Each resource's level, with hysteresis. */
+  /** Each resource's level against the current mode, with hysteresis. */
   levels: Partial<Record<ResourceName, ServiceMode>>
   /** The raised saturation alerts. */
   alerts: SaturationAlert[]
+  /** The machine's CPU is past `resources.machineCpuBusyPercent` (a warning; never the mode). */
+  machineBusy: boolean
 }
 
 /** The config's bands with each resource's direction: the core's threshold table. Pure. */
@@ -78,20 +89,6 @@ export function resourceThresholds (config: ResourcesConfig): Record<ResourceNam
     const bands = config[n]
     return [n, bands === null ? SERVICE_MODE_THRESHOLDS[n] : { worse: SERVICE_MODE_THRESHOLDS[n].worse, degraded: { ...bands.degraded }, minimal: { ...bands.minimal } }]
   })) as Record<ResourceName, ResourceThresholds>
-}
-
-/**
- * The resources' line of /v1/health: passing when normal, warning (429) when degraded, critical
- * (503) when minimal, naming the resources at fault. Pure.
- */
-export function resourceHealthCheck (snap: ResourceSnapshot): { name: 'resources', status: 'passing' | 'warning' | 'critical', output: string } {
-  const status = snap.mode === 'normal' ? 'passing' : snap.mode === 'degraded' ? 'warning' : 'critical'
-  if (snap.sampledAtMs === null) return { name: 'resources', status, output: 'not sampled yet' }
-  const over = (Object.entries(snap.levels) as Array<[ResourceName, ServiceMode]>).filter(([, level]) => level !== 'normal')
-  const output = over.length === 0
-    ? (snap.mode === 'normal' ? 'every resource below its degraded level' : `${snap.mode}: recovering, every resource below its exit level`)
-    : `${snap.mode}: ${over.map(([n, level]) => `${n} ${String(snap.values[n] ?? '?')} (${level})`).join(', ')}`
-  return { name: 'resources', status, output }
 }
 
 /**
@@ -117,7 +114,9 @@ export class ResourceMonitor {
   private lastTickAtMs: number | null = null
   /** Samplers failing now: each failure is reported once, not every sample. */
   private readonly failing = new Set<string>()
-  private smoothedCpu: number | null = null
+  private smoothedOwnCpu = 0
+  private smoothedMachineCpu = 0
+  private busy = false
   private lastNet: { bytes: number, atMs: number } | null = null
   private values: ResourceSnapshot['values'] = {}
 
@@ -163,21 +162,27 @@ export class ResourceMonitor {
     return {
       sampledAtMs: this.lastAtMs,
       mode: this.modes.mode,
+      pressure: this.modes.pressure,
+      recovery: this.modes.recovery,
       values: { ...this.values },
       levels: this.modes.resourceLevels,
-      alerts: this.alerts.active.map((a) => ({ ...a, value: round1(a.value) }))
+      alerts: this.alerts.active.map((a) => ({ ...a, value: round1(a.value) })),
+      machineBusy: this.busy
     }
   }
 
-  /** Whether non-essential work is shed now, and why: any mode but normal. */
+  /**
+   * Whether non-essential work is shed now, and why: while a resource is still at or past its
+   * exit level of a degraded or minimal mode. A node that is only waiting out its calm period
+   * serves again at once: nothing is overloaded any more, and its mode alone (agents held back)
+   * damps the return of the rest.
+   */
   shedding (): { active: boolean, reason: string } {
     const mode = this.modes.mode
     if (mode === 'normal') return { active: false, reason: 'normal' }
+    if (this.modes.pressure === 'normal') return { active: false, reason: `${mode}, recovering: every resource below its exit level` }
     const over = (Object.entries(this.modes.resourceLevels) as Array<[ResourceName, ServiceMode]>).filter(([, level]) => level !== 'normal')
-    const why = over.length > 0
-      ? over.map(([n]) => `${n} ${String(this.values[n] ?? '?')}`).join(', ')
-      : `recovering: waiting for ${this.config.recoverAfterMs} ms of calm`
-    return { active: true, reason: `service mode ${mode} (${why})` }
+    return { active: true, reason: `service mode ${mode} (${over.map(([n]) => `${n} ${String(this.values[n] ?? '?')}`).join(', ')})` }
   }
 
   private async run (lateMs: number): Promise<ResourceSnapshot> {
@@ -198,12 +203,16 @@ export class ResourceMonitor {
     ])
     if (this.stopped) return this.snapshot()
     const eventLoopDelayMs = delayMs === undefined && lateMs === 0 ? undefined : Math.max(delayMs ?? 0, lateMs)
-    const cpuPercent = cpu === undefined ? undefined : this.smoothCpu(Math.max(cpu.machinePercent, cpu.loopUtilizationPercent), now)
+    const dtMs = this.lastAtMs === null ? this.config.sampleIntervalMs : Math.max(1, now - this.lastAtMs)
+    const cpuPercent = cpu === undefined ? undefined : (this.smoothedOwnCpu = this.smooth(this.smoothedOwnCpu, ownCpuPercent(cpu), dtMs))
+    const machineCpuPercent = cpu === undefined ? undefined : (this.smoothedMachineCpu = this.smooth(this.smoothedMachineCpu, cpu.machinePercent, dtMs))
     const networkBytesPerSec = this.networkRate(netBytes, now)
     this.lastAtMs = now
 
     const all = { cpuPercent, memoryPercent, eventLoopDelayMs, diskFreePercent }
-    this.values = roundAll({ ...all, machineCpuPercent: cpu?.machinePercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, networkBytesPerSec })
+    this.values = roundAll({ ...all, machineCpuPercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, processCpuPercent: cpu?.processPercent, networkBytesPerSec })
+    const busyBand = this.config.machineCpuBusyPercent
+    if (machineCpuPercent !== undefined) this.busy = busyBand !== null && machineBusy(machineCpuPercent, busyBand, this.busy)
     // Resources configured null are shown but drive neither the mode nor the alerts.
     const sample = Object.fromEntries(Object.entries(all).filter(([name]) => this.config[name as ResourceName] !== null))
     const change = this.modes.update(sample)
@@ -212,10 +221,14 @@ export class ResourceMonitor {
     return this.snapshot()
   }
 
-  private smoothCpu (raw: number, now: number): number {
+  /**
+   * One step of a CPU average with `cpuSmoothingHalfLifeMs`. Both averages start at 0, so the
+   * node's own start-up (loading, keys, the join's catch-up), a burst of a second or two, counts
+   * like any other short burst: it does not shed.
+   */
+  private smooth (previous: number, raw: number, dtMs: number): number {
     const half = this.config.cpuSmoothingHalfLifeMs
-    if (this.smoothedCpu === null || this.lastAtMs === null || half === 0) return (this.smoothedCpu = raw)
-    return (this.smoothedCpu = ewma(this.smoothedCpu, raw, alphaForHalfLife(Math.max(1, now - this.lastAtMs), half)))
+    return half === 0 ? raw : ewma(previous, raw, alphaForHalfLife(dtMs, half))
   }
 
   /** Bytes per second since the previous reading; a counter that went back (wrapped, reset) restarts the rate. */

@@ -4,16 +4,20 @@
  * a reader that throws is reported by the monitor and counts as missing for that sample.
  *
  * What is measured, and why:
- * - CPU: two readings, and the mode uses the busier. The machine's busy share over all cores
- *   (`os.cpus()` deltas), because a saturated machine starves our heartbeats whatever our share
- *   is; and our own event loop's utilisation (`performance.eventLoopUtilization()`), because
- *   one JS thread can be saturated on an otherwise idle 16-core host. ELU counts only the main
- *   thread's busy time, not GC helpers or the libuv pool, so unlike `process.cpuUsage()` it
- *   cannot read over 100 % of the thread that matters. `os.loadavg()` is not used: it is a
- *   1-minute average of runnable (and on Linux, disk-blocked) tasks, not a share.
- * - Memory: the fuller of the machine (`os.freemem()`, which is MemAvailable on Linux) and the
- *   cgroup limit when one binds (`process.constrainedMemory()`/`availableMemory()`): in a
- *   container the cgroup's OOM killer strikes long before the host is full.
+ * - CPU: three readings. The node's own share of a core, twice: its event loop's utilisation
+ *   (`performance.eventLoopUtilization()`: the main thread's busy share of wall time, which also
+ *   counts the time the thread was runnable but descheduled, so it reads high when other
+ *   processes keep the cores busy) and the process's CPU time (`process.cpuUsage()`: what it
+ *   really ran, GC helpers and the libuv pool included). The monitor takes the lesser: the share
+ *   of a core the node's own work took. And the machine's busy share over all cores
+ *   (`os.cpus()` deltas), which is reported and warned about but never drives the mode: a
+ *   machine kept busy by other processes is not this node's overload. `os.loadavg()` is not used:
+ *   it is a 1-minute average of runnable (and on Linux, disk-blocked) tasks, not a share.
+ * - Memory: the fullest of the machine (`os.freemem()`, which is MemAvailable on Linux), the
+ *   cgroup limit when one binds (`process.constrainedMemory()`/`availableMemory()`: in a
+ *   container the cgroup's OOM killer strikes long before the host is full), and the V8 heap
+ *   against its own limit (past it the process dies with "heap out of memory", however much the
+ *   machine has free).
  * - Event-loop delay: p99 of `monitorEventLoopDelay` over the sample, in ms. A loop blocked for
  *   the whole sample records nothing; the monitor adds its own tick's lateness for that case.
  * - Disk: free share of the file system holding the data directory (`statfs`, blocks available
@@ -27,6 +31,7 @@
 import { readFile, statfs } from 'node:fs/promises'
 import { cpus, freemem, totalmem } from 'node:os'
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
 
 type Maybe<T> = T | undefined | Promise<T | undefined>
 
@@ -35,12 +40,14 @@ export interface CpuReading {
   machinePercent: number
   /** Share of the time the node's event loop was busy since the previous reading, in %. */
   loopUtilizationPercent: number
+  /** CPU time the node's process ran since the previous reading, in % of one core (may exceed 100). */
+  processPercent: number
 }
 
 /** The monitor's samplers; tests pass their own to induce pressure without burning CPU. */
 export interface ResourceSamplers {
   cpu (): Maybe<CpuReading>
-  /** Memory in use, in % of the binding limit. */
+  /** Memory in use, in % of the binding limit (machine, cgroup or V8 heap, the fullest). */
   memoryPercent (): Maybe<number>
   /** p99 event-loop delay since the previous call, in ms. */
   eventLoopDelayMs (): Maybe<number>
@@ -67,26 +74,37 @@ export function systemSamplers (init: SystemSamplersInit): ResourceSamplers {
   histogram.enable()
   let lastTimes = cpuTimes()
   let lastElu: EventLoopUtilization = performance.eventLoopUtilization()
+  let lastUsage = process.cpuUsage()
+  let lastAtNs = process.hrtime.bigint()
   const netDevPath = init.netDevPath ?? '/proc/net/dev'
   let stopped = false
   return {
     cpu () {
       const times = cpuTimes()
       const elu = performance.eventLoopUtilization()
+      const usage = process.cpuUsage()
+      const atNs = process.hrtime.bigint()
       const total = times.total - lastTimes.total
       const machinePercent = total > 0 ? (100 * (times.busy - lastTimes.busy)) / total : 0
       const loopUtilizationPercent = 100 * performance.eventLoopUtilization(elu, lastElu).utilization
+      const elapsedUs = Number(atNs - lastAtNs) / 1000
+      const ranUs = usage.user - lastUsage.user + usage.system - lastUsage.system
+      const processPercent = elapsedUs > 0 ? (100 * ranUs) / elapsedUs : 0
       lastTimes = times
       lastElu = elu
-      return { machinePercent, loopUtilizationPercent }
+      lastUsage = usage
+      lastAtNs = atNs
+      return { machinePercent, loopUtilizationPercent, processPercent }
     },
     memoryPercent () {
       const total = totalmem()
       const machine = 100 * (1 - freemem() / total)
+      const heap = getHeapStatistics()
+      const ownHeap = heap.heap_size_limit > 0 ? (100 * heap.used_heap_size) / heap.heap_size_limit : 0
       const limit = process.constrainedMemory()
       // No cgroup limit reads as 0 or as a huge number (cgroup v1 "unlimited").
-      if (!(limit > 0 && limit < total)) return machine
-      return Math.max(machine, 100 * (1 - process.availableMemory() / limit))
+      if (!(limit > 0 && limit < total)) return Math.max(machine, ownHeap)
+      return Math.max(machine, ownHeap, 100 * (1 - process.availableMemory() / limit))
     },
     eventLoopDelayMs () {
       const p99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0

@@ -23,7 +23,7 @@ import { resolveAgentUser } from './agent-user.js'
 import { AgentSupervisor } from './agent-supervisor.js'
 import type { AgentEvent } from './events.js'
 import type { KosEvent, ModeEvent } from '../events.js'
-import { ResourceMonitor, resourceHealthCheck } from './resource-monitor.js'
+import { ResourceMonitor, type ResourceSnapshot } from './resource-monitor.js'
 import { systemSamplers } from './resource-samplers.js'
 import { DEFAULT_POLICY, type Policy } from './policy.js'
 import { loadPolicyFile, PolicyError } from './policy-file.js'
@@ -105,7 +105,7 @@ export class HealingService {
   /** The mode resource pressure asks for (the node's mode is the worse of it and the cluster's). */
   get resourceMode (): ServiceMode { return this.resources.mode }
   shedding (): { active: boolean, reason: string } { return this.resources.shedding() }
-  resourceCheck (): ReturnType<typeof resourceHealthCheck> { return resourceHealthCheck(this.resources.snapshot()) }
+  resourceSnapshot (): ResourceSnapshot { return this.resources.snapshot() }
 
   async start (): Promise<void> {
     // Quarantines first, from what the log holds now; later entries arrive by the subscription.

@@ -1,9 +1,10 @@
 /**
  * This node's health as operators and peers see it: the checks of `/v1/health`, the service
  * mode, and the health summary each heartbeat carries. The mode is the worse of the resource
- * side (the self-healing issue's pressure) and the cluster side: a node that has known no
- * coordinator for longer than an election takes runs degraded (a minority side of a
- * partition), and so does one whose audit disk fails.
+ * side (the node's own pressure, which alone holds agents back and sheds API work) and the
+ * cluster side, which only shows: a node that has known no coordinator for longer than an
+ * election takes reports degraded (a minority side of a partition), and so does one whose audit
+ * disk fails.
  */
 import type { Clock } from '@kos/detect'
 import type { HealthResponse, HealthSummary, ServiceMode } from '@kos/client'
@@ -13,9 +14,11 @@ import type { Election } from '../election/election.js'
 import type { HealingService } from '../healing/service.js'
 import { worseMode } from '../healing/service-mode.js'
 import type { MembershipService } from '../membership/service.js'
+import type { StateStore } from '../store/state-store.js'
 import { VERSION } from '../version.js'
-import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck } from './checks.js'
+import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck, stateStorageCheck } from './checks.js'
 import { ProcessHealthSampler } from './local-health.js'
+import { machineCpuCheck, resourcesCheck } from './resource-checks.js'
 
 /** The parts the health reads, each absent until the node has started it. */
 export interface NodeHealthComponents {
@@ -30,7 +33,8 @@ export interface NodeHealthComponents {
   membership: () => Pick<MembershipService, 'bootstrapStatus' | 'core'> | undefined
   election: () => Pick<Election, 'coordinatorId' | 'term' | 'selfId' | 'voters' | 'quorum'> | undefined
   audit: () => Pick<AuditService, 'storageFailure'> | undefined
-  healing: () => Pick<HealingService, 'resourceMode' | 'summary' | 'resourceCheck'> | undefined
+  store: () => Pick<StateStore, 'writeFailure'> | undefined
+  healing: () => Pick<HealingService, 'resourceMode' | 'summary' | 'resourceSnapshot'> | undefined
 }
 
 export class NodeHealth {
@@ -53,14 +57,18 @@ export class NodeHealth {
   /** The checks of `/v1/health`, one per part of the node that has started, and the mode's. */
   health (): HealthResponse {
     const checks = [lifecycleCheck(this.c.phase())]
+    const resources = this.c.healing()?.resourceSnapshot()
     const ms = this.c.membership()
-    if (ms !== undefined) checks.push(bootstrapCheck(ms.bootstrapStatus), localHealthCheck(ms.core.isHoldingBack))
+    const loop = { delayMs: resources?.values.eventLoopDelayMs, blockedMs: this.c.config.resources.eventLoopBlockedMs }
+    if (ms !== undefined) checks.push(bootstrapCheck(ms.bootstrapStatus), localHealthCheck(ms.core.isHoldingBack, loop))
     const election = this.c.election()
     if (election !== undefined) checks.push(coordinatorCheck(election))
+    const store = this.c.store()
+    if (store !== undefined) checks.push(stateStorageCheck(store.writeFailure?.message ?? null))
     const audit = this.c.audit()
     if (audit !== undefined) checks.push(auditStorageCheck(audit.storageFailure()))
     const healing = this.c.healing()
-    if (healing !== undefined) checks.push(agentsCheck(healing.summary()), healing.resourceCheck())
+    if (healing !== undefined && resources !== undefined) checks.push(agentsCheck(healing.summary()), resourcesCheck(resources), machineCpuCheck(resources))
     return healthOf(checks, this.mode())
   }
 
@@ -85,7 +93,14 @@ export class NodeHealth {
     const detailed = mode === 'normal' || this.heartbeatsSinceDetail + 1 >= this.c.config.degradedHealthDetailEvery
     this.heartbeatsSinceDetail = detailed ? 0 : this.heartbeatsSinceDetail + 1
     if (!detailed) return summary
-    return { ...summary, ...this.sampler.sample(), agents: this.c.healing()?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 } }
+    // The machine's CPU goes with the node's own, so peers can tell a busy host from a busy node.
+    const machineCpuPercent = this.c.healing()?.resourceSnapshot().values.machineCpuPercent
+    return {
+      ...summary,
+      ...this.sampler.sample(),
+      ...(machineCpuPercent === undefined ? {} : { machineCpuPercent }),
+      agents: this.c.healing()?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 }
+    }
   }
 
   stop (): void {

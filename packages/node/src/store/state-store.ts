@@ -6,7 +6,9 @@
  *   so a restarted node never votes twice in a term (Raft Figure 2);
  * - the voter set the node last adopted;
  * - the agents defined through the API (`POST /v1/agents`), as given, so a restarted node runs them again.
- * Writes are synced: what is acknowledged survives a crash.
+ * Writes are synced: what is acknowledged survives a crash. A failed write is kept as
+ * `writeFailure` until a write succeeds, for /v1/health: a node that cannot make its vote
+ * durable cannot do its job.
  */
 import { join } from 'node:path'
 import { Level } from 'level'
@@ -22,6 +24,7 @@ export interface PersistedVoters { term: number, version: number, voters: string
 
 export class StateStore {
   private readonly db: Level<string, string>
+  private failure: Error | null = null
 
   private constructor (db: Level<string, string>) {
     this.db = db
@@ -41,6 +44,11 @@ export class StateStore {
     return new StateStore(db)
   }
 
+  /** The error of the last write if it failed (disk full, I/O), until a write succeeds. */
+  get writeFailure (): Error | null {
+    return this.failure
+  }
+
   async getIncarnation (): Promise<number> {
     const v = await this.db.get(INCARNATION)
     const n = v === undefined ? 0 : Number(v)
@@ -48,7 +56,7 @@ export class StateStore {
   }
 
   async setIncarnation (n: number): Promise<void> {
-    await this.db.put(INCARNATION, String(n), { sync: true })
+    await this.write(async () => { await this.db.put(INCARNATION, String(n), { sync: true }) })
   }
 
   async getVote (): Promise<PersistedVote> {
@@ -57,7 +65,7 @@ export class StateStore {
   }
 
   async setVote (vote: PersistedVote): Promise<void> {
-    await this.db.put(ELECTION, JSON.stringify(vote), { sync: true })
+    await this.write(async () => { await this.db.put(ELECTION, JSON.stringify(vote), { sync: true }) })
   }
 
   async getVoters (): Promise<PersistedVoters | undefined> {
@@ -66,7 +74,7 @@ export class StateStore {
   }
 
   async setVoters (voters: PersistedVoters): Promise<void> {
-    await this.db.put(VOTERS, JSON.stringify(voters), { sync: true })
+    await this.write(async () => { await this.db.put(VOTERS, JSON.stringify(voters), { sync: true }) })
   }
 
   /** The API-defined agents' definitions as they were given (validated again when read). */
@@ -79,15 +87,26 @@ export class StateStore {
   }
 
   async putAgent (name: string, definition: unknown): Promise<void> {
-    await this.db.put(AGENTS + name, JSON.stringify(definition), { sync: true })
+    await this.write(async () => { await this.db.put(AGENTS + name, JSON.stringify(definition), { sync: true }) })
   }
 
   async deleteAgent (name: string): Promise<void> {
-    await this.db.del(AGENTS + name, { sync: true })
+    await this.write(async () => { await this.db.del(AGENTS + name, { sync: true }) })
   }
 
   async close (): Promise<void> {
     await this.db.close()
+  }
+
+  /** Runs one write, keeping its failure (rethrown) or clearing the last one. */
+  private async write (fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn()
+    } catch (err) {
+      this.failure = new Error(`state store write failed: ${(err as Error).message}`, { cause: err })
+      throw err
+    }
+    this.failure = null
   }
 
   private async getJson<T> (key: string): Promise<T | undefined> {

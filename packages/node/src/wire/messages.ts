@@ -30,6 +30,7 @@ export const healthSummarySchema = z.object({
   uptimeMs: finite,
   // The detail: sent less often while the sender is degraded (HealthSummary).
   cpuPercent: z.number().min(0).max(100_000).optional(),
+  machineCpuPercent: z.number().min(0).max(100).optional(),
   rssBytes: finite.optional(),
   heapUsedBytes: finite.optional(),
   eventLoopDelayP99Ms: finite.optional(),

@@ -9,8 +9,6 @@ export function stubApiDeps (overrides: Partial<ApiDeps> = {}): ApiDeps {
     peers: () => ({ self: 'self', peers: [] }),
     peer: () => undefined,
     health: (): HealthResponse => ({ status: 'passing', mode: 'normal', checks: [] }),
-    live: () => true,
-    ready: () => ({ ready: true, reason: 'running' }),
     join: async (addrs: string[]) => ({ joined: addrs.length, errors: [] }),
     leave: () => {},
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
