@@ -45,7 +45,7 @@ describe('config', () => {
     assert.equal(typeof name, 'string')
     assert.deepEqual(rest, {
       cluster: 'kos', role: 'member', profile: 'lan', listen: ['/ip4/127.0.0.1/tcp/7946'], bootstrap: [],
-      api: '127.0.0.1:7070', dataDir: '.kos', logLevel: 'info', logFormat: 'auto',
+      api: '127.0.0.1:7070', eventStreamMaxClients: 32, dataDir: '.kos', clusterKeyFile: '', insecureNoClusterKey: false, logLevel: 'info', logFormat: 'auto',
       heartbeatIntervalMs: 1000, phiThreshold: 8, phiMaxSampleSize: 200, phiMinStdDeviationMs: 200,
       phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
       indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ElectionOptionError, resolveElectionOptions } from '../election/options.js'
 import { ConfigError } from '../errors.js'
+import { isLoopbackMultiaddr } from './loopback.js'
 import { profileDefaults, PROFILES } from './profiles.js'
 import { configSchema, type KosConfig } from './schema.js'
 
@@ -20,7 +21,9 @@ export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
   role: '--role',
   profile: '--profile',
   logLevel: '--log-level',
-  logFormat: '--log-format'
+  logFormat: '--log-format',
+  clusterKeyFile: '--cluster-key-file',
+  insecureNoClusterKey: '--insecure-no-cluster-key'
 })
 
 /** The election core's option names, as config keys. */
@@ -94,6 +97,7 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
   const config = parsed.data
   for (const [i, addr] of config.listen.entries()) checkTcpMultiaddr(addr, `${describeKey('listen', sources)}[${i}]`, false)
   for (const [i, addr] of config.bootstrap.entries()) checkTcpMultiaddr(addr, `${describeKey('bootstrap', sources)}[${i}]`, true)
+  checkClusterKeyNeed(config, sources)
   try {
     resolveElectionOptions({
       selfId: 'config-check',
@@ -115,6 +119,22 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
     throw new ConfigError(describeKey('escalationRetryMaxDelayMs', sources), 'must be >= escalationRetryInitialDelayMs')
   }
   return Object.freeze({ ...config, listen: Object.freeze([...config.listen]), bootstrap: Object.freeze([...config.bootstrap]) }) as KosConfig
+}
+
+/**
+ * Beyond loopback a node needs a cluster key, or it would admit anyone who reaches its port
+ * (docs/design/admission.md); `insecureNoClusterKey` says so on purpose. Both at once is a mistake.
+ */
+function checkClusterKeyNeed (config: KosConfig, sources: ConfigSources): void {
+  if (config.clusterKeyFile !== '') {
+    if (config.insecureNoClusterKey) throw new ConfigError(describeKey('insecureNoClusterKey', sources), `contradicts ${describeKey('clusterKeyFile', sources)}: give one or the other`)
+    return
+  }
+  const exposed = config.listen.filter((a) => !isLoopbackMultiaddr(a))
+  if (exposed.length === 0 || config.insecureNoClusterKey) return
+  throw new ConfigError(describeKey('clusterKeyFile', sources),
+    `a node listening beyond loopback (${exposed.join(', ')}) needs a cluster key, or anyone who reaches the port joins the cluster: ` +
+    'make one with `kos keygen --out <file>` and give every node the same file, or pass --insecure-no-cluster-key')
 }
 
 const TCP_ADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/[A-Za-z0-9]+)?$/
