@@ -15,13 +15,13 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   bootstrap: [],
   api: '127.0.0.1:7070',
   dataDir: '.kos',
-  logLevel: 'info',
-  logFormat: 'auto',
-
   // No key by default: a node on loopback (the default listen address) needs none, and a key is
   // a secret only the operator can hand out; beyond loopback a node refuses to start without one.
   clusterKeyFile: '',
   insecureNoClusterKey: false,
+  logLevel: 'info',
+  logFormat: 'auto',
+
   heartbeatIntervalMs: 1000,
   phiThreshold: 8,
   phiMaxSampleSize: 200,

@@ -63,11 +63,6 @@ export const configSchema = z.object({
   api: hostPort,
   /** Holds the identity key and the state store. */
   dataDir: z.string().min(1),
-  logLevel: z.enum(LOG_LEVELS),
-  /**
-   * `json`: one JSON object per line, for log shippers; `pretty`: human lines; `auto`: pretty when
-   * stderr is a terminal, JSON otherwise, so a person at a terminal and a supervisor writing to a
-   * file each get what they can read without a flag.
   /**
    * The cluster key file (`kos keygen`): only peers that prove one of its keys are admitted,
    * before Noise and any kOS protocol (net/cluster-key-protector.ts). Empty: no key, which only
@@ -76,6 +71,11 @@ export const configSchema = z.object({
   clusterKeyFile: z.string().max(4096),
   /** Listen beyond loopback with no cluster key, so anyone who reaches the port may join; off, such a node refuses to start. */
   insecureNoClusterKey: z.boolean(),
+  logLevel: z.enum(LOG_LEVELS),
+  /**
+   * `json`: one JSON object per line, for log shippers; `pretty`: human lines; `auto`: pretty when
+   * stderr is a terminal, JSON otherwise, so a person at a terminal and a supervisor writing to a
+   * file each get what they can read without a flag.
    */
   logFormat: z.enum(LOG_FORMATS),
 
