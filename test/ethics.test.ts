@@ -5,7 +5,8 @@
  *   scribe on m1 and on m2, audited, and escalated to the Junzi;
  * - m2's operator cannot release it (403), nor start it (409); the Junzi's release restarts both;
  * - warning-level violations quarantine at the policy's count (3 in the window), not before;
- * - an ethics filter error puts the agent in its safe mode (paused: fail closed).
+ * - an ethics filter error puts the agent in its safe mode (paused: fail closed);
+ * - a quarantine entry from a node that runs no such agent (an operator's forged entry) is refused.
  */
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -69,6 +70,19 @@ describe('ethics quarantine, cluster-wide', () => {
   })
 
   after(async () => { await cluster.cleanup() })
+
+  it('refuses a quarantine written by a node that does not host the agent, with a counter and an audit warning', async () => {
+    // m2 runs no `filter`: its operator appends a quarantine entry for it through the API.
+    const forged = await post(m2, '/v1/audit', { class: 'ethics', type: 'agent:quarantined', severity: 'critical', subject: 'filter', details: { reason: 'forged' } })
+    assert.equal(forged.status, 200, JSON.stringify(forged.body))
+    await cluster.waitFor('m1 to refuse it', async () => {
+      const res = await m1.api<{ entries: Array<{ type: string, subject: string }> }>(`/v1/audit?origin=${m1.peerId}&class=ethics&limit=1000`)
+      return res.body.entries.some((e) => e.type === 'agent:quarantine-refused' && e.subject === 'filter')
+    }, { timeoutMs: 30_000 })
+    assert.equal((await agent(m1, 'filter')).state, 'running')
+    const metrics = (await m1.api<string>('/metrics')).body
+    assert.match(metrics, /^kos_ethics_quarantines_refused_total [1-9]/m)
+  })
 
   it('quarantines a critical violation on every node that runs the agent, and escalates to the Junzi', async () => {
     // The agent reports itself, as an in-process ethics filter would, with its own token. It is

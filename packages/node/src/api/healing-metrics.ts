@@ -11,6 +11,7 @@ export class HealingMetrics {
   private readonly restarts: Counter<'agent'>
   private readonly mttr: Histogram<'agent'>
   private readonly quarantines: Counter
+  private readonly refusedQuarantines: Counter
   private readonly saturation: Counter<'resource'>
   private readonly detections: Counter<'class' | 'condition'>
 
@@ -26,6 +27,7 @@ export class HealingMetrics {
       registers
     })
     this.quarantines = new Counter({ name: 'kos_ethics_quarantines_total', help: 'Agents this node quarantined for ethics violations', registers })
+    this.refusedQuarantines = new Counter({ name: 'kos_ethics_quarantines_refused_total', help: 'Quarantine entries not honoured: their origin neither hosts the agent nor is a designated Junzi', registers })
     this.saturation = new Counter({ name: 'kos_resource_saturation_alerts_total', help: 'Resource saturation alerts raised, by resource', labelNames: ['resource'], registers })
     this.detections = new Counter({ name: 'kos_healing_detections_total', help: 'Detections by failure class and condition', labelNames: ['class', 'condition'], registers })
     new Gauge({
@@ -46,6 +48,7 @@ export class HealingMetrics {
       case 'agent:restarting': this.restarts.inc({ agent: e.agent }); break
       case 'agent:ready': if (e.recoveredAfterMs !== null) this.mttr.observe({ agent: e.agent }, e.recoveredAfterMs / 1000); break
       case 'agent:quarantined': this.quarantines.inc(); break
+      case 'agent:quarantine-refused': this.refusedQuarantines.inc(); break
       case 'resource:saturation': if (e.state === 'raised') this.saturation.inc({ resource: e.resource }); break
       case 'healing:detected': this.detections.inc({ class: e.class, condition: e.condition }); break
       default: break

@@ -33,6 +33,8 @@ export interface AgentSupervisorDeps {
   routing: Readonly<Record<Detection['class'], ReadonlyArray<EscalationTarget>>>
   selfId: () => string
   junzi: () => readonly string[]
+  /** Whether `origin` hosts an agent called `name`, as its audit chain shows (quarantine-authority.ts). */
+  hosts: (origin: string, name: string) => Promise<boolean>
   /** This node's own event-loop stalls (the membership's local health). */
   ownStall: OwnStall
   /** Polls memory use and error-spike buckets. */
@@ -162,6 +164,11 @@ export class AgentSupervisor {
 
   /** Every audit entry this node stores (its own and replicated): the quarantine list follows it. */
   async onAuditEntry (e: QuarantineEntry): Promise<void> {
+    if (e.type === 'agent:quarantined' && !(await this.mayQuarantine(e))) {
+      this.d.logger.warn({ agent: e.subject, by: e.origin, seq: e.seq }, 'agent quarantine refused: its origin neither hosts the agent nor is a designated Junzi')
+      this.d.emit({ type: 'agent:quarantine-refused', agent: e.subject, by: e.origin, seq: e.seq })
+      return
+    }
     const change = this.book.apply(e, this.d.junzi())
     if (change === null) return
     if (change.type === 'refused') {
@@ -177,6 +184,11 @@ export class AgentSupervisor {
       await held.agent.release()
       await this.applyModeTo(held.agent)
     }
+  }
+
+  /** quarantine-authority.ts: a designated Junzi, or a node that hosts an agent of that name. */
+  private async mayQuarantine (e: QuarantineEntry): Promise<boolean> {
+    return e.origin === this.d.selfId() || this.d.junzi().includes(e.origin) || await this.d.hosts(e.origin, e.subject)
   }
 
   /** The node's service mode: degraded pauses non-essential agents, minimal stops all but critical ones. */

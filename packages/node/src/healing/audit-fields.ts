@@ -18,6 +18,8 @@ export function agentAuditFields (e: AgentEvent): AuditFields {
       return { class: 'ethics', type, severity: 'critical', subject: e.agent, details: { reason: e.reason.slice(0, 1024), rule: e.rule, severity: e.severity } }
     case 'agent:released':
       return { class: 'ethics', type, severity: 'notice', subject: e.agent, details: { quarantinedBy: e.quarantinedBy, quarantinedSeq: e.quarantinedSeq, by: e.by } }
+    case 'agent:quarantine-refused':
+      return { class: 'ethics', type, severity: 'warning', subject: e.agent, details: { by: e.by, seq: e.seq } }
     case 'agent:failed':
       return { class: 'agent', type, severity: 'error', subject: e.agent, details: { reason: e.reason.slice(0, 1024) } }
     case 'agent:exited':

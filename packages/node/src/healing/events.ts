@@ -21,4 +21,6 @@ export type AgentEvent =
   | { type: 'agent:quarantined', agent: string, reason: string, rule: string, severity: string }
   | { type: 'agent:released', agent: string, quarantinedBy: string, quarantinedSeq: number, by: string }
   | { type: 'agent:defined', agent: string, source: 'config' | 'api' }
+  /** A quarantine entry from an origin that neither hosts the agent nor is a designated Junzi, not honoured. */
+  | { type: 'agent:quarantine-refused', agent: string, by: string, seq: number }
   | { type: 'agent:removed', agent: string }

@@ -20,6 +20,7 @@ import type { StateStore } from '../store/state-store.js'
 import { agentInfo } from './agent-info.js'
 import { agentSpecSchema, type AgentSpec } from './agent-spec.js'
 import { resolveAgentUser } from './agent-user.js'
+import { originHosts } from './quarantine-authority.js'
 import { AgentSupervisor } from './agent-supervisor.js'
 import type { AgentEvent } from './events.js'
 import type { KosEvent, ModeEvent } from '../events.js'
@@ -80,6 +81,7 @@ export class HealingService {
       routing: d.config.escalationRouting,
       selfId: d.selfId,
       junzi: d.junzi,
+      hosts: async (origin, name) => await originHosts(async (q) => await d.audit.query(q), origin, name),
       pollIntervalMs: d.config.agentPollIntervalMs,
       ownStall: { recently: d.ownStall, thresholdMs: d.config.localStallThresholdMs },
       log: { maxBytes: d.config.agentLogMaxBytes, keep: d.config.agentLogFiles }
