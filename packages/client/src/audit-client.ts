@@ -4,9 +4,8 @@
  */
 
 import type { AuditEntryView, AuditQueryParams } from './types.js'
-import { describeFetchFailure, toApiError } from './client.js'
-import { ApiError, NodeUnreachableError } from './errors.js'
-import { SseParser } from './sse.js'
+import { ApiError } from './errors.js'
+import { openSseStream } from './sse-stream.js'
 
 /** The query keys GET /v1/audit takes, in the order they are sent. */
 const QUERY_KEYS = ['origin', 'class', 'severity', 'since', 'until', 'limit', 'cursor'] as const
@@ -28,60 +27,8 @@ export function auditQueryString (params: AuditQueryParams): string {
  * the stream itself may be idle (apart from heartbeats) for as long as nothing is appended.
  */
 export async function * openAuditStream (baseUrl: string, timeoutMs: number, signal: AbortSignal): AsyncGenerator<AuditEntryView> {
-  if (signal.aborted) return
-  const controller = new AbortController()
-  const onAbort = (): void => { controller.abort(signal.reason) }
-  signal.addEventListener('abort', onAbort, { once: true })
-  let timedOut = false
-  const timer = setTimeout(() => { timedOut = true; controller.abort() }, timeoutMs)
-  try {
-    let res: Response
-    try {
-      res = await fetch(`${baseUrl}/v1/audit/stream`, {
-        headers: { accept: 'text/event-stream' },
-        signal: controller.signal
-      })
-    } catch (err) {
-      if (signal.aborted) return
-      const reason = timedOut ? `no answer within ${timeoutMs} ms` : describeFetchFailure(err, timeoutMs)
-      throw new NodeUnreachableError(baseUrl, reason, { cause: err })
-    } finally {
-      clearTimeout(timer)
-    }
-    if (res.status < 200 || res.status >= 300 || res.body === null) {
-      const text = await res.text().catch(() => '')
-      let json: unknown = null
-      try { json = JSON.parse(text) } catch { /* toApiError says the body was not the API's */ }
-      throw toApiError(res.status, json)
-    }
-
-    const parser = new SseParser()
-    const decoder = new TextDecoder('utf-8')
-    const reader = res.body.getReader()
-    try {
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>
-        try {
-          chunk = await reader.read()
-        } catch (err) {
-          if (signal.aborted) return
-          throw new NodeUnreachableError(baseUrl, `the audit stream broke: ${describeFetchFailure(err, timeoutMs)}`, { cause: err })
-        }
-        const events = chunk.done
-          ? parser.push(decoder.decode()).concat(parser.end())
-          : parser.push(decoder.decode(chunk.value, { stream: true }))
-        for (const event of events) {
-          if (event.event !== 'message') continue
-          yield parseEntry(event.data)
-          if (signal.aborted) return
-        }
-        if (chunk.done) return
-      }
-    } finally {
-      await reader.cancel().catch(() => {})
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort)
+  for await (const event of openSseStream({ baseUrl, path: '/v1/audit/stream', timeoutMs, signal, what: 'the audit stream' })) {
+    if (event.event === 'message') yield parseEntry(event.data)
   }
 }
 

@@ -10,10 +10,11 @@
 
 import { parseApiAddress } from './api-address.js'
 import { auditQueryString, openAuditStream } from './audit-client.js'
+import { openEventStream, type EventStreamOptions } from './event-client.js'
 import type {
   AgentInfo, AgentsResponse, ApiErrorBody, AuditAck, AuditAppendRequest, AuditAppendResponse, AuditEntryView, AuditQueryParams,
   AuditQueryResponse, AuditVerifyResponse, CoordinatorInfo, EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse,
-  HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse
+  HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse, StreamMessage
 } from './types.js'
 import { ApiError, NodeUnreachableError } from './errors.js'
 
@@ -186,6 +187,17 @@ export class ApiClient {
    */
   streamAudit (signal: AbortSignal): AsyncIterable<AuditEntryView> {
     return openAuditStream(this.baseUrl, this.timeoutMs, signal)
+  }
+
+  /**
+   * GET /v1/events: `hello`, then the node's events as they happen (membership, coordinator,
+   * agents, escalations, modes, audit entries), until `signal` aborts (the iteration then ends
+   * quietly) or the node closes the stream (it ends too). With `lastEventId`, the node first
+   * replays what came after it, or sends `reset` when it cannot. One connection: reconnecting is
+   * the caller's choice. The timeout covers only the wait for the response headers.
+   */
+  streamEvents (opts: EventStreamOptions): AsyncIterable<StreamMessage> {
+    return openEventStream(this.baseUrl, this.timeoutMs, opts)
   }
 
   /** A request whose only success is a 2xx; the body is trusted to be T (the API's contract). */

@@ -1,20 +1,26 @@
 /**
  * A Server-Sent Events parser (the WHATWG event-stream format) for text that arrives in arbitrary
  * chunks: a line, a CRLF pair or an event may be split anywhere. Comments (`:` lines, the
- * heartbeats) and fields other than `data` and `event` are ignored; an event without a blank line
- * after it when the stream ends is discarded, as the standard says.
+ * heartbeats) and fields other than `data`, `event` and `id` are ignored; an event without a blank
+ * line after it when the stream ends is discarded, as the standard says.
  */
 
 /** One dispatched event: its type (`message` unless an `event:` field said otherwise) and data. */
 export interface SseEvent {
   event: string
   data: string
+  /**
+   * The `id:` field of this event, when it had one. (A browser's EventSource carries the last id
+   * over to events without one; a caller that resumes keeps the last it saw itself.)
+   */
+  id?: string
 }
 
 export class SseParser {
   private buffer = ''
   private data: string[] = []
   private event = ''
+  private id: string | undefined
 
   /** Feeds decoded text; returns the events it completed, in order. */
   push (text: string): SseEvent[] {
@@ -42,13 +48,17 @@ export class SseParser {
     this.buffer = ''
     this.data = []
     this.event = ''
+    this.id = undefined
     return events
   }
 
   private line (line: string): SseEvent | null {
     if (line === '') {
+      const id = this.id
+      this.id = undefined
       if (this.data.length === 0) { this.event = ''; return null }
-      const event = { event: this.event === '' ? 'message' : this.event, data: this.data.join('\n') }
+      const event: SseEvent = { event: this.event === '' ? 'message' : this.event, data: this.data.join('\n') }
+      if (id !== undefined) event.id = id
       this.data = []
       this.event = ''
       return event
@@ -60,6 +70,8 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1)
     if (field === 'data') this.data.push(value)
     else if (field === 'event') this.event = value
+    // An id with a NUL is ignored, as the standard says.
+    else if (field === 'id' && !value.includes('\0')) this.id = value
     return null
   }
 }

@@ -288,3 +288,93 @@ export interface AgentInfo {
 }
 
 export interface AgentsResponse { agents: AgentInfo[] }
+
+// ---- event stream (GET /v1/events) -------------------------------------------------------
+
+/**
+ * The nouns of the stream's event types, which `?types=` (and `kos monitor --types`) take as
+ * prefixes: `member` is every `member:*` event. `peers` is the exception: its `peers:sample`
+ * snapshots come only to a client that names `peers` or `peers:sample`.
+ */
+export const EVENT_NOUNS = ['member', 'node', 'coordinator', 'audit', 'authority', 'escalation', 'agent', 'healing', 'resource', 'peers'] as const
+export type EventNoun = typeof EVENT_NOUNS[number]
+
+/**
+ * Every event type of GET /v1/events: the node's event path (docs/design/overview.md), plus
+ * `audit:entry` (an entry stored in the audit log, local or replicated) and `peers:sample`.
+ */
+export const EVENT_TYPES = [
+  'member:join', 'member:alive', 'member:suspect', 'member:dead', 'member:left', 'member:removed', 'member:refuted',
+  'node:stalled', 'node:mode',
+  'coordinator:elected', 'coordinator:stepped-down', 'coordinator:lost', 'coordinator:quorum-restored',
+  'audit:tamper', 'audit:entry',
+  'authority:claim-refused', 'authority:adopted',
+  'escalation:created', 'escalation:delivered', 'escalation:undelivered', 'escalation:received', 'escalation:acked', 'escalation:resolved',
+  'agent:started', 'agent:exited', 'agent:restarting', 'agent:ready', 'agent:not-ready', 'agent:failed', 'agent:stopped',
+  'agent:paused', 'agent:resumed', 'agent:quarantined', 'agent:released', 'agent:defined', 'agent:removed',
+  'healing:detected',
+  'resource:saturation',
+  'peers:sample'
+] as const
+export type EventType = typeof EVENT_TYPES[number]
+
+/**
+ * What the stream sends besides events, whatever `types` says: `hello` first on every connection,
+ * and `reset` when the events since the client's Last-Event-ID cannot be replayed.
+ */
+export type StreamControl = 'hello' | 'reset'
+
+/**
+ * One message of GET /v1/events. `id` is `<bootId>-<seq>`: seq counts up by one per event of this
+ * node process, and bootId changes when the node restarts. Send the last id seen back as
+ * `Last-Event-ID` to get what was missed. `peers:sample` and a resumed `hello` carry no id.
+ */
+export interface StreamMessage {
+  id: string | null
+  type: EventType | StreamControl
+  data: Record<string, unknown>
+}
+
+/** `hello`: the stream is open. `replayed` events follow at once when the client resumed. */
+export interface StreamHello {
+  /** The node process's id, the part of every event id before the dash. */
+  bootId: string
+  peerId: string
+  /** The client's Last-Event-ID was honoured: the events it missed follow, and nothing is lost. */
+  resumed: boolean
+  /** How many missed events follow (0 on a fresh connection or a reset). */
+  replayed: number
+}
+
+/** `reset`: the events since Last-Event-ID are gone (the node restarted, or the buffer moved on); reload the snapshot. */
+export interface StreamReset {
+  reason: string
+  bootId: string
+}
+
+/** One member in a `peers:sample`: what changes all the time, so it is not an event of its own. */
+export interface PeerSample {
+  peerId: string
+  name: string
+  role: Role
+  state: MemberState
+  phi: number | null
+  lastHeartbeatAgeMs: number | null
+  mode: ServiceMode | null
+  cpuPercent: number | null
+  rssBytes: number | null
+}
+
+/**
+ * `peers:sample`: every member as this node sees it, itself included (`self`; its phi and
+ * heartbeat age are null), and this node's health checks, sent every heartbeat interval to the
+ * clients that asked for it (and at once to one that just did).
+ */
+export interface PeersSample {
+  /** ISO 8601 time of the sample. */
+  at: string
+  self: PeerSample
+  peers: PeerSample[]
+  /** What GET /v1/health answers now. */
+  health: HealthResponse
+}

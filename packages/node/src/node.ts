@@ -10,6 +10,8 @@ import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo,
 import { buildApi, listenApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import { NodeViews } from './api/node-views.js'
+import { EventFeed } from './api/event-feed.js'
+import { PeersSampler } from './api/peers-sample.js'
 import type { KosConfig } from './config/schema.js'
 import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
@@ -55,6 +57,8 @@ export class KosNode {
   private readonly nodeHealth: NodeHealth
   /** What /v1/node, /v1/coordinator and /v1/peers show. */
   private readonly views: NodeViews
+  /** What GET /v1/events streams: the event path, audit entries, samples of the members. */
+  private readonly events: EventFeed
   /** Circuit breakers per peer and protocol, shared by every service that calls peers. */
   private readonly breakers: PeerBreakers
   private libp2p: KosLibp2p | undefined
@@ -127,6 +131,13 @@ export class KosNode {
     })
     this.bus.subscribe((e) => { healingMetrics.onEvent(e) })
     this.bus.subscribe((e) => { logEvent(this.log, e) })
+    const sampler = new PeersSampler({ node: () => this.info(), peers: () => this.peers().peers, health: () => this.health() })
+    this.events = new EventFeed({
+      sampleIntervalMs: config.heartbeatIntervalMs,
+      sample: () => this.phase === 'running' ? sampler.sample() : undefined,
+      peer: (id) => this.peer(id)
+    })
+    this.bus.subscribe((e) => { this.events.publishEvent(e) })
   }
 
   /** The single event path; listeners must not block. Returns an unsubscribe function. */
@@ -175,6 +186,7 @@ export class KosNode {
         counters: this.metrics,
         breakers: this.breakers
       })
+      this.audit.subscribe((entry) => { this.events.publishAuditEntry(entry) }, () => {})
       // The one writer of events to the audit log: every event on the path, nothing else. It is
       // installed before membership starts (events are held until the log is open). Escalations
       // the event triggers follow its durable entry, which they cite as evidence.
@@ -322,6 +334,7 @@ export class KosNode {
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       apiToken: () => this.apiToken,
       apiAddresses: () => [this.config.api, this.apiAddress],
+      events: { feed: this.events, maxClients: this.config.eventStreamMaxClients },
       agents: this.healing?.api(),
       escalations: {
         self: () => this.peerId,

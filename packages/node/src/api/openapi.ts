@@ -15,6 +15,7 @@ import { VERSION } from '../version.js'
 import { errorsBody, ethicsBody } from './agent-routes.js'
 import { ackSchema } from './audit-routes.js'
 import { escalationListQuery } from './escalation-routes.js'
+import { eventsQuery } from './event-routes.js'
 import { joinBody } from './join-body.js'
 
 /** How a route is described: what it does, what it takes, what it answers, and who may call it. */
@@ -58,6 +59,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /v1/agents/:id/release': { summary: 'lift an ethics quarantine (the Junzi or the node that imposed it)', returns: '{ released: string }', auth: 'token' },
   'POST /v1/agents/:id/ethics': { summary: 'an agent reports an ethics check', returns: '{ accepted: true }', body: ethicsBody, auth: 'agent' },
   'POST /v1/agents/:id/errors': { summary: 'an agent reports errors, for error-rate spikes', returns: '{ accepted: true }', body: errorsBody, auth: 'agent' },
+  'GET /v1/events': { summary: 'the node\'s events as Server-Sent Events (id, type, JSON data); Last-Event-ID resumes; ?types= filters', returns: 'text/event-stream', query: eventsQuery },
   'GET /metrics': { summary: 'Prometheus metrics', returns: 'text/plain' },
   'GET /v1/openapi.json': { summary: 'this description', returns: 'OpenAPI 3.1 document' }
 }

@@ -13,6 +13,8 @@ import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import { HEALTH_HTTP_STATUS, livenessOf, readinessOf } from '../health/checks.js'
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
+import { EventFeed } from './event-feed.js'
+import { registerEventRoutes } from './event-routes.js'
 import { joinBody } from './join-body.js'
 import { registerRequestGuards } from './request-guards.js'
 import { requireToken } from './api-token-check.js'
@@ -40,8 +42,10 @@ export interface ApiDeps {
   apiToken: () => string
   /** The addresses the API is configured and listening on (`host:port`); requests naming another host get 421. */
   apiAddresses?: () => readonly string[]
-  /** SSE heartbeat period of /v1/audit/stream; tests shorten it. @default 15000 */
+  /** SSE heartbeat period of /v1/audit/stream and /v1/events; tests shorten it. @default 15000 */
   sseHeartbeatMs?: number
+  /** GET /v1/events: the node's feed, and how many streams it serves at once (config eventStreamMaxClients); route tests of other parts get an empty feed. */
+  events?: { feed: EventFeed, maxClients: number }
 }
 
 export function buildApi (deps: ApiDeps): FastifyInstance {
@@ -113,6 +117,8 @@ export function buildApi (deps: ApiDeps): FastifyInstance {
   registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs })
   registerEscalationRoutes(app, deps.escalations, { apiToken: deps.apiToken })
   if (deps.agents !== undefined) registerAgentRoutes(app, deps.agents, { apiToken: deps.apiToken })
+  const events = deps.events ?? { feed: new EventFeed({ sampleIntervalMs: 1000, sample: () => undefined, peer: () => undefined }), maxClients: 32 }
+  registerEventRoutes(app, events.feed, { maxClients: events.maxClients, peerId: () => deps.node().peerId, heartbeatMs: deps.sseHeartbeatMs })
 
   app.get('/metrics', { config: ESSENTIAL }, async (_req, reply) => {
     const m = await deps.metrics()

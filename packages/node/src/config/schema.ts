@@ -61,6 +61,11 @@ export const configSchema = z.object({
   bootstrap: z.array(z.string()),
   /** Where the local HTTP API listens. Loopback by default: it is not authenticated yet. */
   api: hostPort,
+  /**
+   * GET /v1/events streams (dashboards, `kos monitor`) served at once; one more is refused (503).
+   * Each holds a socket and up to 1 MiB of unsent events, so the cap bounds what they can cost.
+   */
+  eventStreamMaxClients: z.number().int().min(1).max(10_000),
   /** Holds the identity key and the state store. */
   dataDir: z.string().min(1),
   /**
