@@ -28,7 +28,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   start: [
     'kos start',
     'kos start --name b --listen /ip4/127.0.0.1/tcp/7002 --api 127.0.0.1:7072 --data .kos/b --bootstrap /ip4/127.0.0.1/tcp/7001',
-    'kos start --config node.json --log-format json'
+    'kos start --config node.json --log-format json',
+    'kos start --listen /ip4/10.0.0.5/tcp/7946 --cluster-key-file /etc/kos/cluster.key'
   ],
   status: ['kos status', 'kos status --api 127.0.0.1:7071 --json'],
   peers: ['kos peers', 'kos peers --state suspect', 'kos peers 12D3KooW… --json'],

@@ -27,6 +27,8 @@ import { NodeHealth } from './health/node-health.js'
 import { HealingService, loadConfiguredPolicy } from './healing/service.js'
 import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
+import { ClusterKeyMetrics } from './api/cluster-key-metrics.js'
+import { ClusterAdmission } from './net/cluster-admission.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
 import { PeerBreakers, peerBreakerTunables } from './net/peer-breakers.js'
@@ -61,6 +63,9 @@ export class KosNode {
   private readonly events: EventFeed
   /** Circuit breakers per peer and protocol, shared by every service that calls peers. */
   private readonly breakers: PeerBreakers
+  private readonly clusterKeyMetrics: ClusterKeyMetrics
+  /** Admission by cluster key; undefined when no key file is configured. */
+  private admission: ClusterAdmission | undefined
   private libp2p: KosLibp2p | undefined
   private membership: MembershipService | undefined
   private election: ElectionService | undefined
@@ -130,6 +135,7 @@ export class KosNode {
       return counts
     })
     this.bus.subscribe((e) => { healingMetrics.onEvent(e) })
+    this.clusterKeyMetrics = new ClusterKeyMetrics(this.metrics.registry)
     this.bus.subscribe((e) => { logEvent(this.log, e) })
     const sampler = new PeersSampler({ node: () => this.info(), peers: () => this.peers().peers, health: () => this.health() })
     this.events = new EventFeed({
@@ -156,6 +162,7 @@ export class KosNode {
     this.startedAt = new Date()
     try {
       const policy = await loadConfiguredPolicy(this.config)
+      this.admission = await ClusterAdmission.open(this.config, this.log, this.clusterKeyMetrics)
       for (const fixed of await prepareDataDir(this.config.dataDir)) this.log.warn(fixed)
       const key = await loadOrCreateIdentity(this.config.dataDir)
       this.apiToken = await readOrCreateApiToken(this.config.dataDir)
@@ -170,7 +177,7 @@ export class KosNode {
         if (topic === 'audit') {
           if (error !== 'reject' && error !== 'ignore') this.metrics.auditRejected(error === 'invalid_signature' || error === 'invalid_seqno' || error === 'invalid_peerid' ? 'unsigned' : 'malformed')
         } else countGossipsubRejection(this.metrics, topic, error)
-      }, labels)
+      }, labels, this.admission?.protector)
       try {
         await this.libp2p.start()
       } catch (err) {
@@ -321,6 +328,18 @@ export class KosNode {
   }
 
   health (): HealthResponse { return this.nodeHealth.health() }
+
+  /**
+   * Re-reads the cluster key file (SIGHUP): the rotation of docs/design/admission.md needs no
+   * restart. Resolves to whether the keys changed; a bad file leaves them as they were.
+   */
+  async reloadClusterKey (): Promise<boolean> {
+    if (this.admission === undefined) {
+      this.log.warn('no cluster key file configured (--cluster-key-file): nothing to reload')
+      return false
+    }
+    return await this.admission.reload()
+  }
 
   private buildApi (): FastifyInstance {
     return buildApi({

@@ -1,7 +1,9 @@
 /**
  * `kos start`: runs a node in the foreground until it stops. Flags override the `--config`
  * file, which overrides the profile's defaults. The first SIGINT or SIGTERM makes a graceful
- * leave (peers see `left`), bounded by leaveTimeoutMs; a second one exits at once.
+ * leave (peers see `left`), bounded by leaveTimeoutMs; a second one exits at once. With a cluster
+ * key, SIGHUP re-reads the key file (as Serf and Consul reload on SIGHUP), which is how a running
+ * cluster rotates its key; without one SIGHUP keeps its default effect.
  */
 import { Option, type Command } from 'commander'
 import { API_ENV, ROLES } from '@kos/client'
@@ -16,11 +18,16 @@ export interface StartOptions {
   listen?: string[]
   bootstrap?: string[]
   api?: string
+  apiTlsCert?: string
+  apiTlsKey?: string
+  apiInsecure?: boolean
   data?: string
   role?: string
   profile?: string
   logLevel?: string
   logFormat?: string
+  clusterKeyFile?: string
+  insecureNoClusterKey?: boolean
   json?: boolean
 }
 
@@ -50,11 +57,16 @@ export function registerStart (program: Command, io: Io, setExit: (code: number)
     .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default: /ip4/127.0.0.1/tcp/7946)', collect)
     .option('--bootstrap <multiaddr>', 'peer to join, with or without /p2p/<peerId>; repeatable', collect)
     .addOption(new Option('--api <host:port>', 'local HTTP API address (default: 127.0.0.1:7070)').env(API_ENV))
+    .option('--api-tls-cert <file>', 'serve the API over HTTPS with this certificate (PEM), with --api-tls-key')
+    .option('--api-tls-key <file>', 'the private key (PEM) of --api-tls-cert')
+    .option('--api-insecure', 'serve a non-loopback --api over plain HTTP anyway (a private network or a TLS proxy protects it)')
     .option('--data <dir>', 'data directory: identity key and state (default: .kos)')
     .addOption(new Option('--role <role>', 'the role this node runs as (default: member)').choices(ROLES))
     .addOption(new Option('--profile <name>', 'timing profile: lan, or tolerant for slower networks (default: lan)').choices(PROFILE_NAMES))
     .addOption(new Option('--log-level <level>', 'least severe log lines written (default: info)').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'auto: human lines on a terminal, JSON lines otherwise (default: auto)').choices(LOG_FORMATS))
+    .option('--cluster-key-file <file>', 'admit only peers holding a key of this file (kos keygen); SIGHUP re-reads it')
+    .option('--insecure-no-cluster-key', 'listen beyond loopback without a cluster key: anyone who reaches the port may join')
     .option('--json', 'print the startup facts as one JSON line')
     .action(async (opts: StartOptions) => { setExit(await runStart(opts, io)) })
 }
@@ -71,11 +83,16 @@ export async function startConfig (opts: StartOptions): Promise<KosConfig> {
       listen: opts.listen,
       bootstrap: opts.bootstrap,
       api: opts.api,
+      apiTlsCertFile: opts.apiTlsCert,
+      apiTlsKeyFile: opts.apiTlsKey,
+      apiInsecure: opts.apiInsecure,
       dataDir: opts.data,
       role: opts.role,
       profile: opts.profile,
       logLevel: opts.logLevel,
-      logFormat: opts.logFormat
+      logFormat: opts.logFormat,
+      clusterKeyFile: opts.clusterKeyFile,
+      insecureNoClusterKey: opts.insecureNoClusterKey
     }
   })
 }
@@ -128,11 +145,15 @@ export async function runStart (opts: StartOptions, io: Io, signals: SignalSourc
         done(130)
       }
     }
+    const onReload = (): void => { void started.reloadClusterKey() }
+    const reloads = started.config.clusterKeyFile !== ''
     const done = (code: number): void => {
       for (const s of SIGNALS) signals.off(s, onSignal)
+      if (reloads) signals.off('SIGHUP', onReload)
       resolve(code)
     }
     for (const s of SIGNALS) signals.on(s, onSignal)
+    if (reloads) signals.on('SIGHUP', onReload)
     started.onStopped(() => { done(ExitCode.ok) })
   })
 }

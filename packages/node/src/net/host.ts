@@ -1,12 +1,13 @@
 /**
  * The libp2p host: TCP + Noise + Yamux, identify, ping and gossipsub, tuned for a cluster mesh
- * whose nodes may share one host. Built from the config; started by the node.
+ * whose nodes may share one host, and with a cluster key, its protector under Noise. Built from
+ * the config; started by the node.
  */
 import { gossipsub, type GossipsubEvents, type GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, type Identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey, PubSub } from '@libp2p/interface'
+import type { ConnectionProtector, Libp2p, PrivateKey, PubSub } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp, type TCPSocketOptions } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
@@ -67,13 +68,16 @@ function localAddressOf (listen: readonly string[]): { localAddress?: string } {
   return from === undefined ? {} : { localAddress: from }
 }
 
+/** `protector`: the cluster key's (net/cluster-key-protector.ts), which admits a connection before Noise runs; none without a key. */
 export async function createHost (
-  config: KosConfig, privateKey: PrivateKey, onInvalidGossip: InvalidGossipHandler, topicLabels: Map<string, string>
+  config: KosConfig, privateKey: PrivateKey, onInvalidGossip: InvalidGossipHandler, topicLabels: Map<string, string>,
+  protector?: ConnectionProtector
 ): Promise<KosLibp2p> {
   return createLibp2p({
     privateKey,
     start: false,
     addresses: { listen: [...config.listen] },
+    ...(protector === undefined ? {} : { connectionProtector: () => protector }),
     // dialOpts reach net.connect() as they are (multiaddrToNetConfig spreads them), so
     // localAddress works although TCPSocketOptions does not declare it.
     transports: [tcp({ dialOpts: localAddressOf(config.listen) as TCPSocketOptions })],
