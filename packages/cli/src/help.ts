@@ -48,7 +48,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   escalations: ['kos escalations', 'kos escalations --box inbox --status delivered', 'kos escalations ack 4f1c…'],
   policy: ['kos policy check examples/policy.yaml'],
   'policy check': ['kos policy check examples/policy.yaml', 'kos policy check policy.json --json'],
-  agents: ['kos agents', 'kos agents show scribe', 'kos agents restart courier', 'kos agents add courier.json']
+  agents: ['kos agents', 'kos agents show scribe', 'kos agents restart courier', 'kos agents add courier.json'],
+  keygen: ['kos keygen --out cluster.key', 'kos keygen >> cluster.key']
 }
 
 function pathOf (command: Command): string {

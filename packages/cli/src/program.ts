@@ -10,6 +10,7 @@ import { registerCoordinator } from './commands/coordinator.js'
 import { registerEscalate } from './commands/escalate.js'
 import { registerEscalations } from './commands/escalations.js'
 import { registerJoin } from './commands/join.js'
+import { registerKeygen } from './commands/keygen.js'
 import { registerLeave } from './commands/leave.js'
 import { registerPeers } from './commands/peers.js'
 import { registerPolicy } from './commands/policy.js'
@@ -60,6 +61,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerEscalations(program, io, setExit)
   registerPolicy(program, io, setExit)
   registerAgents(program, io, setExit, options.now)
+  registerKeygen(program, io, setExit)
   addHelpSections(program)
   return program
 }

@@ -23,6 +23,8 @@ export type { AuditEvent, KosEvent, KosEventListener } from './events.js'
 export type { AuditApi } from './api/audit-routes.js'
 export { AUDIT_CLASSES, AUDIT_SEVERITIES } from './audit/schema.js'
 export { readOrCreateApiToken, API_TOKEN_FILE } from './net/api-token.js'
+// The cluster key file's format, for `kos keygen`'s test (the command itself loads no daemon code).
+export { CLUSTER_KEY_PREFIX, formatClusterKey, parseClusterKeys } from './net/cluster-key.js'
 export { Membership, type MembershipOptions, type MembershipOutput, type MembershipEvent, type MemberClaim, type MemberView } from './membership/membership.js'
 export { ALIVE, MemberColumns, NO_MEMBER, type MemberTable } from './membership/member-table.js'
 export { Election } from './election/election.js'
