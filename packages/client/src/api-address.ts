@@ -15,14 +15,14 @@ export const API_ENV = 'KOS_API'
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$/
 
 /**
- * Turns `host:port` or `http://host:port[/prefix]` into a base URL without a trailing slash, e.g.
+ * Turns `host:port` or `http(s)://host:port[/prefix]` into a base URL without a trailing slash, e.g.
  * `http://127.0.0.1:7070`. Throws a UsageError naming `--api` (and KOS_API, where it may come
  * from) for anything else: a missing or out-of-range port, another scheme, credentials, a query.
  */
 export function parseApiAddress (value: string): string {
   const bad = (why: string, cause?: unknown): UsageError => new UsageError(
     `invalid --api value "${value}" (from --api or ${API_ENV}): ${why}; expected host:port ` +
-    `(port 1-65535) or an http:// URL, e.g. ${DEFAULT_API}`, cause === undefined ? undefined : { cause })
+    `(port 1-65535) or an http:// or https:// URL, e.g. ${DEFAULT_API}`, cause === undefined ? undefined : { cause })
 
   const trimmed = value.trim()
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(trimmed)) {
@@ -32,8 +32,8 @@ export function parseApiAddress (value: string): string {
     } catch (err) {
       throw bad('not a valid URL', err)
     }
-    // The node serves plain HTTP on loopback; anything else is a misunderstanding.
-    if (url.protocol !== 'http:') throw bad(`the scheme must be http://, not ${url.protocol}//`)
+    // Plain HTTP on loopback, HTTPS where the node was given a certificate; nothing else.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`the scheme must be http:// or https://, not ${url.protocol}//`)
     if (url.username !== '' || url.password !== '') throw bad('credentials are not supported')
     if (url.search !== '' || url.hash !== '') throw bad('a query or fragment is not supported')
     if (url.port === '0') throw bad('port 0 is not a port one can connect to')

@@ -21,7 +21,7 @@ export interface ApiOptions {
 /** Adds `--api` (default 127.0.0.1:7070, overridden by $KOS_API, overridden by the flag) and `--json`. */
 export function addApiOptions (command: Command): Command {
   return command
-    .addOption(new Option('--api <host:port>', 'address of the node API: host:port or an http:// URL')
+    .addOption(new Option('--api <host:port>', 'address of the node API: host:port, or an http:// or https:// URL')
       .default(DEFAULT_API)
       .env(API_ENV))
     .option('--json', 'print the API JSON instead of a table', false)

@@ -18,6 +18,9 @@ export interface StartOptions {
   listen?: string[]
   bootstrap?: string[]
   api?: string
+  apiTlsCert?: string
+  apiTlsKey?: string
+  apiInsecure?: boolean
   data?: string
   role?: string
   profile?: string
@@ -54,6 +57,9 @@ export function registerStart (program: Command, io: Io, setExit: (code: number)
     .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default: /ip4/127.0.0.1/tcp/7946)', collect)
     .option('--bootstrap <multiaddr>', 'peer to join, with or without /p2p/<peerId>; repeatable', collect)
     .addOption(new Option('--api <host:port>', 'local HTTP API address (default: 127.0.0.1:7070)').env(API_ENV))
+    .option('--api-tls-cert <file>', 'serve the API over HTTPS with this certificate (PEM), with --api-tls-key')
+    .option('--api-tls-key <file>', 'the private key (PEM) of --api-tls-cert')
+    .option('--api-insecure', 'serve a non-loopback --api over plain HTTP anyway (a private network or a TLS proxy protects it)')
     .option('--data <dir>', 'data directory: identity key and state (default: .kos)')
     .addOption(new Option('--role <role>', 'the role this node runs as (default: member)').choices(ROLES))
     .addOption(new Option('--profile <name>', 'timing profile: lan, or tolerant for slower networks (default: lan)').choices(PROFILE_NAMES))
@@ -77,6 +83,9 @@ export async function startConfig (opts: StartOptions): Promise<KosConfig> {
       listen: opts.listen,
       bootstrap: opts.bootstrap,
       api: opts.api,
+      apiTlsCertFile: opts.apiTlsCert,
+      apiTlsKeyFile: opts.apiTlsKey,
+      apiInsecure: opts.apiInsecure,
       dataDir: opts.data,
       role: opts.role,
       profile: opts.profile,

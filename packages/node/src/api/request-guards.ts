@@ -10,9 +10,9 @@
  * The token (routes that change anything need it) is the third line: these two keep a page from
  * reading or poking the API at all.
  */
-import { isIP } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { API_ERRORS, type ApiErrorCode } from '@kos/client'
+import { isLoopbackHost } from '../config/api-exposure.js'
 
 /** The host part of a Host header value: `[::1]:7070` → `::1`, `localhost:7070` → `localhost`. */
 export function hostOf (header: string): string {
@@ -20,13 +20,6 @@ export function hostOf (header: string): string {
   if (v.startsWith('[')) return v.slice(1, v.indexOf(']') === -1 ? undefined : v.indexOf(']'))
   const i = v.lastIndexOf(':')
   return i === -1 ? v : v.slice(0, i)
-}
-
-/** Loopback names a browser cannot be made to send for another site: localhost, 127.0.0.0/8, ::1. */
-export function isLoopbackHost (host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true
-  if (isIP(host) === 4) return host.startsWith('127.')
-  return host === '::1'
 }
 
 /** Whether a request with this Host header may reach the API, given the configured API addresses. */

@@ -15,6 +15,7 @@ import { HEALTH_HTTP_STATUS, livenessOf, readinessOf } from '../health/checks.js
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
 import { EventFeed } from './event-feed.js'
 import { registerEventRoutes } from './event-routes.js'
+import type { ApiTls } from './api-tls.js'
 import { joinBody } from './join-body.js'
 import { registerRequestGuards } from './request-guards.js'
 import { requireToken } from './api-token-check.js'
@@ -48,8 +49,10 @@ export interface ApiDeps {
   events?: { feed: EventFeed, maxClients: number }
 }
 
-export function buildApi (deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
+/** `https`: serve TLS with this certificate and key (api-tls.ts); absent, plain HTTP. */
+export function buildApi (deps: ApiDeps, options: { https?: ApiTls } = {}): FastifyInstance {
+  // fastify types an HTTPS server apart; the routes and hooks are the same.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ...(options.https === undefined ? {} : { https: options.https }) }) as unknown as FastifyInstance
   const routes = collectRoutes(app)
   registerRequestGuards(app, deps.apiAddresses ?? (() => []))
 

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ElectionOptionError, resolveElectionOptions } from '../election/options.js'
 import { ConfigError } from '../errors.js'
+import { checkApiExposure } from './api-exposure.js'
 import { isLoopbackMultiaddr } from './loopback.js'
 import { profileDefaults, PROFILES } from './profiles.js'
 import { configSchema, type KosConfig } from './schema.js'
@@ -17,6 +18,9 @@ export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
   listen: '--listen',
   bootstrap: '--bootstrap',
   api: '--api',
+  apiTlsCertFile: '--api-tls-cert',
+  apiTlsKeyFile: '--api-tls-key',
+  apiInsecure: '--api-insecure',
   dataDir: '--data',
   role: '--role',
   profile: '--profile',
@@ -97,6 +101,7 @@ export function resolveConfig (sources: ConfigSources = {}): KosConfig {
   const config = parsed.data
   for (const [i, addr] of config.listen.entries()) checkTcpMultiaddr(addr, `${describeKey('listen', sources)}[${i}]`, false)
   for (const [i, addr] of config.bootstrap.entries()) checkTcpMultiaddr(addr, `${describeKey('bootstrap', sources)}[${i}]`, true)
+  checkApiExposure(config, (key) => describeKey(key, sources))
   checkClusterKeyNeed(config, sources)
   try {
     resolveElectionOptions({

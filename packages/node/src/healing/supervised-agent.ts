@@ -216,7 +216,10 @@ export class SupervisedAgent {
       if (held === null) return
       this.hold = null
       if (this.proc !== undefined) this.resumeProcess(reason)
-      else if ((this._state === 'stopped' || this._state === 'paused') && !this.stoppedByOperator) await this.start()
+      // Start what the hold kept down within its restart-intensity window, not through start(),
+      // the operator's fresh window: a mode that comes and goes must not let a crash-looping
+      // agent escape its intensity limit.
+      else if ((this._state === 'stopped' || this._state === 'paused') && !this.stoppedByOperator) { clearTimeout(this.restartTimer); await this.spawn() }
       return
     }
     if (kind === 'stop') {
