@@ -7,6 +7,7 @@ import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
+import { readApiTls, type ApiTls } from './api/api-tls.js'
 import { buildApi, listenApi } from './api/server.js'
 import { NodeMetrics } from './api/metrics.js'
 import { NodeViews } from './api/node-views.js'
@@ -79,6 +80,7 @@ export class KosNode {
   private startedAtMs = 0
   private startedAt = new Date(0)
   private apiAddress = ''
+  private apiTls: ApiTls | undefined
   private stopping: Promise<void> | undefined
   private readonly stoppedListeners = new Set<() => void>()
 
@@ -153,7 +155,7 @@ export class KosNode {
   onStopped (listener: () => void): void { this.stoppedListeners.add(listener) }
 
   get peerId (): string { return this.requireLibp2p().peerId.toString() }
-  get apiUrl (): string { return `http://${this.apiAddress}` }
+  get apiUrl (): string { return `${this.apiTls === undefined ? 'http' : 'https'}://${this.apiAddress}` }
 
   async start (): Promise<void> {
     if (this.phase !== 'created') throw new Error('a node starts once')
@@ -273,6 +275,7 @@ export class KosNode {
       })
       this.healing.startResources()
       const healing = this.healing
+      this.apiTls = await readApiTls(this.config)
       this.api = this.buildApi()
       // Membership, the audit log and escalation are never shed (their routes are marked essential).
       registerLoadShedding(this.api, { shedding: () => healing.shedding(), retryAfterSeconds: Math.max(1, Math.ceil(this.config.resources.sampleIntervalMs * 5 / 1000)) })
@@ -368,7 +371,7 @@ export class KosNode {
         verify: async () => await this.requireAudit().verify(),
         subscribe: (listener, onClose) => this.requireAudit().subscribe(listener, onClose)
       }
-    })
+    }, { https: this.apiTls })
   }
 
   /** How long an election may take before a node without a coordinator counts as degraded. */

@@ -14,6 +14,9 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   listen: ['/ip4/127.0.0.1/tcp/7946'],
   bootstrap: [],
   api: '127.0.0.1:7070',
+  apiTlsCertFile: '',
+  apiTlsKeyFile: '',
+  apiInsecure: false,
   // 32 streams: a team's dashboards and monitors with room to spare, at most 32 MiB of unsent
   // events if every one of them stalled (each is dropped past 1 MiB).
   eventStreamMaxClients: 32,

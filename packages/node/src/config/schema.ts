@@ -59,8 +59,13 @@ export const configSchema = z.object({
   listen: z.array(z.string()).min(1),
   /** Multiaddrs of peers to join at start, with or without /p2p/<peerId>; retried until joined. */
   bootstrap: z.array(z.string()),
-  /** Where the local HTTP API listens. Loopback by default: it is not authenticated yet. */
+  /** Where the local HTTP API listens. Loopback by default: beyond it, it needs TLS (api-exposure.ts). */
   api: hostPort,
+  /** The API's TLS certificate (PEM); with apiTlsKeyFile, the API speaks HTTPS. Empty: plain HTTP. */
+  apiTlsCertFile: z.string().max(4096),
+  apiTlsKeyFile: z.string().max(4096),
+  /** Serve a non-loopback `api` over plain HTTP anyway: a private network or a TLS proxy protects it. */
+  apiInsecure: z.boolean(),
   /**
    * GET /v1/events streams (dashboards, `kos monitor`) served at once; one more is refused (503).
    * Each holds a socket and up to 1 MiB of unsent events, so the cap bounds what they can cost.
