@@ -1,7 +1,8 @@
 /**
- * Load shedding (issue 6): while the node runs degraded, non-essential API work is refused with
- * 503 `overloaded` and a `Retry-After`, so what capacity is left goes to keeping the node a
- * trustworthy member: membership, the audit log and escalation are never shed.
+ * Load shedding (issues 6 and 15): while the node is overloaded (its own mode degraded or minimal,
+ * a resource still past its exit level: ResourceMonitor.shedding), non-essential API work is
+ * refused with 503 `overloaded` and a `Retry-After`, so what capacity is left goes to keeping the
+ * node a trustworthy member: membership, the audit log and escalation are never shed.
  *
  * A route is essential only by declaring it, `{ config: ESSENTIAL }` in its options; an unmarked
  * route is shed. That default is the safe side for the node: a new route is work to be deferred
@@ -9,7 +10,9 @@
  * - essential: membership and the node's own state (GET /v1/node, /v1/peers[/:id],
  *   /v1/coordinator, /v1/health[/live|/ready], /metrics, POST /v1/join, /v1/leave); the audit
  *   log (POST and GET /v1/audit, /v1/audit/stream): evidence is recorded and readable in an
- *   incident; escalation (every /v1/escalations route); agent control that relieves pressure or
+ *   incident; the event stream (GET /v1/events), bounded by its own cap on clients, and the
+ *   dashboard's files (GET /ui, /ui/*), served from memory: what an operator watches an
+ *   incident with; escalation (every /v1/escalations route); agent control that relieves pressure or
  *   answers an authority (POST /v1/agents/:id/stop|release|ethics), and the cheap agent reads
  *   an operator needs to choose what to stop (GET /v1/agents, /v1/agents/:id).
  * - shed: GET /v1/audit/verify (re-hashes and checks the signature of every stored entry: the

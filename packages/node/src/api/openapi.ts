@@ -60,6 +60,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /v1/agents/:id/ethics': { summary: 'an agent reports an ethics check', returns: '{ accepted: true }', body: ethicsBody, auth: 'agent' },
   'POST /v1/agents/:id/errors': { summary: 'an agent reports errors, for error-rate spikes', returns: '{ accepted: true }', body: errorsBody, auth: 'agent' },
   'GET /v1/events': { summary: 'the node\'s events as Server-Sent Events (id, type, JSON data); Last-Event-ID resumes; ?types= filters', returns: 'text/event-stream', query: eventsQuery },
+  'GET /ui': { summary: 'the dashboard: redirects to /ui/', returns: 'text/html' },
+  'GET /ui/*': { summary: 'the dashboard page, its scripts and styles', returns: 'text/html' },
   'GET /metrics': { summary: 'Prometheus metrics', returns: 'text/plain' },
   'GET /v1/openapi.json': { summary: 'this description', returns: 'OpenAPI 3.1 document' }
 }

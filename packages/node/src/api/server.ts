@@ -15,6 +15,7 @@ import { HEALTH_HTTP_STATUS, livenessOf, readinessOf } from '../health/checks.js
 import { registerEscalationRoutes, type EscalationApi } from './escalation-routes.js'
 import { EventFeed } from './event-feed.js'
 import { registerEventRoutes } from './event-routes.js'
+import { registerUiRoutes } from './ui-routes.js'
 import type { ApiTls } from './api-tls.js'
 import { joinBody } from './join-body.js'
 import { registerRequestGuards } from './request-guards.js'
@@ -47,6 +48,8 @@ export interface ApiDeps {
   sseHeartbeatMs?: number
   /** GET /v1/events: the node's feed, and how many streams it serves at once (config eventStreamMaxClients); route tests of other parts get an empty feed. */
   events?: { feed: EventFeed, maxClients: number }
+  /** The dashboard's built files (GET /ui). @default packages/node/dist/ui */
+  uiDir?: string
 }
 
 /** `https`: serve TLS with this certificate and key (api-tls.ts); absent, plain HTTP. */
@@ -122,6 +125,7 @@ export function buildApi (deps: ApiDeps, options: { https?: ApiTls } = {}): Fast
   if (deps.agents !== undefined) registerAgentRoutes(app, deps.agents, { apiToken: deps.apiToken })
   const events = deps.events ?? { feed: new EventFeed({ sampleIntervalMs: 1000, sample: () => undefined, peer: () => undefined }), maxClients: 32 }
   registerEventRoutes(app, events.feed, { maxClients: events.maxClients, peerId: () => deps.node().peerId, heartbeatMs: deps.sseHeartbeatMs })
+  registerUiRoutes(app, deps.uiDir)
 
   app.get('/metrics', { config: ESSENTIAL }, async (_req, reply) => {
     const m = await deps.metrics()
