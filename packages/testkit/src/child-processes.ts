@@ -72,6 +72,12 @@ function track (child: ChildProcess): Promise<ExitInfo> {
   })
 }
 
+/** Spawns any other program (its output ignored), tracked like a node until it exits. */
+export function spawnTracked (command: string, args: string[]): { child: ChildProcess, exit: Promise<ExitInfo> } {
+  const child = spawn(command, args, { stdio: 'ignore', env: CHILD_ENV })
+  return { child, exit: track(child) }
+}
+
 /** Spawns the kos bin with `args` (stdout and stderr piped), tracked until it exits. */
 export function spawnKos (args: string[]): { child: ChildProcess, exit: Promise<ExitInfo> } {
   const child = spawn(KOS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV })

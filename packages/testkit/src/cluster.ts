@@ -12,7 +12,7 @@
  * - Nothing sleeps a fixed time: `waitFor` polls a condition with a deadline and, on timeout,
  *   throws with the last observation and the tails of every node's stderr.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { reapStaleAgent } from '@kos/node'
@@ -41,9 +41,6 @@ export interface StartOptions {
   extraArgs?: string[]
 }
 
-/** See Cluster.withTestResources. */
-export const TEST_RESOURCES = Object.freeze({ recoverAfterMs: 1000, cpuPercent: null, eventLoopDelayMs: null })
-
 export interface CliResult extends ExitInfo {
   stdout: string
   stderr: string
@@ -70,7 +67,9 @@ export class Cluster {
 
   /**
    * Starts a node through `kos start --json --log-level warn` (or `opts.logLevel`) on fresh ports
-   * with its own data directory; resolves once it printed its startup line.
+   * with its own data directory; resolves once it printed its startup line. The node runs at the
+   * defaults but for what `opts` says: benchmarks and chaos runs measure what a user gets, and a
+   * test that needs a calm mode says so in its own config.
    */
   async startNode (opts: StartOptions = {}): Promise<KosProcess> {
     await this.init()
@@ -80,7 +79,7 @@ export class Cluster {
     const listenPort = opts.listenPort ?? await freePort(host)
     const apiPort = opts.apiPort ?? await freePort()
     const dataDir = opts.dataDir ?? join(this.tmp, `${name}-${n}`)
-    const extraArgs = await this.withTestResources(opts.extraArgs ?? [], join(this.tmp, `${name}-${n}.config.json`))
+    const extraArgs = opts.extraArgs ?? []
     const args = [
       'start', '--json', '--log-level', opts.logLevel ?? 'warn',
       '--name', name,
@@ -95,23 +94,6 @@ export class Cluster {
     this.nodes.push(node)
     await node.start()
     return node
-  }
-
-  /**
-   * Test nodes share two cores with the test runner and each other, so machine CPU and their
-   * event-loop delay run high for reasons no test is about; unless a test's own config sets
-   * `resources`, CPU and event-loop delay do not drive the mode (memory and disk keep their
-   * defaults) and a calm second relaxes it, so load shedding happens only where a test induces it.
-   */
-  private async withTestResources (extraArgs: string[], path: string): Promise<string[]> {
-    const i = extraArgs.indexOf('--config')
-    let config: Record<string, unknown> = {}
-    if (i >= 0) {
-      try { config = JSON.parse(await readFile(extraArgs[i + 1]!, 'utf8')) as Record<string, unknown> } catch { return extraArgs }
-      if (config === null || typeof config !== 'object' || Array.isArray(config) || 'resources' in config) return extraArgs
-    }
-    await writeFile(path, JSON.stringify({ ...config, resources: TEST_RESOURCES }))
-    return i >= 0 ? extraArgs.map((a, j) => j === i + 1 ? path : a) : [...extraArgs, '--config', path]
   }
 
   /** Starts several nodes at once. */

@@ -1,0 +1,54 @@
+/**
+ * A machine kept busy by other processes is not a node's overload (issue 15). Five real nodes on
+ * 127.0.0.1, at the defaults; two CPU-bound processes that are not nodes run for 30 s beside them
+ * (2 cores: the machine is saturated), then stop. Throughout, every node's /v1/peers and
+ * /v1/coordinator are polled: no node may be declared dead, and the coordinator's term may move
+ * at most once. After the burst every node must answer GET /v1/health with 200 within the
+ * issue's 15 s: nodes whose own event loop stayed responsive are not degraded by the machine's
+ * CPU, and a node that did degrade recovers within two short calm periods.
+ * The benchmark (scripts/bench-burst.ts) runs the same scenario several times and reports the
+ * times; this test is the one run that must hold.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { agreedCoordinator, Cluster, runCpuBurst, type HealthView, type KosProcess } from '@kos/testkit'
+
+/** Forming the cluster on a busy test machine: generous. */
+const FORM_MS = 90_000
+/** The burst: the fault's own duration. */
+const BURST_MS = 30_000
+/** The issue's bound on the return to 200 after the burst (healthy nodes need far less). */
+const BACK_TO_200_MS = 15_000
+
+describe('a CPU burst from other processes', () => {
+  const cluster = new Cluster()
+  let nodes: KosProcess[] = []
+
+  before(async () => {
+    await cluster.init()
+    const first = await cluster.startNode({ name: 'n1' })
+    nodes = [first, ...await cluster.startNodes(['n2', 'n3', 'n4', 'n5'].map((name) => ({ name, bootstrap: [first.addr] })))]
+    await cluster.waitFor('five nodes that see each other alive, agree on a coordinator with five voters, and answer 200', async () => {
+      await agreedCoordinator(nodes, (v) => v.voters.length === 5 ? undefined : `${v.voters.length} voters`)
+      for (const n of nodes) {
+        const alive = (await n.peers()).peers.filter((p) => p.state === 'alive').length
+        assert.equal(alive, 4, `${n.name} sees ${alive} alive`)
+        const h = await n.api<HealthView>('/v1/health')
+        assert.equal(h.status, 200, `${n.name}: ${JSON.stringify(h.body)}`)
+      }
+      return true
+    }, { timeoutMs: FORM_MS, intervalMs: 500 })
+  })
+
+  after(async () => { await cluster.cleanup() })
+
+  it('declares no node dead, moves the term at most once, and every node answers 200 within 15 s of its end', async (t) => {
+    const r = await runCpuBurst(nodes, { hogs: 2, burstMs: BURST_MS, recoverDeadlineMs: BACK_TO_200_MS })
+    t.diagnostic(`burst ${r.burstMs} ms; back to 200 after ${String(r.backTo200Ms)} ms; term ${r.termBefore} → ${r.termMax}; ` +
+      `deaths seen ${r.deaths.length}, counted ${r.deathsCounted}; health: ${JSON.stringify(r.health)}`)
+    assert.deepEqual(r.deaths, [], 'a node was declared dead')
+    assert.equal(r.deathsCounted, 0, 'a node counted a death')
+    assert.ok(r.termMoves <= 1, `the term moved ${r.termMoves} times (${r.termBefore} → ${r.termMax})`)
+    assert.notEqual(r.backTo200Ms, null, `not every node answered 200 within ${BACK_TO_200_MS} ms of the burst's end:\n${r.waitingOn.join('\n')}\n${cluster.stderrTails()}`)
+  })
+})
