@@ -1,7 +1,8 @@
 /**
- * Load shedding (issue 6): while the node runs degraded, non-essential API work is refused with
- * 503 `overloaded` and a `Retry-After`, so what capacity is left goes to keeping the node a
- * trustworthy member: membership, the audit log and escalation are never shed.
+ * Load shedding (issues 6 and 15): while the node is overloaded (its own mode degraded or minimal,
+ * a resource still past its exit level: ResourceMonitor.shedding), non-essential API work is
+ * refused with 503 `overloaded` and a `Retry-After`, so what capacity is left goes to keeping the
+ * node a trustworthy member: membership, the audit log and escalation are never shed.
  *
  * A route is essential only by declaring it, `{ config: ESSENTIAL }` in its options; an unmarked
  * route is shed. That default is the safe side for the node: a new route is work to be deferred
