@@ -44,6 +44,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'kos audit append --class operator --type deploy --severity notice --subject web --details \'{"version":"1.2"}\'',
     'kos audit append --class agent --type finding --severity warning --subject scribe --ack quorum'
   ],
+  monitor: ['kos monitor', 'kos monitor --types member,coordinator', 'kos monitor --types escalation --json | jq .data'],
   escalate: ['kos escalate --class resource --severity error --summary "disk nearly full" --subject n3'],
   escalations: ['kos escalations', 'kos escalations --box inbox --status delivered', 'kos escalations ack 4f1c…'],
   policy: ['kos policy check examples/policy.yaml'],

@@ -12,6 +12,7 @@ import { registerEscalations } from './commands/escalations.js'
 import { registerJoin } from './commands/join.js'
 import { registerKeygen } from './commands/keygen.js'
 import { registerLeave } from './commands/leave.js'
+import { registerMonitor } from './commands/monitor.js'
 import { registerPeers } from './commands/peers.js'
 import { registerPolicy } from './commands/policy.js'
 import { registerStart } from './commands/start.js'
@@ -23,7 +24,7 @@ import { VERSION } from './version.js'
 
 /** Extras for embedding and tests. */
 export interface RunOptions {
-  /** Ends long-running commands (`kos audit tail -f`) instead of SIGINT/SIGTERM. */
+  /** Ends long-running commands (`kos audit tail -f`, `kos monitor`) instead of SIGINT/SIGTERM. */
   signal?: AbortSignal
   /** The wall clock, in ms since the epoch, for ages such as `kos agents`' "3m ago"; tests pin it. */
   now?: () => number
@@ -57,6 +58,7 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerJoin(program, io, setExit)
   registerLeave(program, io, setExit)
   registerAudit(program, io, setExit, options.signal)
+  registerMonitor(program, io, setExit, options.signal)
   registerEscalate(program, io, setExit)
   registerEscalations(program, io, setExit)
   registerPolicy(program, io, setExit)

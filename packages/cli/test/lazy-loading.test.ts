@@ -27,7 +27,7 @@ function daemonModules (): string[] {
 describe('the kos client commands', () => {
   it('load no daemon module; only kos start and policy check do', async () => {
     const { runCli } = await import('../src/program.js')
-    for (const argv of [['--version'], ['--help'], ['peers', '--help'], ['peers', '--api', '127.0.0.1:1'], ['status', '--api', '127.0.0.1:1', '--json'], ['keygen']]) {
+    for (const argv of [['--version'], ['--help'], ['peers', '--help'], ['peers', '--api', '127.0.0.1:1'], ['status', '--api', '127.0.0.1:1', '--json'], ['keygen'], ['monitor', '--api', '127.0.0.1:1']]) {
       await runCli(argv, captureIo())
       assert.deepEqual(daemonModules(), [], `kos ${argv.join(' ')}`)
     }

@@ -16,6 +16,7 @@ import { addApiOptions, printJson, withClient } from '../shared.js'
 import type { ApiOptions } from '../shared.js'
 import { AUDIT_HEADER, auditRow, auditTable, followLine, parseCount } from './format.js'
 import { MAX_PAGES, MAX_QUERY_LIMIT } from './query.js'
+import { stopSignal } from '../stop-signal.js'
 
 export const DEFAULT_TAIL_LINES = 20
 
@@ -82,19 +83,6 @@ export async function runAuditTail (options: AuditTailOptions, io: Io): Promise<
       dispose()
     }
   })
-}
-
-/** The given signal, or one that SIGINT/SIGTERM abort (for the real command line). */
-function stopSignal (given: AbortSignal | undefined): { signal: AbortSignal, dispose: () => void } {
-  if (given !== undefined) return { signal: given, dispose: () => {} }
-  const controller = new AbortController()
-  const stop = (): void => { controller.abort() }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-  return {
-    signal: controller.signal,
-    dispose: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop) }
-  }
 }
 
 export function registerAuditTail (audit: Command, io: Io, setExit: (code: number) => void, signal?: AbortSignal): void {
