@@ -102,6 +102,7 @@ export function describePeer (peer: PeerInfo): string[] {
       ['Uptime:', formatDuration(h.uptimeMs)],
       ['Mode:', h.mode],
       ['CPU:', formatPercent(h.cpuPercent ?? null)],
+      ['Machine CPU:', formatPercent(h.machineCpuPercent ?? null)],
       ['Memory:', `${formatBytes(h.rssBytes ?? null)} RSS, ${formatBytes(h.heapUsedBytes ?? null)} heap`],
       ['Loop delay:', `${formatDuration(h.eventLoopDelayP99Ms ?? null)} p99`],
       ['Agents:', h.agents === undefined
