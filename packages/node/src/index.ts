@@ -33,6 +33,7 @@ export type { ElectionEvent, ElectionMessage, ElectionOutput, PersistedElectionS
 export { quorumSize } from './election/timing.js'
 export { learnersOf, nextVoterChange, type VoterChange } from './election/voter-change.js'
 export { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from './election/voter-news.js'
+export { tickIsLate } from './election/late-tick.js'
 export { newerVoters, votersOrdinal, type VoterConfig } from './wire/election.js'
 export { encodeMessage, WIRE_VERSION, type MemberSnapshot } from './wire/messages.js'
 export { buildApi, type ApiDeps } from './api/server.js'

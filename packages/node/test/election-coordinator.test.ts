@@ -59,7 +59,7 @@ describe('Election: coordinator', () => {
     clock.advance(350)
     assert.equal(e.coordinatorId, 'a', 'the newcomer\'s ack renewed the lease, to 550 + 400')
     clock.advance(50)
-    assert.deepEqual(events(e.tick()).map((x) => x.type), ['coordinator:stepped-down'], 'without further acks the lease ends')
+    assert.equal(e.coordinatorId, null, 'without further acks the lease ends')
   })
 
   it('heartbeats its learners with its voters, and their acks count for no lease until they are voters', () => {
@@ -71,7 +71,7 @@ describe('Election: coordinator', () => {
     e.receive('d', { type: 'heartbeat-ack', term: 1, sentAt: 600, ok: true })
     clock.advance(300)
     assert.equal(e.leaseRemainingMs(), 0)
-    assert.deepEqual(events(e.tick()).map((x) => x.type), ['coordinator:stepped-down'])
+    assert.equal(e.coordinatorId, null)
   })
 
   it('a learner follows the coordinator it hears, acks, and never stands', () => {
@@ -83,20 +83,53 @@ describe('Election: coordinator', () => {
     assert.equal(e.role, 'follower')
   })
 
-  it('steps down when its lease expires without a quorum of acks (check-quorum)', () => {
+  it('stops acting when its lease expires, and steps down after twice the election timeout without a quorum (check-quorum)', () => {
     const { e, clock } = coordinatorA()
     clock.advance(399)
     e.tick()
     assert.equal(e.coordinatorId, 'a')
     clock.advance(1)
-    // Even before the tick that notices, it no longer claims to coordinate.
+    // At once, before any tick: it no longer claims to coordinate.
     assert.equal(e.coordinatorId, null)
     assert.equal(e.since, null)
     assert.equal(e.leaseRemainingMs(), 0)
+    // But it keeps its term and heartbeats: a stall of its followers must not cost an election.
+    assert.deepEqual(events(e.tick()), [])
+    assert.equal(e.role, 'coordinator')
+    clock.advance(99)
+    assert.deepEqual(types(e.tick()), ['send:heartbeat', 'send:heartbeat'])
+    assert.equal(e.nextDeadlineMs(), 1099, 'the next heartbeat; check-quorum comes at 500 + 2 × 500')
+    clock.advance(500) // 1499: one ms short of 2 × electionTimeoutMinMs after the lease's start (500)
+    assert.deepEqual(events(e.tick()), [])
+    clock.advance(1)
     const out = e.tick()
     assert.deepEqual(events(out), [{ type: 'coordinator:stepped-down', term: 1, reason: 'lease-expired' }])
     assert.equal(e.role, 'follower')
     assert.equal(e.term, 1)
+  })
+
+  it('renews its lease from the acks that come after it lapsed: a stall costs no election', () => {
+    const { e, clock } = coordinatorA()
+    // Silent (its process stalled) from 500 to 950: the first lease ended at 900.
+    clock.advance(450)
+    assert.equal(e.coordinatorId, null)
+    const hb = sends(e.tick()).map((o) => o.message)
+    assert.deepEqual(hb, [{ type: 'heartbeat', term: 1, sentAt: 950 }, { type: 'heartbeat', term: 1, sentAt: 950 }])
+    clock.advance(5)
+    e.receive('b', { type: 'heartbeat-ack', term: 1, sentAt: 950, ok: true })
+    assert.equal(e.coordinatorId, 'a', 'a quorum (a, b) acked a heartbeat sent at 950')
+    assert.equal(e.leaseRemainingMs(), 395)
+    assert.equal(e.term, 1)
+  })
+
+  it('an ack that waited in the socket through a stall counts before check-quorum is judged', () => {
+    const { e, clock } = coordinatorA()
+    clock.advance(100)
+    e.tick() // heartbeat sentAt 600; its acks arrive while the process is stalled
+    clock.advance(905) // 1505: past 500 + 2 × 500, counted from the first lease alone
+    e.receive('c', { type: 'heartbeat-ack', term: 1, sentAt: 600, ok: true })
+    assert.deepEqual(events(e.tick()), [], 'a quorum acked a heartbeat sent at 600, less than 1000 ms ago')
+    assert.equal(e.role, 'coordinator')
   })
 
   it('a message with a higher term makes a coordinator step down and adopt it', () => {

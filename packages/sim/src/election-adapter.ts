@@ -11,12 +11,14 @@
  * - on the coordinator, the voter set changes one member at a time, once a quorum holds the
  *   current one: members alive or suspect, or dead for less than removeAfterMs, are kept; an
  *   alive member (a learner, heartbeated like a voter) is added once it holds the current set;
- * - the ranking is archons first (none here), then the lowest peer id, among alive members.
+ * - the ranking is archons first (none here), then the lowest peer id, among alive members;
+ * - a late tick (the process was paused) runs behind the messages that queued up meanwhile
+ *   (late-tick.ts), as setImmediate runs it after libuv's poll phase in the node.
  * The ranking is recomputed lazily, before the next call into the core, from the membership
  * adapter's tracked states: equivalent to the shell's re-rank on every event, at a fraction of
  * the cost (no member views, no sort: ids are ranked by index).
  */
-import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, learnersOf, newerVoters, nextVoterChange, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
+import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, learnersOf, newerVoters, nextVoterChange, tickIsLate, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
@@ -49,6 +51,7 @@ export class ElectionAdapter implements CoreAdapter {
   /** The learners (service.ts updateLearners) are recomputed lazily too, and only on the coordinator, the one node that uses them. */
   private learnersDirty = true
   private lastReconfigureAtMs = -Infinity
+  private lastTickAtMs = -Infinity
 
   constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, fsyncMs: number) {
     this.host = host
@@ -82,7 +85,8 @@ export class ElectionAdapter implements CoreAdapter {
     this.membership.onChange = () => { this.onMembershipChange() }
     this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
     const tick = this.t.electionTickIntervalMs
-    this.host.every(tick, Math.floor(this.host.random() * tick) + 1, () => { this.tick() })
+    this.lastTickAtMs = this.host.clock.now()
+    this.host.every(tick, Math.floor(this.host.random() * tick) + 1, () => { this.onTimer() })
   }
 
   receive (from: string, message: unknown): void {
@@ -103,6 +107,15 @@ export class ElectionAdapter implements CoreAdapter {
     this.rankingDirty = true
     this.learnersDirty = true
     this.reconfigure()
+  }
+
+  /** service.ts onTimer: on resume the paused process's buffered messages are delivered right after its timers. */
+  private onTimer (): void {
+    const now = this.host.clock.now()
+    const late = tickIsLate(this.lastTickAtMs, now, this.t.electionTickIntervalMs)
+    this.lastTickAtMs = now
+    if (late) this.host.after(0, () => { this.tick() })
+    else this.tick()
   }
 
   private tick (): void {

@@ -9,9 +9,12 @@
  * - leader stickiness (thesis §4.2.3): a node that heard a live coordinator within `leaseMs`
  *   refuses pre-votes and votes, and does not even adopt the requester's term;
  * - check-quorum and a leader lease (thesis §6.4.1): the coordinator may act only while a quorum
- *   of voters acknowledged a heartbeat sent less than `leaseMs` ago, and steps down when that is
- *   no longer so. A minority side therefore has no coordinator (see `timing.ts` for the proof
- *   sketch of "at most one valid lease at any instant"; `lease.ts` keeps what backs the lease).
+ *   of voters acknowledged a heartbeat sent less than `leaseMs` ago. A minority side therefore
+ *   has no coordinator (see `timing.ts` for the proof sketch of "at most one valid lease at any
+ *   instant"; `lease.ts` keeps what backs the lease). Without a lease it stops acting but keeps
+ *   its term and its heartbeats, and steps down only when no quorum acknowledged one sent within
+ *   twice the election timeout (`checkQuorumMs`): a stall of its own, or of a majority of its
+ *   followers, on a busy machine then costs no election; the acks renew its lease.
  * Terms and votes are persisted before anything that depends on them is sent (Raft Figure 2),
  * so a restarted node never votes twice in a term. Split votes are made rare by ranking: the
  * shell's preferred node gets the shortest timeout. The voter set changes one member at a time
@@ -30,7 +33,7 @@ import type { Clock } from '@kos/detect'
 import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, Heartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './messages.js'
 import { CoordinatorLease } from './lease.js'
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options.js'
-import { electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, quorumSize, rankOf, trustsCoordinator } from './timing.js'
+import { checkQuorumMs, electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, quorumSize, rankOf, trustsCoordinator } from './timing.js'
 
 export class Election {
   readonly options: ResolvedElectionOptions
@@ -111,7 +114,7 @@ export class Election {
     if (this.currentRole !== 'coordinator') return this.electionDeadline()
     const hb = (this.lastHeartbeatAtMs ?? -Infinity) + this.options.heartbeatIntervalMs
     const start = this.leaseStart()
-    return start === null ? hb : Math.min(hb, start + this.options.leaseMs)
+    return start === null ? hb : Math.min(hb, start + checkQuorumMs(this.options))
   }
 
   /**
@@ -163,11 +166,15 @@ export class Election {
     this.rankCache = null
   }
 
-  /** Drives every timer; the shell calls it every ~50 ms (and may also call it at nextDeadlineMs()). */
+  /**
+   * Drives every timer; the shell calls it every ~50 ms (and may also call it at nextDeadlineMs()).
+   * After a stall of its process, the shell runs it behind the input that queued up meanwhile
+   * (late-tick.ts), so heartbeats and acks waiting in the socket count before a timeout is judged.
+   */
   tick (): ElectionOutput[] {
     const now = this.clock.now()
     const out: ElectionOutput[] = []
-    this.checkLease(now, out)
+    this.checkQuorum(now, out)
     if (this.currentRole === 'coordinator') {
       if (heartbeatDue(this.lastHeartbeatAtMs, now, this.options.heartbeatIntervalMs)) this.sendHeartbeats(now, out)
     } else if (now >= this.electionDeadline()) {
@@ -194,12 +201,14 @@ export class Election {
     return []
   }
 
-  /** A message from `from` (the transport's authenticated sender). */
+  /**
+   * A message from `from` (the transport's authenticated sender). Check-quorum is the tick's: an
+   * ack that waited in the socket through a stall counts before anything is judged.
+   */
   receive (from: string, m: ElectionMessage): ElectionOutput[] {
     const now = this.clock.now()
     const out: ElectionOutput[] = []
     if (from === this.selfId) return out
-    this.checkLease(now, out)
     switch (m.type) {
       case 'pre-vote':
         out.push(this.send(from, { type: 'pre-vote-reply', term: m.term, granted: this.grantsPreVote(from, m.term, m.configVersion, now) }))
@@ -331,8 +340,8 @@ export class Election {
     for (const id of this.learnerIds) if (id !== this.selfId && !this.voterSet.has(id)) out.push(this.send(id, hb))
   }
 
-  private checkLease (now: number, out: ElectionOutput[]): void {
-    if (this.currentRole === 'coordinator' && !this.leaseHolds(now)) this.stepDown('lease-expired', out)
+  private checkQuorum (now: number, out: ElectionOutput[]): void {
+    if (this.currentRole === 'coordinator' && !this.lease.holds(now, this.voterIds, checkQuorumMs(this.options))) this.stepDown('lease-expired', out)
   }
 
   private stepDown (reason: StepDownReason, out: ElectionOutput[]): void {

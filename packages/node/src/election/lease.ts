@@ -57,13 +57,16 @@ export class CoordinatorLease {
   /** After a voter change, the start the old set granted (see `start`, read before the change). */
   carry (startMs: number | null): void { this.carriedStartMs = startMs }
 
-  /** leaseValid(start(voters), now), from the floor when that suffices. */
-  holds (now: number, voters: readonly string[]): boolean {
+  /**
+   * leaseValid(start(voters), now), from the floor when that suffices. With `withinMs` other than
+   * the lease (check-quorum's election timeout): whether a quorum acked a heartbeat sent within it.
+   */
+  holds (now: number, voters: readonly string[], withinMs = this.options.leaseMs): boolean {
     const floor = this.floor
-    if (floor !== null && now >= floor.atMs && leaseValid(floor.startMs, now, this.options.leaseMs)) return true
+    if (floor !== null && now >= floor.atMs && leaseValid(floor.startMs, now, withinMs)) return true
     const start = this.start(voters)
     this.floor = start === null ? null : { startMs: start, atMs: now }
-    return leaseValid(start, now, this.options.leaseMs)
+    return leaseValid(start, now, withinMs)
   }
 
   /** The send time of the newest heartbeat a quorum of `voters` acked (or the carried start, if later); null if none. */

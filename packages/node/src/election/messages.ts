@@ -64,7 +64,7 @@ export type ElectionRole = 'follower' | 'pre-candidate' | 'candidate' | 'coordin
 
 /** Why a coordinator stopped being one. */
 export type StepDownReason =
-  /** No quorum of voters acknowledged a heartbeat within the lease (check-quorum). */
+  /** Check-quorum: its lease ran out and no quorum of voters acknowledged a heartbeat for twice the election timeout. */
   | 'lease-expired'
   /** A message with a newer term arrived: someone else was (or is being) elected. */
   | 'higher-term'

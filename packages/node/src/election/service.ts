@@ -15,6 +15,7 @@ import type { Logger } from 'pino'
 import type { KosConfig } from '../config/schema.js'
 import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
+import { tickIsLate } from './late-tick.js'
 import { learnersOf, nextVoterChange } from './voter-change.js'
 import { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from './voter-news.js'
 import type { KosLibp2p } from '../net/host.js'
@@ -59,6 +60,7 @@ export class ElectionService {
   /** Tasks queued and not finished: while any, sends queue behind them. */
   private pending = 0
   private lastReconfigureAtMs = -Infinity
+  private lastTickAtMs = -Infinity
 
   private constructor (c: ElectionServiceComponents, core: Election, voters: VoterConfig) {
     this.c = c
@@ -107,7 +109,8 @@ export class ElectionService {
     this.updateLearners()
     this.perform(this.core.setVoters(this.voterConfig.voters, votersOrdinal(this.voterConfig)))
     this.c.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
-    this.timer = setInterval(() => { this.tick() }, this.c.config.electionTickIntervalMs)
+    this.lastTickAtMs = this.c.clock.now()
+    this.timer = setInterval(() => { this.onTimer() }, this.c.config.electionTickIntervalMs)
     this.timer.unref()
   }
 
@@ -127,6 +130,15 @@ export class ElectionService {
     this.updateRanking()
     this.updateLearners()
     this.reconfigure()
+  }
+
+  /** A late tick (the event loop was held) runs behind the input that queued up meanwhile (late-tick.ts). */
+  private onTimer (): void {
+    const now = this.c.clock.now()
+    const late = tickIsLate(this.lastTickAtMs, now, this.c.config.electionTickIntervalMs)
+    this.lastTickAtMs = now
+    if (late) setImmediate(() => { this.tick() })
+    else this.tick()
   }
 
   private tick (): void {

@@ -66,7 +66,21 @@ export function trustsCoordinator (heardAtMs: number | null, nowMs: number, leas
   return heardAtMs !== null && nowMs < heardAtMs + leaseMs
 }
 
-/** A coordinator whose quorum acked a heartbeat sent at `leaseStartMs` may act until then + leaseMs. */
+/**
+ * Check-quorum: a coordinator whose quorum last acknowledged a heartbeat sent at lease start steps
+ * down (gives up its term) once this long has passed since, twice the minimum election timeout.
+ * Its lease ended at `leaseMs`, and with it its right to act; until this point it keeps its term
+ * and its heartbeats. A stall of its own shorter than the followers' election timeout then costs
+ * no election (its next heartbeat reaches every follower before any of their timers fires), nor
+ * does a majority of followers stalled at once for less than this (a busy machine): their acks
+ * renew the lease when they resume. Stepping down at all frees the followers that still hear a
+ * coordinator without a quorum (a partial partition) to elect another.
+ */
+export function checkQuorumMs (opts: Pick<ElectionTimingOptions, 'electionTimeoutMinMs'>): number {
+  return 2 * opts.electionTimeoutMinMs
+}
+
+/** A coordinator whose quorum acked a heartbeat sent at `leaseStartMs` may act until then + leaseMs (see checkQuorumMs for its term). */
 export function leaseValid (leaseStartMs: number | null, nowMs: number, leaseMs: number): boolean {
   return leaseStartMs !== null && nowMs < leaseStartMs + leaseMs
 }

@@ -3,9 +3,10 @@
  * election tests. It plays the node's shell: it performs outputs in order (a `persist` lands on
  * the node's "disk" before the sends after it), delivers messages with per-message random delay
  * (so they reorder), drops and duplicates them, cuts links (partitions), crashes, pauses
- * (SIGSTOP) and restarts nodes (a restarted core is built from its disk). Every choice, the
- * network's and the cores' `random`, comes from one PRNG seeded by the seed, so a seed replays
- * exactly.
+ * (SIGSTOP: on resume the buffered input is received before the next tick, as the node's shell
+ * runs a late tick behind it) and restarts nodes (a restarted core is built from its disk).
+ * Every choice, the network's and the cores' `random`, comes from one PRNG seeded by the seed,
+ * so a seed replays exactly.
  *
  * It checks the invariants as it goes and records violations, each with the recent trace:
  * - one coordinator per term (every `coordinator:elected` event, by term);
@@ -112,6 +113,7 @@ export class ElectionSim {
     for (const m of due) m.run()
     for (const node of this.nodes.values()) {
       if (node.core === null || now < node.pausedUntil) continue
+      // On resume the input that queued up is received before the tick: the shell runs a late tick behind it (late-tick.ts).
       for (const b of node.backlog.splice(0)) this.input(node, `${b.from}->${node.id} ${fmt(b.message)} (buffered)`, node.core.receive(b.from, b.message))
       if ((now / STEP_MS + node.tickPhase) % this.tickSteps === 0) this.input(node, null, node.core.tick())
     }
@@ -307,7 +309,7 @@ export class ElectionSim {
   }
 
   /** Schedules a transport-side action, ordered with the messages in flight. */
-  private later (ms: number, run: () => void): void {
+  later (ms: number, run: () => void): void {
     this.queue.push({ at: this.clock.now() + ms, seq: this.seq++, run })
   }
 
