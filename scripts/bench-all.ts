@@ -24,7 +24,7 @@ const END = '<!-- bench:generated:end -->'
 interface Bench { name: string, script: string, full: string[], quick: string[] }
 const BENCHES: Bench[] = [
   { name: 'membership', script: 'bench-membership.js', full: ['--nodes', '5,10', '--profiles', 'lan,tolerant', '--trials', '5'], quick: ['--nodes', '5', '--profiles', 'lan', '--trials', '2', '--idle-seconds', '10'] },
-  { name: 'failover', script: 'bench-failover.js', full: ['--nodes', '3,5', '--trials', '10'], quick: ['--nodes', '3', '--trials', '3'] },
+  { name: 'failover', script: 'bench-failover.js', full: ['--nodes', '3,5', '--trials', '20'], quick: ['--nodes', '5', '--trials', '3'] },
   { name: 'audit', script: 'bench-audit.js', full: ['--seconds', '5', '--sizes', '5,10', '--entries', '30'], quick: ['--seconds', '2', '--sizes', '5', '--entries', '10'] },
   { name: 'escalation', script: 'bench-escalation.js', full: [], quick: ['--escalations', '20', '--trials', '2', '--run-escalations', '100', '--kills', '3'] },
   { name: 'mttr', script: 'bench-mttr.js', full: ['--trials', '10'], quick: ['--trials', '3'] },
