@@ -208,6 +208,22 @@ describe('retention and replication', () => {
     assert.deepEqual(c.rejected, [])
   })
 
+  it('refuses a checkpoint of a chain signed by anyone but its origin, the sender included', async () => {
+    net = await ReplicationNet.create(2, { seed: 9, loss: 0 })
+    const a = net.replica('a')
+    const b = net.replica('b')
+    for (let i = 0; i < 5; i++) await net.append('a', i)
+    await net.run(500)
+    assert.equal(a.store.heads()[a.id]?.seq, 5)
+    // b, an admitted member, signs "a's chain starts after seq 4" and sends it to a itself.
+    const cp = await createCheckpoint({ origin: a.id, seq: 4, hash: 'ab'.repeat(32), lamport: 4, ts: 1 }, b.signer, 1)
+    a.replication.receive(b.id, { kind: 'checkpoint', checkpoint: cp })
+    await a.replication.idle()
+    assert.deepEqual(a.rejected.map((r) => r.why), [{ status: 'checkpoint', reason: 'signer' }])
+    assert.equal(a.store.checkpoint(a.id), undefined)
+    assert.equal((await a.store.range(a.id, 1, 5, 10)).length, 5, 'nothing deleted')
+  })
+
   it('refuses a checkpoint signed by a node that is neither the sender nor an alive member', async () => {
     net = await ReplicationNet.create(2, { seed: 8, loss: 0 })
     const a = net.replica('a')

@@ -324,8 +324,10 @@ export class AuditReplication {
     for (let i = 0; i < give.pull.length && !this.stopped; i++) {
       const r = give.pull[i] as (typeof give.pull)[number]
       const cp = this.d.store.checkpoint(r.origin)
-      // They need entries we compacted: the checkpoint first, so what survives links to it.
-      if (cp !== undefined && cp.seq >= r.fromSeq && r.fromSeq === (theirs[r.origin]?.seq ?? 0) + 1) {
+      // They need entries we compacted: the checkpoint first, so what survives links to it. Only
+      // the origin's own checkpoint is worth sending (acceptCheckpoint); where we compacted
+      // another origin's chain ourselves, the asker gets the rest from the origin.
+      if (cp !== undefined && cp.signer === r.origin && cp.seq >= r.fromSeq && r.fromSeq === (theirs[r.origin]?.seq ?? 0) + 1) {
         this.d.transport.send(from, { kind: 'checkpoint', checkpoint: cp })
       }
       const entries = await this.d.store.range(r.origin, r.fromSeq, r.toSeq, this.o.batch)
@@ -337,13 +339,18 @@ export class AuditReplication {
     if (want.pull.length > 0) this.sendHeads(from, this.d.clock.now(), false)
   }
 
+  /**
+   * A checkpoint from a peer counts only when its origin signed it: it deletes held entries of
+   * that chain, and nobody but the origin may say where the chain now starts. (A node's own
+   * compaction of another origin's chain stays local; see answerHeads.)
+   */
   private async acceptCheckpoint (from: string, raw: unknown): Promise<void> {
-    const signer = typeof raw === 'object' && raw !== null ? (raw as { signer?: unknown }).signer : undefined
-    if (typeof signer !== 'string' || (signer !== from && !this.alive.includes(signer))) {
+    const claimed = typeof raw === 'object' && raw !== null ? raw as { signer?: unknown, origin?: unknown } : {}
+    if (typeof claimed.signer !== 'string' || claimed.signer !== claimed.origin) {
       this.d.onRejected?.(from, raw, { status: 'checkpoint', reason: 'signer' })
       return
     }
-    const res = await this.d.store.acceptCheckpoint(raw, signer)
+    const res = await this.d.store.acceptCheckpoint(raw, claimed.signer)
     if (res.status === 'invalid') this.d.onRejected?.(from, raw, { status: 'checkpoint', reason: res.reason })
   }
 
