@@ -199,7 +199,6 @@ describe('audit tampering is detected with the right reason', () => {
   it('an origin that embeds no Ed25519 key, or differs from prev: origin', async () => {
     const rsa = 'QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N'
     assert.deepEqual(await verifyEntry(await resign({ ...at(0), origin: rsa }, a), null), { ok: false, reason: 'origin' })
-    assert.deepEqual(await verifyEntry(await resign({ ...at(0), origin: '1'.repeat(40) }, a), null), { ok: false, reason: 'origin' })
     const [b1] = await buildChain(b, 1)
     assert.deepEqual(await verifyEntry(at(1), b1 as AuditEntry), { ok: false, reason: 'origin' })
   })
@@ -215,7 +214,9 @@ describe('audit tampering is detected with the right reason', () => {
     const bad: unknown[] = [
       null, 'entry', { ...at(0), extra: 1 }, { ...at(0), seq: 0 }, { ...at(0), seq: 1.5 }, { ...at(0), class: 'x' },
       { ...at(0), hash: at(0).hash.toUpperCase() }, { ...at(0), sig: 'short' }, { ...at(0), details: { u: undefined } },
-      { ...at(0), ts: -1 }, { ...at(0), origin: 'not/a/peer' }
+      { ...at(0), ts: -1 }, { ...at(0), origin: 'not/a/peer' },
+      // Base58 that libp2p cannot parse as a peer id is no peer id (wire/identifiers.ts).
+      { ...at(0), origin: '1'.repeat(40) }
     ]
     for (const e of bad) assert.deepEqual(await verifyEntry(e, null), { ok: false, reason: 'schema' }, JSON.stringify(e))
   })

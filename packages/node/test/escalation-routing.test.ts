@@ -6,10 +6,11 @@ import { resolveConfig } from '../src/config/resolve.js'
 import { authorityOf, deliveryPlan, refusedClaim, type PlanView } from '../src/escalation/routing.js'
 import { ConfigError } from '../src/errors.js'
 
-const J1 = '12D3KooWJ1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
-const J2 = '12D3KooWJ2aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
-const A1 = '12D3KooWA1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
-const M1 = '12D3KooWM1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+// Real Ed25519 peer ids (of the keys with seeds 101..104): the config refuses what libp2p cannot parse.
+const J1 = '12D3KooWQESzG5JVc63XV9t8JiMDhjDEVNo4gWxWnMS7PD6T6MiP'
+const J2 = '12D3KooWDN7K2vo9rDBdpWGjDwMsQJaWvSqJxKZKg5ywyS42P8aq'
+const A1 = '12D3KooWB58dAW9mZN3GHqH1HoAz7FNFwZQ8G3ZFxGneZL17Kgo3'
+const M1 = '12D3KooWFWxpMjGkH8coWrg8hyJVN8e5Pkv9HaBKJAPUMLZARoqD'
 const authorities = { junzi: [J1, J2], archon: [A1] }
 const HOOK = { url: 'http://127.0.0.1:9/hook', secret: 's' }
 const cfg = { authorities, escalationRouting: LAN_DEFAULTS.escalationRouting, operatorWebhooks: [HOOK] }

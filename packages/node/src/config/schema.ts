@@ -17,6 +17,7 @@
 import { ROLES } from '@kos/client'
 import { z } from 'zod'
 import { agentSpecSchema } from '../healing/agent-spec.js'
+import { peerIdString } from '../wire/identifiers.js'
 
 export { ROLES }
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -33,8 +34,6 @@ export const ESCALATION_CLASSES = ['ethics', 'node', 'network', 'resource', 'age
 type EscalationClassKey = typeof ESCALATION_CLASSES[number]
 /** Where an escalation may go: a role's designated peers, or the operators' webhooks. */
 export const ROUTE_TARGETS = ['junzi', 'archon', 'operators'] as const
-/** A base58 peer id (wire/messages.ts has the same rule; importing it here would be circular). */
-const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a base58 peer id')
 const routeChain = z.array(z.enum(ROUTE_TARGETS)).min(1).max(3)
   .refine((a) => new Set(a).size === a.length, 'each target at most once')
 

@@ -6,12 +6,12 @@
 import { decode, encode } from 'cborg'
 import { z } from 'zod'
 import { ROLES } from '../config/schema.js'
+import { multiaddrString, peerIdString } from './identifiers.js'
 
 export const WIRE_VERSION = 1
 
-/** base58btc libp2p peer id (Ed25519 ids start 12D3KooW; RSA ones Qm). */
-export const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a base58 peer id')
-const multiaddrString = z.string().min(1).max(512).startsWith('/')
+/** Peer ids and addresses: only what libp2p can parse (identifiers.ts). */
+export { peerIdString }
 const addrList = z.array(multiaddrString).max(16)
 const count = z.number().int().min(0).max(1_000_000)
 const finite = z.number().min(0).max(1e15)
