@@ -54,6 +54,9 @@ describe('the dashboard state', () => {
     assert.equal(p1.history.length, store.PHI_WINDOW_MS / 1000, 'only the window is kept')
     assert.ok(p1.history[0]!.t > 5 * 60_000 - store.PHI_WINDOW_MS)
     assert.equal(s.members.self!.mode, 'degraded')
+    const dead = store.withSample(s, sample({ p1: null }), 5 * 60_000 + 1000)
+    assert.equal(dead.members.p1!.state, 'dead')
+    assert.deepEqual(dead.members.p1!.history, p1.history, 'a dead member\'s line stops where it was')
     assert.equal(s.node!.mode, 'degraded')
     assert.deepEqual(s.health, { status: 'warning', mode: 'degraded', checks: [] })
   })
@@ -67,7 +70,9 @@ describe('the dashboard state', () => {
     let s = store.withSnapshot(store.initialState(), { node: NODE, audit: [{ seq: 1, origin: 'self', class: 'coordinator', type: 'coordinator:elected', subject: 'self', details: { term: 1 }, ts: 1 }] }, 0)
     s = store.withEvent(s, 'audit:entry', { seq: 2, origin: 'p1', class: 'coordinator', type: 'coordinator:elected', subject: 'p1', details: { term: 2 }, ts: 2 }, 1)
     s = store.withEvent(s, 'audit:entry', { seq: 3, origin: 'self', class: 'coordinator', type: 'coordinator:lost', subject: 'self', details: { term: 2 }, ts: 3 }, 2)
-    assert.deepEqual(s.audit.map((e) => e.seq), [3, 2, 1])
+    // A replicated entry that arrives late takes its place by time.
+    s = store.withEvent(s, 'audit:entry', { seq: 4, origin: 'p1', class: 'node', type: 'member:join', subject: 'p2', details: {}, ts: 1.5 }, 3)
+    assert.deepEqual(s.audit.map((e) => e.seq), [3, 2, 4, 1])
     assert.deepEqual(s.elections.map((e) => [e.type, e.term]), [['coordinator:lost', 2], ['coordinator:elected', 1]])
   })
 

@@ -88,7 +88,8 @@ export function withSample (state, sample, now) {
   for (const p of sample.peers) {
     const prev = state.members[p.peerId]
     const row = memberFrom(p, now, prev, false)
-    row.history = withPoint(prev?.history ?? [], now, p.phi ?? 0)
+    // A dead or left member has no phi: its line stops where it was, rather than falling to 0.
+    row.history = p.phi === null || p.phi === undefined ? (prev?.history ?? []) : withPoint(prev?.history ?? [], now, p.phi)
     members[p.peerId] = row
   }
   const node = state.node === null ? null : { ...state.node, mode: self.mode ?? state.node.mode }
@@ -115,7 +116,8 @@ export function withEvent (state, type, data, now) {
     return { ...state, node, members: me === undefined ? state.members : { ...state.members, [node.peerId]: { ...me, mode: data.to } } }
   }
   if (type === 'audit:entry') {
-    const audit = [data, ...state.audit].slice(0, AUDIT_KEEP)
+    // Newest first by the writer's time: a replicated entry may arrive after a newer local one.
+    const audit = [data, ...state.audit].sort((x, y) => y.ts - x.ts).slice(0, AUDIT_KEEP)
     const elections = isElection(data, state.node?.peerId) ? [electionOf(data), ...state.elections].slice(0, TIMELINE_KEEP) : state.elections
     return { ...state, audit, elections }
   }
