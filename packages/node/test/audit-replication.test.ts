@@ -52,6 +52,7 @@ describe('audit replication over a lossy, partitioned in-memory network', () => 
     for (const a of run.acked) assert.ok(logs[0]?.includes(`${a.origin}#${a.seq}:`), `lost ${a.origin.slice(-6)}#${a.seq}`)
     assert.equal(logs[0]?.split('\n').length, 30)
     assert.ok(net.lost > 0, 'the scenario lost no message: it tests nothing')
+    assert.ok(net.severed > 0, 'the partition cut no delivery: it tests nothing')
     for (const r of net.replicas) assert.deepEqual(r.rejected, [])
     for (const r of net.replicas) assert.equal((await r.store.verifyAll()).ok, true)
   })
@@ -153,19 +154,28 @@ describe('ack=quorum bookkeeping', () => {
   })
 
   it('re-pushes to a peer whose push was lost, so the quorum still completes', async () => {
-    net = await ReplicationNet.create(3, { seed: 9, loss: 0, syncIntervalMs: 60_000 })
+    // No anti-entropy round within the test (every 30–90 s), and a single entry leaves no gap to
+    // pull: only a re-push can bring it to b or c.
+    net = await ReplicationNet.create(3, { seed: 9, loss: 0, syncIntervalMs: 60_000, quorumTimeoutMs: 2000 })
     const a = net.replica('a')
-    const b = net.replica('b').id
-    const c = net.replica('c').id
-    // Pushes from a are lost on the way to b and c once; acks and everything else go through.
-    let drops = 2
-    const realCut = (from: string, to: string): boolean => from === a.id && (to === b || to === c) && drops-- > 0
-    net.cut = realCut
+    const b = net.replica('b')
+    const c = net.replica('c')
+    // Membership sees all three alive throughout: the quorum is two of three, a and one peer.
+    net.view = (r) => net!.replicas.filter((p) => p !== r).map((p) => p.id)
+    // a's push of the entry is lost on its way to both b and c; everything else goes through.
+    const lostPushes: string[] = []
+    net.lose = (from, to, msg) => {
+      if (from !== a.id || msg.kind !== 'push') return false
+      lostPushes.push(to)
+      return true
+    }
     const res = await net.append('a', 1)
-    const wait = a.replication.awaitQuorum(res.seq)
-    net.cut = () => false
-    await net.run(1000)
-    await wait
+    const outcome = a.replication.awaitQuorum(res.seq).then(() => 'held by a quorum', (err: Error) => err.message)
+    await net.run(2500) // past the quorum timeout: without a re-push the wait fails
+    assert.deepEqual(lostPushes.sort(), [b.id, c.id].sort(), 'the push to each peer was lost')
+    assert.equal(await outcome, 'held by a quorum')
+    assert.ok(net.sent.entries >= 1, 'the entry went again, as entries')
+    for (const r of [b, c]) assert.equal(r.store.heads()[a.id]?.seq, res.seq, `${r.name} holds the entry`)
   })
 })
 

@@ -41,8 +41,14 @@ export interface NetOptions {
 export class ReplicationNet {
   readonly clock = new ManualClock(0)
   readonly replicas: Replica[] = []
-  /** Blocks delivery from → to while it returns true (a partition). */
+  /**
+   * Blocks delivery from → to while it returns true (a partition). The default `view` reads it
+   * too, at every append and tick, so it must depend on (from, to) alone: a rule that counts its
+   * calls would be used up by the view, not by deliveries (use `lose` for that).
+   */
   cut: (from: string, to: string) => boolean = () => false
+  /** Loses this one delivery when it returns true; asked once per message, at its delivery, and by nothing else. */
+  lose: (from: string, to: string, msg: ReplicationMessage) => boolean = () => false
   /** Each replica's alive peers; by default the ones it can reach now (what membership converges to). */
   view: (r: Replica) => string[] = (r) => this.replicas
     .filter((p) => p !== r && !this.cut(r.id, p.id) && !this.cut(p.id, r.id)).map((p) => p.id)
@@ -53,6 +59,8 @@ export class ReplicationNet {
   private readonly trace = createHash('sha256')
   delivered = 0
   lost = 0
+  /** Deliveries lost to `cut` and `lose` (also counted in `lost`, with the random loss). */
+  severed = 0
   /** Messages sent, by kind (before loss). */
   readonly sent: Record<ReplicationMessage['kind'], number> = { push: 0, heads: 0, entries: 0, ack: 0, checkpoint: 0 }
 
@@ -146,7 +154,7 @@ export class ReplicationNet {
       const due = this.inFlight.filter((m) => m.at <= now).sort((x, y) => x.at - y.at || x.n - y.n)[0]
       if (due === undefined) return
       this.inFlight.splice(this.inFlight.indexOf(due), 1)
-      if (this.cut(due.from, due.to)) { this.lost++; continue }
+      if (this.cut(due.from, due.to) || this.lose(due.from, due.to, due.msg)) { this.lost++; this.severed++; continue }
       const to = this.replicas.find((r) => r.id === due.to)
       if (to === undefined) continue
       this.delivered++
