@@ -135,6 +135,14 @@ describe('HTTP API', () => {
     assert.equal(res.json().error.code, 'not_found')
   })
 
+  it('a malformed path or a path parameter past 100 characters is a 400 in the error format (fuzzing found a 414 in another)', async () => {
+    for (const url of [`/v1/peers/${'a'.repeat(101)}`, '/v1/peers/%E0%A4%A']) {
+      const res = await buildApi(deps()).inject({ url })
+      assert.equal(res.statusCode, 400, url)
+      assert.equal(res.json().error.code, 'invalid_request', url)
+    }
+  })
+
   it('GET /metrics serves the Prometheus text', async () => {
     const res = await buildApi(deps()).inject({ url: '/metrics' })
     assert.equal(res.statusCode, 200)

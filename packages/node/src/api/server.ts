@@ -3,7 +3,7 @@
  * by injection; only the node calls `listen`, on 127.0.0.1 by default. Responses are the API
  * types of @kos/client, never internal objects.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
 import { registerAgentRoutes, type AgentsApi } from './agent-routes.js'
@@ -52,10 +52,21 @@ export interface ApiDeps {
   uiDir?: string
 }
 
+/**
+ * The router's own refusals, before any route or hook: a malformed percent-encoding in the path,
+ * a path parameter longer than 100 characters. They bypass the error handler, so without this
+ * they answer in fastify's format (the latter as a 414); in the API's, they are 400s.
+ */
+function routerError (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const known = err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  const code = known ? 'invalid_request' : 'internal'
+  void reply.status(API_ERRORS[code].status).send({ error: { code, message: known ? err.message : 'internal error' } })
+}
+
 /** `https`: serve TLS with this certificate and key (api-tls.ts); absent, plain HTTP. */
 export function buildApi (deps: ApiDeps, options: { https?: ApiTls } = {}): FastifyInstance {
   // fastify types an HTTPS server apart; the routes and hooks are the same.
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ...(options.https === undefined ? {} : { https: options.https }) }) as unknown as FastifyInstance
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, frameworkErrors: routerError, ...(options.https === undefined ? {} : { https: options.https }) }) as unknown as FastifyInstance
   const routes = collectRoutes(app)
   registerRequestGuards(app, deps.apiAddresses ?? (() => []))
 
