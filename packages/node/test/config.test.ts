@@ -45,16 +45,16 @@ describe('config', () => {
     assert.equal(typeof name, 'string')
     assert.deepEqual(rest, {
       cluster: 'kos', role: 'member', profile: 'lan', listen: ['/ip4/127.0.0.1/tcp/7946'], bootstrap: [],
-      api: '127.0.0.1:7070', eventStreamMaxClients: 32, dataDir: '.kos', clusterKeyFile: '', insecureNoClusterKey: false, logLevel: 'info', logFormat: 'auto',
+      api: '127.0.0.1:7070', apiTlsCertFile: '', apiTlsKeyFile: '', apiInsecure: false, eventStreamMaxClients: 32, dataDir: '.kos', clusterKeyFile: '', insecureNoClusterKey: false, logLevel: 'info', logFormat: 'auto',
       heartbeatIntervalMs: 1000, phiThreshold: 8, phiMaxSampleSize: 200, phiMinStdDeviationMs: 200,
       phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
       indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,
-      localStallGraceMs: 3000, pushPullIntervalMs: 30_000,
+      localStallGraceMs: 3000, pushPullIntervalMs: 30_000, syncMaxNewMembers: 2048, syncMaxNewMembersPerMinute: 4096,
       auditRetentionMaxAgeMs: 0, auditRetentionMaxEntries: 1_000_000, auditCompactIntervalMs: 60_000,
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 750, electionTimeoutMaxMs: 850, electionLeaseMs: 600,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, peerBreakerThreshold: 3, peerBreakerHalfOpenMs: 2000, maxMessageBytes: 16384,
-      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, leaveTimeoutMs: 3000,
+      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, auditMaxOrigins: 4096, auditMaxLamportLeap: 2 ** 32, leaveTimeoutMs: 3000,
       authorities: { junzi: [], archon: [] },
       operatorWebhooks: [],
       escalationRouting: {
@@ -66,8 +66,8 @@ describe('config', () => {
       },
       escalationDeliveryTimeoutMs: 2000, escalationRetryInitialDelayMs: 200, escalationRetryMaxDelayMs: 10_000,
       escalationRetryMaxAttempts: 8, escalationBreakerThreshold: 3, escalationBreakerHalfOpenMs: 5000,
-      escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000,
-      agents: [], policyFile: '', agentPollIntervalMs: 500, degradedHealthDetailEvery: 5, agentLogMaxBytes: 1024 * 1024, agentLogFiles: 3,
+      escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000, escalationMaxPerSender: 1000,
+      agents: [], policyFile: '', agentUser: '', agentPollIntervalMs: 500, degradedHealthDetailEvery: 5, agentLogMaxBytes: 1024 * 1024, agentLogFiles: 3,
       resources: {
         sampleIntervalMs: 1000, cpuSmoothingHalfLifeMs: 1500, recoverAfterMs: 5000,
         machineCpuBusyPercent: { enter: 95, exit: 85 }, eventLoopBlockedMs: 2000,

@@ -204,6 +204,20 @@ describe('Membership', () => {
     assert.equal(b.selfIncarnation, 6)
   })
 
+  it('takes a raised incarnation or new addresses only from the member itself: alive@2^32 then dead@2^32 from another cannot kill it', () => {
+    const a = new Membership(options('A'), new ManualClock(0), () => 0)
+    a.onClaim(claim('alive', 'B', 2), 'C')
+    const mallory = 'M'
+    a.onClaim({ ...claim('alive', 'B', 2 ** 32), addrs: ['/ip4/203.0.113.9/tcp/1'] }, mallory)
+    assert.equal(a.member('B')?.incarnation, 2)
+    assert.notDeepEqual(a.member('B')?.addrs, ['/ip4/203.0.113.9/tcp/1'])
+    a.onClaim(claim('dead', 'B', 2 ** 32), mallory)
+    assert.equal(a.member('B')?.state, 'alive')
+    // B's own refutation still raises it.
+    a.onClaim(claim('alive', 'B', 3), 'B')
+    assert.equal(a.member('B')?.incarnation, 3)
+  })
+
   it('applies SWIM precedence by incarnation', () => {
     // [held state, held inc, claim state, claim inc, resulting state]
     const table: Array<[MemberClaim['state'], number, MemberClaim['state'], number, MemberClaim['state']]> = [
@@ -228,7 +242,9 @@ describe('Membership', () => {
       const a = new Membership(options('A'), clock, () => 0)
       a.onClaim(claim(held, 'B', heldInc), 'C')
       assert.equal(a.member('B')?.state, held)
-      a.onClaim(claim(claimed, 'B', claimInc), 'C')
+      // Only B itself raises its incarnation (its refutation); an accusation comes from another.
+      const by = claimInc > heldInc && (claimed === 'alive' || claimed === 'left') ? 'B' : 'C'
+      a.onClaim(claim(claimed, 'B', claimInc), by)
       assert.equal(a.member('B')?.state, expected, `${held}@${heldInc} + ${claimed}@${claimInc}`)
     }
   })

@@ -21,6 +21,7 @@ export class NodeMetrics {
   readonly registry = new Registry()
   private readonly heartbeatsSent: Counter
   private readonly heartbeatsReceived: Counter
+  private readonly newMembersRefusedTotal: Counter
   private readonly suspicions: Counter
   private readonly deaths: Counter
   private readonly gossipRejected: Counter<'topic' | 'reason'>
@@ -34,6 +35,7 @@ export class NodeMetrics {
     const registers = [this.registry]
     this.heartbeatsSent = new Counter({ name: 'kos_heartbeats_sent_total', help: 'Heartbeats this node published', registers })
     this.heartbeatsReceived = new Counter({ name: 'kos_heartbeats_received_total', help: 'Valid heartbeats received from peers', registers })
+    this.newMembersRefusedTotal = new Counter({ name: 'kos_sync_new_members_refused_total', help: 'Members named in syncs past what one peer may introduce (syncMaxNewMembers, syncMaxNewMembersPerMinute), dropped', registers })
     this.suspicions = new Counter({ name: 'kos_member_suspicions_total', help: 'Times a member became suspect in this node\'s view', registers })
     this.deaths = new Counter({ name: 'kos_member_deaths_total', help: 'Times a member became dead in this node\'s view', registers })
     this.stalls = new Counter({ name: 'kos_local_stalls_total', help: 'Own event-loop stalls that made this node hold back suspicions', registers })
@@ -122,6 +124,7 @@ export class NodeMetrics {
 
   heartbeatSent (): void { this.heartbeatsSent.inc() }
   heartbeatReceived (): void { this.heartbeatsReceived.inc() }
+  newMembersRefused (n: number): void { this.newMembersRefusedTotal.inc(n) }
   rejected (topic: TopicKind, reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
   auditRejected (reason: string): void { this.auditRejectedTotal.inc({ reason }) }
   peerBreakerOpened (protocol: string): void { this.peerBreakersOpened.inc({ protocol }) }

@@ -41,6 +41,8 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   localStallThresholdMs: 400,
   localStallGraceMs: 3000,
   pushPullIntervalMs: 30_000,
+  syncMaxNewMembers: 2048,
+  syncMaxNewMembersPerMinute: 4096,
   reapDeadAfterMs: 86_400_000,
   reapLeftAfterMs: 86_400_000,
 

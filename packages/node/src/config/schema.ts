@@ -115,6 +115,14 @@ export const configSchema = z.object({
   localStallGraceMs: ms(0, 600_000),
   /** Full member-table exchange with one random peer (memberlist push/pull): repairs anything gossip missed. */
   pushPullIntervalMs: ms(100, 3_600_000),
+  /**
+   * Members a sync may introduce that this node does not know yet; the rest are dropped and
+   * counted. A joiner brings its whole table once, so this is the largest cluster a join fills in
+   * one exchange; a peer inventing thousands of members is held to it (new-member-budget.ts).
+   */
+  syncMaxNewMembers: z.number().int().min(16).max(100_000),
+  /** New members one peer may introduce per minute, over all its syncs. */
+  syncMaxNewMembersPerMinute: z.number().int().min(16).max(1_000_000),
   /** Dead members are forgotten after this long (Serf's reconnect timeout is 24 h). */
   reapDeadAfterMs: ms(1000, 30 * 86_400_000),
   /** Left members are forgotten after this long (Serf's tombstone timeout is 24 h). */

@@ -144,12 +144,15 @@ export class Membership {
       const accuser = this.table.slotOf(by)
       if (accuser >= 0 && (cols.state(accuser) === DEAD || cols.state(accuser) === LEFT)) return NO_OUTPUTS
     }
-    // Only a member itself raises its incarnation (by heartbeat or refutation). An accusation at
-    // an incarnation above what it announced is no observation of it; believing one would let a
-    // single message hold a live member dead beyond any refutation.
+    // Only a member itself raises its incarnation (by heartbeat or refutation) or says where it
+    // listens. A claim from anyone else at an incarnation above what the member announced is no
+    // observation of it: believing an `alive` one, then an accusation at that incarnation, would
+    // let two messages hold a live member dead beyond any refutation, and new addresses from a
+    // relay would send every node to dial where the relay chose.
     const held = cols.incarnation(slot)
-    if (accusation && claim.incarnation > held) return NO_OUTPUTS
-    if (claim.addrs.length > 0 && claim.incarnation >= held && !sameAddrs(cols.addrs[slot]!, claim.addrs)) cols.addrs[slot] = claim.addrs
+    const own = by === claim.target
+    if (!own && claim.incarnation > held) return NO_OUTPUTS
+    if (own && claim.addrs.length > 0 && claim.incarnation >= held && !sameAddrs(cols.addrs[slot]!, claim.addrs)) cols.addrs[slot] = claim.addrs
     const previous = stateName(cols.state(slot))
     if (!overrides(claim.state, claim.incarnation, previous, held)) return NO_OUTPUTS
     const m = this.members.get(claim.target)!

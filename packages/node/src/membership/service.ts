@@ -15,9 +15,10 @@ import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { RedialSchedule } from '../net/redial.js'
 import { handle, request } from '../net/streams.js'
-import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice } from '../wire/messages.js'
+import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice, type MemberSnapshot } from '../wire/messages.js'
 import { installValidators, membershipTopics, type GossipCounters, type MembershipTopics } from './gossip.js'
 import { Membership, type MemberClaim, type MembershipEvent, type MembershipOutput } from './membership.js'
+import { NewMemberBudget } from './new-member-budget.js'
 import { Prober } from './probes.js'
 
 /** A whole member table of 10,000 members fits. */
@@ -28,7 +29,7 @@ export interface MembershipServiceComponents {
   config: KosConfig
   clock: Clock
   log: Logger
-  counters: GossipCounters & { heartbeatSent: () => void, heartbeatReceived: () => void }
+  counters: GossipCounters & { heartbeatSent: () => void, heartbeatReceived: () => void, newMembersRefused: (n: number) => void }
   /** The single event path of the node. */
   emit: (event: MembershipEvent) => void
   /** This node's health summary, sampled when a heartbeat is sent. */
@@ -51,6 +52,7 @@ export class MembershipService {
   private readonly topics: MembershipTopics
   private readonly syncProtocol: string
   private readonly prober: Prober
+  private readonly newMembers: NewMemberBudget
   private readonly redial: RedialSchedule
   private readonly peerIds = new Map<string, PeerId>()
   private readonly timers: NodeJS.Timeout[] = []
@@ -64,6 +66,7 @@ export class MembershipService {
     const { config, libp2p, clock } = components
     this.topics = membershipTopics(config.cluster)
     this.syncProtocol = `/kos/${config.cluster}/sync/1.0.0`
+    this.newMembers = new NewMemberBudget(config.syncMaxNewMembers, config.syncMaxNewMembersPerMinute, clock)
     this.prober = new Prober(libp2p, config.cluster, config.probeTimeoutMs, components.breakers.guard('probe'))
     this.redial = new RedialSchedule({ initialDelayMs: config.redialInitialDelayMs, maxDelayMs: config.redialMaxDelayMs }, clock)
     this.bootstrap = { addrs: [...config.bootstrap], joined: config.bootstrap.length === 0, attempts: 0, lastError: null }
@@ -256,14 +259,24 @@ export class MembershipService {
     const res = 'remotePeer' in target ? await call() : await this.c.breakers.execute(target.toString(), 'sync', call)
     const sync = decodeMessage(res, syncSchema, MAX_SYNC_BYTES)
     const remote = 'remotePeer' in target ? target.remotePeer : target
-    this.apply(this.core.onSync(sync.members, remote.toString()))
+    this.apply(this.core.onSync(this.admitted(sync.members, remote.toString()), remote.toString()))
+  }
+
+  /** The entries of a sync `from` may make us act on (new-member-budget.ts); the rest are counted and dropped. */
+  private admitted (members: MemberSnapshot[], from: string): MemberSnapshot[] {
+    const r = this.newMembers.admit(members, (id) => id === this.core.selfId || this.core.member(id) !== undefined, from)
+    if (r.refused > 0) {
+      this.c.counters.newMembersRefused(r.refused)
+      this.c.log.warn({ from, refused: r.refused }, 'sync named more new members than one peer may introduce; the rest were dropped')
+    }
+    return r.admitted
   }
 
   private async onSyncRequest (body: Uint8Array, remote: PeerId): Promise<Uint8Array> {
     const sync = decodeMessage(body, syncSchema, MAX_SYNC_BYTES)
     const remoteId = remote.toString()
     const known = this.core.member(remoteId) !== undefined
-    this.apply(this.core.onSync(sync.members, remoteId))
+    this.apply(this.core.onSync(this.admitted(sync.members, remoteId), remoteId))
     // A new member joined through us: announce it at once rather than waiting for its heartbeats
     // to find their way through the mesh.
     const joiner = this.core.member(remoteId)
