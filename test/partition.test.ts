@@ -2,9 +2,9 @@
  * A 2 | 3 network partition of five real `kos start` processes (issue 3, "Real processes"):
  * the minority elects nobody, never raises its term (pre-vote), reports `coordinator: null` and
  * warns in /v1/health (429); the majority has exactly one coordinator; after healing there is
- * exactly one and everyone agrees. A term that moves on healing (a lease that lapsed under the
- * heal's CPU burst on a small machine) is reported with the nodes' events, not failed: the
- * safety properties (one coordinator per term, none in the minority) are what is asserted.
+ * exactly one and everyone agrees, and the heal does not move the term (docs/benchmarks.md):
+ * the majority's coordinator keeps it, and no node reports a higher term for a few seconds
+ * after all five agree. A failure prints the nodes' election events since the heal.
  *
  * Each node listens (and so dials) on its own loopback host, 127.0.0.11 … 127.0.0.15, and the
  * cut is iptables DROP rules between those hosts in a chain of this test's own (see
@@ -13,11 +13,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it, type TestContext } from 'node:test'
-import { agreedCoordinator, Cluster, CoordinatorWatch, IptablesPartition, shortId, type HealthView, type KosProcess } from '@kos/testkit'
+import { agreedCoordinator, Cluster, CoordinatorWatch, holdsFor, IptablesPartition, shortId, type HealthView, type KosProcess } from '@kos/testkit'
 
 const HOSTS = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15']
 const CONVERGE_MS = 30_000
 const ELECT_MS = 15_000
+/** After all five agree, how long the term must stay put (several election timeouts). */
+const STABLE_MS = 3_000
 
 describe('a 2 | 3 partition of five nodes', () => {
   const cluster = new Cluster()
@@ -118,7 +120,7 @@ describe('a 2 | 3 partition of five nodes', () => {
     assertOneCoordinatorPerTerm()
   })
 
-  it('heal: exactly one coordinator, and all five agree', async (t) => {
+  it('heal: exactly one coordinator, all five agree, and the term does not move', async (t) => {
     if (skipped(t)) return
     // Pre-vote: cut off from the majority, the minority never raised its term, so on its return
     // it cannot unseat the majority's coordinator by a higher term.
@@ -136,11 +138,18 @@ describe('a 2 | 3 partition of five nodes', () => {
         return agreed
       }, { timeoutMs: CONVERGE_MS, intervalMs: 100 })
       t.diagnostic(`all follow ${name(a.peerId)} in term ${a.term} ${Math.round(performance.now() - healedAt)} ms after healing (majority had t${majorityView.term})`)
-      if (a.term !== majorityView.term) {
-        // Not a pre-vote failure (checked above) but a lease that lapsed while the heal's burst
-        // of reconnections and catch-up held some event loops; the events below say which.
-        t.diagnostic(`the term moved on healing:\n${eventsSince(healedAt)}`)
-      }
+      assert.equal(a.term, majorityView.term, `the term moved on healing, from t${majorityView.term} to t${a.term}`)
+      assert.equal(a.peerId, majorityView.peerId, `the majority's coordinator ${name(majorityView.peerId)} was replaced by ${name(a.peerId)}`)
+      // A follower may name nobody for a moment (its trust is a lease); it may not name another, nor move.
+      await holdsFor('the coordinator and its term unchanged after the heal', async () => {
+        for (const n of nodes) {
+          const v = await n.coordinator()
+          assert.equal(v.term, majorityView.term, `${n.name} in term t${v.term}, not t${majorityView.term}`)
+          assert.ok(v.peerId === null || v.peerId === majorityView.peerId, `${n.name} names ${name(v.peerId)}`)
+        }
+      }, { durationMs: STABLE_MS, intervalMs: 100 })
+      const above = watch!.observations.filter((o) => o.atMs >= healedAt && o.term > majorityView.term)
+      assert.deepEqual(above.map((o) => `${o.node}@t${o.term}`), [], 'a node reported a term above the majority\'s after the heal')
       await cluster.waitFor('every /v1/health to pass its coordinator check', async () => {
         for (const n of nodes) {
           const h = await n.api<HealthView>('/v1/health')
