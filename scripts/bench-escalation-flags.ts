@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 
-export const PHASES = ['latency', 'failover', 'lost'] as const
+export const PHASES = ['latency', 'failover', 'frozen', 'lost'] as const
 export type Phase = typeof PHASES[number]
 
 export interface EscalationBenchFlags {
@@ -13,7 +13,7 @@ export interface EscalationBenchFlags {
   escalations: number
   /** Latency: ms between two of them. */
   interval: number
-  /** Failover: SIGKILLs of j1. */
+  /** Failover: SIGKILLs of j1 (phase failover), and SIGSTOPs of j1 (phase frozen). */
   trials: number
   /** Nothing lost: acknowledged escalations to POST while the sender is killed. */
   runEscalations: number
@@ -26,7 +26,7 @@ export interface EscalationBenchFlags {
 
 function usageError (message: string): never {
   process.stderr.write(`bench-escalation: ${message}\n`)
-  process.stderr.write('usage: npm run bench:escalation -- [--escalations 50] [--interval 100] [--trials 5] [--run-escalations 120] [--kills 5] [--phases latency,failover,lost] [--json path]\n')
+  process.stderr.write('usage: npm run bench:escalation -- [--escalations 50] [--interval 100] [--trials 5] [--run-escalations 120] [--kills 5] [--phases latency,failover,frozen,lost] [--json path]\n')
   process.exit(2)
 }
 
@@ -72,7 +72,7 @@ export function benchCommand (flags: EscalationBenchFlags): string {
   const defaultPhases = flags.phases.length === PHASES.length
   return 'npm run bench:escalation --' +
     (flags.phases.includes('latency') ? ` --escalations ${flags.escalations} --interval ${flags.interval}` : '') +
-    (flags.phases.includes('failover') ? ` --trials ${flags.trials}` : '') +
+    (flags.phases.includes('failover') || flags.phases.includes('frozen') ? ` --trials ${flags.trials}` : '') +
     (flags.phases.includes('lost') ? ` --run-escalations ${flags.runEscalations} --kills ${flags.kills}` : '') +
     (defaultPhases ? '' : ` --phases ${flags.phases.join(',')}`)
 }

@@ -13,7 +13,7 @@ const TARGET_RUN_MIN = 100
 /** One escalation of the latency phase: ms from its POST. */
 export interface LatencySample { id: string, postMs: number, heldMs: number, deliveredMs: number, deliveredTo: string }
 
-/** One failover trial: ms from the SIGKILL of j1 (and of j1's restart). */
+/** One failover trial: ms from the SIGKILL (or SIGSTOP) of j1, and from j1's restart (or SIGCONT) until an escalation reached it again. */
 export interface FailoverTrial { id: string, postMs: number, heldByJ2Ms: number, restartToJ1Ms: number }
 
 /** The nothing-lost run: what was POSTed and acknowledged across the kills, and where it ended up. */
@@ -43,7 +43,7 @@ export interface RunResult {
   restartMs: number[]
 }
 
-export interface EscalationResults { latency?: LatencySample[], failover?: FailoverTrial[], lost?: RunResult }
+export interface EscalationResults { latency?: LatencySample[], failover?: FailoverTrial[], frozen?: FailoverTrial[], lost?: RunResult }
 
 export interface ReportInput {
   facts: MachineFacts
@@ -101,6 +101,19 @@ export function escalationReport ({ facts, command, wallS, flags, results, pollM
     )
     const max = stats(fo.map((x) => x.heldByJ2Ms)).max
     targets.push(`| Failover to the next authority ≤ ${TARGET_FAILOVER_MS} ms after the first is dead | max ${max.toFixed(0)} ms over ${fo.length} trials | ${verdict(max <= TARGET_FAILOVER_MS)} |`)
+  }
+  if (results.frozen !== undefined && results.frozen.length > 0) {
+    const fz = results.frozen
+    lines.push(
+      `Frozen authority: SIGSTOP j1 (its connections stay open, nothing answers), POST an ethics escalation on m1 at once; time from the SIGSTOP until j2 holds it. m1 finds j1 out by its delivery deadline (escalationDeliveryTimeoutMs) or by membership, not by a refused connection. j1 gets SIGCONT and an escalation reaches it again before the next trial.`,
+      '',
+      '| trials | SIGSTOP → j2 holds it ms (min / median / max) | SIGSTOP → POST answered ms (median) | j1 SIGCONT → first in the route again ms (median) |',
+      '| ---: | ---: | ---: | ---: |',
+      `| ${fz.length} | ${f(stats(fz.map((x) => x.heldByJ2Ms)))} | ${stats(fz.map((x) => x.postMs)).median.toFixed(0)} | ${stats(fz.map((x) => x.restartToJ1Ms)).median.toFixed(0)} |`,
+      ''
+    )
+    const max = stats(fz.map((x) => x.heldByJ2Ms)).max
+    targets.push(`| Failover to the next authority when the first is frozen (SIGSTOP): measured, no target in issue 5 | max ${max.toFixed(0)} ms over ${fz.length} trials | – |`)
   }
   if (results.lost !== undefined) {
     const r = results.lost

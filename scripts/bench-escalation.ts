@@ -13,6 +13,9 @@
  * - Failover: `--trials` times, SIGKILL j1 (first in the ethics route), POST an ethics
  *   escalation on m1 at once, and time from the SIGKILL until j2 holds it. Then restart j1 and
  *   wait until an escalation reaches j1 again (j1 alive and first in the route) before the next.
+ * - Frozen: the same with SIGSTOP instead of SIGKILL: j1's connections stay open and nothing
+ *   answers, so m1 learns of it only from its delivery deadline and, later, from membership.
+ *   Then SIGCONT, and wait until an escalation reaches j1 again before the next.
  * - Nothing lost across sender kill -9: POST `--run-escalations` acknowledged escalations (each
  *   attempt a fresh client-chosen id, 4 in flight) while m1 is SIGKILLed and restarted `--kills`
  *   times, spread over the run; a POST cut by the kill is not acknowledged and the next attempt
@@ -24,7 +27,7 @@
  * bench-escalation-flags.ts, and the node's escalation API is called through escalation-client.ts.
  *
  * Usage: npm run bench:escalation -- [--escalations 50] [--interval 100] [--trials 5]
- *          [--run-escalations 120] [--kills 5] [--phases latency,failover,lost] [--json docs/bench/escalation.json]
+ *          [--run-escalations 120] [--kills 5] [--phases latency,failover,frozen,lost] [--json docs/bench/escalation.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -38,6 +41,8 @@ import { box, closeClients, escalate, one, token } from './escalation-client.js'
 const POLL_MS = 5
 const LATENCY_DEADLINE_MS = 10_000
 const FAILOVER_DEADLINE_MS = 15_000
+/** A frozen authority is found out by a delivery deadline and membership, not by a refused connection. */
+const FROZEN_DEADLINE_MS = 30_000
 const SETTLE_DEADLINE_MS = 60_000
 const DELIVERY_DEADLINE_MS = 120_000
 const RUN_INFLIGHT = 4
@@ -148,30 +153,46 @@ async function latency (c: Nodes): Promise<LatencySample[]> {
   return out
 }
 
-// ---- 2. failover -------------------------------------------------------------------------------
+// ---- 2. failover, from a killed or a frozen authority ---------------------------------------------
 
-async function failover (c: Nodes): Promise<FailoverTrial[]> {
+/**
+ * `--trials` times: `signal` j1 (SIGKILL, or SIGSTOP to freeze it), POST an ethics escalation on
+ * m1 at once, time until j2 holds it; then bring j1 back (restart, or SIGCONT) and wait until an
+ * escalation reaches it again.
+ */
+async function failover (c: Nodes, signal: 'SIGKILL' | 'SIGSTOP'): Promise<FailoverTrial[]> {
   const tok = await token(c.m1)
   const out: FailoverTrial[] = []
-  await settledOnJ1(c, tok, 'before the first trial')
+  const kind = signal === 'SIGKILL' ? 'failover' : 'frozen'
+  await settledOnJ1(c, tok, `before the first ${kind} trial`)
   for (let t = 0; t < flags.trials; t++) {
-    const killedAt = performance.now()
-    c.j1.kill('SIGKILL')
-    const id = await escalate(c.m1, tok, `bench failover ${t}`)
-    const postMs = performance.now() - killedAt
-    const heldByJ2Ms = await until(`j2 to hold failover escalation ${t} (${id})`, async () => {
-      if (await one(c.j2, id) !== undefined) return performance.now() - killedAt
-      const v = await one(c.m1, id)
-      if (v !== undefined && v.status !== 'pending' && v.deliveredTo !== c.j2.peerId) throw new Error(`m1 delivered it to ${c.names.get(v.deliveredTo ?? '') ?? v.deliveredTo}, not j2`)
-      return false
-    }, FAILOVER_DEADLINE_MS, POLL_MS)
-    await c.j1.waitExit()
-    const restartAt = performance.now()
-    await c.j1.restart()
-    await settledOnJ1(c, tok, `after trial ${t + 1}`)
-    const trial = { id, postMs: round(postMs), heldByJ2Ms: round(heldByJ2Ms), restartToJ1Ms: round(performance.now() - restartAt) }
-    out.push(trial)
-    process.stderr.write(`bench: failover trial ${t + 1}/${flags.trials}: j2 holds it ${trial.heldByJ2Ms.toFixed(0)} ms after the SIGKILL (POST answered at ${trial.postMs.toFixed(0)} ms); j1 back in ${trial.restartToJ1Ms.toFixed(0)} ms\n`)
+    const signalledAt = performance.now()
+    c.j1.kill(signal)
+    let back: number | undefined
+    try {
+      const id = await escalate(c.m1, tok, `bench ${kind} ${t}`)
+      const postMs = performance.now() - signalledAt
+      const heldByJ2Ms = await until(`j2 to hold ${kind} escalation ${t} (${id})`, async () => {
+        if (await one(c.j2, id) !== undefined) return performance.now() - signalledAt
+        const v = await one(c.m1, id)
+        if (v !== undefined && v.status !== 'pending' && v.deliveredTo !== c.j2.peerId) throw new Error(`m1 delivered it to ${c.names.get(v.deliveredTo ?? '') ?? v.deliveredTo}, not j2`)
+        return false
+      }, signal === 'SIGKILL' ? FAILOVER_DEADLINE_MS : FROZEN_DEADLINE_MS, POLL_MS)
+      back = performance.now()
+      if (signal === 'SIGKILL') {
+        await c.j1.waitExit()
+        await c.j1.restart()
+      } else {
+        c.j1.kill('SIGCONT')
+      }
+      await settledOnJ1(c, tok, `after ${kind} trial ${t + 1}`)
+      const trial = { id, postMs: round(postMs), heldByJ2Ms: round(heldByJ2Ms), restartToJ1Ms: round(performance.now() - back) }
+      out.push(trial)
+      process.stderr.write(`bench: ${kind} trial ${t + 1}/${flags.trials}: j2 holds it ${trial.heldByJ2Ms.toFixed(0)} ms after the ${signal} (POST answered at ${trial.postMs.toFixed(0)} ms); j1 back in ${trial.restartToJ1Ms.toFixed(0)} ms\n`)
+    } finally {
+      // A trial that failed must not leave j1 stopped for the next phase.
+      if (signal === 'SIGSTOP' && back === undefined && c.j1.running) c.j1.kill('SIGCONT')
+    }
   }
   return out
 }
@@ -301,8 +322,12 @@ try {
     process.stderr.write(`bench: delivered (m1 shows it acknowledged) median ${s.median} ms, max ${s.max} ms\n`)
   }
   if (flags.phases.includes('failover')) {
-    process.stderr.write(`bench: failover, ${flags.trials} trials ...\n`)
-    results.failover = await failover(c)
+    process.stderr.write(`bench: failover from a killed authority, ${flags.trials} trials ...\n`)
+    results.failover = await failover(c, 'SIGKILL')
+  }
+  if (flags.phases.includes('frozen')) {
+    process.stderr.write(`bench: failover from a frozen (SIGSTOP) authority, ${flags.trials} trials ...\n`)
+    results.frozen = await failover(c, 'SIGSTOP')
   }
   if (flags.phases.includes('lost')) {
     process.stderr.write(`bench: ${flags.runEscalations} escalations across ${flags.kills} kills of the sender ...\n`)
