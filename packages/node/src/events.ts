@@ -54,7 +54,10 @@ export type ModeEvent =
   | { type: 'node:mode', from: string, to: string, causes: string[] }
   | { type: 'resource:saturation', resource: string, value: number, threshold: number, state: 'raised' | 'cleared' }
 
-export type KosEvent = MembershipEvent | ElectionEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent | AgentEvent | ModeEvent
+/** An election message this node refused (election/message-authority.ts): an attempt, or a confused peer. */
+export type ElectionRefusedEvent = { type: 'coordinator:refused', from: string, reason: 'not-voter' | 'term-bound', term: number }
+
+export type KosEvent = MembershipEvent | ElectionEvent | ElectionRefusedEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent | AgentEvent | ModeEvent
 
 export type KosEventListener = (event: KosEvent) => void | Promise<void>
 

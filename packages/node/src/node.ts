@@ -225,6 +225,7 @@ export class KosNode {
         membership: this.membership.core,
         emit: (e) => { this.bus.emit(e) },
         onInvalidMessage: (reason) => { this.log.debug({ reason }, 'invalid election message') },
+        onRefused: (from, reason, term) => { this.bus.emit({ type: 'coordinator:refused', from, reason, term }) },
         breakers: this.breakers,
         counters: this.metrics
       })

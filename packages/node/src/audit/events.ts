@@ -49,6 +49,8 @@ export function auditFieldsOf (event: KosEvent, self: string): AuditFields {
       return { class: 'coordinator', type: event.type, severity: 'warning', subject: self, details: { term: event.term, reason: event.reason } }
     case 'coordinator:lost':
       return { class: 'coordinator', type: event.type, severity: 'warning', subject: event.previous, details: { term: event.term } }
+    case 'coordinator:refused':
+      return { class: 'coordinator', type: event.type, severity: 'warning', subject: event.from, details: { reason: event.reason, term: event.term } }
     case 'coordinator:quorum-restored':
       return { class: 'coordinator', type: event.type, severity: 'error', subject: event.previous, details: { lostTerm: event.lostTerm, downMs: Math.round(event.downMs) } }
     case 'audit:tamper':

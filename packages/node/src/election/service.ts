@@ -24,6 +24,7 @@ import type { StateStore } from '../store/state-store.js'
 import { electionEnvelopeSchema, newerVoters, votersOrdinal, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
 import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '../wire/messages.js'
 import { Election } from './election.js'
+import { electionRefusal, type ElectionRefusal } from './message-authority.js'
 import type { ElectionEvent, ElectionMessage, ElectionOutput } from './messages.js'
 
 export interface ElectionServiceComponents {
@@ -36,11 +37,17 @@ export interface ElectionServiceComponents {
   membership: Membership
   emit: (event: ElectionEvent) => void
   onInvalidMessage: (reason: string) => void
+  /** A well-formed message this node does not act on (message-authority.ts): an attempt, reported at most once a minute per sender. */
+  onRefused: (from: string, reason: ElectionRefusal, term: number) => void
   /** The node's breakers per peer: opening a voter's stream goes through `election`, so a vote or heartbeat to an unreachable voter fails at once. */
   breakers: PeerBreakers
   /** Messages the election channel lost (the `kos_channel_dropped_total` metric). */
-  counters?: { channelDropped: (channel: string, reason: string, n: number) => void }
+  counters?: { channelDropped: (channel: string, reason: string, n: number) => void, electionRefused: (reason: ElectionRefusal) => void }
 }
+
+/** One report a minute per sender of refused election messages: a hostile peer cannot flood the audit log. */
+const REFUSAL_REPORT_INTERVAL_MS = 60_000
+const MAX_REFUSERS_TRACKED = 1024
 
 /** Messages queued per peer on the election channel: a few seconds of heartbeats. */
 const MAX_QUEUED_PER_PEER = 64
@@ -61,6 +68,7 @@ export class ElectionService {
   private pending = 0
   private lastReconfigureAtMs = -Infinity
   private lastTickAtMs = -Infinity
+  private readonly refusalsReported = new Map<string, number>()
 
   private constructor (c: ElectionServiceComponents, core: Election, voters: VoterConfig) {
     this.c = c
@@ -166,11 +174,27 @@ export class ElectionService {
       this.c.onInvalidMessage(err instanceof MessageDecodeError ? err.reason : 'malformed')
       return
     }
+    const refused = electionRefusal(from, env.m, env.config, this.voterConfig, this.core.term)
+    if (refused !== null) {
+      this.refuse(from, refused, env.m.term)
+      return
+    }
     // Before the core sees the message, so a pre-vote or vote is judged with the set it taught us.
     if (env.config !== undefined && adoptsVotersFrom(env.m, this.core.role, this.core.acceptDecision(env.m.term))) this.adoptVoters(env.config, from)
     const holds = senderHolds(env.m, env.held === undefined ? undefined : votersOrdinal(env.held))
     if (holds !== undefined) this.held.set(from, holds)
     this.perform(this.core.receive(from, env.m))
+  }
+
+  /** Counted every time; reported (log, and the event the audit log records) once a minute per sender. */
+  private refuse (from: string, reason: ElectionRefusal, term: number): void {
+    this.c.counters?.electionRefused(reason)
+    const now = this.c.clock.now()
+    if (now - (this.refusalsReported.get(from) ?? -Infinity) < REFUSAL_REPORT_INTERVAL_MS) return
+    if (this.refusalsReported.size >= MAX_REFUSERS_TRACKED) this.refusalsReported.clear()
+    this.refusalsReported.set(from, now)
+    this.c.log.warn({ from, reason, term }, 'election message refused')
+    this.c.onRefused(from, reason, term)
   }
 
   /** A coordinator's heartbeat or a candidate's request carried its voter set; a newer one replaces ours. */
@@ -214,10 +238,14 @@ export class ElectionService {
     this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })
   }
 
-  /** Archons first, then the lowest peer id, among live members and self. */
+  /**
+   * Archons first, then the lowest peer id, among live members and self. A role label counts only
+   * where the config's `authorities` designates that peer: anyone can claim `--role archon`.
+   */
   private updateRanking (): void {
-    const live = this.c.membership.list().filter((m) => m.state === 'alive').map((m) => ({ id: m.peerId, archon: m.role === 'archon' }))
-    live.push({ id: this.core.selfId, archon: this.c.config.role === 'archon' })
+    const archons = this.c.config.authorities.archon
+    const live = this.c.membership.list().filter((m) => m.state === 'alive').map((m) => ({ id: m.peerId, archon: m.role === 'archon' && archons.includes(m.peerId) }))
+    live.push({ id: this.core.selfId, archon: this.c.config.role === 'archon' && archons.includes(this.core.selfId) })
     live.sort((a, b) => a.archon === b.archon ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.archon ? -1 : 1)
     this.core.setRanking(live.map((x) => x.id))
   }

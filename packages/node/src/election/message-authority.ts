@@ -1,0 +1,37 @@
+/**
+ * Which election messages a node acts on (issue 16: authorization of every message).
+ * - No one moves the term more than MAX_TERM_LEAP at once: an absurd term, once adopted and
+ *   persisted, would put every later candidacy past what the wire accepts, and no election could
+ *   succeed again.
+ * - Only voters campaign and vote: a pre-vote, vote or reply from a member outside this node's
+ *   voter set is refused.
+ * - A coordinator's heartbeat from outside the voter set counts only when it carries a newer voter
+ *   set that names its sender: the way a node that missed voter changes (a joiner, a node back
+ *   from a partition) catches up. Anything else would let any member crown itself.
+ * - A learner owes the coordinator heartbeat-acks, and may send nothing else; it cannot move the
+ *   term.
+ * What this cannot stop is an admitted member inventing a newer voter set naming itself: voter
+ * sets carry no proof of the quorum that made them. Admission (the cluster key) is the guard there.
+ * Pure.
+ */
+import type { VoterConfig } from '../wire/election.js'
+import { newerVoters } from '../wire/election.js'
+import type { ElectionMessage } from './messages.js'
+
+export type ElectionRefusal = 'not-voter' | 'term-bound'
+
+/**
+ * A term leap far beyond any real run of failed elections (each takes a timeout, about a second),
+ * yet a vanishing share of the 2^53 terms the wire allows.
+ */
+export const MAX_TERM_LEAP = 1_000_000
+
+export function electionRefusal (from: string, m: ElectionMessage, carried: VoterConfig | undefined, ours: VoterConfig, term: number): ElectionRefusal | null {
+  if (m.term > term + MAX_TERM_LEAP) return 'term-bound'
+  if (ours.voters.includes(from)) return null
+  switch (m.type) {
+    case 'heartbeat': return carried !== undefined && newerVoters(carried, ours) && carried.voters.includes(from) ? null : 'not-voter'
+    case 'heartbeat-ack': return m.term <= term ? null : 'not-voter'
+    default: return 'not-voter'
+  }
+}

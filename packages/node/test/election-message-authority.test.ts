@@ -1,0 +1,32 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { electionRefusal, MAX_TERM_LEAP } from '../src/election/message-authority.js'
+
+const ours = { term: 3, version: 4, voters: ['A', 'B', 'C'] }
+
+describe('electionRefusal', () => {
+  it('refuses an absurd term from anyone, a voter included: it would be persisted and end all elections', () => {
+    assert.equal(electionRefusal('A', { type: 'heartbeat-ack', term: 2 ** 53 - 2, sentAt: 0, ok: false }, undefined, ours, 5), 'term-bound')
+    assert.equal(electionRefusal('A', { type: 'vote', term: 5 + MAX_TERM_LEAP + 1, configVersion: 1 }, undefined, ours, 5), 'term-bound')
+    assert.equal(electionRefusal('A', { type: 'vote', term: 5 + MAX_TERM_LEAP, configVersion: 1 }, undefined, ours, 5), null)
+  })
+
+  it('lets no non-voter campaign, vote, or lead without a newer voter set naming it', () => {
+    for (const m of [
+      { type: 'pre-vote', term: 6, configVersion: 1 }, { type: 'vote', term: 6, configVersion: 1 },
+      { type: 'pre-vote-reply', term: 5, granted: true }, { type: 'vote-reply', term: 5, granted: true },
+      { type: 'heartbeat', term: 9, sentAt: 0 }, { type: 'heartbeat-ack', term: 6, sentAt: 0, ok: true }
+    ] as const) {
+      assert.equal(electionRefusal('M', m, undefined, ours, 5), 'not-voter', m.type)
+    }
+    assert.equal(electionRefusal('M', { type: 'heartbeat', term: 9, sentAt: 0 }, ours, ours, 5), 'not-voter', 'the same set')
+    assert.equal(electionRefusal('M', { type: 'heartbeat', term: 9, sentAt: 0 }, { term: 9, version: 5, voters: ['A', 'B', 'C'] }, ours, 5), 'not-voter', 'a newer set without it')
+  })
+
+  it('takes a coordinator\'s heartbeat with a newer set naming it (catching up), and a learner\'s ack at our term', () => {
+    assert.equal(electionRefusal('D', { type: 'heartbeat', term: 9, sentAt: 0 }, { term: 9, version: 6, voters: ['B', 'C', 'D'] }, ours, 5), null)
+    assert.equal(electionRefusal('D', { type: 'heartbeat', term: 1, sentAt: 0 }, { term: 1, version: 1, voters: ['D'] }, { term: 0, version: 0, voters: [] }, 0), null, 'a joiner holds no set yet')
+    assert.equal(electionRefusal('L', { type: 'heartbeat-ack', term: 5, sentAt: 0, ok: true }, undefined, ours, 5), null)
+    assert.equal(electionRefusal('B', { type: 'pre-vote', term: 6, configVersion: 4 }, undefined, ours, 5), null)
+  })
+})
