@@ -43,7 +43,9 @@ describe('parseClusterKeys', () => {
       [`${good}\n\n${CLUSTER_KEY_PREFIX}AAAA`, 3, /32 bytes in base64/],
       [`${CLUSTER_KEY_PREFIX}${key(1).toString('hex')}`, 1, /32 bytes in base64/],
       [`kos-cluster-key-v2:${key(1).toString('base64')}`, 1, /not a cluster key/],
-      [`${good}\n# again\n${good}`, 3, /same key as line 1/]
+      [`${good}\n# again\n${good}`, 3, /same key as line 1/],
+      // The same key spelt with the last character's spare bits set (found by fuzzing).
+      [`${good}\n${good.slice(0, -2)}F=`, 2, /canonical base64/]
     ]
     for (const [text, line, message] of cases) {
       const err = formatError(text)

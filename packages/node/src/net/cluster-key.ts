@@ -58,10 +58,15 @@ export function parseClusterKeys (text: string): ClusterKeyring {
     if (!BASE64_32_BYTES.test(encoded)) {
       throw new ClusterKeyFormatError(n, `the key must be ${CLUSTER_KEY_BYTES} bytes in base64 (44 characters ending in =)`)
     }
+    const key = Buffer.from(encoded, 'base64')
+    // 43 characters carry 258 bits: decoding ignores the last one's two spare bits, so four
+    // spellings give one key. Only the canonical one (kos keygen's) is read, so that the same
+    // key on two lines is always seen as such (found by fuzzing, issue 16).
+    if (key.toString('base64') !== encoded) throw new ClusterKeyFormatError(n, 'the key is not in canonical base64 (as `kos keygen` writes it)')
     const earlier = seen.get(encoded)
     if (earlier !== undefined) throw new ClusterKeyFormatError(n, `the same key as line ${earlier}`)
     seen.set(encoded, n)
-    keys.push(Buffer.from(encoded, 'base64'))
+    keys.push(key)
     if (keys.length > MAX_CLUSTER_KEYS) throw new ClusterKeyFormatError(n, `more than ${MAX_CLUSTER_KEYS} keys`)
   }
   if (keys.length === 0) throw new ClusterKeyFormatError(0, 'holds no key (make one with `kos keygen`)')
