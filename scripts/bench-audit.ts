@@ -6,16 +6,19 @@
  *   with the p50 and p99 request latency.
  * - Propagation: clusters of `--sizes` nodes; every node's /v1/audit/stream (SSE) is open; an
  *   entry is POSTed on one node every 200 ms, and its time to reach all nodes is from the POST
- *   to the last stream that shows it. Median and max.
+ *   to the last stream that shows it. Median and max. Once with nothing else written, and once
+ *   under a steady write load of `--load` appends/s (ack=local, round-robin over every node,
+ *   audit-load.ts) that starts a second before the first entry; `--load 0` skips that pass.
  * Prints markdown with the machine's facts and the command, and writes the raw numbers as JSON.
  *
- * Usage: npm run bench:audit -- [--seconds 5] [--sizes 5,10] [--entries 30] [--json docs/bench/audit.json]
+ * Usage: npm run bench:audit -- [--seconds 5] [--inflight 1,16,64] [--sizes 5,10] [--entries 30] [--load 200] [--json docs/bench/audit.json]
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { Agent, request } from 'node:http'
-import { dirname, join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Cluster, describeMachine, machineFacts, percentile, stats, type KosProcess } from '@kos/testkit'
+import { poster, token } from './audit-client.js'
+import { SteadyLoad, type LoadReport } from './audit-load.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '5,10' },
     entries: { type: 'string', default: '30' },
     inflight: { type: 'string', default: '1,16,64' },
+    load: { type: 'string', default: '200' },
     json: { type: 'string' }
   }
 })
@@ -36,41 +40,7 @@ const seconds = intList('seconds', args.seconds, 1)[0]!
 const sizes = intList('sizes', args.sizes, 2)
 const entries = intList('entries', args.entries, 1)[0]!
 const inflights = intList('inflight', args.inflight, 1)
-
-async function token (n: KosProcess): Promise<string> {
-  return (await readFile(join(n.dataDir, 'api-token'), 'utf8')).trim()
-}
-
-/**
- * POSTs with node:http over keep-alive sockets: `fetch` costs the client several times the CPU
- * per request, and the client shares the machine's 2 cores with the nodes it measures.
- */
-function poster (n: KosProcess, tok: string, ack: string): (i: number) => Promise<{ origin: string, seq: number, hash: string }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 })
-  const path = `/v1/audit?ack=${ack}`
-  return async (i) => await new Promise((resolve, reject) => {
-    const payload = JSON.stringify({ class: 'operator', type: 'bench:append', severity: 'info', subject: 'bench', details: { i } })
-    const req = request({
-      host: '127.0.0.1',
-      port: n.apiPort,
-      path,
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${tok}` }
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => { text += c })
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`POST ${path}: ${res.statusCode} ${text}`))
-        else resolve(JSON.parse(text) as { origin: string, seq: number, hash: string })
-      })
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
+const load = intList('load', args.load, 0)[0]!
 
 interface Throughput { ack: string, inflight: number, appends: number, perSecond: number, p50: number, p99: number, max: number, errors: number }
 
@@ -132,7 +102,10 @@ function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, onOpe
   })().catch((err: Error) => { if (!signal.aborted) throw err })
 }
 
-async function propagation (nodes: KosProcess[]): Promise<number[]> {
+interface Propagation { nodes: number, ms: number[], load: LoadReport | null }
+
+/** `entries` entries POSTed on the first node, 200 ms apart: ms from each POST until every node's stream showed it. With `perSecond` > 0, under that write load. */
+async function propagation (nodes: KosProcess[], perSecond: number): Promise<Propagation> {
   const seen = new Map<string, number[]>()
   const abort = new AbortController()
   const broken: string[] = []
@@ -147,6 +120,12 @@ async function propagation (nodes: KosProcess[]): Promise<number[]> {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   const post = poster(nodes[0]!, await token(nodes[0]!), 'local')
+  let writer: SteadyLoad | undefined
+  if (perSecond > 0) {
+    writer = new SteadyLoad(await Promise.all(nodes.map(async (n) => poster(n, await token(n), 'local', 'bench:load'))), perSecond)
+    writer.start()
+    await new Promise((resolve) => setTimeout(resolve, 1000)) // the load is steady before the first entry
+  }
   const times: number[] = []
   for (let i = 0; i < entries; i++) {
     const t0 = performance.now()
@@ -154,13 +133,17 @@ async function propagation (nodes: KosProcess[]): Promise<number[]> {
     const deadline = performance.now() + 10_000
     while ((seen.get(hash)?.length ?? 0) < nodes.length && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2))
     const arrivals = seen.get(hash) ?? []
-    if (arrivals.length < nodes.length) throw new Error(`entry ${i} reached ${arrivals.length} of ${nodes.length} nodes in 10 s; broken streams: ${broken.join(' | ') || 'none'}`)
+    if (arrivals.length < nodes.length) {
+      await writer?.stop()
+      throw new Error(`entry ${i} reached ${arrivals.length} of ${nodes.length} nodes in 10 s${perSecond > 0 ? ` under ${perSecond} appends/s` : ''}; broken streams: ${broken.join(' | ') || 'none'}`)
+    }
     times.push(round(Math.max(...arrivals) - t0))
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
+  const report = writer === undefined ? null : await writer.stop()
   abort.abort()
   await Promise.allSettled(tails)
-  return times
+  return { nodes: nodes.length, ms: times, load: report }
 }
 
 function round (x: number): number { return Math.round(x * 10) / 10 }
@@ -177,7 +160,7 @@ async function startCluster (cluster: Cluster, size: number): Promise<KosProcess
 }
 
 const facts = machineFacts()
-const results: { throughput: Throughput[], propagation: Array<{ nodes: number, ms: number[] }> } = { throughput: [], propagation: [] }
+const results: { throughput: Throughput[], propagation: Propagation[] } = { throughput: [], propagation: [] }
 
 const cluster = new Cluster()
 try {
@@ -196,10 +179,12 @@ try {
     try {
       await c.init()
       const nodes = await startCluster(c, size)
-      const ms = await propagation(nodes)
-      const s = stats(ms)
-      console.error(`N=${size}: on all nodes after median ${s.median} ms, max ${s.max} ms`)
-      results.propagation.push({ nodes: size, ms })
+      for (const perSecond of load > 0 ? [0, load] : [0]) {
+        const p = await propagation(nodes, perSecond)
+        const s = stats(p.ms)
+        console.error(`N=${size}${p.load === null ? '' : `, ${p.load.achievedPerSecond} of ${perSecond} appends/s`}: on all nodes after median ${s.median} ms, max ${s.max} ms`)
+        results.propagation.push(p)
+      }
     } finally {
       await c.cleanup()
     }
@@ -213,15 +198,21 @@ const lines = [
   '',
   describeMachine(facts),
   '',
-  `Command: \`npm run bench:audit -- --seconds ${seconds} --sizes ${sizes.join(',')} --entries ${entries}\``,
+  `Command: \`npm run bench:audit -- --seconds ${seconds} --inflight ${inflights.join(',')} --sizes ${sizes.join(',')} --entries ${entries} --load ${load}\``,
   '',
   '| ack | in flight | appends/s | p50 ms | p99 ms | max ms | errors |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.throughput.map((r) => `| ${r.ack} | ${r.inflight} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} |`),
   '',
-  '| nodes | entries | on all nodes: median ms | max ms |',
-  '| ---: | ---: | ---: | ---: |',
-  ...results.propagation.map((p) => { const s = stats(p.ms); return `| ${p.nodes} | ${s.n} | ${s.median} | ${s.max} |` })
+  'Propagation: an entry POSTed on the first node every 200 ms; from the POST until the last node\'s /v1/audit/stream shows it. Under load: meanwhile a steady write load (ack=local) round-robin over every node.',
+  '',
+  '| nodes | write load (appends/s: asked for, acknowledged; errors, skipped) | entries | on all nodes: median ms | max ms |',
+  '| ---: | --- | ---: | ---: | ---: |',
+  ...results.propagation.map((p) => {
+    const s = stats(p.ms)
+    const l = p.load === null ? 'none' : `${p.load.offeredPerSecond}, ${p.load.achievedPerSecond}; ${p.load.errors}, ${p.load.skipped}`
+    return `| ${p.nodes} | ${l} | ${s.n} | ${s.median} | ${s.max} |`
+  })
 ]
 console.log(lines.join('\n'))
 if (args.json !== undefined) {
