@@ -1,9 +1,10 @@
 /** The election's timing rules and options, by table. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { tickIsLate } from '../src/election/late-tick.js'
 import { ELECTION_DEFAULTS, ElectionOptionError, resolveElectionOptions } from '../src/election/options.js'
 import {
-  electionTakesMs, electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, leaseValid, quorumAckedAt, quorumSize, rankOf, trustsCoordinator,
+  checkQuorumMs, electionTakesMs, electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, leaseValid, quorumAckedAt, quorumSize, rankOf, trustsCoordinator,
   type ElectionTimingOptions
 } from '../src/election/timing.js'
 
@@ -63,6 +64,17 @@ describe('election timing rules', () => {
       [[5, 9], 0, null]
     ]
     for (const [acks, q, want] of rows) assert.equal(quorumAckedAt(acks, q), want, JSON.stringify([acks, q]))
+  })
+
+  it('checkQuorumMs: twice the minimum election timeout, beyond the lease and every follower\'s first timeout', () => {
+    const rows: Array<[number, number]> = [[500, 1000], [750, 1500], [1000, 2000]]
+    for (const [min, want] of rows) assert.equal(checkQuorumMs({ electionTimeoutMinMs: min }), want, `min ${min}`)
+    assert.ok(checkQuorumMs(T) > T.electionTimeoutMaxMs && checkQuorumMs(T) > T.leaseMs)
+  })
+
+  it('tickIsLate: more than twice the tick period since the previous tick', () => {
+    const rows: Array<[number, number, boolean]> = [[0, 50, false], [0, 100, false], [0, 101, true], [1000, 1600, true], [-Infinity, 0, true]]
+    for (const [previous, now, want] of rows) assert.equal(tickIsLate(previous, now, 50), want, `${previous} → ${now}`)
   })
 
   it('heartbeatDue at once, then every interval', () => {
