@@ -14,7 +14,7 @@ import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { AuditForger, Cluster, summarize, type KosProcess } from '@kos/testkit'
+import { Cluster, HostilePeer, summarize, type KosProcess } from '@kos/testkit'
 
 interface Entry { origin: string, seq: number, class: string, type: string, subject: string, hash: string }
 interface Page { entries: Entry[], next: string | null }
@@ -171,7 +171,7 @@ describe('replicated audit log, 5 nodes', () => {
   })
 
   it('entries forged with another node\'s origin are rejected everywhere and audited as tamper', async () => {
-    const forger = await AuditForger.start()
+    const forger = await HostilePeer.start()
     try {
       for (const n of nodes) await forger.connect(n.addr)
       await cluster.waitFor('the forger to see every node on the audit topic', async () => forger.topicPeers() === nodes.length, { timeoutMs: 15_000 })

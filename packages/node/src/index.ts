@@ -46,6 +46,7 @@ export { createHost, type KosLibp2p } from './net/host.js'
 export { MessageChannel } from './net/channel.js'
 export { auditTopic } from './audit/service.js'
 export { createEntry, signerFromPrivateKey, type AuditSigner } from './audit/entry.js'
+export { createCheckpoint } from './audit/checkpoint.js'
 export { encodeReplication } from './audit/wire.js'
 export type { ReplicationMessage } from './audit/replication.js'
 // The audit log's replication core and the in-process pieces it runs on (store, appender, Lamport

@@ -21,10 +21,10 @@ describe('electionRefusal', () => {
     }
     assert.equal(electionRefusal('M', { type: 'heartbeat', term: 9, sentAt: 0 }, ours, ours, 5), 'not-voter', 'the same set')
     assert.equal(electionRefusal('M', { type: 'heartbeat', term: 9, sentAt: 0 }, { term: 9, version: 5, voters: ['A', 'B', 'C'] }, ours, 5), 'not-voter', 'a newer set without it')
+    assert.equal(electionRefusal('M', { type: 'heartbeat', term: 9, sentAt: 0 }, { term: 9, version: 99, voters: ['A', 'B', 'C', 'M'] }, ours, 5), 'not-voter', 'an invented newer set naming it')
   })
 
-  it('takes a coordinator\'s heartbeat with a newer set naming it (catching up), and a learner\'s ack at our term', () => {
-    assert.equal(electionRefusal('D', { type: 'heartbeat', term: 9, sentAt: 0 }, { term: 9, version: 6, voters: ['B', 'C', 'D'] }, ours, 5), null)
+  it('takes a joiner\'s first heartbeat naming its sender, a voter\'s messages, and a learner\'s ack at our term', () => {
     assert.equal(electionRefusal('D', { type: 'heartbeat', term: 1, sentAt: 0 }, { term: 1, version: 1, voters: ['D'] }, { term: 0, version: 0, voters: [] }, 0), null, 'a joiner holds no set yet')
     assert.equal(electionRefusal('L', { type: 'heartbeat-ack', term: 5, sentAt: 0, ok: true }, undefined, ours, 5), null)
     assert.equal(electionRefusal('B', { type: 'pre-vote', term: 6, configVersion: 4 }, undefined, ours, 5), null)

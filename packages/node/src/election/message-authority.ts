@@ -5,13 +5,17 @@
  *   succeed again.
  * - Only voters campaign and vote: a pre-vote, vote or reply from a member outside this node's
  *   voter set is refused.
- * - A coordinator's heartbeat from outside the voter set counts only when it carries a newer voter
- *   set that names its sender: the way a node that missed voter changes (a joiner, a node back
- *   from a partition) catches up. Anything else would let any member crown itself.
+ * - A coordinator's heartbeat from outside the voter set is refused: honouring one that carries a
+ *   newer voter set naming its sender would let any member crown itself with an invented set. A
+ *   node that missed voter changes (back from a partition, with a new voter coordinating) learns
+ *   the newer set from its own voters instead: their replies to its pre-votes carry it
+ *   (voter-news.ts). Only a joiner, which holds no set yet and so has no voters to ask, takes the
+ *   set from the first heartbeat that names its sender; it trusts its bootstrap peers anyway.
  * - A learner owes the coordinator heartbeat-acks, and may send nothing else; it cannot move the
  *   term.
- * What this cannot stop is an admitted member inventing a newer voter set naming itself: voter
- * sets carry no proof of the quorum that made them. Admission (the cluster key) is the guard there.
+ * What this cannot stop is a voter inventing a newer voter set, or an admitted member doing so
+ * towards a joiner: sets carry no proof of the quorum that made them. Admission (the cluster key)
+ * is the guard there.
  * Pure.
  */
 import type { VoterConfig } from '../wire/election.js'
@@ -30,7 +34,7 @@ export function electionRefusal (from: string, m: ElectionMessage, carried: Vote
   if (m.term > term + MAX_TERM_LEAP) return 'term-bound'
   if (ours.voters.includes(from)) return null
   switch (m.type) {
-    case 'heartbeat': return carried !== undefined && newerVoters(carried, ours) && carried.voters.includes(from) ? null : 'not-voter'
+    case 'heartbeat': return ours.voters.length === 0 && carried !== undefined && newerVoters(carried, ours) && carried.voters.includes(from) ? null : 'not-voter'
     case 'heartbeat-ack': return m.term <= term ? null : 'not-voter'
     default: return 'not-voter'
   }

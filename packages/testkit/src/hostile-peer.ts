@@ -1,11 +1,13 @@
 /**
- * A misbehaving peer for cluster tests: a real libp2p host with the node's own transport,
- * encryption and gossip settings (`createHost`), started in the test process, that joins the
- * audit protocols and tries to slip in entries under another node's origin:
- * - by gossip: a signed push whose entry names a victim as origin (the signer is the forger);
- * - by the direct channel: `entries` with an entry that claims the victim's origin but carries
- *   the forger's signature.
- * A correct node refuses both, counts them and audits a tamper event.
+ * An admitted but hostile peer for cluster tests: a real libp2p host with the node's own
+ * transport, encryption and gossip settings (`createHost`), started in the test process, that
+ * speaks the audit and election protocols as a compromised member would:
+ * - entries under another node's origin, by gossip (a signed push whose entry names a victim as
+ *   origin) and by the direct channel, carrying its own signature;
+ * - genuinely signed entries of its own chain with an absurd Lamport time;
+ * - checkpoints of another node's chain, signed with its own key;
+ * - election messages: acks with an absurd term, heartbeats crowning itself with a voter set.
+ * A correct node refuses each, counts it and, where it is an attempt, audits a warning.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,23 +16,24 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  auditTopic, createEntry, createHost, encodeReplication, MessageChannel, resolveConfig,
+  auditTopic, createCheckpoint, createEntry, createHost, encodeMessage, encodeReplication, MessageChannel, resolveConfig,
   type KosLibp2p, type ReplicationMessage
 } from '@kos/node'
 import { pino } from 'pino'
 
 export interface ForgedEntry { origin: string, seq: number, hash: string, type: string }
 
-export class AuditForger {
+export class HostilePeer {
   private constructor (
     readonly host: KosLibp2p,
     private readonly key: PrivateKey,
     private readonly cluster: string,
     private readonly channel: MessageChannel,
+    private readonly election: MessageChannel,
     private readonly dir: string
   ) {}
 
-  static async start (cluster = 'kos'): Promise<AuditForger> {
+  static async start (cluster = 'kos'): Promise<HostilePeer> {
     const dir = await mkdtemp(join(tmpdir(), 'kos-forger-'))
     const config = resolveConfig({ flags: { cluster, name: 'forger', listen: ['/ip4/127.0.0.1/tcp/0'], dataDir: dir } })
     const key = await generateKeyPair('Ed25519')
@@ -45,7 +48,15 @@ export class AuditForger {
       onMessage: () => {}
     }, pino({ level: 'silent' }))
     await channel.start()
-    return new AuditForger(host, key, cluster, channel, dir)
+    const election = new MessageChannel(host, {
+      protocol: `/kos/${cluster}/election/1.0.0`,
+      maxMessageBytes: 64 * 1024,
+      maxQueuedPerPeer: 16,
+      dialTimeoutMs: 5000,
+      onMessage: () => {}
+    }, pino({ level: 'silent' }))
+    await election.start()
+    return new HostilePeer(host, key, cluster, channel, election, dir)
   }
 
   get peerId (): string { return this.host.peerId.toString() }
@@ -66,6 +77,24 @@ export class AuditForger {
     return entry as unknown as ForgedEntry & Record<string, unknown>
   }
 
+  /** An entry of its own chain (seq 1), genuinely signed, at Lamport time `lamport`. */
+  async ownEntry (lamport: number, type: string): Promise<ForgedEntry & Record<string, unknown>> {
+    const entry = await createEntry(null, { class: 'operator', type, severity: 'info', subject: 'x', details: {} },
+      { peerId: this.peerId, sign: (bytes: Uint8Array) => this.key.sign(bytes) }, lamport, Date.now())
+    return entry as unknown as ForgedEntry & Record<string, unknown>
+  }
+
+  /** "`victim`'s chain now starts after `seq`", signed with the hostile peer's own key. */
+  async checkpoint (victim: string, seq: number): Promise<unknown> {
+    return await createCheckpoint({ origin: victim, seq, hash: 'ab'.repeat(32), lamport: seq, ts: Date.now() },
+      { peerId: this.peerId, sign: (bytes: Uint8Array) => this.key.sign(bytes) }, Date.now())
+  }
+
+  /** Sends one election envelope (`{ v, t: 'election', m, config? }`) to `to`. */
+  sendElection (to: string, envelope: Record<string, unknown>): void {
+    this.election.send(to, encodeMessage(envelope))
+  }
+
   /** Publishes a push on the audit gossip topic (signed by the forger, as gossip must be). */
   async gossip (entries: unknown[]): Promise<void> {
     await this.host.services.pubsub.publish(auditTopic(this.cluster), encodeReplication({ kind: 'push', entries }))
@@ -78,6 +107,7 @@ export class AuditForger {
 
   async stop (): Promise<void> {
     await this.channel.stop().catch(() => {})
+    await this.election.stop().catch(() => {})
     try { await this.host.stop() } catch {}
     await rm(this.dir, { recursive: true, force: true })
   }
