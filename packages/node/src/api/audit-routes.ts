@@ -29,6 +29,8 @@ export interface AuditRouteOptions {
   apiToken: () => string
   /** SSE heartbeat comment period. @default 15000 */
   sseHeartbeatMs?: number
+  /** Audit streams served at once; one more is a 503 (config `eventStreamMaxClients`). @default 32 */
+  maxStreams?: number
 }
 
 /** A slow SSE client holding more than this unsent is dropped rather than buffered without bound. */
@@ -105,6 +107,7 @@ export function parseAuditBody (body: unknown): AuditFields {
 
 export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts: AuditRouteOptions): void {
   const heartbeatMs = opts.sseHeartbeatMs ?? 15_000
+  const maxStreams = opts.maxStreams ?? 32
   const streams = new Set<() => void>()
 
   app.post('/v1/audit', { config: ESSENTIAL }, async (req) => {
@@ -142,6 +145,8 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
   })
 
   app.get('/v1/audit/stream', { config: ESSENTIAL }, (_req, reply) => {
+    // Each tail holds a socket, a subscription and up to MAX_SSE_BUFFER_BYTES: a bounded number of them.
+    if (streams.size >= maxStreams) throw new ApiError('overloaded', `this node already serves ${maxStreams} audit streams; retry later`)
     reply.hijack()
     const res = reply.raw
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' })

@@ -131,7 +131,7 @@ export function buildApi (deps: ApiDeps, options: { https?: ApiTls } = {}): Fast
     return { left: true }
   })
 
-  registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs })
+  registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs, maxStreams: deps.events?.maxClients })
   registerEscalationRoutes(app, deps.escalations, { apiToken: deps.apiToken })
   if (deps.agents !== undefined) registerAgentRoutes(app, deps.agents, { apiToken: deps.apiToken })
   const events = deps.events ?? { feed: new EventFeed({ sampleIntervalMs: 1000, sample: () => undefined, peer: () => undefined }), maxClients: 32 }
