@@ -12,6 +12,17 @@ const HB: Heartbeat = {
   }
 }
 
+/** A string that stands for raw CBOR in `withRawCbor`. */
+const SLOT = 'raw-cbor-slot'
+
+/** The CBOR of `value` with the encoding of SLOT replaced by `raw`: what no encoder would write. */
+function withRawCbor (value: object, raw: Uint8Array): Buffer {
+  const bytes = Buffer.from(encode(value))
+  const slot = Buffer.from(encode(SLOT))
+  const at = bytes.indexOf(slot)
+  return Buffer.concat([bytes.subarray(0, at), raw, bytes.subarray(at + slot.length)])
+}
+
 function reason (fn: () => unknown): string {
   try { fn() } catch (err) { assert.ok(err instanceof MessageDecodeError); return err.reason }
   assert.fail('expected a MessageDecodeError')
@@ -29,6 +40,15 @@ describe('wire messages', () => {
     assert.equal(reason(() => decodeMessage(encode({ ...HB, v: 2 }), heartbeatSchema, 16_384)), 'schema')
     assert.equal(reason(() => decodeMessage(encode({ ...HB, extra: true }), heartbeatSchema, 16_384)), 'schema')
     assert.equal(reason(() => decodeMessage(encode({ ...HB, health: { ...HB.health, mode: 'panic' } }), heartbeatSchema, 16_384)), 'schema')
+  })
+  it('a map with a __proto__ key is malformed, not a TypeError out of the schema (found by fuzzing)', () => {
+    // cborg assigns the key, which sets the decoded object's prototype: a byte string's made zod
+    // throw; a map's would lend the object fields it does not have.
+    const protoMap = (value: Uint8Array): Buffer => Buffer.concat([Buffer.from([0xa1, 0x69]), Buffer.from('__proto__'), value])
+    const addrs = withRawCbor({ ...HB, addrs: SLOT }, protoMap(Buffer.from([0x40])))
+    assert.equal(reason(() => decodeMessage(addrs, heartbeatSchema, 16_384)), 'malformed')
+    const agents = withRawCbor({ ...HB, health: { ...HB.health, agents: SLOT } }, protoMap(encode({ total: 0, running: 0, failed: 0, quarantined: 0 })))
+    assert.equal(reason(() => decodeMessage(agents, heartbeatSchema, 16_384)), 'malformed')
   })
   it('a notice must name a peer id as its target', () => {
     const notice = { v: 1, t: 'notice', state: 'suspect', target: 'not a peer id!', incarnation: 1, name: 'x', role: 'member', addrs: [] }

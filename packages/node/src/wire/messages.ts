@@ -7,6 +7,7 @@ import { decode, encode } from 'cborg'
 import { z } from 'zod'
 import { ROLES } from '../config/schema.js'
 import { multiaddrString, peerIdString } from './identifiers.js'
+import { isPlainData } from './plain-data.js'
 
 export const WIRE_VERSION = 1
 
@@ -105,7 +106,7 @@ export function encodeMessage (message: object): Uint8Array {
   return encode(message)
 }
 
-/** Size check, strict CBOR decode, schema check. Throws MessageDecodeError. */
+/** Size check, strict CBOR decode into plain data, schema check. Throws MessageDecodeError. */
 export function decodeMessage<T> (bytes: Uint8Array, schema: z.ZodType<T>, maxBytes: number): T {
   if (bytes.byteLength > maxBytes) {
     throw new MessageDecodeError('oversized', `message of ${bytes.byteLength} bytes exceeds ${maxBytes}`)
@@ -116,6 +117,7 @@ export function decodeMessage<T> (bytes: Uint8Array, schema: z.ZodType<T>, maxBy
   } catch (err) {
     throw new MessageDecodeError('malformed', `not valid CBOR: ${(err as Error).message}`, { cause: err })
   }
+  if (!isPlainData(value)) throw new MessageDecodeError('malformed', 'a map has a __proto__ key')
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
