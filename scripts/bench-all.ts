@@ -1,10 +1,11 @@
 /**
  * The one benchmark report (issue 7): runs every benchmark script in turn (membership and
  * failure detection, coordinator failover, audit log, escalation, agent MTTR, CLI start-up, a CPU
- * burst from other processes), each writing its raw numbers to docs/bench/<name>.json, and puts
- * what they print (machine facts, commands, tables, targets met or missed, all computed from the
- * measurements) into docs/benchmarks.md between the `bench:generated` markers. The analysis
- * around the markers is written by people; the numbers inside are never typed in.
+ * burst from other processes, the dashboard), each writing its raw numbers to
+ * docs/bench/<name>.json, and puts what they print (machine facts, commands, tables, targets met
+ * or missed, all computed from the measurements) into docs/benchmarks.md between the
+ * `bench:generated` markers. The analysis around the markers is written by people; the numbers
+ * inside are never typed in.
  *
  * Usage: npm run bench -- [--quick] [--only membership,failover,audit,escalation]
  *   --quick: smaller runs (a few minutes in all instead of about fifteen).
@@ -29,7 +30,8 @@ const BENCHES: Bench[] = [
   { name: 'escalation', script: 'bench-escalation.js', full: [], quick: ['--escalations', '20', '--trials', '2', '--run-escalations', '100', '--kills', '3'] },
   { name: 'mttr', script: 'bench-mttr.js', full: ['--trials', '10'], quick: ['--trials', '3'] },
   { name: 'cli', script: 'bench-cli.js', full: ['--trials', '20'], quick: ['--trials', '5'] },
-  { name: 'burst', script: 'bench-burst.js', full: ['--trials', '5'], quick: ['--trials', '2', '--burst-seconds', '15'] }
+  { name: 'burst', script: 'bench-burst.js', full: ['--trials', '5'], quick: ['--trials', '2', '--burst-seconds', '15'] },
+  { name: 'dashboard', script: 'bench-dashboard.js', full: ['--trials', '10', '--idle-seconds', '60'], quick: ['--trials', '3', '--idle-seconds', '15'] }
 ]
 
 function options (): { quick: boolean, only: Bench[] } {

@@ -139,6 +139,33 @@ describe('the dashboard in a browser, 3 nodes', { skip }, () => {
     assert.deepEqual(errors.filter((e) => e.phase === 'refused' && !/401/.test(e.text)), [])
   })
 
+  it('lets its stream go while hidden, and resumes it where it was when shown again', async () => {
+    phase = 'hidden'
+    const streams: string[] = []
+    page.on('request', (r) => { if (r.url().includes('/v1/events')) streams.push(r.url()) })
+    const setVisibility = async (state: 'hidden' | 'visible'): Promise<void> => {
+      await page.evaluate(`(() => {
+        Object.defineProperty(document, 'visibilityState', { value: '${state}', configurable: true })
+        document.dispatchEvent(new Event('visibilitychange'))
+      })()`)
+    }
+    await setVisibility('hidden')
+    await page.waitForSelector('[data-connection="paused"]', { timeout: WAIT_MS })
+    // Something happens meanwhile: the page must learn of it when shown.
+    const res = await b.api('/v1/escalations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(b)}` },
+      body: JSON.stringify({ class: 'ethics', severity: 'notice', summary: 'sent while the page was hidden', id: 'dashboard-hidden-1' })
+    })
+    assert.equal(res.status, 200)
+    await cluster.waitFor('a to hold it', async () => (await a.api<{ escalations: Array<{ id: string }> }>('/v1/escalations?box=inbox')).body.escalations.some((e) => e.id === 'dashboard-hidden-1'), { timeoutMs: WAIT_MS })
+    await setVisibility('visible')
+    await page.waitForSelector('[data-connection="live"]', { timeout: WAIT_MS })
+    await page.waitForSelector('tr[data-escalation="dashboard-hidden-1"]', { timeout: WAIT_MS })
+    assert.ok(streams.some((u) => /lastEventId=/.test(u)), `the reopened stream said where it was: ${streams.join(', ')}`)
+    assert.deepEqual(errors.filter((e) => e.phase === 'hidden'), [])
+  })
+
   it('says it reconnects when its node restarts, and is live again after', async () => {
     phase = 'restart'
     await a.killNow()

@@ -110,7 +110,7 @@ describe('GET /v1/events', () => {
     await until('two events', () => events(s).length === 2)
     assert.deepEqual(events(s).map((m) => [m.id, m.type]), [['b00t-3', 'coordinator:elected'], ['b00t-4', 'member:suspect']])
     s.close()
-    for (const [path, field] of [['/v1/events?types=member,gossip', 'types'], ['/v1/events?types=', 'types'], ['/v1/events?since=1', 'since'], ['/v1/events?types=a&types=b', 'types']]) {
+    for (const [path, field] of [['/v1/events?types=member,gossip', 'types'], ['/v1/events?types=', 'types'], ['/v1/events?since=1', 'since'], ['/v1/events?types=a&types=b', 'types'], ['/v1/events?lastEventId=a&lastEventId=b', 'lastEventId']]) {
       const bad = await open(host, path!)
       await until('the answer', () => bad.ended)
       assert.equal(bad.status, 400, path)
@@ -141,6 +141,20 @@ describe('GET /v1/events', () => {
     await until('the live event', () => events(again).length === 3)
     assert.deepEqual(events(again).map((m) => [m.id, m.type, m.data.n]), [['b00t-4', 'member:dead', 4], ['b00t-6', 'audit:entry', 6], ['b00t-7', 'member:alive', 7]])
     again.close()
+  })
+
+  it('takes ?lastEventId= from a client that cannot send the header (a new EventSource); the header wins', async () => {
+    const f = feed()
+    const host = await serve(f)
+    for (let i = 1; i <= 4; i++) f.publish('member:alive', { n: i })
+    const byQuery = await open(host, '/v1/events?lastEventId=b00t-2')
+    await until('the replay', () => events(byQuery).length === 2)
+    assert.deepEqual(events(byQuery).map((m) => m.id), ['b00t-3', 'b00t-4'])
+    const both = await open(host, '/v1/events?lastEventId=b00t-2', { 'last-event-id': 'b00t-3' })
+    await until('the replay', () => events(both).length === 1)
+    assert.equal(events(both)[0]!.id, 'b00t-4')
+    byQuery.close()
+    both.close()
   })
 
   it('resets a client whose Last-Event-ID is gone or from another process', async () => {

@@ -24,7 +24,7 @@ function reduce (state, action) {
 }
 
 function ConnectionBadge ({ connection }) {
-  const text = connection.status === 'live' ? 'live' : connection.status === 'connecting' ? 'connecting…' : 'reconnecting…'
+  const text = { live: 'live', connecting: 'connecting…', reconnecting: 'reconnecting…', paused: 'paused while hidden' }[connection.status] ?? connection.status
   return html`<span class=${`badge connection connection-${connection.status}`} data-connection=${connection.status}>${text}</span>`
 }
 

@@ -5,6 +5,10 @@
 // browser retries the stream (with its Last-Event-ID, so nothing is missed while the node lives)
 // and, should the browser give up, a new stream is opened with a growing delay. It says what it
 // is doing through setConnection, which the page shows.
+//
+// A browser opens at most 6 connections to one host over HTTP/1.1, and each open stream holds
+// one: so a tab that stays hidden for a while closes its stream (nothing to draw there) and
+// reopens it when shown, with the last event id it saw, so that the node replays what it missed.
 import { api, getJson } from './api.js'
 import { refetchesFor } from './store.js'
 
@@ -28,6 +32,8 @@ const STREAM_PATH = 'v1/events?types=member,node,coordinator,audit,authority,esc
 const AUDIT_SINCE_MS = 30 * 60_000
 const AUDIT_PAGES = 5
 const RECONNECT_MAX_MS = 10_000
+/** A tab hidden this long lets its stream go; a quick switch away and back keeps it. */
+const HIDDEN_CLOSE_MS = 10_000
 
 async function recentAudit () {
   const entries = []
@@ -61,6 +67,10 @@ export function startController ({ dispatch, setConnection }) {
   let stopped = false
   let source = null
   let bootId = null
+  /** The id of the last event seen, to resume from when the page opens a new stream. */
+  let lastId = null
+  let paused = false
+  let hiddenTimer = null
   let delayMs = 1000
   let reloadPending = false
   const refetching = new Set()
@@ -94,10 +104,13 @@ export function startController ({ dispatch, setConnection }) {
   }
 
   function open () {
-    if (stopped) return
-    const es = new EventSource(api(STREAM_PATH))
+    if (stopped || paused) return
+    const es = new EventSource(api(lastId === null ? STREAM_PATH : `${STREAM_PATH}&lastEventId=${encodeURIComponent(lastId)}`))
     source = es
+    // Every message carries the stream's last id (its own, or the one before it).
+    const seen = (ev) => { if (ev.lastEventId !== '') lastId = ev.lastEventId }
     es.addEventListener('hello', (ev) => {
+      seen(ev)
       const hello = JSON.parse(ev.data)
       const restarted = bootId !== null && hello.bootId !== bootId
       bootId = hello.bootId
@@ -106,6 +119,7 @@ export function startController ({ dispatch, setConnection }) {
       if (!hello.resumed) reload()
     })
     es.addEventListener('reset', (ev) => {
+      seen(ev)
       const reset = JSON.parse(ev.data)
       setConnection({ status: 'live', note: `reloaded: ${reset.reason}` })
       reload()
@@ -113,6 +127,7 @@ export function startController ({ dispatch, setConnection }) {
     es.addEventListener('peers:sample', (ev) => { dispatch({ kind: 'sample', sample: JSON.parse(ev.data), now: Date.now() }) })
     for (const type of EVENT_TYPES) {
       es.addEventListener(type, (ev) => {
+        seen(ev)
         dispatch({ kind: 'event', type, data: JSON.parse(ev.data), now: Date.now() })
         const parts = refetchesFor(type)
         if (parts.length > 0) refetch(parts)
@@ -130,11 +145,36 @@ export function startController ({ dispatch, setConnection }) {
     }
   }
 
+  function onVisibility () {
+    if (document.visibilityState === 'hidden') {
+      if (hiddenTimer === null) {
+        hiddenTimer = setTimeout(() => {
+          hiddenTimer = null
+          paused = true
+          source?.close()
+          source = null
+          setConnection({ status: 'paused', note: '' })
+        }, HIDDEN_CLOSE_MS)
+      }
+      return
+    }
+    clearTimeout(hiddenTimer)
+    hiddenTimer = null
+    if (paused) {
+      paused = false
+      setConnection({ status: 'connecting', note: '' })
+      open()
+    }
+  }
+
+  document.addEventListener('visibilitychange', onVisibility)
   open()
   return {
     refetch,
     stop: () => {
       stopped = true
+      document.removeEventListener('visibilitychange', onVisibility)
+      clearTimeout(hiddenTimer)
       source?.close()
     }
   }

@@ -39,7 +39,8 @@ const RETRY_AFTER_S = 5
 
 /** The query of GET /v1/events; `types` is checked by parseTypes (event-journal.ts). */
 export const eventsQuery = z.object({
-  types: z.string().optional().describe('comma-separated nouns (member, coordinator, …) or whole types (member:dead); default every type but peers:sample')
+  types: z.string().optional().describe('comma-separated nouns (member, coordinator, …) or whole types (member:dead); default every type but peers:sample'),
+  lastEventId: z.string().max(128).optional().describe('the id to resume after, for a client that cannot send the Last-Event-ID header (a new EventSource); the header wins')
 }).strict()
 
 export function registerEventRoutes (app: FastifyInstance, feed: EventFeed, opts: EventRouteOptions): void {
@@ -51,8 +52,9 @@ export function registerEventRoutes (app: FastifyInstance, feed: EventFeed, opts
     const query = eventsQuery.safeParse(req.query ?? {})
     if (!query.success) {
       const issue = query.error.issues[0]
-      if (issue?.code === 'unrecognized_keys') throw new ApiError('invalid_request', `${issue.keys.join(', ')}: unknown query parameter; known: types`)
-      throw new ApiError('invalid_request', 'types: must be given once, comma-separated')
+      if (issue?.code === 'unrecognized_keys') throw new ApiError('invalid_request', `${issue.keys.join(', ')}: unknown query parameter; known: types, lastEventId`)
+      const field = String(issue?.path[0] ?? 'types')
+      throw new ApiError('invalid_request', field === 'types' ? 'types: must be given once, comma-separated' : `${field}: must be given once, at most 128 characters`)
     }
     const parsed = parseTypes(query.data.types)
     if ('error' in parsed) throw new ApiError('invalid_request', `types: ${parsed.error}`)
@@ -61,8 +63,10 @@ export function registerEventRoutes (app: FastifyInstance, feed: EventFeed, opts
       return reply.status(API_ERRORS.overloaded.status).header('retry-after', String(RETRY_AFTER_S)).send({ error: { code: 'overloaded', message } })
     }
     const filter = parsed.filter
-    const lastEventId = req.headers['last-event-id']
-    const decision = feed.journal.resume(typeof lastEventId === 'string' ? lastEventId.trim() : undefined)
+    // The header is what a browser sends when it reconnects by itself; a new EventSource cannot
+    // set it, so a page that reopens its stream says where it was in the query.
+    const header = req.headers['last-event-id']
+    const decision = feed.journal.resume(typeof header === 'string' ? header.trim() : query.data.lastEventId)
 
     reply.hijack()
     const res = reply.raw
