@@ -123,7 +123,7 @@ describe('kos peers', () => {
     assert.equal(stub.requests.length, sent, 'a usage error sends no request')
   })
 
-  for (const api of ['nope', '127.0.0.1:99999', 'https://127.0.0.1:7070']) {
+  for (const api of ['nope', '127.0.0.1:99999', 'ftp://127.0.0.1:7070']) {
     it(`exits 2 naming --api for --api ${api}`, async () => {
       const io = captureIo()
       assert.equal(await runCli(['peers', '--api', api], io), 2)
