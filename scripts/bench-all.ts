@@ -10,7 +10,7 @@
  * Usage: npm run bench -- [--quick] [--only membership,failover,audit,escalation]
  *   --quick: smaller runs (a few minutes in all instead of about fifteen).
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -66,14 +66,27 @@ function previousSections (block: string): Array<{ name: string, text: string }>
   return block.split(starts).slice(1).map((text) => ({ name: /^### (\S+)/.exec(text)![1]!, text: text.trimEnd() }))
 }
 
+/** The commit measured, and whether the tree differed from it: every figure says what it measured. */
+function commitMeasured (): string {
+  try {
+    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== ''
+    return dirty ? `${hash} with uncommitted changes` : hash
+  } catch {
+    return 'unknown commit (not a git checkout)'
+  }
+}
+
 const { quick, only } = options()
+const commit = commitMeasured()
 const sections: string[] = []
 let failed = 0
 for (const b of only) {
   console.error(`bench: ${b.name} …`)
   const r = await run(b, quick)
   if (r.code !== 0) failed++
-  sections.push(`### ${b.name}${r.code === 0 ? '' : ` (FAILED: exit ${String(r.code)})`} — ${r.seconds} s\n\n${r.out.trim()}`)
+  const when = new Date().toISOString().slice(0, 10)
+  sections.push(`### ${b.name}${r.code === 0 ? '' : ` (FAILED: exit ${String(r.code)})`} — ${r.seconds} s, commit ${commit}, ${when}\n\n${r.out.trim()}`)
 }
 
 const doc = await readFile(DOC, 'utf8')
