@@ -9,10 +9,10 @@ function Row ({ m, now, coordinatorId, showZone }) {
   return html`<tr data-peer=${m.peerId} data-state=${m.state} class=${`member state-${m.state}${m.self ? ' self' : ''}`}>
     <td class="name">
       <span class="member-name">${m.name}</span>
+      <span class="peer-id" title=${m.peerId}>${shortId(m.peerId)}</span>
       ${m.peerId === coordinatorId ? html`<span class="tag coord" title="the coordinator">coordinator</span>` : null}
       ${m.self ? html`<span class="tag" title="the node this page is served from">this node</span>` : null}
       ${m.authority !== null ? html`<span class="tag authority">${m.authority}</span>` : null}
-      <div class="peer-id" title=${m.peerId}>${shortId(m.peerId)}</div>
     </td>
     <td class="state"><span class=${`badge state-${m.state}`}>${m.state}</span></td>
     <td class="phi num">${m.self ? '-' : fmtPhi(m.phi)}</td>
@@ -33,7 +33,7 @@ export function Members ({ state, now }) {
   const coordinatorId = state.coordinator?.peerId ?? null
   return html`<section class="panel members-panel" aria-labelledby="members-h">
     <h2 id="members-h">Members <span class="counts">${members.length}: ${counts.alive} alive${counts.suspect > 0 ? `, ${counts.suspect} suspect` : ''}${counts.dead > 0 ? `, ${counts.dead} dead` : ''}${counts.left > 0 ? `, ${counts.left} left` : ''}</span></h2>
-    <div class="scroll">
+    <div class="scroll members-scroll">
       <table class="members">
         <thead><tr>
           <th>name</th><th>state</th><th class="num">phi</th><th class="spark-cell">phi, last ${Math.round(PHI_WINDOW_MS / 60_000)} min</th><th class="num">last heartbeat</th>
