@@ -19,7 +19,8 @@ import type { PeerGuard } from '../net/peer-breakers.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, probeRequestSchema, probeResponseSchema, WIRE_VERSION } from '../wire/messages.js'
 
-const MAX_PROBE_BYTES = 1024
+/** A probe request or answer: a peer id and a few fields. */
+export const MAX_PROBE_BYTES = 1024
 
 export function probeProtocol (cluster: string): string {
   return `/kos/${cluster}/probe/1.0.0`

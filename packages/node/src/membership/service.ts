@@ -22,7 +22,7 @@ import { NewMemberBudget } from './new-member-budget.js'
 import { Prober } from './probes.js'
 
 /** A whole member table of 10,000 members fits. */
-const MAX_SYNC_BYTES = 4 * 1024 * 1024
+export const MAX_SYNC_BYTES = 4 * 1024 * 1024
 
 export interface MembershipServiceComponents {
   libp2p: KosLibp2p
