@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { EVENT_TYPES } from '@kos/client'
 
 interface Member { peerId: string, name: string, state: string, phi: number | null, ageMs: number | null, self: boolean, history: Array<{ t: number, phi: number }>, mode: string | null, zone: string | null }
 interface State { members: Record<string, Member>, audit: Array<{ seq: number }>, elections: Array<{ type: string, term: number | null }>, health: unknown, node: { peerId: string, mode: string } | null }
@@ -97,5 +98,12 @@ describe('the phi sparkline', () => {
     const pts = sparkPoints([{ t: 0, phi: 0 }, { t: 60_000, phi: 5 }, { t: 120_000, phi: 10 }], 120_000, 120_000, 120, 22)
     assert.equal(pts, '0.0,21.0 60.0,11.0 120.0,1.0')
     assert.equal(sparkPoints([], 0, 1000), '')
+  })
+})
+
+describe('the page\'s stream', () => {
+  it('listens for every event type the node sends', async () => {
+    const controller = await import(new URL('../ui/controller.js', import.meta.url).href) as { EVENT_TYPES: string[] }
+    assert.deepEqual([...controller.EVENT_TYPES, 'peers:sample'].sort(), [...EVENT_TYPES].sort())
   })
 })

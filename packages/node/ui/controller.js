@@ -12,16 +12,19 @@
 import { api, getJson } from './api.js'
 import { refetchesFor } from './store.js'
 
-/** Every type the stream sends (@kos/client's EVENT_TYPES but peers:sample, which is handled apart). */
-const EVENT_TYPES = [
+/**
+ * Every type the stream sends (@kos/client's EVENT_TYPES but peers:sample, which is handled
+ * apart): an EventSource hears only the types it listens for. A unit test keeps the two equal.
+ */
+export const EVENT_TYPES = [
   'member:join', 'member:alive', 'member:suspect', 'member:dead', 'member:left', 'member:removed', 'member:refuted',
   'node:stalled', 'node:mode',
-  'coordinator:elected', 'coordinator:stepped-down', 'coordinator:lost', 'coordinator:quorum-restored',
+  'coordinator:elected', 'coordinator:stepped-down', 'coordinator:lost', 'coordinator:quorum-restored', 'coordinator:refused',
   'audit:tamper', 'audit:entry',
   'authority:claim-refused', 'authority:adopted',
   'escalation:created', 'escalation:delivered', 'escalation:undelivered', 'escalation:received', 'escalation:acked', 'escalation:resolved',
   'agent:started', 'agent:exited', 'agent:restarting', 'agent:ready', 'agent:not-ready', 'agent:failed', 'agent:stopped',
-  'agent:paused', 'agent:resumed', 'agent:quarantined', 'agent:released', 'agent:defined', 'agent:removed',
+  'agent:paused', 'agent:resumed', 'agent:quarantined', 'agent:quarantine-refused', 'agent:released', 'agent:defined', 'agent:removed',
   'healing:detected',
   'resource:saturation'
 ]
