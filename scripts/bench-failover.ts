@@ -14,7 +14,8 @@
  * Prints every round and a summary with the targets met or missed (bench-failover-report.ts),
  * as markdown, with the machine's facts and the command, and writes the raw numbers as JSON.
  *
- * Usage: npm run bench:failover -- [--nodes 5] [--trials 20] [--hold-ms 2000] [--profile lan] [--json docs/bench/failover.json]
+ * Usage: npm run bench:failover -- [--nodes 5] [--trials 20] [--hold-ms 2000] [--profile lan] [--cluster-key] [--json docs/bench/failover.json]
+ * --cluster-key: every node admits by a cluster key (docs/design/admission.md), to compare with none.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '20' },
     'hold-ms': { type: 'string', default: '2000' },
     profile: { type: 'string' },
+    'cluster-key': { type: 'boolean', default: false },
     json: { type: 'string' }
   }
 })
@@ -126,8 +128,9 @@ async function benchCluster (n: number): Promise<SizeResult> {
   const profile = args.profile
   const name = (nodes: KosProcess[], id: string): string => nodes.find((x) => x.peerId === id)?.name ?? id.slice(-6)
   try {
-    const seed = await cluster.startNode({ profile, logLevel: 'info' })
-    const nodes = [seed, ...await cluster.startNodes(Array.from({ length: n - 1 }, () => ({ profile, bootstrap: [seed.addr], logLevel: 'info' })))]
+    const extraArgs = args['cluster-key'] ? ['--cluster-key-file', await cluster.clusterKeyFile()] : []
+    const seed = await cluster.startNode({ profile, logLevel: 'info', extraArgs })
+    const nodes = [seed, ...await cluster.startNodes(Array.from({ length: n - 1 }, () => ({ profile, bootstrap: [seed.addr], logLevel: 'info', extraArgs })))]
     await until('the cluster to settle', async () => await settled(nodes), 60_000)
 
     const rounds: Round[] = []
@@ -173,14 +176,15 @@ const facts = machineFacts()
 const started = performance.now()
 const results: SizeResult[] = []
 for (const n of sizes) {
-  process.stderr.write(`bench: N=${n} rounds=${trials} profile=${args.profile ?? 'default'} ...\n`)
+  process.stderr.write(`bench: N=${n} rounds=${trials} profile=${args.profile ?? 'default'} cluster key ${args['cluster-key'] ? 'on' : 'off'} ...\n`)
   results.push(await benchCluster(n))
 }
 const wallS = (performance.now() - started) / 1000
 
-const command = `npm run bench:failover -- --nodes ${args.nodes} --trials ${trials} --hold-ms ${holdMs}${args.profile === undefined ? '' : ` --profile ${args.profile}`}`
+const command = `npm run bench:failover -- --nodes ${args.nodes} --trials ${trials} --hold-ms ${holdMs}${args.profile === undefined ? '' : ` --profile ${args.profile}`}${args['cluster-key'] ? ' --cluster-key' : ''}`
+console.log(`Cluster key: ${args['cluster-key'] ? 'on (every node admits by --cluster-key-file)' : 'off'}\n`)
 console.log(failoverReport({ facts, command, wallS, holdMs, results }))
 if (args.json !== undefined) {
   await mkdir(dirname(args.json), { recursive: true })
-  await writeFile(args.json, JSON.stringify({ facts, command, holdMs, results }, null, 2) + '\n')
+  await writeFile(args.json, JSON.stringify({ facts, command, clusterKey: args['cluster-key'], holdMs, results }, null, 2) + '\n')
 }

@@ -9,7 +9,8 @@
  * - stall tolerance: SIGSTOP for s seconds then SIGCONT; was the victim ever declared dead?
  *
  * Usage: npm run bench:membership -- [--nodes 5,10] [--profiles lan,tolerant] [--trials 5] [--stalls 1,2,3,4]
- *                          [--json docs/bench/membership.json]
+ *                          [--cluster-key] [--json docs/bench/membership.json]
+ * --cluster-key: every node admits by a cluster key (docs/design/admission.md), to compare with none.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '5' },
     stalls: { type: 'string', default: '' },
     'idle-seconds': { type: 'string', default: '20' },
+    'cluster-key': { type: 'boolean', default: false },
     json: { type: 'string' }
   }
 })
@@ -67,15 +69,16 @@ async function sum (nodes: KosProcess[], metric: string): Promise<number> {
 async function benchCluster (n: number, profile: string, stallSeconds: number[]): Promise<Record<string, unknown>> {
   const cluster = await new Cluster().init()
   try {
-    const seed = await cluster.startNode({ profile })
+    const extraArgs = args['cluster-key'] ? ['--cluster-key-file', await cluster.clusterKeyFile()] : []
+    const seed = await cluster.startNode({ profile, extraArgs })
     const nodes = [seed]
-    for (let i = 1; i < n - 1; i++) nodes.push(await cluster.startNode({ profile, bootstrap: [seed.addr] }))
+    for (let i = 1; i < n - 1; i++) nodes.push(await cluster.startNode({ profile, bootstrap: [seed.addr], extraArgs }))
     await until('the first N-1 nodes to converge', async () => (await aliveCounts(nodes)).every((c) => c === n - 2), 60_000)
 
     // Join convergence: a fresh node joins; all N see N alive. Then it leaves for the next trial.
     const joins: number[] = []
     for (let t = 0; t < trials; t++) {
-      const joiner = await cluster.startNode({ profile, bootstrap: [nodes[(t % (n - 1))]!.bareAddr] })
+      const joiner = await cluster.startNode({ profile, bootstrap: [nodes[(t % (n - 1))]!.bareAddr], extraArgs })
       joins.push(await until('all N to see each other alive', async () => (await aliveCounts([...nodes, joiner])).every((c) => c === n - 1)))
       if (t < trials - 1) { await joiner.stop(); await until('the leave to be seen', async () => await allSee(nodes, joiner, 'left')) } else nodes.push(joiner)
     }
@@ -170,7 +173,8 @@ for (const profile of args.profiles.split(',')) {
 }
 
 console.log(describeMachine(machine))
-console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}\n`)
+console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}${args['cluster-key'] ? ' --cluster-key' : ''}\n`)
+console.log(`Cluster key: ${args['cluster-key'] ? 'on (every node admits by --cluster-key-file)' : 'off'}\n`)
 console.log('| N | profile | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
 console.log('|---|---|---|---|---|---|---|---|')
 for (const r of results) {
@@ -180,5 +184,5 @@ for (const r of results) {
 }
 if (args.json !== undefined) {
   await mkdir(dirname(args.json), { recursive: true })
-  await writeFile(args.json, JSON.stringify({ machine, results }, null, 2) + '\n')
+  await writeFile(args.json, JSON.stringify({ machine, clusterKey: args['cluster-key'], results }, null, 2) + '\n')
 }

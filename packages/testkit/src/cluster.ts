@@ -52,6 +52,7 @@ export interface CliResult extends ExitInfo {
 export class Cluster {
   readonly nodes: KosProcess[] = []
   private dir: string | undefined
+  private keyFile: string | undefined
   private count = 0
 
   /** The cluster's temporary directory (data directories and scratch files live under it). */
@@ -94,6 +95,20 @@ export class Cluster {
     this.nodes.push(node)
     await node.start()
     return node
+  }
+
+  /**
+   * A cluster key file in the cluster's directory, made once by `kos keygen --out`, as an
+   * operator makes one: nodes started with `extraArgs: ['--cluster-key-file', file]` admit each
+   * other and nobody else (docs/design/admission.md).
+   */
+  async clusterKeyFile (): Promise<string> {
+    if (this.keyFile !== undefined) return this.keyFile
+    const file = join(this.tmp, 'cluster.key')
+    const res = await this.runCli(['keygen', '--out', file])
+    if (res.code !== 0) throw new Error(`kos keygen --out ${file} exited ${describe(res)}: ${res.stderr}`)
+    this.keyFile = file
+    return file
   }
 
   /** Starts several nodes at once. */
@@ -152,6 +167,7 @@ export class Cluster {
     if (this.dir !== undefined) {
       await rm(this.dir, { recursive: true, force: true, maxRetries: 3 })
       this.dir = undefined
+      this.keyFile = undefined
     }
   }
 }
