@@ -67,7 +67,8 @@ describe('coordinator election across five nodes', () => {
       return undefined
     }, CONVERGE_MS)
     t.diagnostic(`coordinator ${coordinator.name} in term ${term}`)
-    // /v1/node carries the same coordinator and term.
+    // /v1/node carries the same coordinator and term. The nodes run at the defaults: one whose
+    // own event loop stalled while five started on two cores is degraded until 5 s of calm.
     await cluster.waitFor('/v1/node to name the same coordinator and term everywhere', async () => {
       for (const n of nodes) {
         const info = (await n.api<NodeView>('/v1/node')).body
@@ -76,7 +77,7 @@ describe('coordinator election across five nodes', () => {
         assert.equal(info.mode, 'normal', `${n.name} runs ${info.mode}`)
       }
       return true
-    }, { timeoutMs: 5_000 })
+    }, { timeoutMs: 30_000 })
   })
 
   it('`kos coordinator --json` prints what the API answers', async () => {
