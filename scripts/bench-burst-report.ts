@@ -3,7 +3,7 @@
  * issue 15 met or missed, computed from the trials. Apart from the runs so that what is measured
  * and how it is judged read separately.
  */
-import { describeMachine, stats, type CpuBurstResult, type MachineFacts } from '@kos/testkit'
+import { describeMachine, describeNotHealthy, stats, type CpuBurstResult, type MachineFacts } from '@kos/testkit'
 
 /** Issue 15's targets for each trial. */
 export const TARGETS = Object.freeze({
@@ -52,7 +52,7 @@ export function burstReport ({ facts, command, wallS, nodes, trials }: ReportInp
     '|---:|---:|---:|---|---:|---|---|'
   ]
   trials.forEach((t, i) => {
-    lines.push(`| ${i + 1} | ${t.burstMs} | ${t.backTo200Ms === null ? 'not within the deadline' : t.backTo200Ms} | ${t.waitingOn.join('; ') || '–'} | ${t.termMoves} (t${t.termBefore} → t${t.termMax}) | ${t.deaths.length} / ${t.deathsCounted} | ${healthSeen(t)} |`)
+    lines.push(`| ${i + 1} | ${t.burstMs} | ${t.backTo200Ms === null ? 'not within the deadline' : t.backTo200Ms} | ${t.waitingOn.map((h) => describeNotHealthy(h, true)).join('; ') || '–'} | ${t.termMoves} (t${t.termBefore} → t${t.termMax}) | ${t.deaths.length} / ${t.deathsCounted} | ${healthSeen(t)} |`)
   })
   lines.push('',
     `Back to 200 over ${trials.length} trials: ${reached.length === 0 ? 'never' : `min ${s.min} / median ${s.median} / max ${s.max} ms`}${reached.length < trials.length ? `; ${trials.length - reached.length} trial(s) never within the deadline` : ''}.`,

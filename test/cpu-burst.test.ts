@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { agreedCoordinator, Cluster, runCpuBurst, type CpuBurstResult, type HealthView, type KosProcess } from '@kos/testkit'
+import { agreedCoordinator, Cluster, describeNotHealthy, runCpuBurst, type CpuBurstResult, type HealthView, type KosProcess } from '@kos/testkit'
 
 /** Forming the cluster, or settling it again, on a busy test machine: generous. */
 const SETTLE_MS = 90_000
@@ -58,7 +58,7 @@ describe('a CPU burst from other processes', () => {
     const burst = async (): Promise<CpuBurstResult> => {
       const r = await runCpuBurst(nodes, { hogs: 2, burstMs: BURST_MS, recoverDeadlineMs: BACK_TO_200_MS })
       t.diagnostic(`burst ${r.burstMs} ms; back to 200 after ${String(r.backTo200Ms)} ms; term ${r.termBefore} → ${r.termMax}; ` +
-        `deaths seen ${r.deaths.length}, counted ${r.deathsCounted}; waited on: ${r.waitingOn.join(' | ')}; health: ${JSON.stringify(r.health)}`)
+        `deaths seen ${r.deaths.length}, counted ${r.deathsCounted}; waited on: ${r.waitingOn.map((h) => describeNotHealthy(h)).join(' | ')}; health: ${JSON.stringify(r.health)}`)
       assertNoHarm(r)
       return r
     }
@@ -66,11 +66,11 @@ describe('a CPU burst from other processes', () => {
     // The test's own hogs are gone once the burst ends: a machine still busy then is busy with
     // other work (other tests, a build), which makes nodes late for reasons not under test and
     // warns by design. Such a run proves nothing either way; the scenario runs once more.
-    if (r.backTo200Ms === null && r.waitingOn.some((line) => line.includes('machine-cpu ('))) {
+    if (r.backTo200Ms === null && r.waitingOn.some((h) => h.failing.some((c) => c.startsWith('machine-cpu ')))) {
       t.diagnostic('the machine stayed busy with other work after the burst: running the scenario once more')
       await settled()
       r = await burst()
     }
-    assert.notEqual(r.backTo200Ms, null, `not every node answered 200 within ${BACK_TO_200_MS} ms of the burst's end:\n${r.waitingOn.join('\n')}\n${cluster.stderrTails()}`)
+    assert.notEqual(r.backTo200Ms, null, `not every node answered 200 within ${BACK_TO_200_MS} ms of the burst's end:\n${r.waitingOn.map((h) => describeNotHealthy(h)).join('\n')}\n${cluster.stderrTails()}`)
   })
 })

@@ -22,6 +22,23 @@ export interface CpuBurstOptions {
   recoverDeadlineMs?: number
 }
 
+/** One node's last /v1/health answer that was not 200. */
+export interface NotHealthy {
+  node: string
+  /** The HTTP status, or null when the node did not answer within the request deadline. */
+  status: number | null
+  mode: string | null
+  /** The checks that were not passing, each `name (output)`. */
+  failing: string[]
+}
+
+/** `n3 429 normal: machine-cpu (machine CPU 97 % busy, …)`, or without the outputs when `brief`. */
+export function describeNotHealthy (h: NotHealthy, brief = false): string {
+  if (h.status === null) return `${h.node}: no answer`
+  const checks = brief ? h.failing.map((f) => f.slice(0, f.indexOf(' (') < 0 ? undefined : f.indexOf(' ('))) : h.failing
+  return `${h.node} ${h.status} ${h.mode ?? '?'}: ${checks.join('; ')}`
+}
+
 /** What one node's /v1/health answered during the burst. */
 export interface HealthSeen {
   /** HTTP status → answers (0: no answer within the request deadline). */
@@ -53,7 +70,7 @@ export interface CpuBurstResult {
    * The nodes not at 200 in the last round before every node was (or when the deadline passed),
    * with their failing checks: what the wait was for.
    */
-  waitingOn: string[]
+  waitingOn: NotHealthy[]
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
@@ -63,7 +80,7 @@ async function deathsCounted (nodes: readonly KosProcess[]): Promise<number> {
 }
 
 /** One round of /v1/health over every node, recorded into `seen`; true if all answered 200. */
-async function healthRound (nodes: readonly KosProcess[], seen: Record<string, HealthSeen>, last: Map<string, { ok: boolean, line: string }>): Promise<boolean> {
+async function healthRound (nodes: readonly KosProcess[], seen: Record<string, HealthSeen>, last: Map<string, NotHealthy | null>): Promise<boolean> {
   const answers = await Promise.all(nodes.map(async (n) => await n.api<HealthView>('/v1/health').catch(() => undefined)))
   let all = true
   for (const [i, n] of nodes.entries()) {
@@ -72,15 +89,15 @@ async function healthRound (nodes: readonly KosProcess[], seen: Record<string, H
     const code = String(res?.status ?? 0)
     s.codes[code] = (s.codes[code] ?? 0) + 1
     if (res?.status !== 200) all = false
-    if (res === undefined) { last.set(n.name, { ok: false, line: `${n.name}: no answer` }); continue }
+    if (res === undefined) { last.set(n.name, { node: n.name, status: null, mode: null, failing: [] }); continue }
     const body = res.body
     if (!s.modes.includes(body.mode)) s.modes.push(body.mode)
     for (const c of body.checks) {
       const tag = `${c.name}: ${c.status}`
       if (c.status !== 'passing' && !s.failing.includes(tag)) s.failing.push(tag)
     }
-    const failing = body.checks.filter((c) => c.status !== 'passing').map((c) => `${c.name} (${c.output})`).join('; ')
-    last.set(n.name, { ok: res.status === 200, line: `${n.name} ${res.status} ${body.mode}: ${failing}` })
+    const failing = body.checks.filter((c) => c.status !== 'passing').map((c) => `${c.name} (${c.output})`)
+    last.set(n.name, res.status === 200 ? null : { node: n.name, status: res.status, mode: body.mode, failing })
   }
   return all
 }
@@ -94,7 +111,7 @@ export async function runCpuBurst (nodes: readonly KosProcess[], opts: CpuBurstO
   const termBefore = (await agreedCoordinator(nodes)).term
   const deaths0 = await deathsCounted(nodes)
   const seen: Record<string, HealthSeen> = Object.fromEntries(nodes.map((n) => [n.name, { codes: {}, failing: [], modes: [] }]))
-  const last = new Map<string, { ok: boolean, line: string }>()
+  const last = new Map<string, NotHealthy | null>()
   const peers = new PeerStateWatch(nodes, pollMs).start()
   const terms = new CoordinatorWatch(nodes, pollMs).start()
   const startedAt = performance.now()
@@ -102,7 +119,7 @@ export async function runCpuBurst (nodes: readonly KosProcess[], opts: CpuBurstO
   const hogs = startCpuHogs(hogCount, burstMs + 10_000)
   let endedAt: number
   let backAt: number | undefined
-  let waitingOn: string[] = []
+  let waitingOn: NotHealthy[] = []
   try {
     // The fault's own duration: health rounds go on while it lasts.
     while (performance.now() - startedAt < burstMs) {
@@ -117,7 +134,7 @@ export async function runCpuBurst (nodes: readonly KosProcess[], opts: CpuBurstO
     while (backAt === undefined && performance.now() - endedAt < recoverDeadlineMs) {
       if (await healthRound(nodes, seen, last)) backAt = performance.now()
       else {
-        waitingOn = [...last.values()].filter((l) => !l.ok).map((l) => l.line)
+        waitingOn = [...last.values()].filter((h): h is NotHealthy => h !== null)
         await sleep(pollMs)
       }
     }

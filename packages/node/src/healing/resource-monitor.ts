@@ -116,7 +116,7 @@ export class ResourceMonitor {
   private readonly failing = new Set<string>()
   private smoothedOwnCpu = 0
   private smoothedMachineCpu = 0
-  private busy = false
+  private machineIsBusy = false
   private lastNet: { bytes: number, atMs: number } | null = null
   private values: ResourceSnapshot['values'] = {}
 
@@ -167,7 +167,7 @@ export class ResourceMonitor {
       values: { ...this.values },
       levels: this.modes.resourceLevels,
       alerts: this.alerts.active.map((a) => ({ ...a, value: round1(a.value) })),
-      machineBusy: this.busy
+      machineBusy: this.machineIsBusy
     }
   }
 
@@ -212,7 +212,7 @@ export class ResourceMonitor {
     const all = { cpuPercent, memoryPercent, eventLoopDelayMs, diskFreePercent }
     this.values = roundAll({ ...all, machineCpuPercent, loopUtilizationPercent: cpu?.loopUtilizationPercent, processCpuPercent: cpu?.processPercent, networkBytesPerSec })
     const busyBand = this.config.machineCpuBusyPercent
-    if (machineCpuPercent !== undefined) this.busy = busyBand !== null && machineBusy(machineCpuPercent, busyBand, this.busy)
+    if (machineCpuPercent !== undefined) this.machineIsBusy = busyBand !== null && machineBusy(machineCpuPercent, busyBand, this.machineIsBusy)
     // Resources configured null are shown but drive neither the mode nor the alerts.
     const sample = Object.fromEntries(Object.entries(all).filter(([name]) => this.config[name as ResourceName] !== null))
     const change = this.modes.update(sample)
