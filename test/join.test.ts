@@ -4,6 +4,8 @@
  * address must work").
  */
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Cluster, summarize, type KosProcess } from '@kos/testkit'
 
@@ -51,9 +53,10 @@ describe('joining by a bare address', () => {
   it('POST /v1/join with a bare address joins a running lone node', async () => {
     const lone = await cluster.startNode({ name: 'api-join' })
     assert.deepEqual((await lone.peers()).peers, [], 'a node started without bootstrap knows nobody')
+    const token = (await readFile(join(lone.dataDir, 'api-token'), 'utf8')).trim()
     const res = await lone.api<{ joined: number, errors: unknown[] }>('/v1/join', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ addrs: [seed.bareAddr] })
     })
     assert.equal(res.status, 200, JSON.stringify(res.body))
@@ -64,7 +67,7 @@ describe('joining by a bare address', () => {
 
   it('`kos join <bare addr>` joins a running lone node', async () => {
     const lone = await cluster.startNode({ name: 'cli-join' })
-    const res = await cluster.runCli(['join', '--api', lone.apiHostPort, seed.bareAddr])
+    const res = await cluster.runCli(['join', '--api', lone.apiHostPort, '--data', lone.dataDir, seed.bareAddr])
     assert.equal(res.code, 0, `kos join exited ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`)
     assert.match(res.stdout, /joined 1 of 1 address/)
     members.push(lone)
