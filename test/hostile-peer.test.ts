@@ -6,7 +6,8 @@
  *   no node moves its term or changes its coordinator or voters, each counts the refusals and
  *   audits a coordinator:refused warning, and an election still succeeds afterwards;
  * - a checkpoint of a node's chain signed with its own key: nothing is deleted, verify stays ok;
- * - a genuinely signed entry with Lamport time 2^53-1: refused, and appends still work.
+ * - a genuinely signed entry with Lamport time 2^53-1: refused, and appends still work;
+ * - alive@2^32 then dead@2^32 about a member: nobody raises its incarnation, it stays alive.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
@@ -86,6 +87,24 @@ describe('a hostile admitted peer', () => {
       const kept = (await n.api<{ entries: Array<{ seq: number }> }>(`/v1/audit?origin=${victim.peerId}&limit=1000`)).body.entries
       assert.ok(kept.some((e) => e.seq === 1), `${n.name} lost the start of ${victim.name}'s chain`)
       assert.equal((await n.api<{ ok: boolean }>('/v1/audit/verify')).body.ok, true)
+    }
+  })
+
+  it('cannot kill a member beyond refutation with alive@2^32 then dead@2^32', async () => {
+    await cluster.waitFor('the hostile peer to reach every node on the notice topic', async () => hostile.noticePeers() === nodes.length, { timeoutMs: 15_000 })
+    const victim = nodes[1]!
+    const held = async (n: KosProcess): Promise<{ state: string, incarnation: number } | undefined> => (await n.peers()).peers.find((p) => p.peerId === victim.peerId)
+    const before = (await held(nodes[0]!))!
+    await hostile.notice('alive', victim.peerId, 2 ** 32, ['/ip4/127.0.0.1/tcp/9'])
+    await hostile.notice('dead', victim.peerId, 2 ** 32)
+    await cluster.waitFor('both nodes that hold the victim to count the refused raise', async () => {
+      for (const n of [nodes[0]!, nodes[2]!]) if (!/^kos_membership_claims_refused_total [1-9]/m.test(await n.metrics())) return false
+      return true
+    }, { timeoutMs: 30_000 })
+    for (const n of [nodes[0]!, nodes[2]!]) {
+      const seen = (await held(n))!
+      assert.equal(seen.state, 'alive', `${n.name} holds ${victim.name} ${seen.state}`)
+      assert.ok(seen.incarnation < 2 ** 32 && seen.incarnation >= before.incarnation, `${n.name}: incarnation ${seen.incarnation}`)
     }
   })
 

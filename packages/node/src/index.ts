@@ -47,6 +47,7 @@ export { MessageChannel } from './net/channel.js'
 export { auditTopic } from './audit/service.js'
 export { createEntry, signerFromPrivateKey, type AuditSigner } from './audit/entry.js'
 export { createCheckpoint } from './audit/checkpoint.js'
+export { membershipTopics } from './membership/gossip.js'
 export { encodeReplication } from './audit/wire.js'
 export type { ReplicationMessage } from './audit/replication.js'
 // The audit log's replication core and the in-process pieces it runs on (store, appender, Lamport

@@ -6,7 +6,8 @@
  *   origin) and by the direct channel, carrying its own signature;
  * - genuinely signed entries of its own chain with an absurd Lamport time;
  * - checkpoints of another node's chain, signed with its own key;
- * - election messages: acks with an absurd term, heartbeats crowning itself with a voter set.
+ * - election messages: acks with an absurd term, heartbeats crowning itself with a voter set;
+ * - membership notices raising another member's incarnation, then declaring it dead there.
  * A correct node refuses each, counts it and, where it is an attempt, audits a warning.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -16,7 +17,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  auditTopic, createCheckpoint, createEntry, createHost, encodeMessage, encodeReplication, MessageChannel, resolveConfig,
+  auditTopic, createCheckpoint, createEntry, createHost, encodeMessage, encodeReplication, membershipTopics, MessageChannel, resolveConfig,
   type KosLibp2p, type ReplicationMessage
 } from '@kos/node'
 import { pino } from 'pino'
@@ -40,6 +41,7 @@ export class HostilePeer {
     const host = await createHost(config, key, () => {}, new Map())
     await host.start()
     host.services.pubsub.subscribe(auditTopic(cluster))
+    host.services.pubsub.subscribe(membershipTopics(cluster).membership)
     const channel = new MessageChannel(host, {
       protocol: `/kos/${cluster}/audit-sync/1.0.0`,
       maxMessageBytes: 1024 * 1024,
@@ -88,6 +90,17 @@ export class HostilePeer {
   async checkpoint (victim: string, seq: number): Promise<unknown> {
     return await createCheckpoint({ origin: victim, seq, hash: 'ab'.repeat(32), lamport: seq, ts: Date.now() },
       { peerId: this.peerId, sign: (bytes: Uint8Array) => this.key.sign(bytes) }, Date.now())
+  }
+
+  /** Publishes a membership notice about `target`, signed by the hostile peer, as any member may. */
+  async notice (state: 'alive' | 'suspect' | 'dead', target: string, incarnation: number, addrs: string[] = []): Promise<void> {
+    const topic = membershipTopics(this.cluster).membership
+    await this.host.services.pubsub.publish(topic, encodeMessage({ v: 1, t: 'notice', state, target, incarnation, name: 'victim', role: 'member', addrs }))
+  }
+
+  /** Peers that the hostile peer's gossip reaches on the membership notice topic. */
+  noticePeers (): number {
+    return this.host.services.pubsub.getSubscribers(membershipTopics(this.cluster).membership).length
   }
 
   /** Sends one election envelope (`{ v, t: 'election', m, config? }`) to `to`. */

@@ -22,6 +22,7 @@ export class NodeMetrics {
   private readonly heartbeatsSent: Counter
   private readonly heartbeatsReceived: Counter
   private readonly newMembersRefusedTotal: Counter
+  private readonly claimsRefusedTotal: Counter
   private readonly electionRefusedTotal: Counter<'reason'>
   private readonly suspicions: Counter
   private readonly deaths: Counter
@@ -37,6 +38,7 @@ export class NodeMetrics {
     this.heartbeatsSent = new Counter({ name: 'kos_heartbeats_sent_total', help: 'Heartbeats this node published', registers })
     this.heartbeatsReceived = new Counter({ name: 'kos_heartbeats_received_total', help: 'Valid heartbeats received from peers', registers })
     this.electionRefusedTotal = new Counter({ name: 'kos_election_refused_total', help: 'Election messages not acted on, by reason: not-voter (a non-voter campaigning, voting or leading), term-bound (an absurd term)', labelNames: ['reason'], registers })
+    this.claimsRefusedTotal = new Counter({ name: 'kos_membership_claims_refused_total', help: 'Membership claims that would raise another member\'s incarnation or addresses without coming from it, not acted on (relayed fresher news, or a forgery)', registers })
     this.newMembersRefusedTotal = new Counter({ name: 'kos_sync_new_members_refused_total', help: 'Members named in syncs past what one peer may introduce (syncMaxNewMembers, syncMaxNewMembersPerMinute), dropped', registers })
     this.suspicions = new Counter({ name: 'kos_member_suspicions_total', help: 'Times a member became suspect in this node\'s view', registers })
     this.deaths = new Counter({ name: 'kos_member_deaths_total', help: 'Times a member became dead in this node\'s view', registers })
@@ -127,6 +129,7 @@ export class NodeMetrics {
   heartbeatSent (): void { this.heartbeatsSent.inc() }
   heartbeatReceived (): void { this.heartbeatsReceived.inc() }
   newMembersRefused (n: number): void { this.newMembersRefusedTotal.inc(n) }
+  claimsRefused (n: number): void { this.claimsRefusedTotal.inc(n) }
   electionRefused (reason: string): void { this.electionRefusedTotal.inc({ reason }) }
   rejected (topic: TopicKind, reason: RejectReason): void { this.gossipRejected.inc({ topic, reason }) }
   auditRejected (reason: string): void { this.auditRejectedTotal.inc({ reason }) }

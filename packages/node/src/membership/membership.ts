@@ -30,6 +30,14 @@ export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, Membe
 /** What most heartbeats and notices return: one shared, frozen empty list rather than a new one per call. */
 const NO_OUTPUTS: readonly MembershipOutput[] = Object.freeze([])
 
+/**
+ * Whether `claim`, from `by`, would raise the incarnation held for its member (`held`) without
+ * coming from that member: onClaim refuses it. Also for the shell, which counts them.
+ */
+export function foreignRaise (claim: Pick<MemberClaim, 'target' | 'incarnation'>, by: string, held: number | undefined): boolean {
+  return held !== undefined && by !== claim.target && claim.incarnation > held
+}
+
 /** How far above our own incarnation a claim about us may be and still be refuted. */
 export const REFUTE_AHEAD_LIMIT = 16
 
@@ -151,7 +159,7 @@ export class Membership {
     // relay would send every node to dial where the relay chose.
     const held = cols.incarnation(slot)
     const own = by === claim.target
-    if (!own && claim.incarnation > held) return NO_OUTPUTS
+    if (foreignRaise(claim, by, held)) return NO_OUTPUTS
     if (own && claim.addrs.length > 0 && claim.incarnation >= held && !sameAddrs(cols.addrs[slot]!, claim.addrs)) cols.addrs[slot] = claim.addrs
     const previous = stateName(cols.state(slot))
     if (!overrides(claim.state, claim.incarnation, previous, held)) return NO_OUTPUTS

@@ -17,7 +17,7 @@ import { RedialSchedule } from '../net/redial.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice, type MemberSnapshot } from '../wire/messages.js'
 import { installValidators, membershipTopics, type GossipCounters, type MembershipTopics } from './gossip.js'
-import { Membership, type MemberClaim, type MembershipEvent, type MembershipOutput } from './membership.js'
+import { foreignRaise, Membership, type MemberClaim, type MembershipEvent, type MembershipOutput } from './membership.js'
 import { NewMemberBudget } from './new-member-budget.js'
 import { Prober } from './probes.js'
 
@@ -29,7 +29,7 @@ export interface MembershipServiceComponents {
   config: KosConfig
   clock: Clock
   log: Logger
-  counters: GossipCounters & { heartbeatSent: () => void, heartbeatReceived: () => void, newMembersRefused: (n: number) => void }
+  counters: GossipCounters & { heartbeatSent: () => void, heartbeatReceived: () => void, newMembersRefused: (n: number) => void, claimsRefused: (n: number) => void }
   /** The single event path of the node. */
   emit: (event: MembershipEvent) => void
   /** This node's health summary, sampled when a heartbeat is sent. */
@@ -167,7 +167,9 @@ export class MembershipService {
       this.c.counters.heartbeatReceived()
       this.apply(this.core.onHeartbeat(d.from, d.body.incarnation, d.body.addrs, d.body.health))
     } else {
-      this.apply(this.core.onClaim(claimOf(d.body), d.from))
+      const claim = claimOf(d.body)
+      this.countForeignRaises([claim], d.from)
+      this.apply(this.core.onClaim(claim, d.from))
     }
   }
 
@@ -262,8 +264,16 @@ export class MembershipService {
     this.apply(this.core.onSync(this.admitted(sync.members, remote.toString()), remote.toString()))
   }
 
+  /** Claims that raise another member's incarnation, which the core refuses (foreignRaise): counted. */
+  private countForeignRaises (claims: ReadonlyArray<Pick<MemberClaim, 'target' | 'incarnation'>>, by: string): void {
+    let n = 0
+    for (const c of claims) if (c.target !== this.core.selfId && foreignRaise(c, by, this.core.member(c.target)?.incarnation)) n++
+    if (n > 0) this.c.counters.claimsRefused(n)
+  }
+
   /** The entries of a sync `from` may make us act on (new-member-budget.ts); the rest are counted and dropped. */
   private admitted (members: MemberSnapshot[], from: string): MemberSnapshot[] {
+    this.countForeignRaises(members.map((m) => ({ target: m.peerId, incarnation: m.incarnation })), from)
     const r = this.newMembers.admit(members, (id) => id === this.core.selfId || this.core.member(id) !== undefined, from)
     if (r.refused > 0) {
       this.c.counters.newMembersRefused(r.refused)
