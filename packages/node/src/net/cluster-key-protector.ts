@@ -17,9 +17,10 @@
  * the keyring (primary and accepted keys), so a wrong key is refused at once, counted and logged,
  * and a proof replayed from another connection or reflected back proves nothing; a keyring that
  * can be replaced while running, for the connections made from then on. Open connections are
- * left alone: closing one looks like a crash to the failure detector (it probes at once), and
- * re-making every connection at each step of a rotation was measured to get healthy members
- * suspected, and one declared dead (docs/design/admission.md).
+ * left alone: closing one looks like a crash to the failure detector (it probes at once).
+ * Re-making a node's connections whenever its primary changed was tried: the rotation test saw
+ * healthy members suspected, and reloads in quick succession got one declared dead
+ * (docs/design/admission.md).
  * It costs one more half round trip per new connection (the proofs wait for the peer's nonce),
  * and no dependency beyond node:crypto (pnet brings a JavaScript XSalsa20).
  *
