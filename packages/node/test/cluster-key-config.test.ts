@@ -26,7 +26,7 @@ async function configError (fn: () => unknown): Promise<ConfigError> {
 
 describe('isLoopbackMultiaddr', () => {
   it('is true for 127.0.0.0/8, ::1 and localhost only', () => {
-    for (const a of ['/ip4/127.0.0.1/tcp/7946', '/ip4/127.0.0.11/tcp/1', '/ip4/127.255.255.254/tcp/1', '/ip6/::1/tcp/1', '/ip6/0:0:0:0:0:0:0:1/tcp/1', '/dns4/localhost/tcp/1']) {
+    for (const a of ['/ip4/127.0.0.1/tcp/7946', '/ip4/127.0.0.11/tcp/1', '/ip4/127.255.255.254/tcp/1', '/ip6/::1/tcp/1', '/dns4/localhost/tcp/1', '/dns/node.localhost/tcp/1']) {
       assert.equal(isLoopbackMultiaddr(a), true, a)
     }
     for (const a of ['/ip4/0.0.0.0/tcp/7946', '/ip4/10.0.0.5/tcp/1', '/ip4/128.0.0.1/tcp/1', '/ip6/::/tcp/1', '/ip6/fe80::1/tcp/1', '/dns4/node.example/tcp/1']) {

@@ -1,22 +1,15 @@
 /**
- * Whether a listen address is reachable from this machine only (127.0.0.0/8, ::1, localhost).
- * A node listening anywhere else needs a cluster key (docs/design/admission.md), because anyone
- * who reaches its port could otherwise join the cluster.
+ * Whether a listen address is reachable from this machine only. A node listening anywhere else
+ * needs a cluster key (docs/design/admission.md), because anyone who reaches its port could
+ * otherwise join the cluster. The rule for a host is the API's (api-exposure.ts), so the two
+ * never disagree on what loopback is.
  */
-import { BlockList } from 'node:net'
+import { isLoopbackHost } from './api-exposure.js'
 
-const LOOPBACK = new BlockList()
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
-LOOPBACK.addAddress('::1', 'ipv6')
+const HOST_PROTOCOLS = new Set(['ip4', 'ip6', 'dns', 'dns4', 'dns6'])
 
 /** `/ip4/127.0.0.1/tcp/7946` → true; `/ip4/0.0.0.0/…` (every interface), `/ip4/10.0.0.5/…` → false. */
 export function isLoopbackMultiaddr (addr: string): boolean {
-  const [, proto, host = ''] = addr.split('/')
-  try {
-    if (proto === 'ip4') return LOOPBACK.check(host, 'ipv4')
-    if (proto === 'ip6') return LOOPBACK.check(host, 'ipv6')
-  } catch {
-    return false
-  }
-  return (proto === 'dns' || proto === 'dns4' || proto === 'dns6') && host.toLowerCase() === 'localhost'
+  const [, proto = '', host = ''] = addr.split('/')
+  return HOST_PROTOCOLS.has(proto) && isLoopbackHost(host)
 }
