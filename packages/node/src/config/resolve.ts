@@ -15,6 +15,7 @@ import { configSchema, type KosConfig } from './schema.js'
 /** The command-line flag of each config key that has one. */
 export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
   name: '--name',
+  cluster: '--cluster',
   listen: '--listen',
   bootstrap: '--bootstrap',
   api: '--api',
