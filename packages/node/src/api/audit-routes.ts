@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { auditQuerySchema, type AuditQuery } from '../audit/query.js'
 import { auditFieldsSchema, issuePath, type AuditFields } from '../audit/schema.js'
 import { requireToken } from './api-token-check.js'
+import { openSse } from './sse-stream.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
 import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from '@kos/client'
@@ -147,29 +148,9 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
   app.get('/v1/audit/stream', { config: ESSENTIAL }, (_req, reply) => {
     // Each tail holds a socket, a subscription and up to MAX_SSE_BUFFER_BYTES: a bounded number of them.
     if (streams.size >= maxStreams) throw new ApiError('overloaded', `this node already serves ${maxStreams} audit streams; retry later`)
-    reply.hijack()
-    const res = reply.raw
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' })
-    res.write(': kos audit stream\n\n')
-    let closed = false
-    const close = (): void => {
-      if (closed) return
-      closed = true
-      clearInterval(heartbeat)
-      unsubscribe()
-      streams.delete(close)
-      res.end()
-    }
-    const write = (chunk: string): void => {
-      if (closed) return
-      if (res.writableLength > MAX_SSE_BUFFER_BYTES) { close(); return }
-      res.write(chunk)
-    }
-    const heartbeat = setInterval(() => { write(': heartbeat\n\n') }, heartbeatMs)
-    heartbeat.unref()
-    const unsubscribe = audit.subscribe((entry) => { write(`data: ${JSON.stringify(entry)}\n\n`) }, close)
-    streams.add(close)
-    res.on('close', close)
+    const stream = openSse(reply, { maxBufferBytes: MAX_SSE_BUFFER_BYTES, heartbeatMs, streams })
+    stream.begin(': kos audit stream\n\n')
+    stream.onClose(audit.subscribe((entry) => { stream.write(`data: ${JSON.stringify(entry)}\n\n`) }, stream.close))
   })
 
   // Open tails would hold the server's close forever: end them first.

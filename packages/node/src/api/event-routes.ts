@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { openSse } from './sse-stream.js'
 import { API_ERRORS, type StreamHello, type StreamReset } from '@kos/client'
 import { ApiError } from './errors.js'
 import { eventFrame, frameWithId, frameWithoutId, parseTypes, wants, type JournalEntry } from './event-journal.js'
@@ -68,45 +69,23 @@ export function registerEventRoutes (app: FastifyInstance, feed: EventFeed, opts
     const header = req.headers['last-event-id']
     const decision = feed.journal.resume(typeof header === 'string' ? header.trim() : query.data.lastEventId)
 
-    reply.hijack()
-    const res = reply.raw
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-    let closed = false
-    const close = (): void => {
-      if (closed) return
-      closed = true
-      clearInterval(heartbeat)
-      unsubscribe()
-      unsubscribeSamples()
-      streams.delete(close)
-      res.end()
-    }
-    const write = (chunk: string): void => {
-      if (closed) return
-      if (res.writableLength > maxBufferBytes) { close(); return }
-      res.write(chunk)
-    }
-
+    const stream = openSse(reply, { maxBufferBytes, heartbeatMs, streams, headers: { 'x-accel-buffering': 'no' } })
     // The journal is read and the listener added in one turn of the event loop: no event falls between.
     const hello = (resumed: boolean, replayed: number): string => JSON.stringify({ bootId: feed.journal.bootId, peerId: opts.peerId(), resumed, replayed } satisfies StreamHello)
-    res.write(`retry: ${RETRY_MS}\n\n`)
-    if (decision.kind === 'fresh') res.write(frameWithId(feed.journal.lastId, 'hello', hello(false, 0)))
+    stream.begin(`retry: ${RETRY_MS}\n\n`)
+    if (decision.kind === 'fresh') stream.begin(frameWithId(feed.journal.lastId, 'hello', hello(false, 0)))
     else if (decision.kind === 'reset') {
-      res.write(frameWithoutId('hello', hello(false, 0)))
-      res.write(frameWithId(feed.journal.lastId, 'reset', JSON.stringify({ reason: decision.reason, bootId: feed.journal.bootId } satisfies StreamReset)))
+      stream.begin(frameWithoutId('hello', hello(false, 0)))
+      stream.begin(frameWithId(feed.journal.lastId, 'reset', JSON.stringify({ reason: decision.reason, bootId: feed.journal.bootId } satisfies StreamReset)))
     } else {
       const missed = decision.entries.filter((e) => wants(filter, e.type))
       // No id on this hello: if the connection drops during the replay, the client resumes from
       // the last replayed event it got, not from the end.
-      res.write(frameWithoutId('hello', hello(true, missed.length)))
-      for (const e of missed) res.write(eventFrame(e))
+      stream.begin(frameWithoutId('hello', hello(true, missed.length)))
+      for (const e of missed) stream.begin(eventFrame(e))
     }
-    const unsubscribe = feed.subscribe((e: JournalEntry) => { if (wants(filter, e.type)) write(eventFrame(e)) })
-    const unsubscribeSamples = wants(filter, 'peers:sample') ? feed.subscribeSamples(write) : () => {}
-    const heartbeat = setInterval(() => { write(': heartbeat\n\n') }, heartbeatMs)
-    heartbeat.unref()
-    streams.add(close)
-    res.on('close', close)
+    stream.onClose(feed.subscribe((e: JournalEntry) => { if (wants(filter, e.type)) stream.write(eventFrame(e)) }))
+    if (wants(filter, 'peers:sample')) stream.onClose(feed.subscribeSamples(stream.write))
   })
 
   // Open streams would hold the server's close forever: end them first.
