@@ -353,13 +353,7 @@ export interface StreamReset {
 }
 
 /** One member in a `peers:sample`: what changes all the time, so it is not an event of its own. */
-export interface PeerSample {
-  peerId: string
-  name: string
-  role: Role
-  state: MemberState
-  phi: number | null
-  lastHeartbeatAgeMs: number | null
+export interface PeerSample extends Pick<PeerInfo, 'peerId' | 'name' | 'role' | 'state' | 'phi' | 'lastHeartbeatAgeMs'> {
   mode: ServiceMode | null
   cpuPercent: number | null
   rssBytes: number | null

@@ -9,6 +9,7 @@
  * any times, are two coordinators of that term.
  */
 import type { KosProcess } from './kos-process.js'
+import { NodePollLoops } from './node-poll-loops.js'
 import type { CoordinatorView } from './views.js'
 
 /** The last six characters of a peer id: enough to tell a test's nodes apart in messages. */
@@ -77,40 +78,27 @@ export interface CoordinatorObservation {
  */
 export class CoordinatorWatch {
   readonly observations: CoordinatorObservation[] = []
-  /** Requests that failed (timeouts of a stopped node, refusals of a killed one). */
-  failures = 0
-  private running = false
-  private loops: Array<Promise<void>> = []
+  private readonly loops: NodePollLoops
 
-  constructor (private readonly nodes: readonly KosProcess[], private readonly intervalMs = 100) {}
+  constructor (nodes: readonly KosProcess[], intervalMs = 100) {
+    this.loops = new NodePollLoops(nodes, intervalMs, async (node) => {
+      if (!node.running) return
+      const sentAtMs = performance.now()
+      const v = await node.coordinator()
+      this.observations.push({ node: node.name, nodePeerId: node.peerId, sentAtMs, atMs: performance.now(), term: v.term, peerId: v.peerId, leaseRemainingMs: v.leaseRemainingMs })
+    })
+  }
+
+  /** Requests that failed (timeouts of a stopped node, refusals of a killed one). */
+  get failures (): number { return this.loops.failures }
 
   start (): this {
-    if (this.running) return this
-    this.running = true
-    this.loops = this.nodes.map(async (n) => { await this.loop(n) })
+    this.loops.start()
     return this
   }
 
   /** Stops polling and waits for requests in flight (at most the harness's request deadline). */
-  async stop (): Promise<void> {
-    this.running = false
-    await Promise.all(this.loops)
-  }
-
-  private async loop (node: KosProcess): Promise<void> {
-    while (this.running) {
-      if (node.running) {
-        const sentAtMs = performance.now()
-        try {
-          const v = await node.coordinator()
-          this.observations.push({ node: node.name, nodePeerId: node.peerId, sentAtMs, atMs: performance.now(), term: v.term, peerId: v.peerId, leaseRemainingMs: v.leaseRemainingMs })
-        } catch {
-          this.failures++
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs))
-    }
-  }
+  async stop (): Promise<void> { await this.loops.stop() }
 
   /** Term → the peer ids any node named as coordinator in it. */
   coordinatorsByTerm (since = 0): Map<number, Set<string>> {

@@ -5,6 +5,7 @@
  * those, so a test reads both.
  */
 import type { KosProcess } from './kos-process.js'
+import { NodePollLoops } from './node-poll-loops.js'
 
 export interface DeathSighting {
   /** The node whose view said so, and the peer it named dead. */
@@ -16,42 +17,30 @@ export interface DeathSighting {
 
 export class PeerStateWatch {
   readonly deaths: DeathSighting[] = []
-  /** Polls that failed (a request past the harness's deadline, a refused connection). */
-  failures = 0
   polls = 0
-  private running = false
-  private loops: Array<Promise<void>> = []
+  private readonly loops: NodePollLoops
 
-  constructor (private readonly nodes: readonly KosProcess[], private readonly intervalMs = 250) {}
+  constructor (nodes: readonly KosProcess[], intervalMs = 250) {
+    this.loops = new NodePollLoops(nodes, intervalMs, async (node) => {
+      const view = await node.peers()
+      this.polls++
+      for (const p of view.peers) if (p.state === 'dead') this.deaths.push({ observer: node.name, peer: p.name, atMs: performance.now() })
+    })
+  }
+
+  /** Polls that failed (a request past the harness's deadline, a refused connection). */
+  get failures (): number { return this.loops.failures }
 
   start (): this {
-    if (this.running) return this
-    this.running = true
-    this.loops = this.nodes.map(async (n) => { await this.loop(n) })
+    this.loops.start()
     return this
   }
 
   /** Stops polling and waits for the requests in flight. */
-  async stop (): Promise<void> {
-    this.running = false
-    await Promise.all(this.loops)
-  }
+  async stop (): Promise<void> { await this.loops.stop() }
 
   /** `observer→peer` for each pair seen dead, once each. */
   pairs (): string[] {
     return [...new Set(this.deaths.map((d) => `${d.observer}→${d.peer}`))]
-  }
-
-  private async loop (node: KosProcess): Promise<void> {
-    while (this.running) {
-      try {
-        const view = await node.peers()
-        this.polls++
-        for (const p of view.peers) if (p.state === 'dead') this.deaths.push({ observer: node.name, peer: p.name, atMs: performance.now() })
-      } catch {
-        this.failures++
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs))
-    }
   }
 }

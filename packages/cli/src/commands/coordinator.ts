@@ -8,8 +8,8 @@ import type { CoordinatorInfo } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { formatDuration, listRows, renderColumns, shortPeerId } from '../table.js'
-import { addApiOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { addApiOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions } from './api-options.js'
 
 export type CoordinatorOptions = ApiOptions
 

@@ -10,8 +10,8 @@ import { UsageError, type EscalationRequest } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { resolveToken } from '../token.js'
-import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions } from './api-options.js'
 
 export const ESCALATION_CLASSES = ['ethics', 'node', 'network', 'resource', 'agent'] as const
 export const ESCALATION_SEVERITIES = ['info', 'notice', 'warning', 'error', 'critical'] as const

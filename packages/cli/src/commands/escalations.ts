@@ -12,8 +12,8 @@ import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { renderTable, shortPeerId } from '../table.js'
 import { resolveToken } from '../token.js'
-import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions } from './api-options.js'
 
 export const ESCALATION_STATUSES = ['pending', 'delivered', 'acked', 'resolved'] as const
 export const ESCALATIONS_HEADER = ['CREATED', 'ID', 'CLASS', 'SEVERITY', 'STATUS', 'DELIVERED TO', 'ORIGIN', 'SUMMARY'] as const

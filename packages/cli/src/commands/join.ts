@@ -9,8 +9,8 @@ import { UsageError } from '@kos/client'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { resolveToken } from '../token.js'
-import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions, TokenOptions } from './shared.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions, TokenOptions } from './api-options.js'
 
 export interface JoinOptions extends ApiOptions, TokenOptions {
   /** Multiaddrs of peers already in the cluster, e.g. `/ip4/10.0.0.2/tcp/4001/p2p/12D3Koo…`. */

@@ -8,8 +8,8 @@ import type { Command } from 'commander'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { resolveToken } from '../token.js'
-import { addApiOptions, addTokenOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions, TokenOptions } from './shared.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions, TokenOptions } from './api-options.js'
 
 export type LeaveOptions = ApiOptions & TokenOptions
 

@@ -14,8 +14,8 @@ import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { shortPeerId } from '../table.js'
 import { eventLine } from './monitor-format.js'
-import { addApiOptions, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { addApiOptions, withClient } from './api-options.js'
+import type { ApiOptions } from './api-options.js'
 import { stopSignal } from './stop-signal.js'
 
 export interface MonitorOptions extends ApiOptions {

@@ -12,8 +12,8 @@ import {
   formatAddr, formatBytes, formatDuration, formatPercent, formatPhi, listRows, NONE, renderColumns, renderTable,
   shortPeerId
 } from '../table.js'
-import { addApiOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { addApiOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions } from './api-options.js'
 
 /** The `--state` choices: the API's MemberState values, kept complete by the check below. */
 const MEMBER_STATES = ['alive', 'suspect', 'dead', 'left'] as const satisfies readonly MemberState[]

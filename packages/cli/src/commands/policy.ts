@@ -8,7 +8,7 @@
 import type { Command } from 'commander'
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
-import { printJson } from './shared.js'
+import { printJson } from './api-options.js'
 
 export interface PolicyCheckOptions {
   json: boolean

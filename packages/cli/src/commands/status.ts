@@ -8,8 +8,8 @@ import type { HealthResponse, MemberState, NodeInfo, PeersResponse, HealthResult
 import { ExitCode } from '../exit-codes.js'
 import type { Io } from '../io.js'
 import { formatDuration, listRows, renderColumns, renderTable } from '../table.js'
-import { addApiOptions, printJson, withClient } from './shared.js'
-import type { ApiOptions } from './shared.js'
+import { addApiOptions, printJson, withClient } from './api-options.js'
+import type { ApiOptions } from './api-options.js'
 
 export interface StatusOptions extends ApiOptions {
   /** Wall clock for the uptime shown beside `startedAt`, in ms since the epoch. @default Date.now */

@@ -8,7 +8,7 @@ import { ApiError, UsageError, type ApiClient } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { resolveToken, TOKEN_ENV } from '../../token.js'
-import { printJson } from '../shared.js'
+import { printJson } from '../api-options.js'
 
 export const AGENT_VERBS = ['start', 'stop', 'restart', 'release', 'add', 'remove'] as const
 export type AgentVerb = typeof AGENT_VERBS[number]

@@ -10,8 +10,8 @@ import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { shortPeerId } from '../../table.js'
 import { TOKEN_ENV, resolveToken } from '../../token.js'
-import { addApiOptions, addTokenOptions, printJson, withClient } from '../shared.js'
-import type { ApiOptions } from '../shared.js'
+import { addApiOptions, addTokenOptions, printJson, withClient } from '../api-options.js'
+import type { ApiOptions } from '../api-options.js'
 import { parseDetails, requireText } from './format.js'
 
 export interface AuditAppendOptions extends ApiOptions {

@@ -8,8 +8,8 @@ import type { Command } from 'commander'
 import { AUDIT_CLASSES, AUDIT_SEVERITIES, ApiError, type AuditClassName, type AuditEntryView, type AuditQueryParams, type AuditQueryResponse, type AuditSeverityName } from '@kos/client'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
-import { addApiOptions, printJson, withClient } from '../shared.js'
-import type { ApiOptions } from '../shared.js'
+import { addApiOptions, printJson, withClient } from '../api-options.js'
+import type { ApiOptions } from '../api-options.js'
 import { auditTable, parseCount, parseTime } from './format.js'
 
 /** The node's bound on `limit`. */

@@ -4,8 +4,8 @@ import type { Command } from 'commander'
 import { ExitCode } from '../../exit-codes.js'
 import type { Io } from '../../io.js'
 import { renderTable, shortPeerId } from '../../table.js'
-import { addApiOptions, printJson, withClient } from '../shared.js'
-import type { ApiOptions } from '../shared.js'
+import { addApiOptions, printJson, withClient } from '../api-options.js'
+import type { ApiOptions } from '../api-options.js'
 
 export async function runAuditVerify (options: ApiOptions, io: Io): Promise<number> {
   return await withClient(options, io, async (client) => {
