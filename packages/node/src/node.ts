@@ -28,7 +28,7 @@ import { NodeHealth } from './health/node-health.js'
 import { HealingService, loadConfiguredPolicy } from './healing/service.js'
 import { registerLoadShedding } from './api/load-shedding.js'
 import { HealingMetrics } from './api/healing-metrics.js'
-import { ClusterKeyMetrics } from './api/cluster-key-metrics.js'
+import { ClusterKeyMetrics } from './net/cluster-key-metrics.js'
 import { ClusterAdmission } from './net/cluster-admission.js'
 import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
@@ -358,7 +358,7 @@ export class KosNode {
       apiToken: () => this.apiToken,
       apiAddresses: () => [this.config.api, this.apiAddress],
       events: { feed: this.events, maxClients: this.config.eventStreamMaxClients },
-      agents: this.healing?.api(),
+      agents: this.healing?.operations(),
       escalations: {
         self: () => this.peerId,
         create: async (input) => await this.requireEscalation().create(input),

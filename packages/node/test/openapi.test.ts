@@ -2,10 +2,10 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildApi } from '../src/api/server.js'
 import { ROUTE_DOCS } from '../src/api/openapi.js'
-import type { AgentsApi } from '../src/api/agent-routes.js'
+import type { AgentOperations } from '../src/healing/agent-operations.js'
 import { stubApiDeps } from './helpers/api-deps.js'
 
-const agents: AgentsApi = {
+const agents: AgentOperations = {
   list: () => [],
   get: () => undefined,
   define: async () => { throw new Error('unused') },

@@ -12,26 +12,13 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { agentSpecSchema, type AgentSpec } from '../healing/agent-spec.js'
-import type { EthicsReport, ReleaseOutcome } from '../healing/agent-supervisor.js'
+import { agentSpecSchema } from '../healing/agent-spec.js'
+import type { AgentOperations } from '../healing/agent-operations.js'
 import { authorized, requireToken as requireApiToken, TOKEN_HELP } from './api-token-check.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
-import type { AgentInfo, AgentsResponse } from '@kos/client'
+import type { AgentsResponse } from '@kos/client'
 
-/** What the routes need of the supervisor (the node's; a stub in tests). */
-export interface AgentsApi {
-  list: () => AgentInfo[]
-  get: (name: string) => AgentInfo | undefined
-  /** Throws ApiError('conflict') when the name is taken. */
-  define: (spec: AgentSpec, raw: unknown) => Promise<AgentInfo>
-  remove: (name: string) => Promise<'removed' | 'not-found' | 'config'>
-  control: (name: string, action: 'start' | 'stop' | 'restart') => Promise<AgentInfo | undefined>
-  release: (name: string) => ReleaseOutcome | 'not-found'
-  ethics: (name: string, report: EthicsReport) => boolean
-  errors: (name: string, count: number) => boolean
-  agentTokenMatches: (name: string, token: string) => boolean
-}
 
 export const ethicsBody = z.object({
   verdict: z.enum(['pass', 'violation', 'filter_error']),
@@ -53,7 +40,7 @@ function parse<T> (schema: z.ZodType<T>, body: unknown): T {
   throw new ApiError('invalid_request', `${field}: ${issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message}`)
 }
 
-export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, opts: { apiToken: () => string }): void {
+export function registerAgentRoutes (app: FastifyInstance, agents: AgentOperations, opts: { apiToken: () => string }): void {
   const requireToken = (req: FastifyRequest): void => {
     requireApiToken(req, opts.apiToken())
   }
@@ -74,7 +61,9 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentsApi, op
   app.post('/v1/agents', async (req, reply) => {
     requireToken(req)
     const spec = parse(agentSpecSchema, req.body)
-    return await reply.status(201).send(await agents.define(spec, req.body))
+    const defined = await agents.define(spec, req.body)
+    if (defined === 'conflict') throw new ApiError('conflict', `an agent named ${spec.name} already runs on this node`)
+    return await reply.status(201).send(defined)
   })
   app.delete<{ Params: { id: string } }>('/v1/agents/:id', { config: ESSENTIAL }, async (req) => {
     requireToken(req)

@@ -6,7 +6,8 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../errors.js'
-import { registerAgentRoutes, type AgentsApi } from './agent-routes.js'
+import { registerAgentRoutes } from './agent-routes.js'
+import type { AgentOperations } from '../healing/agent-operations.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { API_ERRORS } from '@kos/client'
 import { ApiError } from './errors.js'
@@ -39,7 +40,7 @@ export interface ApiDeps {
   /** Escalations (GET/POST /v1/escalations, ack, resolve). */
   escalations: EscalationApi
   /** Supervised agents (GET/POST /v1/agents, control, release, ethics and error reports); absent in route tests of other parts. */
-  agents?: AgentsApi
+  agents?: AgentOperations
   /** The node's API token (`<data>/api-token`); every call that changes anything must send it as a Bearer token. */
   apiToken: () => string
   /** The addresses the API is configured and listening on (`host:port`); requests naming another host get 421. */

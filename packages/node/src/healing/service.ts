@@ -9,8 +9,6 @@
  */
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
-import type { AgentsApi } from '../api/agent-routes.js'
-import { ApiError } from '../api/errors.js'
 import type { AgentInfo } from '@kos/client'
 import type { AuditEntry } from '../audit/schema.js'
 import type { AuditPage, AuditQuery } from '../audit/query.js'
@@ -18,6 +16,7 @@ import type { KosConfig } from '../config/schema.js'
 import type { EscalationInput } from '../escalation/record.js'
 import type { StateStore } from '../store/state-store.js'
 import { agentInfo } from './agent-info.js'
+import type { AgentOperations } from './agent-operations.js'
 import { agentSpecSchema, type AgentSpec } from './agent-spec.js'
 import { resolveAgentUser } from './agent-user.js'
 import { originHosts } from './quarantine-authority.js'
@@ -166,13 +165,13 @@ export class HealingService {
     return agentInfo(held.agent, held.source, this.supervisor.quarantine(name), held.agent.dir, (t) => t + wallOffset)
   }
 
-  api (): AgentsApi {
+  operations (): AgentOperations {
     const sup = this.supervisor
     return {
       list: () => sup.list().map(({ agent }) => this.info(agent.name)!),
       get: (name) => this.info(name),
       define: async (spec: AgentSpec, raw: unknown) => {
-        if (sup.has(spec.name)) throw new ApiError('conflict', `an agent named ${spec.name} already runs on this node`)
+        if (sup.has(spec.name)) return 'conflict' as const
         // Durable before it runs: an acknowledged definition survives a crash.
         await this.d.store.putAgent(spec.name, raw)
         await sup.define(spec, 'api')

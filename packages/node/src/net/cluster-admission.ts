@@ -6,7 +6,7 @@
  * A reload applies to the connections made after it; open ones stay (cluster-key-protector.ts).
  */
 import type { Logger } from 'pino'
-import type { ClusterKeyMetrics } from '../api/cluster-key-metrics.js'
+import type { ClusterKeyMetrics } from './cluster-key-metrics.js'
 import type { KosConfig } from '../config/schema.js'
 import { clusterKeyId, type ClusterKeyring } from './cluster-key.js'
 import { readClusterKeyFile } from './cluster-key-file.js'

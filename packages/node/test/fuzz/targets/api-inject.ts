@@ -7,7 +7,7 @@
 import { API_ERRORS, type AgentInfo } from '@kos/client'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
-import type { AgentsApi } from '../../../src/api/agent-routes.js'
+import type { AgentOperations } from '../../../src/healing/agent-operations.js'
 import { buildApi } from '../../../src/api/server.js'
 import { stubApiDeps } from '../../helpers/api-deps.js'
 import type { ApiFixtures } from '../fixtures.js'
@@ -32,7 +32,7 @@ function agentInfo (name: string): AgentInfo {
 }
 
 /** Agents that exist (`worker-1`), accept every report and every definition. */
-const agents: AgentsApi = {
+const agents: AgentOperations = {
   list: () => [agentInfo('worker-1')],
   get: (name) => name === 'worker-1' ? agentInfo(name) : undefined,
   define: async (spec) => agentInfo(spec.name),

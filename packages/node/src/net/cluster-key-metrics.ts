@@ -5,7 +5,7 @@
  * a key other than this node's primary.
  */
 import { Counter, type Registry } from 'prom-client'
-import type { AdmittedBy, RefusalReason } from '../net/cluster-key-protector.js'
+import type { AdmittedBy, RefusalReason } from './cluster-key-protector.js'
 
 export class ClusterKeyMetrics {
   private readonly refusedTotal: Counter<'reason'>
