@@ -18,12 +18,14 @@ import { AuditService, auditTopic } from './audit/service.js'
 import { ElectionService } from './election/service.js'
 import { electionTakesMs } from './election/timing.js'
 import { EscalationService } from './escalation/service.js'
-import { QuorumLoss } from './escalation/quorum-loss.js'
-import { escalationTriggers } from './escalation/triggers.js'
-import { logEvent } from './event-log.js'
+import { QuorumLoss } from './reactions/quorum-loss.js'
+import { recordInAudit } from './reactions/record-in-audit.js'
+import { detectClusterFailures } from './reactions/detect-cluster-failures.js'
+import { followMembership } from './reactions/follow-membership.js'
+import { logEvent } from './events/event-log.js'
 import { createLogger } from './logger.js'
-import { ConfigError, NotStartedError } from './errors.js'
-import { EventBus, type KosEvent, type KosEventListener } from './events.js'
+import { ConfigError, NotStartedError } from './base/errors.js'
+import { EventBus, type KosEventListener } from './events/event-bus.js'
 import { NodeHealth } from './health/node-health.js'
 import { HealingService, loadConfiguredPolicy } from './healing/service.js'
 import { registerLoadShedding } from './api/load-shedding.js'
@@ -196,14 +198,15 @@ export class KosNode {
         breakers: this.breakers
       })
       this.audit.subscribe((entry) => { this.events.publishAuditEntry(entry) }, () => {})
-      // The one writer of events to the audit log: every event on the path, nothing else. It is
-      // installed before membership starts (events are held until the log is open). Escalations
-      // the event triggers follow its durable entry, which they cite as evidence.
+      // Installed before membership starts: the log holds events until it is open.
       const audit = this.audit
-      this.onEvent(async (e) => {
-        const evidence = await audit.record(e)
-        if (this.escalation !== undefined && this.phase === 'running') await this.escalationTrigger(this.escalation, e, evidence)
-      })
+      this.onEvent(recordInAudit({
+        selfId: this.peerId,
+        audit,
+        escalation: () => this.phase === 'running' ? this.escalation : undefined,
+        election: () => this.election?.core,
+        members: () => this.membership?.core.list() ?? []
+      }))
       this.membership = new MembershipService({
         libp2p: this.libp2p,
         config: this.config,
@@ -243,7 +246,7 @@ export class KosNode {
       await this.escalation.start()
       const esc = this.escalation
       // Periods without quorum are reported by the nodes that lived through them; the
-      // coordinator escalates each once (escalation/quorum-loss.ts).
+      // coordinator escalates each once (reactions/quorum-loss.ts).
       const quorumLoss = new QuorumLoss({
         clock: this.clock,
         log: this.log,
@@ -254,12 +257,9 @@ export class KosNode {
         escalation: esc
       })
       quorumLoss.start()
-      this.onEvent(async (e) => {
-        await quorumLoss.onEvent(e)
-        this.healing?.onClusterEvent(e)
-        if (e.type === 'member:refuted') await this.store?.setIncarnation(e.incarnation)
-        if (e.type.startsWith('member:')) this.election?.onMembershipChange()
-      })
+      this.onEvent(async (e) => { await quorumLoss.onEvent(e) })
+      this.onEvent(detectClusterFailures(() => this.healing?.supervisor))
+      this.onEvent(followMembership({ store: () => this.store, election: () => this.election }))
       this.healing = new HealingService({
         config: this.config,
         clock: this.clock,
@@ -382,20 +382,6 @@ export class KosNode {
 
   private addrs (): string[] {
     return this.libp2p?.getMultiaddrs().map((a) => a.toString()) ?? []
-  }
-
-  private async escalationTrigger (esc: EscalationService, e: KosEvent, evidence: { origin: string, seq: number } | undefined): Promise<void> {
-    const core = this.election?.core
-    const actions = escalationTriggers(e, {
-      selfId: core?.selfId ?? '',
-      coordinatorId: core?.coordinatorId ?? null,
-      members: () => this.membership?.core.list() ?? [],
-      evidence
-    })
-    for (const a of actions) {
-      if (a.kind === 'member-up') esc.memberUp(a.peerId)
-      else await esc.create(a.escalation)
-    }
   }
 
   private requireLibp2p (): KosLibp2p {

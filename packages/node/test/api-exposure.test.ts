@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConfigError } from '../src/errors.js'
+import { ConfigError } from '../src/base/errors.js'
 import { resolveConfig } from '../src/config/resolve.js'
 
 function refusal (flags: Record<string, unknown>): string {

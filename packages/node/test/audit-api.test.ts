@@ -8,9 +8,9 @@ import { buildApi, type ApiDeps } from '../src/api/server.js'
 import type { AuditApi } from '../src/api/audit-routes.js'
 import type { AuditQuery } from '../src/audit/query.js'
 import type { AuditFields } from '../src/audit/schema.js'
-import { auditFieldsOf } from '../src/audit/events.js'
+import { auditFieldsOf } from '../src/reactions/audit-fields.js'
 import { auditFieldsSchema } from '../src/audit/schema.js'
-import type { KosEvent } from '../src/events.js'
+import type { KosEvent } from '../src/events/kos-event.js'
 import type { MemberView } from '../src/membership/membership.js'
 
 const TOKEN = 'a'.repeat(64)

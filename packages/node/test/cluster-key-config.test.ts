@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isLoopbackMultiaddr } from '../src/config/loopback.js'
 import { resolveConfig } from '../src/config/resolve.js'
-import { ConfigError } from '../src/errors.js'
+import { ConfigError } from '../src/base/errors.js'
 import { formatClusterKey } from '../src/net/cluster-key.js'
 import { readClusterKeyFile } from '../src/net/cluster-key-file.js'
 

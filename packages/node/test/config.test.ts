@@ -11,7 +11,7 @@ import { ManualClock, PhiAccrualDetector } from '@kos/detect'
 import { LAN_DEFAULTS, profileDefaults } from '../src/config/profiles.js'
 import { loadConfigFile, resolveConfig } from '../src/config/resolve.js'
 import { configSchema, type KosConfig } from '../src/config/schema.js'
-import { ConfigError } from '../src/errors.js'
+import { ConfigError } from '../src/base/errors.js'
 
 function configError (fn: () => unknown): ConfigError {
   try {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
 import { resolveConfig } from '../src/config/resolve.js'
 import { authorityOf, deliveryPlan, refusedClaim, type PlanView } from '../src/escalation/routing.js'
-import { ConfigError } from '../src/errors.js'
+import { ConfigError } from '../src/base/errors.js'
 
 // Real Ed25519 peer ids (of the keys with seeds 101..104): the config refuses what libp2p cannot parse.
 const J1 = '12D3KooWQESzG5JVc63XV9t8JiMDhjDEVNo4gWxWnMS7PD6T6MiP'

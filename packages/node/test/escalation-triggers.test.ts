@@ -1,5 +1,5 @@
 /**
- * Which events escalate (escalation/triggers.ts): only the coordinator escalates a dead member,
+ * Which events escalate (reactions/escalation-triggers.ts): only the coordinator escalates a dead member,
  * with an id derived from the incident (so a later coordinator's repeat is deduplicated); a new
  * coordinator takes over the dead members it finds; tamper always escalates; a returning member
  * only retries pending deliveries.
@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { MemberView } from '../src/membership/membership.js'
-import { escalationTriggers, quorumLoss, type TriggerContext } from '../src/escalation/triggers.js'
+import { escalationTriggers, quorumLoss, type TriggerContext } from '../src/reactions/escalation-triggers.js'
 
 const member = (peerId: string, state: MemberView['state'] = 'dead', incarnation = 3): MemberView => ({
   peerId, name: `n-${peerId}`, role: 'member', state, incarnation, addrs: [], phi: null, lastHeartbeatAgeMs: null, health: null, stateSinceMs: 0

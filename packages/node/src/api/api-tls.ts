@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { KosConfig } from '../config/schema.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 
 export interface ApiTls { cert: Buffer, key: Buffer }
 

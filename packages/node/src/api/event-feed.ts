@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AuditEntryView, EventType, PeerInfo, PeersSample } from '@kos/client'
-import type { KosEvent } from '../events.js'
+import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '../membership/membership.js'
 import { EventJournal, frameWithoutId, type JournalEntry } from './event-journal.js'
 

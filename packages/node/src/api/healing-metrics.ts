@@ -4,7 +4,7 @@
  * saturation alerts. Fed from the node's event path, like the other counters.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import type { KosEvent } from '../events.js'
+import type { KosEvent } from '../events/kos-event.js'
 
 export class HealingMetrics {
   private readonly exits: Counter<'agent' | 'expected'>

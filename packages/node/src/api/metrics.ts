@@ -4,7 +4,7 @@
  * are collected from the member table when scraped.
  */
 import { Counter, Gauge, Registry } from 'prom-client'
-import type { KosEvent } from '../events.js'
+import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '../membership/membership.js'
 import type { RejectReason, TopicKind } from '../membership/gossip.js'
 

@@ -8,13 +8,13 @@
 import type { Clock } from '@kos/detect'
 import type { KosConfig } from '../config/schema.js'
 import type { ElectionService } from '../election/service.js'
-import { NotStartedError } from '../errors.js'
+import { NotStartedError } from '../base/errors.js'
 import type { EscalationService } from '../escalation/service.js'
 import { authorityOf } from '../escalation/routing.js'
 import type { MemberView } from '../membership/membership.js'
 import type { MembershipService } from '../membership/service.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
-import { VERSION } from '../version.js'
+import { VERSION } from '../base/version.js'
 import type { CoordinatorInfo, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from '@kos/client'
 
 /** What the views read, each part absent until the node has started it. */

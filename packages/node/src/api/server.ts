@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { checkTcpMultiaddr } from '../config/resolve.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 import { registerAgentRoutes } from './agent-routes.js'
 import type { AgentOperations } from '../healing/agent-operations.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'

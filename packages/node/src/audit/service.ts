@@ -19,14 +19,13 @@ import type { PrivateKey } from '@libp2p/interface'
 import { Level } from 'level'
 import type { Logger } from 'pino'
 import type { KosConfig } from '../config/schema.js'
-import type { AuditEvent, KosEvent } from '../events.js'
+import type { AuditEvent } from './tamper-event.js'
 import { MessageChannel } from '../net/channel.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { MessageDecodeError } from '../wire/messages.js'
 import { AuditAppender, type AppendResult } from './appender.js'
 import { signerFromPrivateKey } from './entry.js'
-import { auditFieldsOf } from './events.js'
 import { LamportClock } from './lamport.js'
 import type { AuditPage, AuditQuery } from './query.js'
 import { AuditReplication, REPLICATION_DEFAULTS, type Rejection, type ReplicationMessage } from './replication.js'
@@ -87,7 +86,7 @@ export class AuditService {
   private suppressedTampers = 0
   private self = ''
   /** Events recorded before start (the subscriber is installed before membership starts). */
-  private early: KosEvent[] | null = []
+  private early: AuditFields[] | null = []
 
   constructor (components: AuditServiceComponents) {
     this.c = components
@@ -197,18 +196,18 @@ export class AuditService {
   }
 
   /**
-   * The one subscriber of the node's event path that writes to the log. Resolves with the
+   * Records one event of the node's event path (reactions/record-in-audit.ts). Resolves with the
    * entry's `(origin, seq)` once it is durable (the evidence an escalation cites), or undefined
    * if the event was held for later (before start) or could not be written.
    */
-  async record (event: KosEvent): Promise<{ origin: string, seq: number } | undefined> {
-    if (this.early !== null) { if (this.early.length < 10_000) this.early.push(event); return undefined }
+  async record (fields: AuditFields): Promise<{ origin: string, seq: number } | undefined> {
+    if (this.early !== null) { if (this.early.length < 10_000) this.early.push(fields); return undefined }
     if (!this.running || this.appender === undefined) return undefined
     try {
-      const { origin, seq } = await this.appender.append(auditFieldsOf(event, this.self))
+      const { origin, seq } = await this.appender.append(fields)
       return { origin, seq }
     } catch (err) {
-      this.c.log.warn({ err, event: event.type }, 'event not audited')
+      this.c.log.warn({ err, event: fields.type }, 'event not audited')
       return undefined
     }
   }

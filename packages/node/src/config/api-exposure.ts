@@ -5,7 +5,7 @@
  * the operator knows (a private network, a proxy that terminates TLS).
  */
 import { isIP } from 'node:net'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 import type { KosConfig } from './schema.js'
 
 /** Loopback names: localhost (and *.localhost), 127.0.0.0/8, ::1. */

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ElectionOptionError, resolveElectionOptions } from '../election/options.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 import { checkApiExposure } from './api-exposure.js'
 import { isLoopbackMultiaddr } from './loopback.js'
 import { profileDefaults, PROFILES } from './profiles.js'

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 import { chmod, chown, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 
 export interface AgentUser { name: string, uid: number, gid: number }
 

@@ -24,3 +24,8 @@ export type AgentEvent =
   /** A quarantine entry from an origin that neither hosts the agent nor is a designated Junzi, not honoured. */
   | { type: 'agent:quarantine-refused', agent: string, by: string, seq: number }
   | { type: 'agent:removed', agent: string }
+
+/** The node's service mode changed (resource pressure), and a resource crossed a saturation threshold or came back under it. */
+export type ModeEvent =
+  | { type: 'node:mode', from: string, to: string, causes: string[] }
+  | { type: 'resource:saturation', resource: string, value: number, threshold: number, state: 'raised' | 'cleared' }

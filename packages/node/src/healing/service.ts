@@ -21,13 +21,12 @@ import { agentSpecSchema, type AgentSpec } from './agent-spec.js'
 import { resolveAgentUser } from './agent-user.js'
 import { originHosts } from './quarantine-authority.js'
 import { AgentSupervisor } from './agent-supervisor.js'
-import type { AgentEvent } from './events.js'
-import type { KosEvent, ModeEvent } from '../events.js'
+import type { AgentEvent, ModeEvent } from './events.js'
 import { ResourceMonitor, type ResourceSnapshot } from './resource-monitor.js'
 import { systemSamplers } from './resource-samplers.js'
 import { DEFAULT_POLICY, type Policy } from './policy.js'
 import { loadPolicyFile, PolicyError } from './policy-file.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 import type { ServiceMode } from './service-mode.js'
 
 export interface HealingServiceDeps {
@@ -140,21 +139,6 @@ export class HealingService {
   }
 
   async setMode (mode: ServiceMode): Promise<void> { await this.supervisor.setMode(mode) }
-
-  /**
-   * Membership and election events the node sees, classified like every other detection: a
-   * member found dead is a `network` `peer-dead` (from here, a peer we cannot reach), a period
-   * without quorum (reported once a coordinator is back) a `network` `quorum-lost`. The built-in policy records them (the coordinator
-   * escalates dead members and quorum losses itself, once for the cluster); a user rule may add
-   * actions.
-   */
-  onClusterEvent (e: KosEvent): void {
-    if (e.type === 'member:dead') {
-      this.supervisor.detectNode({ class: 'network', condition: 'peer-dead', severity: 'warning', subject: e.member.peerId, detail: `member ${e.member.name} (${e.member.peerId}) declared dead by ${e.by}` })
-    } else if (e.type === 'coordinator:quorum-restored') {
-      this.supervisor.detectNode({ class: 'network', condition: 'quorum-lost', severity: 'warning', subject: e.previous, detail: `no coordinator for ${Math.round(e.downMs)} ms after losing ${e.previous} in term ${e.lostTerm}` })
-    }
-  }
 
   summary (): { total: number, running: number, failed: number, quarantined: number } { return this.supervisor.summary() }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 
 export const API_TOKEN_FILE = 'api-token'
 

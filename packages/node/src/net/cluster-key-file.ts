@@ -6,7 +6,7 @@
  * line: at start it is exit 2, on a reload the node keeps the keys it has.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 import { ClusterKeyFormatError, parseClusterKeys, type ClusterKeyring } from './cluster-key.js'
 import { restrictToOwner } from './owner-only.js'
 

@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 import { API_TOKEN_FILE } from './api-token.js'
 import { restrictToOwner } from './owner-only.js'
 

@@ -3,7 +3,7 @@
  * error for a busy port is a generic "failed to listen" that does not say which port or why.
  */
 import { createServer } from 'node:net'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 
 async function tryBind (host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {

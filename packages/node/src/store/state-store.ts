@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path'
 import { Level } from 'level'
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../base/errors.js'
 
 const INCARNATION = 'membership/incarnation'
 const ELECTION = 'election/term-vote'

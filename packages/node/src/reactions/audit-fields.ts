@@ -11,9 +11,9 @@
  * - `escalation:*` → the escalation's class for creation and receipt (the same severity),
  *   class `operator` for deliveries, acks and resolves; subject the escalation id.
  */
-import type { KosEvent } from '../events.js'
-import { agentAuditFields } from '../healing/audit-fields.js'
-import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditClass, type AuditFields, type AuditSeverity, type JsonObject } from './schema.js'
+import type { KosEvent } from '../events/kos-event.js'
+import { agentAuditFields } from './agent-audit-fields.js'
+import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditClass, type AuditFields, type AuditSeverity, type JsonObject } from '../audit/schema.js'
 
 const MEMBER_SEVERITY: Record<string, AuditSeverity> = {
   'member:join': 'info',

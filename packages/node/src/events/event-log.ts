@@ -3,7 +3,7 @@
  * says how much it matters (a death, a refutation, a tamper attempt warn; joins inform).
  */
 import type { Logger } from 'pino'
-import type { KosEvent } from './events.js'
+import type { KosEvent } from './kos-event.js'
 
 export function logEvent (log: Logger, e: KosEvent): void {
   if (e.type === 'coordinator:elected' || e.type === 'coordinator:stepped-down' || e.type === 'coordinator:lost') {

@@ -4,9 +4,9 @@
  * by the coordinator only, with an id derived from the incident, so a coordinator elected later
  * that escalates the same incident again is deduplicated by the authorities.
  */
-import type { KosEvent } from '../events.js'
+import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '../membership/membership.js'
-import { incidentId, type EscalationInput } from './record.js'
+import { incidentId, type EscalationInput } from '../escalation/record.js'
 
 export interface TriggerContext {
   selfId: string

@@ -5,7 +5,7 @@
  * (`coordinator:quorum-restored`, a QuorumEvent, which the audit log records), and the
  * coordinator escalates every report as it reaches it by replication, or, for reports that
  * reached it before it coordinated, when it is elected. Every node cut off from the same
- * coordinator in the same term reports the same incident id (`quorumLoss` in triggers.ts), so
+ * coordinator in the same term reports the same incident id (`quorumLoss` in escalation-triggers.ts), so
  * the authorities see one escalation per period.
  */
 import type { Clock } from '@kos/detect'
@@ -13,9 +13,9 @@ import type { Logger } from 'pino'
 import type { AuditEntry } from '../audit/schema.js'
 import type { AuditService } from '../audit/service.js'
 import type { Election } from '../election/election.js'
-import type { KosEvent } from '../events.js'
-import type { EscalationService } from './service.js'
-import { quorumLoss } from './triggers.js'
+import type { KosEvent } from '../events/kos-event.js'
+import type { EscalationService } from '../escalation/service.js'
+import { quorumLoss } from './escalation-triggers.js'
 
 /** A new coordinator escalates the reports of periods without quorum this recent in its log. */
 const QUORUM_REPORT_LOOKBACK_MS = 15 * 60_000

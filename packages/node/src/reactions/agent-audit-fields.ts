@@ -5,7 +5,7 @@
  * `ethics` too: the quarantine list is folded from them (quarantine-book.ts).
  */
 import type { AuditFields, AuditSeverity, JsonObject } from '../audit/schema.js'
-import type { AgentEvent } from './events.js'
+import type { AgentEvent } from '../healing/events.js'
 
 const DETECTION_SEVERITY: Record<string, AuditSeverity> = { info: 'info', warning: 'warning', critical: 'critical' }
 

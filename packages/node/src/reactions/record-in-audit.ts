@@ -1,0 +1,41 @@
+/**
+ * The one writer of events to the audit log: every event on the node's path becomes one entry
+ * (audit-fields.ts says which fields), nothing else does. The escalations an event triggers
+ * (escalation-triggers.ts) follow its durable entry, which they cite as evidence.
+ */
+import type { AuditService } from '../audit/service.js'
+import type { Election } from '../election/election.js'
+import type { EscalationService } from '../escalation/service.js'
+import type { KosEvent } from '../events/kos-event.js'
+import type { MemberView } from '../membership/membership.js'
+import { auditFieldsOf } from './audit-fields.js'
+import { escalationTriggers } from './escalation-triggers.js'
+
+export interface RecordInAuditParts {
+  /** This node's peer id: the subject of its own events. */
+  selfId: string
+  audit: Pick<AuditService, 'record'>
+  /** The escalation service, once the node runs: events before that are recorded, not escalated. */
+  escalation: () => Pick<EscalationService, 'create' | 'memberUp'> | undefined
+  election: () => Pick<Election, 'selfId' | 'coordinatorId'> | undefined
+  members: () => MemberView[]
+}
+
+export function recordInAudit (parts: RecordInAuditParts) {
+  return async (e: KosEvent): Promise<void> => {
+    const evidence = await parts.audit.record(auditFieldsOf(e, parts.selfId))
+    const esc = parts.escalation()
+    if (esc === undefined) return
+    const core = parts.election()
+    const actions = escalationTriggers(e, {
+      selfId: core?.selfId ?? '',
+      coordinatorId: core?.coordinatorId ?? null,
+      members: parts.members,
+      evidence
+    })
+    for (const a of actions) {
+      if (a.kind === 'member-up') esc.memberUp(a.peerId)
+      else await esc.create(a.escalation)
+    }
+  }
+}
