@@ -4,8 +4,8 @@
  *
  * Why share: what one heartbeat updates (the member's state and incarnation, the detector's last
  * arrival and threshold, its window's count and sums) then sits in one or two cache lines per
- * member instead of one line in each of seven arrays; at a million deliveries per simulated
- * second, the lines fetched are the cost.
+ * member instead of one line in each of seven arrays, and memory traffic, not arithmetic, is what
+ * a heartbeat costs.
  */
 export class SlotSlab {
   data: Float64Array

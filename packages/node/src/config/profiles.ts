@@ -47,9 +47,8 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   reapLeftAfterMs: 86_400_000,
 
   // A 600 ms lease (timeouts 750–850 ms): on 2 cores a node busy with a healing partition
-  // (reconnects, gossip, audit catch-up) can hold its event loop a few hundred ms, and a 400 ms
-  // lease then lapsed into an extra election in about half the heal runs. Failover stays far
-  // under its 1.2 s target (docs/benchmarks.md). Heartbeats stay at 100 ms: a stall longer
+  // (reconnects, gossip, audit catch-up) can hold its event loop a few hundred ms, and a shorter
+  // lease lapses into extra elections then. Heartbeats stay at 100 ms: a stall longer
   // than lease − heartbeat − round trip lapses the lease, so a longer heartbeat (150 ms, a third
   // less idle CPU on the coordinator) would buy CPU with stall tolerance.
   electionHeartbeatIntervalMs: 100,

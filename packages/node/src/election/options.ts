@@ -5,10 +5,9 @@
  * 600 ms): the best-ranked survivor of a dead coordinator fires 750–850 ms after the last
  * heartbeat it heard, or sooner when the shell reports the closed connection (`peerLost`),
  * then wins in one pre-vote and one vote round trip. A coordinator cut off from its quorum
- * stops acting at most 600 ms after sending the last heartbeat a quorum acknowledged. (The
- * earlier 100 / 500–600 / 400 ms defaults measured ≈ 0.55 s median failover in the simulator
- * and 0.48 s on real processes, but a 400 ms lease lapsed under the CPU bursts of a healing
- * partition on 2 cores; docs/benchmarks.md has the current numbers.)
+ * stops acting at most 600 ms after sending the last heartbeat a quorum acknowledged. The lease
+ * is no shorter because a node busy healing a partition can hold its event loop a few hundred
+ * ms (config/profiles.ts).
  *
  * The spread max − min (100 ms) is below rankStepMs (150 ms) less a round trip, so neighbours
  * in the ranking never fire together; the shell must tick at least every 50 ms (or at
