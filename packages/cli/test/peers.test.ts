@@ -27,10 +27,10 @@ describe('kos peers', () => {
     assert.equal(await runCli(['peers', '--api', stub.api], io), 0)
     assert.deepEqual(io.stderr, [])
     assert.deepEqual(io.stdout, [
-      'NAME             PEER ID        ADDRESS                 STATE    PHI  LAST SEEN  ROLE    CPU     MEM     MODE',
-      'alpha            12D3Ko…ALPHA1  /ip4/10.0.0.2/tcp/4001  alive    0.4  850ms      archon  3.3%    112MiB  normal',
-      'bravo-long-name  12D3Ko…BRAVO2  /ip4/10.0.0.3/tcp/4001  suspect  9.9  3.2s       member  120.0%  112MiB  degraded',
-      'charlie          12D3Ko…CHRLI3  -                       dead     -    -          member  -       -       -'
+      'NAME             PEER ID        ADDRESS                 STATE    PHI  LAST SEEN  ROLE    ZONE    CPU     MEM     MODE',
+      'alpha            12D3Ko…ALPHA1  /ip4/10.0.0.2/tcp/4001  alive    0.4  850ms      archon  rack-1  3.3%    112MiB  normal',
+      'bravo-long-name  12D3Ko…BRAVO2  /ip4/10.0.0.3/tcp/4001  suspect  9.9  3.2s       member  rack-2  120.0%  112MiB  degraded',
+      'charlie          12D3Ko…CHRLI3  -                       dead     -    -          member  -       -       -       -'
     ])
   })
 

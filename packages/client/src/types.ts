@@ -18,6 +18,8 @@ export type ServiceMode = 'normal' | 'degraded' | 'minimal'
 export interface HealthSummary extends Partial<HealthDetail> {
   name: string
   role: Role
+  /** The sender's `zone` label (config key `zone`); absent when it has none. */
+  zone?: string
   incarnation: number
   version: string
   uptimeMs: number
@@ -44,6 +46,8 @@ export interface NodeInfo {
   peerId: string
   name: string
   role: Role
+  /** This node's `zone` label, or null when it has none. */
+  zone: string | null
   /** Listen multiaddrs, each ending in /p2p/<peerId>. */
   addrs: string[]
   version: string
@@ -68,7 +72,10 @@ export interface CoordinatorInfo {
   since: string | null
   /** On the coordinator: how long its lease still runs; on a follower: how long it still trusts it. */
   leaseRemainingMs: number
-  /** The voter set this node holds, and its version (changed one member at a time). */
+  /**
+   * The voter set this node holds, and its version (changed one member at a time): at most the
+   * config's `voters` members, chosen by the coordinator; a non-voter learns it by gossip.
+   */
   voters: string[]
   votersVersion: number
   /** Votes needed to elect: a majority of the voters. */
@@ -80,6 +87,8 @@ export interface PeerInfo {
   peerId: string
   name: string
   role: Role
+  /** The peer's `zone` label, from its health summary; null when it has none (or none arrived yet). */
+  zone: string | null
   state: MemberState
   /** Current phi of the failure detector; 0 until two heartbeats arrived, null for dead or left peers. */
   phi: number | null

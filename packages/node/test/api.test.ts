@@ -10,7 +10,7 @@ import type { PeerInfo } from '@kos/client'
 import { stubApiDeps } from './helpers/api-deps.js'
 
 const PEER: PeerInfo = {
-  peerId: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V', name: 'b', role: 'member', state: 'alive', phi: 0.4,
+  peerId: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V', name: 'b', role: 'member', zone: null, state: 'alive', phi: 0.4,
   lastHeartbeatAgeMs: 120, incarnation: 1, addrs: ['/ip4/127.0.0.1/tcp/2'], connected: true, health: null, authority: null,
   breakers: { probe: 'closed', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
 }
@@ -18,7 +18,7 @@ const PEER: PeerInfo = {
 function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][], leaves: number } {
   const state = { joined: [] as string[][], leaves: 0 }
   return Object.assign(state, stubApiDeps({
-    node: () => ({ peerId: 'self', name: 'a', role: 'member' as const, addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal' as const, cluster: 'kos', coordinator: null, term: 0 }),
+    node: () => ({ peerId: 'self', name: 'a', role: 'member' as const, zone: null, addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal' as const, cluster: 'kos', coordinator: null, term: 0 }),
     coordinator: () => ({ peerId: 'self', name: 'a', term: 3, since: '2026-01-01T00:00:00.000Z', leaseRemainingMs: 380, voters: ['self'], votersVersion: 1, quorum: 1 }),
     peers: () => ({ self: 'self', peers: [PEER] }),
     peer: (id: string) => id === PEER.peerId ? PEER : undefined,

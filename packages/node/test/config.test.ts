@@ -44,7 +44,7 @@ describe('config', () => {
     const { name, ...rest } = c
     assert.equal(typeof name, 'string')
     assert.deepEqual(rest, {
-      cluster: 'kos', role: 'member', profile: 'lan', listen: ['/ip4/127.0.0.1/tcp/7946'], bootstrap: [],
+      cluster: 'kos', role: 'member', zone: '', profile: 'lan', listen: ['/ip4/127.0.0.1/tcp/7946'], bootstrap: [],
       api: '127.0.0.1:7070', apiTlsCertFile: '', apiTlsKeyFile: '', apiInsecure: false, eventStreamMaxClients: 32, dataDir: '.kos', clusterKeyFile: '', insecureNoClusterKey: false, logLevel: 'info', logFormat: 'auto',
       heartbeatIntervalMs: 1000, phiThreshold: 8, phiMaxSampleSize: 200, phiMinStdDeviationMs: 200,
       phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
@@ -52,7 +52,7 @@ describe('config', () => {
       localStallGraceMs: 3000, pushPullIntervalMs: 30_000, syncMaxNewMembers: 2048, syncMaxNewMembersPerMinute: 4096,
       auditRetentionMaxAgeMs: 0, auditRetentionMaxEntries: 1_000_000, auditCompactIntervalMs: 60_000,
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 750, electionTimeoutMaxMs: 850, electionLeaseMs: 600,
-      electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
+      electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, voters: 5, coordinatorAnnounceIntervalMs: 1000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, peerBreakerThreshold: 3, peerBreakerHalfOpenMs: 2000, maxMessageBytes: 16384,
       gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, auditMaxOrigins: 4096, auditMaxLamportLeap: 2 ** 32, leaveTimeoutMs: 3000,
       authorities: { junzi: [], archon: [] },

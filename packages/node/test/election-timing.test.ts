@@ -91,7 +91,7 @@ describe('election timing rules', () => {
 
 describe('election options', () => {
   it('pins the defaults', () => {
-    assert.deepEqual({ ...ELECTION_DEFAULTS }, { heartbeatIntervalMs: 100, electionTimeoutMinMs: 500, electionTimeoutMaxMs: 600, leaseMs: 400, rankStepMs: 150 })
+    assert.deepEqual({ ...ELECTION_DEFAULTS }, { heartbeatIntervalMs: 100, electionTimeoutMinMs: 500, electionTimeoutMaxMs: 600, leaseMs: 400, rankStepMs: 150, announceTimeoutMs: 3500 })
     const o = resolveElectionOptions({ selfId: 'a' })
     assert.deepEqual({ ...o }, { selfId: 'a', ...ELECTION_DEFAULTS })
     assert.ok(Object.isFrozen(o))

@@ -1,7 +1,7 @@
 /** The voter set's next change (election/voter-change.ts): one voter at a time, adds first. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { learnersOf, nextVoterChange } from '../src/election/voter-change.js'
+import { candidatesOf, learnersOf, nextVoterChange, type VoterMember } from '../src/election/voter-change.js'
 
 type State = 'alive' | 'suspect' | 'dead' | 'left'
 const m = (peerId: string, state: State, stateSinceMs = 0): { peerId: string, state: State, stateSinceMs: number } => ({ peerId, state, stateSinceMs })
@@ -56,5 +56,71 @@ describe('nextVoterChange', () => {
 describe('learnersOf', () => {
   it('is every alive member that is not a voter, self excepted', () => {
     assert.deepEqual(learnersOf('a', ['a', 'b'], [m('a', 'alive'), m('b', 'alive'), m('c', 'alive'), m('d', 'suspect'), m('e', 'dead'), m('f', 'left'), m('g', 'alive')]), ['c', 'g'])
+  })
+})
+
+/** A member with a zone label in its health summary. */
+const z = (peerId: string, zone: string, state: State = 'alive', stateSinceMs = 0): VoterMember => ({ peerId, state, stateSinceMs, health: { zone } })
+
+describe('the bounded voter set', () => {
+  const five = { max: 5, selfZone: '' }
+  const all = (): boolean => true
+
+  it('grows to the bound and no further, however many members are alive', () => {
+    const members = ['b', 'c', 'd', 'e', 'f', 'g'].map((id) => m(id, 'alive'))
+    let voters = ['a']
+    for (let i = 0; i < 10; i++) {
+      const change = nextVoterChange('a', voters, members, 0, 30_000, 0, all, five)
+      if (change === null) break
+      voters = change.next
+    }
+    assert.deepEqual(voters, ['a', 'b', 'c', 'd', 'e'])
+  })
+
+  it('replaces a voter dead past removeAfterMs: removed first (the set is full), then the best candidate added', () => {
+    const members = [m('b', 'alive'), m('c', 'dead', 0), m('d', 'alive'), m('e', 'alive'), m('f', 'alive'), m('g', 'alive')]
+    assert.equal(nextVoterChange('a', ['a', 'b', 'c', 'd', 'e'], members, 29_999, 30_000, 3, all, five), null)
+    const removed = nextVoterChange('a', ['a', 'b', 'c', 'd', 'e'], members, 30_000, 30_000, 3, all, five)
+    assert.deepEqual(removed, { next: ['a', 'b', 'd', 'e'], added: null, removed: 'c' })
+    assert.deepEqual(nextVoterChange('a', removed!.next, members, 30_000, 30_000, 3, all, five), { next: ['a', 'b', 'd', 'e', 'f'], added: 'f', removed: null })
+  })
+
+  it('spreads the voters across zones: a zone without a voter comes first', () => {
+    const members = [z('b', 'east'), z('c', 'east'), z('d', 'east'), z('x', 'west'), z('y', 'north')]
+    assert.deepEqual(candidatesOf('a', ['a'], members, { max: 5, selfZone: 'east' }), ['x', 'y', 'b', 'c', 'd'])
+    let voters = ['a']
+    for (let i = 0; i < 10; i++) {
+      const change = nextVoterChange('a', voters, members, 0, 30_000, 0, all, { max: 3, selfZone: 'east' })
+      if (change === null) break
+      voters = change.next
+    }
+    assert.deepEqual(voters, ['a', 'x', 'y'])
+  })
+
+  it('rebalances a lopsided full set one change at a time, and only while every voter is alive', () => {
+    const bounds = { max: 3, selfZone: 'east' }
+    const members = [z('b', 'east'), z('c', 'east'), z('x', 'west')]
+    // a, b, c all in east; x (west) is ready: the highest id of east that is not self goes.
+    assert.deepEqual(nextVoterChange('a', ['a', 'b', 'c'], members, 0, 30_000, 2, all, bounds), { next: ['a', 'b'], added: null, removed: 'c' })
+    assert.deepEqual(nextVoterChange('a', ['a', 'b'], members, 0, 30_000, 2, all, bounds), { next: ['a', 'b', 'x'], added: 'x', removed: null })
+    assert.equal(nextVoterChange('a', ['a', 'b', 'x'], members, 0, 30_000, 2, all, bounds), null, 'balanced: no more changes')
+    // b is suspect: nobody healthy is given up meanwhile.
+    const shaky = [z('b', 'east', 'suspect'), z('c', 'east'), z('x', 'west')]
+    assert.equal(nextVoterChange('a', ['a', 'b', 'c'], shaky, 0, 30_000, 2, all, bounds), null)
+    // Members without zones never rebalance.
+    assert.equal(nextVoterChange('a', ['a', 'b', 'c'], [m('b', 'alive'), m('c', 'alive'), m('x', 'alive')], 0, 30_000, 2, all, { max: 3, selfZone: '' }), null)
+  })
+
+  it('shrinks a set over the bound one voter at a time, never self', () => {
+    const members = ['b', 'c', 'd', 'e'].map((id) => m(id, 'alive'))
+    assert.deepEqual(nextVoterChange('e', ['a', 'b', 'c', 'd', 'e'], members.filter((x) => x.peerId !== 'e').concat(m('a', 'alive')), 0, 30_000, 3, all, { max: 3, selfZone: '' }),
+      { next: ['a', 'b', 'c', 'e'], added: null, removed: 'd' })
+  })
+
+  it('heartbeats a bounded number of learners: one more than the free seats', () => {
+    const members = Array.from({ length: 100 }, (_, i) => m(`p${String(i).padStart(3, '0')}`, 'alive'))
+    assert.deepEqual(learnersOf('a', ['a'], members, five), ['p000', 'p001', 'p002', 'p003', 'p004'])
+    assert.deepEqual(learnersOf('a', ['a', 'p000', 'p001', 'p002', 'p003'], members, five), ['p004'])
+    assert.deepEqual(learnersOf('a', ['a', 'p000', 'p001'], members, five), ['p002', 'p003', 'p004'])
   })
 })

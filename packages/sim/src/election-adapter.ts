@@ -11,6 +11,9 @@
  * - on the coordinator, the voter set changes one member at a time, once a quorum holds the
  *   current one: members alive or suspect, or dead for less than removeAfterMs, are kept; an
  *   alive member (a learner, heartbeated like a voter) is added once it holds the current set;
+ * - the set is bounded by `voters` (voter-change.ts); the coordinator announces its term and
+ *   the set by gossip every `coordinatorAnnounceIntervalMs` (and when elected or when the set
+ *   changes), and non-voters follow it from those announcements (announcements.ts);
  * - the ranking is archons first (none here), then the lowest peer id, among alive members;
  * - a late tick (the process was paused) runs behind the messages that queued up meanwhile
  *   (late-tick.ts), as setImmediate runs it after libuv's poll phase in the node.
@@ -22,11 +25,15 @@ import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, le
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
-import { electionMessageBytes } from './wire-sizes.js'
+import { announcementBytes, electionMessageBytes } from './wire-sizes.js'
 
 export const ELECTION = 'election'
 
+/** The coordinator's gossiped announcement (wire/election.ts CoordinatorAnnouncement). */
+export interface ElectionAnnouncement { announce: true, term: number, config: VoterConfig }
+
 export interface ElectionEnvelope {
+  announce?: undefined
   m: ElectionMessage
   config?: VoterConfig
   held?: { term: number, version: number }
@@ -52,6 +59,7 @@ export class ElectionAdapter implements CoreAdapter {
   private learnersDirty = true
   private lastReconfigureAtMs = -Infinity
   private lastTickAtMs = -Infinity
+  private readonly bounds: { max: number, selfZone: string }
 
   constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, fsyncMs: number) {
     this.host = host
@@ -61,20 +69,23 @@ export class ElectionAdapter implements CoreAdapter {
     if (disk === undefined) {
       // Warm start: a formed cluster whose voter set is every node. Otherwise service.ts's rule:
       // a node given no bootstrap founds the set alone; one given bootstrap peers waits to be added.
+      // A warm start's set is already full: its first `voters` ids.
       const voters: VoterConfig = start.warm
-        ? { term: 0, version: 1, voters: [...host.allIds] }
+        ? { term: 0, version: 1, voters: host.allIds.slice(0, timings.voters) }
         : start.bootstrap.some((id) => id !== host.id) ? { term: 0, version: 0, voters: [] } : { term: 0, version: 1, voters: [host.id] }
       disk = { vote: { term: 0, votedFor: null }, voters }
       host.disk.set(ELECTION, disk)
     }
     this.voterConfig = disk.voters
+    this.bounds = { max: timings.voters, selfZone: '' }
     this.core = new Election({
       selfId: host.id,
       heartbeatIntervalMs: timings.electionHeartbeatIntervalMs,
       electionTimeoutMinMs: timings.electionTimeoutMinMs,
       electionTimeoutMaxMs: timings.electionTimeoutMaxMs,
       leaseMs: timings.electionLeaseMs,
-      rankStepMs: timings.electionRankStepMs
+      rankStepMs: timings.electionRankStepMs,
+      announceTimeoutMs: timings.coordinatorAnnounceIntervalMs * 3.5
     }, { ...disk.vote }, host.clock, host.random)
   }
 
@@ -87,11 +98,17 @@ export class ElectionAdapter implements CoreAdapter {
     const tick = this.t.electionTickIntervalMs
     this.lastTickAtMs = this.host.clock.now()
     this.host.every(tick, Math.floor(this.host.random() * tick) + 1, () => { this.onTimer() })
+    const announce = this.t.coordinatorAnnounceIntervalMs
+    this.host.every(announce, Math.floor(this.host.random() * announce) + 1, () => { this.announce() })
   }
 
   receive (from: string, message: unknown): void {
-    const env = message as ElectionEnvelope
+    const env = message as ElectionEnvelope | ElectionAnnouncement
     this.rerank()
+    if (env.announce === true) {
+      this.onAnnouncement(from, env)
+      return
+    }
     if (env.config !== undefined && adoptsVotersFrom(env.m, this.core.role, this.core.acceptDecision(env.m.term))) this.adoptVoters(env.config)
     const holds = senderHolds(env.m, env.held === undefined ? undefined : votersOrdinal(env.held))
     if (holds !== undefined) this.held.set(from, holds)
@@ -101,6 +118,21 @@ export class ElectionAdapter implements CoreAdapter {
   peerLost (peer: string): void {
     this.rerank()
     this.perform(this.core.peerLost(peer))
+  }
+
+  /** service.ts onAnnouncement (announcements.ts validated that the signer is one of the voters). */
+  private onAnnouncement (from: string, a: ElectionAnnouncement): void {
+    if (!a.config.voters.includes(from)) return
+    const voter = this.voterConfig.voters.includes(this.core.selfId)
+    const trusted = !voter || this.voterConfig.voters.includes(from)
+    if (trusted && this.core.role === 'follower' && this.core.acceptDecision(a.term) && newerVoters(a.config, this.voterConfig)) this.setVoterConfig(a.config)
+    this.perform(this.core.learnCoordinator(from, a.term))
+  }
+
+  private announce (): void {
+    if (this.core.coordinatorId !== this.core.selfId) return
+    const a: ElectionAnnouncement = { announce: true, term: this.core.term, config: this.voterConfig }
+    this.host.broadcast(ELECTION, a, announcementBytes(this.voterConfig.voters.length))
   }
 
   private onMembershipChange (): void {
@@ -147,17 +179,18 @@ export class ElectionAdapter implements CoreAdapter {
     if (this.core.coordinatorId !== self) return
     const { version, voters } = this.voterConfig
     const current = votersOrdinal(this.voterConfig)
-    const change = nextVoterChange(self, voters, this.membership.core.list(), this.host.clock.now(), this.t.removeAfterMs, this.core.quorum, (v) => this.held.get(v) === current)
+    const change = nextVoterChange(self, voters, this.membership.core.list(), this.host.clock.now(), this.t.removeAfterMs, this.core.quorum, (v) => this.held.get(v) === current, this.bounds)
     if (change === null) return
     this.host.emit(ELECTION, { type: 'voters:changed', version: version + 1, added: change.added, removed: change.removed, voters: change.next.length })
     this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })
+    this.announce()
   }
 
   /** Alive members and self, by peer id (the shell's ranking with no archons); and the learners, if due. */
   private rerank (): void {
     if (this.learnersDirty && this.core.role === 'coordinator') {
       this.learnersDirty = false
-      this.core.setLearners(learnersOf(this.host.id, this.voterConfig.voters, this.membership.core.list()))
+      this.core.setLearners(learnersOf(this.host.id, this.voterConfig.voters, this.membership.core.list(), this.bounds))
     }
     if (!this.rankingDirty) return
     this.rankingDirty = false
@@ -178,6 +211,7 @@ export class ElectionAdapter implements CoreAdapter {
       switch (out.type) {
         case 'event':
           this.host.emit(ELECTION, out.event as ElectionEvent & { type: string })
+          if (out.event.type === 'coordinator:elected' && out.event.coordinatorId === this.core.selfId) this.host.after(0, () => { this.announce() })
           break
         case 'persist': {
           const vote = { term: out.term, votedFor: out.votedFor }

@@ -9,7 +9,7 @@ export type SimTimings = Pick<KosConfig,
   'phiFirstHeartbeatEstimateMs' | 'probeTimeoutMs' | 'indirectProbes' | 'suspicionTimeoutMs' | 'tickIntervalMs' |
   'localStallThresholdMs' | 'localStallGraceMs' | 'pushPullIntervalMs' | 'reapDeadAfterMs' | 'reapLeftAfterMs' |
   'electionHeartbeatIntervalMs' | 'electionTimeoutMinMs' | 'electionTimeoutMaxMs' | 'electionLeaseMs' | 'electionRankStepMs' |
-  'electionTickIntervalMs' | 'removeAfterMs' | 'redialInitialDelayMs' | 'redialMaxDelayMs' | 'dialTimeoutMs' |
+  'electionTickIntervalMs' | 'removeAfterMs' | 'voters' | 'coordinatorAnnounceIntervalMs' | 'redialInitialDelayMs' | 'redialMaxDelayMs' | 'dialTimeoutMs' |
   'auditSyncIntervalMs' | 'auditQuorumTimeoutMs'>
 
 /** The timings of a named profile (`lan`, `tolerant`); undefined for an unknown name. */

@@ -34,8 +34,15 @@ export const WIRE_SIZES = Object.freeze({
   heartbeatAck: election({ type: 'heartbeat-ack', term: 12, sentAt: 123456789.5, ok: true }, { held: { term: 12, version: 31 } }),
   /** A voter set carried on a heartbeat: a base plus one peer id per voter. */
   voterConfigBase: size({ term: 12, version: 31, voters: [] }),
-  voterConfigPerVoter: size([PEER]) - size([])
+  voterConfigPerVoter: size([PEER]) - size([]),
+  /** The coordinator's gossiped announcement, without its voter set. */
+  announcementBase: size({ v: WIRE_VERSION, t: 'coordinator', term: 12 })
 })
+
+/** A coordinator announcement carrying a set of `voters`. */
+export function announcementBytes (voters: number): number {
+  return WIRE_SIZES.announcementBase + WIRE_SIZES.voterConfigBase + voters * WIRE_SIZES.voterConfigPerVoter
+}
 
 export function electionMessageBytes (m: ElectionMessage, voters: number | null): number {
   switch (m.type) {

@@ -28,9 +28,9 @@ export interface PeersOptions extends ApiOptions {
   peerId?: string
 }
 
-/** The list's columns. CPU, MEM and MODE come from the peer's last heartbeat, `-` before one. */
+/** The list's columns. ZONE, CPU, MEM and MODE come from the peer's health summary, `-` before one (or with no zone). */
 export const PEERS_HEADER = [
-  'NAME', 'PEER ID', 'ADDRESS', 'STATE', 'PHI', 'LAST SEEN', 'ROLE', 'CPU', 'MEM', 'MODE'
+  'NAME', 'PEER ID', 'ADDRESS', 'STATE', 'PHI', 'LAST SEEN', 'ROLE', 'ZONE', 'CPU', 'MEM', 'MODE'
 ] as const
 
 /**
@@ -75,6 +75,7 @@ export function peersTable (peers: readonly PeerInfo[]): string[] {
     formatPhi(peer.phi),
     formatDuration(peer.lastHeartbeatAgeMs),
     peer.role,
+    peer.zone ?? NONE,
     formatPercent(peer.health?.cpuPercent ?? null),
     formatBytes(peer.health?.rssBytes ?? null),
     peer.health?.mode ?? NONE
@@ -88,6 +89,7 @@ export function describePeer (peer: PeerInfo): string[] {
     ['Peer ID:', peer.peerId],
     ['State:', peer.state],
     ['Role:', peer.role],
+    ['Zone:', peer.zone ?? NONE],
     ['Phi:', formatPhi(peer.phi)],
     ['Last seen:', peer.lastHeartbeatAgeMs === null ? NONE : `${formatDuration(peer.lastHeartbeatAgeMs)} ago`],
     ['Incarnation:', String(peer.incarnation)],

@@ -23,6 +23,8 @@ export interface StartOptions {
   apiInsecure?: boolean
   data?: string
   role?: string
+  zone?: string
+  voters?: string
   profile?: string
   logLevel?: string
   logFormat?: string
@@ -62,6 +64,8 @@ export function registerStart (program: Command, io: Io, setExit: (code: number)
     .option('--api-insecure', 'serve a non-loopback --api over plain HTTP anyway (a private network or a TLS proxy protects it)')
     .option('--data <dir>', 'data directory: identity key and state (default: .kos)')
     .addOption(new Option('--role <role>', 'the role this node runs as (default: member)').choices(ROLES))
+    .option('--zone <zone>', 'the failure domain this node runs in (rack, room, cloud zone); voters are spread across zones (default: none)')
+    .addOption(new Option('--voters <n>', 'how many members vote for the coordinator; the coordinator keeps the set at this size (default: 5)').choices(['3', '5', '7']))
     .addOption(new Option('--profile <name>', 'timing profile: lan, or tolerant for slower networks (default: lan)').choices(PROFILE_NAMES))
     .addOption(new Option('--log-level <level>', 'least severe log lines written (default: info)').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'auto: human lines on a terminal, JSON lines otherwise (default: auto)').choices(LOG_FORMATS))
@@ -88,6 +92,8 @@ export async function startConfig (opts: StartOptions): Promise<KosConfig> {
       apiInsecure: opts.apiInsecure,
       dataDir: opts.data,
       role: opts.role,
+      zone: opts.zone,
+      voters: opts.voters === undefined ? undefined : Number(opts.voters),
       profile: opts.profile,
       logLevel: opts.logLevel,
       logFormat: opts.logFormat,

@@ -10,6 +10,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   cluster: 'kos',
   name: hostname().slice(0, 64) || 'kos-node',
   role: 'member',
+  zone: '',
   profile: 'lan',
   listen: ['/ip4/127.0.0.1/tcp/7946'],
   bootstrap: [],
@@ -58,6 +59,8 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   electionRankStepMs: 150,
   electionTickIntervalMs: 50,
   removeAfterMs: 30_000,
+  voters: 5,
+  coordinatorAnnounceIntervalMs: 1000,
 
   // Audit retention: no age limit (the operator's policy), ≈ 0.5 GB of log per node, a pass a minute.
   auditRetentionMaxAgeMs: 0,

@@ -24,6 +24,8 @@ export const FLAG_OF_KEY: Readonly<Record<string, string>> = Object.freeze({
   apiInsecure: '--api-insecure',
   dataDir: '--data',
   role: '--role',
+  zone: '--zone',
+  voters: '--voters',
   profile: '--profile',
   logLevel: '--log-level',
   logFormat: '--log-format',

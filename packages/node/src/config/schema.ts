@@ -52,6 +52,12 @@ export const configSchema = z.object({
   name: z.string().min(1).max(64),
   /** A label: it counts only when `authorities` designates this peer id for the same role. */
   role: z.enum(ROLES),
+  /**
+   * The failure domain this node runs in (a rack, a room, a cloud zone), shown in `kos peers`:
+   * the coordinator spreads the voters across zones, so losing one zone loses as few voters as
+   * it can. Empty: no zone (every zoneless member counts as one zone).
+   */
+  zone: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ., _ and -, up to 63, starting with a letter or digit').or(z.literal('')),
   /** The profile the defaults came from (`lan`, `tolerant`); kept for display. */
   profile: z.string(),
   /** libp2p listen multiaddrs. Default: loopback only, safe for one machine (Serf's port 7946). */
@@ -143,6 +149,21 @@ export const configSchema = z.object({
   electionTickIntervalMs: ms(5, 1000),
   /** A voter dead this long is removed from the voter set (one at a time, by the coordinator). */
   removeAfterMs: ms(1000, 30 * 86_400_000),
+  /**
+   * How many members vote: 3, 5 or 7, whatever the cluster's size; the other members are
+   * non-voters that learn the coordinator by gossip. 5 survives two voters lost at once, and the
+   * coordinator's heartbeats (and every election round) then cost the same at 10 members as at
+   * 10,000; 7 survives three at two more round trips per heartbeat, 3 only one (Consul's and
+   * etcd's advice). Odd, because an even set tolerates no more failures than the odd one below it.
+   */
+  voters: z.union([z.literal(3), z.literal(5), z.literal(7)], { message: 'must be 3, 5 or 7' }),
+  /**
+   * How often the coordinator gossips "I coordinate term T, with these voters" to every member;
+   * a non-voter that hears none for 3.5 intervals knows no coordinator. 1 s: one small signed
+   * message per member per second, and non-voters learn a new coordinator as soon as it is
+   * elected (it announces at once).
+   */
+  coordinatorAnnounceIntervalMs: ms(100, 60_000),
 
   // ---- audit retention (audit/retention.ts) --------------------------------------------------
   /**

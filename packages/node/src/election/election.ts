@@ -24,7 +24,9 @@
  * next (the role Raft gives to committing the configuration entry). Learners (thesis §4.2.1,
  * "catching up new servers") are members the coordinator means to add: it sends them heartbeats
  * too, so they learn the voter set and the coordinator before they count in any quorum, and the
- * shell adds one only once it acknowledged holding the current set.
+ * shell adds one only once it acknowledged holding the current set. Every other member is a
+ * non-voter: it learns the coordinator and its term from the coordinator's gossiped
+ * announcements (`learnCoordinator`), and names it until it hears none for `announceTimeoutMs`.
  *
  * Pure: no I/O, no timers; time comes from the injected Clock and randomness from `random`.
  * Each input returns outputs that the shell performs in order (see `ElectionOutput`).
@@ -53,7 +55,7 @@ export class Election {
   private timerBaseMs: number
   private voterIds: string[] = []
   private voterSet = new Set<string>()
-  /** Non-voters that get the coordinator's heartbeats (and acknowledge them) but count in no quorum. */
+  /** Non-voters the shell means to add: they get the coordinator's heartbeats (and acknowledge them) but count in no quorum. */
   private learnerIds: string[] = []
   private version = 0
   private ranking: readonly string[] = []
@@ -103,7 +105,8 @@ export class Election {
   leaseRemainingMs (): number {
     const now = this.clock.now()
     if (this.currentRole === 'coordinator') return leaseRemaining(this.leaseStart(), now, this.options.leaseMs)
-    return this.leader === null ? 0 : leaseRemaining(this.heardAtMs, now, this.options.leaseMs)
+    const trust = this.voterSet.has(this.selfId) ? this.options.leaseMs : this.nonVoterTrustMs()
+    return this.leader === null ? 0 : leaseRemaining(this.heardAtMs, now, trust)
   }
 
   /** Fencing: a coordinator decision stamped with `term` is refused if a newer term was seen. */
@@ -111,6 +114,7 @@ export class Election {
 
   /** The clock time of this core's next timer; a shell may tick then as well as periodically. */
   nextDeadlineMs (): number {
+    if (this.currentRole !== 'coordinator' && !this.voterSet.has(this.selfId)) return (this.heardAtMs ?? this.clock.now()) + this.nonVoterTrustMs()
     if (this.currentRole !== 'coordinator') return this.electionDeadline()
     const hb = (this.lastHeartbeatAtMs ?? -Infinity) + this.options.heartbeatIntervalMs
     const start = this.leaseStart()
@@ -177,14 +181,34 @@ export class Election {
     this.checkQuorum(now, out)
     if (this.currentRole === 'coordinator') {
       if (heartbeatDue(this.lastHeartbeatAtMs, now, this.options.heartbeatIntervalMs)) this.sendHeartbeats(now, out)
+    } else if (!this.voterSet.has(this.selfId)) {
+      // A non-voter stands in no election: it only stops naming a coordinator it stopped hearing.
+      if (this.leader !== null && !trustsCoordinator(this.heardAtMs, now, this.nonVoterTrustMs())) {
+        out.push(this.event({ type: 'coordinator:lost', previous: this.leader, term: this.currentTerm }))
+        this.leader = null
+      }
     } else if (now >= this.electionDeadline()) {
       if (this.leader !== null) {
         out.push(this.event({ type: 'coordinator:lost', previous: this.leader, term: this.currentTerm }))
         this.leader = null
       }
-      if (this.voterSet.has(this.selfId)) this.startPreVote(now, out)
-      else this.timerBaseMs = this.drawTimerBase(now)
+      this.startPreVote(now, out)
     }
+    return out
+  }
+
+  /**
+   * A non-voter heard `from` announce (by gossip, signed by it) that it coordinates `term`: it
+   * follows it as a voter follows heartbeats, but acknowledges nothing and counts in no quorum.
+   * A voter ignores announcements: it hears the coordinator itself, and its trust is what the
+   * lease and the votes rest on. An older term than ours is stale news.
+   */
+  learnCoordinator (from: string, term: number): ElectionOutput[] {
+    const out: ElectionOutput[] = []
+    if (from === this.selfId || this.voterSet.has(this.selfId) || term < this.currentTerm) return out
+    const now = this.clock.now()
+    if (term > this.currentTerm) this.adoptTerm(term, now, out, true)
+    this.follow(from, now, out)
     return out
   }
 
@@ -280,6 +304,12 @@ export class Election {
     }
     if (m.term > this.currentTerm) this.adoptTerm(m.term, now, out, true)
     if (this.currentRole === 'coordinator') return // same term: cannot happen (one vote per term)
+    this.follow(from, now, out)
+    out.push(this.send(from, { type: 'heartbeat-ack', term: this.currentTerm, sentAt: m.sentAt, ok: true }))
+  }
+
+  /** `from` coordinates our current term, and we heard it now. */
+  private follow (from: string, now: number, out: ElectionOutput[]): void {
     this.currentRole = 'follower'
     if (this.leader !== from) {
       this.leader = from
@@ -290,8 +320,10 @@ export class Election {
     }
     this.heardAtMs = now
     this.timerBaseMs = this.drawTimerBase(now)
-    out.push(this.send(from, { type: 'heartbeat-ack', term: this.currentTerm, sentAt: m.sentAt, ok: true }))
   }
+
+  /** How long a non-voter names a coordinator it no longer hears; a learner hears heartbeats too. */
+  private nonVoterTrustMs (): number { return Math.max(this.options.announceTimeoutMs, this.options.leaseMs) }
 
   private startPreVote (now: number, out: ElectionOutput[]): void {
     this.timerBaseMs = this.drawTimerBase(now)

@@ -66,6 +66,13 @@ export interface ElectionOptions {
    * @default 150
    */
   rankStepMs?: number
+  /**
+   * A non-voter follows the coordinator by its gossiped announcements, not its heartbeats: it
+   * stops naming a coordinator it has not heard announce for this long. Some multiple of the
+   * announcement period, so one or two lost announcements change nothing.
+   * @default 3500
+   */
+  announceTimeoutMs?: number
 }
 
 export type ResolvedElectionOptions = Readonly<Required<ElectionOptions>>
@@ -75,7 +82,8 @@ export const ELECTION_DEFAULTS = Object.freeze({
   electionTimeoutMinMs: 500,
   electionTimeoutMaxMs: 600,
   leaseMs: 400,
-  rankStepMs: 150
+  rankStepMs: 150,
+  announceTimeoutMs: 3500
 })
 
 /** How far below the minimum election timeout the lease must stay ("clearly below"). */
@@ -98,6 +106,7 @@ export function resolveElectionOptions (init: ElectionOptions): ResolvedElection
   positive('electionTimeoutMinMs', o.electionTimeoutMinMs)
   positive('electionTimeoutMaxMs', o.electionTimeoutMaxMs)
   positive('leaseMs', o.leaseMs)
+  positive('announceTimeoutMs', o.announceTimeoutMs)
   if (typeof o.rankStepMs !== 'number' || !Number.isFinite(o.rankStepMs) || o.rankStepMs < 0) {
     throw new ElectionOptionError('rankStepMs', `must be a finite number of ms >= 0, got ${String(o.rankStepMs)}`)
   }

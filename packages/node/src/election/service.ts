@@ -16,15 +16,16 @@ import type { KosConfig } from '../config/schema.js'
 import type { Membership } from '../membership/membership.js'
 import { MessageChannel } from '../net/channel.js'
 import { tickIsLate } from './late-tick.js'
-import { learnersOf, nextVoterChange } from './voter-change.js'
+import { learnersOf, nextVoterChange, type VoterBounds } from './voter-change.js'
+import { CoordinatorAnnouncements } from './announcements.js'
 import { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from './voter-news.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import type { StateStore } from '../store/state-store.js'
-import { electionEnvelopeSchema, newerVoters, votersOrdinal, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
+import { electionEnvelopeSchema, newerVoters, votersOrdinal, type CoordinatorAnnouncement, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
 import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '../wire/messages.js'
 import { Election } from './election.js'
-import { electionRefusal, type ElectionRefusal } from './message-authority.js'
+import { electionRefusal, MAX_TERM_LEAP, type ElectionRefusal } from './message-authority.js'
 import type { ElectionEvent, ElectionMessage, ElectionOutput } from './messages.js'
 
 export interface ElectionServiceComponents {
@@ -56,12 +57,15 @@ export class ElectionService {
   readonly core: Election
   private readonly c: ElectionServiceComponents
   private readonly channel: MessageChannel
+  private readonly announcements: CoordinatorAnnouncements
+  private readonly bounds: VoterBounds
   private voterConfig: VoterConfig
   /** Per peer, which voter set it last said it holds (as votersOrdinal): from its acks, replies and requests. */
   private readonly held = new Map<string, number>()
   private queue: Promise<void> = Promise.resolve()
   private votersWrite: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
+  private announceTimer: NodeJS.Timeout | undefined
   private running = false
   private failed = false
   /** Tasks queued and not finished: while any, sends queue behind them. */
@@ -74,6 +78,13 @@ export class ElectionService {
     this.c = c
     this.core = core
     this.voterConfig = voters
+    this.bounds = { max: c.config.voters, selfZone: c.config.zone }
+    this.announcements = new CoordinatorAnnouncements(c.libp2p, {
+      cluster: c.config.cluster,
+      maxMessageBytes: c.config.maxMessageBytes,
+      onAnnouncement: (from, a) => { this.onAnnouncement(from, a) },
+      onInvalid: (reason) => { c.onInvalidMessage(reason) }
+    })
     this.channel = new MessageChannel(c.libp2p, {
       protocol: `/kos/${c.config.cluster}/election/1.0.0`,
       maxMessageBytes: c.config.maxMessageBytes * 4,
@@ -103,7 +114,8 @@ export class ElectionService {
       electionTimeoutMinMs: c.config.electionTimeoutMinMs,
       electionTimeoutMaxMs: c.config.electionTimeoutMaxMs,
       leaseMs: c.config.electionLeaseMs,
-      rankStepMs: c.config.electionRankStepMs
+      rankStepMs: c.config.electionRankStepMs,
+      announceTimeoutMs: c.config.coordinatorAnnounceIntervalMs * 3.5
     }, vote, c.clock, Math.random)
     return new ElectionService(c, core, voters)
   }
@@ -120,12 +132,17 @@ export class ElectionService {
     this.lastTickAtMs = this.c.clock.now()
     this.timer = setInterval(() => { this.onTimer() }, this.c.config.electionTickIntervalMs)
     this.timer.unref()
+    this.announcements.start()
+    this.announceTimer = setInterval(() => { this.announce() }, this.c.config.coordinatorAnnounceIntervalMs)
+    this.announceTimer.unref()
   }
 
   async stop (): Promise<void> {
     if (!this.running) return
     this.running = false
     clearInterval(this.timer)
+    clearInterval(this.announceTimer)
+    this.announcements.stop()
     this.c.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.channel.stop()
     await this.queue
@@ -186,6 +203,30 @@ export class ElectionService {
     this.perform(this.core.receive(from, env.m))
   }
 
+  /**
+   * A coordinator's announcement (announcements.ts checked that it names its signer a voter). A
+   * non-voter takes the voter set and the coordinator from it: the cluster key's admission is the
+   * guard there, as for a joiner's first heartbeat (message-authority.ts). A voter only takes a
+   * newer set, from one of its own voters in a term it accepts, as from a heartbeat; it follows
+   * the coordinator by heartbeats, not by announcements.
+   */
+  private onAnnouncement (from: string, a: CoordinatorAnnouncement): void {
+    if (!this.running || from === this.core.selfId) return
+    if (a.term > this.core.term + MAX_TERM_LEAP) {
+      this.refuse(from, 'term-bound', a.term)
+      return
+    }
+    const voter = this.voterConfig.voters.includes(this.core.selfId)
+    const trusted = !voter || this.voterConfig.voters.includes(from)
+    if (trusted && this.core.role === 'follower' && this.core.acceptDecision(a.term) && newerVoters(a.config, this.voterConfig)) this.setVoterConfig(a.config)
+    this.perform(this.core.learnCoordinator(from, a.term))
+  }
+
+  /** On the coordinator: tell every member who coordinates, in which term, with which voters. */
+  private announce (): void {
+    if (this.running && this.core.coordinatorId === this.core.selfId) this.announcements.announce(this.core.term, this.voterConfig)
+  }
+
   /** Counted every time; reported (log, and the event the audit log records) once a minute per sender. */
   private refuse (from: string, reason: ElectionRefusal, term: number): void {
     this.c.counters?.electionRefused(reason)
@@ -220,7 +261,7 @@ export class ElectionService {
 
   /** Alive members that are not voters get the coordinator's heartbeats, to catch up before they are added. */
   private updateLearners (): void {
-    this.core.setLearners(learnersOf(this.core.selfId, this.voterConfig.voters, this.c.membership.list()))
+    this.core.setLearners(learnersOf(this.core.selfId, this.voterConfig.voters, this.c.membership.list(), this.bounds))
   }
 
   /**
@@ -232,10 +273,11 @@ export class ElectionService {
     if (this.core.coordinatorId !== self) return
     const { version, voters } = this.voterConfig
     const current = votersOrdinal(this.voterConfig)
-    const change = nextVoterChange(self, voters, this.c.membership.list(), this.c.clock.now(), this.c.config.removeAfterMs, this.core.quorum, (v) => this.held.get(v) === current)
+    const change = nextVoterChange(self, voters, this.c.membership.list(), this.c.clock.now(), this.c.config.removeAfterMs, this.core.quorum, (v) => this.held.get(v) === current, this.bounds)
     if (change === null) return
     this.c.log.info({ version: version + 1, added: change.added ?? undefined, removed: change.removed ?? undefined, voters: change.next.length }, 'voter set changed')
     this.setVoterConfig({ term: this.core.term, version: version + 1, voters: change.next })
+    this.announce()
   }
 
   /**
@@ -256,6 +298,8 @@ export class ElectionService {
       switch (out.type) {
         case 'event':
           this.c.emit(out.event)
+          // A new coordinator tells the non-voters at once, not a period later.
+          if (out.event.type === 'coordinator:elected' && out.event.coordinatorId === this.core.selfId) queueMicrotask(() => { this.announce() })
           break
         case 'persist': {
           const vote = { term: out.term, votedFor: out.votedFor }

@@ -83,6 +83,7 @@ export class NodeHealth {
     const summary: HealthSummary = {
       name: this.c.config.name,
       role: this.c.config.role,
+      ...(this.c.config.zone === '' ? {} : { zone: this.c.config.zone }),
       incarnation,
       version: VERSION,
       uptimeMs: Math.round(this.c.clock.now() - this.c.startedAtMs()),

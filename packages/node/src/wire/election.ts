@@ -51,3 +51,18 @@ export const electionEnvelopeSchema = z.object({
 }).strict()
 
 export type ElectionEnvelope = z.infer<typeof electionEnvelopeSchema>
+
+/**
+ * The coordinator's announcement (gossip topic `kos/<cluster>/coordinator/1`), published every
+ * `coordinatorAnnounceIntervalMs` and at once when it is elected or changes the set: how
+ * non-voters learn the coordinator, its term and the voter set without a heartbeat each. The
+ * coordinator is the gossip signer; it must be one of the voters it announces.
+ */
+export const coordinatorAnnouncementSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  t: z.literal('coordinator'),
+  term,
+  config: voterConfigSchema
+}).strict()
+
+export type CoordinatorAnnouncement = z.infer<typeof coordinatorAnnouncementSchema>

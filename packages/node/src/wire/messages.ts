@@ -26,6 +26,7 @@ const incarnation = z.number().int().min(0).max(MAX_INCARNATION)
 export const healthSummarySchema = z.object({
   name: z.string().min(1).max(64),
   role: z.enum(ROLES),
+  zone: z.string().min(1).max(63).optional(),
   incarnation,
   version: z.string().max(64),
   uptimeMs: finite,

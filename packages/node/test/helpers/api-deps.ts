@@ -4,7 +4,7 @@ import type { HealthResponse } from '@kos/client'
 
 export function stubApiDeps (overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
-    node: () => ({ peerId: 'self', name: 'a', role: 'member', addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal', cluster: 'kos', coordinator: null, term: 0 }),
+    node: () => ({ peerId: 'self', name: 'a', role: 'member', zone: null, addrs: [], version: 't', startedAt: 'x', incarnation: 1, mode: 'normal', cluster: 'kos', coordinator: null, term: 0 }),
     coordinator: () => ({ peerId: null, name: null, term: 0, since: null, leaseRemainingMs: 0, voters: [], votersVersion: 0, quorum: 1 }),
     peers: () => ({ self: 'self', peers: [] }),
     peer: () => undefined,
