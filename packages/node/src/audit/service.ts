@@ -18,7 +18,7 @@ import { TopicValidatorResult } from '@libp2p/interface'
 import type { PrivateKey } from '@libp2p/interface'
 import { Level } from 'level'
 import type { Logger } from 'pino'
-import type { KosConfig } from '../config/schema.js'
+import type { AuditConfig, ConnectionConfig, NodeConfig } from '../config/schema.js'
 import type { AuditEvent } from './tamper-event.js'
 import { MessageChannel } from '../net/channel.js'
 import type { KosLibp2p } from '../net/host.js'
@@ -49,7 +49,7 @@ export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema
 
 export interface AuditServiceComponents {
   libp2p: KosLibp2p
-  config: KosConfig
+  config: AuditConfig & Pick<NodeConfig, 'cluster' | 'dataDir'> & Pick<ConnectionConfig, 'dialTimeoutMs'>
   log: Logger
   /** Peer ids of the alive members (self not included): anti-entropy peers and the quorum's electorate. */
   alive: () => string[]

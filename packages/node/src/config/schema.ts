@@ -44,8 +44,8 @@ export const authoritiesSchema = z.object({
 }).strict().refine((a) => !a.junzi.some((id) => a.archon.includes(id)), 'a peer cannot be both junzi and archon')
 export type Authorities = z.infer<typeof authoritiesSchema>
 
-export const configSchema = z.object({
-  // ---- identity and placement -------------------------------------------------------------
+/** Who the node is, where it listens and serves its API, where it keeps its data, how it logs. */
+const nodeConfig = z.object({
   /** Gossip topics are namespaced by it, so two clusters on one network never mix. */
   cluster: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, up to 63'),
   /** A human label shown in `kos peers`; the peer id is the identity. Default: the host name. */
@@ -94,7 +94,13 @@ export const configSchema = z.object({
    */
   logFormat: z.enum(LOG_FORMATS),
 
-  // ---- heartbeats and failure detection ---------------------------------------------------
+  // ---- lifecycle ----------------------------------------------------------------------------
+  /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
+  leaveTimeoutMs: ms(100, 600_000)
+}).strict()
+
+/** Membership: heartbeats, failure detection, probes, state sync (membership/). */
+const membershipConfig = z.object({
   /** Heartbeat period. Each costs every peer ~3.7 ms CPU to verify, so 1 s keeps 10 nodes under 5 % of a core. */
   heartbeatIntervalMs: ms(50, 60_000),
   /** Phi at which a peer is probed and then suspected. 8 ⇒ about 1 in 10^8 odds of a false alarm for normal jitter. */
@@ -132,9 +138,11 @@ export const configSchema = z.object({
   /** Dead members are forgotten after this long (Serf's reconnect timeout is 24 h). */
   reapDeadAfterMs: ms(1000, 30 * 86_400_000),
   /** Left members are forgotten after this long (Serf's tombstone timeout is 24 h). */
-  reapLeftAfterMs: ms(1000, 30 * 86_400_000),
+  reapLeftAfterMs: ms(1000, 30 * 86_400_000)
+}).strict()
 
-  // ---- coordinator election (Raft leader election with pre-vote, lease and ranking) --------
+/** The coordinator election (election/). */
+const electionConfig = z.object({
   /** How often the coordinator heartbeats each voter; several per lease so one lost heartbeat costs nothing. */
   electionHeartbeatIntervalMs: ms(10, 60_000),
   /** Silence from the coordinator after which a follower asks for pre-votes; bounds failover from below. */
@@ -163,26 +171,11 @@ export const configSchema = z.object({
    * message per member per second, and non-voters learn a new coordinator as soon as it is
    * elected (it announces at once).
    */
-  coordinatorAnnounceIntervalMs: ms(100, 60_000),
+  coordinatorAnnounceIntervalMs: ms(100, 60_000)
+}).strict()
 
-  // ---- audit retention (audit/retention.ts) --------------------------------------------------
-  /**
-   * Entries older than this (by their wall-clock `ts`) are compacted into a signed checkpoint.
-   * 0 keeps them whatever their age: how long evidence must be kept is the operator's policy
-   * (a compliance period), so no age is guessed for them.
-   */
-  auditRetentionMaxAgeMs: ms(0, 3650 * 86_400_000),
-  /**
-   * Entries the store keeps (each origin's head entry always stays); the oldest go first. Every
-   * node holds every chain at ≈ 0.5 KB an entry with its indexes (10 KB at most), so 1,000,000
-   * bounds the log at ≈ 0.5 GB per node: a disk-full degradation never comes from the log.
-   * 0 for no limit.
-   */
-  auditRetentionMaxEntries: z.number().int().min(0).max(1e12),
-  /** Period of the retention pass; each pass is bounded (10,000 entries), so a backlog drains over a few passes. */
-  auditCompactIntervalMs: ms(1000, 86_400_000),
-
-  // ---- connections --------------------------------------------------------------------------
+/** Connections to peers, shared by every part that talks to them (net/). */
+const connectionConfig = z.object({
   /** First redial delay for a known member that is not connected, or a bootstrap address not joined yet. */
   redialInitialDelayMs: ms(10, 600_000),
   /** Redial backoff cap: a healed partition reconnects within this. */
@@ -206,9 +199,11 @@ export const configSchema = z.object({
    * mesh only adds redundant copies (each costs a decrypt and decode); 2 keeps a second path
    * while holding idle CPU at N = 10 under 5 % of a core.
    */
-  gossipMeshDegree: z.number().int().min(1).max(32),
+  gossipMeshDegree: z.number().int().min(1).max(32)
+}).strict()
 
-  // ---- audit log -----------------------------------------------------------------------------
+/** The audit log: replication and retention (audit/). */
+const auditConfig = z.object({
   /** Anti-entropy period: heads exchanged with one random alive peer; bounds how long a missed gossip or a restart stays behind. */
   auditSyncIntervalMs: ms(100, 3_600_000),
   /** Deadline of an `ack=quorum` append: past it the API answers 504 quorum_timeout (the entry stays written locally). */
@@ -225,7 +220,26 @@ export const configSchema = z.object({
    */
   auditMaxLamportLeap: z.number().int().min(1_000_000).max(2 ** 48),
 
-  // ---- escalation (escalation/, issue #5) ----------------------------------------------------
+  // ---- audit retention (audit/retention.ts) --------------------------------------------------
+  /**
+   * Entries older than this (by their wall-clock `ts`) are compacted into a signed checkpoint.
+   * 0 keeps them whatever their age: how long evidence must be kept is the operator's policy
+   * (a compliance period), so no age is guessed for them.
+   */
+  auditRetentionMaxAgeMs: ms(0, 3650 * 86_400_000),
+  /**
+   * Entries the store keeps (each origin's head entry always stays); the oldest go first. Every
+   * node holds every chain at ≈ 0.5 KB an entry with its indexes (10 KB at most), so 1,000,000
+   * bounds the log at ≈ 0.5 GB per node: a disk-full degradation never comes from the log.
+   * 0 for no limit.
+   */
+  auditRetentionMaxEntries: z.number().int().min(0).max(1e12),
+  /** Period of the retention pass; each pass is bounded (10,000 entries), so a backlog drains over a few passes. */
+  auditCompactIntervalMs: ms(1000, 86_400_000)
+}).strict()
+
+/** Escalation to the authorities and operators (escalation/). */
+const escalationConfig = z.object({
   /**
    * The authority peers by peer id, the same on every node: Junzi (ethics) and Archon
    * (operations). Only these receive escalations; a heartbeat's role claim alone counts for
@@ -264,9 +278,11 @@ export const configSchema = z.object({
    * Open (unresolved) escalations one sender may have in an authority's inbox: a member that
    * floods it is refused past this, and the others still get through.
    */
-  escalationMaxPerSender: z.number().int().min(1).max(1_000_000),
+  escalationMaxPerSender: z.number().int().min(1).max(1_000_000)
+}).strict()
 
-  // ---- agent supervision (healing/, issue 6) ------------------------------------------------
+/** Agent supervision, and the resource pressure that sets the service mode (healing/). */
+const healingConfig = z.object({
   /** The agents this node runs and keeps healthy (more can be added with POST /v1/agents). Names are unique. */
   agents: z.array(agentSpecSchema).max(256)
     .refine((a) => new Set(a.map((x) => x.name)).size === a.length, 'agent names must be unique'),
@@ -293,10 +309,6 @@ export const configSchema = z.object({
   agentLogMaxBytes: z.number().int().min(1024).max(1024 * 1024 * 1024),
   /** Rotated logs kept per stream: an agent's logs take at most (this + 1) × agentLogMaxBytes × 2. */
   agentLogFiles: z.number().int().min(0).max(100),
-
-  // ---- lifecycle ----------------------------------------------------------------------------
-  /** Bound on a graceful leave (first SIGINT/SIGTERM): notify peers, then stop regardless. */
-  leaveTimeoutMs: ms(100, 600_000),
 
   // ---- resources and load shedding (healing/resource-monitor.ts, issues 6 and 15) -------------
   /**
@@ -352,6 +364,20 @@ export const configSchema = z.object({
 }).strict()
 
 /**
+ * The whole config: the parts' own options, composed. Each part takes only its own (and the node's
+ * identity where it needs it), so what a part can be told is visible in its type.
+ */
+export const configSchema = z.object({
+  ...nodeConfig.shape,
+  ...membershipConfig.shape,
+  ...electionConfig.shape,
+  ...connectionConfig.shape,
+  ...auditConfig.shape,
+  ...escalationConfig.shape,
+  ...healingConfig.shape
+}).strict()
+
+/**
  * One resource's degraded and minimal bands. `above`: higher is worse, so each exit sits below
  * its enter and minimal enters at or above degraded; `below` mirrors it. Hoisted, so the block
  * above stays the last in the schema.
@@ -368,3 +394,10 @@ function resourceBands (worse: 'above' | 'below', max: number): z.ZodType<{ degr
 }
 
 export type KosConfig = Readonly<z.infer<typeof configSchema>>
+export type NodeConfig = Readonly<z.infer<typeof nodeConfig>>
+export type MembershipConfig = Readonly<z.infer<typeof membershipConfig>>
+export type ElectionConfig = Readonly<z.infer<typeof electionConfig>>
+export type ConnectionConfig = Readonly<z.infer<typeof connectionConfig>>
+export type AuditConfig = Readonly<z.infer<typeof auditConfig>>
+export type EscalationConfig = Readonly<z.infer<typeof escalationConfig>>
+export type HealingConfig = Readonly<z.infer<typeof healingConfig>>

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { Authorities, KosConfig } from '../config/schema.js'
+import type { Authorities, EscalationConfig, NodeConfig } from '../config/schema.js'
 import type { AuthorityEvent, EscalationEvent } from './escalation-events.js'
 import type { MemberView } from '../membership/membership.js'
 import type { KosLibp2p } from '../net/host.js'
@@ -40,7 +40,7 @@ const MAX_ASKED = 9
 
 export interface EscalationServiceComponents {
   libp2p: KosLibp2p
-  config: KosConfig
+  config: EscalationConfig & Pick<NodeConfig, 'cluster' | 'dataDir' | 'role'>
   log: Logger
   /** The member table (self not included). */
   members: () => MemberView[]

@@ -13,14 +13,14 @@
  * hand, and nothing here reads the wall clock.
  */
 import type { Clock } from '@kos/detect'
-import type { KosConfig } from '../config/schema.js'
+import type { HealingConfig } from '../config/schema.js'
 import { alphaForHalfLife, ewma } from './error-spike.js'
 import type { ResourceSamplers } from './resource-samplers.js'
 import { machineBusy, ownCpuPercent } from './machine-cpu.js'
 import { SaturationAlerts, type SaturationAlert } from './saturation-alerts.js'
 import { SERVICE_MODE_THRESHOLDS, ServiceModeMachine, type ModeChange, type ResourceName, type ResourceThresholds, type ServiceMode } from './service-mode.js'
 
-export type ResourcesConfig = KosConfig['resources']
+export type ResourcesConfig = HealingConfig['resources']
 
 /** The timer seam: run `fn` every `ms` until the returned function is called. */
 export interface IntervalTimer {

@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import type { AgentInfo } from '@kos/client'
 import type { AuditEntry } from '../audit/schema.js'
 import type { AuditPage, AuditQuery } from '../audit/query.js'
-import type { KosConfig } from '../config/schema.js'
+import type { EscalationConfig, HealingConfig, MembershipConfig, NodeConfig } from '../config/schema.js'
 import type { EscalationInput } from '../escalation/record.js'
 import type { StateStore } from '../store/state-store.js'
 import { agentInfo } from './agent-info.js'
@@ -30,7 +30,7 @@ import { ConfigError } from '../base/errors.js'
 import type { ServiceMode } from './service-mode.js'
 
 export interface HealingServiceDeps {
-  config: KosConfig
+  config: HealingConfig & Pick<NodeConfig, 'dataDir'> & Pick<EscalationConfig, 'escalationRouting'> & Pick<MembershipConfig, 'localStallThresholdMs'>
   clock: Clock
   log: Logger
   store: StateStore
@@ -49,7 +49,7 @@ export interface HealingServiceDeps {
 }
 
 /** The config's policy file, checked before the node starts anything; a bad one is a ConfigError naming file, line and key. */
-export async function loadConfiguredPolicy (config: Pick<KosConfig, 'policyFile'>): Promise<Policy> {
+export async function loadConfiguredPolicy (config: Pick<HealingConfig, 'policyFile'>): Promise<Policy> {
   if (config.policyFile === '') return DEFAULT_POLICY
   try {
     return await loadPolicyFile(config.policyFile)
