@@ -174,8 +174,11 @@ export interface AuditEntryView {
   /** Hash of the origin's previous entry (64 zeros for seq 1). */
   prev: string
   hash: string
-  /** Base64 Ed25519 signature by the origin's key. */
-  sig: string
+  /**
+   * Base64 Ed25519 signature by the origin's key over `hash`, on the last entry of each batch the
+   * origin wrote only (its seal): it vouches for the entries before it through their `prev` links.
+   */
+  sig?: string
 }
 
 /** POST /v1/audit body (needs `Authorization: Bearer <token>`); `?ack=local|quorum`, default local. */

@@ -30,6 +30,7 @@ beforeEach(async () => {
   t = await tempDb()
   db = new ControlledDb(t.db)
   store = await AuditStore.open(db)
+  db.batchSizes = [] // the store's format, recorded at open
   lamport = new LamportClock()
 })
 afterEach(async () => {

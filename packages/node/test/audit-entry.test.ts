@@ -96,7 +96,7 @@ describe('audit chain and signature', () => {
     assert.deepEqual(chain.map((e) => e.seq), [1, 2, 3, 4, 5])
     assert.equal(chain[0]?.prev, ZERO_HASH)
     for (let i = 1; i < chain.length; i++) assert.equal(chain[i]?.prev, chain[i - 1]?.hash)
-    assert.ok(chain.every((e) => e.origin === a.peerId && /^[A-Za-z0-9+/]{86}==$/.test(e.sig)))
+    assert.ok(chain.every((e) => e.origin === a.peerId && /^[A-Za-z0-9+/]{86}==$/.test(e.sig ?? '')))
     assert.deepEqual(await walk(chain), { index: -1, result: { ok: true } })
     for (const e of chain) assert.deepEqual(await verifyEntryContent(e), { ok: true })
   })
@@ -106,7 +106,7 @@ describe('audit chain and signature', () => {
     const [e1] = await buildChain(a, 1)
     const hash = Buffer.from((e1 as AuditEntry).hash, 'hex')
     assert.equal(a.peerId, peerIdFromPrivateKey(key).toString())
-    assert.equal(await key.publicKey.verify(hash, Buffer.from((e1 as AuditEntry).sig, 'base64')), true)
+    assert.equal(await key.publicKey.verify(hash, Buffer.from((e1 as AuditEntry).sig ?? '', 'base64')), true)
     const viaLibp2p = { ...(e1 as AuditEntry), sig: Buffer.from(await key.sign(hash)).toString('base64') }
     assert.deepEqual(await verifyEntry(viaLibp2p, null), { ok: true })
     assert.equal(originPublicKey(a.peerId)?.equals(key.publicKey), true)

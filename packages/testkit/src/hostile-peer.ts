@@ -43,7 +43,7 @@ export class HostilePeer {
     host.services.pubsub.subscribe(auditTopic(cluster))
     host.services.pubsub.subscribe(membershipTopics(cluster).membership)
     const channel = new MessageChannel(host, {
-      protocol: `/kos/${cluster}/audit-sync/1.0.0`,
+      protocol: `/kos/${cluster}/audit-sync/2.0.0`,
       maxMessageBytes: 1024 * 1024,
       maxQueuedPerPeer: 16,
       dialTimeoutMs: 5000,

@@ -6,15 +6,16 @@
  *
  * Group commit (group-commit.ts): appends arriving while a batch is being written wait for the
  * next one, so one fsync carries many entries. Each batch is built in queue order from the
- * stored head of our chain (seq, prev hash, Lamport time), signed, and written as one atomic
- * batch. If the write fails, every append of that batch rejects with AuditStoreError and the
+ * stored head of our chain (seq, prev hash, Lamport time), sealed with one signature over its
+ * last entry (seal.ts), and written as one atomic batch. `appendMany` (POST /v1/audit/batch)
+ * submits its entries as one item: they land in one write, all or none. If the write fails, every append of that batch rejects with AuditStoreError and the
  * next batch starts again from the stored head: nothing unacknowledged is half-written, and
  * nothing acknowledged can be lost, since acknowledgement follows the synced write.
  *
  * Time: `ts` is read from the injected wall clock when `append` is called (for humans); order
  * comes from seq and the injected Lamport clock, never from the wall clock.
  */
-import { createEntry, type AuditSigner, type ChainLink } from './entry.js'
+import { createBatch, type AuditSigner, type BatchItem, type ChainLink } from './entry.js'
 import { AuditClosedError, AuditFieldsError, AuditQueueFullError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import type { LamportClock } from './lamport.js'
@@ -48,11 +49,12 @@ export const APPENDER_DEFAULTS: Readonly<AppenderInit> = Object.freeze({ maxBatc
 
 export interface AppendResult { origin: string, seq: number, hash: string }
 
-interface Pending { fields: AuditFields, ts: number }
+/** One append request: one entry, or a batch request's entries (written together). */
+type Pending = BatchItem[]
 
 export class AuditAppender {
   private readonly c: AppenderComponents
-  private readonly commit: GroupCommit<Pending, AppendResult>
+  private readonly commit: GroupCommit<Pending, AppendResult[]>
   private closed = false
 
   constructor (components: AppenderComponents, init: Partial<AppenderInit> = {}) {
@@ -61,6 +63,7 @@ export class AuditAppender {
     this.commit = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: opts.maxBatch,
       maxQueue: opts.maxQueue,
+      weight: (p) => p.length,
       onFull: (n) => new AuditQueueFullError(`audit append queue is full (${n} waiting); retry later`)
     })
   }
@@ -71,13 +74,32 @@ export class AuditAppender {
    * when the write failed, AuditClosedError after `close()`.
    */
   async append (fields: AuditFields): Promise<AppendResult> {
+    return (await this.appendMany([fields]))[0] as AppendResult
+  }
+
+  /**
+   * Appends several events in one write: all are durable, or none is (an invalid one rejects
+   * with AuditFieldsError naming `entries.<index>.<field>` before anything is queued; a failed
+   * write rejects the whole call). Otherwise as `append`.
+   */
+  async appendMany (list: readonly AuditFields[], opts: { parsed?: boolean } = {}): Promise<AppendResult[]> {
     if (this.closed) throw new AuditClosedError('the audit appender is closed')
-    const parsed = auditFieldsSchema.safeParse(fields)
-    if (!parsed.success) {
-      const { field, message } = issuePath(parsed.error)
-      throw new AuditFieldsError(field, message)
+    const ts = Math.floor(this.c.wallClock.now())
+    const items: BatchItem[] = []
+    for (let i = 0; i < list.length; i++) {
+      let fields = list[i] as AuditFields
+      if (opts.parsed !== true) {
+        const parsed = auditFieldsSchema.safeParse(fields)
+        if (!parsed.success) {
+          const { field, message } = issuePath(parsed.error)
+          throw new AuditFieldsError(list.length === 1 ? field : `entries.${i}.${field}`, message)
+        }
+        fields = parsed.data
+      }
+      items.push({ fields, ts })
     }
-    return await this.commit.submit({ fields: parsed.data, ts: Math.floor(this.c.wallClock.now()) })
+    if (items.length === 0) return []
+    return await this.commit.submit(items)
   }
 
   /** Appends waiting for the next write. */
@@ -96,19 +118,15 @@ export class AuditAppender {
     await this.commit.drain()
   }
 
-  private async writeBatch (batch: Pending[]): Promise<AppendResult[]> {
+  private async writeBatch (batch: Pending[]): Promise<AppendResult[][]> {
     const { store, signer, lamport } = this.c
     const head = store.head(signer.peerId)
-    let prev: ChainLink | null = head === undefined ? null : { origin: signer.peerId, ...head }
+    const prev: ChainLink | null = head === undefined ? null : { origin: signer.peerId, ...head }
     if (head !== undefined) lamport.observe(head.lamport)
-    const entries: AuditEntry[] = []
-    for (const p of batch) {
-      const entry = await createEntry(prev, p.fields, signer, lamport.tick(), p.ts)
-      entries.push(entry)
-      prev = entry
-    }
+    const entries = await createBatch(prev, batch.flat(), signer, () => lamport.tick())
     await store.append(entries, { sync: true })
     try { this.c.onWritten?.(entries) } catch { /* see AppenderComponents.onWritten */ }
-    return entries.map((e) => ({ origin: e.origin, seq: e.seq, hash: e.hash }))
+    let k = 0
+    return batch.map((p) => entries.slice(k, k += p.length).map((e) => ({ origin: e.origin, seq: e.seq, hash: e.hash })))
   }
 }

@@ -24,6 +24,7 @@ import type { PrivateKey, PublicKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { decodeMessage } from '../wire/messages.js'
 import { AuditChainError, AuditFieldsError } from './errors.js'
+import { SEAL_MAX_BYTES, SEAL_MAX_ENTRIES } from './seal.js'
 import {
   auditEntrySchema, auditFieldsSchema, issuePath, MAX_ENTRY_BYTES, MAX_TS_MS, ZERO_HASH,
   type AuditEntry, type AuditFields, type UnsignedEntry
@@ -115,6 +116,55 @@ export async function createEntry (prev: ChainLink | null, fields: AuditFields, 
   return { ...unsigned, hash, sig: Buffer.from(sig).toString('base64') }
 }
 
+/** One entry of a batch to create: fields already checked against auditFieldsSchema, and its wall-clock ts. */
+export interface BatchItem { fields: AuditFields, ts: number }
+
+/**
+ * Creates the entries that follow `prev` in the signer's chain, one per item, with Lamport
+ * times from `tick` (which must grow), and seals the batch: one signature over the last
+ * entry's hash (and one more every SEAL_MAX_ENTRIES entries or SEAL_MAX_BYTES of canonical
+ * bytes, so a group always fits a replication message). The fields are trusted: the caller
+ * parsed them once (the appender, the API); they are not parsed again here.
+ */
+export async function createBatch (prev: ChainLink | null, items: readonly BatchItem[], signer: AuditSigner, tick: () => number): Promise<AuditEntry[]> {
+  if (prev !== null && prev.origin !== signer.peerId) throw new AuditChainError(`prev belongs to ${prev.origin}, not to the signer ${signer.peerId}`)
+  const out: AuditEntry[] = []
+  let link: { seq: number, hash: string, lamport: number } | null = prev
+  let groupEntries = 0
+  let groupBytes = 0
+  for (let i = 0; i < items.length; i++) {
+    const { fields: f, ts } = items[i] as BatchItem
+    if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_TS_MS) throw new AuditFieldsError('ts', `not a wall-clock time in ms: ${ts}`)
+    const lamport = tick()
+    if (!Number.isSafeInteger(lamport) || lamport < 1 || (link !== null && lamport <= link.lamport)) throw new AuditChainError(`lamport ${lamport} does not grow along the chain`)
+    const unsigned: UnsignedEntry = {
+      origin: signer.peerId,
+      seq: link === null ? 1 : link.seq + 1,
+      lamport,
+      ts,
+      class: f.class,
+      type: f.type,
+      severity: f.severity,
+      subject: f.subject,
+      details: f.details,
+      prev: link === null ? ZERO_HASH : link.hash
+    }
+    const bytes = canonicalBytes(unsigned)
+    const hash = createHash('sha256').update(bytes).digest('hex')
+    groupEntries++
+    groupBytes += bytes.byteLength
+    const entry: AuditEntry = { ...unsigned, hash }
+    if (i === items.length - 1 || groupEntries >= SEAL_MAX_ENTRIES || groupBytes >= SEAL_MAX_BYTES) {
+      entry.sig = Buffer.from(await signer.sign(Buffer.from(hash, 'hex'))).toString('base64')
+      groupEntries = 0
+      groupBytes = 0
+    }
+    out.push(entry)
+    link = entry
+  }
+  return out
+}
+
 const KEY_CACHE_LIMIT = 4096
 interface OriginKey { key: PublicKey, verifier: KeyObject }
 const keyCache = new Map<string, OriginKey | null>()
@@ -146,10 +196,12 @@ export function originPublicKey (origin: string): PublicKey | null {
 const fail = (reason: VerifyFailure): VerifyResult => ({ ok: false, reason })
 
 /**
- * The signature of a schema-checked entry against its origin's key: 'origin' if the origin is
- * not an Ed25519 peer id, 'signature' if the key did not sign `hash`. Does not recompute `hash`.
+ * The signature of a schema-checked seal against its origin's key: 'origin' if the origin is
+ * not an Ed25519 peer id, 'signature' if the key did not sign `hash` or the entry carries no
+ * signature (not a seal). Does not recompute `hash`.
  */
 export async function verifySignature (e: AuditEntry): Promise<VerifyResult> {
+  if (e.sig === undefined) return fail('signature')
   return verifyPeerSignature(e.origin, Buffer.from(e.hash, 'hex'), e.sig)
 }
 
@@ -177,27 +229,62 @@ async function checkSealed (e: AuditEntry): Promise<VerifyResult> {
 }
 
 /**
- * Verifies `entry` as the successor of `prev` (null: it must be its origin's first), in this
- * order: 'schema'; 'origin' (not an Ed25519 peer id, or not prev's origin); 'seq' (not
+ * How a schema-checked entry fails to follow `prev` (null: it must be its origin's first), or
+ * null if it follows: 'origin' (not an Ed25519 peer id, or not prev's origin); 'seq' (not
  * prev.seq + 1, e.g. an entry removed or reordered); 'chain' (`prev` field is not prev's hash,
- * or the Lamport time does not grow); 'hash' (a field changed after hashing); 'signature' (not
- * signed by the origin's key). `prev` itself is trusted: the caller verified it before.
+ * or the Lamport time does not grow). Neither the hash nor the signature is checked.
+ */
+export function linkFailure (e: AuditEntry, prev: ChainLink | null): VerifyFailure | null {
+  if (originPublicKey(e.origin) === null || (prev !== null && prev.origin !== e.origin)) return 'origin'
+  if (e.seq !== (prev === null ? 1 : prev.seq + 1)) return 'seq'
+  if (e.prev !== (prev === null ? ZERO_HASH : prev.hash)) return 'chain'
+  if (prev !== null && e.lamport <= prev.lamport) return 'chain'
+  return null
+}
+
+/**
+ * Verifies a sealed `entry` as the successor of `prev`: 'schema', then linkFailure, then
+ * 'hash' (a field changed after hashing), then 'signature' (not signed by the origin's key, or
+ * not a seal: an entry without `sig` is verified with the run it belongs to, see verifyRun).
+ * `prev` itself is trusted: the caller verified it before.
  */
 export async function verifyEntry (entry: unknown, prev: ChainLink | null): Promise<VerifyResult> {
   const parsed = auditEntrySchema.safeParse(entry)
   if (!parsed.success) return fail('schema')
   const e = parsed.data
-  if (originPublicKey(e.origin) === null || (prev !== null && prev.origin !== e.origin)) return fail('origin')
-  if (e.seq !== (prev === null ? 1 : prev.seq + 1)) return fail('seq')
-  if (e.prev !== (prev === null ? ZERO_HASH : prev.hash)) return fail('chain')
-  if (prev !== null && e.lamport <= prev.lamport) return fail('chain')
+  const link = linkFailure(e, prev)
+  if (link !== null) return fail(link)
   return await checkSealed(e)
 }
 
 /**
- * Verifies what an entry proves on its own, without its predecessor: schema, origin, hash,
- * signature, and that a seq 1 entry links to ZERO_HASH. A receiver runs it before deciding
- * that an entry is a gap or a fork, so a forged entry can trigger neither a pull nor a report.
+ * Verifies consecutive entries of one chain following `prev` (null: from seq 1): each one's
+ * schema, link and hash, every signature present, and that the last one is a seal (it vouches
+ * for the entries before it). The first failure, or ok.
+ */
+export async function verifyRun (entries: readonly unknown[], prev: ChainLink | null): Promise<VerifyResult> {
+  let link = prev
+  let last: AuditEntry | undefined
+  for (const raw of entries) {
+    const parsed = auditEntrySchema.safeParse(raw)
+    if (!parsed.success) return fail('schema')
+    const e = parsed.data
+    const broken = linkFailure(e, link)
+    if (broken !== null) return fail(broken)
+    if (entryHash(e) !== e.hash) return fail('hash')
+    if (e.sig !== undefined) {
+      const sig = await verifySignature(e)
+      if (!sig.ok) return sig
+    }
+    link = last = e
+  }
+  if (last !== undefined && last.sig === undefined) return fail('signature')
+  return { ok: true }
+}
+
+/**
+ * Verifies what a sealed entry proves on its own, without its predecessor: schema, origin,
+ * hash, signature, and that a seq 1 entry links to ZERO_HASH.
  */
 export async function verifyEntryContent (entry: unknown): Promise<VerifyResult> {
   const parsed = auditEntrySchema.safeParse(entry)

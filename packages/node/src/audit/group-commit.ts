@@ -12,11 +12,13 @@
  * - If `flush` throws, every item of that batch rejects with the error; later batches still run.
  */
 
-export interface GroupCommitOptions {
-  /** Items per flush. */
+export interface GroupCommitOptions<I = unknown> {
+  /** Items per flush, counted by `weight`; an item heavier than this is flushed alone. */
   maxBatch: number
-  /** Items waiting (not yet in a flush) before `submit` refuses. */
+  /** Items waiting (not yet in a flush), counted by `weight`, before `submit` refuses. */
   maxQueue: number
+  /** What an item counts for (a group of entries: its length). @default 1 */
+  weight?: (item: I) => number
   /** The error a refused submission rejects with. */
   onFull: (queued: number) => Error
 }
@@ -25,31 +27,36 @@ interface Waiter<I, R> { item: I, resolve: (r: R) => void, reject: (err: unknown
 
 export class GroupCommit<I, R> {
   private readonly flushBatch: (items: I[]) => Promise<R[]>
-  private readonly opts: GroupCommitOptions
+  private readonly opts: GroupCommitOptions<I>
+  private readonly weight: (item: I) => number
   private queue: Array<Waiter<I, R>> = []
+  private queuedWeight = 0
   private running: Promise<void> | null = null
   private flushes = 0
 
   /** `flush` writes the batch and returns one result per item, in order. */
-  constructor (flush: (items: I[]) => Promise<R[]>, opts: GroupCommitOptions) {
+  constructor (flush: (items: I[]) => Promise<R[]>, opts: GroupCommitOptions<I>) {
     for (const k of ['maxBatch', 'maxQueue'] as const) {
       if (!Number.isSafeInteger(opts[k]) || opts[k] < 1) throw new RangeError(`${k} must be a positive integer, got ${opts[k]}`)
     }
     this.flushBatch = flush
     this.opts = opts
+    this.weight = opts.weight ?? (() => 1)
   }
 
   submit (item: I): Promise<R> {
-    if (this.queue.length >= this.opts.maxQueue) return Promise.reject(this.opts.onFull(this.queue.length))
+    const w = this.weight(item)
+    if (this.queuedWeight > 0 && this.queuedWeight + w > this.opts.maxQueue) return Promise.reject(this.opts.onFull(this.queuedWeight))
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject })
+      this.queuedWeight += w
       if (this.running === null) this.running = Promise.resolve().then(async () => { await this.run() })
     })
   }
 
-  /** Items waiting for a flush (not counting the one in flight). */
+  /** Items waiting for a flush (not counting the one in flight), counted by weight. */
   get queued (): number {
-    return this.queue.length
+    return this.queuedWeight
   }
 
   /** Flushes started so far. */
@@ -65,7 +72,14 @@ export class GroupCommit<I, R> {
   private async run (): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.maxBatch)
+        let n = 0
+        let w = 0
+        while (n < this.queue.length && (n === 0 || w + this.weight((this.queue[n] as Waiter<I, R>).item) <= this.opts.maxBatch)) {
+          w += this.weight((this.queue[n] as Waiter<I, R>).item)
+          n++
+        }
+        const batch = this.queue.splice(0, n)
+        this.queuedWeight -= w
         this.flushes++
         try {
           const results = await this.flushBatch(batch.map((w) => w.item))

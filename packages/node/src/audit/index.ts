@@ -1,7 +1,7 @@
 /**
  * The replicated audit log's core (docs/design/audit.md, issue #4), as the node's shell uses it:
- * - entries: schema, canonical encoding, hash chain, Ed25519 signature, verification (entry.ts,
- *   schema.ts);
+ * - entries: schema, canonical encoding, hash chain, one Ed25519 signature per written batch
+ *   (its seal), verification (entry.ts, schema.ts, seal.ts);
  * - `LamportClock` for causal order across origins (lamport.ts);
  * - per-origin heads and the anti-entropy pull plan, fork detection (heads.ts);
  * - `AuditStore`: LevelDB storage, verify-before-store, queries, whole-log verification
@@ -10,7 +10,7 @@
  * - retention: signed checkpoints of compacted prefixes (checkpoint.ts, compaction.ts), the pure
  *   policy (retention.ts) and `AuditRetention`, the pass the node runs on a timer
  *   (retention-runner.ts).
- * The network shell (gossip push, `/kos/audit-sync/1.0.0` anti-entropy, ack=quorum), the API
+ * The network shell (gossip push, `/kos/audit-sync/2.0.0` anti-entropy, ack=quorum), the API
  * and the CLI are built on these and live elsewhere.
  */
 export {
@@ -19,10 +19,11 @@ export {
   type AuditClass, type AuditEntry, type AuditFields, type AuditSeverity, type JsonObject, type JsonValue, type UnsignedEntry
 } from './schema.js'
 export {
-  canonicalBytes, createEntry, decodeEntry, encodeEntry, entryHash, originPublicKey, signerFromPrivateKey, verifyEntry,
-  verifyEntryContent, verifySignature,
-  type AuditSigner, type ChainLink, type VerifyFailure, type VerifyResult
+  canonicalBytes, createBatch, createEntry, decodeEntry, encodeEntry, entryHash, linkFailure, originPublicKey, signerFromPrivateKey, verifyEntry,
+  verifyEntryContent, verifyRun, verifySignature,
+  type AuditSigner, type BatchItem, type ChainLink, type VerifyFailure, type VerifyResult
 } from './entry.js'
+export { halveAtSeal, isSeal, packGroups, SEAL_MAX_BYTES, SEAL_MAX_ENTRIES, sealedPrefix, sealGroups } from './seal.js'
 export { LamportClock } from './lamport.js'
 export { diffHeads, forkAt, headsSchema, splitRange, type DiffOptions, type ForkReport, type Head, type Heads, type HeadsDiff, type PullRange, type StoredHead } from './heads.js'
 export { AuditStore, AUDIT_STORE_DEFAULTS, type AuditStoreInit } from './store.js'

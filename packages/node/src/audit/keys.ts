@@ -10,6 +10,7 @@
  *   o!<origin>!<ts>!<seq>       time index per origin
  *   c!<origin>                  the origin's retention checkpoint (CBOR, checkpoint.ts): entries
  *                               1..seq were compacted away (absent until the first compaction)
+ *   m!format                    the store's format (FORMAT_KEY)
  *
  * Both time indexes hold two bytes, the class and severity ordinals, so a filtered query skips
  * non-matching entries without reading them. Entry, indexes and head of a batch are one atomic
@@ -65,6 +66,13 @@ export const HEAD_PREFIX = 'h!'
 export const TIME_PREFIX = 't!'
 export const ORIGIN_TIME_PREFIX = 'o!'
 export const CHECKPOINT_PREFIX = 'c!'
+/**
+ * The store's format (CBOR integer). 2: entries sealed per batch (seal.ts). A store without it
+ * was written by an older node, every entry signed: format 1, which format 2 reads unchanged
+ * (each entry is its own seal), so opening it only records 2.
+ */
+export const FORMAT_KEY = 'm!format'
+export const STORE_FORMAT = 2
 /** Sorts above every key of a prefix ending in `!` (`~` is above digits and base58). */
 export const PREFIX_END = '~'
 

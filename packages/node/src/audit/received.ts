@@ -1,8 +1,9 @@
 /**
- * How the store judges an entry from a peer (docs/design/audit.md, issue #4): first the checks that need
- * no lock (`precheckReceived`: schema, hash, a copy of a held entry, the signature), then, in a
- * batch under the store's write lock, the verdict against the stored heads
- * (`classifyReceived`): stored, duplicate, gap, fork or invalid. Apart from AuditStore so that
+ * How the store judges entries from a peer (docs/design/audit.md, issues #4 and 21): first the checks
+ * that need no lock, once per sealed group (`precheckReceived`: schema, a copy of a held
+ * group, hashes and links, the seal's signature), then, in a batch under the store's write
+ * lock, the verdict against the stored heads (`classifyReceived`): stored, duplicate, gap,
+ * fork or invalid. Apart from AuditStore so that
  * the rules of what a replica accepts read in one place; the store keeps the locking and the
  * writes, and hands these the heads and held entries as functions.
  */
@@ -10,6 +11,7 @@ import { entryHash, verifySignature, type VerifyFailure } from './entry.js'
 import type { ForkReport, StoredHead } from './heads.js'
 import { entryKey } from './keys.js'
 import { auditEntrySchema, ZERO_HASH, type AuditEntry } from './schema.js'
+import { sealGroups } from './seal.js'
 
 /**
  * Why a received entry is refused: it fails verification, or it is genuine but would harm the
@@ -44,25 +46,67 @@ export interface ReceivedLookups {
 }
 
 /**
- * The checks that need no lock: schema, hash, a byte-identical copy of a held entry (no
- * signature check needed: Ed25519 signatures are deterministic, so a genuine copy carries the
- * very signature we verified), then the signature. Returns a final result,
- * or the parsed entry to classify against the head in a batch.
+ * The checks that need no lock, once per group (seal.ts), on what one message brought:
+ * - each entry's schema (the one parse an entry gets on this path);
+ * - the entries of each origin, in seq order, split into groups that end with a seal; entries
+ *   after the last seal are refused ('signature': nothing vouches for them);
+ * - every entry's hash and its link to the one before in the group;
+ * - a group that ends at or below the origin's head with the very seal we hold (same hash,
+ *   same signature) is a duplicate as a whole, with no signature checked;
+ * - otherwise the signature of every seal in it (one, normally), then the Lamport bound. A group that fails
+ *   is refused whole with the first reason.
+ * Returns, per input entry in order, a final result or the parsed entry to classify against
+ * the heads; `groups` receives the groups to commit, each one atomically.
  */
-export async function precheckReceived (raw: unknown, store: ReceivedLookups): Promise<StoreResult | AuditEntry> {
-  const parsed = auditEntrySchema.safeParse(raw)
-  if (!parsed.success) return invalid('schema')
-  const e = parsed.data
-  if (entryHash(e) !== e.hash) return invalid('hash')
-  if ((e.seq === 1) !== (e.prev === ZERO_HASH)) return invalid('chain')
-  const h = store.head(e.origin)
-  if (h !== undefined && e.seq <= h.seq) {
-    const held = await store.held(e.origin, e.seq)
-    if (held !== undefined && held.hash === e.hash && held.sig === e.sig) return DUPLICATE
+export async function precheckReceived (raws: readonly unknown[], store: ReceivedLookups): Promise<{ results: Array<StoreResult | AuditEntry>, groups: AuditEntry[][] }> {
+  const results = new Array<StoreResult | AuditEntry>(raws.length)
+  const byOrigin = new Map<string, Array<{ e: AuditEntry, i: number }>>()
+  raws.forEach((raw, i) => {
+    const parsed = auditEntrySchema.safeParse(raw)
+    if (!parsed.success) { results[i] = invalid('schema'); return }
+    const list = byOrigin.get(parsed.data.origin) ?? []
+    list.push({ e: parsed.data, i })
+    byOrigin.set(parsed.data.origin, list)
+  })
+  const groups: AuditEntry[][] = []
+  for (const list of byOrigin.values()) {
+    list.sort((a, b) => a.e.seq - b.e.seq)
+    for (const group of sealGroups(list.map((x) => ({ ...x, sig: x.e.sig })))) {
+      const verdict = await checkGroup(group.map((x) => x.e), store)
+      if (verdict === null) {
+        for (const x of group) results[x.i] = x.e
+        groups.push(group.map((x) => x.e))
+      } else {
+        for (const x of group) results[x.i] = verdict
+      }
+    }
   }
-  const sig = await verifySignature(e)
-  if (!sig.ok) return invalid(sig.reason)
-  return e.lamport > store.lamportCeiling() ? invalid('lamport') : e
+  return { results, groups }
+}
+
+/** One group's verdict: null to classify it, else the result of every entry in it. */
+async function checkGroup (group: AuditEntry[], store: ReceivedLookups): Promise<StoreResult | null> {
+  const last = group[group.length - 1] as AuditEntry
+  if (last.sig === undefined) return invalid('signature')
+  let before: AuditEntry | undefined
+  for (const e of group) {
+    if (entryHash(e) !== e.hash) return invalid('hash')
+    if ((e.seq === 1) !== (e.prev === ZERO_HASH)) return invalid('chain')
+    if (before !== undefined && (e.seq !== before.seq + 1 || e.prev !== before.hash || e.lamport <= before.lamport)) return invalid(e.seq !== before.seq + 1 ? 'seq' : 'chain')
+    before = e
+  }
+  const h = store.head(last.origin)
+  if (h !== undefined && last.seq <= h.seq) {
+    // Ed25519 signatures are deterministic: a genuine copy carries the very seal we verified.
+    const held = await store.held(last.origin, last.seq)
+    if (held !== undefined && held.hash === last.hash && held.sig === last.sig) return DUPLICATE
+  }
+  for (const e of group) {
+    if (e.sig === undefined) continue
+    const sig = await verifySignature(e)
+    if (!sig.ok) return invalid(sig.reason)
+  }
+  return last.lamport > store.lamportCeiling() ? invalid('lamport') : null
 }
 
 /**

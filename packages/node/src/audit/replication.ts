@@ -39,6 +39,7 @@
 import type { Clock } from '@kos/detect'
 import type { AuditEntry } from './schema.js'
 import { diffHeads, type Heads } from './heads.js'
+import { packGroups, sealedPrefix } from './seal.js'
 import type { CheckpointResult } from './compaction.js'
 import type { StoreResult } from './received.js'
 
@@ -87,11 +88,12 @@ export interface ReplicationOptions {
 }
 
 export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncIntervalMs' | 'quorumTimeoutMs'>> = Object.freeze({
-  batch: 64,
+  // Twice a sealed group's bound (seal.ts SEAL_MAX_ENTRIES), so any range holds a seal.
+  batch: 256,
   maxRanges: 4,
   repushMs: 250,
   pullThrottleMs: 200,
-  verifySlice: 16,
+  verifySlice: 64,
   maxQueued: 256,
   pushCoalesceMs: 100
 })
@@ -172,9 +174,9 @@ export class AuditReplication {
     if (this.unpushed.length === 0) return
     const entries = this.unpushed
     this.unpushed = []
-    for (let i = 0; i < entries.length; i += this.o.batch) {
-      this.d.transport.broadcast({ kind: 'push', entries: entries.slice(i, i + this.o.batch) })
-    }
+    // Whole sealed groups only (each written batch ends with a seal): a receiver verifies a
+    // message with one signature check per group.
+    for (const part of packGroups(entries, this.o.batch)) this.d.transport.broadcast({ kind: 'push', entries: part })
     const now = this.lastPushAt = this.d.clock.now()
     for (const p of this.alive) this.lastRepushTo.set(p, now)
   }
@@ -264,15 +266,14 @@ export class AuditReplication {
   private async handle (from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }>): Promise<void> {
     if (msg.kind === 'heads') { await this.answerHeads(from, msg.heads, msg.only); return }
     if (msg.kind === 'checkpoint') { await this.acceptCheckpoint(from, msg.checkpoint); return }
-    let entries = msg.entries
-    if (msg.kind === 'push') {
-      // Only an origin pushes, and only its own entries: anything else is forged.
-      entries = []
-      for (const e of msg.entries) {
-        if (originOf(e) === from) entries.push(e)
-        else this.d.onRejected?.(from, e, { status: 'invalid', reason: 'origin' })
-      }
+    // A message carries one origin's sealed groups: a push only the origin's own (anything
+    // else is forged), `entries` one origin's range. A message mixing origins is refused whole.
+    const origin = originOf(msg.entries[0])
+    if (msg.entries.some((e) => originOf(e) !== origin) || (msg.kind === 'push' && origin !== from)) {
+      for (const e of msg.entries) this.d.onRejected?.(from, e, { status: 'invalid', reason: 'origin' })
+      return
     }
+    const entries = msg.entries
     const gap = await this.store(from, entries)
     const now = this.d.clock.now()
     // A gap in an origin's pushes: pull that origin's chain from it, at once.
@@ -281,16 +282,20 @@ export class AuditReplication {
   }
 
   /**
-   * Stores entries: verified in slices with a yield between them (CPU), committed together (the
-   * store's group commit takes every slice submitted meanwhile into one synced write).
-   * Acknowledges to their origins; true if one was beyond a gap.
+   * Stores entries: verified in slices of whole sealed groups (at least `verifySlice` entries
+   * each) with a yield between them (CPU), committed together (the store's group commit takes
+   * every slice submitted meanwhile into one synced write). Acknowledges to their origins, once
+   * per message; true if one was beyond a gap.
    */
   private async store (from: string, entries: unknown[]): Promise<boolean> {
     const parts: Array<Promise<StoreResult[]>> = []
-    for (let i = 0; i < entries.length; i += this.o.verifySlice) {
+    for (let i = 0; i < entries.length;) {
       if (i > 0) await this.d.yieldNow()
       if (this.stopped) break
-      parts.push(this.d.store.storeVerifiedMany(entries.slice(i, i + this.o.verifySlice)))
+      let j = Math.min(i + this.o.verifySlice, entries.length)
+      while (j < entries.length && !isSealedRaw(entries[j - 1])) j++
+      parts.push(this.d.store.storeVerifiedMany(entries.slice(i, j)))
+      i = j
     }
     const results = (await Promise.all(parts)).flat()
     let gap = false
@@ -321,18 +326,25 @@ export class AuditReplication {
     const mine = this.d.store.heads()
     const offered = only === undefined ? mine : Object.fromEntries(only.flatMap((o) => mine[o] === undefined ? [] : [[o, mine[o]]]))
     const give = diffHeads(theirs, offered, { maxBatch: this.o.batch, maxRanges: this.o.maxRanges })
+    /** Per origin, the last seq sent in this answer: the next range continues from it. */
+    const sent = new Map<string, number>()
     for (let i = 0; i < give.pull.length && !this.stopped; i++) {
       const r = give.pull[i] as (typeof give.pull)[number]
+      const fromSeq = sent.has(r.origin) ? (sent.get(r.origin) as number) + 1 : r.fromSeq
+      if (fromSeq > r.toSeq) continue
       const cp = this.d.store.checkpoint(r.origin)
       // They need entries we compacted: the checkpoint first, so what survives links to it. Only
       // the origin's own checkpoint is worth sending (acceptCheckpoint); where we compacted
       // another origin's chain ourselves, the asker gets the rest from the origin.
-      if (cp !== undefined && cp.signer === r.origin && cp.seq >= r.fromSeq && r.fromSeq === (theirs[r.origin]?.seq ?? 0) + 1) {
+      if (cp !== undefined && cp.signer === r.origin && cp.seq >= fromSeq && fromSeq === (theirs[r.origin]?.seq ?? 0) + 1) {
         this.d.transport.send(from, { kind: 'checkpoint', checkpoint: cp })
       }
-      const entries = await this.d.store.range(r.origin, r.fromSeq, r.toSeq, this.o.batch)
+      const entries = await this.sealedRange(r.origin, fromSeq, r.toSeq)
       const last = i === give.pull.length - 1
-      if (entries.length > 0) this.d.transport.send(from, { kind: 'entries', entries, more: last && give.truncated })
+      if (entries.length > 0) {
+        sent.set(r.origin, (entries[entries.length - 1] as AuditEntry).seq)
+        this.d.transport.send(from, { kind: 'entries', entries, more: last && give.truncated })
+      }
     }
     if (only !== undefined) return
     const want = diffHeads(mine, theirs, { maxBatch: this.o.batch, maxRanges: 1 })
@@ -391,14 +403,29 @@ export class AuditReplication {
       if (now - (this.lastRepushTo.get(peer) ?? -Infinity) < this.o.repushMs) continue
       this.lastRepushTo.set(peer, now)
       const from = (this.acked.get(peer) ?? 0) + 1
-      const entries = await this.d.store.range(this.d.self, from, Math.min(top, from + this.o.batch - 1), this.o.batch)
+      const entries = await this.sealedRange(this.d.self, from, top)
       if (entries.length > 0 && !this.stopped) this.d.transport.send(peer, { kind: 'entries', entries, more: false })
     }
+  }
+
+  /**
+   * Held entries of `origin` from `fromSeq`, cut after the last seal at or before `toSeq` (or
+   * the first seal after it, when none is): only whole groups travel. At most `batch` entries
+   * are read; groups are smaller than half of that (seal.ts), so a seal is always among them.
+   */
+  private async sealedRange (origin: string, fromSeq: number, toSeq: number): Promise<AuditEntry[]> {
+    const read = await this.d.store.range(origin, fromSeq, Number.MAX_SAFE_INTEGER, this.o.batch)
+    const upTo = sealedPrefix(read.filter((e) => e.seq <= toSeq))
+    return upTo.length > 0 ? upTo : sealedPrefix(read).slice(0, read.findIndex((e) => e.sig !== undefined) + 1)
   }
 
   private jitter (): number {
     return this.o.syncIntervalMs * (0.5 + this.d.random())
   }
+}
+
+function isSealedRaw (e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { sig?: unknown }).sig !== undefined
 }
 
 function originOf (e: unknown): unknown {

@@ -3,7 +3,9 @@
  * the fields an application appends and for whole entries arriving from the network.
  *
  * An entry is `{ origin, seq, lamport, ts, class, type, severity, subject, details, prev, hash,
- * sig }`: one hash-chained, signed chain per origin. `details` is a JSON-safe object: it must
+ * sig? }`: one hash-chained chain per origin, sealed by the origin's signature once per written
+ * batch (seal.ts): `sig` is on the batch's last entry only, and covers every entry before it
+ * through the `prev` links. `details` is a JSON-safe object: it must
  * survive CBOR (wire, disk) and JSON (API) round trips unchanged, or a receiver would compute
  * another hash than the writer. Hence no `undefined`, no NaN or Infinity, no unsafe integers, no
  * byte arrays, no lone UTF-16 surrogates (UTF-8 replaces them) and no `__proto__` key (cborg's
@@ -110,7 +112,8 @@ export const auditFieldsSchema = z.object({
 
 /**
  * A whole entry as it arrives from a peer (gossip, anti-entropy) or is read back for
- * verification. `sig` is the standard base64 (padded) of the 64-byte Ed25519 signature.
+ * verification. `sig`, on a seal only, is the standard base64 (padded) of the 64-byte Ed25519
+ * signature over the entry's hash.
  */
 export const auditEntrySchema = z.object({
   origin: peerIdString,
@@ -124,7 +127,7 @@ export const auditEntrySchema = z.object({
   details: detailsSchema,
   prev: hexHash,
   hash: hexHash,
-  sig: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'not the base64 of a 64-byte Ed25519 signature')
+  sig: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'not the base64 of a 64-byte Ed25519 signature').optional()
 }).strict()
 
 export type AuditFields = z.infer<typeof auditFieldsSchema>

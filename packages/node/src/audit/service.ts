@@ -5,9 +5,9 @@
  * - Local writes: `append(fields)` (the API) and `record(event)` (the node's single event path,
  *   the only subscriber that writes events) go through one AuditAppender with group commit;
  *   each durable batch (onWritten) is fed to the SSE tail and handed to replication, which
- *   pushes it on gossip topic `kos/<cluster>/audit/1` (one message per batch of entries).
+ *   pushes it on gossip topic `kos/<cluster>/audit/2` (one message per batch of entries).
  * - Replication (replication.ts) talks to single peers over one long-lived channel per peer,
- *   `/kos/<cluster>/audit-sync/1.0.0` (heads, entries, acks); its timer ticks here.
+ *   `/kos/<cluster>/audit-sync/2.0.0` (heads, entries, acks); its timer ticks here.
  * - Received entries that are invalid or fork a chain are counted and reported on the event
  *   path as `audit:tamper` (rate-limited), which the subscriber then appends.
  * - `ack=quorum`: the local synced write, then replication's awaitQuorum (acks from peers).
@@ -33,7 +33,7 @@ import type { AuditEntry, AuditFields } from './schema.js'
 import { AuditRetention } from './retention-runner.js'
 import { AuditStore } from './store.js'
 import type { VerifyReport } from './verify-all.js'
-import { decodeDirect, decodePush, encodeReplication, MAX_MESSAGE_ENTRIES, MAX_REPLICATION_BYTES } from './wire.js'
+import { decodeDirect, decodePush, encodeReplicationParts, MAX_REPLICATION_BYTES } from './wire.js'
 
 /** How often replication ticks: the resolution of quorum deadlines and re-pushes. */
 const TICK_MS = 50
@@ -91,7 +91,9 @@ export class AuditService {
   constructor (components: AuditServiceComponents) {
     this.c = components
     this.topic = auditTopic(components.config.cluster)
-    this.protocol = `/kos/${components.config.cluster}/audit-sync/1.0.0`
+    // Version 2: entries sealed per batch (seal.ts). A version 1 node would refuse them as
+    // unsigned, so the two never exchange audit messages at all.
+    this.protocol = `/kos/${components.config.cluster}/audit-sync/2.0.0`
     this.channel = new MessageChannel(components.libp2p, {
       protocol: this.protocol,
       maxMessageBytes: MAX_REPLICATION_BYTES,
@@ -123,7 +125,7 @@ export class AuditService {
       store,
       transport: {
         broadcast: (msg) => { this.publish(msg) },
-        send: (to, msg) => { this.channel.send(to, encodeReplication(msg)) }
+        send: (to, msg) => { for (const part of encodeReplicationParts(msg)) this.channel.send(to, part) }
       },
       clock: { now: () => performance.now() },
       random: Math.random,
@@ -257,11 +259,11 @@ export class AuditService {
 
   // ---- transport ---------------------------------------------------------------------------
 
-  /** One gossip message per batch the appender wrote (at most MAX_MESSAGE_ENTRIES entries). */
+  /** One gossip message per push (whole sealed groups; split at a seal only if over the size bound). */
   private publish (msg: ReplicationMessage & { kind: 'push' }): void {
     if (!this.running) return
-    for (let i = 0; i < msg.entries.length; i += MAX_MESSAGE_ENTRIES) {
-      this.c.libp2p.services.pubsub.publish(this.topic, encodeReplication({ kind: 'push', entries: msg.entries.slice(i, i + MAX_MESSAGE_ENTRIES) }))
+    for (const part of encodeReplicationParts(msg)) {
+      this.c.libp2p.services.pubsub.publish(this.topic, part)
         .catch((err: Error) => { this.c.log.debug({ err }, 'audit push not published') })
     }
   }
@@ -326,6 +328,7 @@ export class AuditService {
   }
 }
 
+/** Version 2: entries sealed per batch (see the sync protocol's version). */
 export function auditTopic (cluster: string): string {
-  return `kos/${cluster}/audit/1`
+  return `kos/${cluster}/audit/2`
 }

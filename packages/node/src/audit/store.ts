@@ -7,7 +7,8 @@
  * - `append(entries)`: the local writer's path (appender.ts). The entries are trusted (we made
  *   them) but must extend the stored chains, else AuditChainError.
  * - `storeVerified(entry)` / `storeVerifiedMany`: the replication path. Every entry from a peer
- *   is checked (schema, hash, signature by its origin's key) and classified against the stored
+ *   is checked (schema, hash, link, and the signature of the seal that ends its group: one per
+ *   written batch, seal.ts) and classified against the stored
  *   head of its origin: 'stored' if it is the next one; 'duplicate' if held already; 'gap' if
  *   it is further ahead (the shell pulls `haveSeq + 1..`); 'fork' if another entry holds its
  *   place (reported, never overwritten); 'invalid' with the reason (counted and audited as a
@@ -33,7 +34,7 @@ import { AuditChainError, AuditQueueFullError, AuditStoreError } from './errors.
 import { GroupCommit } from './group-commit.js'
 import type { ForkReport, Head, Heads, StoredHead } from './heads.js'
 import {
-  CHECKPOINT_PREFIX, checkpointKey, decodeStored, ENCODINGS, entryKey, HEAD_PREFIX, headKey, indexValue, originTimeKey, PREFIX_END, timeKey,
+  CHECKPOINT_PREFIX, checkpointKey, decodeStored, ENCODINGS, entryKey, FORMAT_KEY, HEAD_PREFIX, STORE_FORMAT, headKey, indexValue, originTimeKey, PREFIX_END, timeKey,
   type AuditBatchOp, type AuditDb
 } from './keys.js'
 import { runQuery, type AuditPage, type AuditQuery } from './query.js'
@@ -69,7 +70,7 @@ export class AuditStore {
   private readonly init: AuditStoreInit
   private readonly headMap: Map<string, StoredHead>
   private readonly cpMap: Map<string, AuditCheckpoint>
-  private readonly received: GroupCommit<AuditEntry, StoreResult>
+  private readonly received: GroupCommit<AuditEntry[], StoreResult[]>
   private lock: Promise<void> = Promise.resolve()
   private batches = 0
   private failure: AuditStoreError | null = null
@@ -87,9 +88,10 @@ export class AuditStore {
     this.init = init
     this.headMap = heads
     this.cpMap = checkpoints
-    this.received = new GroupCommit((items) => this.commitReceived(items), {
+    this.received = new GroupCommit((groups) => this.commitReceived(groups), {
       maxBatch: init.maxBatch,
       maxQueue: init.maxQueue,
+      weight: (group) => group.length,
       onFull: (n) => new AuditQueueFullError(`${n} received audit entries are waiting to be stored`)
     })
   }
@@ -100,6 +102,13 @@ export class AuditStore {
     const checkpoints = new Map<string, AuditCheckpoint>()
     try {
       await db.open()
+      const format = await db.get(FORMAT_KEY, ENCODINGS)
+      const found = format === undefined ? 1 : decodeStored<number>(format)
+      if (found !== 1 && found !== STORE_FORMAT) {
+        throw new AuditStoreError(`the audit store is in format ${String(found)}, written by another kos version; this node reads formats 1 and ${STORE_FORMAT}. ` +
+          'Start the version that wrote it, or move the data directory\'s audit folder aside')
+      }
+      if (found !== STORE_FORMAT) await db.batch([{ type: 'put', key: FORMAT_KEY, value: encode(STORE_FORMAT) }], { ...ENCODINGS, sync: true })
       for await (const [key, value] of db.iterator({ gte: HEAD_PREFIX, lt: `${HEAD_PREFIX}${PREFIX_END}`, ...ENCODINGS })) {
         heads.set(key.slice(HEAD_PREFIX.length), decodeStored<StoredHead>(value))
       }
@@ -107,6 +116,7 @@ export class AuditStore {
         checkpoints.set(key.slice(CHECKPOINT_PREFIX.length), decodeStored<AuditCheckpoint>(value))
       }
     } catch (err) {
+      if (err instanceof AuditStoreError) throw err
       throw new AuditStoreError(`cannot open the audit store: ${(err as Error).message}`, { cause: err })
     }
     return new AuditStore(db, { ...AUDIT_STORE_DEFAULTS, ...init }, heads, checkpoints)
@@ -166,10 +176,17 @@ export class AuditStore {
     return (await this.storeVerifiedMany([entry]))[0] as StoreResult
   }
 
-  /** storeVerified for a pulled range or a burst of gossip: checked in parallel, one synced batch. */
+  /**
+   * storeVerified for a message's entries (a push, a pulled range): checked once per sealed
+   * group (received.ts), each group stored whole, in one synced batch with whatever else is
+   * waiting. Results in the order of `entries`.
+   */
   async storeVerifiedMany (entries: unknown[]): Promise<StoreResult[]> {
-    const checked = await Promise.all(entries.map(async (e) => await precheckReceived(e, this.lookups)))
-    return await Promise.all(checked.map(async (c) => 'status' in c ? c : await this.received.submit(c)))
+    const { results, groups } = await precheckReceived(entries, this.lookups)
+    const committed = await Promise.all(groups.map(async (g) => await this.received.submit(g)))
+    const verdict = new Map<AuditEntry, StoreResult>()
+    groups.forEach((g, k) => { g.forEach((e, j) => { verdict.set(e, (committed[k] as StoreResult[])[j] as StoreResult) }) })
+    return results.map((r) => 'status' in r ? r : verdict.get(r) as StoreResult)
   }
 
   /** The entry, or undefined if not held (or compacted). */
@@ -311,17 +328,19 @@ export class AuditStore {
     return this.cpMap.get(origin)?.seq ?? 0
   }
 
-  /** Classifies a batch of verified entries against the heads (received.ts) and writes the next ones. */
-  private async commitReceived (items: AuditEntry[]): Promise<StoreResult[]> {
+  /** Classifies verified groups against the heads (received.ts) and writes the next ones, all in one batch. */
+  private async commitReceived (groups: AuditEntry[][]): Promise<StoreResult[][]> {
     return await this.exclusive(async () => {
       const work = new Map<string, StoredHead>()
       const ops: AuditBatchOp[] = []
+      const items = groups.flat()
       const results = await classifyReceived(items, {
         ...this.lookups,
         head: (origin) => work.get(origin) ?? this.headMap.get(origin)
       }, (e) => { this.putOps(ops, e, work) })
       if (ops.length > 0) await this.write(ops, work, true)
-      return results
+      let k = 0
+      return groups.map((g) => results.slice(k, k += g.length))
     })
   }
 

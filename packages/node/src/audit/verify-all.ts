@@ -4,8 +4,10 @@
  *
  * Entries are read in key order (`e!<origin>!<seq>`), so each origin's chain is one ordered scan.
  * Each entry must sit under its own (origin, seq) key and verify against the entry before it
- * (verifyEntry: seq, prev link, Lamport order, hash, signature); the first must be seq 1. The
- * stored head must name the last entry, which catches a removed tail that the links alone cannot.
+ * (seq, prev link, Lamport order, hash); the first must be seq 1. Each seal's signature is
+ * checked, and vouches for the entries since the previous seal (seal.ts): when it fails, or
+ * when the chain ends without one, each of those entries is reported ('signature'). The stored
+ * head must name the last entry, which catches a removed tail that the links alone cannot.
  *
  * After a break the walk resynchronises rather than cascading: a misplaced or unreadable entry
  * makes the next one be checked on its own (hash, signature) and become the new link. So each
@@ -21,9 +23,9 @@
  * the sweep not done yet) are compacted in substance: skipped, and not counted in `checked`.
  */
 import { checkpointLink, checkpointSchema, verifyCheckpoint } from './checkpoint.js'
-import { verifyEntry, verifyEntryContent, type ChainLink, type VerifyFailure } from './entry.js'
+import { entryHash, linkFailure, verifySignature, type ChainLink, type VerifyFailure } from './entry.js'
 import { CHECKPOINT_PREFIX, decodeStored, ENCODINGS, ENTRY_PREFIX, HEAD_PREFIX, PREFIX_END, parseEntryKey, type AuditDb, type AuditSnapshot } from './keys.js'
-import { auditEntrySchema, type AuditEntry } from './schema.js'
+import { auditEntrySchema, ZERO_HASH, type AuditEntry } from './schema.js'
 
 /** An entry's VerifyFailure, or 'checkpoint': a retention checkpoint not signed by its signer. */
 export type BreakReason = VerifyFailure | 'checkpoint'
@@ -51,6 +53,20 @@ async function readHeads (db: AuditDb, snapshot: AuditSnapshot): Promise<Map<str
     }
   }
   return heads
+}
+
+/**
+ * An entry's own failure: its link to `prev` ('alone' after a break: only what it proves by
+ * itself, that a seq 1 entry links to ZERO_HASH), then its hash; null if none.
+ */
+function checkEntry (e: AuditEntry, prev: ChainLink | null | 'alone'): VerifyFailure | null {
+  if (prev === 'alone') {
+    if ((e.seq === 1) !== (e.prev === ZERO_HASH)) return 'chain'
+  } else {
+    const link = linkFailure(e, prev)
+    if (link !== null) return link
+  }
+  return entryHash(e) !== e.hash ? 'hash' : null
 }
 
 async function readCheckpoints (db: AuditDb, snapshot: AuditSnapshot): Promise<Map<string, unknown>> {
@@ -94,6 +110,8 @@ async function verifySnapshot (db: AuditDb, snapshot: AuditSnapshot, maxBreaks: 
   let lastSeq = 0
   /** The origin's checkpoint seq: held entries up to it are skipped. */
   let base = 0
+  /** Entries since the last seal that broke nothing else: the next seal vouches for them. */
+  let unsealed: number[] = []
 
   /** Starts an origin's walk at its checkpoint, if it has one. */
   const startOrigin = (o: string): void => {
@@ -101,6 +119,7 @@ async function verifySnapshot (db: AuditDb, snapshot: AuditSnapshot, maxBreaks: 
     resync = false
     base = 0
     lastSeq = 0
+    unsealed = []
     if (!checkpoints.has(o)) return
     const raw = checkpoints.get(o)
     checkpoints.delete(o)
@@ -119,6 +138,8 @@ async function verifySnapshot (db: AuditDb, snapshot: AuditSnapshot, maxBreaks: 
   }
 
   const endOrigin = (o: string): void => {
+    for (const seq of unsealed) report(o, seq, 'signature')
+    unsealed = []
     const head = heads.get(o)
     heads.delete(o)
     if (head === undefined) report(o, lastSeq, 'chain')
@@ -151,8 +172,18 @@ async function verifySnapshot (db: AuditDb, snapshot: AuditSnapshot, maxBreaks: 
       resync = true
       continue
     }
-    const result = resync ? await verifyEntryContent(entry) : await verifyEntry(entry, prev)
-    if (!result.ok) report(id.origin, id.seq, result.reason)
+    const failure = checkEntry(entry, resync ? 'alone' : prev)
+    if (failure !== null) {
+      report(id.origin, id.seq, failure)
+    } else if (entry.sig === undefined) {
+      unsealed.push(id.seq)
+    } else {
+      const sig = await verifySignature(entry)
+      if (!sig.ok) report(id.origin, id.seq, sig.reason)
+      // A failed seal vouches for nothing: the entries it would have covered are unproven.
+      for (const seq of unsealed) if (!sig.ok) report(id.origin, seq, 'signature')
+      unsealed = []
+    }
     prev = entry
     resync = false
   }

@@ -8,11 +8,19 @@ import { decodeMessage, encodeMessage, peerIdString } from '../wire/messages.js'
 import { headsSchema } from './heads.js'
 import { REPLICATION_DEFAULTS, type ReplicationMessage } from './replication.js'
 import { MAX_ENTRY_BYTES } from './schema.js'
+import { halveAtSeal, SEAL_MAX_BYTES, type Sealable } from './seal.js'
 
 /** Entries per message, as sent (REPLICATION_DEFAULTS.batch) and accepted. */
 export const MAX_MESSAGE_ENTRIES = REPLICATION_DEFAULTS.batch
-/** The largest replication message: a full batch of the largest entries, plus framing. */
-export const MAX_REPLICATION_BYTES = MAX_MESSAGE_ENTRIES * MAX_ENTRY_BYTES + 64 * 1024
+/**
+ * The largest replication message accepted. Gossipsub takes at most 1 MiB per RPC
+ * (net/host.ts), so a message is at most this less a margin for the gossip envelope; two sealed
+ * groups (seal.ts SEAL_MAX_BYTES each, plus one entry) always fit, and `encodeReplicationParts`
+ * splits a larger message at a seal.
+ */
+export const MAX_REPLICATION_BYTES = 1024 * 1024 - 16 * 1024
+/** A sealed group's bytes are bounded (SEAL_MAX_BYTES plus its last entry), far below a message's. */
+export const MAX_GROUP_BYTES = SEAL_MAX_BYTES + MAX_ENTRY_BYTES
 
 const entries = z.array(z.unknown()).min(1).max(MAX_MESSAGE_ENTRIES)
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
@@ -30,6 +38,20 @@ export const directSchema = z.discriminatedUnion('kind', [
 
 export function encodeReplication (msg: ReplicationMessage): Uint8Array {
   return encodeMessage(msg)
+}
+
+/**
+ * A message as one or more encodings within MAX_REPLICATION_BYTES: a push or `entries` that is
+ * larger is split at a seal (each part whole groups), so no receiver ever refuses it for size.
+ */
+export function encodeReplicationParts (msg: ReplicationMessage): Uint8Array[] {
+  const bytes = encodeMessage(msg)
+  if (bytes.byteLength <= MAX_REPLICATION_BYTES || (msg.kind !== 'push' && msg.kind !== 'entries')) return [bytes]
+  const halves = halveAtSeal(msg.entries as Sealable[])
+  if (halves === null) return [bytes]
+  return halves.flatMap((entries, k) => encodeReplicationParts(msg.kind === 'push'
+    ? { kind: 'push', entries }
+    : { kind: 'entries', entries, more: k === 1 && msg.more }))
 }
 
 /** Throws MessageDecodeError (oversized, malformed, schema). */

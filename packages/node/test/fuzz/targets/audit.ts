@@ -121,7 +121,7 @@ export function auditTargets (audit: AuditFixtures, wire: WireFixtures): FuzzTar
       input: cborValueInput(entries),
       checkAsync: async (raw) => {
         let outcome: Outcome = 'refused'
-        await expectOutcomeAsync(async () => await precheckReceived(raw, lookups), neverThrows, (r) => {
+        await expectOutcomeAsync(async () => (await precheckReceived([raw], lookups)).results[0] as StoreResult | AuditEntry, neverThrows, (r) => {
           if (!('status' in r) || r.status === 'duplicate') outcome = 'accepted'
           return precheckProblem(raw, genuine)(r)
         })
