@@ -8,6 +8,7 @@
  * - entries forged with another node's origin (by gossip and by the direct channel, from a
  *   libp2p peer in this process) are rejected everywhere, counted and audited as tamper;
  * - a node that joins late catches up on the whole log;
+ * - one SIGKILL is one `member:dead` entry (the coordinator's), not one per observer;
  * - `kos audit verify` passes on every node.
  */
 import assert from 'node:assert/strict'
@@ -208,6 +209,43 @@ describe('replicated audit log, 5 nodes', () => {
       assert.equal(lack.length, 0, `${late.name} still lacks ${lack.length} of ${acked.length}`)
       return true
     }, { timeoutMs: 60_000, intervalMs: 500 })
+  })
+
+  it('one SIGKILL is one member:dead entry, and its return one member:alive, while every node shows both', async () => {
+    const coordinator = (await nodes[0]!.coordinator()).peerId
+    const victim = nodes.slice(1).find((n) => n.peerId !== coordinator && n !== nodes[2] && n !== nodes[4])!
+    const survivors = nodes.filter((n) => n !== victim)
+    /** Entries about the victim of `type`: those each node wrote itself, once every node holds at least one. */
+    async function written (type: string): Promise<Map<string, number>> {
+      return await cluster.waitFor(`a ${type} entry of ${victim.name} on every node`, async () => {
+        const byOrigin = new Map<string, number>()
+        for (const n of survivors) {
+          const held = (await all(n, '&class=node')).filter((e) => e.type === type && e.subject === victim.peerId)
+          if (held.length === 0) return false
+          byOrigin.set(n.name, held.filter((e) => e.origin === n.peerId).length)
+        }
+        return byOrigin
+      }, { timeoutMs: 30_000, intervalMs: 300 })
+    }
+    await victim.killNow()
+    await cluster.waitFor(`every survivor to see ${victim.name} dead`, async () => {
+      for (const n of survivors) if (await n.stateOf(victim.peerId) !== 'dead') return false
+      return true
+    }, { timeoutMs: 30_000 })
+    const deaths = await written('member:dead')
+    assert.equal([...deaths.values()].reduce((a, b) => a + b, 0), 1, `member:dead entries written, by node: ${JSON.stringify([...deaths])}`)
+    // Every node still saw the event itself: its peer view and its metrics.
+    for (const n of survivors) {
+      const metrics = await n.api<string>('/metrics')
+      assert.match(metrics.body, /^kos_member_deaths_total [1-9]/m, `${n.name} counted no death`)
+    }
+    await victim.restart()
+    await cluster.waitFor(`every node to see ${victim.name} alive again`, async () => {
+      for (const n of survivors) if (await n.stateOf(victim.peerId) !== 'alive') return false
+      return true
+    }, { timeoutMs: 30_000 })
+    const returns = await written('member:alive')
+    assert.equal([...returns.values()].reduce((a, b) => a + b, 0), 1, `member:alive entries written, by node: ${JSON.stringify([...returns])}`)
   })
 
   it('the logs converge, and kos audit verify passes on every node', async () => {

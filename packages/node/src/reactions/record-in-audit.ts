@@ -1,6 +1,7 @@
 /**
  * The one writer of events to the audit log: every event on the node's path becomes one entry
- * (audit-fields.ts says which fields), nothing else does. The escalations an event triggers
+ * (audit-fields.ts says which fields), nothing else does; a member's death, return or leaving
+ * only on the one node that records it for the cluster (recorded-once.ts). The escalations an event triggers
  * (escalation-triggers.ts) follow its durable entry, which they cite as evidence.
  */
 import type { AuditService } from '../audit/service.js'
@@ -10,6 +11,7 @@ import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '../membership/membership.js'
 import { auditFieldsOf } from './audit-fields.js'
 import { escalationTriggers } from './escalation-triggers.js'
+import { recordsHere } from './recorded-once.js'
 
 export interface RecordInAuditParts {
   /** This node's peer id: the subject of its own events. */
@@ -23,10 +25,15 @@ export interface RecordInAuditParts {
 
 export function recordInAudit (parts: RecordInAuditParts) {
   return async (e: KosEvent): Promise<void> => {
-    const evidence = await parts.audit.record(auditFieldsOf(e, parts.selfId))
+    const core = parts.election()
+    const here = recordsHere(e, {
+      selfId: parts.selfId,
+      coordinatorId: core?.coordinatorId ?? null,
+      aliveIds: () => parts.members().filter((m) => m.state === 'alive').map((m) => m.peerId)
+    })
+    const evidence = here ? await parts.audit.record(auditFieldsOf(e, parts.selfId)) : undefined
     const esc = parts.escalation()
     if (esc === undefined) return
-    const core = parts.election()
     const actions = escalationTriggers(e, {
       selfId: core?.selfId ?? '',
       coordinatorId: core?.coordinatorId ?? null,

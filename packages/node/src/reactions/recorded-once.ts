@@ -1,0 +1,36 @@
+/**
+ * Which node writes the audit entry of a member's death, return or leaving (issue 17: a fact is
+ * recorded once). Every node sees these events (its API, event stream, metrics and logs show
+ * them); had every observer audited its own view, one crash would become N entries, each
+ * replicated to N nodes. One node writes it:
+ * - the coordinator, the node that decides cluster-wide actions (as it alone escalates a death,
+ *   escalation/triggers.ts);
+ * - while there is none to decide (none known here, or the member in question is the one this
+ *   node follows: a coordinator that died is replaced only after its death is seen), the first
+ *   alive member by peer id other than the subject, which every node that sees the same members
+ *   agrees on.
+ * Every other event is audited by whoever emits it. Pure.
+ */
+import type { KosEvent } from '../events/kos-event.js'
+
+/** The member facts recorded once cluster-wide. */
+export const CLUSTER_FACTS: ReadonlySet<string> = new Set(['member:dead', 'member:alive', 'member:left'])
+
+export interface FactRecorderContext {
+  selfId: string
+  /** The coordinator this node knows, or null. */
+  coordinatorId: string | null
+  /** Peer ids of the members this node holds alive (self not included). */
+  aliveIds: () => readonly string[]
+}
+
+/** Whether this node writes `event`'s audit entry. */
+export function recordsHere (event: KosEvent, ctx: FactRecorderContext): boolean {
+  if (!CLUSTER_FACTS.has(event.type) || !('member' in event)) return true
+  const subject = event.member.peerId
+  const c = ctx.coordinatorId
+  if (c !== null && c !== subject) return c === ctx.selfId
+  let first = ctx.selfId
+  for (const id of ctx.aliveIds()) if (id !== subject && id < first) first = id
+  return first === ctx.selfId
+}

@@ -1,0 +1,33 @@
+/** Who audits a member's death, return or leaving (audit/recorded-once.ts): one node, not every observer. */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { recordsHere } from '../src/reactions/recorded-once.js'
+import type { KosEvent } from '../src/events/kos-event.js'
+import type { MemberView } from '../src/membership/membership.js'
+
+const member = (peerId: string): MemberView => ({ peerId, name: peerId, role: 'member', state: 'dead', incarnation: 1, addrs: [], phi: null, lastHeartbeatAgeMs: null, health: null, stateSinceMs: 0 })
+const dead = (id: string): KosEvent => ({ type: 'member:dead', member: member(id), by: 'x' })
+const ctx = (selfId: string, coordinatorId: string | null, alive: string[]) => ({ selfId, coordinatorId, aliveIds: () => alive })
+
+describe('a fact recorded once', () => {
+  it('the coordinator audits a death, a return and a leave; no one else does', () => {
+    const nodes = ['a', 'b', 'c', 'd']
+    for (const e of [dead('d'), { type: 'member:alive', member: member('d'), previous: 'dead' } as KosEvent, { type: 'member:left', member: member('d') } as KosEvent]) {
+      const writers = nodes.filter((self) => recordsHere(e, ctx(self, 'b', nodes.filter((n) => n !== self && n !== 'd'))))
+      assert.deepEqual(writers, ['b'], e.type)
+    }
+  })
+
+  it('with no coordinator known, or the coordinator itself the subject, the first alive member by peer id other than the subject', () => {
+    const nodes = ['a', 'b', 'c']
+    const others = (self: string): string[] => nodes.filter((n) => n !== self)
+    assert.deepEqual(nodes.filter((self) => recordsHere(dead('c'), ctx(self, null, others(self)))), ['a'])
+    // The coordinator a died: b and c still follow it (their trust has not run out yet).
+    assert.deepEqual(['b', 'c'].filter((self) => recordsHere(dead('a'), ctx(self, 'a', others(self).filter((n) => n !== 'a')))), ['b'])
+  })
+
+  it('every other event is audited by whoever emits it', () => {
+    assert.equal(recordsHere({ type: 'member:suspect', member: member('d'), by: 'a' }, ctx('c', 'b', [])), true)
+    assert.equal(recordsHere({ type: 'coordinator:elected', coordinatorId: 'b', term: 2 }, ctx('c', 'b', [])), true)
+  })
+})
