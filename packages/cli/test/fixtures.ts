@@ -49,7 +49,8 @@ export const charlie: PeerInfo = {
   connected: false,
   health: null,
   authority: null,
-  breakers: { probe: 'open', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
+  breakers: { probe: 'open', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' },
+  draining: false
 }
 
 export const alpha: PeerInfo = {
@@ -65,7 +66,8 @@ export const alpha: PeerInfo = {
   connected: true,
   health: { ...health('alpha'), role: 'archon' },
   authority: 'archon',
-  breakers: { probe: 'closed', sync: 'closed', election: 'closed', audit: 'closed', escalation: 'closed' }
+  breakers: { probe: 'closed', sync: 'closed', election: 'closed', audit: 'closed', escalation: 'closed' },
+  draining: false
 }
 
 export const bravo: PeerInfo = {
@@ -81,7 +83,8 @@ export const bravo: PeerInfo = {
   connected: false,
   health: { ...health('bravo-long-name'), mode: 'degraded', cpuPercent: 120 },
   authority: null,
-  breakers: { probe: 'half-open', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
+  breakers: { probe: 'half-open', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' },
+  draining: false
 }
 
 /** Deliberately not in name order: the table must sort. */

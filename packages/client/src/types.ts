@@ -24,6 +24,22 @@ export interface HealthSummary extends Partial<HealthDetail> {
   version: string
   uptimeMs: number
   mode: ServiceMode
+  /** The cluster-service instances the node runs (issue 18). */
+  services?: InstanceReport[]
+}
+
+/** One service instance as the node running it reports it in its heartbeat. */
+export interface InstanceReport {
+  service: string
+  /** `<service>-<slot>`: stable across re-placements. */
+  id: string
+  /** Grows each time the instance is placed anew. */
+  generation: number
+  ready: boolean
+  /** The agent state of the instance (starting, running, backoff, …). */
+  state: string
+  /** Wall-clock ms since which it runs on that node. */
+  sinceMs: number
 }
 
 export interface HealthDetail {
@@ -110,12 +126,49 @@ export interface PeerInfo {
    * runs one trial call, `closed` is normal (also where no call was made yet).
    */
   breakers: PeerBreakerStates
+  /** Being drained (`kos drain`): it takes no new service instances and its own move elsewhere. */
+  draining: boolean
 }
 
 /** The request/response protocols that have a breaker per peer. */
 export type PeerProtocolName = 'probe' | 'sync' | 'election' | 'audit' | 'escalation'
 export type BreakerStateName = 'closed' | 'open' | 'half-open'
 export type PeerBreakerStates = Record<PeerProtocolName, BreakerStateName>
+
+/** One instance of a cluster service, as GET /v1/services shows it (issue 18). */
+export interface ServiceInstanceInfo {
+  /** `<service>-<slot>`: stable across re-placements; the generation tells placements apart. */
+  id: string
+  generation: number
+  nodeId: string
+  nodeName: string
+  /** The agent state on its node; `assigned` while the node has not reported it yet. */
+  state: string
+  ready: boolean
+  /** ISO time since which it runs on that node (null while only assigned). */
+  since: string | null
+}
+
+/** GET /v1/services/:name */
+export interface ServiceInfo {
+  name: string
+  replicas: number
+  spread: 'node' | 'zone'
+  /** Ready instances against `replicas`, as this node sees the cluster. */
+  status: 'ok' | 'under-replicated' | 'over-replicated'
+  instances: ServiceInstanceInfo[]
+}
+
+/** GET /v1/services */
+export interface ServicesResponse {
+  services: ServiceInfo[]
+}
+
+/** POST /v1/drain */
+export interface DrainResponse {
+  node: string
+  draining: boolean
+}
 
 /** GET /v1/peers */
 export interface PeersResponse {
@@ -272,8 +325,8 @@ export interface AgentInfo {
   state: 'starting' | 'running' | 'backoff' | 'paused' | 'stopped' | 'failed' | 'quarantined'
   /** Why it is in that state (the last exit, the probe that failed, the mode that holds it). */
   reason: string
-  /** Defined in the node's config, or through POST /v1/agents. */
-  source: 'config' | 'api'
+  /** Defined in the node's config, through POST /v1/agents, or an instance of a cluster service (`svc.<instance>`). */
+  source: 'config' | 'api' | 'service'
   pid: number | null
   /** The readiness verdict: in service. */
   ready: boolean
@@ -308,7 +361,7 @@ export interface AgentsResponse { agents: AgentInfo[] }
  * prefixes: `member` is every `member:*` event. `peers` is the exception: its `peers:sample`
  * snapshots come only to a client that names `peers` or `peers:sample`.
  */
-export const EVENT_NOUNS = ['member', 'node', 'coordinator', 'audit', 'authority', 'escalation', 'agent', 'healing', 'resource', 'peers'] as const
+export const EVENT_NOUNS = ['member', 'node', 'coordinator', 'audit', 'authority', 'escalation', 'agent', 'healing', 'resource', 'service', 'peers'] as const
 export type EventNoun = typeof EVENT_NOUNS[number]
 
 /**
@@ -326,6 +379,7 @@ export const EVENT_TYPES = [
   'agent:paused', 'agent:resumed', 'agent:quarantined', 'agent:quarantine-refused', 'agent:released', 'agent:defined', 'agent:removed',
   'healing:detected',
   'resource:saturation',
+  'service:placed', 'service:replaced', 'service:drain-moving', 'service:stopped', 'service:under-replicated',
   'peers:sample'
 ] as const
 export type EventType = typeof EVENT_TYPES[number]

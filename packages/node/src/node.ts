@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { CoordinatorInfo, HealthResponse, JoinResponse, NodeInfo, PeerInfo, PeersResponse } from '@kos/client'
 import { readApiTls, type ApiTls } from './api/api-tls.js'
 import { buildApi, listenApi } from './api/server.js'
+import type { ServicesApi } from './api/service-routes.js'
 import { NodeMetrics } from './api/metrics.js'
 import { NodeViews } from './api/node-views.js'
 import { EventFeed } from './api/event-feed.js'
@@ -21,6 +22,7 @@ import { EscalationService } from './escalation/service.js'
 import { QuorumLoss } from './reactions/quorum-loss.js'
 import { recordInAudit } from './reactions/record-in-audit.js'
 import { detectClusterFailures } from './reactions/detect-cluster-failures.js'
+import { replaceServices } from './reactions/replace-services.js'
 import { followMembership } from './reactions/follow-membership.js'
 import { logEvent } from './events/event-log.js'
 import { createLogger } from './logger.js'
@@ -40,6 +42,8 @@ import { readOrCreateApiToken } from './net/api-token.js'
 import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
 import { MembershipService } from './membership/service.js'
 import { StateStore } from './store/state-store.js'
+import { PlacementService } from './services/placement-service.js'
+import { ServiceMetrics } from './api/service-metrics.js'
 
 export interface NodeOptions {
   /** Defaults to a pino logger on stderr at config.logLevel. */
@@ -75,6 +79,8 @@ export class KosNode {
   private audit: AuditService | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
+  private services: PlacementService | undefined
+  private readonly serviceMetrics: ServiceMetrics
   private apiToken = ''
   private store: StateStore | undefined
   private api: FastifyInstance | undefined
@@ -101,7 +107,8 @@ export class KosNode {
       election: () => this.election?.core,
       audit: () => this.audit,
       store: () => this.store,
-      healing: () => this.healing
+      healing: () => this.healing,
+      services: () => this.services?.reports() ?? []
     })
     this.metrics = new NodeMetrics({
       members: () => this.membership?.core.list() ?? [],
@@ -128,7 +135,8 @@ export class KosNode {
       mode: () => this.nodeHealth.mode(),
       membership: () => this.membership,
       election: () => this.election,
-      escalation: () => this.escalation
+      escalation: () => this.escalation,
+      draining: (id) => this.services?.isDraining(id) ?? false
     })
     // A member that joined, came back alive or was reaped starts with no breakers (peer-breakers.ts).
     this.bus.subscribe((e) => { this.breakers.onMemberEvent(e) })
@@ -139,6 +147,7 @@ export class KosNode {
       return counts
     })
     this.bus.subscribe((e) => { healingMetrics.onEvent(e) })
+    this.serviceMetrics = new ServiceMetrics(this.metrics.registry, () => this.services?.localCounts() ?? [])
     this.clusterKeyMetrics = new ClusterKeyMetrics(this.metrics.registry)
     this.bus.subscribe((e) => { logEvent(this.log, e) })
     const sampler = new PeersSampler({ node: () => this.info(), peers: () => this.peers().peers, health: () => this.health() })
@@ -177,6 +186,7 @@ export class KosNode {
       await checkListenAddrs(this.config.listen, '--listen')
       const labels: Map<string, string> = topicLabels(membershipTopics(this.config.cluster))
       labels.set(auditTopic(this.config.cluster), 'audit')
+      labels.set(`kos/${this.config.cluster}/placement/1`, 'placement')
       this.libp2p = await createHost(this.config, key, (topic, error) => {
         if (topic === 'audit') {
           if (error !== 'reject' && error !== 'ignore') this.metrics.auditRejected(error === 'invalid_signature' || error === 'invalid_seqno' || error === 'invalid_peerid' ? 'unsigned' : 'malformed')
@@ -260,6 +270,7 @@ export class KosNode {
       this.onEvent(async (e) => { await quorumLoss.onEvent(e) })
       this.onEvent(detectClusterFailures(() => this.healing?.supervisor))
       this.onEvent(followMembership({ store: () => this.store, election: () => this.election }))
+      this.onEvent(replaceServices(() => this.services))
       this.healing = new HealingService({
         config: this.config,
         clock: this.clock,
@@ -276,6 +287,27 @@ export class KosNode {
       })
       this.healing.startResources()
       const healing = this.healing
+      this.services = new PlacementService({
+        libp2p: this.libp2p,
+        clock: this.clock,
+        log: this.log,
+        self: () => ({ id: this.peerId, name: this.config.name, role: this.config.role, mode: this.nodeHealth.mode(), zone: this.config.zone === '' ? null : this.config.zone }),
+        election: () => this.election?.core,
+        members: () => this.membership?.core.list() ?? [],
+        supervisor: healing.supervisor,
+        audit,
+        emit: (e) => { this.bus.emit(e) },
+        escalate: async (input) => await esc.create(input),
+        observeReplacement: (service, seconds) => { this.serviceMetrics.observeReplacement(service, seconds) }
+      }, {
+        cluster: this.config.cluster,
+        dataDir: this.config.dataDir,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        maxMessageBytes: this.config.maxMessageBytes,
+        requestTimeoutMs: this.config.auditQuorumTimeoutMs + this.config.dialTimeoutMs,
+        portRange: this.config.servicePortRange,
+        underReplicatedEscalateMs: this.config.serviceUnderReplicatedEscalateMs
+      })
       this.apiTls = await readApiTls(this.config)
       this.api = this.buildApi()
       // Membership, the audit log and escalation are never shed (their routes are marked essential).
@@ -283,6 +315,8 @@ export class KosNode {
       this.apiAddress = await listenApi(this.api, this.config.api)
       // Agents start once the API listens: they are told its URL, and report to it.
       await this.healing.start()
+      // Instances run under the supervisor, so after it; the table comes from the coordinator.
+      await this.services.start()
       this.phase = 'running'
       this.log.info({ peerId: this.peerId, addrs: this.addrs(), api: this.apiUrl }, 'node started')
     } catch (err) {
@@ -306,6 +340,7 @@ export class KosNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopped'
+      await this.services?.stop().catch((err: unknown) => { this.log.warn({ err }, 'services stop failed') })
       await this.healing?.stop().catch((err: unknown) => { this.log.warn({ err }, 'agent supervisor stop failed') })
       this.audit?.closeStreams()
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
@@ -359,6 +394,7 @@ export class KosNode {
       apiAddresses: () => [this.config.api, this.apiAddress],
       events: { feed: this.events, maxClients: this.config.eventStreamMaxClients },
       agents: this.healing?.operations(),
+      services: this.services === undefined ? undefined : this.servicesApi(this.services),
       escalations: {
         self: () => this.peerId,
         create: async (input) => await this.requireEscalation().create(input),
@@ -373,6 +409,17 @@ export class KosNode {
         subscribe: (listener, onClose) => this.requireAudit().subscribe(listener, onClose)
       }
     }, { https: this.apiTls })
+  }
+
+  private servicesApi (services: PlacementService): ServicesApi {
+    return {
+      list: () => services.list(),
+      get: (name) => services.get(name),
+      define: async (spec) => await services.define(spec),
+      remove: async (name) => await services.remove(name),
+      drain: async (node, draining) => await services.drain(node, draining),
+      selfId: () => this.peerId
+    }
   }
 
   /** How long an election may take before a node without a coordinator counts as degraded. */

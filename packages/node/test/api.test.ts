@@ -12,7 +12,8 @@ import { stubApiDeps } from './helpers/api-deps.js'
 const PEER: PeerInfo = {
   peerId: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V', name: 'b', role: 'member', zone: null, state: 'alive', phi: 0.4,
   lastHeartbeatAgeMs: 120, incarnation: 1, addrs: ['/ip4/127.0.0.1/tcp/2'], connected: true, health: null, authority: null,
-  breakers: { probe: 'closed', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' }
+  breakers: { probe: 'closed', sync: 'closed', election: 'open', audit: 'closed', escalation: 'closed' },
+  draining: false
 }
 
 function deps (overrides: Partial<ApiDeps> = {}): ApiDeps & { joined: string[][], leaves: number } {
@@ -153,7 +154,7 @@ describe('HTTP API', () => {
   it('pins the error-code table', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(API_ERRORS).map(([k, v]) => [k, v.status])), {
       invalid_request: 400, invalid_json: 400, unsupported_media_type: 415, payload_too_large: 413,
-      unauthorized: 401, forbidden: 403, misdirected_request: 421, not_found: 404, conflict: 409, audit_unavailable: 503, escalation_unavailable: 503, overloaded: 503, quorum_timeout: 504, internal: 500
+      unauthorized: 401, forbidden: 403, misdirected_request: 421, not_found: 404, conflict: 409, audit_unavailable: 503, escalation_unavailable: 503, overloaded: 503, no_coordinator: 503, quorum_timeout: 504, internal: 500
     })
   })
 })

@@ -68,6 +68,7 @@ describe('config', () => {
       escalationRetryMaxAttempts: 8, escalationBreakerThreshold: 3, escalationBreakerHalfOpenMs: 5000,
       escalationSweepIntervalMs: 5000, escalationMaxStored: 10_000, escalationMaxPerSender: 1000,
       agents: [], policyFile: '', agentUser: '', agentPollIntervalMs: 500, degradedHealthDetailEvery: 5, agentLogMaxBytes: 1024 * 1024, agentLogFiles: 3,
+      servicePortRange: { first: 20000, last: 20999 }, serviceUnderReplicatedEscalateMs: 30_000,
       resources: {
         sampleIntervalMs: 1000, cpuSmoothingHalfLifeMs: 1500, recoverAfterMs: 5000,
         machineCpuBusyPercent: { enter: 95, exit: 85 }, eventLoopBlockedMs: 2000,

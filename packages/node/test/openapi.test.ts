@@ -1,3 +1,4 @@
+import type { ServicesApi } from '../src/api/service-routes.js'
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildApi } from '../src/api/server.js'
@@ -17,13 +18,17 @@ const agents: AgentOperations = {
   agentTokenMatches: () => false
 }
 
+function stubServices (): ServicesApi {
+  return { list: () => [], get: () => undefined, define: async () => ({ code: 'ok', message: '' }), remove: async () => ({ code: 'ok', message: '' }), drain: async () => ({ code: 'ok', message: '' }), selfId: () => 'self' }
+}
+
 interface Doc {
   openapi: string
   paths: Record<string, Record<string, { summary: string, requestBody?: { content: Record<string, { schema: { properties?: Record<string, { enum?: unknown[] }> } }> }, parameters?: Array<{ name: string, in: string }>, security?: unknown[] }>>
 }
 
 async function fetchDoc (): Promise<{ doc: Doc, app: ReturnType<typeof buildApi> }> {
-  const app = buildApi(stubApiDeps({ agents }))
+  const app = buildApi(stubApiDeps({ agents, services: stubServices() }))
   const res = await app.inject({ method: 'GET', url: '/v1/openapi.json' })
   assert.equal(res.statusCode, 200)
   return { doc: res.json<Doc>(), app }

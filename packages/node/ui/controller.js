@@ -26,10 +26,11 @@ export const EVENT_TYPES = [
   'agent:started', 'agent:exited', 'agent:restarting', 'agent:ready', 'agent:not-ready', 'agent:failed', 'agent:stopped',
   'agent:paused', 'agent:resumed', 'agent:quarantined', 'agent:quarantine-refused', 'agent:released', 'agent:defined', 'agent:removed',
   'healing:detected',
-  'resource:saturation'
+  'resource:saturation',
+  'service:placed', 'service:replaced', 'service:drain-moving', 'service:stopped', 'service:under-replicated'
 ]
 /** Every noun, and `peers` for the samples the sparklines and ages are drawn from. */
-const STREAM_PATH = 'v1/events?types=member,node,coordinator,audit,authority,escalation,agent,healing,resource,peers'
+const STREAM_PATH = 'v1/events?types=member,node,coordinator,audit,authority,escalation,agent,healing,resource,service,peers'
 
 /** The audit tail on load: the last half hour, at most 5 pages of 1000 (the query pages forward in time). */
 const AUDIT_SINCE_MS = 30 * 60_000

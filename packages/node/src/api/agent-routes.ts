@@ -70,6 +70,7 @@ export function registerAgentRoutes (app: FastifyInstance, agents: AgentOperatio
     const r = await agents.remove(req.params.id)
     if (r === 'not-found') throw notFound(req.params.id)
     if (r === 'config') throw new ApiError('conflict', `agent ${req.params.id} is defined in the node's config; remove it there`)
+    if (r === 'service') throw new ApiError('conflict', `agent ${req.params.id} is an instance of a cluster service; remove the service (DELETE /v1/services/:name) or drain the node`)
     return { removed: req.params.id }
   })
 

@@ -33,6 +33,8 @@ export interface NodeViewsComponents {
   membership: () => MembershipService | undefined
   election: () => ElectionService | undefined
   escalation: () => Pick<EscalationService, 'authorities'> | undefined
+  /** Whether a node is being drained (the cluster's desired state, services/service-book.ts). */
+  draining: (peerId: string) => boolean
 }
 
 export class NodeViews {
@@ -103,7 +105,8 @@ export class NodeViews {
       connected: ms.isConnected(m.peerId),
       health: m.health,
       authority: authorityOf(m.peerId, m.role, this.c.escalation()?.authorities ?? this.c.config.authorities),
-      breakers: this.c.breakers.state(m.peerId)
+      breakers: this.c.breakers.state(m.peerId),
+      draining: this.c.draining(m.peerId)
     }
   }
 

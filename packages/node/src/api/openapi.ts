@@ -16,6 +16,8 @@ import { errorsBody, ethicsBody } from './agent-routes.js'
 import { ackSchema } from './audit-routes.js'
 import { escalationListQuery } from './escalation-routes.js'
 import { eventsQuery } from './event-routes.js'
+import { serviceSpecSchema } from '../services/service-spec.js'
+import { drainBody } from './service-routes.js'
 import { joinBody } from './join-body.js'
 
 /** How a route is described: what it does, what it takes, what it answers, and who may call it. */
@@ -58,6 +60,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /v1/agents/:id/restart': { summary: 'restart an agent', returns: 'AgentInfo', auth: 'token' },
   'POST /v1/agents/:id/release': { summary: 'lift an ethics quarantine (the Junzi or the node that imposed it)', returns: '{ released: string }', auth: 'token' },
   'POST /v1/agents/:id/ethics': { summary: 'an agent reports an ethics check', returns: '{ accepted: true }', body: ethicsBody, auth: 'agent' },
+  'GET /v1/services': { summary: 'the cluster services with their instances and status, as this node sees the cluster', returns: 'ServicesResponse' },
+  'GET /v1/services/:name': { summary: 'one cluster service', returns: 'ServiceInfo' },
+  'POST /v1/services': { summary: 'define or update a cluster service, through the coordinator (503 no_coordinator without one)', returns: 'ServiceInfo', body: serviceSpecSchema, auth: 'token' },
+  'DELETE /v1/services/:name': { summary: 'remove a cluster service; its instances stop', returns: '{ removed: string }', auth: 'token' },
+  'POST /v1/drain': { summary: 'drain a node (this one by default) of its service instances, make-before-break; undo: true ends it', returns: 'DrainResponse', body: drainBody, auth: 'token' },
   'POST /v1/agents/:id/errors': { summary: 'an agent reports errors, for error-rate spikes', returns: '{ accepted: true }', body: errorsBody, auth: 'agent' },
   'GET /v1/events': { summary: 'the node\'s events as Server-Sent Events (id, type, JSON data); Last-Event-ID resumes; ?types= filters', returns: 'text/event-stream', query: eventsQuery },
   'GET /ui': { summary: 'the dashboard: redirects to /ui/', returns: 'text/html' },

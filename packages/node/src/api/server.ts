@@ -8,6 +8,7 @@ import { checkTcpMultiaddr } from '../config/resolve.js'
 import { ConfigError } from '../base/errors.js'
 import { registerAgentRoutes } from './agent-routes.js'
 import type { AgentOperations } from '../healing/agent-operations.js'
+import { registerServiceRoutes, type ServicesApi } from './service-routes.js'
 import { registerAuditRoutes, type AuditApi } from './audit-routes.js'
 import { API_ERRORS } from '@kos/client'
 import { ApiError } from './errors.js'
@@ -41,6 +42,7 @@ export interface ApiDeps {
   escalations: EscalationApi
   /** Supervised agents (GET/POST /v1/agents, control, release, ethics and error reports); absent in route tests of other parts. */
   agents?: AgentOperations
+  services?: ServicesApi
   /** The node's API token (`<data>/api-token`); every call that changes anything must send it as a Bearer token. */
   apiToken: () => string
   /** The addresses the API is configured and listening on (`host:port`); requests naming another host get 421. */
@@ -135,6 +137,7 @@ export function buildApi (deps: ApiDeps, options: { https?: ApiTls } = {}): Fast
   registerAuditRoutes(app, deps.audit, { apiToken: deps.apiToken, sseHeartbeatMs: deps.sseHeartbeatMs, maxStreams: deps.events?.maxClients })
   registerEscalationRoutes(app, deps.escalations, { apiToken: deps.apiToken })
   if (deps.agents !== undefined) registerAgentRoutes(app, deps.agents, { apiToken: deps.apiToken })
+  if (deps.services !== undefined) registerServiceRoutes(app, deps.services, { apiToken: deps.apiToken })
   const events = deps.events ?? { feed: new EventFeed({ sampleIntervalMs: 1000, sample: () => undefined, peer: () => undefined }), maxClients: 32 }
   registerEventRoutes(app, events.feed, { maxClients: events.maxClients, peerId: () => deps.node().peerId, heartbeatMs: deps.sseHeartbeatMs })
   registerUiRoutes(app, deps.uiDir)

@@ -122,6 +122,11 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   agentLogFiles: 3,
   leaveTimeoutMs: 3000,
 
+  // Cluster services (issue 18): 1000 ports above the usual ephemeral-free 20000; a service
+  // under-replicated for 30 s goes to the Archon.
+  servicePortRange: { first: 20000, last: 20999 },
+  serviceUnderReplicatedEscalateMs: 30_000,
+
   // Resources (issues 6 and 15). A 1 s sample matches the heartbeat: the mode is never staler
   // than what peers see. CPU is smoothed with a 1.5 s half-life, so only a burst of ≈ 3 s or more
   // sheds (a GC pause or a short compile does not). 5 s of calm per relaxing step: a node is

@@ -363,6 +363,24 @@ const healingConfig = z.object({
   }).strict()
 }).strict()
 
+/** Cluster services (services/, issue 18): where this node's instances listen, when the coordinator escalates. */
+const servicesConfig = z.object({
+  /**
+   * The ports this node gives its service instances (`$PORT`, `${PORT}` in args and probe URLs),
+   * inclusive. Each instance takes a free one at random, checked by binding it, so nodes sharing
+   * a host (a test or demo cluster) may share the range. 1000 ports: room for many instances, and
+   * two nodes of one host rarely try the same port at the same moment.
+   */
+  servicePortRange: z.object({ first: z.number().int().min(1024).max(65535), last: z.number().int().min(1024).max(65535) }).strict()
+    .refine((r) => r.first <= r.last, { message: 'first must be at most last', path: ['last'] }),
+  /**
+   * A service with fewer ready instances than `replicas` for this long (no eligible node, or its
+   * instances never become ready) is escalated to the Archon by the coordinator. 30 s: well past a
+   * re-placement (a few seconds) and a slow start, short enough that an operator hears of it while it matters.
+   */
+  serviceUnderReplicatedEscalateMs: ms(1000, 86_400_000)
+}).strict()
+
 /**
  * The whole config: the parts' own options, composed. Each part takes only its own (and the node's
  * identity where it needs it), so what a part can be told is visible in its type.
@@ -374,7 +392,8 @@ export const configSchema = z.object({
   ...connectionConfig.shape,
   ...auditConfig.shape,
   ...escalationConfig.shape,
-  ...healingConfig.shape
+  ...healingConfig.shape,
+  ...servicesConfig.shape
 }).strict()
 
 /**
@@ -401,3 +420,4 @@ export type ConnectionConfig = Readonly<z.infer<typeof connectionConfig>>
 export type AuditConfig = Readonly<z.infer<typeof auditConfig>>
 export type EscalationConfig = Readonly<z.infer<typeof escalationConfig>>
 export type HealingConfig = Readonly<z.infer<typeof healingConfig>>
+export type ServicesConfig = Readonly<z.infer<typeof servicesConfig>>

@@ -9,6 +9,7 @@ import type { MembershipEvent } from '../membership/membership.js'
 import type { AgentEvent, ModeEvent } from '../healing/events.js'
 import type { AuditEvent } from '../audit/tamper-event.js'
 import type { AuthorityEvent, EscalationEvent } from '../escalation/escalation-events.js'
+import type { ServiceEvent } from '../services/events.js'
 
 /**
  * This node lost its coordinator (`previous`, in `lostTerm`) and, with no quorum reachable, ran
@@ -20,5 +21,5 @@ export type QuorumEvent = { type: 'coordinator:quorum-restored', previous: strin
 /** An election message this node refused (election/message-authority.ts): an attempt, or a confused peer. */
 export type ElectionRefusedEvent = { type: 'coordinator:refused', from: string, reason: 'not-voter' | 'term-bound', term: number }
 
-export type KosEvent = MembershipEvent | ElectionEvent | ElectionRefusedEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent | AgentEvent | ModeEvent
+export type KosEvent = MembershipEvent | ElectionEvent | ElectionRefusedEvent | AuditEvent | EscalationEvent | QuorumEvent | AuthorityEvent | AgentEvent | ModeEvent | ServiceEvent
 

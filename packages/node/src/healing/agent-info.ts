@@ -3,7 +3,7 @@ import type { AgentInfo } from '@kos/client'
 import type { Quarantine } from './quarantine-book.js'
 import type { SupervisedAgent } from './supervised-agent.js'
 
-export function agentInfo (agent: SupervisedAgent, source: 'config' | 'api', quarantine: Quarantine | undefined, logDir: string, monotonicToWall: (t: number) => number): AgentInfo {
+export function agentInfo (agent: SupervisedAgent, source: 'config' | 'api' | 'service', quarantine: Quarantine | undefined, logDir: string, monotonicToWall: (t: number) => number): AgentInfo {
   const spec = agent.spec
   const exit = agent.lastExit
   return {

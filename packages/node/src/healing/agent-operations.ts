@@ -11,7 +11,7 @@ export interface AgentOperations {
   get: (name: string) => AgentInfo | undefined
   /** 'conflict' when an agent of that name already runs on this node. */
   define: (spec: AgentSpec, raw: unknown) => Promise<AgentInfo | 'conflict'>
-  remove: (name: string) => Promise<'removed' | 'not-found' | 'config'>
+  remove: (name: string) => Promise<'removed' | 'not-found' | 'config' | 'service'>
   control: (name: string, action: 'start' | 'stop' | 'restart') => Promise<AgentInfo | undefined>
   release: (name: string) => ReleaseOutcome | 'not-found'
   ethics: (name: string, report: EthicsReport) => boolean

@@ -52,7 +52,7 @@ export interface EthicsReport {
 export type ReleaseOutcome = 'released' | 'not-quarantined' | 'forbidden'
 
 export class AgentSupervisor {
-  private readonly agents = new Map<string, { agent: SupervisedAgent, token: string, source: 'config' | 'api' }>()
+  private readonly agents = new Map<string, { agent: SupervisedAgent, token: string, source: 'config' | 'api' | 'service' }>()
   private readonly book = new QuarantineBook()
   /** Per agent, the times of its ethics violations inside the policy's window. */
   private readonly violations = new Map<string, number[]>()
@@ -81,12 +81,12 @@ export class AgentSupervisor {
   }
 
   has (name: string): boolean { return this.agents.has(name) }
-  get (name: string): { agent: SupervisedAgent, source: 'config' | 'api' } | undefined { return this.agents.get(name) }
-  list (): Array<{ agent: SupervisedAgent, source: 'config' | 'api' }> { return [...this.agents.values()] }
+  get (name: string): { agent: SupervisedAgent, source: 'config' | 'api' | 'service' } | undefined { return this.agents.get(name) }
+  list (): Array<{ agent: SupervisedAgent, source: 'config' | 'api' | 'service' }> { return [...this.agents.values()] }
   quarantine (name: string): Quarantine | undefined { return this.book.get(name) }
 
   /** Adds and starts an agent (a quarantined name is added but not started). */
-  async define (spec: AgentSpec, source: 'config' | 'api'): Promise<SupervisedAgent> {
+  async define (spec: AgentSpec, source: 'config' | 'api' | 'service'): Promise<SupervisedAgent> {
     if (this.agents.has(spec.name)) throw new Error(`agent ${spec.name} is already defined`)
     const token = randomBytes(24).toString('base64url')
     const agent = new SupervisedAgent(spec, {

@@ -20,7 +20,7 @@ export type AgentEvent =
   /** Only the node where the violation happened records this; the others honour its entry. */
   | { type: 'agent:quarantined', agent: string, reason: string, rule: string, severity: string }
   | { type: 'agent:released', agent: string, quarantinedBy: string, quarantinedSeq: number, by: string }
-  | { type: 'agent:defined', agent: string, source: 'config' | 'api' }
+  | { type: 'agent:defined', agent: string, source: 'config' | 'api' | 'service' }
   /** A quarantine entry from an origin that neither hosts the agent nor is a designated Junzi, not honoured. */
   | { type: 'agent:quarantine-refused', agent: string, by: string, seq: number }
   | { type: 'agent:removed', agent: string }

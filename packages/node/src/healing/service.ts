@@ -164,7 +164,7 @@ export class HealingService {
       remove: async (name) => {
         const held = sup.get(name)
         if (held === undefined) return 'not-found'
-        if (held.source === 'config') return 'config'
+        if (held.source !== 'api') return held.source
         await this.d.store.deleteAgent(name)
         await sup.remove(name)
         return 'removed'

@@ -35,6 +35,8 @@ export interface NodeHealthComponents {
   audit: () => Pick<AuditService, 'storageFailure'> | undefined
   store: () => Pick<StateStore, 'writeFailure'> | undefined
   healing: () => Pick<HealingService, 'resourceMode' | 'summary' | 'resourceSnapshot'> | undefined
+  /** The service instances this node runs (services/instance-runner.ts), in every heartbeat. */
+  services: () => HealthSummary['services']
 }
 
 export class NodeHealth {
@@ -89,6 +91,9 @@ export class NodeHealth {
       uptimeMs: Math.round(this.c.clock.now() - this.c.startedAtMs()),
       mode
     }
+    // Every heartbeat, degraded or not: a new coordinator rebuilds its table from these.
+    const services = this.c.services()
+    if (services !== undefined) summary.services = services
     // Degraded, the detail goes out with every n-th heartbeat only: less to sample, sign and
     // verify on every peer while this node is short of resources.
     const detailed = mode === 'normal' || this.heartbeatsSinceDetail + 1 >= this.c.config.degradedHealthDetailEvery

@@ -8,6 +8,8 @@
  * - election events (`coordinator:*`) → class `coordinator`, subject the coordinator's peer id;
  * - the audit log's own `audit:tamper` → class `node`, severity `error`, subject the sender;
  * - `authority:claim-refused` → class `node`, warning, subject the claiming peer;
+ * - placement (`service:*`, only the coordinator emits them) → class `coordinator`, subject the
+ *   instance id (the service's for `service:under-replicated`);
  * - `escalation:*` → the escalation's class for creation and receipt (the same severity),
  *   class `operator` for deliveries, acks and resolves; subject the escalation id.
  */
@@ -80,6 +82,17 @@ export function auditFieldsOf (event: KosEvent, self: string): AuditFields {
       return { class: 'resource', type: event.type, severity: event.to === 'normal' ? 'notice' : event.to === 'degraded' ? 'warning' : 'error', subject: self, details: { from: event.from, to: event.to, causes: event.causes } }
     case 'resource:saturation':
       return { class: 'resource', type: event.type, severity: event.state === 'raised' ? 'warning' : 'notice', subject: event.resource, details: { value: Math.round(event.value * 100) / 100, threshold: event.threshold, state: event.state } }
+    case 'service:placed':
+    case 'service:replaced':
+    case 'service:drain-moving':
+    case 'service:stopped': {
+      const details: JsonObject = { service: event.service, generation: event.generation, node: event.node, term: event.term }
+      if (event.type === 'service:replaced' || event.type === 'service:drain-moving') details.from = event.from
+      if (event.type === 'service:stopped') details.reason = event.reason
+      return { class: 'coordinator', type: event.type, severity: event.type === 'service:replaced' ? 'warning' : 'notice', subject: event.instance, details }
+    }
+    case 'service:under-replicated':
+      return { class: 'coordinator', type: event.type, severity: 'error', subject: event.service, details: { ready: event.ready, replicas: event.replicas } }
     default:
       return agentAuditFields(event)
   }

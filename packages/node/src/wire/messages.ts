@@ -23,6 +23,19 @@ const finite = z.number().min(0).max(1e15)
 export const MAX_INCARNATION = 2 ** 32
 const incarnation = z.number().int().min(0).max(MAX_INCARNATION)
 
+/** One service instance a node runs, as its heartbeat reports it (issue 18, services/instance-runner.ts). */
+export const instanceReportSchema = z.object({
+  service: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/),
+  id: z.string().min(3).max(64).regex(/^[a-z0-9][a-z0-9_-]*-[0-9]{1,4}$/),
+  generation: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  ready: z.boolean(),
+  state: z.string().max(16),
+  sinceMs: z.number().int().min(0).max(8_640_000_000_000_000)
+}).strict()
+
+/** Bound on the service instances one node reports, and so runs. */
+export const MAX_NODE_INSTANCES = 64
+
 export const healthSummarySchema = z.object({
   name: z.string().min(1).max(64),
   role: z.enum(ROLES),
@@ -37,7 +50,9 @@ export const healthSummarySchema = z.object({
   heapUsedBytes: finite.optional(),
   eventLoopDelayP99Ms: finite.optional(),
   mode: z.enum(['normal', 'degraded', 'minimal']),
-  agents: z.object({ total: count, running: count, failed: count, quarantined: count }).strict().optional()
+  agents: z.object({ total: count, running: count, failed: count, quarantined: count }).strict().optional(),
+  /** The service instances the sender runs (services/instance-runner.ts), in every heartbeat. */
+  services: z.array(instanceReportSchema).max(MAX_NODE_INSTANCES).optional()
 }).strict()
 
 /** Published on the heartbeat topic every heartbeatIntervalMs; the sender is the gossip signer. */

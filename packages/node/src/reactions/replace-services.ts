@@ -1,0 +1,13 @@
+/**
+ * Service placement follows the membership (issue 18): a member that died or left has its
+ * instances re-placed at once by the coordinator, not at its next placement tick; and the time it
+ * was last heard from is kept, from which `kos_service_replacement_seconds` counts.
+ */
+import type { KosEvent } from '../events/kos-event.js'
+import type { PlacementService } from '../services/placement-service.js'
+
+export function replaceServices (services: () => Pick<PlacementService, 'onMemberEvent'> | undefined) {
+  return (e: KosEvent): void => {
+    if (e.type.startsWith('member:')) services()?.onMemberEvent(e as { type: string })
+  }
+}

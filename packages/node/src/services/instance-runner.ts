@@ -1,0 +1,172 @@
+/**
+ * A node's side of service placement (issue 18): runs the instances the coordinator's table
+ * assigns to this node under the node's agent supervisor (same probes, restarts, quarantine and
+ * shedding as any agent), and stops those it no longer assigns. What runs is reported in the
+ * node's health summary, from which a new coordinator rebuilds its table.
+ *
+ * Each instance is the agent `svc.<instance id>` with, in its environment, `KOS_SERVICE`,
+ * `KOS_INSTANCE_ID`, `KOS_GENERATION` and `PORT` (a free port of `servicePortRange`, chosen at
+ * random in the range and checked by binding it, so that nodes sharing a host rarely race for
+ * one); `${PORT}` in its args and http probe URLs is filled in.
+ *
+ * Changes are applied one at a time, in the order tables arrive, by one serial queue.
+ */
+import { readdir } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { AgentSpec, ProbeSpec } from '../healing/agent-spec.js'
+import { reapStaleAgent } from '../healing/agent-process.js'
+import type { AgentSupervisor } from '../healing/agent-supervisor.js'
+import type { Assignment } from './placement.js'
+import { instanceAgentName, withPort, type ServiceSpec } from './service-spec.js'
+
+export interface LocalInstance {
+  service: string
+  id: string
+  generation: number
+  port: number
+  /** Wall-clock ms since which it runs here. */
+  sinceMs: number
+  /** The definition it was started with: a changed definition restarts it. */
+  specJson: string
+}
+
+export interface InstanceRunnerDeps {
+  supervisor: AgentSupervisor
+  /** The current definition of a service (the desired state), or undefined if it is not defined. */
+  spec: (service: string) => ServiceSpec | undefined
+  portRange: { first: number, last: number }
+  dataDir: string
+  log: Logger
+  random?: () => number
+}
+
+/** What to start and stop so that the local instances match `assigned` (pure). */
+export function reconcile (
+  assigned: readonly Assignment[],
+  local: ReadonlyMap<string, { generation: number, specJson: string }>,
+  specJson: (service: string) => string | undefined
+): { start: Assignment[], stop: string[] } {
+  const start: Assignment[] = []
+  const stop: string[] = []
+  const wanted = new Map(assigned.map((a) => [a.id, a]))
+  for (const [id, inst] of local) {
+    const a = wanted.get(id)
+    const json = a === undefined ? undefined : specJson(a.service)
+    if (a === undefined || a.generation !== inst.generation || json === undefined || json !== inst.specJson) stop.push(id)
+  }
+  for (const a of assigned) {
+    const inst = local.get(a.id)
+    if (specJson(a.service) === undefined) continue
+    if (inst === undefined || stop.includes(a.id)) start.push(a)
+  }
+  return { start, stop }
+}
+
+/** The agent spec of one instance: the service's definition with its identity and port filled in. */
+export function instanceSpec (spec: ServiceSpec, a: Assignment, port: number): AgentSpec {
+  const { replicas: _r, spread: _s, nodeSelector: _n, ...agent } = spec
+  const probe = (p: ProbeSpec | undefined): ProbeSpec | undefined => p === undefined ? undefined : (p.http === undefined ? p : { ...p, http: withPort(p.http, port) })
+  const out: AgentSpec = {
+    ...agent,
+    name: instanceAgentName(a.id),
+    args: agent.args.map((x) => withPort(x, port)),
+    env: { ...agent.env, KOS_SERVICE: spec.name, KOS_INSTANCE_ID: a.id, KOS_GENERATION: String(a.generation), PORT: String(port) }
+  }
+  for (const kind of ['liveness', 'readiness', 'startup'] as const) {
+    const p = probe(agent[kind])
+    if (p === undefined) delete out[kind]
+    else out[kind] = p
+  }
+  return out
+}
+
+async function portFree (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => { resolve(false) })
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => { srv.close(() => { resolve(true) }) })
+  })
+}
+
+/** Tries for a free port this many times before the instance is not started (and reported missing). */
+const PORT_ATTEMPTS = 32
+
+export class InstanceRunner {
+  private readonly local = new Map<string, LocalInstance>()
+  private queue: Promise<void> = Promise.resolve()
+  private closed = false
+  private readonly random: () => number
+
+  constructor (private readonly d: InstanceRunnerDeps) {
+    this.random = d.random ?? Math.random
+  }
+
+  /**
+   * Kills what a previous run of this node left running: nothing is assigned to a node that has
+   * just started, and the coordinator assigns afresh what it still wants here.
+   */
+  async start (): Promise<void> {
+    const dir = join(this.d.dataDir, 'agents')
+    let names: string[] = []
+    try { names = await readdir(dir) } catch { return }
+    for (const name of names.filter((n) => n.startsWith('svc.')).slice(0, 10_000)) {
+      const pid = await reapStaleAgent(join(dir, name))
+      if (pid !== null) this.d.log.warn({ agent: name, pid }, 'killed a service instance left by a previous run of this node')
+    }
+  }
+
+  /** Makes the local instances match what the current table assigns to this node. */
+  apply (assigned: readonly Assignment[]): Promise<void> {
+    const snapshot = [...assigned]
+    this.queue = this.queue.then(async () => { await this.reconcileNow(snapshot) })
+      .catch((err: unknown) => { this.d.log.warn({ err }, 'service instances not reconciled') })
+    return this.queue
+  }
+
+  list (): LocalInstance[] { return [...this.local.values()] }
+
+  /** The instances as the health summary reports them. */
+  reports (): Array<{ service: string, id: string, generation: number, ready: boolean, state: string, sinceMs: number }> {
+    return this.list().map((i) => {
+      const agent = this.d.supervisor.get(instanceAgentName(i.id))?.agent
+      return { service: i.service, id: i.id, generation: i.generation, ready: agent?.ready ?? false, state: agent?.state ?? 'stopped', sinceMs: i.sinceMs }
+    })
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    await this.queue
+  }
+
+  private async reconcileNow (assigned: readonly Assignment[]): Promise<void> {
+    if (this.closed) return
+    const specJson = (service: string): string | undefined => { const s = this.d.spec(service); return s === undefined ? undefined : JSON.stringify(s) }
+    const { start, stop } = reconcile(assigned, this.local, specJson)
+    for (const id of stop) {
+      this.local.delete(id)
+      await this.d.supervisor.remove(instanceAgentName(id))
+    }
+    for (const a of start) {
+      const spec = this.d.spec(a.service)
+      if (spec === undefined || this.closed) continue
+      const port = await this.freePort()
+      if (port === undefined) { this.d.log.warn({ instance: a.id }, 'no free port in servicePortRange: instance not started'); continue }
+      const name = instanceAgentName(a.id)
+      if (this.d.supervisor.has(name)) await this.d.supervisor.remove(name)
+      this.local.set(a.id, { service: a.service, id: a.id, generation: a.generation, port, sinceMs: Date.now(), specJson: JSON.stringify(spec) })
+      await this.d.supervisor.define(instanceSpec(spec, a, port), 'service')
+    }
+  }
+
+  private async freePort (): Promise<number | undefined> {
+    const { first, last } = this.d.portRange
+    const taken = new Set([...this.local.values()].map((i) => i.port))
+    for (let i = 0; i < PORT_ATTEMPTS; i++) {
+      const port = first + Math.floor(this.random() * (last - first + 1))
+      if (!taken.has(port) && await portFree(port)) return port
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The coordinator's side of service placement (issue 18), as a state machine with an injected
+ * clock: each `step` takes what the coordinator sees now and says what to publish, which changes
+ * to record, which services to escalate and which re-placements just became ready. The shell
+ * (placement-service.ts) calls it on a timer and on membership changes.
+ *
+ * - A table is fenced by the term it was made in: a node takes it only from the coordinator of
+ *   its current term (instance-runner.ts), so a deposed coordinator's table is ignored.
+ * - A node that becomes coordinator starts with an empty table and waits `settleMs` (a heartbeat
+ *   or two) before its first one: by then every alive node's latest report has reached it, and
+ *   `plan` adopts what they run instead of placing anew. A failover loses nothing and duplicates
+ *   nothing.
+ * - The table is published again every `republishMs` even when unchanged: a node that missed it
+ *   (it learnt the term late, it was cut off) converges without asking.
+ * - A service below `replicas` ready instances for `underReplicatedEscalateMs` is escalated once
+ *   until it recovers.
+ */
+import type { Clock } from '@kos/detect'
+import { plan, sameTable, type Assignment, type InstanceReport, type PlacementChange, type PlacementMember, type ServiceDemand } from './placement.js'
+
+export interface PlacementTable {
+  term: number
+  version: number
+  assignments: Assignment[]
+}
+
+export interface CoordinatorView {
+  /** This node's term while it is the coordinator and holds its lease; null otherwise. */
+  term: number | null
+  members: readonly PlacementMember[]
+  services: readonly ServiceDemand[]
+  reports: readonly InstanceReport[]
+  /** The highest generation per instance id of every table this node has seen. */
+  generations: ReadonlyMap<string, number>
+  /** Clock time a member that went away was last heard from (for the re-placement time), if known. */
+  goneAtMs: (node: string) => number | undefined
+}
+
+export interface PlacementCoordinatorOptions {
+  settleMs: number
+  republishMs: number
+  underReplicatedEscalateMs: number
+}
+
+export interface UnderReplicated { service: string, ready: number, replicas: number, sinceMs: number }
+
+export interface PlacementStep {
+  publish: PlacementTable | null
+  changes: PlacementChange[]
+  escalate: UnderReplicated[]
+  /** Re-placements (of an instance whose node went away) now ready, with the time since the node was last heard. */
+  replacementsReady: Array<{ service: string, id: string, seconds: number }>
+}
+
+const NOTHING: PlacementStep = Object.freeze({ publish: null, changes: [], escalate: [], replacementsReady: [] }) as PlacementStep
+
+export class PlacementCoordinator {
+  private term: number | null = null
+  private since = 0
+  private current: PlacementTable | null = null
+  private publishedAt = -Infinity
+  private readonly underSince = new Map<string, number>()
+  private readonly escalated = new Set<string>()
+  private readonly pending = new Map<string, { service: string, id: string, generation: number, node: string, sinceMs: number }>()
+
+  constructor (private readonly options: PlacementCoordinatorOptions, private readonly clock: Clock) {}
+
+  /** The table of this term, once published; null while not the coordinator or settling. */
+  get table (): PlacementTable | null { return this.current }
+
+  step (view: CoordinatorView): PlacementStep {
+    const now = this.clock.now()
+    if (view.term === null) { this.reset(null, now); return NOTHING }
+    if (view.term !== this.term) this.reset(view.term, now)
+    if (now - this.since < this.options.settleMs) return NOTHING
+    const previous = this.current?.assignments ?? []
+    const next = plan({ members: view.members, services: view.services, reports: view.reports, table: previous, generations: view.generations })
+    const changed = this.current === null || !sameTable(previous, next.table)
+    if (changed) this.current = { term: view.term, version: (this.current?.version ?? 0) + 1, assignments: next.table }
+    const table = this.current!
+    for (const c of next.changes) {
+      if (c.type === 'replaced') {
+        const a = c.assignment
+        this.pending.set(a.id, { service: a.service, id: a.id, generation: a.generation, node: a.node, sinceMs: view.goneAtMs(c.from) ?? now })
+      }
+    }
+    const ready = new Set(view.reports.filter((r) => r.ready).map((r) => `${r.node}/${r.id}/${r.generation}`))
+    const replacementsReady: PlacementStep['replacementsReady'] = []
+    for (const [id, p] of this.pending) {
+      if (!table.assignments.some((a) => a.id === id && a.generation === p.generation)) { this.pending.delete(id); continue }
+      if (ready.has(`${p.node}/${p.id}/${p.generation}`)) {
+        replacementsReady.push({ service: p.service, id, seconds: Math.max(0, now - p.sinceMs) / 1000 })
+        this.pending.delete(id)
+      }
+    }
+    const escalate = this.underReplicated(view, table, ready, now)
+    const due = changed || now - this.publishedAt >= this.options.republishMs
+    if (due) this.publishedAt = now
+    return { publish: due ? table : null, changes: next.changes, escalate, replacementsReady }
+  }
+
+  private underReplicated (view: CoordinatorView, table: PlacementTable, ready: ReadonlySet<string>, now: number): UnderReplicated[] {
+    const out: UnderReplicated[] = []
+    const names = new Set(view.services.map((s) => s.name))
+    for (const name of [...this.underSince.keys()]) if (!names.has(name)) { this.underSince.delete(name); this.escalated.delete(name) }
+    for (const s of view.services) {
+      const slots = new Set(table.assignments.filter((a) => a.service === s.name && ready.has(`${a.node}/${a.id}/${a.generation}`)).map((a) => a.slot))
+      if (slots.size >= s.replicas) { this.underSince.delete(s.name); this.escalated.delete(s.name); continue }
+      const since = this.underSince.get(s.name) ?? now
+      this.underSince.set(s.name, since)
+      if (!this.escalated.has(s.name) && now - since >= this.options.underReplicatedEscalateMs) {
+        this.escalated.add(s.name)
+        out.push({ service: s.name, ready: slots.size, replicas: s.replicas, sinceMs: since })
+      }
+    }
+    return out
+  }
+
+  private reset (term: number | null, now: number): void {
+    this.term = term
+    this.since = now
+    this.current = null
+    this.publishedAt = -Infinity
+    this.underSince.clear()
+    this.escalated.clear()
+    this.pending.clear()
+  }
+}
