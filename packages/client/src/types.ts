@@ -3,59 +3,13 @@
  * program against. These are API types, never internal objects; routes map to them explicitly.
  */
 
-export type MemberState = 'alive' | 'suspect' | 'dead' | 'left'
-/** A node's role label; it counts only where the config's `authorities` designates the peer. */
-export const ROLES = ['member', 'junzi', 'archon'] as const
-export type Role = typeof ROLES[number]
-export type ServiceMode = 'normal' | 'degraded' | 'minimal'
+import { ROLES } from '@kos/core/vocabulary'
+import type { HealthSummary, MemberState, Role, ServiceMode } from '@kos/core/vocabulary'
 
-/**
- * What every heartbeat carries about its sender. The detail (CPU, memory, loop delay, agents)
- * is sent with every heartbeat in normal mode and with every `degradedHealthDetailEvery`-th
- * one otherwise; receivers keep the last detail they had, so it is absent only until a peer's
- * first detailed heartbeat arrives.
- */
-export interface HealthSummary extends Partial<HealthDetail> {
-  name: string
-  role: Role
-  /** The sender's `zone` label (config key `zone`); absent when it has none. */
-  zone?: string
-  incarnation: number
-  version: string
-  uptimeMs: number
-  mode: ServiceMode
-  /** The cluster-service instances the node runs (issue 18). */
-  services?: InstanceReport[]
-}
-
-/** One service instance as the node running it reports it in its heartbeat. */
-export interface InstanceReport {
-  service: string
-  /** `<service>-<slot>`: stable across re-placements. */
-  id: string
-  /** Grows each time the instance is placed anew. */
-  generation: number
-  ready: boolean
-  /** The agent state of the instance (starting, running, backoff, …). */
-  state: string
-  /** Wall-clock ms since which it runs on that node. */
-  sinceMs: number
-}
-
-export interface HealthDetail {
-  /** CPU use of the node process over the last heartbeat interval, in % of one core. */
-  cpuPercent: number
-  /**
-   * The machine's busy share over all cores, smoothed, in %: other processes included, so a
-   * busy host can be told from a busy node. It never changes the sender's mode.
-   */
-  machineCpuPercent: number
-  rssBytes: number
-  heapUsedBytes: number
-  /** p99 event-loop delay over the last heartbeat interval, in ms. */
-  eventLoopDelayP99Ms: number
-  agents: { total: number, running: number, failed: number, quarantined: number }
-}
+// The shared vocabulary (member states, roles, modes, the health summary) is the core's; the
+// API speaks it, so its types are re-exported here for the API's users.
+export { ROLES }
+export type { HealthDetail, HealthSummary, InstanceReport, MemberState, Role, ServiceMode } from '@kos/core/vocabulary'
 
 /** GET /v1/node */
 export interface NodeInfo {

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict'
 import { afterEach, before, beforeEach, describe, it } from 'node:test'
-import { AuditAppender, type AppendResult } from '../src/audit/appender.js'
-import type { AuditSigner } from '../src/audit/entry.js'
-import { AuditFieldsError } from '../src/audit/errors.js'
-import { LamportClock } from '../src/audit/lamport.js'
-import { AuditStore } from '../src/audit/store.js'
+import { AuditAppender, type AppendResult } from '@kos/core'
+import type { AuditSigner } from '@kos/core'
+import { AuditFieldsError } from '@kos/core'
+import { LamportClock } from '@kos/core'
+import { AuditStore } from '@kos/core'
 import { buildChain, ControlledDb, fields, seededSigner, settle, tempDb, type TempDb } from './helpers/audit-fixtures.js'
 
 const NOW = 1_750_000_000_000

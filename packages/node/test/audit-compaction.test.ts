@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict'
 import { afterEach, before, beforeEach, describe, it } from 'node:test'
 import { encode } from 'cborg'
-import { checkpointDigest, createCheckpoint, decodeCheckpoint, encodeCheckpoint, verifyCheckpoint, type AuditCheckpoint } from '../src/audit/checkpoint.js'
-import type { AuditSigner } from '../src/audit/entry.js'
-import { checkpointKey, ENCODINGS, entryKey, PREFIX_END, TIME_PREFIX } from '../src/audit/keys.js'
-import { AuditRetention, type RetentionInit } from '../src/audit/retention-runner.js'
-import type { AuditEntry } from '../src/audit/schema.js'
-import { AuditStore, type AuditStoreInit } from '../src/audit/store.js'
+import { checkpointDigest, createCheckpoint, decodeCheckpoint, encodeCheckpoint, verifyCheckpoint, type AuditCheckpoint } from '@kos/core'
+import type { AuditSigner } from '@kos/core'
+import { checkpointKey, ENCODINGS, entryKey, PREFIX_END, TIME_PREFIX } from '@kos/core'
+import { AuditRetention, type RetentionInit } from '@kos/core'
+import type { AuditEntry } from '@kos/core'
+import { AuditStore, type AuditStoreInit } from '@kos/core'
 import { buildChain, seededSigner, tempDb, type TempDb } from './helpers/audit-fixtures.js'
 
 /** buildChain's first entry time: entry i has ts T0 + i * 1000. */

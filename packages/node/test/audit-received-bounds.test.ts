@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
-import { createEntry } from '../src/audit/entry.js'
-import { AuditStore } from '../src/audit/store.js'
+import { createEntry } from '@kos/core'
+import { AuditStore } from '@kos/core'
 import { fields, seededSigner, tempDb, type TempDb } from './helpers/audit-fixtures.js'
 
 let t: TempDb | undefined

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
-import { createCheckpoint } from '../src/audit/checkpoint.js'
-import { createEntry } from '../src/audit/entry.js'
-import { AuditRetention } from '../src/audit/retention-runner.js'
-import { AuditQuorumTimeoutError } from '../src/audit/replication.js'
+import { createCheckpoint } from '@kos/core'
+import { createEntry } from '@kos/core'
+import { AuditRetention } from '@kos/core'
+import { AuditQuorumTimeoutError } from '@kos/core'
 import { fields, seededSigner } from './helpers/audit-fixtures.js'
 import { ReplicationNet } from './helpers/replication-net.js'
 

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict'
 import { afterEach, before, beforeEach, describe, it } from 'node:test'
 import { encode } from 'cborg'
-import { createBatch, entryHash, verifyRun, type AuditSigner } from '../src/audit/entry.js'
-import { ENCODINGS, entryKey } from '../src/audit/keys.js'
-import type { AuditEntry } from '../src/audit/schema.js'
-import { halveAtSeal, packGroups, SEAL_MAX_ENTRIES, sealedPrefix, sealGroups } from '../src/audit/seal.js'
-import { AuditStore } from '../src/audit/store.js'
+import { createBatch, entryHash, verifyRun, type AuditSigner } from '@kos/core'
+import { ENCODINGS, entryKey } from '@kos/core'
+import type { AuditEntry } from '@kos/core'
+import { halveAtSeal, packGroups, SEAL_MAX_ENTRIES, sealedPrefix, sealGroups } from '@kos/core'
+import { AuditStore } from '@kos/core'
 import { buildChain, fields, seededSigner, tempDb, type TempDb } from './helpers/audit-fixtures.js'
 
 let a: AuditSigner
@@ -120,7 +120,7 @@ describe('sealed batches', () => {
 
 describe('replication of sealed batches', () => {
   it('refuses a message mixing origins whole, and stores one origin\'s sealed groups', async () => {
-    const { AuditReplication, REPLICATION_DEFAULTS } = await import('../src/audit/replication.js')
+    const { AuditReplication, REPLICATION_DEFAULTS } = await import('@kos/core')
     const { ManualClock } = await import('@kos/detect')
     const sent: unknown[] = []
     const rejected: string[] = []
@@ -152,7 +152,7 @@ describe('replication of sealed batches', () => {
 
 describe('store format', () => {
   it('records format 2 on a store written before seals, and refuses a format it does not know', async () => {
-    const { FORMAT_KEY } = await import('../src/audit/keys.js')
+    const { FORMAT_KEY } = await import('@kos/core')
     const legacy = await buildChain(a, 3)
     await store.append(legacy)
     await t.db.del(FORMAT_KEY)

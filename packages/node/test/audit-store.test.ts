@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict'
 import { afterEach, before, beforeEach, describe, it } from 'node:test'
 import { encode } from 'cborg'
-import { entryHash, type AuditSigner } from '../src/audit/entry.js'
-import { AuditQueryError } from '../src/audit/errors.js'
-import { ENCODINGS, entryKey, headKey } from '../src/audit/keys.js'
-import type { AuditEntry, AuditSeverity } from '../src/audit/schema.js'
-import { AuditStore } from '../src/audit/store.js'
+import { entryHash, type AuditSigner } from '@kos/core'
+import { AuditQueryError } from '@kos/core'
+import { ENCODINGS, entryKey, headKey } from '@kos/core'
+import type { AuditEntry, AuditSeverity } from '@kos/core'
+import { AuditStore } from '@kos/core'
 import { buildChain, seededSigner, tempDb, type TempDb } from './helpers/audit-fixtures.js'
 
 let a: AuditSigner

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { buildApi, type ApiDeps } from '../src/api/server.js'
 import type { EscalationApi, EscalationItemView } from '../src/api/escalation-routes.js'
 import type { HealthResponse } from '@kos/client'
-import type { EscalationInput } from '../src/escalation/record.js'
+import type { EscalationInput } from '@kos/core'
 
 const SELF = '12D3KooWM1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const J1 = '12D3KooWJ1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'

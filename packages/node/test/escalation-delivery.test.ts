@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel'
 import { DeliveryRuns, type DeliveryHooks } from '../src/escalation/delivery.js'
-import { makeEscalation, type Escalation, type EscalationStatus } from '../src/escalation/record.js'
-import type { Target } from '../src/escalation/routing.js'
+import { makeEscalation, type Escalation, type EscalationStatus } from '@kos/core'
+import type { Target } from '@kos/core'
 
 const ORIGIN = '12D3KooWM1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const peer = (id: string): Target => ({ kind: 'peer', key: `peer:${id}`, peerId: id, role: 'junzi' })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
 import { resolveConfig } from '../src/config/resolve.js'
-import { authorityOf, deliveryPlan, refusedClaim, type PlanView } from '../src/escalation/routing.js'
+import { authorityOf, deliveryPlan, refusedClaim, type PlanView } from '@kos/core'
 import { ConfigError } from '../src/base/errors.js'
 
 // Real Ed25519 peer ids (of the keys with seeds 101..104): the config refuses what libp2p cannot parse.

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { MemberView } from '../src/membership/membership.js'
+import type { MemberView } from '@kos/core'
 import { escalationTriggers, quorumLoss, type TriggerContext } from '../src/reactions/escalation-triggers.js'
 
 const member = (peerId: string, state: MemberView['state'] = 'dead', incarnation = 3): MemberView => ({

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { PolicyError, formatPath, loadPolicyFile, parsePolicy } from '../src/healing/policy-file.js'
-import { selectActions } from '../src/healing/policy.js'
+import { selectActions } from '@kos/core'
 
 const EXAMPLE_POLICY = fileURLToPath(new URL('../../../../examples/policy.yaml', import.meta.url))
 

@@ -11,8 +11,8 @@ import { LAN_DEFAULTS } from '../src/config/profiles.js'
 import { induceEventLoopPressure } from '../src/healing/pressure.js'
 import { ResourceMonitor, tickLatenessMs, type IntervalTimer, type ResourcesConfig } from '../src/healing/resource-monitor.js'
 import { sumNetDev, systemSamplers, type CpuReading, type ResourceSamplers } from '../src/healing/resource-samplers.js'
-import type { SaturationAlert } from '../src/healing/saturation-alerts.js'
-import type { ModeChange } from '../src/healing/service-mode.js'
+import type { SaturationAlert } from '@kos/core'
+import type { ModeChange } from '@kos/core'
 
 /** Samplers that answer whatever the test last set; `fail` makes one throw. */
 class ScriptedSamplers implements ResourceSamplers {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
-import type { MembershipOptions } from '../src/membership/membership.js'
+import type { MembershipOptions } from '@kos/core'
 import { MemoryCluster } from './helpers/memory-cluster.js'
 
 function lanOptions (id: string): MembershipOptions {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { recordsHere } from '../src/reactions/recorded-once.js'
 import type { KosEvent } from '../src/events/kos-event.js'
-import type { MemberView } from '../src/membership/membership.js'
+import type { MemberView } from '@kos/core'
 
 const member = (peerId: string): MemberView => ({ peerId, name: peerId, role: 'member', state: 'dead', incarnation: 1, addrs: [], phi: null, lastHeartbeatAgeMs: null, health: null, stateSinceMs: 0 })
 const dead = (id: string): KosEvent => ({ type: 'member:dead', member: member(id), by: 'x' })

@@ -22,11 +22,7 @@
  * Left out: retention (the lan profile compacts past a million entries per origin, which no run
  * reaches) and the tamper-event rate limit (rejections are reported one by one).
  */
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import {
-  AuditAppender, AuditReplication, AuditStore, decodeDirect, decodePush, encodeReplication, LamportClock, REPLICATION_DEFAULTS, signerFromPrivateKey,
-  type AuditSigner, type ReplicationMessage
-} from '@kos/node'
+import { AuditAppender, AuditReplication, AuditStore, decodeDirect, decodePush, ed25519Signer, encodeReplication, LamportClock, REPLICATION_DEFAULTS, type AuditSigner, type ReplicationMessage } from '@kos/core'
 import type { CoreAdapter, CoreFactory, NodeHost } from './core-adapter.js'
 import { MemoryAuditDb } from './memory-audit-db.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
@@ -91,7 +87,7 @@ export async function auditIdentities (ids: readonly string[]): Promise<AuditIde
   for (let i = signerCache.length; i < ids.length; i++) {
     const seed = new Uint8Array(32)
     new DataView(seed.buffer).setUint32(28, i + 1)
-    signerCache.push(signerFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed)))
+    signerCache.push(ed25519Signer(seed))
   }
   const signers = signerCache.slice(0, ids.length)
   return {

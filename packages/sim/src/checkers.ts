@@ -16,7 +16,7 @@
  *   fault (crash, restart, pause or heal) is at least `convergeWithinMs` old.
  * The audit core's two invariants are in audit-checkers.ts.
  */
-import { quorumSize } from '@kos/node'
+import { quorumSize } from '@kos/core'
 import type { CoreEvent } from './core-adapter.js'
 import { ELECTION, type ElectionAdapter } from './election-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'

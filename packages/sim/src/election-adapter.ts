@@ -21,7 +21,7 @@
  * adapter's tracked states: equivalent to the shell's re-rank on every event, at a fraction of
  * the cost (no member views, no sort: ids are ranked by index).
  */
-import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, learnersOf, newerVoters, nextVoterChange, tickIsLate, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/node'
+import { adoptsVotersFrom, carriesVoters, Election, reportsHeld, senderHolds, learnersOf, newerVoters, nextVoterChange, tickIsLate, votersOrdinal, type ElectionEvent, type ElectionMessage, type ElectionOutput, type PersistedElectionState, type VoterConfig } from '@kos/core'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'

@@ -11,9 +11,9 @@
  * It also tracks each member's state from the core's events (cheap, O(1) per event), for the
  * election shell's ranking and for the checkers, so nobody has to build 1,000 views with phi.
  */
-import type { MemberState } from '@kos/node'
+import type { MemberState } from '@kos/core'
 import type { PhiAccrualOptions } from '@kos/detect'
-import { Membership, type MemberTable, type HealthSummary, type MemberClaim, type MemberSnapshot, type MembershipEvent, type MembershipOutput } from '@kos/node'
+import { Membership, type MemberTable, type HealthSummary, type MemberClaim, type MemberSnapshot, type MembershipEvent, type MembershipOutput } from '@kos/core'
 import type { CoreAdapter, CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import type { SimTimings } from './timings.js'
 import { WorldMemberTable } from './world-member-table.js'

@@ -9,7 +9,7 @@
  * see half of it); an iterator copies its slice when created, as a LevelDB iterator reads from
  * an implicit snapshot.
  */
-import { decodeStored, entryKey, type AuditBatchOp, type AuditDb, type AuditEntry, type AuditIteratorOptions, type AuditSnapshot } from '@kos/node'
+import { decodeStored, entryKey, type AuditBatchOp, type AuditDb, type AuditEntry, type AuditIteratorOptions, type AuditSnapshot } from '@kos/core'
 
 const ENTRY_PREFIX = 'e!'
 

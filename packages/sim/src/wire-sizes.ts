@@ -5,7 +5,7 @@
  * message. Payload only: gossipsub, yamux, noise and TCP framing are not counted, nor gossipsub's
  * relaying (each node forwards a message to its mesh peers: roughly × mesh degree on the wire).
  */
-import { encodeMessage, WIRE_VERSION, type ElectionMessage } from '@kos/node'
+import { encodeMessage, WIRE_VERSION, type ElectionMessage } from '@kos/core'
 
 const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
 const ADDR = `/ip4/10.1.2.3/tcp/7946/p2p/${PEER}`

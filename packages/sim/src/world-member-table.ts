@@ -5,7 +5,7 @@
  * deliveries walk the columns in address order instead of jumping between a million scattered
  * objects: the difference between memory stalls and cache hits at 1,000 nodes.
  */
-import { ALIVE, MemberColumns, NO_MEMBER, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/node'
+import { ALIVE, MemberColumns, NO_MEMBER, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'
 
 export class WorldMemberTable {

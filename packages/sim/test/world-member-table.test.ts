@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
-import { Membership, NO_MEMBER, type MembershipOptions } from '@kos/node'
+import { Membership, NO_MEMBER, type MembershipOptions } from '@kos/core'
 import { WorldMemberTable } from '../src/world-member-table.js'
 
 const PHI = { threshold: 8, maxSampleSize: 10, minStdDeviationMs: 100, acceptableHeartbeatPauseMs: 500, firstHeartbeatEstimateMs: 1000 }

@@ -16,10 +16,9 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import {
-  auditTopic, createCheckpoint, createEntry, createHost, encodeMessage, encodeReplication, membershipTopics, MessageChannel, resolveConfig,
-  type KosLibp2p, type ReplicationMessage
-} from '@kos/node'
+import { encodeMessage, encodeReplication, type ReplicationMessage } from '@kos/core'
+import { createCheckpoint, createEntry } from '@kos/core'
+import { auditTopic, createHost, membershipTopics, MessageChannel, resolveConfig, type KosLibp2p } from '@kos/node'
 import { pino } from 'pino'
 
 export interface ForgedEntry { origin: string, seq: number, hash: string, type: string }

@@ -8,8 +8,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { auditQuerySchema, type AuditQuery } from '../audit/query.js'
-import { auditFieldsSchema, issuePath, type AuditFields } from '../audit/schema.js'
+import { auditQuerySchema, type AuditQuery } from '@kos/core'
+import { auditFieldsSchema, issuePath, type AuditFields } from '@kos/core'
 import { requireToken } from './api-token-check.js'
 import { openSse } from './sse-stream.js'
 import { ApiError } from './errors.js'

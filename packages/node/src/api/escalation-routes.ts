@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { escalationInputSchema, ESCALATION_STATUSES, type EscalationInput } from '../escalation/record.js'
+import { escalationInputSchema, ESCALATION_STATUSES, type EscalationInput } from '@kos/core'
 import { requireToken } from './api-token-check.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import type { AuditEntryView, EventType, PeerInfo, PeersSample } from '@kos/client'
 import type { KosEvent } from '../events/kos-event.js'
-import type { MemberView } from '../membership/membership.js'
+import type { MemberView } from '@kos/core'
 import { EventJournal, frameWithoutId, type JournalEntry } from './event-journal.js'
 
 /** Every type of the event path is a type of the stream; a new event type fails to compile here until @kos/client's EVENT_TYPES has it. */

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { KosEvent } from '../events/kos-event.js'
-import type { MemberView } from '../membership/membership.js'
+import type { MemberView } from '@kos/core'
 import type { RejectReason, TopicKind } from '../membership/gossip.js'
 
 export interface MetricsSources {

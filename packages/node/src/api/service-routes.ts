@@ -16,7 +16,7 @@ import { serviceSpecSchema, type ServiceSpec } from '../services/service-spec.js
 import { requireToken } from './api-token-check.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
-import { peerIdString } from '../wire/identifiers.js'
+import { peerIdString } from '@kos/core'
 
 /** What the routes need (the node's placement service; a stub in tests). */
 export interface ServicesApi {

@@ -23,17 +23,17 @@ import type { AuditEvent } from './tamper-event.js'
 import { MessageChannel } from '../net/channel.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
-import { MessageDecodeError } from '../wire/messages.js'
-import { AuditAppender, type AppendResult } from './appender.js'
-import { signerFromPrivateKey } from './entry.js'
-import { LamportClock } from './lamport.js'
-import type { AuditPage, AuditQuery } from './query.js'
-import { AuditReplication, REPLICATION_DEFAULTS, type Rejection, type ReplicationMessage } from './replication.js'
-import type { AuditEntry, AuditFields } from './schema.js'
-import { AuditRetention } from './retention-runner.js'
-import { AuditStore } from './store.js'
-import type { VerifyReport } from './verify-all.js'
-import { decodeDirect, decodePush, encodeReplicationParts, MAX_REPLICATION_BYTES } from './wire.js'
+import { MessageDecodeError } from '@kos/core'
+import { AuditAppender, type AppendResult } from '@kos/core'
+import { signerFromPrivateKey } from './libp2p-signer.js'
+import { LamportClock } from '@kos/core'
+import type { AuditPage, AuditQuery } from '@kos/core'
+import { AuditReplication, REPLICATION_DEFAULTS, type Rejection, type ReplicationMessage } from '@kos/core'
+import type { AuditEntry, AuditFields } from '@kos/core'
+import { AuditRetention } from '@kos/core'
+import { AuditStore } from '@kos/core'
+import type { VerifyReport } from '@kos/core'
+import { decodeDirect, decodePush, encodeReplicationParts, MAX_REPLICATION_BYTES } from '@kos/core'
 
 /** How often replication ticks: the resolution of quorum deadlines and re-pushes. */
 const TICK_MS = 50
@@ -43,7 +43,7 @@ const MAX_QUEUED_PER_PEER = 256
 const TAMPER_EVENT_INTERVAL_MS = 1000
 
 export type AuditAck = 'local' | 'quorum'
-export { AuditQuorumTimeoutError } from './replication.js'
+export { AuditQuorumTimeoutError } from '@kos/core'
 
 export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork' | 'checkpoint' | 'lamport' | 'origins'
 

@@ -3,7 +3,7 @@
  * they change, so a new tunable gets its default in exactly one place.
  */
 import { hostname } from 'node:os'
-import { DEFAULT_RECOVER_AFTER_MS, SERVICE_MODE_THRESHOLDS, type ResourceThresholds } from '../healing/service-mode.js'
+import { DEFAULT_RECOVER_AFTER_MS, SERVICE_MODE_THRESHOLDS, type ResourceThresholds } from '@kos/core'
 import type { KosConfig } from './schema.js'
 
 export const LAN_DEFAULTS: KosConfig = Object.freeze({

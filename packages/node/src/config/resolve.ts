@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ElectionOptionError, resolveElectionOptions } from '../election/options.js'
+import { ElectionOptionError, resolveElectionOptions } from '@kos/core'
 import { ConfigError } from '../base/errors.js'
 import { checkApiExposure } from './api-exposure.js'
 import { isLoopbackMultiaddr } from './loopback.js'

@@ -14,10 +14,9 @@
  * The `tolerant` profile doubles the pauses it accepts: silent ≈ 7.6 s, crashed ≈ 2.1 s, and a
  * 4 s stall is never declared dead.
  */
-import { ROLES } from '@kos/client'
 import { z } from 'zod'
+import { authoritiesSchema, ESCALATION_CLASSES, ROLES, routeChainSchema, type EscalationClass } from '@kos/core'
 import { agentSpecSchema } from '../healing/agent-spec.js'
-import { peerIdString } from '../wire/identifiers.js'
 
 export { ROLES }
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -29,20 +28,8 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.\-]+:\d{1,5}$/, 'must be host:por
 
 const ms = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max)
 
-/** Escalation classes (issue #5); routing has one entry per class. */
-export const ESCALATION_CLASSES = ['ethics', 'node', 'network', 'resource', 'agent'] as const
-type EscalationClassKey = typeof ESCALATION_CLASSES[number]
-/** Where an escalation may go: a role's designated peers, or the operators' webhooks. */
-export const ROUTE_TARGETS = ['junzi', 'archon', 'operators'] as const
-const routeChain = z.array(z.enum(ROUTE_TARGETS)).min(1).max(3)
-  .refine((a) => new Set(a).size === a.length, 'each target at most once')
-
-/** The designated authorities (config key `authorities`; also what the cluster hands a joiner). */
-export const authoritiesSchema = z.object({
-  junzi: z.array(peerIdString).max(64),
-  archon: z.array(peerIdString).max(64)
-}).strict().refine((a) => !a.junzi.some((id) => a.archon.includes(id)), 'a peer cannot be both junzi and archon')
-export type Authorities = z.infer<typeof authoritiesSchema>
+// The escalation vocabulary (classes, route targets, authorities) is the core's; composed here.
+const routeChain = routeChainSchema
 
 /** Who the node is, where it listens and serves its API, where it keeps its data, how it logs. */
 const nodeConfig = z.object({
@@ -257,7 +244,7 @@ const escalationConfig = z.object({
    * entry. Defaults: ethics to Junzi; node, network, resource, agent to Archon; then the other
    * role, then operators (issue #5). A config file may name only the classes it changes.
    */
-  escalationRouting: z.object(Object.fromEntries(ESCALATION_CLASSES.map((c) => [c, routeChain])) as Record<EscalationClassKey, typeof routeChain>).strict(),
+  escalationRouting: z.object(Object.fromEntries(ESCALATION_CLASSES.map((c) => [c, routeChain])) as Record<EscalationClass, typeof routeChain>).strict(),
   /** Deadline of one delivery to one target (stream round trip or webhook POST). Loopback needs ms; WAN a few hundred. */
   escalationDeliveryTimeoutMs: ms(50, 120_000),
   /** First retry delay after every target failed; doubled (with decorrelated jitter) up to the max. */

@@ -10,8 +10,8 @@
  */
 import { TopicValidatorResult, type Message, type PeerId } from '@libp2p/interface'
 import type { KosLibp2p } from '../net/host.js'
-import { coordinatorAnnouncementSchema, type CoordinatorAnnouncement, type VoterConfig } from '../wire/election.js'
-import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '../wire/messages.js'
+import { coordinatorAnnouncementSchema, type CoordinatorAnnouncement, type VoterConfig } from '@kos/core'
+import { decodeMessage, encodeMessage, MessageDecodeError, WIRE_VERSION } from '@kos/core'
 
 export function announcementTopic (cluster: string): string { return `kos/${cluster}/coordinator/1` }
 

@@ -17,8 +17,8 @@
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, retry, type CircuitBreakerPolicy, type RetryPolicy } from 'cockatiel'
 import type { KosConfig } from '../config/schema.js'
-import type { Escalation, EscalationStatus } from './record.js'
-import type { Target } from './routing.js'
+import type { Escalation, EscalationStatus } from '@kos/core'
+import type { Target } from '@kos/core'
 
 export interface DeliveryHooks {
   /** The targets of one attempt, in order (fresh each attempt: membership and breakers change). */

@@ -15,21 +15,22 @@ import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { Authorities, EscalationConfig, NodeConfig } from '../config/schema.js'
+import type { Authorities } from '@kos/core'
+import type { EscalationConfig, NodeConfig } from '../config/schema.js'
 import type { AuthorityEvent, EscalationEvent } from './escalation-events.js'
-import type { MemberView } from '../membership/membership.js'
+import type { MemberView } from '@kos/core'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { handle, request } from '../net/streams.js'
 import { DeliveryRuns } from './delivery.js'
-import { agreedDesignation, sameDesignation } from './designation-agreement.js'
-import { Inbox, type InboxItem } from './inbox.js'
-import { Outbox, type OutboxItem } from './outbox.js'
-import { makeEscalation, type Escalation, type EscalationInput, type EscalationStatus } from './record.js'
-import { authorityOf, deliveryPlan, designatedRole, peerOfTargetKey, peerTargetKey, refusedClaim, targetName, type AuthorityRole, type Target } from './routing.js'
+import { agreedDesignation, sameDesignation } from '@kos/core'
+import { Inbox, type InboxItem } from '@kos/core'
+import { Outbox, type OutboxItem } from '@kos/core'
+import { makeEscalation, type Escalation, type EscalationInput, type EscalationStatus } from '@kos/core'
+import { authorityOf, deliveryPlan, designatedRole, peerOfTargetKey, peerTargetKey, refusedClaim, targetName, type AuthorityRole, type Target } from '@kos/core'
 import { EscalationStore } from './store.js'
 import { postWebhook } from './webhook.js'
-import { answerSchema, decodeMessage, encodeMessage, MAX_ESCALATION_MESSAGE_BYTES, requestSchema, type EscalationAnswer, type EscalationRequest } from './wire.js'
+import { answerSchema, decodeEscalationMessage, encodeEscalationMessage, MAX_ESCALATION_MESSAGE_BYTES, requestSchema, type EscalationAnswer, type EscalationRequest } from '@kos/core'
 
 /** Period of the claim check (heartbeat role labels change without an event). */
 const CLAIM_CHECK_MS = 1000
@@ -122,7 +123,7 @@ export class EscalationService {
     }
     for (const item of await this.store.loadOutbox()) this.outbox.load(item)
     for (const item of await this.store.loadInbox()) this.inbox.load(item)
-    await handle(libp2p, this.protocol, async (body, from) => encodeMessage(await this.onRequest(body, from)), {
+    await handle(libp2p, this.protocol, async (body, from) => encodeEscalationMessage(await this.onRequest(body, from)), {
       maxRequestBytes: MAX_ESCALATION_MESSAGE_BYTES,
       timeoutMs: config.escalationDeliveryTimeoutMs
     })
@@ -237,11 +238,11 @@ export class EscalationService {
    * authority that keeps refusing (not designated, inbox full) is skipped like an unreachable one.
    */
   private async askOnce (peer: PeerId, req: EscalationRequest): Promise<EscalationAnswer & { ok: true }> {
-    const bytes = await request(this.c.libp2p, peer, this.protocol, encodeMessage(req), {
+    const bytes = await request(this.c.libp2p, peer, this.protocol, encodeEscalationMessage(req), {
       timeoutMs: this.c.config.escalationDeliveryTimeoutMs,
       maxResponseBytes: MAX_ESCALATION_MESSAGE_BYTES
     })
-    const answer = decodeMessage(bytes, answerSchema)
+    const answer = decodeEscalationMessage(bytes, answerSchema)
     if (!answer.ok) throw new Error(`refused: ${answer.error}`)
     return answer
   }
@@ -262,7 +263,7 @@ export class EscalationService {
     const sender = from.toString()
     let req: EscalationRequest
     try {
-      req = decodeMessage(body, requestSchema)
+      req = decodeEscalationMessage(body, requestSchema)
     } catch (err) {
       return { ok: false, error: `malformed request: ${(err as Error).message}` }
     }

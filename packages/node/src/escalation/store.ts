@@ -6,9 +6,9 @@
  * Takes an open-able `level` instance so tests can use a temporary directory.
  */
 import { Level } from 'level'
-import { authoritiesSchema, type Authorities } from '../config/schema.js'
-import type { InboxItem } from './inbox.js'
-import type { OutboxItem } from './outbox.js'
+import { authoritiesSchema, type Authorities } from '@kos/core'
+import type { InboxItem } from '@kos/core'
+import type { OutboxItem } from '@kos/core'
 
 const OUT = 'o!'
 const IN = 'i!'

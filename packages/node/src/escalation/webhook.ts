@@ -6,7 +6,7 @@
  * a lost answer sends the same escalation again.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { Escalation } from './record.js'
+import type { Escalation } from '@kos/core'
 
 export const SIGNATURE_HEADER = 'x-kos-signature'
 export const ID_HEADER = 'x-kos-escalation-id'

@@ -4,9 +4,9 @@
  * events; this union is what the bus (event-bus.ts), the reactions, the logs, the metrics and the
  * API consume.
  */
-import type { ElectionEvent } from '../election/messages.js'
-import type { MembershipEvent } from '../membership/membership.js'
-import type { AgentEvent, ModeEvent } from '../healing/events.js'
+import type { ElectionEvent } from '@kos/core'
+import type { MembershipEvent } from '@kos/core'
+import type { AgentEvent, ModeEvent } from '@kos/core'
 import type { AuditEvent } from '../audit/tamper-event.js'
 import type { AuthorityEvent, EscalationEvent } from '../escalation/escalation-events.js'
 import type { ServiceEvent } from '../services/events.js'

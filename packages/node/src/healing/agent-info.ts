@@ -1,6 +1,6 @@
 /** The API's view of one supervised agent (never the internal objects). */
 import type { AgentInfo } from '@kos/client'
-import type { Quarantine } from './quarantine-book.js'
+import type { Quarantine } from '@kos/core'
 import type { SupervisedAgent } from './supervised-agent.js'
 
 export function agentInfo (agent: SupervisedAgent, source: 'config' | 'api' | 'service', quarantine: Quarantine | undefined, logDir: string, monotonicToWall: (t: number) => number): AgentInfo {

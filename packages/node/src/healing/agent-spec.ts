@@ -6,8 +6,8 @@
  */
 import safeRegex from 'safe-regex2'
 import { z } from 'zod'
-import { PROBE_DEFAULTS } from './probe-state.js'
-import { RESTART_POLICY_DEFAULTS } from './restart-policy.js'
+import { PROBE_DEFAULTS } from '@kos/core'
+import { RESTART_POLICY_DEFAULTS } from '@kos/core'
 
 /** Agent names are ids in URLs, file names (logs, pid files) and audit subjects. */
 export const AGENT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/

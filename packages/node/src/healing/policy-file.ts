@@ -13,8 +13,8 @@ import { readFile } from 'node:fs/promises'
 import { isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml'
 import type { Document } from 'yaml'
 import { z } from 'zod'
-import { ACTIONS, CONDITIONS, ESCALATION_TARGETS, ETHICS_DEFAULTS, FAILURE_CLASSES, SEVERITIES } from './policy.js'
-import type { Policy } from './policy.js'
+import { ACTIONS, CONDITIONS, ESCALATION_TARGETS, ETHICS_DEFAULTS, FAILURE_CLASSES, SEVERITIES } from '@kos/core'
+import type { Policy } from '@kos/core'
 
 /** One thing wrong with a policy file. `line` and `column` are 1-based; absent when unknown. */
 export interface PolicyProblem {

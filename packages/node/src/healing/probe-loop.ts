@@ -5,7 +5,7 @@
  */
 import type { Clock } from '@kos/detect'
 import type { ProbeSpec } from './agent-spec.js'
-import type { ProbeKind, ProbeOutcome, ProbeState, ProbeTransition } from './probe-state.js'
+import type { ProbeKind, ProbeOutcome, ProbeState, ProbeTransition } from '@kos/core'
 import { runProbe, type ProbeResult } from './probe-runner.js'
 
 export interface ProbeReport { outcome: ProbeOutcome | 'inconclusive', detail: string, at: string }

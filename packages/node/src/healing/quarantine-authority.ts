@@ -9,7 +9,7 @@
  * the agent was defined there, always earlier in that chain than its quarantine, so already held
  * when the quarantine arrives.
  */
-import type { AuditPage, AuditQuery } from '../audit/query.js'
+import type { AuditPage, AuditQuery } from '@kos/core'
 
 /** Pages of an origin's agent entries read to find its definition; bounds the work per quarantine. */
 const MAX_PAGES = 20

@@ -14,11 +14,11 @@
  */
 import type { Clock } from '@kos/detect'
 import type { HealingConfig } from '../config/schema.js'
-import { alphaForHalfLife, ewma } from './error-spike.js'
+import { alphaForHalfLife, ewma } from '@kos/core'
 import type { ResourceSamplers } from './resource-samplers.js'
-import { machineBusy, ownCpuPercent } from './machine-cpu.js'
-import { SaturationAlerts, type SaturationAlert } from './saturation-alerts.js'
-import { SERVICE_MODE_THRESHOLDS, ServiceModeMachine, type ModeChange, type ResourceName, type ResourceThresholds, type ServiceMode } from './service-mode.js'
+import { machineBusy, ownCpuPercent } from '@kos/core'
+import { SaturationAlerts, type SaturationAlert } from '@kos/core'
+import { SERVICE_MODE_THRESHOLDS, ServiceModeMachine, type ModeChange, type ResourceName, type ResourceThresholds, type ServiceMode } from '@kos/core'
 
 export type ResourcesConfig = HealingConfig['resources']
 

@@ -6,7 +6,7 @@
  */
 import type { HealthCheck } from '@kos/client'
 import type { ResourceSnapshot } from '../healing/resource-monitor.js'
-import type { ResourceName, ServiceMode } from '../healing/service-mode.js'
+import type { ResourceName, ServiceMode } from '@kos/core'
 
 /** `resources`: passing when normal; warning (429) when degraded or minimal, naming the resources at fault. */
 export function resourcesCheck (snap: Pick<ResourceSnapshot, 'sampledAtMs' | 'mode' | 'levels' | 'values' | 'recovery'>): HealthCheck {

@@ -6,7 +6,7 @@
  */
 import { TopicValidatorResult, type Message, type PubSub } from '@libp2p/interface'
 import type { z } from 'zod'
-import { decodeMessage, heartbeatSchema, MessageDecodeError, noticeSchema, type Heartbeat, type MemberNotice } from '../wire/messages.js'
+import { decodeMessage, heartbeatSchema, MessageDecodeError, noticeSchema, type Heartbeat, type MemberNotice } from '@kos/core'
 
 export interface MembershipTopics { heartbeat: string, membership: string }
 

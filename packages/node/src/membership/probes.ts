@@ -17,7 +17,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerGuard } from '../net/peer-breakers.js'
 import { handle, request } from '../net/streams.js'
-import { decodeMessage, encodeMessage, probeRequestSchema, probeResponseSchema, WIRE_VERSION } from '../wire/messages.js'
+import { decodeMessage, encodeMessage, probeRequestSchema, probeResponseSchema, WIRE_VERSION } from '@kos/core'
 
 /** A probe request or answer: a peer id and a few fields. */
 export const MAX_PROBE_BYTES = 1024

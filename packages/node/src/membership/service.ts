@@ -15,10 +15,10 @@ import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { RedialSchedule } from '../net/redial.js'
 import { handle, request } from '../net/streams.js'
-import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice, type MemberSnapshot } from '../wire/messages.js'
+import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice, type MemberSnapshot } from '@kos/core'
 import { installValidators, membershipTopics, type GossipCounters, type MembershipTopics } from './gossip.js'
-import { foreignRaise, Membership, type MemberClaim, type MembershipEvent, type MembershipOutput } from './membership.js'
-import { NewMemberBudget } from './new-member-budget.js'
+import { foreignRaise, Membership, type MemberClaim, type MembershipEvent, type MembershipOutput } from '@kos/core'
+import { NewMemberBudget } from '@kos/core'
 import { Prober } from './probes.js'
 
 /** A whole member table of 10,000 members fits. */

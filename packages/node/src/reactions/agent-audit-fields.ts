@@ -4,8 +4,8 @@
  * `kos audit query --class ethics` lists the ethics incidents, and the quarantine entries are
  * `ethics` too: the quarantine list is folded from them (quarantine-book.ts).
  */
-import type { AuditFields, AuditSeverity, JsonObject } from '../audit/schema.js'
-import type { AgentEvent } from '../healing/events.js'
+import type { AuditFields, AuditSeverity, JsonObject } from '@kos/core'
+import type { AgentEvent } from '@kos/core'
 
 const DETECTION_SEVERITY: Record<string, AuditSeverity> = { info: 'info', warning: 'warning', critical: 'critical' }
 

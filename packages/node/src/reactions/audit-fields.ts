@@ -15,7 +15,7 @@
  */
 import type { KosEvent } from '../events/kos-event.js'
 import { agentAuditFields } from './agent-audit-fields.js'
-import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditClass, type AuditFields, type AuditSeverity, type JsonObject } from '../audit/schema.js'
+import { AUDIT_CLASSES, AUDIT_SEVERITIES, type AuditClass, type AuditFields, type AuditSeverity, type JsonObject } from '@kos/core'
 
 const MEMBER_SEVERITY: Record<string, AuditSeverity> = {
   'member:join': 'info',

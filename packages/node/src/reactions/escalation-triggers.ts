@@ -5,8 +5,8 @@
  * that escalates the same incident again is deduplicated by the authorities.
  */
 import type { KosEvent } from '../events/kos-event.js'
-import type { MemberView } from '../membership/membership.js'
-import { incidentId, type EscalationInput } from '../escalation/record.js'
+import type { MemberView } from '@kos/core'
+import { incidentId, type EscalationInput } from '@kos/core'
 
 export interface TriggerContext {
   selfId: string

@@ -10,9 +10,9 @@
  */
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
-import type { AuditEntry } from '../audit/schema.js'
+import type { AuditEntry } from '@kos/core'
 import type { AuditService } from '../audit/service.js'
-import type { Election } from '../election/election.js'
+import type { Election } from '@kos/core'
 import type { KosEvent } from '../events/kos-event.js'
 import type { EscalationService } from '../escalation/service.js'
 import { quorumLoss } from './escalation-triggers.js'

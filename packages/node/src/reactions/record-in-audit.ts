@@ -5,10 +5,10 @@
  * (escalation-triggers.ts) follow its durable entry, which they cite as evidence.
  */
 import type { AuditService } from '../audit/service.js'
-import type { Election } from '../election/election.js'
+import type { Election } from '@kos/core'
 import type { EscalationService } from '../escalation/service.js'
 import type { KosEvent } from '../events/kos-event.js'
-import type { MemberView } from '../membership/membership.js'
+import type { MemberView } from '@kos/core'
 import { auditFieldsOf } from './audit-fields.js'
 import { escalationTriggers } from './escalation-triggers.js'
 import { recordsHere } from './recorded-once.js'

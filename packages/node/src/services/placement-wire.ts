@@ -8,7 +8,7 @@
  * The instance reports ride in the health summary (wire/messages.ts, `services`).
  */
 import { z } from 'zod'
-import { peerIdString, WIRE_VERSION } from '../wire/messages.js'
+import { peerIdString, WIRE_VERSION } from '@kos/core'
 import { MAX_REPLICAS, SERVICE_NAME } from './service-spec.js'
 
 /** Bound on the lines of one table: services × replicas (and drain successors) of the whole cluster. */
@@ -34,7 +34,7 @@ export const placementTableSchema = z.object({
   assignments: z.array(assignmentSchema).max(MAX_TABLE_ASSIGNMENTS)
 }).strict()
 
-export { instanceReportSchema, MAX_NODE_INSTANCES } from '../wire/messages.js'
+export { instanceReportSchema, MAX_NODE_INSTANCES } from '@kos/core'
 
 export const serviceRequestSchema = z.discriminatedUnion('t', [
   /** `spec` is checked by the coordinator with the service schema, as the asking node did. */

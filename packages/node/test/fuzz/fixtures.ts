@@ -4,9 +4,9 @@
  * helpers (createEntry, createCheckpoint) by Ed25519 keys from fixed seeds, so every run
  * mutates the same bytes.
  */
-import { createCheckpoint, type AuditCheckpoint } from '../../src/audit/checkpoint.js'
-import { createEntry, type AuditSigner } from '../../src/audit/entry.js'
-import type { AuditEntry } from '../../src/audit/schema.js'
+import { createCheckpoint, type AuditCheckpoint } from '@kos/core'
+import { createEntry, type AuditSigner } from '@kos/core'
+import type { AuditEntry } from '@kos/core'
 import { buildChain, seededSigner } from '../helpers/audit-fixtures.js'
 
 const T0 = 1_700_000_000_000

@@ -4,7 +4,7 @@
  * else (a TypeError, a RangeError, an accepted value that fails its own schema) is a finding.
  */
 import type { z } from 'zod'
-import { MessageDecodeError } from '../../src/wire/messages.js'
+import { MessageDecodeError } from '@kos/core'
 
 /** What one input did: refused the typed way, or accepted as a valid value. */
 export type Outcome = 'accepted' | 'refused'

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { Level } from 'level'
-import { createEntry, signerFromPrivateKey, type AuditSigner } from '../../src/audit/entry.js'
-import type { AuditBatchOp, AuditDb } from '../../src/audit/keys.js'
-import type { AuditEntry, AuditFields } from '../../src/audit/schema.js'
+import { createEntry, type AuditSigner } from '@kos/core'
+import { signerFromPrivateKey } from '../../src/audit/libp2p-signer.js'
+import type { AuditBatchOp, AuditDb } from '@kos/core'
+import type { AuditEntry, AuditFields } from '@kos/core'
 
 /** A signer whose key comes from a fixed seed byte: the same peer id on every run. */
 export async function seededSigner (seedByte: number): Promise<AuditSigner> {

@@ -15,10 +15,10 @@
  *   a quorum of voters that acknowledged it (votes or heartbeat acks) within `leaseMs`.
  */
 import { ManualClock } from '@kos/detect'
-import { Election } from '../../src/election/election.js'
-import type { ElectionMessage, ElectionOutput, PersistedElectionState } from '../../src/election/messages.js'
-import type { ElectionOptions } from '../../src/election/options.js'
-import { quorumSize } from '../../src/election/timing.js'
+import { Election } from '@kos/core'
+import type { ElectionMessage, ElectionOutput, PersistedElectionState } from '@kos/core'
+import type { ElectionOptions } from '@kos/core'
+import { quorumSize } from '@kos/core'
 import { seededRandom } from './election-random.js'
 
 export const STEP_MS = 10

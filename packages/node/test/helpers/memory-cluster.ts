@@ -6,7 +6,7 @@
  */
 import { ManualClock } from '@kos/detect'
 import type { HealthSummary } from '@kos/client'
-import { Membership, type MembershipEvent, type MembershipOptions, type MembershipOutput } from '../../src/membership/membership.js'
+import { Membership, type MembershipEvent, type MembershipOptions, type MembershipOutput } from '@kos/core'
 
 const TICK_MS = 100
 

@@ -8,12 +8,12 @@
  */
 import { createHash } from 'node:crypto'
 import { ManualClock, seededRandom } from '@kos/detect'
-import { AuditAppender, type AppendResult } from '../../src/audit/appender.js'
-import type { AuditSigner } from '../../src/audit/entry.js'
-import { LamportClock } from '../../src/audit/lamport.js'
-import { AuditReplication, REPLICATION_DEFAULTS, type Rejection, type ReplicationMessage } from '../../src/audit/replication.js'
-import type { AuditEntry } from '../../src/audit/schema.js'
-import { AuditStore } from '../../src/audit/store.js'
+import { AuditAppender, type AppendResult } from '@kos/core'
+import type { AuditSigner } from '@kos/core'
+import { LamportClock } from '@kos/core'
+import { AuditReplication, REPLICATION_DEFAULTS, type Rejection, type ReplicationMessage } from '@kos/core'
+import type { AuditEntry } from '@kos/core'
+import { AuditStore } from '@kos/core'
 import { fields, seededSigner, tempDb, type TempDb } from './audit-fixtures.js'
 
 

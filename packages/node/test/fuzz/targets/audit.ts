@@ -4,13 +4,13 @@
  * ack, checkpoint) and retention checkpoints. Beyond "typed refusal or valid value", an entry or
  * checkpoint that verifies must be one the fixtures' keys signed: a mutation never forges one.
  */
-import { checkpointDigest, checkpointSchema, decodeCheckpoint, MAX_CHECKPOINT_BYTES, verifyCheckpoint, type AuditCheckpoint } from '../../../src/audit/checkpoint.js'
-import { decodeEntry, entryHash, verifyEntry, verifyEntryContent, type ChainLink, type VerifyResult } from '../../../src/audit/entry.js'
-import { diffHeads, type Heads } from '../../../src/audit/heads.js'
-import { precheckReceived, type ReceivedLookups, type StoreResult } from '../../../src/audit/received.js'
-import { REPLICATION_DEFAULTS } from '../../../src/audit/replication.js'
-import { auditEntrySchema, MAX_ENTRY_BYTES, type AuditEntry } from '../../../src/audit/schema.js'
-import { decodeDirect, decodePush, directSchema, MAX_REPLICATION_BYTES, pushSchema } from '../../../src/audit/wire.js'
+import { checkpointDigest, checkpointSchema, decodeCheckpoint, MAX_CHECKPOINT_BYTES, verifyCheckpoint, type AuditCheckpoint } from '@kos/core'
+import { decodeEntry, entryHash, verifyEntry, verifyEntryContent, type ChainLink, type VerifyResult } from '@kos/core'
+import { diffHeads, type Heads } from '@kos/core'
+import { precheckReceived, type ReceivedLookups, type StoreResult } from '@kos/core'
+import { REPLICATION_DEFAULTS } from '@kos/core'
+import { auditEntrySchema, MAX_ENTRY_BYTES, type AuditEntry } from '@kos/core'
+import { decodeDirect, decodePush, directSchema, MAX_REPLICATION_BYTES, pushSchema } from '@kos/core'
 import fc from 'fast-check'
 import type { AuditFixtures, WireFixtures } from '../fixtures.js'
 import { cborInput, cborValueInput } from '../inputs.js'

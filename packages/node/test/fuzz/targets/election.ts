@@ -1,6 +1,6 @@
 /** The election channel's envelope, decoded as the election shell does (election/service.ts onMessage). */
 import { LAN_DEFAULTS } from '../../../src/config/profiles.js'
-import { electionEnvelopeSchema } from '../../../src/wire/election.js'
+import { electionEnvelopeSchema } from '@kos/core'
 import type { WireFixtures } from '../fixtures.js'
 import type { FuzzTarget } from '../target.js'
 import { wireTarget } from './membership.js'

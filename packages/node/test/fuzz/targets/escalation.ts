@@ -4,7 +4,7 @@
  * here is exactly `Error`, never a subclass such as TypeError or RangeError.
  */
 import type { z } from 'zod'
-import { answerSchema, decodeMessage, MAX_ESCALATION_MESSAGE_BYTES, requestSchema } from '../../../src/escalation/wire.js'
+import { answerSchema, decodeEscalationMessage, MAX_ESCALATION_MESSAGE_BYTES, requestSchema } from '@kos/core'
 import type { WireFixtures } from '../fixtures.js'
 import { jsonBytesInput } from '../inputs.js'
 import { allOf, expectOutcome, revalidates, type Validity } from '../outcome.js'
@@ -17,7 +17,7 @@ function escalationTarget<T> (name: string, schema: z.ZodType<T>, fixtures: read
   return {
     name,
     input: jsonBytesInput(fixtures, MAX_ESCALATION_MESSAGE_BYTES),
-    check: (bytes) => expectOutcome(() => decodeMessage(bytes, schema), isPlainError, validity)
+    check: (bytes) => expectOutcome(() => decodeEscalationMessage(bytes, schema), isPlainError, validity)
   }
 }
 

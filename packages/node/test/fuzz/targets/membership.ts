@@ -8,7 +8,7 @@ import { MAX_PROBE_BYTES } from '../../../src/membership/probes.js'
 import { MAX_SYNC_BYTES } from '../../../src/membership/service.js'
 import {
   decodeMessage, heartbeatSchema, noticeSchema, probeRequestSchema, probeResponseSchema, syncSchema
-} from '../../../src/wire/messages.js'
+} from '@kos/core'
 import type { WireFixtures } from '../fixtures.js'
 import { cborInput } from '../inputs.js'
 import { allOf, expectOutcome, isDecodeError, revalidates } from '../outcome.js'

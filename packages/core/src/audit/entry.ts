@@ -20,8 +20,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { encode, rfc8949EncodeOptions } from 'cborg'
-import type { PrivateKey, PublicKey } from '@libp2p/interface'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { ed25519KeyOf, ed25519PeerId } from '../wire/peer-id.js'
 import { decodeMessage } from '../wire/messages.js'
 import { AuditChainError, AuditFieldsError } from './errors.js'
 import { SEAL_MAX_BYTES, SEAL_MAX_ENTRIES } from './seal.js'
@@ -67,18 +66,20 @@ export function entryHash (e: UnsignedEntry): string {
 }
 
 /**
- * A signer for the node's own libp2p key. An Ed25519 key is turned into a node KeyObject once:
- * @libp2p/crypto rebuilds one on every call, which triples the cost of a signature.
+ * A signer for an Ed25519 private key (its 32-byte seed, RFC 8032), as a node KeyObject built
+ * once: rebuilding the key on every call triples the cost of a signature.
  */
-export function signerFromPrivateKey (key: PrivateKey): AuditSigner {
-  const peerId = peerIdFromPrivateKey(key).toString()
-  if (key.type !== 'Ed25519') return { peerId, sign: async (bytes) => await key.sign(bytes) }
-  const nodeKey = createPrivateKey({
-    format: 'jwk',
-    key: { kty: 'OKP', crv: 'Ed25519', d: b64url(key.raw.subarray(0, 32)), x: b64url(key.publicKey.raw) }
-  })
+export function ed25519Signer (seed: Uint8Array): AuditSigner {
+  if (seed.length !== 32) throw new RangeError(`an Ed25519 seed has 32 bytes, not ${seed.length}`)
+  const nodeKey = createPrivateKey({ format: 'der', type: 'pkcs8', key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]) })
+  const x = createPublicKey(nodeKey).export({ format: 'jwk' }).x
+  if (typeof x !== 'string') throw new Error('node:crypto gave an Ed25519 public key without x')
+  const peerId = ed25519PeerId(Buffer.from(x, 'base64url'))
   return { peerId, sign: (bytes) => cryptoSign(null, bytes, nodeKey) }
 }
+
+/** The DER of a PKCS #8 Ed25519 private key up to its 32-byte seed (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
 
@@ -166,7 +167,7 @@ export async function createBatch (prev: ChainLink | null, items: readonly Batch
 }
 
 const KEY_CACHE_LIMIT = 4096
-interface OriginKey { key: PublicKey, verifier: KeyObject }
+interface OriginKey { key: Uint8Array, verifier: KeyObject }
 const keyCache = new Map<string, OriginKey | null>()
 
 /** The origin's Ed25519 key, with a node KeyObject for fast verification; null if none. Memoised. */
@@ -175,10 +176,10 @@ function originKey (origin: string): OriginKey | null {
   if (cached !== undefined) return cached
   let found: OriginKey | null = null
   try {
-    const id = peerIdFromString(origin)
-    if (id.type === 'Ed25519') {
-      const verifier = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: b64url(id.publicKey.raw) } })
-      found = { key: id.publicKey, verifier }
+    const key = ed25519KeyOf(origin)
+    if (key !== null) {
+      const verifier = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: b64url(key) } })
+      found = { key, verifier }
     }
   } catch {
     found = null
@@ -188,8 +189,8 @@ function originKey (origin: string): OriginKey | null {
   return found
 }
 
-/** The Ed25519 public key embedded in an origin peer id, or null (not a peer id, or not Ed25519). */
-export function originPublicKey (origin: string): PublicKey | null {
+/** The Ed25519 public key (32 raw bytes) embedded in an origin peer id, or null (not a peer id, or not Ed25519). */
+export function originPublicKey (origin: string): Uint8Array | null {
   return originKey(origin)?.key ?? null
 }
 

@@ -5,7 +5,7 @@
  */
 import { decode, encode } from 'cborg'
 import { z } from 'zod'
-import { ROLES } from '../config/schema.js'
+import { ROLES } from '../vocabulary/members.js'
 import { multiaddrString, peerIdString } from './identifiers.js'
 import { isPlainData } from './plain-data.js'
 

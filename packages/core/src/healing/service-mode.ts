@@ -17,8 +17,9 @@
  * Pure: samples come from the shell (resource-monitor.ts), the time from the clock.
  */
 import type { Clock } from '@kos/detect'
+import type { ServiceMode } from '../vocabulary/health.js'
 
-export type ServiceMode = 'normal' | 'degraded' | 'minimal'
+export type { ServiceMode }
 export type ResourceName = 'cpuPercent' | 'memoryPercent' | 'eventLoopDelayMs' | 'diskFreePercent'
 
 /** One sample; a missing value (the sampler failed) keeps that resource's previous value. */

@@ -4,7 +4,7 @@
  * answer is pinned), so an answer is adopted only when a strict majority of the members asked
  * gave that same designation. Pure: answers in, a designation or nothing out.
  */
-import type { Authorities } from '../config/schema.js'
+import type { Authorities } from './authorities.js'
 
 /** The designation as a comparable key: role lists are sets, so their order does not matter. */
 function keyOf (a: Authorities): string {

@@ -3,7 +3,7 @@
  * precedence between claims, the earliest time the tick may have to act on the member (the key
  * of its entry in the due queue), and whether the tick acts on it now.
  */
-import type { HealthSummary, MemberState, Role } from '@kos/client'
+import type { HealthSummary, MemberState, Role } from '../vocabulary/index.js'
 import { stateCode, stateName, type MemberColumns } from './member-table.js'
 import { probeOverdue, reapDue, suspicionExpired } from './timing.js'
 import type { MemberClaim, MembershipOptions, MemberView } from './types.js'

@@ -16,7 +16,7 @@
  * caller, the node's shell or the simulator, which performs them.
  */
 import type { Clock } from '@kos/detect'
-import type { HealthSummary, MemberState } from '@kos/client'
+import type { HealthSummary, MemberState } from '../vocabulary/index.js'
 import type { MemberSnapshot } from '../wire/messages.js'
 import { CrossingScan } from './crossing-scan.js'
 import { DueQueue } from './due-queue.js'

@@ -40,7 +40,7 @@ export interface VoteReply {
 }
 
 /** The coordinator's heartbeat (Raft's empty AppendEntries). */
-export interface Heartbeat {
+export interface CoordinatorHeartbeat {
   type: 'heartbeat'
   term: number
   /**
@@ -58,7 +58,7 @@ export interface HeartbeatAck {
   ok: boolean
 }
 
-export type ElectionMessage = PreVoteRequest | PreVoteReply | VoteRequest | VoteReply | Heartbeat | HeartbeatAck
+export type ElectionMessage = PreVoteRequest | PreVoteReply | VoteRequest | VoteReply | CoordinatorHeartbeat | HeartbeatAck
 
 export type ElectionRole = 'follower' | 'pre-candidate' | 'candidate' | 'coordinator'
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
-import type { HealthSummary, Role } from '@kos/client'
+import type { HealthSummary, Role } from '../src/vocabulary/index.js'
 import { Membership, REFUTE_AHEAD_LIMIT, type MemberClaim, type MembershipOptions, type MembershipOutput } from '../src/membership/membership.js'
 
 const HEARTBEAT_MS = 1000

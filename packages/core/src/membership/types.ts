@@ -3,7 +3,7 @@
  * and its outputs (see `membership.ts` for the state machine).
  */
 import type { PhiAccrualOptions } from '@kos/detect'
-import type { HealthSummary, MemberState, Role } from '@kos/client'
+import type { HealthSummary, MemberState, Role } from '../vocabulary/index.js'
 
 export interface MembershipOptions {
   self: { peerId: string, name: string, role: Role, addrs: string[] }

@@ -32,7 +32,7 @@
  * Each input returns outputs that the shell performs in order (see `ElectionOutput`).
  */
 import type { Clock } from '@kos/detect'
-import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, Heartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './messages.js'
+import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, CoordinatorHeartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './messages.js'
 import { CoordinatorLease } from './lease.js'
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options.js'
 import { checkQuorumMs, electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, quorumSize, rankOf, trustsCoordinator } from './timing.js'
@@ -297,7 +297,7 @@ export class Election {
     out.push(this.send(from, { type: 'vote-reply', term: this.currentTerm, granted: grant }))
   }
 
-  private onHeartbeat (from: string, m: Heartbeat, now: number, out: ElectionOutput[]): void {
+  private onHeartbeat (from: string, m: CoordinatorHeartbeat, now: number, out: ElectionOutput[]): void {
     if (m.term < this.currentTerm) {
       out.push(this.send(from, { type: 'heartbeat-ack', term: this.currentTerm, sentAt: m.sentAt, ok: false }))
       return

@@ -6,10 +6,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { ESCALATION_CLASSES, ROUTE_TARGETS } from '../config/schema.js'
+import { ESCALATION_CLASSES, routeChainSchema, type EscalationClass } from './authorities.js'
 
 export { ESCALATION_CLASSES }
-export type EscalationClass = typeof ESCALATION_CLASSES[number]
+export type { EscalationClass }
 /** Syslog order, as the audit log's severities, without debug: nobody is paged for debug. */
 export const ESCALATION_SEVERITIES = ['info', 'notice', 'warning', 'error', 'critical'] as const
 export type EscalationSeverity = typeof ESCALATION_SEVERITIES[number]
@@ -18,7 +18,7 @@ export const ESCALATION_STATUSES = ['pending', 'delivered', 'acked', 'resolved']
 export type EscalationStatus = typeof ESCALATION_STATUSES[number]
 
 export const MAX_SUMMARY_CHARS = 2048
-export const MAX_SUBJECT_CHARS = 256
+export const MAX_ESCALATION_SUBJECT_CHARS = 256
 export const MAX_EVIDENCE = 32
 
 const peerId = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,128}$/, 'not a base58 peer id')
@@ -30,7 +30,7 @@ const evidenceRef = z.object({ origin: peerId, seq: z.number().int().min(1).max(
  * Where this escalation goes, in order, instead of its class's `escalationRouting` (a healing
  * policy rule's `escalateTo`, or a caller that knows better). Only the sender reads it.
  */
-const route = z.array(z.enum(ROUTE_TARGETS)).min(1).max(3).refine((a) => new Set(a).size === a.length, 'each target at most once')
+const route = routeChainSchema
 
 /** What a caller gives (POST /v1/escalations, `kos escalate`, a trigger). */
 export const escalationInputSchema = z.object({
@@ -38,7 +38,7 @@ export const escalationInputSchema = z.object({
   id: escalationId.optional(),
   class: z.enum(ESCALATION_CLASSES),
   severity: z.enum(ESCALATION_SEVERITIES),
-  subject: z.string().min(1).max(MAX_SUBJECT_CHARS).optional(),
+  subject: z.string().min(1).max(MAX_ESCALATION_SUBJECT_CHARS).optional(),
   summary: z.string().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS),
   evidence: z.array(evidenceRef).max(MAX_EVIDENCE).optional(),
   route: route.optional()
@@ -50,7 +50,7 @@ export const escalationSchema = z.object({
   id: escalationId,
   class: z.enum(ESCALATION_CLASSES),
   severity: z.enum(ESCALATION_SEVERITIES),
-  subject: z.string().min(1).max(MAX_SUBJECT_CHARS),
+  subject: z.string().min(1).max(MAX_ESCALATION_SUBJECT_CHARS),
   summary: z.string().min(1).max(MAX_SUMMARY_CHARS),
   evidence: z.array(evidenceRef).max(MAX_EVIDENCE),
   origin: peerId,

@@ -10,7 +10,7 @@
  *   and pins the answer.
  */
 import { z } from 'zod'
-import { authoritiesSchema } from '../config/schema.js'
+import { authoritiesSchema } from './authorities.js'
 import { escalationId, escalationSchema, ESCALATION_STATUSES } from './record.js'
 
 /** Bound on one message: a record is at most ≈ 6 KB (summary 2 KB, 32 evidence refs). */
@@ -32,12 +32,12 @@ export type EscalationAnswer = z.infer<typeof answerSchema>
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-export function encodeMessage (m: EscalationRequest | EscalationAnswer): Uint8Array {
+export function encodeEscalationMessage (m: EscalationRequest | EscalationAnswer): Uint8Array {
   return encoder.encode(JSON.stringify(m))
 }
 
 /** Parses bytes with `schema`; throws a plain Error saying why (the handler answers it). */
-export function decodeMessage<T> (bytes: Uint8Array, schema: z.ZodType<T>): T {
+export function decodeEscalationMessage<T> (bytes: Uint8Array, schema: z.ZodType<T>): T {
   let value: unknown
   try {
     value = JSON.parse(decoder.decode(bytes))

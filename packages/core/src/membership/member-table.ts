@@ -14,7 +14,7 @@
  * fan-out from s walks the columns in address order.
  */
 import { PhiAccrualTable, SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
-import type { HealthSummary, MemberState } from '@kos/client'
+import type { HealthSummary, MemberState } from '../vocabulary/index.js'
 
 const NO_ADDRS: readonly string[] = Object.freeze([])
 

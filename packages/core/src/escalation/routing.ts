@@ -8,12 +8,11 @@
  *   role's designated peers, live ones with a closed breaker first, then the webhooks. The
  *   shell tries the plan in order and stops at the first target that acknowledges: failover.
  */
-import type { KosConfig } from '../config/schema.js'
-import type { EscalationClass } from './record.js'
+import type { Authorities, EscalationClass, EscalationRouting, OperatorWebhook } from './authorities.js'
 
 export type AuthorityRole = 'junzi' | 'archon'
-export type Authorities = KosConfig['authorities']
-export type Routing = KosConfig['escalationRouting']
+export type { Authorities }
+export type Routing = EscalationRouting
 
 /** The role `authorities` designates for a peer id, or null. */
 export function designatedRole (peerId: string, authorities: Authorities): AuthorityRole | null {
@@ -59,7 +58,7 @@ export function peerOfTargetKey (key: string): string | null { return key.starts
  * are still tried last: membership may be behind. Self is never a target. `route`, when the
  * escalation carries one, replaces the class's routing.
  */
-export function deliveryPlan (cls: EscalationClass, cfg: Pick<KosConfig, 'authorities' | 'escalationRouting' | 'operatorWebhooks'>, view: PlanView, route?: ReadonlyArray<'junzi' | 'archon' | 'operators'>): Target[] {
+export function deliveryPlan (cls: EscalationClass, cfg: { authorities: Authorities, escalationRouting: EscalationRouting, operatorWebhooks: readonly OperatorWebhook[] }, view: PlanView, route?: ReadonlyArray<'junzi' | 'archon' | 'operators'>): Target[] {
   const out: Target[] = []
   for (const step of route ?? cfg.escalationRouting[cls]) {
     if (step === 'operators') {
