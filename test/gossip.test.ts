@@ -111,10 +111,10 @@ describe('gossip validation', () => {
     // Over maxMessageBytes (still well under gossipsub's own inbound limit).
     await pubsub.publish(HEARTBEAT_TOPIC, new Uint8Array(MAX_MESSAGE_BYTES + 4096).fill(0x61))
     // Valid CBOR, wrong shape.
-    await pubsub.publish(HEARTBEAT_TOPIC, encode({ v: 1, t: 'heartbeat', bogus: true }))
+    await pubsub.publish(HEARTBEAT_TOPIC, encode({ v: 2, t: 'heartbeat', bogus: true }))
     // A well-formed, signed notice that claims *another* peer (b) left: only b may say so.
     await pubsub.publish(MEMBERSHIP_TOPIC, encode({
-      v: 1, t: 'notice', state: 'left', target: b.peerId, incarnation: 99, name: 'x', role: 'member', addrs: []
+      v: 2, t: 'notice', state: 'left', target: b.peerId, incarnation: 99, name: 'x', role: 'member', addrs: []
     }))
 
     const counts = await cluster.waitFor('a to count one rejection per bad message', async () => {
@@ -154,7 +154,7 @@ describe('gossip validation', () => {
   it('rejects and counts unsigned messages', async () => {
     const before = rejected(await a.metrics(), 'heartbeat', 'unsigned') + rejected(await a.metrics(), 'membership', 'unsigned')
     const r = await connectRogue('StrictNoSign')
-    await r.services.pubsub.publish(HEARTBEAT_TOPIC, encode({ v: 1, t: 'heartbeat', bogus: true }))
+    await r.services.pubsub.publish(HEARTBEAT_TOPIC, encode({ v: 2, t: 'heartbeat', bogus: true }))
     await cluster.waitFor('a to count the unsigned message', async () => {
       const m = await a.metrics()
       const now = rejected(m, 'heartbeat', 'unsigned') + rejected(m, 'membership', 'unsigned')
@@ -174,7 +174,7 @@ describe('gossip validation', () => {
     const r = await connectRogue()
     const markersBefore = rejected(await a.metrics(), 'membership', 'malformed')
     await r.services.pubsub.publish(MEMBERSHIP_TOPIC, encode({
-      v: 1, t: 'notice', state: 'dead', target: b.peerId, incarnation: Number.MAX_SAFE_INTEGER, name: 'b', role: 'member', addrs: []
+      v: 2, t: 'notice', state: 'dead', target: b.peerId, incarnation: Number.MAX_SAFE_INTEGER, name: 'b', role: 'member', addrs: []
     }))
     // A marker behind it on the same stream: once a has counted the marker, it has processed the claim.
     await r.services.pubsub.publish(MEMBERSHIP_TOPIC, Uint8Array.from([0xff]))

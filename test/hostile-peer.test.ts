@@ -42,9 +42,9 @@ describe('a hostile admitted peer', () => {
   it('cannot move the term, crown itself or replace the voter set', async () => {
     const before = await agreedCoordinator(nodes)
     for (const n of nodes) {
-      hostile.sendElection(n.peerId, { v: 1, t: 'election', m: { type: 'heartbeat-ack', term: 2 ** 53 - 2, sentAt: 0, ok: false } })
+      hostile.sendElection(n.peerId, { v: 2, t: 'election', m: { type: 'heartbeat-ack', term: 2 ** 53 - 2, sentAt: 0, ok: false } })
       hostile.sendElection(n.peerId, {
-        v: 1, t: 'election', m: { type: 'heartbeat', term: before.term + 1, sentAt: 0 },
+        v: 2, t: 'election', m: { type: 'heartbeat', term: before.term + 1, sentAt: 0 },
         config: { term: before.term + 1, version: 1000, voters: [hostile.peerId, ...before.views.get(n)!.voters] }
       })
     }

@@ -5,7 +5,7 @@ import { encode } from 'cborg'
 import { decodeMessage, encodeMessage, heartbeatSchema, MessageDecodeError, noticeSchema, type Heartbeat } from '../src/wire/messages.js'
 
 const HB: Heartbeat = {
-  v: 1, t: 'heartbeat', incarnation: 3, addrs: ['/ip4/127.0.0.1/tcp/1'],
+  v: 2, t: 'heartbeat', incarnation: 3, addrs: ['/ip4/127.0.0.1/tcp/1'],
   health: {
     name: 'a', role: 'member', incarnation: 3, version: '0.1.0', uptimeMs: 10, cpuPercent: 1.5, rssBytes: 1, heapUsedBytes: 1,
     eventLoopDelayP99Ms: 2, mode: 'normal', agents: { total: 0, running: 0, failed: 0, quarantined: 0 }
@@ -34,10 +34,11 @@ describe('wire messages', () => {
     assert.deepEqual(decodeMessage(bytes, heartbeatSchema, 16_384), HB)
     assert.ok(bytes.byteLength < 512, `${bytes.byteLength} bytes`)
   })
-  it('refuses oversized, non-CBOR, and schema-violating messages with distinct reasons', () => {
+  it('refuses oversized, non-CBOR, other-version and schema-violating messages with distinct reasons', () => {
     assert.equal(reason(() => decodeMessage(encodeMessage(HB), heartbeatSchema, 10)), 'oversized')
     assert.equal(reason(() => decodeMessage(new TextEncoder().encode('{"v":1}'), heartbeatSchema, 16_384)), 'malformed')
-    assert.equal(reason(() => decodeMessage(encode({ ...HB, v: 2 }), heartbeatSchema, 16_384)), 'schema')
+    assert.equal(reason(() => decodeMessage(encode({ ...HB, v: 1 }), heartbeatSchema, 16_384)), 'version')
+    assert.equal(reason(() => decodeMessage(encode({ ...HB, v: '2' }), heartbeatSchema, 16_384)), 'schema')
     assert.equal(reason(() => decodeMessage(encode({ ...HB, extra: true }), heartbeatSchema, 16_384)), 'schema')
     assert.equal(reason(() => decodeMessage(encode({ ...HB, health: { ...HB.health, mode: 'panic' } }), heartbeatSchema, 16_384)), 'schema')
   })
@@ -51,7 +52,7 @@ describe('wire messages', () => {
     assert.equal(reason(() => decodeMessage(agents, heartbeatSchema, 16_384)), 'malformed')
   })
   it('a notice must name a peer id as its target', () => {
-    const notice = { v: 1, t: 'notice', state: 'suspect', target: 'not a peer id!', incarnation: 1, name: 'x', role: 'member', addrs: [] }
+    const notice = { v: 2, t: 'notice', state: 'suspect', target: 'not a peer id!', incarnation: 1, name: 'x', role: 'member', addrs: [] }
     assert.equal(reason(() => decodeMessage(encode(notice), noticeSchema, 16_384)), 'schema')
     const ok = { ...notice, target: '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V' }
     assert.deepEqual(decodeMessage(encode(ok), noticeSchema, 16_384), ok)

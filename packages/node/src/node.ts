@@ -38,6 +38,7 @@ import { createHost, type KosLibp2p } from './net/host.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
 import { PeerBreakers, peerBreakerTunables } from './net/peer-breakers.js'
 import { checkListenAddrs } from './net/listen-check.js'
+import { ProtocolVersionGuard } from './net/protocol-guard.js'
 import { readOrCreateApiToken } from './net/api-token.js'
 import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
 import { MembershipService } from './membership/service.js'
@@ -77,6 +78,7 @@ export class KosNode {
   private membership: MembershipService | undefined
   private election: ElectionService | undefined
   private audit: AuditService | undefined
+  private protocolGuard: ProtocolVersionGuard | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
   private services: PlacementService | undefined
@@ -192,6 +194,9 @@ export class KosNode {
           if (error !== 'reject' && error !== 'ignore') this.metrics.auditRejected(error === 'invalid_signature' || error === 'invalid_seqno' || error === 'invalid_peerid' ? 'unsigned' : 'malformed')
         } else countGossipsubRejection(this.metrics, topic, error)
       }, labels, this.admission?.protector)
+      // Before any connection: a peer of another protocol version is refused from its first one.
+      this.protocolGuard = new ProtocolVersionGuard(this.libp2p, this.config.cluster, this.log)
+      this.protocolGuard.start()
       try {
         await this.libp2p.start()
       } catch (err) {
@@ -348,6 +353,7 @@ export class KosNode {
       await this.audit?.stop().catch((err: unknown) => { this.log.warn({ err }, 'audit stop failed') })
       await this.election?.stop()
       await this.membership?.stop()
+      this.protocolGuard?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
       await this.store?.close().catch((err: unknown) => { this.log.warn({ err }, 'store close failed') })
       this.nodeHealth.stop()

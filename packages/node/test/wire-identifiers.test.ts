@@ -42,20 +42,20 @@ describe('peer ids and addresses from the wire', () => {
   })
 
   it('a sync naming a member whose peer id or address libp2p cannot parse is refused whole', () => {
-    const ok = { v: 1, t: 'sync', members: [member(PEER, ['/ip4/127.0.0.1/tcp/1'])] }
+    const ok = { v: 2, t: 'sync', members: [member(PEER, ['/ip4/127.0.0.1/tcp/1'])] }
     assert.deepEqual(decodeMessage(encode(ok), syncSchema, 1 << 22), ok)
     assert.equal(schemaFailure(() => decodeMessage(encode({ ...ok, members: [member(NOT_A_PEER_ID, [])] }), syncSchema, 1 << 22)), 'schema')
     assert.equal(schemaFailure(() => decodeMessage(encode({ ...ok, members: [member(PEER, ['/hp4/127.0.0.1/tcp/4001'])] }), syncSchema, 1 << 22)), 'schema')
   })
 
   it('so is a gossip notice', () => {
-    const notice = { v: 1, t: 'notice', state: 'alive', target: PEER, incarnation: 1, name: 'x', role: 'member', addrs: ['/\u0000p4/127.0.0.1/tcp/4001'] }
+    const notice = { v: 2, t: 'notice', state: 'alive', target: PEER, incarnation: 1, name: 'x', role: 'member', addrs: ['/\u0000p4/127.0.0.1/tcp/4001'] }
     assert.equal(schemaFailure(() => decodeMessage(encode(notice), noticeSchema, 16_384)), 'schema')
     assert.equal(schemaFailure(() => decodeMessage(encode({ ...notice, addrs: [], target: BENT_PEER_ID }), noticeSchema, 16_384)), 'schema')
   })
 
   it('and a voter set, a heads message, an audit entry, an authorities answer', async () => {
-    const election = { v: 1, t: 'election', m: { type: 'heartbeat', term: 1, sentAt: 0 }, config: { term: 1, version: 1, voters: [PEER, BENT_PEER_ID] } }
+    const election = { v: 2, t: 'election', m: { type: 'heartbeat', term: 1, sentAt: 0 }, config: { term: 1, version: 1, voters: [PEER, BENT_PEER_ID] } }
     assert.equal(schemaFailure(() => decodeMessage(encode(election), electionEnvelopeSchema, 65_536)), 'schema')
     assert.equal(schemaFailure(() => decodeDirect(encode({ kind: 'heads', heads: { [BENT_PEER_ID]: { seq: 1, hash: 'f'.repeat(64) } } }))), 'schema')
     const [entry] = await buildChain(await seededSigner(7), 1)

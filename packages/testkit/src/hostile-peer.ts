@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { encodeMessage, encodeReplication, type ReplicationMessage } from '@kos/core'
+import { encodeMessage, encodeReplication, WIRE_VERSION, type ReplicationMessage } from '@kos/core'
 import { createCheckpoint, createEntry } from '@kos/core'
 import { auditTopic, createHost, membershipTopics, MessageChannel, resolveConfig, type KosLibp2p } from '@kos/node'
 import { pino } from 'pino'
@@ -94,7 +94,7 @@ export class HostilePeer {
   /** Publishes a membership notice about `target`, signed by the hostile peer, as any member may. */
   async notice (state: 'alive' | 'suspect' | 'dead', target: string, incarnation: number, addrs: string[] = []): Promise<void> {
     const topic = membershipTopics(this.cluster).membership
-    await this.host.services.pubsub.publish(topic, encodeMessage({ v: 1, t: 'notice', state, target, incarnation, name: 'victim', role: 'member', addrs }))
+    await this.host.services.pubsub.publish(topic, encodeMessage({ v: WIRE_VERSION, t: 'notice', state, target, incarnation, name: 'victim', role: 'member', addrs }))
   }
 
   /** Peers that the hostile peer's gossip reaches on the membership notice topic. */

@@ -9,7 +9,11 @@ import { ROLES } from '../vocabulary/members.js'
 import { multiaddrString, peerIdString } from './identifiers.js'
 import { isPlainData } from './plain-data.js'
 
-export const WIRE_VERSION = 1
+/**
+ * The kOS protocol version every message carries (`v`). 2: a bounded voter set with gossiped
+ * coordinator announcements (net/protocol-version.ts says why a version 1 node is refused).
+ */
+export const WIRE_VERSION = 2
 
 /** Peer ids and addresses: only what libp2p can parse (identifiers.ts). */
 export { peerIdString }
@@ -87,7 +91,7 @@ export const memberSnapshotSchema = z.object({
   incarnation
 }).strict()
 
-/** Join and push/pull state sync (`/kos/sync/1.0.0`): each side sends its whole member table, self included. */
+/** Join and push/pull state sync (`/kos/<cluster>/sync/2.0.0`, the version's own id): each side sends its whole member table, self included. */
 export const syncSchema = z.object({
   v: z.literal(WIRE_VERSION),
   t: z.literal('sync'),
@@ -106,7 +110,7 @@ export type ProbeRequest = z.infer<typeof probeRequestSchema>
 export type ProbeResponse = z.infer<typeof probeResponseSchema>
 
 /** Why a message was refused; the reason is a metrics label, so it is a small closed set. */
-export type DecodeFailure = 'oversized' | 'malformed' | 'schema'
+export type DecodeFailure = 'oversized' | 'malformed' | 'schema' | 'version'
 
 export class MessageDecodeError extends Error {
   override name = 'MessageDecodeError'
@@ -134,6 +138,9 @@ export function decodeMessage<T> (bytes: Uint8Array, schema: z.ZodType<T>, maxBy
     throw new MessageDecodeError('malformed', `not valid CBOR: ${(err as Error).message}`, { cause: err })
   }
   if (!isPlainData(value)) throw new MessageDecodeError('malformed', 'a map has a __proto__ key')
+  // Another protocol version's message says so by name, rather than as a mere schema mismatch.
+  const v = (value !== null && typeof value === 'object') ? (value as { v?: unknown }).v : undefined
+  if (typeof v === 'number' && v !== WIRE_VERSION) throw new MessageDecodeError('version', `kOS protocol version ${v}, this node speaks version ${WIRE_VERSION}`)
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

@@ -45,7 +45,7 @@ const TAMPER_EVENT_INTERVAL_MS = 1000
 export type AuditAck = 'local' | 'quorum'
 export { AuditQuorumTimeoutError } from '@kos/core'
 
-export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork' | 'checkpoint' | 'lamport' | 'origins'
+export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema' | 'version' | 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'fork' | 'checkpoint' | 'lamport' | 'origins'
 
 export interface AuditServiceComponents {
   libp2p: KosLibp2p

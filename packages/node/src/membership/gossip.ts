@@ -14,7 +14,7 @@ export function membershipTopics (cluster: string): MembershipTopics {
   return { heartbeat: `kos/${cluster}/heartbeat/1`, membership: `kos/${cluster}/membership/1` }
 }
 
-export type RejectReason = 'oversized' | 'malformed' | 'schema' | 'unsigned' | 'forged'
+export type RejectReason = 'oversized' | 'malformed' | 'schema' | 'version' | 'unsigned' | 'forged'
 export type TopicKind = 'heartbeat' | 'membership'
 
 /** The metrics label of each of our topics, for gossipsub's own reports. */

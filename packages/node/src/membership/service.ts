@@ -14,6 +14,7 @@ import type { KosConfig } from '../config/schema.js'
 import type { KosLibp2p } from '../net/host.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { RedialSchedule } from '../net/redial.js'
+import { syncProtocolId } from '../net/protocol-version.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, syncSchema, WIRE_VERSION, type MemberNotice, type MemberSnapshot } from '@kos/core'
 import { installValidators, membershipTopics, type GossipCounters, type MembershipTopics } from './gossip.js'
@@ -65,7 +66,7 @@ export class MembershipService {
     this.c = components
     const { config, libp2p, clock } = components
     this.topics = membershipTopics(config.cluster)
-    this.syncProtocol = `/kos/${config.cluster}/sync/1.0.0`
+    this.syncProtocol = syncProtocolId(config.cluster)
     this.newMembers = new NewMemberBudget(config.syncMaxNewMembers, config.syncMaxNewMembersPerMinute, clock)
     this.prober = new Prober(libp2p, config.cluster, config.probeTimeoutMs, components.breakers.guard('probe'))
     this.redial = new RedialSchedule({ initialDelayMs: config.redialInitialDelayMs, maxDelayMs: config.redialMaxDelayMs }, clock)

@@ -63,23 +63,23 @@ export function wireFixtures (audit: AuditFixtures): WireFixtures {
   }
   return {
     heartbeat: [
-      { v: 1, t: 'heartbeat', incarnation: 3, addrs, health: { ...health, ...detail } },
-      { v: 1, t: 'heartbeat', incarnation: 0, addrs: [], health: { ...health, incarnation: 0, role: 'junzi', mode: 'degraded' } }
+      { v: 2, t: 'heartbeat', incarnation: 3, addrs, health: { ...health, ...detail } },
+      { v: 2, t: 'heartbeat', incarnation: 0, addrs: [], health: { ...health, incarnation: 0, role: 'junzi', mode: 'degraded' } }
     ],
-    notice: ['alive', 'suspect', 'dead', 'left'].map((state, i) => ({ v: 1, t: 'notice', state, target: i % 2 === 0 ? a : b, incarnation: i, name: 'node-b', role: 'archon', addrs })),
+    notice: ['alive', 'suspect', 'dead', 'left'].map((state, i) => ({ v: 2, t: 'notice', state, target: i % 2 === 0 ? a : b, incarnation: i, name: 'node-b', role: 'archon', addrs })),
     sync: [
-      { v: 1, t: 'sync', members: [snapshot(a, 'alive', 1), snapshot(b, 'suspect', 4)] },
-      { v: 1, t: 'sync', members: [] }
+      { v: 2, t: 'sync', members: [snapshot(a, 'alive', 1), snapshot(b, 'suspect', 4)] },
+      { v: 2, t: 'sync', members: [] }
     ],
-    probeRequest: [{ v: 1, t: 'probe', target: b }],
-    probeResponse: [{ v: 1, t: 'probe-ack', target: b, reachable: true }],
+    probeRequest: [{ v: 2, t: 'probe', target: b }],
+    probeResponse: [{ v: 2, t: 'probe-ack', target: b, reachable: true }],
     election: [
-      { v: 1, t: 'election', m: { type: 'pre-vote', term: 4, configVersion: 2_000_001 } },
-      { v: 1, t: 'election', m: { type: 'pre-vote-reply', term: 4, granted: true } },
-      { v: 1, t: 'election', m: { type: 'vote', term: 5, configVersion: 2_000_001 }, config: { term: 2, version: 1, voters: [a, b] } },
-      { v: 1, t: 'election', m: { type: 'vote-reply', term: 5, granted: false } },
-      { v: 1, t: 'election', m: { type: 'heartbeat', term: 5, sentAt: 1234.5 }, config: { term: 2, version: 1, voters: [a, b] } },
-      { v: 1, t: 'election', m: { type: 'heartbeat-ack', term: 5, sentAt: 1234.5, ok: true }, held: { term: 2, version: 1 } }
+      { v: 2, t: 'election', m: { type: 'pre-vote', term: 4, configVersion: 2_000_001 } },
+      { v: 2, t: 'election', m: { type: 'pre-vote-reply', term: 4, granted: true } },
+      { v: 2, t: 'election', m: { type: 'vote', term: 5, configVersion: 2_000_001 }, config: { term: 2, version: 1, voters: [a, b] } },
+      { v: 2, t: 'election', m: { type: 'vote-reply', term: 5, granted: false } },
+      { v: 2, t: 'election', m: { type: 'heartbeat', term: 5, sentAt: 1234.5 }, config: { term: 2, version: 1, voters: [a, b] } },
+      { v: 2, t: 'election', m: { type: 'heartbeat-ack', term: 5, sentAt: 1234.5, ok: true }, held: { term: 2, version: 1 } }
     ],
     direct: [
       { kind: 'heads', heads: { [a]: { seq: 3, hash: e2.hash }, [b]: { seq: 1, hash: audit.rich.hash } } },

@@ -64,9 +64,9 @@ function accepted<T> (value: T, validity: Validity<T>): Outcome {
 /** Refuses nothing: for calls that must never throw (safeParse, verify functions). */
 export const neverThrows = (): boolean => false
 
-const DECODE_FAILURES: readonly string[] = ['oversized', 'malformed', 'schema']
+const DECODE_FAILURES: readonly string[] = ['oversized', 'malformed', 'schema', 'version']
 
-/** The wire decoders' typed error, with one of its three reasons. */
+/** The wire decoders' typed error, with one of its reasons. */
 export function isDecodeError (err: unknown): boolean {
   return err instanceof MessageDecodeError && DECODE_FAILURES.includes(err.reason)
 }
