@@ -16,7 +16,7 @@ export const API_ERRORS = Object.freeze({
   escalation_unavailable: { status: 503, meaning: 'the escalation outbox cannot take more now (full, or stopping); retry later' },
   overloaded: { status: 503, meaning: 'the node runs degraded and sheds non-essential calls (api/load-shedding.ts), or it already serves eventStreamMaxClients event streams; retry after the Retry-After header' },
   no_coordinator: { status: 503, meaning: 'the cluster has no coordinator this node can reach (a minority side of a partition, or an election under way): cluster-wide changes such as defining a service wait for one; nothing was stored' },
-  quorum_timeout: { status: 504, meaning: 'ack=quorum: a majority of alive members did not confirm the entry in time; it is stored locally and still replicates' },
+  quorum_timeout: { status: 504, meaning: 'ack=quorum: a majority of the voter set did not confirm the entry in time; it is stored locally and still replicates' },
   internal: { status: 500, meaning: 'a bug: the node logged it' }
 } as const)
 

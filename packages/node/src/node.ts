@@ -207,6 +207,7 @@ export class KosNode {
         config: this.config,
         log: this.log,
         alive: () => this.membership?.core.alivePeerIds() ?? [],
+        voters: () => this.election?.core.voters ?? [],
         privateKey: key,
         emit: (e) => { this.bus.emit(e) },
         counters: this.metrics,

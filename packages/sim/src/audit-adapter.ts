@@ -10,7 +10,8 @@
  *   acks and checkpoints as point-to-point messages (its sync channel). Every message is encoded
  *   with the node's codec (its size is the byte count) and decoded with the receiver's wire
  *   schema, so a message the node would refuse is refused here too (and counted).
- * - The core ticks every 50 ms with the alive members of this node's membership (service.ts).
+ * - The core ticks every 50 ms with the alive members of this node's membership and, when the
+ *   process runs the election core, its voter set, the electorate of `ack=quorum` (service.ts).
  * - Peer ids: each simulated node signs with an Ed25519 key from a fixed seed (its index), so
  *   entries verify exactly as on a node; the shell translates simulated ids to peer ids.
  * - The store's promises settle between two events (NodeHost.track): a disk with no latency.
@@ -25,6 +26,7 @@
 import { AuditAppender, AuditReplication, AuditStore, decodeDirect, decodePush, ed25519Signer, encodeReplication, LamportClock, REPLICATION_DEFAULTS, type AuditSigner, type ReplicationMessage } from '@kos/core'
 import type { CoreAdapter, CoreFactory, NodeHost } from './core-adapter.js'
 import { MemoryAuditDb } from './memory-audit-db.js'
+import { ELECTION, type ElectionAdapter } from './election-adapter.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
 
@@ -189,8 +191,19 @@ export class AuditAdapter implements CoreAdapter {
     const alive = this.membership.core.alivePeerIds().map((id) => peerOf.get(id) ?? id)
     this.aliveCount = alive.length
     replication.setAlive(alive)
+    const voters = this.voters()
+    if (voters.length > 0) replication.setVoters(voters.map((id) => peerOf.get(id) ?? id))
     replication.tick()
     this.host.track(replication.idle())
+  }
+
+  /** The election core's voter set (sim ids), or [] when this run has no election. */
+  private voters (): readonly string[] {
+    try {
+      return this.host.core<ElectionAdapter>(ELECTION).core.voters
+    } catch {
+      return []
+    }
   }
 
   private workload (): void {
@@ -206,12 +219,14 @@ export class AuditAdapter implements CoreAdapter {
     // Not tracked: the wait spans virtual time; its outcome lands in the settle of the event
     // (an ack, a tick past the deadline) that decides it.
     void written.then(async (res) => {
-      // A majority of the members alive now (self included), for the checker to hold it to.
-      const majority = Math.floor((this.aliveCount + 1) / 2) + 1
       try {
         await this.replication!.awaitQuorum(res.seq)
         s.stats.quorumAcked++
-        host.emit(AUDIT, { type: 'audit:acked', origin: res.origin, seq: res.seq, hash: res.hash, majority })
+        // What the core promised, for the checker to hold it to: a majority of the voter set
+        // as it is now, or without an election, of the members alive now (self included).
+        const voters = this.voters()
+        const majority = voters.length > 0 ? Math.floor(voters.length / 2) + 1 : Math.floor((this.aliveCount + 1) / 2) + 1
+        host.emit(AUDIT, { type: 'audit:acked', origin: res.origin, seq: res.seq, hash: res.hash, majority, voters: voters.length > 0 ? [...voters] : null })
       } catch (err) {
         s.stats.quorumTimedOut++
         host.emit(AUDIT, { type: 'audit:quorum-timeout', seq: res.seq, error: (err as Error).message })

@@ -9,9 +9,10 @@
  * - audit-logs-identical: at the final check every up node holds the same set of
  *   (origin, seq, hash): anti-entropy has repaired every loss, partition and restart.
  *
- * - audit-ack-has-quorum: when `awaitQuorum` resolves, a majority of the members that were
- *   alive at the append (self included) hold the entry on disk, crashed ones counted (their
- *   disk survives). Checked at the ack, against the disks, not against the acks counted.
+ * - audit-ack-has-quorum: when `awaitQuorum` resolves, a majority of the election's voter set
+ *   holds the entry on disk (without an election: of the members alive, self included),
+ *   crashed ones counted (their disk survives). Checked at the ack, against the disks, not
+ *   against the acks counted.
  *
  * The first two are checked once, at `check()`: the run calls it after a quiet period (no appends, no
  * partition, every pause over), so a difference is a replication failure, not a lag. The final
@@ -46,10 +47,11 @@ export class AuditCheckers implements Observer {
     if (core !== AUDIT || e.type !== 'audit:acked') return
     const a: Acked = { node: this.sim.ids[node]!, origin: e.origin as string, seq: e.seq as number, hash: e.hash as string, atMs: at }
     this.acked.push(a)
-    const holders = this.sim.procs.filter((p) => diskOf(p.disk)?.holds(a.origin, a.seq, a.hash) === true).map((p) => p.id)
+    const voters = Array.isArray(e.voters) ? new Set(e.voters as string[]) : null
+    const holders = this.sim.procs.filter((p) => (voters === null || voters.has(p.id)) && diskOf(p.disk)?.holds(a.origin, a.seq, a.hash) === true).map((p) => p.id)
     const majority = e.majority as number
     if (holders.length < majority) {
-      this.checkers.fail('audit-ack-has-quorum', `${a.node} acknowledged its entry #${a.seq} with ack=quorum while ${holders.length} node(s) hold it (${holders.join(', ')}), short of the majority of ${majority}`, [a.node])
+      this.checkers.fail('audit-ack-has-quorum', `${a.node} acknowledged its entry #${a.seq} with ack=quorum while ${holders.length} node(s) hold it (${holders.join(', ')}), short of the majority of ${majority}${voters === null ? '' : ' voters'}`, [a.node])
     }
   }
 

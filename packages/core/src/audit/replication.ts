@@ -27,10 +27,13 @@
  * gap (an entry ahead of our head) sends `heads` to its sender at once, so a lost push is pulled
  * within one round trip.
  *
- * `ack=quorum` (`awaitQuorum(seq)`): resolves when a majority of the alive members at append
- * time (self included: our write is durable) hold the entry; rejects with
- * AuditQuorumTimeoutError on the first tick after `quorumTimeoutMs`. While it waits, peers that
- * have not acknowledged get the missing entries again every `repushMs`.
+ * `ack=quorum` (`awaitQuorum(seq)`): resolves when a majority of the election's voter set
+ * (`setVoters`; self counts if it votes: our write is durable) hold the entry, judged against
+ * the voter set as it is when each ack arrives. Not a majority of the members alive: on a
+ * minority side the alive members are few, and a majority of them proves nothing. A core never
+ * given a voter set (an audit-only simulation) counts the alive members and self instead.
+ * Rejects with AuditQuorumTimeoutError on the first tick after `quorumTimeoutMs`. While it
+ * waits, voters that have not acknowledged get the missing entries again every `repushMs`.
  *
  * Received entries are stored one message at a time (a bounded queue), in slices of
  * `verifySlice` with `yieldNow()` between them: verifying is CPU, and a healed partition's
@@ -118,15 +121,13 @@ export interface ReplicationDeps {
   onRejected?: (from: string, entry: unknown, why: Rejection) => void
 }
 
-/** `ack=quorum` did not reach a majority of the alive members in time. */
+/** `ack=quorum` did not reach a majority of the voter set in time. */
 export class AuditQuorumTimeoutError extends Error {
   override name = 'AuditQuorumTimeoutError'
 }
 
 interface Waiter {
   seq: number
-  voters: readonly string[]
-  needed: number
   deadline: number
   resolve: () => void
   reject: (err: Error) => void
@@ -136,6 +137,8 @@ export class AuditReplication {
   private readonly d: ReplicationDeps
   private readonly o: ReplicationOptions
   private alive: readonly string[] = []
+  /** The election's voter set (self included if it votes); null until the shell sets one. */
+  private voters: readonly string[] | null = null
   /** Per peer: the highest seq of OUR chain it acknowledged holding durably. */
   private readonly acked = new Map<string, number>()
   private waiters: Waiter[] = []
@@ -158,9 +161,15 @@ export class AuditReplication {
     this.nextSyncAt = deps.clock.now() + this.jitter()
   }
 
-  /** The alive members, self excluded (the anti-entropy peers and the quorum's electorate). */
+  /** The alive members, self excluded (the anti-entropy peers). */
   setAlive (peers: readonly string[]): void {
     this.alive = peers.filter((p) => p !== this.d.self)
+  }
+
+  /** The election's voter set, self included if this node votes: the electorate of `ack=quorum`. */
+  setVoters (ids: readonly string[]): void {
+    this.voters = [...new Set(ids)]
+    if (this.waiters.length > 0) this.waiters = this.waiters.filter((w) => !this.settle(w))
   }
 
   /** Our own entries, durable: pushed now, or with the next ones (see the header). */
@@ -181,13 +190,11 @@ export class AuditReplication {
     for (const p of this.alive) this.lastRepushTo.set(p, now)
   }
 
-  /** Resolves once a majority of the alive members (self included) hold our entry `seq`. */
+  /** Resolves once a majority of the voter set holds our entry `seq` (see the header). */
   async awaitQuorum (seq: number): Promise<void> {
     this.flushPushes()
-    const voters = [...this.alive]
-    const needed = Math.floor((voters.length + 1) / 2) + 1
     return await new Promise<void>((resolve, reject) => {
-      const w: Waiter = { seq, voters, needed, deadline: this.d.clock.now() + this.o.quorumTimeoutMs, resolve, reject }
+      const w: Waiter = { seq, deadline: this.d.clock.now() + this.o.quorumTimeoutMs, resolve, reject }
       if (!this.settle(w)) this.waiters.push(w)
     })
   }
@@ -221,8 +228,9 @@ export class AuditReplication {
     if (expired.length > 0) {
       this.waiters = this.waiters.filter((w) => now < w.deadline)
       for (const w of expired) {
-        w.reject(new AuditQuorumTimeoutError(`entry #${w.seq} held by ${this.holders(w)} of the ${w.needed} nodes a quorum needs ` +
-          `after ${this.o.quorumTimeoutMs} ms`))
+        const { electorate, needed } = this.electorate()
+        w.reject(new AuditQuorumTimeoutError(`entry #${w.seq} held by ${this.holders(w.seq, electorate)} of the ${needed} voters a quorum ` +
+          `of ${electorate.length} needs after ${this.o.quorumTimeoutMs} ms`))
       }
     }
     if (this.waiters.length > 0) {
@@ -382,15 +390,23 @@ export class AuditReplication {
     if (this.waiters.length > 0) this.waiters = this.waiters.filter((w) => !this.settle(w))
   }
 
-  private holders (w: Waiter): number {
-    let n = 1 // self: the write was durable before the wait began
-    for (const p of w.voters) if ((this.acked.get(p) ?? 0) >= w.seq) n++
+  /** Who votes on `ack=quorum` now, and how many of them make a majority. */
+  private electorate (): { electorate: readonly string[], needed: number } {
+    const electorate = this.voters ?? [this.d.self, ...this.alive]
+    return { electorate, needed: Math.floor(electorate.length / 2) + 1 }
+  }
+
+  /** Voters holding our entry `seq`: self if it votes (the write was durable before the wait began), and those that acked it. */
+  private holders (seq: number, electorate: readonly string[]): number {
+    let n = 0
+    for (const p of electorate) if (p === this.d.self || (this.acked.get(p) ?? 0) >= seq) n++
     return n
   }
 
   /** Resolves the waiter if its quorum is reached. */
   private settle (w: Waiter): boolean {
-    if (this.holders(w) < w.needed) return false
+    const { electorate, needed } = this.electorate()
+    if (this.holders(w.seq, electorate) < needed) return false
     w.resolve()
     return true
   }
@@ -398,7 +414,7 @@ export class AuditReplication {
   /** Sends our unacknowledged entries again to voters that lag, at most every repushMs each. */
   private async repush (now: number): Promise<void> {
     const top = Math.max(...this.waiters.map((w) => w.seq))
-    const lagging = new Set(this.waiters.flatMap((w) => w.voters.filter((p) => (this.acked.get(p) ?? 0) < w.seq)))
+    const lagging = new Set(this.electorate().electorate.filter((p) => p !== this.d.self && (this.acked.get(p) ?? 0) < top))
     for (const peer of lagging) {
       if (now - (this.lastRepushTo.get(peer) ?? -Infinity) < this.o.repushMs) continue
       this.lastRepushTo.set(peer, now)

@@ -10,7 +10,8 @@
  *   `/kos/<cluster>/audit-sync/2.0.0` (heads, entries, acks); its timer ticks here.
  * - Received entries that are invalid or fork a chain are counted and reported on the event
  *   path as `audit:tamper` (rate-limited), which the subscriber then appends.
- * - `ack=quorum`: the local synced write, then replication's awaitQuorum (acks from peers).
+ * - `ack=quorum`: the local synced write, then replication's awaitQuorum: acks from a majority
+ *   of the election's voter set.
  */
 import { join } from 'node:path'
 import type { Message, PeerId } from '@libp2p/interface'
@@ -51,8 +52,10 @@ export interface AuditServiceComponents {
   libp2p: KosLibp2p
   config: AuditConfig & Pick<NodeConfig, 'cluster' | 'dataDir'> & Pick<ConnectionConfig, 'dialTimeoutMs'>
   log: Logger
-  /** Peer ids of the alive members (self not included): anti-entropy peers and the quorum's electorate. */
+  /** Peer ids of the alive members (self not included): the anti-entropy peers. */
   alive: () => string[]
+  /** The election's voter set (self included if it votes), the electorate of `ack=quorum`; empty while unknown. */
+  voters: () => readonly string[]
   /** The node's identity key: the signer of every local entry. */
   privateKey: PrivateKey
   /** The node's single event path (for `audit:tamper`). */
@@ -157,6 +160,7 @@ export class AuditService {
     this.running = true
     this.timer = setInterval(() => {
       replication.setAlive(this.c.alive())
+      this.refreshVoters()
       replication.tick()
     }, TICK_MS)
     this.timer.unref()
@@ -218,8 +222,16 @@ export class AuditService {
   async append (fields: AuditFields, ack: AuditAck = 'local'): Promise<AppendResult> {
     if (this.appender === undefined || this.replication === undefined) throw new Error('the audit service has not started')
     const res = await this.appender.append(fields)
-    if (ack === 'quorum') await this.replication.awaitQuorum(res.seq)
+    if (ack === 'quorum') {
+      this.refreshVoters()
+      await this.replication.awaitQuorum(res.seq)
+    }
     return res
+  }
+
+  private refreshVoters (): void {
+    const voters = this.c.voters()
+    if (voters.length > 0) this.replication?.setVoters(voters)
   }
 
   /** Why audit writes fail (disk full, I/O error), or null while they succeed. */
