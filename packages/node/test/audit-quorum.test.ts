@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
-import { AuditQuorumTimeoutError, AuditReplication, REPLICATION_DEFAULTS } from '../src/audit/replication.js'
-import { AuditStore } from '../src/audit/store.js'
+import { AuditQuorumTimeoutError, AuditReplication, AuditStore, REPLICATION_DEFAULTS } from '@kos/core'
 import { tempDb, type TempDb } from './helpers/audit-fixtures.js'
 
 let t: TempDb
