@@ -16,6 +16,12 @@ const VERBS: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> 
     ['add <file.json>', 'define an agent from a JSON definition (token)'],
     ['remove <name>', 'stop an agent defined through the API and forget it (token)']
   ],
+  services: [
+    ['[name]', 'list the cluster services, or show one with its instances'],
+    ['show <name>', 'show one service, whatever its name'],
+    ['add <file.json>', 'define or update a service from a JSON definition (token; through the coordinator)'],
+    ['remove <name>', 'remove a service: its instances stop (token)']
+  ],
   escalations: [
     ['[id]', 'list the outbox (or --box inbox), or show one escalation in detail'],
     ['ack <id>', 'on an authority: acknowledge a received escalation (token)'],
@@ -50,6 +56,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   policy: ['kos policy check examples/policy.yaml'],
   'policy check': ['kos policy check examples/policy.yaml', 'kos policy check policy.json --json'],
   agents: ['kos agents', 'kos agents show scribe', 'kos agents restart courier', 'kos agents add courier.json'],
+  services: ['kos services', 'kos services add web.json', 'kos services web --json', 'kos services remove web'],
+  drain: ['kos drain', 'kos drain --node 12D3KooW…', 'kos drain --undo --json'],
   keygen: ['kos keygen --out cluster.key', 'kos keygen >> cluster.key']
 }
 

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander'
 import { registerAgents } from './commands/agents/index.js'
 import { registerAudit } from './commands/audit/index.js'
 import { registerCoordinator } from './commands/coordinator.js'
+import { registerDrain } from './commands/drain.js'
 import { registerEscalate } from './commands/escalate.js'
 import { registerEscalations } from './commands/escalations.js'
 import { registerJoin } from './commands/join.js'
@@ -15,6 +16,7 @@ import { registerLeave } from './commands/leave.js'
 import { registerMonitor } from './commands/monitor.js'
 import { registerPeers } from './commands/peers.js'
 import { registerPolicy } from './commands/policy.js'
+import { registerServices } from './commands/services.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
 import { ExitCode, exitCodeForCommanderError } from './exit-codes.js'
@@ -63,6 +65,8 @@ export function buildProgram (io: Io, setExit: (code: number) => void, options: 
   registerEscalations(program, io, setExit)
   registerPolicy(program, io, setExit)
   registerAgents(program, io, setExit, options.now)
+  registerServices(program, io, setExit)
+  registerDrain(program, io, setExit)
   registerKeygen(program, io, setExit)
   addHelpSections(program)
   return program

@@ -14,7 +14,7 @@ import { openEventStream, type EventStreamOptions } from './event-client.js'
 import type {
   AgentInfo, AgentsResponse, ApiErrorBody, AuditAck, AuditAppendRequest, AuditAppendResponse, AuditEntryView, AuditQueryParams,
   AuditQueryResponse, AuditVerifyResponse, CoordinatorInfo, EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse,
-  HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse, StreamMessage
+  DrainResponse, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse, ServiceInfo, ServicesResponse, StreamMessage
 } from './types.js'
 import { ApiError, NodeUnreachableError } from './errors.js'
 
@@ -158,6 +158,35 @@ export class ApiClient {
   /** DELETE /v1/agents/:id: stops and forgets an API-defined agent (409 for one from the config). Needs the API token. */
   async removeAgent (name: string, token: string): Promise<AgentRemoved> {
     return await this.call<AgentRemoved>('DELETE', `/v1/agents/${encodeURIComponent(name)}`, undefined, bearer(token))
+  }
+
+  /** GET /v1/services: the cluster services, their instances and status, as this node sees the cluster. */
+  async services (): Promise<ServicesResponse> {
+    return await this.call<ServicesResponse>('GET', '/v1/services')
+  }
+
+  /** GET /v1/services/:name. An unknown service is an ApiError with status 404. */
+  async service (name: string): Promise<ServiceInfo> {
+    return await this.call<ServiceInfo>('GET', `/v1/services/${encodeURIComponent(name)}`)
+  }
+
+  /**
+   * POST /v1/services: defines or updates a cluster service, through the coordinator. `definition`
+   * is sent as is: the node validates it (400 invalid_request naming the key); 503 no_coordinator
+   * when the node knows no coordinator. Needs the API token.
+   */
+  async defineService (definition: unknown, token: string): Promise<ServiceInfo> {
+    return await this.call<ServiceInfo>('POST', '/v1/services', definition, bearer(token))
+  }
+
+  /** DELETE /v1/services/:name: removes a cluster service; its instances stop. Needs the API token. */
+  async removeService (name: string, token: string): Promise<{ removed: string }> {
+    return await this.call<{ removed: string }>('DELETE', `/v1/services/${encodeURIComponent(name)}`, undefined, bearer(token))
+  }
+
+  /** POST /v1/drain: drains `node` (this node when absent) of its service instances, or ends the drain (`undo`). Needs the API token. */
+  async drain (options: { node?: string, undo?: boolean }, token: string): Promise<DrainResponse> {
+    return await this.call<DrainResponse>('POST', '/v1/drain', { ...(options.node === undefined ? {} : { node: options.node }), undo: options.undo === true }, bearer(token))
   }
 
   /** POST /v1/agents/:id/start|stop|restart (409 while quarantined, except stop). Needs the API token. */

@@ -78,7 +78,7 @@ export function peersTable (peers: readonly PeerInfo[]): string[] {
     peer.zone ?? NONE,
     formatPercent(peer.health?.cpuPercent ?? null),
     formatBytes(peer.health?.rssBytes ?? null),
-    peer.health?.mode ?? NONE
+    peer.draining ? `${peer.health?.mode ?? NONE} draining` : peer.health?.mode ?? NONE
   ]))
 }
 
@@ -94,6 +94,7 @@ export function describePeer (peer: PeerInfo): string[] {
     ['Last seen:', peer.lastHeartbeatAgeMs === null ? NONE : `${formatDuration(peer.lastHeartbeatAgeMs)} ago`],
     ['Incarnation:', String(peer.incarnation)],
     ['Connected:', peer.connected ? 'yes' : 'no'],
+    ['Draining:', peer.draining ? 'yes (kos drain --undo ends it)' : 'no'],
     ['Breakers:', formatBreakers(peer.breakers)],
     ...listRows('Addresses:', peer.addrs)
   ]

@@ -36,7 +36,7 @@ export function describeAgent (a: AgentInfo, nowMs: number): string[] {
     ['Name:', clean(a.name)],
     ['State:', a.state],
     ['Reason:', clean(a.reason, 500) || NONE],
-    ['Source:', a.source === 'api' ? 'api (POST /v1/agents)' : 'config'],
+    ['Source:', a.source === 'api' ? 'api (POST /v1/agents)' : a.source === 'service' ? 'service instance (kos services)' : 'config'],
     ['Command:', clean([a.command, ...a.args].join(' '), 500)],
     ['PID:', a.pid === null ? NONE : String(a.pid)],
     ['Ready:', a.ready ? 'yes' : 'no'],
