@@ -1,13 +1,13 @@
 /**
- * The coordinator's placement state machine (services/placement-coordinator.ts) on a manual
+ * The coordinator's placement state machine (@kos/core, services/placement-coordinator.ts) on a manual
  * clock, the desired-state fold (services/service-book.ts) and the node's reconcile
  * (services/instance-runner.ts).
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
-import { PlacementCoordinator, type CoordinatorView } from '../src/services/placement-coordinator.js'
-import type { InstanceReport, PlacementMember } from '../src/services/placement.js'
+import { PlacementCoordinator, type CoordinatorView } from '@kos/core'
+import type { ReportedInstance, PlacementMember } from '@kos/core'
 import { ServiceBook, type DesiredStateEntry } from '../src/services/service-book.js'
 import { instanceSpec, reconcile } from '../src/services/instance-runner.js'
 import { serviceSpecSchema } from '../src/services/service-spec.js'
@@ -66,7 +66,7 @@ describe('placement coordinator', () => {
     pc.step(view())
     clock.advance(2000)
     const table = pc.step(view()).publish!.assignments
-    const ready = (t: typeof table): InstanceReport[] => t.map((a) => ({ service: a.service, id: a.id, generation: a.generation, node: a.node, ready: true }))
+    const ready = (t: typeof table): ReportedInstance[] => t.map((a) => ({ service: a.service, id: a.id, generation: a.generation, node: a.node, ready: true }))
     clock.advance(10_000)
     const lost = table[0]!
     const members = [m('a'), m('b'), m('c')].map((x) => x.id === lost.node ? { ...x, present: false, eligible: false } : x)

@@ -18,7 +18,7 @@ import type { Logger } from 'pino'
 import type { AgentSpec, ProbeSpec } from '../healing/agent-spec.js'
 import { reapStaleAgent } from '../healing/agent-process.js'
 import type { AgentSupervisor } from '../healing/agent-supervisor.js'
-import type { Assignment } from './placement.js'
+import type { Assignment } from '@kos/core'
 import { instanceAgentName, withPort, type ServiceSpec } from './service-spec.js'
 
 export interface LocalInstance {

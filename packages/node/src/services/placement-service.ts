@@ -1,6 +1,6 @@
 /**
  * Cluster services on one node (issue 18), as the node wires them: the desired state folded from
- * the audit log (service-book.ts), the coordinator's placement (placement-coordinator.ts) run on
+ * the audit log (service-book.ts), the coordinator's placement (@kos/core, services/placement-coordinator.ts) run on
  * a timer and on membership changes while this node is the coordinator, the table gossiped to
  * every node and taken only from the coordinator of the current term, the local instances
  * (instance-runner.ts), and the requests other nodes forward to the coordinator.
@@ -25,8 +25,8 @@ import type { KosLibp2p } from '../net/host.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, WIRE_VERSION } from '@kos/core'
 import { InstanceRunner } from './instance-runner.js'
-import { PlacementCoordinator, type PlacementTable } from './placement-coordinator.js'
-import type { Assignment, InstanceReport, PlacementChange, PlacementMember } from './placement.js'
+import { PlacementCoordinator, type PlacementTable } from '@kos/core'
+import type { Assignment, ReportedInstance, PlacementChange, PlacementMember } from '@kos/core'
 import { placementTableSchema, serviceRequestSchema, serviceResponseSchema, type ServiceRequest, type ServiceResponse } from './placement-wire.js'
 import { DESIRED_STATE_TYPES, NODE_DRAIN, SERVICE_DEFINED, SERVICE_REMOVED, ServiceBook } from './service-book.js'
 import { serviceSpecSchema, type ServiceSpec } from './service-spec.js'
@@ -319,9 +319,9 @@ export class PlacementService {
   }
 
   /** Every present node's reported instances, this node's own included. */
-  private allReports (): Array<InstanceReport & { state: string, sinceMs: number }> {
+  private allReports (): Array<ReportedInstance & { state: string, sinceMs: number }> {
     const self = this.c.self().id
-    const out: Array<InstanceReport & { state: string, sinceMs: number }> = this.runner.reports().map((r) => ({ ...r, node: self }))
+    const out: Array<ReportedInstance & { state: string, sinceMs: number }> = this.runner.reports().map((r) => ({ ...r, node: self }))
     for (const m of this.c.members()) {
       if (m.state !== 'alive' && m.state !== 'suspect') continue
       // A summary of an older incarnation is what the member ran before it restarted (a notice

@@ -17,7 +17,7 @@
  *    `spread: zone`, a node of a zone the service does not use yet first.
  * 4. Make-before-break for a draining node: its instance gets a successor elsewhere (same id,
  *    next generation) and is dropped only once the successor is reported ready.
- * Invariants (placement.test.ts checks them with fast-check): never two instances of one service
+ * Invariants (test/services-placement.test.ts checks them with fast-check): never two instances of one service
  * on one node; never more slots than `replicas`, and never more than one successor per slot;
  * nothing on a node that is not present; a new instance only on an eligible node.
  */
@@ -50,7 +50,7 @@ export interface Assignment {
   node: string
 }
 
-export interface InstanceReport {
+export interface ReportedInstance {
   service: string
   id: string
   generation: number
@@ -61,7 +61,7 @@ export interface InstanceReport {
 export interface PlacementInput {
   members: readonly PlacementMember[]
   services: readonly ServiceDemand[]
-  reports: readonly InstanceReport[]
+  reports: readonly ReportedInstance[]
   /** The coordinator's table of this term; empty for a new coordinator. */
   table: readonly Assignment[]
   /** The highest generation known per instance id (older tables, reports), so generations only grow. */

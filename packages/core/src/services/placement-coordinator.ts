@@ -16,7 +16,7 @@
  *   until it recovers.
  */
 import type { Clock } from '@kos/detect'
-import { plan, sameTable, type Assignment, type InstanceReport, type PlacementChange, type PlacementMember, type ServiceDemand } from './placement.js'
+import { plan, sameTable, type Assignment, type ReportedInstance, type PlacementChange, type PlacementMember, type ServiceDemand } from './placement.js'
 
 export interface PlacementTable {
   term: number
@@ -29,7 +29,7 @@ export interface CoordinatorView {
   term: number | null
   members: readonly PlacementMember[]
   services: readonly ServiceDemand[]
-  reports: readonly InstanceReport[]
+  reports: readonly ReportedInstance[]
   /** The highest generation per instance id of every table this node has seen. */
   generations: ReadonlyMap<string, number>
   /** Clock time a member that went away was last heard from (for the re-placement time), if known. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { plan, sameTable, type Assignment, type InstanceReport, type PlacementInput, type PlacementMember, type ServiceDemand } from '../src/services/placement.js'
+import { plan, sameTable, type Assignment, type ReportedInstance, type PlacementInput, type PlacementMember, type ServiceDemand } from '../src/services/placement.js'
 
 function member (id: string, over: Partial<PlacementMember> = {}): PlacementMember {
   return { id, name: id, present: true, eligible: true, draining: false, role: 'member', zone: null, ...over }
@@ -18,7 +18,7 @@ function input (over: Partial<PlacementInput>): PlacementInput {
   return { members: [], services: [web], reports: [], table: [], generations: none, ...over }
 }
 
-function ready (table: readonly Assignment[]): InstanceReport[] {
+function ready (table: readonly Assignment[]): ReportedInstance[] {
   return table.map((a) => ({ service: a.service, id: a.id, generation: a.generation, node: a.node, ready: true }))
 }
 
@@ -63,7 +63,7 @@ describe('placement', () => {
   })
 
   it('a new coordinator adopts what the nodes report, and moves nothing', () => {
-    const running: InstanceReport[] = [
+    const running: ReportedInstance[] = [
       { service: 'web', id: 'web-0', generation: 5, node: 'b', ready: true },
       { service: 'web', id: 'web-1', generation: 2, node: 'c', ready: true },
       // A stale copy the returning node still runs: the ready, newer one wins.
