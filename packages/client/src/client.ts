@@ -12,7 +12,7 @@ import { parseApiAddress } from './api-address.js'
 import { auditQueryString, openAuditStream } from './audit-client.js'
 import { openEventStream, type EventStreamOptions } from './event-client.js'
 import type {
-  AgentInfo, AgentsResponse, ApiErrorBody, AuditAck, AuditAppendRequest, AuditAppendResponse, AuditEntryView, AuditQueryParams,
+  AgentInfo, AgentsResponse, ApiErrorBody, AuditAck, AuditAppendRequest, AuditAppendResponse, AuditBatchResponse, AuditEntryView, AuditQueryParams,
   AuditQueryResponse, AuditVerifyResponse, CoordinatorInfo, EscalationCreated, EscalationDetail, EscalationRequest, EscalationsResponse,
   DrainResponse, HealthResponse, JoinRequest, JoinResponse, LeaveResponse, NodeInfo, PeerInfo, PeersResponse, ServiceInfo, ServicesResponse, StreamMessage
 } from './types.js'
@@ -111,6 +111,15 @@ export class ApiClient {
    */
   async appendAudit (fields: AuditAppendRequest, ack: AuditAck, token: string): Promise<AuditAppendResponse> {
     return await this.call<AuditAppendResponse>('POST', `/v1/audit?ack=${ack}`, fields, { authorization: `Bearer ${token}` })
+  }
+
+  /**
+   * POST /v1/audit/batch?ack=…: appends up to MAX_AUDIT_BATCH events in one write, all or none;
+   * resolves with each entry's `{ origin, seq, hash }` in order. A bad entry is a 400 naming
+   * `entries.<index>.<field>`, and nothing is stored. Needs the node's API token.
+   */
+  async appendAuditBatch (entries: AuditAppendRequest[], ack: AuditAck, token: string): Promise<AuditBatchResponse> {
+    return await this.call<AuditBatchResponse>('POST', `/v1/audit/batch?ack=${ack}`, { entries }, { authorization: `Bearer ${token}` })
   }
 
   /** GET /v1/escalations?box&status: one box (outbox by default), newest first. */

@@ -197,6 +197,12 @@ export interface AuditAppendRequest {
   details?: AuditDetails
 }
 export interface AuditAppendResponse { origin: string, seq: number, hash: string }
+/** The most entries POST /v1/audit/batch takes in one request. */
+export const MAX_AUDIT_BATCH = 1000
+/** POST /v1/audit/batch body: 1 to MAX_AUDIT_BATCH entries, written together under one `?ack=`. */
+export interface AuditBatchRequest { entries: AuditAppendRequest[] }
+/** Each entry's `{ origin, seq, hash }`, in the order of the request. */
+export interface AuditBatchResponse { entries: AuditAppendResponse[] }
 
 /** GET /v1/audit?origin&class&severity&since&until&limit&cursor (since/until: ms or ISO 8601). */
 export interface AuditQueryParams {

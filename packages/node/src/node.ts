@@ -410,7 +410,9 @@ export class KosNode {
         advance: async (id, status) => await this.requireEscalation().advance(id, status)
       },
       audit: {
-        append: async (fields, ack) => await this.requireAudit().append(fields, ack),
+        // The routes parsed the fields (audit-routes.ts): they are not parsed again.
+        append: async (fields, ack) => (await this.requireAudit().appendMany([fields], ack, { parsed: true }))[0]!,
+        appendMany: async (entries, ack) => await this.requireAudit().appendMany(entries, ack, { parsed: true }),
         query: async (q) => await this.requireAudit().query(q),
         verify: async () => await this.requireAudit().verify(),
         subscribe: (listener, onClose) => this.requireAudit().subscribe(listener, onClose)

@@ -17,10 +17,10 @@ const TOKEN = 'a'.repeat(64)
 const PEER = '12D3KooWL6RGprxuKnuqduhRt9weHaEK1QvXbaLAD4vLA4SZPM3V'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 
-interface Calls { appends: Array<{ fields: AuditFields, ack: string }>, queries: AuditQuery[] }
+interface Calls { appends: Array<{ fields: AuditFields, ack: string }>, batches: Array<{ entries: AuditFields[], ack: string }>, queries: AuditQuery[] }
 
 function app (audit: Partial<AuditApi> = {}): { app: ReturnType<typeof buildApi>, calls: Calls } {
-  const calls: Calls = { appends: [], queries: [] }
+  const calls: Calls = { appends: [], batches: [], queries: [] }
   const deps = {
     node: () => { throw new Error('unused') },
     peers: () => { throw new Error('unused') },
@@ -34,6 +34,7 @@ function app (audit: Partial<AuditApi> = {}): { app: ReturnType<typeof buildApi>
     escalations: { self: () => PEER, create: async () => ({ id: 'x', created: true }), list: () => [], get: () => undefined, advance: async () => undefined },
     audit: {
       append: async (fields, ack) => { calls.appends.push({ fields, ack }); return { origin: PEER, seq: 7, hash: 'f'.repeat(64) } },
+      appendMany: async (entries, ack) => { calls.batches.push({ entries, ack }); return entries.map((_, i) => ({ origin: PEER, seq: 10 + i, hash: 'f'.repeat(64) })) },
       query: async (q) => { calls.queries.push(q); return { entries: [], next: null } },
       verify: async () => ({ ok: false, checked: 3, breaks: [{ origin: PEER, seq: 2, reason: 'hash' }], truncated: false } as never),
       subscribe: () => () => {},
@@ -46,6 +47,44 @@ function app (audit: Partial<AuditApi> = {}): { app: ReturnType<typeof buildApi>
 const BODY = { class: 'agent', type: 'agent:restarted', severity: 'warning', subject: 'agent-7', details: { attempt: 2 } }
 
 describe('audit API', () => {
+  it('POST /v1/audit/batch appends every entry under one ack and returns each seq in order', async () => {
+    const { app: a, calls } = app()
+    const { details: _d, ...noDetails } = BODY
+    const res = await a.inject({ method: 'POST', url: '/v1/audit/batch?ack=quorum', payload: { entries: [BODY, noDetails, BODY] }, headers: AUTH })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.deepEqual(res.json().entries.map((e: { seq: number }) => e.seq), [10, 11, 12])
+    assert.equal(calls.batches.length, 1)
+    assert.equal(calls.batches[0]?.ack, 'quorum')
+    assert.deepEqual(calls.batches[0]?.entries[1]?.details, {})
+  })
+
+  it('POST /v1/audit/batch: one 400 naming the index and field of the bad entry, and nothing appended', async () => {
+    const { app: a, calls } = app()
+    const many = (n: number): unknown[] => Array.from({ length: n }, () => BODY)
+    const cases: Array<[unknown, RegExp]> = [
+      [{ entries: [BODY, BODY, { ...BODY, severity: 'loud' }, BODY] }, /^entries\.2\.severity:/],
+      [{ entries: [BODY, { ...BODY, extra: 1 }] }, /^entries\.1\.extra:/],
+      [{ entries: [BODY, 'x'] }, /^entries\.1:/],
+      [{ entries: [] }, /^entries: must hold 1 to 1000 entries, got 0/],
+      [{ entries: many(1001) }, /^entries: must hold 1 to 1000 entries, got 1001/],
+      [{ entries: BODY }, /^entries: must be an array/],
+      [{ entries: [BODY], more: 1 }, /^more:/],
+      [[BODY], /^body:/]
+    ]
+    for (const [payload, message] of cases) {
+      const res = await a.inject({ method: 'POST', url: '/v1/audit/batch', payload: payload as object, headers: AUTH })
+      assert.equal(res.statusCode, 400, JSON.stringify(payload).slice(0, 100))
+      assert.equal(res.json().error.code, 'invalid_request')
+      assert.match(res.json().error.message, message)
+    }
+    const noToken = await a.inject({ method: 'POST', url: '/v1/audit/batch', payload: { entries: [BODY] } })
+    assert.equal(noToken.statusCode, 401)
+    assert.equal((await a.inject({ method: 'POST', url: '/v1/audit/batch?ack=all', payload: { entries: [BODY] }, headers: AUTH })).statusCode, 400)
+    assert.equal(calls.batches.length, 0)
+    const full = await a.inject({ method: 'POST', url: '/v1/audit/batch', payload: { entries: many(1000) }, headers: AUTH })
+    assert.equal(full.statusCode, 200, 'a thousand entries fit the body limit')
+  })
+
   it('POST /v1/audit needs the bearer token: 401 without it or with a wrong one', async () => {
     const { app: a, calls } = app()
     for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {

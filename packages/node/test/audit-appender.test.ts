@@ -42,6 +42,21 @@ const appender = (init: { maxBatch?: number, maxQueue?: number } = {}): AuditApp
   new AuditAppender({ store, signer: a, wallClock: { now: () => NOW + 0.7 }, lamport }, init)
 
 describe('AuditAppender', () => {
+  it('appendMany writes a batch request in one write with one seal, all or none', async () => {
+    const w = appender({ maxBatch: 512 })
+    await assert.rejects(w.appendMany([fields(), fields({ severity: 'loud' as never }), fields()]), (err: Error) => err.name === 'AuditFieldsError' && /entries\.1\.severity/.test(err.message))
+    assert.equal(db.batchSizes.length, 0, 'nothing written for a bad entry')
+    const results = await w.appendMany(Array.from({ length: 1000 }, (_, i) => fields({ details: { i } })))
+    assert.deepEqual(results.map((r) => r.seq), Array.from({ length: 1000 }, (_, i) => i + 1))
+    assert.equal(db.batchSizes.length, 1, 'a request larger than maxBatch still goes in one write')
+    const held = await store.range(a.peerId, 1, 1000, 1000)
+    assert.deepEqual(held.flatMap((e) => e.sig === undefined ? [] : [e.seq]), [128, 256, 384, 512, 640, 768, 896, 1000])
+    db.failNext(new Error('disk full'))
+    await assert.rejects(w.appendMany([fields(), fields()]), /disk full/)
+    assert.equal(store.head(a.peerId)?.seq, 1000, 'a failed write stores none of the request')
+    assert.deepEqual((await store.verifyAll()).ok, true)
+  })
+
   it('writes 1,000 concurrent appends as contiguous seqs 1..1000 in a few synced batches, all verifying', async () => {
     const w = appender({ maxBatch: 512 })
     const results = await Promise.all(Array.from({ length: 1000 }, async (_, i) => await w.append(fields({ details: { i } }))))

@@ -37,7 +37,7 @@ function app () {
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
     apiToken: () => TOKEN,
     escalations: esc,
-    audit: { append: never, query: never, verify: never, subscribe: () => () => {} }
+    audit: { append: never, appendMany: never, query: never, verify: never, subscribe: () => () => {} }
   }
   return { api: buildApi(deps), created, inbox }
 }

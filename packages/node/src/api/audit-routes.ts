@@ -1,12 +1,14 @@
 /**
  * The audit log's HTTP routes (issue #4), registered by buildApi:
  * - `POST /v1/audit?ack=local|quorum` appends an application event (needs the API token);
+ * - `POST /v1/audit/batch?ack=local|quorum` appends up to MAX_AUDIT_BATCH in one write, all or
+ *   none: a bad entry is one 400 naming `entries.<index>.<field>`, and nothing is stored;
  * - `GET /v1/audit?origin&class&severity&since&until&limit&cursor` pages through the log;
  * - `GET /v1/audit/verify` checks every chain;
  * - `GET /v1/audit/stream` tails every stored entry (local or replicated) as Server-Sent Events.
  * Bad input is a 400 naming the field; the audit errors map to the codes of ./errors.ts.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { auditQuerySchema, type AuditQuery } from '@kos/core'
 import { auditFieldsSchema, issuePath, type AuditFields } from '@kos/core'
@@ -14,11 +16,13 @@ import { requireToken } from './api-token-check.js'
 import { openSse } from './sse-stream.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
-import type { AuditAck, AuditAppendResponse, AuditEntryView, AuditQueryResponse, AuditVerifyResponse } from '@kos/client'
+import { MAX_AUDIT_BATCH, type AuditAck, type AuditAppendResponse, type AuditBatchResponse, type AuditEntryView, type AuditQueryResponse, type AuditVerifyResponse } from '@kos/client'
 
 /** What the routes need of the audit log (the node's AuditService; a stub in tests). */
 export interface AuditApi {
   append: (fields: AuditFields, ack: AuditAck) => Promise<AuditAppendResponse>
+  /** Appends every entry in one write (all or none), in order; quorum: once a majority holds the last. */
+  appendMany: (entries: AuditFields[], ack: AuditAck) => Promise<AuditAppendResponse[]>
   query: (q: AuditQuery) => Promise<AuditQueryResponse>
   verify: () => Promise<AuditVerifyResponse>
   /** Calls `listener` with every entry stored from now on; `onClose` when the log stops. Returns unsubscribe. */
@@ -93,18 +97,46 @@ export function parseAuditQuery (raw: unknown): AuditQuery {
 }
 
 /** The body of POST /v1/audit as fields (details default to {}); 400 naming the bad field. */
-export function parseAuditBody (body: unknown): AuditFields {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object')
+export function parseAuditBody (body: unknown, at = ''): AuditFields {
+  const name = (field: string): string => at === '' ? field : `${at}.${field}`
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid(at === '' ? 'body' : at, 'must be a JSON object')
   const withDetails = 'details' in body ? body : { ...body, details: {} }
   const parsed = auditFieldsSchema.safeParse(withDetails)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    if (issue?.code === 'unrecognized_keys') throw invalid(issue.keys.join(', '), 'unknown field(s)')
+    if (issue?.code === 'unrecognized_keys') throw invalid(issue.keys.map(name).join(', '), 'unknown field(s)')
     const { field, message } = issuePath(parsed.error)
-    throw invalid(field === 'entry' ? 'body' : field, message)
+    throw invalid(field === 'entry' ? (at === '' ? 'body' : at) : name(field), message)
   }
   return parsed.data
 }
+
+/** The body of POST /v1/audit/batch: `{ entries: [...] }`, 1 to MAX_AUDIT_BATCH; 400 naming `entries.<index>.<field>`. */
+export function parseAuditBatchBody (body: unknown): AuditFields[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object')
+  const extra = Object.keys(body).filter((k) => k !== 'entries')
+  if (extra.length > 0) throw invalid(extra.join(', '), 'unknown field(s); known: entries')
+  const entries = (body as { entries?: unknown }).entries
+  if (!Array.isArray(entries)) throw invalid('entries', 'must be an array of audit entries')
+  if (entries.length < 1 || entries.length > MAX_AUDIT_BATCH) throw invalid('entries', `must hold 1 to ${MAX_AUDIT_BATCH} entries, got ${entries.length}`)
+  return entries.map((e, i) => parseAuditBody(e, `entries.${i}`))
+}
+
+/** ?ack= of the append routes; 400 naming it. */
+function parseAck (query: unknown): AuditAck {
+  const q = ackSchema.safeParse(query ?? {})
+  if (!q.success) {
+    const issue = q.error.issues[0]
+    throw issue?.code === 'unrecognized_keys' ? invalid(issue.keys.join(', '), 'unknown query parameter; known: ack') : invalid('ack', 'must be local or quorum')
+  }
+  return q.data.ack ?? 'local'
+}
+
+/**
+ * The largest batch body: MAX_AUDIT_BATCH entries of the largest size (details of up to
+ * MAX_DETAILS_BYTES as CBOR, whose JSON can be somewhat longer, and the other fields).
+ */
+export const AUDIT_BATCH_BODY_LIMIT = MAX_AUDIT_BATCH * 12 * 1024
 
 export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts: AuditRouteOptions): void {
   const heartbeatMs = opts.sseHeartbeatMs ?? 15_000
@@ -113,14 +145,22 @@ export function registerAuditRoutes (app: FastifyInstance, audit: AuditApi, opts
 
   app.post('/v1/audit', { config: ESSENTIAL }, async (req) => {
     requireToken(req, opts.apiToken())
-    const q = ackSchema.safeParse(req.query ?? {})
-    if (!q.success) {
-      const issue = q.error.issues[0]
-      throw issue?.code === 'unrecognized_keys' ? invalid(issue.keys.join(', '), 'unknown query parameter; known: ack') : invalid('ack', 'must be local or quorum')
-    }
+    const ack = parseAck(req.query)
     const fields = parseAuditBody(req.body)
     try {
-      return await audit.append(fields, q.data.ack ?? 'local')
+      return await audit.append(fields, ack)
+    } catch (err) {
+      throw mapAuditError(err)
+    }
+  })
+
+  // The token is checked before the (large) body is read and parsed.
+  const tokenFirst = async (req: FastifyRequest): Promise<void> => { requireToken(req, opts.apiToken()) }
+  app.post('/v1/audit/batch', { config: ESSENTIAL, bodyLimit: AUDIT_BATCH_BODY_LIMIT, onRequest: tokenFirst }, async (req): Promise<AuditBatchResponse> => {
+    const ack = parseAck(req.query)
+    const entries = parseAuditBatchBody(req.body)
+    try {
+      return { entries: await audit.appendMany(entries, ack) }
     } catch (err) {
       throw mapAuditError(err)
     }

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { API_ERRORS } from '@kos/client'
+import { API_ERRORS, MAX_AUDIT_BATCH } from '@kos/client'
 import { auditQuerySchema } from '@kos/core'
 import { auditFieldsSchema } from '@kos/core'
 import { escalationInputSchema } from '@kos/core'
@@ -43,6 +43,13 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /v1/join': { summary: 'join the cluster through these peers', returns: 'JoinResponse', body: joinBody, auth: 'token' },
   'POST /v1/leave': { summary: 'leave the cluster gracefully, then stop', returns: 'LeaveResponse', auth: 'token' },
   'POST /v1/audit': { summary: 'append an entry to this node\'s audit chain', returns: 'AuditAppendResponse', body: auditFieldsSchema, query: ackSchema, auth: 'token' },
+  'POST /v1/audit/batch': {
+    summary: 'append up to 1000 entries in one write, all or none; a bad entry is one 400 naming entries.<index>.<field>',
+    returns: 'AuditBatchResponse',
+    body: z.object({ entries: z.array(auditFieldsSchema).min(1).max(MAX_AUDIT_BATCH) }).strict(),
+    query: ackSchema,
+    auth: 'token'
+  },
   'GET /v1/audit': { summary: 'a page of audit entries in time order', returns: 'AuditQueryResponse', query: auditQuerySchema },
   'GET /v1/audit/verify': { summary: 'check every chain this node holds', returns: 'AuditVerifyResponse' },
   'GET /v1/audit/stream': { summary: 'new audit entries as Server-Sent Events, one AuditEntryView per data line', returns: 'text/event-stream' },

@@ -220,11 +220,22 @@ export class AuditService {
 
   /** Appends an application event; resolves after the synced write (and, for quorum, a majority holds it). */
   async append (fields: AuditFields, ack: AuditAck = 'local'): Promise<AppendResult> {
+    return (await this.appendMany([fields], ack))[0] as AppendResult
+  }
+
+  /**
+   * Appends application events in one write, all or none (POST /v1/audit/batch); for quorum,
+   * resolves once a majority of the voters holds the last of them (and so every one: a peer
+   * stores a chain in order). `parsed`: the caller (the API) checked the fields against
+   * auditFieldsSchema already, so they are not parsed twice.
+   */
+  async appendMany (list: readonly AuditFields[], ack: AuditAck = 'local', opts: { parsed?: boolean } = {}): Promise<AppendResult[]> {
     if (this.appender === undefined || this.replication === undefined) throw new Error('the audit service has not started')
-    const res = await this.appender.append(fields)
-    if (ack === 'quorum') {
+    const res = await this.appender.appendMany(list, opts)
+    const last = res[res.length - 1]
+    if (ack === 'quorum' && last !== undefined) {
       this.refreshVoters()
-      await this.replication.awaitQuorum(res.seq)
+      await this.replication.awaitQuorum(last.seq)
     }
     return res
   }

@@ -15,6 +15,7 @@ export function stubApiDeps (overrides: Partial<ApiDeps> = {}): ApiDeps {
     apiToken: () => 'tok',
     escalations: { self: () => 'self', create: async () => ({ id: 'x', created: true }), list: () => [], get: () => undefined, advance: async () => undefined },
     audit: {
+      appendMany: async () => [],
       append: async () => ({ origin: 'o', seq: 1, hash: 'h' }),
       query: async () => ({ entries: [], next: null }),
       verify: async () => ({ ok: true, checked: 0, breaks: [] }),
