@@ -39,5 +39,5 @@ export { membershipTopics } from './membership/gossip.js'
 export { parsePolicy, loadPolicyFile, PolicyError, type PolicyProblem } from './healing/policy-file.js'
 export { BUILTIN_RULE_COUNT } from '@kos/core'
 // Agents (issue 6): the definition schema, and the reaper a test harness runs after killing a node.
-export { agentSpecSchema, type AgentSpec, type AgentSpecInput } from './healing/agent-spec.js'
+export { agentSpecSchema, type AgentSpec, type AgentSpecInput } from './config/agent-spec.js'
 export { reapStaleAgent } from './healing/agent-process.js'

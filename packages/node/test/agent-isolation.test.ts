@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { agentEnvironment } from '../src/healing/agent-environment.js'
-import { agentSpecSchema } from '../src/healing/agent-spec.js'
+import { agentSpecSchema } from '../src/config/agent-spec.js'
 
 describe('an agent\'s environment', () => {
   it('holds its KOS_* variables, its definition\'s env and the inherited names only', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { pino } from 'pino'
-import { agentSpecSchema } from '../src/healing/agent-spec.js'
+import { agentSpecSchema } from '../src/config/agent-spec.js'
 import { SupervisedAgent, type AgentState } from '../src/healing/supervised-agent.js'
 
 async function until (what: string, fn: () => boolean, timeoutMs = 20_000): Promise<void> {

@@ -8,7 +8,7 @@ import { ManualClock } from '@kos/detect'
 import { ProbeLoop } from '../src/healing/probe-loop.js'
 import type { ProbeResult } from '../src/healing/probe-runner.js'
 import { ProbeState, type ProbeTransition } from '@kos/core'
-import type { ProbeSpec } from '../src/healing/agent-spec.js'
+import type { ProbeSpec } from '../src/config/agent-spec.js'
 
 const SPEC: ProbeSpec = { http: 'http://127.0.0.1:1/healthz', initialDelayMs: 0, periodMs: 1000, timeoutMs: 500, failureThreshold: 2, successThreshold: 1 }
 

@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { agentSpecSchema } from '../healing/agent-spec.js'
+import { agentSpecSchema } from '../config/agent-spec.js'
 import type { AgentOperations } from '../healing/agent-operations.js'
 import { authorized, requireToken as requireApiToken, TOKEN_HELP } from './api-token-check.js'
 import { ApiError } from './errors.js'

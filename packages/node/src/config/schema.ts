@@ -16,7 +16,7 @@
  */
 import { z } from 'zod'
 import { authoritiesSchema, ESCALATION_CLASSES, ROLES, routeChainSchema, type EscalationClass } from '@kos/core'
-import { agentSpecSchema } from '../healing/agent-spec.js'
+import { agentSpecSchema } from './agent-spec.js'
 
 export { ROLES }
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

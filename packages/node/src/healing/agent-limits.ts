@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino'
 import type { AgentProcess } from './agent-process.js'
-import type { AgentSpec } from './agent-spec.js'
+import type { AgentSpec } from '../config/agent-spec.js'
 import { createAgentCgroup, type AgentCgroup } from './cgroup.js'
 
 /** How each limit is enforced, as the API reports it. */

@@ -1,5 +1,5 @@
 import type { AgentInfo } from '@kos/client'
-import type { AgentSpec } from './agent-spec.js'
+import type { AgentSpec } from '../config/agent-spec.js'
 import type { EthicsReport, ReleaseOutcome } from './agent-supervisor.js'
 
 /**

@@ -4,7 +4,7 @@
  * before the last stop (the process was killed, paused or replaced since) are dropped.
  */
 import type { Clock } from '@kos/detect'
-import type { ProbeSpec } from './agent-spec.js'
+import type { ProbeSpec } from '../config/agent-spec.js'
 import type { ProbeKind, ProbeOutcome, ProbeState, ProbeTransition } from '@kos/core'
 import { runProbe, type ProbeResult } from './probe-runner.js'
 

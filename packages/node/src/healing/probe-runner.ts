@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process'
 import { connect } from 'node:net'
 import type { ProbeOutcome } from '@kos/core'
-import type { ProbeSpec } from './agent-spec.js'
+import type { ProbeSpec } from '../config/agent-spec.js'
 
 export interface ProbeResult { outcome: ProbeOutcome, detail: string }
 

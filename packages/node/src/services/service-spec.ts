@@ -1,5 +1,5 @@
 /**
- * What a cluster service is (issue 18): an agent definition (healing/agent-spec.ts, the same
+ * What a cluster service is (issue 18): an agent definition (config/agent-spec.ts, the same
  * fields and defaults) plus how many instances the coordinator keeps running and where:
  * `replicas`, `spread` and an optional `nodeSelector`. One zod schema for `POST /v1/services`,
  * the forwarded request the coordinator checks again, and the audit entries every node folds.
@@ -10,7 +10,7 @@
  */
 import { z } from 'zod'
 import { ROLES } from '@kos/client'
-import { agentShape, probeSchemaWith } from '../healing/agent-spec.js'
+import { agentShape, probeSchemaWith } from '../config/agent-spec.js'
 
 /**
  * Service names become instance ids (`web-0`) and the agent names of their instances
