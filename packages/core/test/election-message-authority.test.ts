@@ -26,6 +26,13 @@ describe('electionRefusal', () => {
 
   it('takes a joiner\'s first heartbeat naming its sender, a voter\'s messages, and a learner\'s ack at our term', () => {
     assert.equal(electionRefusal('D', { type: 'heartbeat', term: 1, sentAt: 0 }, { term: 1, version: 1, voters: ['D'] }, { term: 0, version: 0, voters: [] }, 0), null, 'a joiner holds no set yet')
+    // With no coordinator left, a joiner learns the set from the candidates (the simulator's recovery case).
+    const none = { term: 0, version: 0, voters: [] }
+    const set = { term: 1, version: 4, voters: ['A', 'B', 'C', 'D'] }
+    assert.equal(electionRefusal('A', { type: 'pre-vote', term: 2, configVersion: 4 }, set, none, 0), null, 'a pre-vote carrying a set naming its sender')
+    assert.equal(electionRefusal('A', { type: 'vote', term: 2, configVersion: 4 }, set, none, 0), null, 'a vote carrying it')
+    assert.equal(electionRefusal('M', { type: 'pre-vote', term: 2, configVersion: 4 }, set, none, 0), 'not-voter', 'a set that does not name the sender')
+    assert.equal(electionRefusal('D', { type: 'pre-vote', term: 2, configVersion: 4 }, set, ours, 0), 'not-voter', 'a node that holds a set asks its own voters')
     assert.equal(electionRefusal('L', { type: 'heartbeat-ack', term: 5, sentAt: 0, ok: true }, undefined, ours, 5), null)
     assert.equal(electionRefusal('B', { type: 'pre-vote', term: 6, configVersion: 4 }, undefined, ours, 5), null)
   })

@@ -16,8 +16,9 @@ import { EventFeed } from './api/event-feed.js'
 import { PeersSampler } from './api/peers-sample.js'
 import type { KosConfig } from './config/schema.js'
 import { AuditService, auditTopic } from './audit/service.js'
-import { ElectionService } from './election/service.js'
-import { electionTakesMs } from '@kos/core'
+import { startElection, type NodeElection } from './election/node-election.js'
+import { Libp2pTransport } from './net/libp2p-transport.js'
+import { electionTakesMs, type ElectionShell } from '@kos/core'
 import { EscalationService } from './escalation/service.js'
 import { QuorumLoss } from './reactions/quorum-loss.js'
 import { recordInAudit } from './reactions/record-in-audit.js'
@@ -76,7 +77,9 @@ export class KosNode {
   private admission: ClusterAdmission | undefined
   private libp2p: KosLibp2p | undefined
   private membership: MembershipService | undefined
-  private election: ElectionService | undefined
+  private election: ElectionShell | undefined
+  private electionRun: NodeElection | undefined
+  private transport: Libp2pTransport | undefined
   private audit: AuditService | undefined
   private protocolGuard: ProtocolVersionGuard | undefined
   private escalation: EscalationService | undefined
@@ -235,20 +238,27 @@ export class KosNode {
         breakers: this.breakers
       })
       await this.membership.start()
-      this.election = await ElectionService.create({
+      this.transport = new Libp2pTransport({
         libp2p: this.libp2p,
+        breakers: this.breakers,
+        log: this.log,
+        dialTimeoutMs: this.config.dialTimeoutMs,
+        onInvalid: (name, reason) => { this.log.debug({ name, reason }, 'invalid message') },
+        onChannelDrop: (channel, reason, n) => { this.metrics.channelDropped(channel, reason, n) }
+      })
+      this.electionRun = await startElection({
+        transport: this.transport,
         config: this.config,
         clock: this.clock,
         log: this.log,
         store: this.store,
         membership: this.membership.core,
         emit: (e) => { this.bus.emit(e) },
-        onInvalidMessage: (reason) => { this.log.debug({ reason }, 'invalid election message') },
         onRefused: (from, reason, term) => { this.bus.emit({ type: 'coordinator:refused', from, reason, term }) },
-        breakers: this.breakers,
-        counters: this.metrics
+        countRefused: (reason) => { this.metrics.electionRefused(reason) }
       })
-      await this.election.start()
+      this.election = this.electionRun.shell
+      await this.transport.settled()
       this.nodeHealth.electionStarted()
       await audit.start()
       this.escalation = new EscalationService({
@@ -352,7 +362,8 @@ export class KosNode {
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
       await this.escalation?.stop().catch((err: unknown) => { this.log.warn({ err }, 'escalation stop failed') })
       await this.audit?.stop().catch((err: unknown) => { this.log.warn({ err }, 'audit stop failed') })
-      await this.election?.stop()
+      await this.electionRun?.stop()
+      await this.transport?.stop()
       await this.membership?.stop()
       this.protocolGuard?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }

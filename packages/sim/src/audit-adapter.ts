@@ -26,7 +26,7 @@
 import { AuditAppender, AuditReplication, AuditStore, decodeDirect, decodePush, ed25519Signer, encodeReplication, LamportClock, REPLICATION_DEFAULTS, type AuditSigner, type ReplicationMessage } from '@kos/core'
 import type { CoreAdapter, CoreFactory, NodeHost } from './core-adapter.js'
 import { MemoryAuditDb } from './memory-audit-db.js'
-import { ELECTION, type ElectionAdapter } from './election-adapter.js'
+import { ELECTION, type ElectionAdapter } from './sim-election.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
 

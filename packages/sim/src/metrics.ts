@@ -10,7 +10,7 @@
  * - messages and payload bytes per node per second (from the simulation's counters).
  */
 import type { CoreEvent } from './core-adapter.js'
-import { ELECTION, type ElectionAdapter } from './election-adapter.js'
+import { ELECTION, type ElectionAdapter } from './sim-election.js'
 import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { Fault, Observer, Simulation } from './simulation.js'
 import { distribution, type Distribution } from './stats.js'

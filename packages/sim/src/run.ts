@@ -14,7 +14,7 @@ import { AUDIT_WORKLOAD_DEFAULTS, auditFactory, type AuditStats, type AuditWorkl
 import { AuditCheckers } from './audit-checkers.js'
 import { CHECKER_DEFAULTS, Checkers, TraceRing, type CheckerOptions, type Violation } from './checkers.js'
 import type { CoreFactory } from './core-adapter.js'
-import { electionFactory } from './election-adapter.js'
+import { electionFactory } from './sim-election.js'
 import { membershipFactory } from './membership-adapter.js'
 import { Metrics, type MetricsSummary } from './metrics.js'
 import { SCENARIOS } from './scenarios.js'

@@ -4,7 +4,7 @@
  * 60 s test and a 600 s benchmark). Fault times leave room for the checkers' bounds: a crashed
  * node stays down longer than `deadWithinMs`, and a heal is followed by a quiet period.
  */
-import { ELECTION, type ElectionAdapter } from './election-adapter.js'
+import { ELECTION, type ElectionAdapter } from './sim-election.js'
 import type { NetworkOptions } from './network.js'
 import { bridge, isolate, majorityMinority, ring } from './partitions.js'
 import type { Rng } from './random.js'

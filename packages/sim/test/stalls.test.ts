@@ -1,6 +1,6 @@
 /**
  * Stalls of a process (its event loop held, SIGSTOP) on the simulator, with the node's shell
- * logic (election-adapter.ts): on resume, libuv runs the overdue timers before the input that
+ * logic (the election shell, @kos/core): on resume, libuv runs the overdue timers before the input that
  * queued up, and the shell runs a late election tick behind that input (late-tick.ts).
  * - A follower stalled past its election timeout finds its coordinator's heartbeats waiting: it
  *   neither declares the coordinator lost nor asks for a pre-vote.
@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ELECTION, electionFactory, type ElectionAdapter } from '../src/election-adapter.js'
+import { ELECTION, electionFactory, type ElectionAdapter } from '../src/sim-election.js'
 import { membershipFactory } from '../src/membership-adapter.js'
 import { Simulation } from '../src/simulation.js'
 import { profileTimings } from '../src/timings.js'

@@ -10,7 +10,10 @@
  *   node that missed voter changes (back from a partition, with a new voter coordinating) learns
  *   the newer set from its own voters instead: their replies to its pre-votes carry it
  *   (voter-news.ts). Only a joiner, which holds no set yet and so has no voters to ask, takes the
- *   set from the first heartbeat that names its sender; it trusts its bootstrap peers anyway.
+ *   set from the first heartbeat, pre-vote or vote that carries one naming its sender; it trusts
+ *   its bootstrap peers anyway. Without the requests, nodes that never received a set could not
+ *   vote for the candidates of the set that names them, and a cluster whose coordinator died
+ *   before they had its heartbeat stayed without one (found once the simulator ran this shell).
  * - A learner owes the coordinator heartbeat-acks, and may send nothing else; it cannot move the
  *   term.
  * What this cannot stop is a voter inventing a newer voter set, or an admitted member doing so
@@ -34,7 +37,11 @@ export function electionRefusal (from: string, m: ElectionMessage, carried: Vote
   if (m.term > term + MAX_TERM_LEAP) return 'term-bound'
   if (ours.voters.includes(from)) return null
   switch (m.type) {
-    case 'heartbeat': return ours.voters.length === 0 && carried !== undefined && newerVoters(carried, ours) && carried.voters.includes(from) ? null : 'not-voter'
+    // A joiner's only source of a set: the first heartbeat, pre-vote or vote that carries one
+    // naming its sender (a cluster left with no coordinator has only candidates to teach it).
+    case 'heartbeat':
+    case 'pre-vote':
+    case 'vote': return ours.voters.length === 0 && carried !== undefined && newerVoters(carried, ours) && carried.voters.includes(from) ? null : 'not-voter'
     case 'heartbeat-ack': return m.term <= term ? null : 'not-voter'
     default: return 'not-voter'
   }

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '@kos/detect'
 import type { KosConfig } from '../config/schema.js'
-import type { ElectionService } from '../election/service.js'
+import type { ElectionShell } from '@kos/core'
 import { NotStartedError } from '../base/errors.js'
 import type { EscalationService } from '../escalation/service.js'
 import { authorityOf } from '@kos/core'
@@ -31,7 +31,7 @@ export interface NodeViewsComponents {
   /** The node's service mode (health/node-health.ts). */
   mode: () => ServiceMode
   membership: () => MembershipService | undefined
-  election: () => ElectionService | undefined
+  election: () => ElectionShell | undefined
   escalation: () => Pick<EscalationService, 'authorities'> | undefined
   /** Whether a node is being drained (the cluster's desired state, services/service-book.ts). */
   draining: (peerId: string) => boolean
@@ -110,7 +110,7 @@ export class NodeViews {
     }
   }
 
-  private requireElection (): ElectionService {
+  private requireElection (): ElectionShell {
     const election = this.c.election()
     if (election === undefined) throw new NotStartedError('the node has not started')
     return election

@@ -1,4 +1,4 @@
-/** The election channel's envelope, decoded as the election shell does (election/service.ts onMessage). */
+/** The election channel's envelope, decoded as the election shell does (the election shell, election-shell.ts in @kos/core). */
 import { LAN_DEFAULTS } from '../../../src/config/profiles.js'
 import { electionEnvelopeSchema } from '@kos/core'
 import type { WireFixtures } from '../fixtures.js'
