@@ -7,7 +7,7 @@
  * since failure detection is each node's own judgement; the PROCESS column is what the demo did
  * to each process, so the two can be compared: SIGKILLed here, `suspect` then `dead` there.
  */
-import type { AgentInfo, AuditEntryView, CoordinatorInfo, EscalationView, NodeInfo, PeersResponse } from '@kos/client'
+import type { AgentInfo, AuditEntryView, CoordinatorInfo, EscalationView, NodeInfo, PeersResponse, ServicesResponse } from '@kos/client'
 import type { KosProcess } from '@kos/testkit'
 
 /** What the demo did to a node's process. */
@@ -28,6 +28,8 @@ export interface Snapshot {
   members: string[][]
   coordinator: string
   agents: string[][]
+  /** Each cluster service on one line: status and where its instances run. */
+  services: string[]
   escalations: string[]
 }
 
@@ -110,7 +112,7 @@ export class DemoView {
       ])
     }
     this.noteCoordinator(coord)
-    const [agents, escalations] = await Promise.all([this.agents(), this.escalations()])
+    const [agents, escalations, services] = await Promise.all([this.agents(), this.escalations(), this.services(viewer)])
     if (viewer !== undefined) await this.pollAudit(viewer.proc)
     return {
       elapsedS: Math.round((performance.now() - this.startedAt) / 1000),
@@ -118,8 +120,18 @@ export class DemoView {
       members,
       coordinator: this.coordinatorLine(coord),
       agents,
+      services,
       escalations
     }
+  }
+
+  /** The cluster services as the viewer sees them: `web (2 replicas): ok — web-0#1 on n3 ready, …`. */
+  private async services (viewer: DemoNode | undefined): Promise<string[]> {
+    if (viewer === undefined) return []
+    const list = await viewer.proc.api<ServicesResponse>('/v1/services').then((r) => r.body.services).catch(() => undefined)
+    if (list === undefined) return ['(not answering)']
+    return list.map((s) => `${s.name} (${s.replicas} replicas): ${s.status} — ` +
+      (s.instances.map((i) => `${i.id}#${i.generation} on ${i.nodeName} ${i.ready ? 'ready' : i.state}`).join(', ') || 'no instance'))
   }
 
   private noteCoordinator (coord: CoordinatorInfo | undefined): void {
@@ -224,6 +236,9 @@ export function renderScreen (s: Snapshot, banners: string[], audit: string[], h
     '',
     ...table(s.agents),
     '',
+    'cluster services:',
+    ...(s.services.length === 0 ? ['  -'] : s.services.map((l) => `  ${l}`)),
+    '',
     'escalations (newest first):',
     ...s.escalations.map((l) => `  ${l}`),
     '',
@@ -249,6 +264,7 @@ export function renderCompact (s: Snapshot, newAudit: string[], withEscalations:
     `--- t=${s.elapsedS}s seen by ${s.viewer ?? '-'}: ${members}`,
     `    coordinator: ${s.coordinator}`,
     `    agents: ${agents}`,
+    ...s.services.map((l) => `    service ${l}`),
     ...(withEscalations ? s.escalations.map((l) => `    ${l}`) : []),
     ...newAudit.map((l) => `    audit: ${l}`)
   ].join('\n') + '\n'

@@ -7,8 +7,10 @@
  *   t=20s  an agent reports a critical ethics violation
  *                                      quarantined on every node that runs it, escalated to the Junzi
  *   t=30s  the Junzi releases it       it starts again everywhere
- *   t=38s  SIGKILL n4                  suspect, then dead; the coordinator escalates to the Archon
- *   t=50s  restart n4                  alive again, same peer id, higher incarnation
+ *   t=38s  SIGKILL a node running an instance of the 2-replica service `web` (n4 if it runs one)
+ *                                      suspect, then dead; the coordinator escalates to the Archon
+ *                                      and re-places its `web` instance on another node
+ *   t=50s  restart it                  alive again, same peer id, higher incarnation, no duplicate
  *   t=58s  SIGSTOP the coordinator     its lease lapses, another node takes over; it goes dead
  *   t=64s  SIGCONT it                  it refutes and comes back alive
  *   t=80s  the schedule starts over
@@ -31,6 +33,7 @@ import { parseArgs } from 'node:util'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Cluster, freePort } from '@kos/testkit'
+import type { ServiceInfo } from '@kos/client'
 import { DemoView, renderCompact, renderScreen, type DemoNode } from './demo-view.js'
 
 const EXAMPLE_AGENT = fileURLToPath(new URL('../../examples/agents/example-agent.mjs', import.meta.url))
@@ -137,6 +140,45 @@ async function setup (): Promise<void> {
     }
     return true
   }, { timeoutMs: 90_000 })
+  if (stop.signal.aborted) return
+  // The cluster service: two replicas of the example agent on two distinct nodes, placed by the
+  // coordinator; the schedule's SIGKILL shows one move.
+  const definer = by(names[2] ?? names[0]!).proc
+  const token = (await readFile(join(definer.dataDir, 'api-token'), 'utf8')).trim()
+  await cluster.waitFor('the service web defined and both instances ready', async () => {
+    if (stop.signal.aborted) return true
+    const s = await definer.api<{ status: string }>('/v1/services/web')
+    if (s.status === 404) {
+      await definer.api('/v1/services', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(serviceSpec()) })
+      return false
+    }
+    return s.body.status === 'ok'
+  }, { timeoutMs: 90_000 })
+}
+
+/** The demo's cluster service: the example agent, 2 replicas, each on its own node and `$PORT`. */
+function serviceSpec (): Record<string, unknown> {
+  const health = 'http://127.0.0.1:${PORT}/healthz'
+  return {
+    ...agentSpec('web', 0),
+    args: [EXAMPLE_AGENT, '--port', '${PORT}'],
+    startup: { http: health, periodMs: 200, failureThreshold: 150 },
+    liveness: { http: health, periodMs: 500, timeoutMs: 400, failureThreshold: 2 },
+    readiness: { http: health, periodMs: 200, failureThreshold: 2 },
+    // Essential: a node degraded by the demo's load (many processes on a few cores) keeps it
+    // running instead of pausing it, as a service that matters would be defined.
+    essential: true,
+    replicas: 2
+  }
+}
+
+/** A node (not an authority, not the coordinator if it can help it) running an instance of `web`, else n4. */
+async function serviceHolder (): Promise<DemoNode> {
+  const viewer = nodes.find((n) => n.state === 'running') ?? nodes[0]!
+  const s = await viewer.proc.api<ServiceInfo>('/v1/services/web').then((r) => r.status === 200 ? r.body : undefined).catch(() => undefined)
+  const coordinator = await viewer.proc.coordinator().then((c) => c.peerId).catch(() => null)
+  const holders = nodes.filter((n) => n.state === 'running' && n.authority === null && s?.instances.some((i) => i.nodeId === n.proc.peerId) === true)
+  return holders.find((n) => n.proc.peerId !== coordinator) ?? holders[0] ?? nodes.find((n) => n.proc.name === 'n4') ?? nodes[nodes.length - 1]!
 }
 
 async function post (url: string, headers: Record<string, string> = {}): Promise<string> {
@@ -152,7 +194,7 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
   const scribeOn = nodes.find((n) => n.agents.some((a) => a.name === 'scribe'))!
   const scribe = scribeOn.agents.find((a) => a.name === 'scribe')!
   const scribes = nodes.filter((n) => n.agents.some((a) => a.name === 'scribe')).map((n) => n.proc.name).join(' and ')
-  const victim = nodes.find((n) => n.proc.name === 'n4') ?? nodes[nodes.length - 1]!
+  let victim = nodes.find((n) => n.proc.name === 'n4') ?? nodes[nodes.length - 1]!
   let stalled: DemoNode | undefined
   let stalledAt = 0
   return [
@@ -181,7 +223,8 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
     {
       at: 38,
       run: async () => {
-        banner(`SIGKILL ${victim.proc.name} — watch it go suspect, then dead, the coordinator escalate its death to an authority, and the coordinator fail over if it was the coordinator`)
+        victim = await serviceHolder()
+        banner(`SIGKILL ${victim.proc.name}, which runs an instance of web — watch it go suspect, then dead, the coordinator escalate its death to an authority, and web's instance re-placed on another node (new generation) within seconds`)
         victim.state = 'SIGKILLed'
         await victim.proc.killNow()
       }
@@ -189,7 +232,7 @@ function steps (): Array<{ at: number, run: () => Promise<void> }> {
     {
       at: 50,
       run: async () => {
-        banner(`restart ${victim.proc.name} (same data dir, same peer id) — watch it come back alive with a higher incarnation (INC) and its agents restarted`)
+        banner(`restart ${victim.proc.name} (same data dir, same peer id) — watch it come back alive with a higher incarnation (INC), its agents restarted, and no second copy of web's instance`)
         // In the background: a start can take seconds on a busy machine, and the schedule goes on.
         victim.state = 'restarting'
         victim.proc.restart().then(() => { victim.state = 'running' }, (err: Error) => { if (!stop.signal.aborted) banner(`(restarting ${victim.proc.name} failed: ${err.message.split('\n')[0]!})`) })

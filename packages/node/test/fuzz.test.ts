@@ -21,7 +21,8 @@ const EXPECTED = [
   'audit.direct', 'audit.push', 'audit.checkpoint-decode', 'audit.checkpoint-verify',
   'escalation.request', 'escalation.answer', 'net.cluster-key-file', 'net.cluster-key-handshake',
   'api.audit-body', 'api.audit-query', 'api.audit-ack-query', 'api.join-body', 'api.escalation-input',
-  'api.escalation-list-query', 'api.agent-spec', 'api.ethics-body', 'api.errors-body', 'api.inject'
+  'api.escalation-list-query', 'api.agent-spec', 'api.ethics-body', 'api.errors-body', 'api.inject',
+  'services.table', 'services.request', 'services.response', 'api.service-spec', 'api.drain-body'
 ]
 
 const targets = await fuzzTargets()

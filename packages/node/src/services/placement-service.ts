@@ -176,7 +176,7 @@ export class PlacementService {
 
   /** Defines or updates a service (already validated here), through the coordinator. */
   async define (spec: ServiceSpec): Promise<ServiceResult> {
-    return await this.ask({ v: WIRE_VERSION, t: 'define', spec: JSON.parse(JSON.stringify(spec)) as Record<string, unknown> })
+    return await this.ask({ v: WIRE_VERSION, t: 'define', spec: JSON.parse(JSON.stringify(spec)) as ServiceSpec })
   }
 
   async remove (name: string): Promise<ServiceResult> {
@@ -241,6 +241,7 @@ export class PlacementService {
     try {
       req = decodeMessage(body, serviceRequestSchema, this.init.maxMessageBytes)
     } catch (err) {
+      // The schema's message names the field (`invalid message at spec.replicas: …`).
       return answer({ code: 'invalid_request', message: (err as Error).message })
     }
     return answer(await this.perform(req))

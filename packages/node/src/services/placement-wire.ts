@@ -9,7 +9,7 @@
  */
 import { z } from 'zod'
 import { peerIdString, WIRE_VERSION } from '@kos/core'
-import { MAX_REPLICAS, SERVICE_NAME } from './service-spec.js'
+import { MAX_REPLICAS, SERVICE_NAME, serviceSpecSchema } from './service-spec.js'
 
 /** Bound on the lines of one table: services × replicas (and drain successors) of the whole cluster. */
 export const MAX_TABLE_ASSIGNMENTS = 1024
@@ -37,8 +37,8 @@ export const placementTableSchema = z.object({
 export { instanceReportSchema, MAX_NODE_INSTANCES } from '@kos/core'
 
 export const serviceRequestSchema = z.discriminatedUnion('t', [
-  /** `spec` is checked by the coordinator with the service schema, as the asking node did. */
-  z.object({ v: z.literal(WIRE_VERSION), t: z.literal('define'), spec: z.record(z.string(), z.unknown()) }).strict(),
+  /** The coordinator checks `spec` with the same schema as the asking node did: a refusal names the field. */
+  z.object({ v: z.literal(WIRE_VERSION), t: z.literal('define'), spec: serviceSpecSchema }).strict(),
   z.object({ v: z.literal(WIRE_VERSION), t: z.literal('remove'), name: serviceName }).strict(),
   z.object({ v: z.literal(WIRE_VERSION), t: z.literal('drain'), node: peerIdString, draining: z.boolean() }).strict()
 ])

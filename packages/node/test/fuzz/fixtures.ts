@@ -46,6 +46,9 @@ export interface WireFixtures {
   push: object[]
   escalationRequest: object[]
   escalationAnswer: object[]
+  placementTable: object[]
+  serviceRequest: object[]
+  serviceResponse: object[]
 }
 
 /** The membership, election, replication and escalation messages between peers `a` and `b`. */
@@ -63,7 +66,7 @@ export function wireFixtures (audit: AuditFixtures): WireFixtures {
   }
   return {
     heartbeat: [
-      { v: 2, t: 'heartbeat', incarnation: 3, addrs, health: { ...health, ...detail } },
+      { v: 2, t: 'heartbeat', incarnation: 3, addrs, health: { ...health, ...detail, services: [{ service: 'web', id: 'web-0', generation: 2, ready: true, state: 'running', sinceMs: 1_700_000_000_000 }] } },
       { v: 2, t: 'heartbeat', incarnation: 0, addrs: [], health: { ...health, incarnation: 0, role: 'junzi', mode: 'degraded' } }
     ],
     notice: ['alive', 'suspect', 'dead', 'left'].map((state, i) => ({ v: 2, t: 'notice', state, target: i % 2 === 0 ? a : b, incarnation: i, name: 'node-b', role: 'archon', addrs })),
@@ -94,6 +97,16 @@ export function wireFixtures (audit: AuditFixtures): WireFixtures {
       { t: 'status', id: 'esc-1', status: 'acked' },
       { t: 'authorities' }
     ],
+    placementTable: [
+      { v: 2, t: 'placement', term: 7, version: 3, assignments: [{ service: 'web', id: 'web-0', slot: 0, generation: 4, node: a }, { service: 'web', id: 'web-1', slot: 1, generation: 1, node: b }] },
+      { v: 2, t: 'placement', term: 1, version: 1, assignments: [] }
+    ],
+    serviceRequest: [
+      { v: 2, t: 'define', spec: { name: 'web', command: 'node', replicas: 2, readiness: { http: 'http://127.0.0.1:${PORT}/healthz' } } },
+      { v: 2, t: 'remove', name: 'web' },
+      { v: 2, t: 'drain', node: b, draining: true }
+    ],
+    serviceResponse: [{ v: 2, t: 'result', code: 'ok', message: 'stored' }, { v: 2, t: 'result', code: 'no_coordinator', message: 'none' }],
     escalationAnswer: [
       { ok: true, status: 'delivered' },
       { ok: true, authorities: { junzi: [a], archon: [b] } },
@@ -110,6 +123,8 @@ export interface ApiFixtures {
   escalationInput: object[]
   escalationListQuery: object[]
   agentSpec: object[]
+  serviceSpec: object[]
+  drainBody: object[]
   ethicsBody: object[]
   errorsBody: object[]
 }
@@ -143,6 +158,11 @@ export function apiFixtures (audit: AuditFixtures): ApiFixtures {
       },
       { name: 'a', command: 'sleep' }
     ],
+    serviceSpec: [
+      { name: 'web', command: 'node', args: ['srv.js', '--port', '${PORT}'], replicas: 3, spread: 'zone', nodeSelector: { roles: ['member'], zones: ['z1', 'z2'] }, readiness: { http: 'http://127.0.0.1:${PORT}/healthz', periodMs: 200 } },
+      { name: 'a', command: 'sleep', replicas: 1 }
+    ],
+    drainBody: [{ node: a, undo: true }, {}],
     ethicsBody: [{ verdict: 'violation', severity: 'critical', rule: 'no-exfiltration', details: { target: 'x', n: 1 } }, { verdict: 'pass', rule: 'r' }],
     errorsBody: [{ count: 3, message: 'boom' }, {}]
   }

@@ -13,6 +13,7 @@ import { clusterKeyTargets } from './targets/cluster-key.js'
 import { electionTargets } from './targets/election.js'
 import { escalationTargets } from './targets/escalation.js'
 import { membershipTargets } from './targets/membership.js'
+import { servicesTargets } from './targets/services.js'
 
 export async function fuzzTargets (): Promise<FuzzTarget[]> {
   const audit = await auditFixtures()
@@ -25,6 +26,7 @@ export async function fuzzTargets (): Promise<FuzzTarget[]> {
     ...escalationTargets(wire),
     ...clusterKeyTargets(),
     ...apiTargets(api),
+    ...servicesTargets(wire, api),
     await apiInjectTarget(api)
   ]
 }
