@@ -1,9 +1,15 @@
 /**
- * Audit log benchmark with real processes (issue 4, "Targets"): `kos start` nodes on 127.0.0.1,
- * loaded and observed over their HTTP APIs.
+ * Audit log benchmark with real processes (issues 4 and 21, "Targets"): `kos start` nodes on
+ * 127.0.0.1, loaded and observed over their HTTP APIs.
  * - Throughput: a 3-node cluster; for ack=local and ack=quorum and 1, 16 and 64 requests in
- *   flight, POST /v1/audit on one node for `--seconds` (after a warm-up) and report appends/s
- *   with the p50 and p99 request latency.
+ *   flight, POST /v1/audit (200-byte payload) on one node for `--seconds` (after a warm-up) and
+ *   report appends/s with the p50, p99 and max request latency. Then ack=local through
+ *   POST /v1/audit/batch (`--batch` entries a request) at the largest in-flight count.
+ * - With `--compare-etcd`: a 3-member etcd (Debian's etcd-server, every setting at its default)
+ *   on 127.0.0.1, loaded with the same client code (etcd-cluster.ts, audit-client.ts: node:http
+ *   keep-alive, JSON in and out) through its v3 JSON gateway, puts of a 200-byte value to the
+ *   leader; at each in-flight count etcd and kOS ack=quorum run one after the other, and the
+ *   report gives kOS/etcd. Without etcd installed it says so and measures kOS alone.
  * - Propagation: clusters of `--sizes` nodes; every node's /v1/audit/stream (SSE) is open; an
  *   entry is POSTed on one node every 200 ms, and its time to reach all nodes is from the POST
  *   to the last stream that shows it. Median and max. Once with nothing else written, and once
@@ -11,14 +17,15 @@
  *   audit-load.ts) that starts a second before the first entry; `--load 0` skips that pass.
  * Prints markdown with the machine's facts and the command, and writes the raw numbers as JSON.
  *
- * Usage: npm run bench:audit -- [--seconds 5] [--inflight 1,16,64] [--sizes 5,10] [--entries 30] [--load 200] [--json docs/bench/audit.json]
+ * Usage: npm run bench:audit -- [--seconds 5] [--inflight 1,16,64] [--sizes 5,10] [--entries 30] [--load 200] [--batch 100] [--compare-etcd] [--json docs/bench/audit.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Cluster, describeMachine, machineFacts, percentile, stats, type KosProcess } from '@kos/testkit'
-import { poster, token } from './audit-client.js'
+import { batchPoster, etcdPutter, poster, token } from './audit-client.js'
 import { SteadyLoad, type LoadReport } from './audit-load.js'
+import { EtcdCluster, etcdVersion } from './etcd-cluster.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +34,8 @@ const { values: args } = parseArgs({
     entries: { type: 'string', default: '30' },
     inflight: { type: 'string', default: '1,16,64' },
     load: { type: 'string', default: '200' },
+    batch: { type: 'string', default: '100' },
+    'compare-etcd': { type: 'boolean', default: false },
     json: { type: 'string' }
   }
 })
@@ -41,11 +50,13 @@ const sizes = intList('sizes', args.sizes, 2)
 const entries = intList('entries', args.entries, 1)[0]!
 const inflights = intList('inflight', args.inflight, 1)
 const load = intList('load', args.load, 0)[0]!
+const batchSize = intList('batch', args.batch, 1)[0]!
+if (batchSize > 1000) throw new Error(`--batch: at most 1000 (POST /v1/audit/batch takes 1000 entries), got ${batchSize}`)
 
-interface Throughput { ack: string, inflight: number, appends: number, perSecond: number, p50: number, p99: number, max: number, errors: number }
+interface Throughput { system: string, ack: string, inflight: number, appends: number, perSecond: number, p50: number, p99: number, max: number, errors: number }
 
-async function throughput (n: KosProcess, ack: string, inflight: number): Promise<Throughput> {
-  const post = poster(n, await token(n), ack)
+/** `inflight` loops of `post` for `--seconds` after a 1 s warm-up; each call writes `perCall` entries. */
+async function throughput (system: string, ack: string, inflight: number, post: (i: number) => Promise<unknown>, perCall = 1): Promise<Throughput> {
   const latencies: number[] = []
   let errors = 0
   let i = 0
@@ -67,10 +78,11 @@ async function throughput (n: KosProcess, ack: string, inflight: number): Promis
   await run(start + seconds * 1000, true)
   const elapsed = (performance.now() - start) / 1000
   return {
+    system,
     ack,
     inflight,
-    appends: latencies.length,
-    perSecond: Math.round(latencies.length / elapsed),
+    appends: latencies.length * perCall,
+    perSecond: Math.round(latencies.length * perCall / elapsed),
     p50: round(percentile(latencies, 50)),
     p99: round(percentile(latencies, 99)),
     max: round(Math.max(...latencies)),
@@ -164,19 +176,43 @@ async function startCluster (cluster: Cluster, size: number): Promise<KosProcess
 }
 
 const facts = machineFacts()
-const results: { throughput: Throughput[], propagation: Propagation[] } = { throughput: [], propagation: [] }
+const results: { throughput: Throughput[], etcd: Throughput[], propagation: Propagation[] } = { throughput: [], etcd: [], propagation: [] }
+const etcd = args['compare-etcd'] ? etcdVersion() : null
+if (etcd !== null && 'missing' in etcd) console.error(`bench: ${etcd.missing}; measuring kOS alone`)
+
+const show = (r: Throughput): void => {
+  console.error(`${r.system} ${r.ack} inflight=${r.inflight}: ${r.perSecond}/s p50 ${r.p50} ms p99 ${r.p99} ms max ${r.max} ms (${r.errors} errors)`)
+}
 
 const cluster = new Cluster()
+const etcdCluster = new EtcdCluster()
 try {
   await cluster.init()
   const three = await startCluster(cluster, 3)
+  const n = three[0]!
+  const tok = await token(n)
+  let etcdPort: number | undefined
+  if (etcd !== null && 'version' in etcd) {
+    await etcdCluster.start(3)
+    etcdPort = await etcdCluster.leaderPort()
+  }
   for (const ack of ['local', 'quorum']) {
     for (const inflight of inflights) {
-      const r = await throughput(three[0]!, ack, inflight)
-      console.error(`ack=${ack} inflight=${inflight}: ${r.perSecond}/s p50 ${r.p50} ms p99 ${r.p99} ms (${r.errors} errors)`)
+      if (ack === 'quorum' && etcdPort !== undefined) {
+        const e = await throughput(`etcd ${(etcd as { version: string }).version}`, 'majority', inflight, etcdPutter(etcdPort))
+        show(e)
+        results.etcd.push(e)
+      }
+      const r = await throughput('kOS', ack, inflight, poster(n, tok, ack))
+      show(r)
       results.throughput.push(r)
     }
   }
+  const most = Math.max(...inflights)
+  const b = await throughput('kOS', `local, batch of ${batchSize}`, most, batchPoster(n, tok, 'local', batchSize), batchSize)
+  show(b)
+  results.throughput.push(b)
+  await etcdCluster.stop()
   await cluster.cleanup()
   for (const size of sizes) {
     const c = new Cluster()
@@ -194,20 +230,41 @@ try {
     }
   }
 } finally {
+  await etcdCluster.stop()
   await cluster.cleanup()
 }
 
+const ratio = (k: Throughput | undefined, e: Throughput): string => k === undefined ? '–' : `${(k.perSecond / e.perSecond).toFixed(2)}×`
+const kosQuorum = (inflight: number): Throughput | undefined => results.throughput.find((r) => r.ack === 'quorum' && r.inflight === inflight)
+
 const lines = [
-  '### Audit log (issue 4)',
+  '### Audit log (issues 4 and 21)',
   '',
   describeMachine(facts),
   '',
-  `Command: \`npm run bench:audit -- --seconds ${seconds} --inflight ${inflights.join(',')} --sizes ${sizes.join(',')} --entries ${entries} --load ${load}\``,
+  `Command: \`npm run bench:audit -- --seconds ${seconds} --inflight ${inflights.join(',')} --sizes ${sizes.join(',')} --entries ${entries} --load ${load} --batch ${batchSize}${args['compare-etcd'] ? ' --compare-etcd' : ''}\``,
+  '',
+  'Every write carries a 200-byte payload. appends/s counts entries (a batch request writes `--batch` of them).',
   '',
   '| ack | in flight | appends/s | p50 ms | p99 ms | max ms | errors |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.throughput.map((r) => `| ${r.ack} | ${r.inflight} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} |`),
   '',
+  ...(etcd === null
+    ? []
+    : 'missing' in etcd
+      ? [`Side by side with etcd: not measured, ${etcd.missing}.`, '']
+      : [
+          `Side by side, one run: etcd ${etcd.version} (3 members on 127.0.0.1, defaults; puts of a 200-byte value to the leader through the v3 JSON gateway) and kOS \`ack=quorum\` (3 nodes, defaults; POST /v1/audit), the same client, one after the other at each in-flight count.`,
+          '',
+          '| in flight | etcd puts/s | p50 ms | p99 ms | max ms | kOS quorum appends/s | p50 ms | p99 ms | max ms | kOS / etcd |',
+          '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...results.etcd.map((e) => {
+            const k = kosQuorum(e.inflight)
+            return `| ${e.inflight} | ${e.perSecond} | ${e.p50} | ${e.p99} | ${e.max} | ${k?.perSecond ?? '–'} | ${k?.p50 ?? '–'} | ${k?.p99 ?? '–'} | ${k?.max ?? '–'} | ${ratio(k, e)} |`
+          }),
+          ''
+        ]),
   'Propagation: an entry POSTed on the first node every 200 ms; from the POST until the last node\'s /v1/audit/stream shows it. Under load: meanwhile a steady write load (ack=local) round-robin over every node.',
   '',
   '| nodes | write load (appends/s: asked for, acknowledged; errors, skipped) | entries | on all nodes: median ms | max ms | not on all nodes within 10 s |',

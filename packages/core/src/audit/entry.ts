@@ -1,12 +1,11 @@
 /**
  * Audit entries: canonical encoding, hash chain and signature (docs/design/audit.md, issue #4).
  *
- * - Canonical bytes: the CBOR encoding of every field except `hash` and `sig`, with cborg's
- *   RFC 8949 profile (§4.2.1 core deterministic encoding): map keys sorted bytewise by their
- *   encoding, integers and lengths in shortest form, and every non-integer number as a float64
- *   (so a float's width never depends on its value). cborg's default also sorts keys (length
- *   first) but picks the narrowest float; the options are pinned here so a library default can
- *   never change a hash. A golden vector in the tests pins the bytes.
+ * - Canonical bytes: the CBOR encoding of every field except `hash` and `sig`, in RFC 8949's
+ *   §4.2.1 core deterministic encoding (canonical-cbor.ts, byte for byte cborg's
+ *   `rfc8949EncodeOptions`): map keys sorted bytewise by their encoding, integers and lengths
+ *   in shortest form, and every non-integer number as a float64 (so a float's width never
+ *   depends on its value). A golden vector in the tests pins the bytes.
  * - `hash` = lowercase hex sha-256 of the canonical bytes; `prev` is the `hash` of the origin's
  *   previous entry, or ZERO_HASH for seq 1. Seq is contiguous from 1 and the Lamport time grows
  *   strictly along a chain.
@@ -19,10 +18,10 @@
  *   the cost of a signature). A test checks that both produce and accept the same signatures.
  */
 import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
-import { encode, rfc8949EncodeOptions } from 'cborg'
 import { ed25519KeyOf, ed25519PeerId } from '../wire/peer-id.js'
 import { decodeMessage } from '../wire/messages.js'
 import { AuditChainError, AuditFieldsError } from './errors.js'
+import { canonicalCbor } from './canonical-cbor.js'
 import { SEAL_MAX_BYTES, SEAL_MAX_ENTRIES } from './seal.js'
 import {
   auditEntrySchema, auditFieldsSchema, issuePath, MAX_ENTRY_BYTES, MAX_TS_MS, ZERO_HASH,
@@ -42,7 +41,6 @@ export interface ChainLink { origin: string, seq: number, hash: string, lamport:
 export type VerifyFailure = 'hash' | 'signature' | 'chain' | 'seq' | 'origin' | 'schema'
 export type VerifyResult = { ok: true } | { ok: false, reason: VerifyFailure }
 
-const CANONICAL_OPTIONS = Object.freeze({ ...rfc8949EncodeOptions })
 
 /** The canonical bytes of an entry: its ten hashed fields, whatever else the object holds. */
 export function canonicalBytes (e: UnsignedEntry): Uint8Array {
@@ -58,7 +56,7 @@ export function canonicalBytes (e: UnsignedEntry): Uint8Array {
     details: e.details,
     prev: e.prev
   }
-  return encode(hashed, CANONICAL_OPTIONS)
+  return canonicalCbor(hashed)
 }
 
 export function entryHash (e: UnsignedEntry): string {
@@ -296,9 +294,9 @@ export async function verifyEntryContent (entry: unknown): Promise<VerifyResult>
   return await checkSealed(e)
 }
 
-/** CBOR for the wire and the store (any key order decodes to the same entry). */
+/** CBOR for the wire and the store (any key order decodes to the same entry; this one is canonical). */
 export function encodeEntry (entry: AuditEntry): Uint8Array {
-  return encode(entry)
+  return canonicalCbor(entry)
 }
 
 /**

@@ -12,7 +12,7 @@
  * decoder drops it). Sizes are bounded so a peer cannot make us store or hash much.
  */
 import { z } from 'zod'
-import { encode } from 'cborg'
+import { cborSize } from './canonical-cbor.js'
 import { peerIdString } from '../wire/messages.js'
 
 export const AUDIT_CLASSES = ['agent', 'node', 'network', 'ethics', 'resource', 'coordinator', 'operator'] as const
@@ -91,7 +91,7 @@ export const detailsSchema = z.custom<JsonObject>().superRefine((value, ctx) => 
     ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path === '' ? [] : problem.path.split('.') })
     return
   }
-  const bytes = encode(value).byteLength
+  const bytes = cborSize(value)
   if (bytes > MAX_DETAILS_BYTES) ctx.addIssue({ code: 'custom', message: `details encode to ${bytes} bytes, more than ${MAX_DETAILS_BYTES}` })
 })
 
