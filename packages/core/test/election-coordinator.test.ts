@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
 import { Election } from '../src/election/election.js'
-import type { ElectionMessage } from '../src/election/messages.js'
+import type { ElectionMessage } from '../src/election/election-messages.js'
 import { coordinatorA, core, events, followerB, persists, sends, types, VOTERS } from './helpers/election-core.js'
 
 describe('Election: coordinator', () => {

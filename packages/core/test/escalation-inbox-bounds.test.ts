@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Inbox } from '../src/escalation/inbox.js'
-import type { Escalation } from '../src/escalation/record.js'
+import type { Escalation } from '../src/escalation/escalation-record.js'
 
 function record (id: string, origin: string): Escalation {
   return { id, origin, class: 'node', severity: 'error', subject: 's', summary: 'x', evidence: [], createdAt: '2026-12-07T00:00:00.000Z' } as unknown as Escalation

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Inbox } from '../src/escalation/inbox.js'
 import { Outbox } from '../src/escalation/outbox.js'
-import { incidentId, makeEscalation } from '../src/escalation/record.js'
+import { incidentId, makeEscalation } from '../src/escalation/escalation-record.js'
 
 const ORIGIN = '12D3KooWM1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const J1 = '12D3KooWJ1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'

@@ -1,7 +1,7 @@
 /** Which election messages carry the voter set, and from which it is adopted (election/voter-news.ts). */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { ElectionMessage, ElectionRole } from '../src/election/messages.js'
+import type { ElectionMessage, ElectionRole } from '../src/election/election-messages.js'
 import { adoptsVotersFrom, carriesVoters, reportsHeld, senderHolds } from '../src/election/voter-news.js'
 
 const hb: ElectionMessage = { type: 'heartbeat', term: 3, sentAt: 0 }

@@ -33,7 +33,7 @@ export { VERSION } from './base/version.js'
 // The pieces a test peer needs to speak the audit protocols as a (misbehaving) member would.
 export { createHost, type KosLibp2p } from './net/host.js'
 export { MessageChannel } from './net/channel.js'
-export { auditTopic } from './audit/service.js'
+export { auditTopic } from './audit/audit-service.js'
 export { membershipTopics } from './membership/gossip.js'
 // The healing policy file (issue 6), for `kos policy check` and the supervisor.
 export { parsePolicy, loadPolicyFile, PolicyError, type PolicyProblem } from './healing/policy-file.js'

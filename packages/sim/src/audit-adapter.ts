@@ -1,6 +1,6 @@
 /**
  * The audit log's replication core (`AuditReplication`, audit/replication.ts) under a simulated
- * shell: what `audit/service.ts` does on libp2p and LevelDB, done on the simulated network and
+ * shell: what `audit/audit-service.ts` does on libp2p and LevelDB, done on the simulated network and
  * disk. The pieces below the core are the node's own: `AuditStore` (schema, hash and Ed25519
  * signature checks on every received entry, chain classification, group commit) over an
  * in-memory `AuditDb` kept on the simulated disk, `AuditAppender` signing real entries, and the
@@ -11,7 +11,7 @@
  *   with the node's codec (its size is the byte count) and decoded with the receiver's wire
  *   schema, so a message the node would refuse is refused here too (and counted).
  * - The core ticks every 50 ms with the alive members of this node's membership and, when the
- *   process runs the election core, its voter set, the electorate of `ack=quorum` (service.ts).
+ *   process runs the election core, its voter set, the electorate of `ack=quorum` (audit-service.ts).
  * - Peer ids: each simulated node signs with an Ed25519 key from a fixed seed (its index), so
  *   entries verify exactly as on a node; the shell translates simulated ids to peer ids.
  * - The store's promises settle between two events (NodeHost.track): a disk with no latency.
@@ -31,7 +31,7 @@ import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { SimTimings } from './timings.js'
 
 export const AUDIT = 'audit'
-/** service.ts TICK_MS: the resolution of quorum deadlines and re-pushes. */
+/** audit-service.ts TICK_MS: the resolution of quorum deadlines and re-pushes. */
 const TICK_MS = 50
 /** The workload's draw interval: an append happens in a slot with probability rate × slot. */
 const WORKLOAD_SLOT_MS = 200
@@ -136,7 +136,7 @@ export class AuditAdapter implements CoreAdapter {
     this.host.track(this.open(disk.db))
   }
 
-  /** service.ts start(): the store from disk, the Lamport clock above it, then the timers. */
+  /** audit-service.ts start(): the store from disk, the Lamport clock above it, then the timers. */
   private async open (db: MemoryAuditDb): Promise<void> {
     const { host, s } = this
     const store = await AuditStore.open(db)

@@ -5,7 +5,7 @@
  * (`kos/<cluster>/coordinator/1`), whose signer must be one of the voters it announces.
  */
 import type { Channel, Topic } from '../transport/transport.js'
-import { coordinatorAnnouncementSchema, electionEnvelopeSchema, type CoordinatorAnnouncement, type ElectionEnvelope } from '../wire/election.js'
+import { coordinatorAnnouncementSchema, electionEnvelopeSchema, type CoordinatorAnnouncement, type ElectionEnvelope } from '../wire/election-wire.js'
 import { decodeMessage, encodeMessage } from '../wire/messages.js'
 
 export interface ElectionChannels {

@@ -17,11 +17,11 @@ import { Election } from './election.js'
 import type { ElectionChannels } from './election-channels.js'
 import { tickIsLate } from './late-tick.js'
 import { electionRefusal, MAX_TERM_LEAP, type ElectionRefusal } from './message-authority.js'
-import type { ElectionEvent, ElectionMessage, ElectionOutput, PersistedElectionState } from './messages.js'
+import type { ElectionEvent, ElectionMessage, ElectionOutput, PersistedElectionState } from './election-messages.js'
 import type { ElectionOptions } from './options.js'
 import { learnersOf, nextVoterChange, type VoterBounds, type VoterMember } from './voter-change.js'
 import type { Cancel, ShellLog, Timers, Transport } from '../transport/transport.js'
-import { newerVoters, votersOrdinal, type CoordinatorAnnouncement, type ElectionEnvelope, type VoterConfig } from '../wire/election.js'
+import { newerVoters, votersOrdinal, type CoordinatorAnnouncement, type ElectionEnvelope, type VoterConfig } from '../wire/election-wire.js'
 import { WIRE_VERSION } from '../wire/messages.js'
 
 /** Where term, vote and voter set are kept; `done` once the write is durable (an argument: it failed). */

@@ -32,7 +32,7 @@
  * Each input returns outputs that the shell performs in order (see `ElectionOutput`).
  */
 import type { Clock } from '@kos/detect'
-import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, CoordinatorHeartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './messages.js'
+import type { ElectionEvent, ElectionMessage, ElectionOutput, ElectionRole, CoordinatorHeartbeat, PersistedElectionState, StepDownReason, VoteRequest } from './election-messages.js'
 import { CoordinatorLease } from './lease.js'
 import { resolveElectionOptions, type ElectionOptions, type ResolvedElectionOptions } from './options.js'
 import { checkQuorumMs, electionTimeoutMs, fastFailoverAtMs, heartbeatDue, leaseRemaining, quorumSize, rankOf, trustsCoordinator } from './timing.js'

@@ -21,9 +21,9 @@
  * is the guard there.
  * Pure.
  */
-import type { VoterConfig } from '../wire/election.js'
-import { newerVoters } from '../wire/election.js'
-import type { ElectionMessage } from './messages.js'
+import type { VoterConfig } from '../wire/election-wire.js'
+import { newerVoters } from '../wire/election-wire.js'
+import type { ElectionMessage } from './election-messages.js'
 
 export type ElectionRefusal = 'not-voter' | 'term-bound'
 

@@ -18,7 +18,7 @@
  * (`configVersion`), so holding a newer set only refuses more. A candidate and a coordinator
  * never adopt from these messages: they count votes and acks against the set they stood with.
  */
-import type { ElectionMessage, ElectionRole } from './messages.js'
+import type { ElectionMessage, ElectionRole } from './election-messages.js'
 
 /**
  * Whether `m`, sent to a peer that last reported holding `receiverHolds` (as votersOrdinal;

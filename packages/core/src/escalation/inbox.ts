@@ -5,7 +5,7 @@
  * until the sender confirmed the notice, and the shell re-sends until it does. Bounded: one sender
  * may hold only so many open items, and a full inbox forgets the longest-resolved item first.
  */
-import { isAdvance, type Escalation, type EscalationStatus } from './record.js'
+import { isAdvance, type Escalation, type EscalationStatus } from './escalation-record.js'
 
 export interface InboxItem {
   record: Escalation

@@ -1,6 +1,6 @@
 /**
  * The sender's outbox bookkeeping (issue #5), pure: no I/O, no timers; the time comes in as an
- * argument. The shell (service.ts) persists every item this returns before it acts on it, so
+ * argument. The shell (escalation-service.ts in the node) persists every item this returns before it acts on it, so
  * the outbox on disk is always at least as far as anything a peer was told.
  *
  *   pending ──delivered(to)──▶ delivered ──acked(by)──▶ acked ──resolved(by)──▶ resolved
@@ -9,7 +9,7 @@
  * skip states (a re-sent escalation whose authority already acked it). `add` is idempotent on
  * the id. Failed attempts are counted per item and per target.
  */
-import { isAdvance, type Escalation, type EscalationStatus } from './record.js'
+import { isAdvance, type Escalation, type EscalationStatus } from './escalation-record.js'
 
 export interface OutboxItem {
   record: Escalation

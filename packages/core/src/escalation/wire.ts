@@ -11,7 +11,7 @@
  */
 import { z } from 'zod'
 import { authoritiesSchema } from './authorities.js'
-import { escalationId, escalationSchema, ESCALATION_STATUSES } from './record.js'
+import { escalationId, escalationSchema, ESCALATION_STATUSES } from './escalation-record.js'
 
 /** Bound on one message: a record is at most ≈ 6 KB (summary 2 KB, 32 evidence refs). */
 export const MAX_ESCALATION_MESSAGE_BYTES = 32 * 1024

@@ -14,7 +14,7 @@
  * states, or probing, wait for fixed deadlines and stay queued.
  */
 import type { MemberTable } from './member-table.js'
-import { EARLY_MS, type MemberRecord } from './record.js'
+import { EARLY_MS, type MemberRecord } from './member-record.js'
 
 export class CrossingScan {
   private readonly table: MemberTable

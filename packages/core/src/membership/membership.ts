@@ -22,7 +22,7 @@ import { CrossingScan } from './crossing-scan.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
-import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './record.js'
+import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './member-record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'

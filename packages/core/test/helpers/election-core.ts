@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { ManualClock } from '@kos/detect'
 import { Election } from '../../src/election/election.js'
-import type { ElectionOutput } from '../../src/election/messages.js'
+import type { ElectionOutput } from '../../src/election/election-messages.js'
 import type { ElectionOptions } from '../../src/election/options.js'
 
 export const VOTERS = ['a', 'b', 'c']

@@ -9,7 +9,7 @@ import type { MembershipEvent } from '@kos/core'
 import type { AgentEvent, ModeEvent } from '@kos/core'
 import type { AuditEvent } from '../audit/tamper-event.js'
 import type { AuthorityEvent, EscalationEvent } from '../escalation/escalation-events.js'
-import type { ServiceEvent } from '../services/events.js'
+import type { ServiceEvent } from '../services/service-events.js'
 
 /**
  * This node lost its coordinator (`previous`, in `lostTerm`) and, with no quorum reachable, ran

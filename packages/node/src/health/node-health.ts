@@ -8,10 +8,10 @@
  */
 import type { Clock } from '@kos/detect'
 import type { HealthResponse, HealthSummary, ServiceMode } from '@kos/client'
-import type { AuditService } from '../audit/service.js'
+import type { AuditService } from '../audit/audit-service.js'
 import type { KosConfig } from '../config/schema.js'
 import type { Election } from '@kos/core'
-import type { HealingService } from '../healing/service.js'
+import type { HealingService } from '../healing/healing-service.js'
 import { worseMode } from '@kos/core'
 import type { MembershipService } from '../membership/service.js'
 import type { StateStore } from '../store/state-store.js'

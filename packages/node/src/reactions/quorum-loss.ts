@@ -11,10 +11,10 @@
 import type { Clock } from '@kos/detect'
 import type { Logger } from 'pino'
 import type { AuditEntry } from '@kos/core'
-import type { AuditService } from '../audit/service.js'
+import type { AuditService } from '../audit/audit-service.js'
 import type { Election } from '@kos/core'
 import type { KosEvent } from '../events/kos-event.js'
-import type { EscalationService } from '../escalation/service.js'
+import type { EscalationService } from '../escalation/escalation-service.js'
 import { quorumLoss } from './escalation-triggers.js'
 
 /** A new coordinator escalates the reports of periods without quorum this recent in its log. */

@@ -4,9 +4,9 @@
  * only on the one node that records it for the cluster (recorded-once.ts). The escalations an event triggers
  * (escalation-triggers.ts) follow its durable entry, which they cite as evidence.
  */
-import type { AuditService } from '../audit/service.js'
+import type { AuditService } from '../audit/audit-service.js'
 import type { Election } from '@kos/core'
-import type { EscalationService } from '../escalation/service.js'
+import type { EscalationService } from '../escalation/escalation-service.js'
 import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '@kos/core'
 import { auditFieldsOf } from './audit-fields.js'

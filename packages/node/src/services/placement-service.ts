@@ -30,7 +30,7 @@ import type { Assignment, ReportedInstance, PlacementChange, PlacementMember } f
 import { placementTableSchema, serviceRequestSchema, serviceResponseSchema, type ServiceRequest, type ServiceResponse } from './placement-wire.js'
 import { DESIRED_STATE_TYPES, NODE_DRAIN, SERVICE_DEFINED, SERVICE_REMOVED, ServiceBook } from './service-book.js'
 import { serviceSpecSchema, type ServiceSpec } from './service-spec.js'
-import type { ServiceEvent } from './events.js'
+import type { ServiceEvent } from './service-events.js'
 
 export interface PlacementServiceComponents {
   libp2p: KosLibp2p

@@ -5,7 +5,7 @@
  * voters. Validated like every other inbound message.
  */
 import { z } from 'zod'
-import type { ElectionMessage } from '../election/messages.js'
+import type { ElectionMessage } from '../election/election-messages.js'
 import { peerIdString, WIRE_VERSION } from './messages.js'
 
 const term = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER - 1)
