@@ -68,6 +68,12 @@ export interface CoreAdapter {
   receive: (from: string, message: unknown) => void
   /** The transport saw the connection to `peer` close (the peer crashed, or a link was cut). */
   peerLost: (peer: string) => void
+  /**
+   * Whether this core keeps a connection to `peer` (the transport's connection set is the union
+   * over the process's cores). Only a process holding one hears that `peer`'s process died.
+   * Absent: a connection to every member, as the node's redials keep (up to its cap).
+   */
+  holdsConnection?: (peer: string) => boolean
 }
 
 /** Builds one core's adapter for a process that starts (at the beginning or after a restart). */

@@ -8,6 +8,12 @@
  * Left out, because the simulated transport has no connections to keep: redials (a link is up
  * or cut), and gossipsub's mesh (gossip reaches whoever the network says it reaches).
  *
+ * With `monitors` (> 0, the bounded design of issue 17: monitor-ring.ts) a heartbeat goes only
+ * to the node's monitors on the ring, point to point and without the health summary, and the
+ * summary itself is gossiped as a delta every `HEALTH_DELTA_EVERY_MS` (as if it changed that
+ * often: the simulated summary never does). The node then holds connections only to its
+ * monitors and the members it monitors (`holdsConnection`), so only those hear a crash.
+ *
  * It also tracks each member's state from the core's events (cheap, O(1) per event), for the
  * election shell's ranking and for the checkers, so nobody has to build 1,000 views with phi.
  */
@@ -20,6 +26,8 @@ import { WorldMemberTable } from './world-member-table.js'
 import { WIRE_SIZES } from './wire-sizes.js'
 
 export const MEMBERSHIP = 'membership'
+/** With bounded monitors: how often a node's health summary is gossiped (a changed summary, at a bounded rate). */
+export const HEALTH_DELTA_EVERY_MS = 30_000
 const NO_ADDRS: string[] = []
 
 export type MembershipMessage =
@@ -48,8 +56,10 @@ export class MembershipAdapter implements CoreAdapter {
   private joined: boolean
   private joinBackoffMs: number
   private lastTickAtMs: number
+  private readonly monitorsPerMember: number
 
-  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, table: MemberTable, indexOf: ReadonlyMap<string, number>) {
+  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, table: MemberTable, indexOf: ReadonlyMap<string, number>, monitors = 0) {
+    this.monitorsPerMember = monitors
     this.host = host
     this.indexOf = indexOf
     this.aliveAt = new Uint8Array(host.allIds.length)
@@ -73,7 +83,8 @@ export class MembershipAdapter implements CoreAdapter {
       suspicionTimeoutMs: timings.suspicionTimeoutMs,
       localStallGraceMs: timings.localStallGraceMs,
       reapDeadAfterMs: timings.reapDeadAfterMs,
-      reapLeftAfterMs: timings.reapLeftAfterMs
+      reapLeftAfterMs: timings.reapLeftAfterMs,
+      monitorsPerMember: monitors
     }, host.clock, host.random, table)
     this.bootstrap = start.bootstrap.filter((id) => id !== host.id)
     this.joined = start.warm || this.bootstrap.length === 0
@@ -95,6 +106,7 @@ export class MembershipAdapter implements CoreAdapter {
     host.every(t.tickIntervalMs, Math.floor(r() * t.tickIntervalMs) + 1, () => { this.tick() })
     host.every(t.heartbeatIntervalMs, Math.floor(r() * t.heartbeatIntervalMs) + 1, () => { this.sendHeartbeat() })
     host.every(t.pushPullIntervalMs, Math.floor(r() * t.pushPullIntervalMs) + 1, () => { this.pushPull() })
+    if (this.monitorsPerMember > 0) host.every(HEALTH_DELTA_EVERY_MS, Math.floor(r() * HEALTH_DELTA_EVERY_MS) + 1, () => { this.sendHealth() })
     this.sendHeartbeat()
     if (!this.joined) this.tryJoin()
   }
@@ -114,6 +126,12 @@ export class MembershipAdapter implements CoreAdapter {
 
   peerLost (peer: string): void { this.apply(this.core.onConnectionLost(peer)) }
 
+  /** Whether this node keeps a connection to `peer`: every member, unless monitors are bounded. */
+  holdsConnection (peer: string): boolean {
+    if (this.monitorsPerMember === 0) return withinConnectionCap(this.host.index, this.indexOf.get(peer) ?? 0, this.host.allIds.length)
+    return this.core.monitors()!.includes(peer) || this.core.monitoring()!.includes(peer)
+  }
+
   private tick (): void {
     const now = this.host.clock.now()
     // A tick far later than scheduled means our own process stalled (service.ts does the same).
@@ -130,7 +148,19 @@ export class MembershipAdapter implements CoreAdapter {
     // The simulated heartbeat carries no addresses (the byte count charges them): a member's
     // address never changes here and is known from the join, and it spares the core a copy
     // per heartbeat, a million a second at 1,000 nodes.
-    this.host.broadcast(MEMBERSHIP, { t: 'heartbeat', incarnation, addrs: NO_ADDRS, health: this.health } satisfies MembershipMessage, WIRE_SIZES.heartbeat)
+    const monitors = this.core.monitors()
+    if (monitors === null) {
+      this.host.broadcast(MEMBERSHIP, { t: 'heartbeat', incarnation, addrs: NO_ADDRS, health: this.health } satisfies MembershipMessage, WIRE_SIZES.heartbeat)
+      return
+    }
+    const beat = { t: 'heartbeat', incarnation, addrs: NO_ADDRS, health: this.health } satisfies MembershipMessage
+    for (const m of monitors) this.host.send(m, MEMBERSHIP, beat, WIRE_SIZES.beat)
+  }
+
+  /** Bounded monitors: the health summary by gossip, at a bounded rate. */
+  private sendHealth (): void {
+    if (this.core.isLeaving) return
+    this.host.broadcast(MEMBERSHIP, { t: 'heartbeat', incarnation: this.core.selfIncarnation, addrs: NO_ADDRS, health: this.health } satisfies MembershipMessage, WIRE_SIZES.healthDelta)
   }
 
   /** A sync with one random alive member (service.ts pushPull). */
@@ -219,6 +249,20 @@ export class MembershipAdapter implements CoreAdapter {
   }
 }
 
+/**
+ * The node's connection manager keeps at most this many connections (net/host.ts): redialling
+ * every member, a node of a larger cluster holds a connection to about this many of them.
+ */
+export const MAX_CONNECTIONS = 512
+
+/** Whether nodes `a` and `b` (indices) of an `n`-node cluster keep their connection under the cap: symmetric, seeded by the pair. */
+export function withinConnectionCap (a: number, b: number, n: number): boolean {
+  if (n - 1 <= MAX_CONNECTIONS) return true
+  const lo = a < b ? a : b; const hi = a < b ? b : a
+  const h = (Math.imul(lo ^ 0x2545f491, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) >>> 0
+  return h % (n - 1) < MAX_CONNECTIONS
+}
+
 function snapshotOf (c: MemberClaim): MemberSnapshot {
   return { state: c.state, peerId: c.target, incarnation: c.incarnation, name: c.name, role: c.role, addrs: c.addrs }
 }
@@ -234,13 +278,13 @@ function phiOptions (t: SimTimings): PhiAccrualOptions {
 }
 
 /** Membership cores whose hot fields share one world table (built with the first core of a world). */
-export function membershipFactory (timings: SimTimings): CoreFactory {
+export function membershipFactory (timings: SimTimings, monitors = 0): CoreFactory {
   let world: { ids: readonly string[], table: WorldMemberTable } | null = null
   return {
     name: MEMBERSHIP,
     create: (host, start) => {
       if (world?.ids !== host.allIds) world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock) }
-      const adapter = new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.table.indexOf)
+      const adapter = new MembershipAdapter(host, timings, start, world.table.viewFor(host.index), world.table.indexOf, monitors)
       world.table.attach(host.index, adapter.core)
       return adapter
     },

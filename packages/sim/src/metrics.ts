@@ -15,6 +15,7 @@ import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
 import type { Fault, Observer, Simulation } from './simulation.js'
 import { distribution, type Distribution } from './stats.js'
 import type { WorldView } from './world-view.js'
+import { SIGNATURE_CHECK_MS } from './wire-sizes.js'
 
 interface CrashRecord { target: number, at: number, observers: Set<number>, detected: Map<number, number>, undetected: number }
 type Cause = 'partition' | 'pause' | 'restart' | 'none'
@@ -25,7 +26,14 @@ export interface MetricsSummary {
   falseDeaths: Record<Cause, number> & { total: number }
   convergenceMs: Array<{ healAtMs: number, afterMs: number | null }>
   coordinator: { elections: number, finalTerm: number, timeWithoutMs: number, longestWithoutMs: number }
-  traffic: { msgsSentPerNodePerSec: number, bytesSentPerNodePerSec: number, msgsReceivedPerNodePerSec: number, bytesReceivedPerNodePerSec: number, maxNodeBytesSentPerSec: number }
+  /**
+   * Wire bytes and messages (wire-sizes.ts: frames, gossip relays and duplicates included), and
+   * the gossip signatures each node checks, with their CPU cost in % of one core.
+   */
+  traffic: {
+    msgsSentPerNodePerSec: number, bytesSentPerNodePerSec: number, msgsReceivedPerNodePerSec: number, bytesReceivedPerNodePerSec: number, maxNodeBytesSentPerSec: number
+    signatureChecksPerNodePerSec: number, signatureCpuPercent: number
+  }
 }
 
 const causes = (): Record<Cause, number> & { total: number } => ({ total: 0, partition: 0, pause: 0, restart: 0, none: 0 })
@@ -175,7 +183,9 @@ export class Metrics implements Observer {
         bytesSentPerNodePerSec: perNodeSec(sum(this.sim.sent.bytes)),
         msgsReceivedPerNodePerSec: perNodeSec(sum(this.sim.received.msgs)),
         bytesReceivedPerNodePerSec: perNodeSec(sum(this.sim.received.bytes)),
-        maxNodeBytesSentPerSec: round(maxBytes / seconds)
+        maxNodeBytesSentPerSec: round(maxBytes / seconds),
+        signatureChecksPerNodePerSec: perNodeSec(sum(this.sim.signatureChecks)),
+        signatureCpuPercent: round(perNodeSec(sum(this.sim.signatureChecks)) * SIGNATURE_CHECK_MS / 10)
       }
     }
   }

@@ -18,7 +18,8 @@ export function formatReport (r: RunResult): string {
     ['false deaths', causeLine(m.falseDeaths)],
     ['convergence after heal', conv],
     ['coordinator', `${m.coordinator.elections} elections, final term ${m.coordinator.finalTerm}, ${ms(m.coordinator.timeWithoutMs)} without (longest ${ms(m.coordinator.longestWithoutMs)})`],
-    ['traffic per node', `${m.traffic.msgsSentPerNodePerSec} msg/s, ${(m.traffic.bytesSentPerNodePerSec / 1024).toFixed(1)} KiB/s sent; ${m.traffic.msgsReceivedPerNodePerSec} msg/s, ${(m.traffic.bytesReceivedPerNodePerSec / 1024).toFixed(1)} KiB/s received; busiest sender ${(m.traffic.maxNodeBytesSentPerSec / 1024).toFixed(1)} KiB/s`],
+    ['traffic per node', `${m.traffic.msgsSentPerNodePerSec} msg/s, ${(m.traffic.bytesSentPerNodePerSec / 1024).toFixed(1)} KiB/s sent; ${m.traffic.msgsReceivedPerNodePerSec} msg/s, ${(m.traffic.bytesReceivedPerNodePerSec / 1024).toFixed(1)} KiB/s received; busiest sender ${(m.traffic.maxNodeBytesSentPerSec / 1024).toFixed(1)} KiB/s (wire bytes)`],
+    ['signature checks per node', `${m.traffic.signatureChecksPerNodePerSec}/s, ≈ ${m.traffic.signatureCpuPercent} % of a core`],
     ...auditRows(r),
     ['invariants', s.violations === 0 ? 'all held' : `${s.violations} violation(s)`],
     ['trace', `${s.traceLines} lines, sha256 ${s.traceHash.slice(0, 16)}…`]

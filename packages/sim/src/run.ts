@@ -28,6 +28,12 @@ export interface RunOptions {
   nodes: number
   seconds: number
   seed: number
+  /**
+   * Monitors per member: 0 runs today's design (heartbeats gossiped to every member, each
+   * watching all); k > 0 the bounded one (issue 17: heartbeats to k monitors on a ring, health
+   * gossiped at a bounded rate). @default 0
+   */
+  monitors?: number
   /** The node profile whose timings the cores run with. @default 'lan' */
   profile?: string
   checkers?: Partial<CheckerOptions>
@@ -71,12 +77,13 @@ export interface RunResult {
   replay: string
 }
 
-export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'seconds' | 'seed' | 'profile' | 'maxSkewMs' | 'audit'>): string {
+export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'seconds' | 'seed' | 'profile' | 'maxSkewMs' | 'monitors' | 'audit'>): string {
   const profile = o.profile !== undefined && o.profile !== 'lan' ? ` --profile ${o.profile}` : ''
   const skew = o.maxSkewMs !== undefined && o.maxSkewMs > 0 ? ` --max-skew-ms ${o.maxSkewMs}` : ''
   // A custom workload (a test's) has no flag; the replay of the CLI's runs is exact.
   const audit = o.audit !== undefined && o.audit !== false ? ' --audit' : ''
-  return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${profile}${skew}${audit}`
+  const monitors = o.monitors !== undefined && o.monitors > 0 ? ` --monitors ${o.monitors}` : ''
+  return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${profile}${skew}${monitors}${audit}`
 }
 
 /** A run without the audit core: synchronous. */
@@ -133,7 +140,7 @@ function prepare (o: RunOptions, cores: CoreFactory[], extraMs = 0): Prepared {
   const sim = new Simulation({
     nodes: o.nodes,
     seed: o.seed,
-    factories: [membershipFactory(timings), electionFactory(timings, o.fsyncMs ?? 2), ...cores, ...(o.extraCores ?? [])],
+    factories: [membershipFactory(timings, o.monitors ?? 0), electionFactory(timings, o.fsyncMs ?? 2), ...cores, ...(o.extraCores ?? [])],
     network: scenario.network,
     maxSkewMs: o.maxSkewMs ?? 0
   })

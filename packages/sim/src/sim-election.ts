@@ -92,6 +92,12 @@ export class ElectionAdapter extends ShellAdapter {
 
   get core (): Election { return this.shell.core }
   get voters (): Readonly<VoterConfig> { return this.shell.voters }
+
+  /** Voters keep connections to each other (heartbeats, votes); a non-voter needs none for the election. */
+  holdsConnection (peer: string): boolean {
+    const v = this.shell.voters.voters
+    return v.includes(this.core.selfId) && v.includes(peer)
+  }
 }
 
 /** `fsyncMs`: how long the synced LevelDB write of term and vote takes. */

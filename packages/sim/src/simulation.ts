@@ -6,7 +6,8 @@
  *
  * Process semantics, as a real node under a nemesis:
  * - crash (SIGKILL): everything in memory is gone, events addressed to the process are dropped;
- *   its peers' transports report the closed connection within a few ms; the disk stays;
+ *   the peers that held a connection to it (core-adapter.ts `holdsConnection`) hear it closed
+ *   within a few ms; the disk stays;
  * - restart: new cores built from the disk, joining through the bootstrap peers;
  * - pause (SIGSTOP): the process runs nothing; inbound messages wait in the socket buffer, and
  *   on resume its late timers run first (libuv's timer phase), then the buffered input;
@@ -22,7 +23,7 @@ import { fullyConnected, linkedIn, type Partition } from './partitions.js'
 import { ProbeModel } from './probes.js'
 import { createRng, type Rng } from './random.js'
 import { Trace } from './trace.js'
-import { WIRE_SIZES } from './wire-sizes.js'
+import { GOSSIP_FRAME_BYTES, GOSSIP_MESH_DEGREE, STREAM_FRAME_BYTES, WIRE_SIZES } from './wire-sizes.js'
 import { SIM_WALL_EPOCH_MS, type Fault, type Observer, type Process, type Scheduled, type SimulationOptions } from './world-types.js'
 
 export type { Fault, Observer, Process, SimulationOptions } from './world-types.js'
@@ -38,6 +39,11 @@ export class Simulation {
   /** Messages and payload bytes sent and received, per node. */
   readonly sent: { msgs: Float64Array, bytes: Float64Array }
   readonly received: { msgs: Float64Array, bytes: Float64Array }
+  /** Gossip signatures checked, per node: one per distinct gossip message it received. */
+  readonly signatureChecks: Float64Array
+  /** Per node: how many peers it holds connections to, and when that was counted (refreshed every few seconds). */
+  private readonly connections: Float64Array
+  private readonly connectionsAtMs: Float64Array
   /** Per node: how far its wall clock is off, ms (fixed for the run, kept across restarts). */
   readonly wallSkewMs: Int32Array
   private readonly queue = new EventQueue<Scheduled>()
@@ -80,6 +86,9 @@ export class Simulation {
     this.fanout = new FanoutBuffers(n)
     this.sent = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
     this.received = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
+    this.signatureChecks = new Float64Array(n)
+    this.connections = new Float64Array(n)
+    this.connectionsAtMs = new Float64Array(n).fill(-Infinity)
     // Its own stream, so that a skew changes no other draw: the same seed with and without skew
     // replays the same faults and deliveries.
     const maxSkew = opts.maxSkewMs ?? 0
@@ -169,7 +178,7 @@ export class Simulation {
     this.fault({ type: 'crash', node: i }, `CRASH ${p.id}`)
     // The process died: its sockets close; its peers' transports say so almost at once.
     for (const q of this.procs) {
-      if (q.index === i || !q.up || !this.net.linked(i, q.index)) continue
+      if (q.index === i || !q.up || !this.net.linked(i, q.index) || !this.holdsConnection(q, p.id)) continue
       this.hint(q.index, p.id, this.faultRng.int(1, 5))
     }
   }
@@ -285,7 +294,8 @@ export class Simulation {
     for (const b of backlog) { if (p.gen === gen && p.up) b() }
   }
 
-  private send (from: number, to: number, core: string, message: unknown, bytes: number): void {
+  private send (from: number, to: number, core: string, message: unknown, payload: number): void {
+    const bytes = payload + STREAM_FRAME_BYTES
     this.count(this.sent, from, 1, bytes)
     if (to < 0 || !this.net.linked(from, to)) return
     const d = this.net.deliver(from, to)
@@ -301,9 +311,14 @@ export class Simulation {
    * receivers with the same delay share one queue event, so a broadcast to 999 nodes costs a
    * dozen heap operations rather than 999 (their lists in a pooled buffer: see fanout.ts).
    */
-  private broadcast (from: number, core: string, message: unknown, bytes: number): void {
-    this.count(this.sent, from, 1, bytes)
+  private broadcast (from: number, core: string, message: unknown, payload: number): void {
+    // On the wire (wire-sizes.ts): the publisher floods one framed copy to each peer it is
+    // connected to; every receiver is charged its copies and its forwards in `dispatch`.
+    const bytes = payload + GOSSIP_FRAME_BYTES
+    const flood = this.connectionsOf(from)
+    this.count(this.sent, from, flood, bytes * flood)
     const loss = this.net.options.loss
+    const gossipLoss = loss ** (1 + GOSSIP_MESH_DEGREE)
     const up = this.upFlags
     const n = this.size
     const fanout = this.fanout
@@ -311,7 +326,8 @@ export class Simulation {
       if (to === from || up[to] === 0) continue
       const hops = this.net.gossipHops(from, to)
       if (hops === Infinity) continue
-      if (loss > 0 && this.rng.next() < loss) continue
+      // Lost only if every copy is (the flood's and the D mesh peers' forwards, wire-sizes.ts).
+      if (loss > 0 && this.rng.next() < gossipLoss) continue
       fanout.add(to, this.net.delay(from, to, hops | 0)) // | 0: a float (Infinity above) would be boxed
     }
     const groups = fanout.finish()
@@ -348,18 +364,28 @@ export class Simulation {
         const cores = ev.coreIndex >= 0 ? this.coreAt[ev.coreIndex]! : undefined
         const receiveDirect = ev.coreIndex >= 0 ? this.factories[ev.coreIndex]!.receiveDirect : undefined
         const { msgs: receivedMsgs, bytes: receivedBytes } = this.received
+        const { msgs: sentMsgs, bytes: sentBytes } = this.sent
+        const checks = this.signatureChecks
+        // Each receiver: 1 + D framed copies in (the flood and its mesh), D forwards out, one signature check.
+        const copiesIn = (1 + GOSSIP_MESH_DEGREE) * bytes
+        const forwardsOut = GOSSIP_MESH_DEGREE * bytes
         const receivers = this.fanout.receivers(ev.buffer)
         for (let i = ev.start; i < ev.end; i++) {
           const to = receivers[i]!
           if (cores !== undefined && this.direct[to] === 1) {
-            receivedMsgs[to]! += 1
-            receivedBytes[to]! += bytes
+            receivedMsgs[to]! += 1 + GOSSIP_MESH_DEGREE
+            receivedBytes[to]! += copiesIn
+            sentMsgs[to]! += GOSSIP_MESH_DEGREE
+            sentBytes[to]! += forwardsOut
+            checks[to]! += 1
             if (receiveDirect === undefined || !receiveDirect(fromIndex, to, message)) cores[to]?.receive(from, message)
             continue
           }
           const p = this.procs[to]!
           if (!p.up) continue
-          this.count(this.received, to, 1, bytes)
+          this.count(this.received, to, 1 + GOSSIP_MESH_DEGREE, copiesIn)
+          this.count(this.sent, to, GOSSIP_MESH_DEGREE, forwardsOut)
+          checks[to]! += 1
           this.deliverTo(p, from, ev.core, message)
         }
         this.fanout.delivered(ev.buffer)
@@ -374,6 +400,28 @@ export class Simulation {
       return
     }
     p.cores.get(core)?.receive(from, message)
+  }
+
+  /** How many peers node `i` holds connections to (what a gossip flood reaches), recounted every 5 s of virtual time. */
+  private connectionsOf (i: number): number {
+    if (this.now - this.connectionsAtMs[i]! < 5000) return this.connections[i]!
+    const p = this.procs[i]!
+    let n = 0
+    for (const q of this.procs) if (q !== p && q.up && this.holdsConnection(p, q.id)) n++
+    this.connections[i] = n
+    this.connectionsAtMs[i] = this.now
+    return n
+  }
+
+  /** Whether process `q` holds a connection to `peer`: any of its cores keeps one (core-adapter.ts). */
+  private holdsConnection (q: Process, peer: string): boolean {
+    let asked = false
+    for (const c of q.cores.values()) {
+      if (c.holdsConnection === undefined) continue
+      if (c.holdsConnection(peer)) return true
+      asked = true
+    }
+    return !asked
   }
 
   /** The transport at `at` reports its connection to `lost` closed. */

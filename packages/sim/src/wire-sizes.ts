@@ -2,8 +2,8 @@
  * Message sizes for the bytes-per-node figures: each kind of message is encoded once with the
  * node's own wire codec (strict CBOR, `encodeMessage`), filled with realistic values (52-char
  * base58 peer ids, a TCP multiaddr with /p2p/, a health summary), and that size is charged per
- * message. Payload only: gossipsub, yamux, noise and TCP framing are not counted, nor gossipsub's
- * relaying (each node forwards a message to its mesh peers: roughly × mesh degree on the wire).
+ * message, plus the frames around it on the wire (the constants below): the simulation charges
+ * gossip as gossipsub carries it, with its relays and duplicates (simulation.ts `broadcast`).
  */
 import { encodeMessage, WIRE_VERSION, type ElectionMessage } from '@kos/core'
 
@@ -20,6 +20,10 @@ const election = (m: ElectionMessage, extra: object = {}): number => size({ v: W
 
 export const WIRE_SIZES = Object.freeze({
   heartbeat: size({ v: WIRE_VERSION, t: 'heartbeat', incarnation: 7, addrs: [ADDR], health: HEALTH }),
+  /** Bounded monitors: the heartbeat to a monitor, point to point, with no health summary. */
+  beat: size({ v: WIRE_VERSION, t: 'beat', incarnation: 7 }),
+  /** Bounded monitors: a changed health summary, gossiped (the fields that change: mode, CPU, memory, loop delay, agents). */
+  healthDelta: size({ v: WIRE_VERSION, t: 'health', incarnation: 7, version: 12, cpuPercent: 3.25, rssBytes: 112345678, heapUsedBytes: 45678901, eventLoopDelayP99Ms: 12.5, mode: 'normal', agents: { total: 4, running: 4, failed: 0, quarantined: 0 } }),
   notice: size({ v: WIRE_VERSION, t: 'notice', state: 'suspect', target: PEER, incarnation: 7, name: 'node-042', role: 'member', addrs: [ADDR] }),
   syncBase: size({ v: WIRE_VERSION, t: 'sync', members: [] }),
   syncPerMember: size(snapshot),
@@ -54,3 +58,30 @@ export function electionMessageBytes (m: ElectionMessage, voters: number | null)
     case 'heartbeat-ack': return WIRE_SIZES.heartbeatAck
   }
 }
+
+/**
+ * Around every stream message: a length prefix (2), yamux's frame header (12), and noise's
+ * length (2) and tag (16), one each as long as a message fits one noise frame.
+ */
+export const STREAM_FRAME_BYTES = 2 + 12 + 2 + 16
+
+/**
+ * Around every gossip message, per copy: the stream frame, plus gossipsub's RPC envelope under
+ * StrictSign: the author's peer id (38), sequence number (8), Ed25519 signature (64), the topic
+ * (about 24) and protobuf tags and lengths (about 12).
+ */
+export const GOSSIP_FRAME_BYTES = STREAM_FRAME_BYTES + 38 + 8 + 64 + 24 + 12
+
+/**
+ * Gossipsub's mesh degree D, the node's default (`gossipMeshDegree`): every node that receives
+ * a message forwards it to its D mesh peers, so each node receives it up to 1 + D times (from the
+ * publisher's flood and from its mesh), and checks its signature once (duplicates are dropped by
+ * message id before validation).
+ */
+export const GOSSIP_MESH_DEGREE = 2
+
+/**
+ * CPU time of one Ed25519 signature check (node:crypto, a 400-byte message), measured on the
+ * 2-core machine of docs/benchmarks.md: what a gossip message costs each node that receives it.
+ */
+export const SIGNATURE_CHECK_MS = 0.28

@@ -27,6 +27,8 @@ export class MemberRecord {
   queuedAtMs = Infinity
   /** Reaped: out of the table (a later record may hold the same peer). */
   removed = false
+  /** Whether this node monitors the member (monitor-ring.ts); every member when monitors are not bounded. */
+  watched = true
   private readonly cols: MemberColumns
   /**
    * A copy of the state column, which only this record's setter changes (the heartbeat path reads
@@ -65,10 +67,10 @@ export class MemberRecord {
   }
 
   /**
-   * True while its detector runs: exactly while it is alive or suspect (a member turns suspect
+   * True while its detector runs: exactly while this node monitors it and it is alive or suspect (a member turns suspect
    * only from alive, and every return to alive starts a new detector).
    */
-  get monitored (): boolean { return this.stateHeld === 'alive' || this.stateHeld === 'suspect' }
+  get monitored (): boolean { return this.watched && (this.stateHeld === 'alive' || this.stateHeld === 'suspect') }
   /** A new detector: the bootstrap history, monitoring from the next heartbeat. */
   resetDetector (): void { this.cols.detectors.reset(this.slot) }
 

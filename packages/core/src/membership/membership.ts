@@ -24,6 +24,7 @@ import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput,
 import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
 import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './member-record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
+import { MonitorRing } from './monitor-ring.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
@@ -60,6 +61,10 @@ export class Membership {
   private incarnation: number
   private leaving = false
   private holdBackUntilMs = -Infinity
+  /** With bounded monitors: the ring of self and the members alive or suspect, and whom this node monitors. */
+  private readonly ring: MonitorRing | null
+  private readonly monitorsPerMember: number
+  private watchedIds = new Set<string>()
 
   /** @param table where the members' hot fields go: the node's own by default, the simulator's world table in a run */
   constructor (opts: MembershipOptions, clock: Clock, random: () => number, table?: MemberTable) {
@@ -70,6 +75,9 @@ export class Membership {
     this.clock = clock
     this.random = random
     this.incarnation = opts.initialIncarnation
+    this.monitorsPerMember = opts.monitorsPerMember ?? 0
+    this.ring = this.monitorsPerMember > 0 ? new MonitorRing() : null
+    this.ring?.add(this.self)
   }
 
   get selfId (): string { return this.self }
@@ -77,6 +85,17 @@ export class Membership {
   get isLeaving (): boolean { return this.leaving }
   /** True while our own stall makes us hold back accusations. */
   get isHoldingBack (): boolean { return this.clock.now() < this.holdBackUntilMs }
+
+  /**
+   * Where this node's heartbeats go: its monitors on the ring (monitor-ring.ts); null when
+   * monitors are not bounded (heartbeats go to every member).
+   */
+  monitors (): string[] | null {
+    return this.ring === null ? null : this.ring.successors(this.self, this.monitorsPerMember)
+  }
+
+  /** The members this node monitors (runs detectors on); null when it monitors every member. */
+  monitoring (): string[] | null { return this.ring === null ? null : [...this.watchedIds] }
 
   /** Our listen addresses changed (they are known only once libp2p listens). */
   setSelfAddrs (addrs: string[]): void { this.opts.self.addrs = [...addrs] }
@@ -239,6 +258,7 @@ export class Membership {
         this.table.remove(m.peerId)
         this.scan.remove(m)
         m.removed = true
+        this.leaveRing(m)
         out.push(this.event({ type: 'member:removed', member: viewOf(m, now) }))
       }
     }
@@ -346,6 +366,7 @@ export class Membership {
   private transitionAlive (m: MemberRecord, now: number): MembershipOutput[] {
     const previous = m.state
     m.state = 'alive'
+    this.joinRing(m)
     m.stateSinceMs = now
     m.probeStartedAtMs = null
     m.lastRebroadcastAtMs = null
@@ -358,6 +379,8 @@ export class Membership {
 
   private setState (m: MemberRecord, state: 'suspect' | 'dead' | 'left', now: number, by: string): MembershipOutput {
     m.state = state
+    if (state === 'suspect') this.joinRing(m)
+    else this.leaveRing(m)
     m.stateSinceMs = now
     m.probeStartedAtMs = null
     if (state !== 'suspect') m.lastRebroadcastAtMs = null // and its detector stops: see MemberRecord.monitored
@@ -375,9 +398,44 @@ export class Membership {
       m.detectorHeartbeat()
     }
     this.members.set(c.target, m)
+    if (this.ring !== null) m.watched = false
+    if (c.state === 'alive' || c.state === 'suspect') this.joinRing(m)
     this.scan.add(m)
     this.watch(m)
     return m
+  }
+
+  /** An alive or suspect member is on the ring (bounded monitors only). */
+  private joinRing (m: MemberRecord): void {
+    if (this.ring?.add(m.peerId) === true) this.rewatch()
+  }
+
+  private leaveRing (m: MemberRecord): void {
+    if (this.ring?.remove(m.peerId) === true) this.rewatch()
+  }
+
+  /**
+   * The ring changed: this node monitors the members before it. One it starts to monitor gets a
+   * fresh detector from now (the silence before was not owed to us); one it stops monitoring
+   * keeps no detector, so it is never accused from here.
+   */
+  private rewatch (): void {
+    if (this.ring === null) return
+    const next = new Set(this.ring.predecessors(this.self, this.monitorsPerMember))
+    for (const id of this.watchedIds) {
+      if (next.has(id)) continue
+      const m = this.members.get(id)
+      if (m !== undefined) { m.watched = false; this.watch(m) }
+    }
+    for (const id of next) {
+      if (this.watchedIds.has(id)) continue
+      const m = this.members.get(id)
+      if (m === undefined) continue
+      m.watched = true
+      if (m.monitored) { m.resetDetector(); m.detectorHeartbeat() }
+      this.watch(m)
+    }
+    this.watchedIds = next
   }
 
   /**

@@ -17,6 +17,13 @@ export interface MembershipOptions {
   localStallGraceMs: number
   reapDeadAfterMs: number
   reapLeftAfterMs: number
+  /**
+   * Monitors per member (monitor-ring.ts): this node runs detectors on, probes for silence and
+   * accuses only the members it monitors, the `monitorsPerMember` before it on the ring, and its
+   * shell sends heartbeats to its own monitors only. 0 (the default): every node monitors every
+   * member, heartbeats reach everyone.
+   */
+  monitorsPerMember?: number
 }
 
 /** A claim about one member, as carried by notices and state syncs. */
