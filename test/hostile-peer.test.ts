@@ -122,3 +122,37 @@ describe('a hostile admitted peer', () => {
     }
   })
 })
+
+describe('a hostile admitted peer, towards the members that do not vote', () => {
+  const cluster = new Cluster()
+  let nodes: KosProcess[] = []
+  let hostile: HostilePeer
+
+  before(async () => {
+    await cluster.init()
+    const voters = ['--voters', '3']
+    const first = await cluster.startNode({ name: 'v1', extraArgs: voters })
+    nodes = [first, ...await cluster.startNodes(['v2', 'v3', 'v4'].map((name) => ({ name, bootstrap: [first.addr], extraArgs: voters })))]
+    await poll('one coordinator and three voters everywhere', async () => await agreedCoordinator(nodes, (v) => v.voters.length === 3 ? undefined : `${v.voters.length} voters`), { timeoutMs: 60_000 })
+    hostile = await HostilePeer.start()
+    for (const n of nodes) await hostile.connect(n.addr)
+  })
+
+  after(async () => {
+    await hostile?.stop()
+    await cluster.cleanup()
+  })
+
+  it('cannot take a non-voter from its coordinator with an announcement naming itself', async () => {
+    const before = await agreedCoordinator(nodes)
+    const voters = [...before.views.values()][0]!.voters
+    const nonVoter = nodes.find((n) => !voters.includes(n.peerId))!
+    await cluster.waitFor('the hostile peer to reach the non-voter on the announcement topic', async () => hostile.announcePeers() === nodes.length, { timeoutMs: 15_000 })
+    await hostile.announce(before.term + 5, [hostile.peerId, ...voters.slice(0, 2)])
+    await cluster.waitFor('the non-voter to count the refused announcement', async () => /kos_election_refused_total\{reason="not-voter"\} [1-9]/.test(await nonVoter.metrics()), { timeoutMs: 30_000 })
+    const now = await agreedCoordinator(nodes)
+    assert.equal(now.peerId, before.peerId)
+    assert.equal(now.term, before.term)
+    assert.deepEqual([...now.views.get(nonVoter)!.voters].sort(), [...voters].sort())
+  })
+})

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { electionRefusal, MAX_TERM_LEAP } from '../src/election/message-authority.js'
+import { announcementRefusal, electionRefusal, MAX_TERM_LEAP } from '../src/election/message-authority.js'
 
 const ours = { term: 3, version: 4, voters: ['A', 'B', 'C'] }
 
@@ -35,5 +35,26 @@ describe('electionRefusal', () => {
     assert.equal(electionRefusal('D', { type: 'pre-vote', term: 2, configVersion: 4 }, set, ours, 0), 'not-voter', 'a node that holds a set asks its own voters')
     assert.equal(electionRefusal('L', { type: 'heartbeat-ack', term: 5, sentAt: 0, ok: true }, undefined, ours, 5), null)
     assert.equal(electionRefusal('B', { type: 'pre-vote', term: 6, configVersion: 4 }, undefined, ours, 5), null)
+  })
+})
+
+describe('announcementRefusal', () => {
+  const ours = { term: 3, version: 2, voters: ['a', 'b', 'c'] }
+  const none = { term: 0, version: 0, voters: [] }
+
+  it('a non-voter that follows a coordinator takes announcements only from the voters it knows', () => {
+    assert.equal(announcementRefusal('z', 'a', 7, ours, true, 6), null)
+    assert.equal(announcementRefusal('z', 'x', 7, ours, true, 6), 'not-voter')
+  })
+
+  it('a non-voter with no coordinator, or no voter set, takes the first it hears', () => {
+    assert.equal(announcementRefusal('z', 'x', 7, ours, false, 6), null)
+    assert.equal(announcementRefusal('z', 'x', 7, none, true, 6), null)
+  })
+
+  it('a voter refuses only an absurd term: it follows heartbeats, not announcements', () => {
+    assert.equal(announcementRefusal('b', 'x', 7, ours, true, 6), null)
+    assert.equal(announcementRefusal('b', 'a', 6 + MAX_TERM_LEAP + 1, ours, true, 6), 'term-bound')
+    assert.equal(announcementRefusal('z', 'x', 6 + MAX_TERM_LEAP + 1, ours, false, 6), 'term-bound')
   })
 })

@@ -7,6 +7,7 @@
  * - genuinely signed entries of its own chain with an absurd Lamport time;
  * - checkpoints of another node's chain, signed with its own key;
  * - election messages: acks with an absurd term, heartbeats crowning itself with a voter set;
+ * - coordinator announcements crowning itself, to the members that do not vote;
  * - membership notices raising another member's incarnation, then declaring it dead there.
  * A correct node refuses each, counts it and, where it is an attempt, audits a warning.
  */
@@ -17,9 +18,12 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeMessage, encodeReplication, WIRE_VERSION, type ReplicationMessage } from '@kos/core'
-import { createCheckpoint, createEntry } from '@kos/core'
+import { createCheckpoint, createEntry, electionChannels } from '@kos/core'
 import { auditTopic, createHost, membershipTopics, MessageChannel, resolveConfig, type KosLibp2p } from '@kos/node'
 import { pino } from 'pino'
+
+/** The gossip topic of the coordinator's announcements. */
+function announcementTopic (cluster: string): string { return electionChannels(cluster, 0).announcements.name }
 
 export interface ForgedEntry { origin: string, seq: number, hash: string, type: string }
 
@@ -41,6 +45,7 @@ export class HostilePeer {
     await host.start()
     host.services.pubsub.subscribe(auditTopic(cluster))
     host.services.pubsub.subscribe(membershipTopics(cluster).membership)
+    host.services.pubsub.subscribe(announcementTopic(cluster))
     const channel = new MessageChannel(host, {
       protocol: `/kos/${cluster}/audit-sync/2.0.0`,
       maxMessageBytes: 1024 * 1024,
@@ -105,6 +110,16 @@ export class HostilePeer {
   /** Sends one election envelope (`{ v, t: 'election', m, config? }`) to `to`. */
   sendElection (to: string, envelope: Record<string, unknown>): void {
     this.election.send(to, encodeMessage(envelope))
+  }
+
+  /** Announces itself coordinator of `term` with `voters` (naming itself, as the topic's check demands). */
+  async announce (term: number, voters: string[]): Promise<void> {
+    await this.host.services.pubsub.publish(announcementTopic(this.cluster), encodeMessage({ v: WIRE_VERSION, t: 'coordinator', term, config: { term, version: 1000, voters } }))
+  }
+
+  /** Peers that the hostile peer's announcements reach. */
+  announcePeers (): number {
+    return this.host.services.pubsub.getSubscribers(announcementTopic(this.cluster)).length
   }
 
   /** Publishes a push on the audit gossip topic (signed by the forger, as gossip must be). */

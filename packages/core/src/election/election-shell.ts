@@ -16,7 +16,7 @@ import { carriesVoters, adoptsVotersFrom, reportsHeld, senderHolds } from './vot
 import { Election } from './election.js'
 import type { ElectionChannels } from './election-channels.js'
 import { tickIsLate } from './late-tick.js'
-import { electionRefusal, MAX_TERM_LEAP, type ElectionRefusal } from './message-authority.js'
+import { announcementRefusal, electionRefusal, type ElectionRefusal } from './message-authority.js'
 import type { ElectionEvent, ElectionMessage, ElectionOutput, PersistedElectionState } from './election-messages.js'
 import type { ElectionOptions } from './options.js'
 import { learnersOf, nextVoterChange, type VoterBounds, type VoterMember } from './voter-change.js'
@@ -171,19 +171,19 @@ export class ElectionShell {
 
   /**
    * A coordinator's announcement (the topic's check made sure it names its signer a voter). A
-   * non-voter takes the voter set and the coordinator from it: the cluster key's admission is the
-   * guard there, as for a joiner's first heartbeat (message-authority.ts). A voter only takes a
-   * newer set, from one of its own voters in a term it accepts, as from a heartbeat; it follows
-   * the coordinator by heartbeats, not by announcements.
+   * non-voter takes the voter set and the coordinator from one it trusts (message-authority.ts). A
+   * voter only takes a newer set, from one of its own voters in a term it accepts, as from a
+   * heartbeat; it follows the coordinator by heartbeats, not by announcements.
    */
   private onAnnouncement (from: string, a: CoordinatorAnnouncement): void {
     if (!this.running || from === this.core.selfId) return
-    if (a.term > this.core.term + MAX_TERM_LEAP) {
-      this.refuse(from, 'term-bound', a.term)
-      return
-    }
     this.refresh()
     const voter = this.voterConfig.voters.includes(this.core.selfId)
+    const refusal = announcementRefusal(this.core.selfId, from, a.term, this.voterConfig, this.core.coordinatorId !== null, this.core.term)
+    if (refusal !== null) {
+      this.refuse(from, refusal, a.term)
+      return
+    }
     const trusted = !voter || this.voterConfig.voters.includes(from)
     if (trusted && this.core.role === 'follower' && this.core.acceptDecision(a.term) && newerVoters(a.config, this.voterConfig)) this.setVoterConfig(a.config)
     this.perform(this.core.learnCoordinator(from, a.term))

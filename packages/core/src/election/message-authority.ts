@@ -16,6 +16,11 @@
  *   before they had its heartbeat stayed without one (found once the simulator ran this shell).
  * - A learner owes the coordinator heartbeat-acks, and may send nothing else; it cannot move the
  *   term.
+ * - A non-voter learns the coordinator (and the voter set) from announcements signed by a voter
+ *   it knows. It takes one from anyone else only while it knows no voter set or no coordinator
+ *   (a joiner; a node whose coordinator fell silent, perhaps after every voter changed): a forged
+ *   announcement cannot take a node from a live coordinator, and a node that missed every change
+ *   still finds the cluster again.
  * What this cannot stop is a voter inventing a newer voter set, or an admitted member doing so
  * towards a joiner: sets carry no proof of the quorum that made them. Admission (the cluster key)
  * is the guard there.
@@ -32,6 +37,17 @@ export type ElectionRefusal = 'not-voter' | 'term-bound'
  * yet a vanishing share of the 2^53 terms the wire allows.
  */
 export const MAX_TERM_LEAP = 1_000_000
+
+/**
+ * Whether node `self` refuses a coordinator's announcement signed by `from`. A voter refuses only
+ * an absurd term: it follows heartbeats, not announcements, and takes a newer set from one only
+ * if it comes from one of its own voters.
+ */
+export function announcementRefusal (self: string, from: string, term: number, ours: VoterConfig, coordinatorKnown: boolean, ourTerm: number): ElectionRefusal | null {
+  if (term > ourTerm + MAX_TERM_LEAP) return 'term-bound'
+  if (ours.voters.includes(self) || ours.voters.includes(from) || ours.voters.length === 0 || !coordinatorKnown) return null
+  return 'not-voter'
+}
 
 export function electionRefusal (from: string, m: ElectionMessage, carried: VoterConfig | undefined, ours: VoterConfig, term: number): ElectionRefusal | null {
   if (m.term > term + MAX_TERM_LEAP) return 'term-bound'
