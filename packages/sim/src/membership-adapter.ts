@@ -119,7 +119,13 @@ export class MembershipAdapter implements CoreAdapter {
       case 'sync-req': this.onSyncRequest(from, m.members); break
       case 'sync-res':
         this.apply(this.core.onSync(m.members, from))
-        if (!this.joined) { this.joined = true; this.sendHeartbeat() }
+        if (!this.joined) {
+          this.joined = true
+          this.sendHeartbeat()
+          // service.ts: a joined (or restarted) node announces itself, since with bounded
+          // monitors its heartbeats reach only its monitors.
+          this.broadcastClaim(this.core.selfClaim())
+        }
         break
     }
   }

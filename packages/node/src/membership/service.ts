@@ -317,6 +317,9 @@ export class MembershipService {
       this.bootstrap.joined = true
       this.bootstrap.lastError = null
       this.c.log.info({ joined: res.joined }, 'joined the cluster')
+      // A restarted member is known (dead) to its bootstrap peer, which announces only new ones:
+      // it says it is back itself, rather than waiting for each member to hear from it.
+      void this.publishClaim(this.core.selfClaim())
     } else {
       this.bootstrap.lastError = res.errors.map((e) => `${e.addr}: ${e.message}`).join('; ')
       if (this.bootstrap.attempts === 1 || this.bootstrap.attempts % 10 === 0) {
