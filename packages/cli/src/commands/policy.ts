@@ -18,8 +18,10 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 /** Resolves to the exit code; never rejects (loadPolicyFile throws only PolicyError). */
 export async function runPolicyCheck (file: string, options: PolicyCheckOptions, io: Io): Promise<number> {
-  // Loaded here, not at the top: the node's modules are only for the commands that need them.
-  const { BUILTIN_RULE_COUNT, loadPolicyFile, PolicyError } = await import('@kos/node')
+  // Loaded here, not at the top: the file's parser (yaml) is only for this command. It is the
+  // node's own loader, alone: no libp2p, LevelDB or fastify comes with it.
+  const { loadPolicyFile, PolicyError } = await import('@kos/node/policy-file')
+  const { BUILTIN_RULE_COUNT } = await import('@kos/core')
   try {
     const policy = await loadPolicyFile(file)
     if (options.json) printJson(io, { ok: true, file, rules: policy.rules.length, builtinRules: BUILTIN_RULE_COUNT, policy })
