@@ -7,13 +7,25 @@
  *   audits a coordinator:refused warning, and an election still succeeds afterwards;
  * - a checkpoint of a node's chain signed with its own key: nothing is deleted, verify stays ok;
  * - a genuinely signed entry with Lamport time 2^53-1: refused, and appends still work;
- * - alive@2^32 then dead@2^32 about a member: nobody raises its incarnation, it stays alive.
+ * - alive@2^32 then dead@2^32 about a member: nobody raises its incarnation, it stays alive;
+ * - to a non-voter (four nodes, three voters), an announcement crowning itself: refused.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { agreedCoordinator, Cluster, HostilePeer, poll, type KosProcess } from '@kos/testkit'
+
+/** Starts `names` as one cluster (extra `kos start` arguments for each), waits for three voters, and connects a hostile peer to every node. */
+async function hostileSetup (cluster: Cluster, names: string[], extraArgs: string[] = []): Promise<{ nodes: KosProcess[], hostile: HostilePeer }> {
+  await cluster.init()
+  const first = await cluster.startNode({ name: names[0], extraArgs })
+  const nodes = [first, ...await cluster.startNodes(names.slice(1).map((name) => ({ name, bootstrap: [first.addr], extraArgs })))]
+  await poll('one coordinator and three voters everywhere', async () => await agreedCoordinator(nodes, (v) => v.voters.length === 3 ? undefined : `${v.voters.length} voters`), { timeoutMs: 60_000 })
+  const hostile = await HostilePeer.start()
+  for (const n of nodes) await hostile.connect(n.addr)
+  return { nodes, hostile }
+}
 
 describe('a hostile admitted peer', () => {
   const cluster = new Cluster()
@@ -26,12 +38,7 @@ describe('a hostile admitted peer', () => {
   }
 
   before(async () => {
-    await cluster.init()
-    const first = await cluster.startNode({ name: 'h1' })
-    nodes = [first, ...await cluster.startNodes([{ name: 'h2', bootstrap: [first.addr] }, { name: 'h3', bootstrap: [first.addr] }])]
-    await poll('one coordinator and three voters everywhere', async () => await agreedCoordinator(nodes, (v) => v.voters.length === 3 ? undefined : `${v.voters.length} voters`), { timeoutMs: 60_000 })
-    hostile = await HostilePeer.start()
-    for (const n of nodes) await hostile.connect(n.addr)
+    ({ nodes, hostile } = await hostileSetup(cluster, ['h1', 'h2', 'h3']))
   })
 
   after(async () => {
@@ -129,13 +136,7 @@ describe('a hostile admitted peer, towards the members that do not vote', () => 
   let hostile: HostilePeer
 
   before(async () => {
-    await cluster.init()
-    const voters = ['--voters', '3']
-    const first = await cluster.startNode({ name: 'v1', extraArgs: voters })
-    nodes = [first, ...await cluster.startNodes(['v2', 'v3', 'v4'].map((name) => ({ name, bootstrap: [first.addr], extraArgs: voters })))]
-    await poll('one coordinator and three voters everywhere', async () => await agreedCoordinator(nodes, (v) => v.voters.length === 3 ? undefined : `${v.voters.length} voters`), { timeoutMs: 60_000 })
-    hostile = await HostilePeer.start()
-    for (const n of nodes) await hostile.connect(n.addr)
+    ({ nodes, hostile } = await hostileSetup(cluster, ['v1', 'v2', 'v3', 'v4'], ['--voters', '3']))
   })
 
   after(async () => {
