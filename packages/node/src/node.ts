@@ -16,9 +16,9 @@ import { EventFeed } from './api/event-feed.js'
 import { PeersSampler } from './api/peers-sample.js'
 import type { KosConfig } from './config/schema.js'
 import { AuditService, auditTopic } from './audit/audit-service.js'
-import { startElection, type NodeElection } from './election/node-election.js'
+import { nodeTimers, startElection, type NodeElection } from './election/node-election.js'
 import { Libp2pTransport } from './net/libp2p-transport.js'
-import { electionTakesMs, type ElectionShell } from '@kos/core'
+import { electionTakesMs, membershipTopics, type ElectionShell } from '@kos/core'
 import { EscalationService } from './escalation/escalation-service.js'
 import { QuorumLoss } from './reactions/quorum-loss.js'
 import { recordInAudit } from './reactions/record-in-audit.js'
@@ -41,8 +41,8 @@ import { PeerBreakers, peerBreakerTunables } from './net/peer-breakers.js'
 import { checkListenAddrs } from './net/listen-check.js'
 import { ProtocolVersionGuard } from './net/protocol-guard.js'
 import { readOrCreateApiToken } from './net/api-token.js'
-import { countGossipsubRejection, membershipTopics, topicLabels } from './membership/gossip.js'
-import { MembershipService } from './membership/service.js'
+import { countGossipsubRejection, topicLabels } from './membership/gossip.js'
+import { NodeMembership } from './membership/node-membership.js'
 import { StateStore } from './store/state-store.js'
 import { PlacementService } from './services/placement-service.js'
 import { ServiceMetrics } from './api/service-metrics.js'
@@ -76,7 +76,7 @@ export class KosNode {
   /** Admission by cluster key; undefined when no key file is configured. */
   private admission: ClusterAdmission | undefined
   private libp2p: KosLibp2p | undefined
-  private membership: MembershipService | undefined
+  private membership: NodeMembership | undefined
   private election: ElectionShell | undefined
   private electionRun: NodeElection | undefined
   private transport: Libp2pTransport | undefined
@@ -226,26 +226,34 @@ export class KosNode {
         election: () => this.election?.core,
         members: () => this.membership?.core.list() ?? []
       }))
-      this.membership = new MembershipService({
+      const topics = membershipTopics(this.config.cluster)
+      this.transport = new Libp2pTransport({
         libp2p: this.libp2p,
+        breakers: this.breakers,
+        log: this.log,
+        dialTimeoutMs: this.config.dialTimeoutMs,
+        onInvalid: (name, reason) => {
+          if (name === topics.heartbeat) this.metrics.rejected('heartbeat', reason)
+          else if (name === topics.membership) this.metrics.rejected('membership', reason)
+          else this.log.debug({ name, reason }, 'invalid message')
+        },
+        onChannelDrop: (channel, reason, n) => { this.metrics.channelDropped(channel, reason, n) }
+      })
+      const timers = nodeTimers(this.clock)
+      this.membership = new NodeMembership({
+        libp2p: this.libp2p,
+        transport: this.transport,
+        timers,
         config: this.config,
         clock: this.clock,
         log: this.log,
         counters: this.metrics,
         emit: (e) => { this.bus.emit(e) },
         healthSummary: (inc) => this.nodeHealth.summary(inc),
-        initialIncarnation: incarnation,
-        breakers: this.breakers
+        initialIncarnation: incarnation
       })
-      await this.membership.start()
-      this.transport = new Libp2pTransport({
-        libp2p: this.libp2p,
-        breakers: this.breakers,
-        log: this.log,
-        dialTimeoutMs: this.config.dialTimeoutMs,
-        onInvalid: (name, reason) => { this.log.debug({ name, reason }, 'invalid message') },
-        onChannelDrop: (channel, reason, n) => { this.metrics.channelDropped(channel, reason, n) }
-      })
+      this.membership.start()
+      await this.transport.settled()
       this.electionRun = await startElection({
         transport: this.transport,
         config: this.config,
@@ -347,7 +355,8 @@ export class KosNode {
       this.phase = 'leaving'
       this.log.info('leaving the cluster')
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.config.leaveTimeoutMs).unref())
-      await Promise.race([this.membership?.leave(), timeout])
+      this.membership?.leave()
+      await Promise.race([this.transport?.flushed(), timeout])
     }
     await this.stop()
   }
@@ -363,8 +372,8 @@ export class KosNode {
       await this.escalation?.stop().catch((err: unknown) => { this.log.warn({ err }, 'escalation stop failed') })
       await this.audit?.stop().catch((err: unknown) => { this.log.warn({ err }, 'audit stop failed') })
       await this.electionRun?.stop()
+      this.membership?.stop()
       await this.transport?.stop()
-      await this.membership?.stop()
       this.protocolGuard?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
       await this.store?.close().catch((err: unknown) => { this.log.warn({ err }, 'store close failed') })
@@ -466,7 +475,7 @@ export class KosNode {
     return this.escalation
   }
 
-  private requireMembership (): MembershipService {
+  private requireMembership (): NodeMembership {
     if (this.membership === undefined) throw new NotStartedError('the node has not started')
     return this.membership
   }

@@ -1,16 +1,17 @@
 /**
  * The breaker registry per peer and protocol (net/peer-breakers.ts), and the probe path through
- * it (membership/probes.ts): an open probe breaker makes a probe fail at once, never hides the
+ * it (net/libp2p-transport.ts, the probe's ping): an open probe breaker makes a probe fail at once, never hides the
  * failure, and the first probe after the half-open wait is a trial that can find the peer back.
  * The message channel (election, audit) stops dialling a voter whose breaker is open.
  * cockatiel reads Date.now() for the half-open wait: node:test's mocked Date moves it, no sleeps.
  */
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it, mock } from 'node:test'
-import { Prober } from '../src/membership/probes.js'
+import { Libp2pTransport } from '../src/net/libp2p-transport.js'
 import { MessageChannel } from '../src/net/channel.js'
 import type { KosLibp2p } from '../src/net/host.js'
 import { BrokenCircuitError, PeerBreakers, peerBreakerTunables, type PeerProtocol } from '../src/net/peer-breakers.js'
+import { pino } from 'pino'
 
 const A = '12D3KooWAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const B = '12D3KooWBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
@@ -141,6 +142,7 @@ describe('probes through the probe breaker', () => {
     let pings = 0
     let up = false
     const libp2p = {
+      peerId: { toString: () => 'self' },
       services: { ping: { ping: async () => { pings++; if (!up) throw new Error('connection refused'); return 1 } } }
     } as unknown as KosLibp2p
     return { libp2p, pings: () => pings, setUp: (v) => { up = v } }
@@ -149,19 +151,20 @@ describe('probes through the probe breaker', () => {
   it('a probe through an open breaker fails at once without pinging; the first after the wait is a trial', async () => {
     const { breakers } = registry()
     const net = stubLibp2p()
-    const prober = new Prober(net.libp2p, 'kos', 500, breakers.guard('probe'))
-    for (let i = 0; i < 3; i++) assert.equal(await prober.probe(REAL, []), false)
+    const transport = new Libp2pTransport({ libp2p: net.libp2p, breakers, log: pino({ level: 'silent' }), dialTimeoutMs: 500, onInvalid: () => {} })
+    const prober = { probe: async (peer: string): Promise<boolean> => await new Promise((resolve) => { transport.ping(peer, 500, resolve) }) }
+    for (let i = 0; i < 3; i++) assert.equal(await prober.probe(REAL), false)
     assert.equal(net.pings(), 3)
     assert.equal(breakers.state(REAL).probe, 'open')
 
     // Open: still a failed probe (the detector accuses as before), only no dial and no deadline.
-    assert.equal(await prober.probe(REAL, []), false)
+    assert.equal(await prober.probe(REAL), false)
     assert.equal(net.pings(), 3, 'no ping while open')
 
     // The peer is back; after the half-open wait the next probe reaches it and closes the breaker.
     net.setUp(true)
     mock.timers.tick(T.halfOpenAfterMs)
-    assert.equal(await prober.probe(REAL, []), true)
+    assert.equal(await prober.probe(REAL), true)
     assert.equal(net.pings(), 4)
     assert.equal(breakers.state(REAL).probe, 'closed')
   })

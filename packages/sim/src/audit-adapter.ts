@@ -27,7 +27,7 @@ import { AuditAppender, AuditReplication, AuditStore, decodeDirect, decodePush, 
 import type { CoreAdapter, CoreFactory, NodeHost } from './core-adapter.js'
 import { MemoryAuditDb } from './memory-audit-db.js'
 import { ELECTION, type ElectionAdapter } from './sim-election.js'
-import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
+import { MEMBERSHIP, type MembershipAdapter } from './sim-membership.js'
 import type { SimTimings } from './timings.js'
 
 export const AUDIT = 'audit'

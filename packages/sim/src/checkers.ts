@@ -19,7 +19,7 @@
 import { quorumSize } from '@kos/core'
 import type { CoreEvent } from './core-adapter.js'
 import { ELECTION, type ElectionAdapter } from './sim-election.js'
-import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
+import { MEMBERSHIP, type MembershipAdapter } from './sim-membership.js'
 import { converged, type Metrics } from './metrics.js'
 import type { Fault, Observer, Simulation } from './simulation.js'
 import type { WorldView } from './world-view.js'

@@ -11,7 +11,7 @@
  */
 import type { CoreEvent } from './core-adapter.js'
 import { ELECTION, type ElectionAdapter } from './sim-election.js'
-import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
+import { MEMBERSHIP, type MembershipAdapter } from './sim-membership.js'
 import type { Fault, Observer, Simulation } from './simulation.js'
 import { distribution, type Distribution } from './stats.js'
 import type { WorldView } from './world-view.js'

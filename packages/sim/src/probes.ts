@@ -1,8 +1,9 @@
 /**
- * SWIM probes on the simulated network, as `membership/probes.ts` runs them on libp2p: a direct
- * ping and a ping-req through each helper (which pings the target within 80 % of the deadline);
- * the probe succeeds when the first path answers and fails when all have failed, or at the
- * deadline. The outcome is decided when the probe starts, from the faults in force then:
+ * Pings on the simulated network: the transport's `ping` (sim-transport.ts), which the membership
+ * shell's SWIM probes use directly and, through a helper's ping-req (a request and answer that
+ * travel as messages), indirectly. Also a direct ping and pings through helpers in one call,
+ * for a model that wants them. The outcome is decided when the ping starts, from the faults in
+ * force then:
  * - a cut link: nothing answers, the attempt fails at its deadline;
  * - a crashed peer refuses the connection: the attempt fails after a round trip;
  * - a paused peer answers when it resumes (the kernel buffered the request), if that is in time;

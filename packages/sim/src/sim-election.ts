@@ -11,7 +11,7 @@
  */
 import { electionChannels, ElectionShell, SILENT_LOG, type CoordinatorAnnouncement, type Election, type ElectionEnvelope, type ElectionEvent, type PersistedElectionState, type VoterConfig } from '@kos/core'
 import type { CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
-import { MEMBERSHIP, type MembershipAdapter } from './membership-adapter.js'
+import { MEMBERSHIP, type MembershipAdapter } from './sim-membership.js'
 import { ShellAdapter, SimTransport, simTimers } from './sim-transport.js'
 import type { SimTimings } from './timings.js'
 import { announcementBytes, electionMessageBytes } from './wire-sizes.js'

@@ -7,7 +7,7 @@ import { profileDefaults, type KosConfig } from '@kos/node'
 export type SimTimings = Pick<KosConfig,
   'heartbeatIntervalMs' | 'phiThreshold' | 'phiMaxSampleSize' | 'phiMinStdDeviationMs' | 'phiAcceptableHeartbeatPauseMs' |
   'phiFirstHeartbeatEstimateMs' | 'probeTimeoutMs' | 'indirectProbes' | 'suspicionTimeoutMs' | 'tickIntervalMs' |
-  'localStallThresholdMs' | 'localStallGraceMs' | 'pushPullIntervalMs' | 'reapDeadAfterMs' | 'reapLeftAfterMs' |
+  'localStallThresholdMs' | 'localStallGraceMs' | 'pushPullIntervalMs' | 'syncMaxNewMembers' | 'syncMaxNewMembersPerMinute' | 'reapDeadAfterMs' | 'reapLeftAfterMs' |
   'electionHeartbeatIntervalMs' | 'electionTimeoutMinMs' | 'electionTimeoutMaxMs' | 'electionLeaseMs' | 'electionRankStepMs' |
   'electionTickIntervalMs' | 'removeAfterMs' | 'voters' | 'coordinatorAnnounceIntervalMs' | 'redialInitialDelayMs' | 'redialMaxDelayMs' | 'dialTimeoutMs' |
   'auditSyncIntervalMs' | 'auditQuorumTimeoutMs'>

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ELECTION, electionFactory, type ElectionAdapter } from '../src/sim-election.js'
-import { membershipFactory } from '../src/membership-adapter.js'
+import { membershipFactory } from '../src/sim-membership.js'
 import { Simulation } from '../src/simulation.js'
 import { profileTimings } from '../src/timings.js'
 

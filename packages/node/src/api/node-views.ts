@@ -12,7 +12,7 @@ import { NotStartedError } from '../base/errors.js'
 import type { EscalationService } from '../escalation/escalation-service.js'
 import { authorityOf } from '@kos/core'
 import type { MemberView } from '@kos/core'
-import type { MembershipService } from '../membership/service.js'
+import type { NodeMembership } from '../membership/node-membership.js'
 import type { PeerBreakers } from '../net/peer-breakers.js'
 import { VERSION } from '../base/version.js'
 import type { CoordinatorInfo, NodeInfo, PeerInfo, PeersResponse, ServiceMode } from '@kos/client'
@@ -30,7 +30,7 @@ export interface NodeViewsComponents {
   startedAt: () => Date
   /** The node's service mode (health/node-health.ts). */
   mode: () => ServiceMode
-  membership: () => MembershipService | undefined
+  membership: () => NodeMembership | undefined
   election: () => ElectionShell | undefined
   escalation: () => Pick<EscalationService, 'authorities'> | undefined
   /** Whether a node is being drained (the cluster's desired state, services/service-book.ts). */
@@ -91,7 +91,7 @@ export class NodeViews {
     return m === undefined ? undefined : this.peerInfo(m, ms)
   }
 
-  private peerInfo (m: MemberView, ms: MembershipService): PeerInfo {
+  private peerInfo (m: MemberView, ms: NodeMembership): PeerInfo {
     return {
       peerId: m.peerId,
       name: m.name,
@@ -116,7 +116,7 @@ export class NodeViews {
     return election
   }
 
-  private requireMembership (): MembershipService {
+  private requireMembership (): NodeMembership {
     const membership = this.c.membership()
     if (membership === undefined) throw new NotStartedError('the node has not started')
     return membership

@@ -13,7 +13,7 @@ import type { KosConfig } from '../config/schema.js'
 import type { Election } from '@kos/core'
 import type { HealingService } from '../healing/healing-service.js'
 import { worseMode } from '@kos/core'
-import type { MembershipService } from '../membership/service.js'
+import type { NodeMembership } from '../membership/node-membership.js'
 import type { StateStore } from '../store/state-store.js'
 import { VERSION } from '../base/version.js'
 import { agentsCheck, auditStorageCheck, bootstrapCheck, coordinatorCheck, healthOf, lifecycleCheck, localHealthCheck, stateStorageCheck } from './checks.js'
@@ -30,7 +30,7 @@ export interface NodeHealthComponents {
   startedAtMs: () => number
   /** How long an election may take (election/timing.ts). */
   electionTakesMs: () => number
-  membership: () => Pick<MembershipService, 'bootstrapStatus' | 'core'> | undefined
+  membership: () => Pick<NodeMembership, 'bootstrapStatus' | 'core'> | undefined
   election: () => Pick<Election, 'coordinatorId' | 'term' | 'selfId' | 'voters' | 'quorum'> | undefined
   audit: () => Pick<AuditService, 'storageFailure'> | undefined
   store: () => Pick<StateStore, 'writeFailure'> | undefined

@@ -46,6 +46,7 @@ export class Libp2pTransport implements Transport {
   private readonly peerIds = new Map<string, PeerId>()
   /** Registrations with libp2p still under way (`settled` waits for them). */
   private readonly pending = new Set<Promise<unknown>>()
+  private readonly publishing = new Set<Promise<void>>()
 
   constructor (init: Libp2pTransportInit) {
     this.o = init
@@ -58,8 +59,15 @@ export class Libp2pTransport implements Transport {
   }
 
   publish<T>(topic: Topic<T>, message: T): void {
-    this.o.libp2p.services.pubsub.publish(topic.name, topic.codec.encode(message))
-      .catch((err: Error) => { this.o.log.debug({ err, topic: topic.name }, 'gossip not published') })
+    const p: Promise<void> = this.o.libp2p.services.pubsub.publish(topic.name, topic.codec.encode(message))
+      .then(() => {}, (err: Error) => { this.o.log.debug({ err, topic: topic.name }, 'gossip not published') })
+      .finally(() => { this.publishing.delete(p) })
+    this.publishing.add(p)
+  }
+
+  /** Resolves once every message published so far has left (or failed): a leave's notice. */
+  async flushed (): Promise<void> {
+    await Promise.all([...this.publishing])
   }
 
   subscribe<T>(topic: Topic<T>, onMessage: (from: string, message: T) => void): Cancel {

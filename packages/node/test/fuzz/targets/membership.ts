@@ -4,8 +4,7 @@
  */
 import type { z } from 'zod'
 import { LAN_DEFAULTS } from '../../../src/config/profiles.js'
-import { MAX_PROBE_BYTES } from '../../../src/membership/probes.js'
-import { MAX_SYNC_BYTES } from '../../../src/membership/service.js'
+import { MAX_PROBE_BYTES, MAX_SYNC_BYTES } from '@kos/core'
 import {
   decodeMessage, heartbeatSchema, noticeSchema, probeRequestSchema, probeResponseSchema, syncSchema
 } from '@kos/core'

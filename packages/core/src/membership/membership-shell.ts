@@ -1,0 +1,306 @@
+/**
+ * The membership shell: runs the pure `Membership` state machine over the transport seam, the
+ * same code in the node (on libp2p) and in the simulator. It owns the timers (tick with stall
+ * detection, heartbeat, push/pull), turns gossip and sync messages into inputs, and performs
+ * the outputs in order (publish notices, notify a member by a sync holding one entry, run SWIM
+ * probes: a direct ping and pings through k helpers, emit events).
+ *
+ * Keeping the mesh connected (bootstrap with retry, redials of members that are not connected)
+ * is the transport owner's: the node dials multiaddrs (membership/node-membership.ts), the
+ * simulator has links that are up or cut. `sync` is the one entry point both use to join.
+ */
+import type { HealthSummary } from '../vocabulary/health.js'
+import type { Cancel, RequestOptions, ShellLog, Timers, Transport } from '../transport/transport.js'
+import { WIRE_VERSION, type Heartbeat, type MemberNotice, type MemberSnapshot, type ProbeRequest, type ProbeResponse, type SyncMessage } from '../wire/messages.js'
+import type { MemberTable } from './member-table.js'
+import { foreignRaise, Membership } from './membership.js'
+import type { MembershipChannels } from './membership-channels.js'
+import { NewMemberBudget } from './new-member-budget.js'
+import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput } from './types.js'
+
+export interface MembershipShellInit {
+  /** The core's options: who this node is, its detector and timing rules. */
+  membership: MembershipOptions
+  tickIntervalMs: number
+  heartbeatIntervalMs: number
+  pushPullIntervalMs: number
+  /** A tick this much later than scheduled means this node's own event loop stalled. */
+  localStallThresholdMs: number
+  /** The deadline of a state sync (the config's `dialTimeoutMs`). */
+  syncTimeoutMs: number
+  /** How many members one peer may introduce per sync, and per minute (new-member-budget.ts). */
+  syncMaxNewMembers: number
+  syncMaxNewMembersPerMinute: number
+  /**
+   * With bounded monitors (`membership.monitorsPerMember` > 0, monitor-ring.ts): heartbeats go
+   * only to the node's monitors, and the health summary is gossiped to all this often.
+   */
+  healthGossipIntervalMs?: number
+  /** Where the core keeps its members' hot fields; by default a table of its own (member-table.ts). */
+  table?: MemberTable
+}
+
+export interface MembershipCounters {
+  heartbeatSent: () => void
+  heartbeatReceived: () => void
+  newMembersRefused: (n: number) => void
+  claimsRefused: (n: number) => void
+}
+
+export interface MembershipShellComponents {
+  transport: Transport
+  channels: MembershipChannels
+  timers: Timers
+  random: () => number
+  log: ShellLog
+  /** This node's health summary, sampled when a heartbeat is sent. */
+  healthSummary: (incarnation: number) => HealthSummary
+  /** The addresses heartbeats carry; an empty list keeps the ones the core holds. */
+  selfAddrs: () => string[]
+  /** The single event path. */
+  emit: (event: MembershipEvent) => void
+  counters?: MembershipCounters
+  /** After a batch of outputs that held a `member:*` event. */
+  onMembersChanged?: () => void
+  /** After every tick: the owner keeps its connections (redials, bootstrap). */
+  afterTick?: () => void
+}
+
+export class MembershipShell {
+  readonly core: Membership
+  private readonly c: MembershipShellComponents
+  private readonly init: MembershipShellInit
+  private readonly newMembers: NewMemberBudget
+  private readonly cancels: Cancel[] = []
+  private lastTickAtMs = 0
+  private running = false
+
+  constructor (components: MembershipShellComponents, init: MembershipShellInit) {
+    this.c = components
+    this.init = init
+    const clock = components.timers.clock
+    this.newMembers = new NewMemberBudget(init.syncMaxNewMembers, init.syncMaxNewMembersPerMinute, clock)
+    this.core = new Membership(init.membership, clock, components.random, init.table)
+  }
+
+  get isRunning (): boolean { return this.running }
+
+  start (): void {
+    const { transport, channels, timers } = this.c
+    this.running = true
+    this.cancels.push(transport.subscribe(channels.heartbeats, (from, hb) => { this.onHeartbeat(from, hb) }))
+    this.cancels.push(transport.listen(channels.beats, (from, hb) => { this.onHeartbeat(from, hb) }))
+    this.cancels.push(transport.subscribe(channels.notices, (from, n) => { this.onNotice(from, n) }))
+    this.cancels.push(transport.onPeerLost((peer) => { if (this.running) this.apply(this.core.onConnectionLost(peer)) }))
+    this.cancels.push(transport.serve(channels.probe, (_from, req, reply) => { this.onProbeRequest(req, reply) }))
+    this.cancels.push(transport.serve(channels.sync, (from, msg, reply) => { reply(this.onSyncRequest(from, msg)) }))
+    this.lastTickAtMs = timers.clock.now()
+    this.cancels.push(timers.every(this.init.tickIntervalMs, () => { this.tick() }))
+    this.cancels.push(timers.every(this.init.heartbeatIntervalMs, () => { this.sendHeartbeat() }))
+    this.cancels.push(timers.every(this.init.pushPullIntervalMs, () => { this.pushPull() }))
+    if ((this.init.membership.monitorsPerMember ?? 0) > 0 && this.init.healthGossipIntervalMs !== undefined) {
+      this.cancels.push(timers.every(this.init.healthGossipIntervalMs, () => { this.gossipHealth() }))
+    }
+    this.sendHeartbeat()
+  }
+
+  stop (): void {
+    if (!this.running) return
+    this.running = false
+    for (const cancel of this.cancels.splice(0)) cancel()
+  }
+
+  /** Graceful leave: broadcast `left`; heartbeats stop. */
+  leave (): void {
+    if (this.core.isLeaving) return
+    this.apply(this.core.leave())
+  }
+
+  /** Members learnt without a sync (a simulated cluster that starts formed), outputs performed. */
+  learn (members: MemberSnapshot[], from: string): void {
+    this.apply(this.core.onSync(members, from))
+  }
+
+  /**
+   * A full table exchange with `peer`. To a member (push/pull) it goes through the peer's sync
+   * breaker; a join's, over a link just opened, does not (`breaker` undefined): the join has just
+   * shown the peer reachable. `done` gets the error if it failed.
+   */
+  sync (peer: string, breaker: RequestOptions['breaker'], done: (error?: Error) => void): void {
+    const body: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() }
+    const options: RequestOptions = breaker === undefined ? { timeoutMs: this.init.syncTimeoutMs } : { timeoutMs: this.init.syncTimeoutMs, breaker }
+    this.c.transport.request(this.c.channels.sync, peer, body, options, (answer, err) => {
+      if (answer === undefined) { done(err ?? new Error('no answer')); return }
+      if (this.running) this.apply(this.core.onSync(this.admitted(answer.members, peer), peer))
+      done()
+    })
+  }
+
+  /** Sends a heartbeat now (after a join, so the new peers hear of us at once). */
+  sendHeartbeat (): void {
+    if (!this.running || this.core.isLeaving) return
+    const incarnation = this.core.selfIncarnation
+    const addrs = this.c.selfAddrs()
+    if (addrs.length > 0) this.core.setSelfAddrs(addrs)
+    const hb: Heartbeat = { v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs, health: this.c.healthSummary(incarnation) }
+    const monitors = this.core.monitors()
+    if (monitors === null) this.c.transport.publish(this.c.channels.heartbeats, hb)
+    else for (let i = 0; i < monitors.length; i++) this.c.transport.send(this.c.channels.beats, monitors[i]!, hb)
+    this.c.counters?.heartbeatSent()
+  }
+
+  /**
+   * After a join: gossip our own alive claim once. A restarted member is known (dead) to the peer
+   * it rejoins through, which announces only members new to it; with bounded monitors its
+   * heartbeats reach only its monitors, so it says it is back itself.
+   */
+  announceSelf (): void {
+    if (this.running && !this.core.isLeaving) this.publishClaim(this.core.selfClaim())
+  }
+
+  /** Bounded monitors: the health summary to everyone by gossip, at a bounded rate. */
+  private gossipHealth (): void {
+    if (!this.running || this.core.isLeaving) return
+    const incarnation = this.core.selfIncarnation
+    const hb: Heartbeat = { v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }
+    this.c.transport.publish(this.c.channels.heartbeats, hb)
+  }
+
+  private onHeartbeat (from: string, hb: Heartbeat): void {
+    if (!this.running) return
+    this.c.counters?.heartbeatReceived()
+    this.apply(this.core.onHeartbeat(from, hb.incarnation, hb.addrs, hb.health))
+  }
+
+  private onNotice (from: string, n: MemberNotice): void {
+    if (!this.running) return
+    const claim: MemberClaim = { state: n.state, target: n.target, incarnation: n.incarnation, name: n.name, role: n.role, addrs: n.addrs }
+    this.countForeignRaises([claim], from)
+    this.apply(this.core.onClaim(claim, from))
+  }
+
+  private tick (): void {
+    if (!this.running) return
+    const now = this.c.timers.clock.now()
+    // A tick far later than scheduled means our own event loop stalled (or we were stopped).
+    const lateBy = now - this.lastTickAtMs - this.init.tickIntervalMs
+    this.lastTickAtMs = now
+    if (lateBy > this.init.localStallThresholdMs) this.apply(this.core.onLocalStall(lateBy))
+    this.apply(this.core.tick())
+    this.c.afterTick?.()
+  }
+
+  private apply (outputs: readonly MembershipOutput[]): void {
+    let changed = false
+    // An index loop: this runs for every delivery, and an iterator each time is garbage.
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs[i]!
+      switch (out.type) {
+        case 'broadcast':
+          this.publishClaim(out.claim)
+          break
+        case 'notify':
+          this.notify(out.to, out.claim)
+          break
+        case 'probe': {
+          const target = out.target
+          this.probe(target, out.via, (reachable) => { if (this.running) this.apply(this.core.onProbeResult(target, reachable)) })
+          break
+        }
+        case 'event':
+          if (out.event.type.startsWith('member:')) changed = true
+          this.c.emit(out.event)
+          break
+      }
+    }
+    if (changed) this.c.onMembersChanged?.()
+  }
+
+  private publishClaim (claim: MemberClaim): void {
+    const notice: MemberNotice = { v: WIRE_VERSION, t: 'notice', ...claim }
+    this.c.transport.publish(this.c.channels.notices, notice)
+  }
+
+  /**
+   * One claim to one member, as a sync request holding just that entry: it applies the claim
+   * (refuting it, if it is about itself) and answers with its table, which we merge. Through the
+   * peer's sync breaker: while it is open the notice fails fast; it is sent again on a later
+   * heartbeat (rebroadcastDue), and the first after the half-open wait is the trial that reaches it.
+   */
+  private notify (to: string, claim: MemberClaim): void {
+    const entry: MemberSnapshot = { state: claim.state, peerId: claim.target, incarnation: claim.incarnation, name: claim.name, role: claim.role, addrs: claim.addrs }
+    const body: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: [entry] }
+    this.c.transport.request(this.c.channels.sync, to, body, { timeoutMs: this.init.syncTimeoutMs, breaker: 'sync' }, (answer, err) => {
+      if (answer === undefined) { this.c.log.debug({ err, to, claim: claim.state }, 'notice to the member not delivered'); return }
+      if (this.running) this.apply(this.core.onSync(answer.members, to))
+    })
+  }
+
+  /**
+   * SWIM's probe: a direct ping and a ping-req through each helper; reachable as soon as any
+   * path answers, unreachable when all have failed (each within the probe timeout). A helper's
+   * "unreachable" is an answer, and an open breaker fails its path at once, as a refused dial would.
+   */
+  private probe (target: string, via: readonly string[], done: (reachable: boolean) => void): void {
+    let pending = 1 + via.length
+    let settled = false
+    const path = (ok: boolean): void => {
+      if (settled) return
+      if (ok) { settled = true; done(true) } else if (--pending === 0) { settled = true; done(false) }
+    }
+    const timeoutMs = this.init.membership.probeTimeoutMs
+    this.c.transport.ping(target, timeoutMs, path)
+    for (let i = 0; i < via.length; i++) {
+      const req: ProbeRequest = { v: WIRE_VERSION, t: 'probe', target }
+      this.c.transport.request(this.c.channels.probe, via[i]!, req, { timeoutMs, breaker: 'probe' }, (ack) => {
+        path(ack !== undefined && ack.target === target && ack.reachable)
+      })
+    }
+  }
+
+  /** Serves a ping-req: pings the target on the asker's behalf, a little inside its deadline. */
+  private onProbeRequest (req: ProbeRequest, reply: (answer: ProbeResponse) => void): void {
+    this.c.transport.ping(req.target, Math.floor(this.init.membership.probeTimeoutMs * 0.8), (reachable) => {
+      reply({ v: WIRE_VERSION, t: 'probe-ack', target: req.target, reachable })
+    })
+  }
+
+  private onSyncRequest (from: string, msg: SyncMessage): SyncMessage {
+    const known = this.core.member(from) !== undefined
+    if (this.running) this.apply(this.core.onSync(this.admitted(msg.members, from), from))
+    // A new member joined through us: announce it at once rather than waiting for its heartbeats
+    // to find their way through the mesh.
+    const joiner = this.core.member(from)
+    if (this.running && !known && joiner !== undefined && joiner.state === 'alive') {
+      this.publishClaim({ state: 'alive', target: from, incarnation: joiner.incarnation, name: joiner.name, role: joiner.role, addrs: joiner.addrs })
+    }
+    return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() }
+  }
+
+  /** A sync with one random alive member we hold a link to. */
+  private pushPull (): void {
+    if (!this.running) return
+    const candidates = this.core.alivePeerIds().filter((id) => this.c.transport.isConnected(id))
+    const peer = candidates[Math.floor(this.c.random() * candidates.length)]
+    if (peer === undefined) return
+    this.sync(peer, 'sync', (err) => { if (err !== undefined) this.c.log.debug({ err, peer }, 'push/pull failed') })
+  }
+
+  /** Claims that raise another member's incarnation, which the core refuses (foreignRaise): counted. */
+  private countForeignRaises (claims: ReadonlyArray<Pick<MemberClaim, 'target' | 'incarnation'>>, by: string): void {
+    let n = 0
+    for (const c of claims) if (c.target !== this.core.selfId && foreignRaise(c, by, this.core.member(c.target)?.incarnation)) n++
+    if (n > 0) this.c.counters?.claimsRefused(n)
+  }
+
+  /** The entries of a sync `from` may make us act on (new-member-budget.ts); the rest are counted and dropped. */
+  private admitted (members: MemberSnapshot[], from: string): MemberSnapshot[] {
+    this.countForeignRaises(members.map((m) => ({ target: m.peerId, incarnation: m.incarnation })), from)
+    const r = this.newMembers.admit(members, (id) => id === this.core.selfId || this.core.member(id) !== undefined, from)
+    if (r.refused > 0) {
+      this.c.counters?.newMembersRefused(r.refused)
+      this.c.log.warn({ from, refused: r.refused }, 'sync named more new members than one peer may introduce; the rest were dropped')
+    }
+    return r.admitted
+  }
+}
