@@ -115,7 +115,22 @@ function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, onOpe
 }
 
 /** `missed`: entries not on every node within 10 s (their times are left out of `ms`), with how many nodes each reached. */
-interface Propagation { nodes: number, ms: number[], missed: Array<{ entry: number, reached: number }>, load: LoadReport | null }
+/** `held`: how many nodes' logs held a missed entry when asked right after its 10 s (a stream behind its log, or replication behind). */
+interface Propagation { nodes: number, ms: number[], missed: Array<{ entry: number, reached: number, held: number }>, load: LoadReport | null }
+
+/** How many of `nodes` hold the entry `hash` of `origin`, by GET /v1/audit over the last minute of that origin. */
+async function holders (nodes: KosProcess[], origin: string, hash: string): Promise<number> {
+  const since = Date.now() - 60_000
+  const held = await Promise.all(nodes.map(async (n) => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${n.apiPort}/v1/audit?origin=${origin}&since=${since}&limit=1000`, { signal: AbortSignal.timeout(5000) })
+      return ((await res.json()) as { entries: Array<{ hash: string }> }).entries.some((e) => e.hash === hash)
+    } catch {
+      return false
+    }
+  }))
+  return held.filter(Boolean).length
+}
 
 /** `entries` entries POSTed on the first node, 200 ms apart: ms from each POST until every node's stream showed it. With `perSecond` > 0, under that write load. */
 async function propagation (nodes: KosProcess[], perSecond: number): Promise<Propagation> {
@@ -143,14 +158,15 @@ async function propagation (nodes: KosProcess[], perSecond: number): Promise<Pro
   const missed: Propagation['missed'] = []
   for (let i = 0; i < entries; i++) {
     const t0 = performance.now()
-    const { hash } = await post(i)
+    const { hash, origin } = await post(i)
     const deadline = performance.now() + 10_000
     while ((seen.get(hash)?.length ?? 0) < nodes.length && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2))
     const arrivals = seen.get(hash) ?? []
     if (arrivals.length < nodes.length) {
       // A miss is a result, not a crash of the benchmark: the report counts it.
-      missed.push({ entry: i, reached: arrivals.length })
-      process.stderr.write(`bench: entry ${i} reached ${arrivals.length} of ${nodes.length} nodes in 10 s${perSecond > 0 ? ` under ${perSecond} appends/s` : ''}; broken streams: ${broken.join(' | ') || 'none'}\n`)
+      const held = await holders(nodes, origin, hash)
+      missed.push({ entry: i, reached: arrivals.length, held })
+      process.stderr.write(`bench: entry ${i} reached ${arrivals.length} of ${nodes.length} nodes' streams in 10 s${perSecond > 0 ? ` under ${perSecond} appends/s` : ''}, held by ${held}; broken streams: ${broken.join(' | ') || 'none'}\n`)
     } else {
       times.push(round(Math.max(...arrivals) - t0))
     }
@@ -272,7 +288,7 @@ const lines = [
   ...results.propagation.map((p) => {
     const s = stats(p.ms)
     const l = p.load === null ? 'none' : `${p.load.offeredPerSecond}, ${p.load.achievedPerSecond}; ${p.load.errors}, ${p.load.skipped}`
-    const miss = p.missed.length === 0 ? '0' : `**${p.missed.length} of ${p.missed.length + s.n}** (reached ${p.missed.map((m) => m.reached).join(', ')} of ${p.nodes})`
+    const miss = p.missed.length === 0 ? '0' : `**${p.missed.length} of ${p.missed.length + s.n}** (streams reached ${p.missed.map((m) => m.reached).join(', ')} of ${p.nodes}; logs held ${p.missed.map((m) => m.held).join(', ')})`
     return `| ${p.nodes} | ${l} | ${s.n + p.missed.length} | ${s.median} | ${s.max} | ${miss} |`
   })
 ]

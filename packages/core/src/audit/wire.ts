@@ -27,8 +27,12 @@ const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
 
 export const pushSchema = z.object({ kind: z.literal('push'), entries }).strict()
 
-/** What the direct channel carries (a push comes by gossip only). */
+/**
+ * What the direct channel carries. A push comes on it too, straight from its origin to each
+ * member in a small cluster (the node's service.ts), or by gossip in a large one.
+ */
 export const directSchema = z.discriminatedUnion('kind', [
+  pushSchema,
   z.object({ kind: z.literal('heads'), heads: headsSchema, only: z.array(peerIdString).min(1).max(16).optional() }).strict(),
   z.object({ kind: z.literal('entries'), entries, more: z.boolean() }).strict(),
   z.object({ kind: z.literal('ack'), origin: peerIdString, seq }).strict(),

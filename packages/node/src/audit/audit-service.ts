@@ -5,7 +5,8 @@
  * - Local writes: `append(fields)` (the API) and `record(event)` (the node's single event path,
  *   the only subscriber that writes events) go through one AuditAppender with group commit;
  *   each durable batch (onWritten) is fed to the SSE tail and handed to replication, which
- *   pushes it on gossip topic `kos/<cluster>/audit/2` (one message per batch of entries).
+ *   pushes it (one message per batch of entries) straight to every alive member on the sync
+ *   channel, or, past DIRECT_PUSH_MAX_PEERS members, on gossip topic `kos/<cluster>/audit/2`.
  * - Replication (replication.ts) talks to single peers over one long-lived channel per peer,
  *   `/kos/<cluster>/audit-sync/2.0.0` (heads, entries, acks); its timer ticks here.
  * - Received entries that are invalid or fork a chain are counted and reported on the event
@@ -36,6 +37,14 @@ import { AuditStore } from '@kos/core'
 import type { VerifyReport } from '@kos/core'
 import { decodeDirect, decodePush, encodeReplicationParts, MAX_REPLICATION_BYTES } from '@kos/core'
 
+/**
+ * Up to this many alive peers, a push goes straight to each of them on the sync channel; beyond,
+ * by gossip. Direct, every member has the entries one hop after the write, and a receiver pays
+ * for a decrypt and a decode, not for a gossip delivery (a signature check on every message, a
+ * message id, the seen cache), while the origin's cost, one encode and N - 1 stream writes, stays
+ * small. Gossip's bounded fan-out is what a large cluster needs.
+ */
+const DIRECT_PUSH_MAX_PEERS = 16
 /** How often replication ticks: the resolution of quorum deadlines and re-pushes. */
 const TICK_MS = 50
 /** Messages queued per peer on the sync channel. */
@@ -127,7 +136,7 @@ export class AuditService {
       self: this.self,
       store,
       transport: {
-        broadcast: (msg) => { this.publish(msg) },
+        broadcast: (msg) => { this.push(msg) },
         send: (to, msg) => { for (const part of encodeReplicationParts(msg)) this.channel.send(to, part) }
       },
       clock: { now: () => performance.now() },
@@ -282,9 +291,16 @@ export class AuditService {
 
   // ---- transport ---------------------------------------------------------------------------
 
+  /** A push: straight to every alive member in a small cluster, else by gossip (DIRECT_PUSH_MAX_PEERS). */
+  private push (msg: ReplicationMessage & { kind: 'push' }): void {
+    if (!this.running) return
+    const peers = this.c.alive()
+    if (peers.length > DIRECT_PUSH_MAX_PEERS) { this.publish(msg); return }
+    for (const part of encodeReplicationParts(msg)) for (const p of peers) this.channel.send(p, part)
+  }
+
   /** One gossip message per push (whole sealed groups; split at a seal only if over the size bound). */
   private publish (msg: ReplicationMessage & { kind: 'push' }): void {
-    if (!this.running) return
     for (const part of encodeReplicationParts(msg)) {
       this.c.libp2p.services.pubsub.publish(this.topic, part)
         .catch((err: Error) => { this.c.log.debug({ err }, 'audit push not published') })
