@@ -148,7 +148,12 @@ describe('cluster services on real nodes', () => {
     const checkUntil = Date.now() + 5000
     while (Date.now() < checkUntil) {
       const agents = await victim.api<{ agents: Array<{ name: string }> }>('/v1/agents')
-      assert.deepEqual(agents.body.agents.filter((a) => a.name.startsWith('svc.')), [])
+      const running = agents.body.agents.filter((a) => a.name.startsWith('svc.')).map((a) => a.name)
+      if (running.length > 0) {
+        const audit = await observer.api<{ entries: Array<{ type: string, origin: string, subject: string, details: unknown }> }>('/v1/audit?class=coordinator&limit=1000')
+        const recent = audit.body.entries.filter((e) => e.type.startsWith('service:') || e.type.startsWith('coordinator:')).slice(-12)
+        assert.fail(`the restarted node runs ${running.join(', ')}; coordinator before ${coordinator}, now ${JSON.stringify(await observer.coordinator())}; service ${JSON.stringify(await service(observer))}; recent ${JSON.stringify(recent)}`)
+      }
       const s2 = await service(observer)
       assert.ok(s2 !== undefined && s2.instances.filter((i) => i.ready).length <= 2, `never more than replicas ready: ${JSON.stringify(s2)}`)
       await new Promise((resolve) => setTimeout(resolve, 250))

@@ -14,7 +14,7 @@
  * - convergence: `convergeWithinMs` after a heal, unless another fault came in between, the
  *   member views have converged (see `converged`); likewise at the end of a run whose last
  *   fault (crash, restart, pause or heal) is at least `convergeWithinMs` old.
- * The audit core's two invariants are in audit-checkers.ts.
+ * The audit core's invariants are in audit-checkers.ts, service placement's in placement-checkers.ts.
  */
 import { quorumSize } from '@kos/core'
 import type { CoreEvent } from './core-adapter.js'
@@ -27,7 +27,8 @@ import type { WorldView } from './world-view.js'
 export interface Violation {
   invariant: 'one-coordinator-per-term' | 'one-lease-at-a-time' | 'coordinator-has-majority' | 'one-vote-per-term' |
     'crashed-node-dead-everywhere' | 'converged-after-heal' | 'converged-when-quiet' |
-    'audit-ack-has-quorum' | 'audit-acked-entry-kept' | 'audit-logs-identical'
+    'audit-ack-has-quorum' | 'audit-acked-entry-kept' | 'audit-logs-identical' |
+    'placement-table-valid' | 'placement-two-on-a-node' | 'placement-over-replicated'
   atMs: number
   detail: string
   /** The last relevant trace lines about the nodes involved (and the faults), oldest first. */

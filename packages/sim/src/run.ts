@@ -12,6 +12,7 @@
  */
 import { AUDIT_WORKLOAD_DEFAULTS, auditFactory, type AuditStats, type AuditWorkload } from './audit-adapter.js'
 import { AuditCheckers } from './audit-checkers.js'
+import { PlacementCheckers, type PlacementCheckerOptions } from './placement-checkers.js'
 import { CHECKER_DEFAULTS, Checkers, TraceRing, type CheckerOptions, type Violation } from './checkers.js'
 import type { CoreFactory } from './core-adapter.js'
 import { electionFactory } from './sim-election.js'
@@ -47,6 +48,11 @@ export interface RunOptions {
   audit?: boolean | Partial<Omit<AuditWorkload, 'stopAtMs'>>
   /** With `audit`: quiet time after `seconds` (no appends, healed) before the audit check. @default 30000 */
   auditQuietMs?: number
+  /**
+   * Runs the service placement core for the coordinator, with these services, and checks its
+   * invariants (placement-checkers.ts). @default none
+   */
+  placement?: PlacementCheckerOptions
   /** Called every `progressEveryMs` of virtual time (the CLI prints it); changes nothing in the run. */
   onProgress?: (simMs: number, wallMs: number) => void
   progressEveryMs?: number
@@ -159,6 +165,7 @@ function prepare (o: RunOptions, cores: CoreFactory[], extraMs = 0): Prepared {
     }
   })
   for (const obs of [world, new TraceRecorder(sim), metrics, checkers]) sim.observe(obs)
+  if (o.placement !== undefined) sim.observe(new PlacementCheckers(sim, checkers, o.placement))
   sim.startWarm()
   const durationMs = o.seconds * 1000
   scenario.schedule({ sim, rng: sim.rng.fork('faults'), durationMs, deadWithinMs: checkerOptions.deadWithinMs })

@@ -79,6 +79,8 @@ export class PlacementService {
   private accepted: PlacementTable | null = null
   private readonly generations = new Map<string, number>()
   private readonly goneAt = new Map<string, number>()
+  /** Per member found dead or left: its incarnation then; its summaries up to it are of that past life. */
+  private readonly pastLife = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private unsubscribe: (() => void) | undefined
   private running = false
@@ -158,7 +160,9 @@ export class PlacementService {
   onMemberEvent (e: { type: string, member?: MemberView }): void {
     if (e.member !== undefined && (e.type === 'member:dead' || e.type === 'member:left')) {
       this.goneAt.set(e.member.peerId, this.c.clock.now() - (e.member.lastHeartbeatAgeMs ?? 0))
+      this.pastLife.set(e.member.peerId, e.member.incarnation)
       if (this.goneAt.size > 10_000) this.goneAt.delete(this.goneAt.keys().next().value!)
+      if (this.pastLife.size > 10_000) this.pastLife.delete(this.pastLife.keys().next().value!)
     }
     if (e.type.startsWith('member:') && this.running) this.tick()
   }
@@ -325,9 +329,11 @@ export class PlacementService {
     const out: Array<ReportedInstance & { state: string, sinceMs: number }> = this.runner.reports().map((r) => ({ ...r, node: self }))
     for (const m of this.c.members()) {
       if (m.state !== 'alive' && m.state !== 'suspect') continue
-      // A summary of an older incarnation is what the member ran before it restarted (a notice
-      // or a sync can bring it back to life before its first heartbeat): not what it runs now.
-      if (m.health === null || m.health.incarnation !== m.incarnation) continue
+      // A member found dead that is back (restarted, or a false alarm it refuted) may be alive
+      // again by a notice before its first heartbeat: its summary up to the incarnation it died
+      // at is what it ran before, not what it runs now. A refuted suspicion is no such case: the
+      // summary of the incarnation before the refutation is still the same process's.
+      if (m.health === null || m.health.incarnation <= (this.pastLife.get(m.peerId) ?? -1)) continue
       for (const r of m.health.services ?? []) out.push({ ...r, node: m.peerId })
     }
     return out
