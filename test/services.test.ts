@@ -6,11 +6,13 @@
  * - a node holding an instance is SIGKILLed: its instance is re-placed on another node;
  * - the killed node restarts: it runs no duplicate (the orphan of its previous run is killed);
  * - drain moves a node's instances away, make-before-break, and `kos peers` shows `draining`;
- * - a node whose definition reaches it after a restart rebuilds the desired state from its log.
- * Four nodes on 127.0.0.1, default timings.
+ * - a service no node may take stays under-replicated and is escalated to the Archon after
+ *   serviceUnderReplicatedEscalateMs (1 s here, set in every node's config file);
+ * - the instance and re-placement metrics.
+ * Four nodes on 127.0.0.1, default timings but for that escalation delay.
  */
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Cluster, type KosProcess } from '@kos/testkit'
@@ -64,8 +66,11 @@ describe('cluster services on real nodes', () => {
 
   before(async () => {
     await cluster.init()
-    const first = await cluster.startNode({ name: 's1' })
-    const rest = await cluster.startNodes([2, 3, 4].map((i) => ({ name: `s${i}`, bootstrap: [first.addr] })))
+    // A short escalation delay, so that the under-replicated case below does not wait 30 s.
+    const config = join(cluster.tmp, 'services.json')
+    await writeFile(config, JSON.stringify({ serviceUnderReplicatedEscalateMs: 1000 }))
+    const first = await cluster.startNode({ name: 's1', extraArgs: ['--config', config] })
+    const rest = await cluster.startNodes([2, 3, 4].map((i) => ({ name: `s${i}`, bootstrap: [first.addr], extraArgs: ['--config', config] })))
     nodes = [first, ...rest]
     for (const n of nodes) tokens.set(n, (await readFile(join(n.dataDir, 'api-token'), 'utf8')).trim())
     await cluster.waitFor('one coordinator all four agree on', async () => {
@@ -159,6 +164,36 @@ describe('cluster services on real nodes', () => {
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
     await placed(victim)
+  })
+
+  it('counts instances by state on each node, and re-placements on the coordinator', async () => {
+    const s = await placed(nodes[0]!)
+    for (const i of s.instances.filter((x) => x.ready)) {
+      const holder = nodes.find((n) => n.peerId === i.nodeId)!
+      assert.equal(await holder.metric('kos_service_instances', { service: SERVICE, state: 'ready' }), 1, holder.name)
+    }
+    // On the coordinator of the time (summed over the nodes: a later election may have moved it).
+    let timed = 0
+    for (const n of nodes) timed += await n.metric('kos_service_replacement_seconds_count', { service: SERVICE })
+    assert.ok(timed >= 1, 'the re-placement is timed on the coordinator')
+  })
+
+  it('escalates a service no node may take to the Archon, and reports it under-replicated', async () => {
+    const res = await post(nodes[2]!, '/v1/services', { ...definition('lonely', 1), nodeSelector: { roles: ['junzi'] } })
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    await cluster.waitFor('lonely under-replicated, with no instance', async () => {
+      const s = await service(nodes[1]!, 'lonely')
+      return s?.status === 'under-replicated' && s.instances.length === 0
+    }, { timeoutMs: 20_000 })
+    const escalation = await cluster.waitFor('an escalation of service:lonely in the coordinator\'s outbox', async () => {
+      const id = (await nodes[0]!.coordinator()).peerId
+      const c = nodes.find((n) => n.peerId === id)
+      if (c === undefined) return false
+      const list = await c.api<{ escalations: Array<{ subject: string, summary: string }> }>('/v1/escalations')
+      return list.body.escalations.find((e) => e.subject === 'service:lonely') ?? false
+    }, { timeoutMs: 20_000 })
+    assert.match(escalation.summary, /0 of 1 ready/)
+    assert.equal((await post(nodes[2]!, '/v1/services/lonely', undefined, 'DELETE')).status, 200)
   })
 
   it('drains a node make-before-break, and undoes the drain', async () => {
