@@ -3,7 +3,7 @@
  * a `UsageError` naming the flag (the bin prints it and exits 2).
  */
 import { parseArgs } from 'node:util'
-import { PROFILES } from '@kos/node'
+import { PROFILE_NAMES } from './timings.js'
 import { SCENARIO_NAMES } from './scenarios.js'
 
 /** A day: wider skews say nothing more, and the skews fit an Int32Array. */
@@ -28,7 +28,7 @@ function scenario (flag: string, name: string): string {
 
 function profile (raw: string | undefined): string {
   const p = raw ?? 'lan'
-  if (PROFILES[p] === undefined) throw new UsageError(`--profile: unknown profile "${p}" (one of ${Object.keys(PROFILES).join(', ')})`)
+  if (!PROFILE_NAMES.includes(p)) throw new UsageError(`--profile: unknown profile "${p}" (one of ${PROFILE_NAMES.join(', ')})`)
   return p
 }
 

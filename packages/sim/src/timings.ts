@@ -1,18 +1,16 @@
 /**
- * The node's timings the simulated shells use: the same config keys, taken from a real profile
- * (`lan` by default), so the simulator runs the cores with what a node runs.
+ * The timings the simulated shells use: the core's protocol timings of a real profile (`lan` by
+ * default), the values a node's config profile takes too, so the simulator runs the shells with
+ * what a node runs.
  */
-import { profileDefaults, type KosConfig } from '@kos/node'
+import { protocolTimings, TIMING_PROFILES, type ProtocolTimings } from '@kos/core'
 
-export type SimTimings = Pick<KosConfig,
-  'heartbeatIntervalMs' | 'phiThreshold' | 'phiMaxSampleSize' | 'phiMinStdDeviationMs' | 'phiAcceptableHeartbeatPauseMs' |
-  'phiFirstHeartbeatEstimateMs' | 'probeTimeoutMs' | 'indirectProbes' | 'suspicionTimeoutMs' | 'tickIntervalMs' |
-  'localStallThresholdMs' | 'localStallGraceMs' | 'pushPullIntervalMs' | 'syncMaxNewMembers' | 'syncMaxNewMembersPerMinute' | 'reapDeadAfterMs' | 'reapLeftAfterMs' |
-  'electionHeartbeatIntervalMs' | 'electionTimeoutMinMs' | 'electionTimeoutMaxMs' | 'electionLeaseMs' | 'electionRankStepMs' |
-  'electionTickIntervalMs' | 'removeAfterMs' | 'voters' | 'coordinatorAnnounceIntervalMs' | 'redialInitialDelayMs' | 'redialMaxDelayMs' | 'dialTimeoutMs' |
-  'auditSyncIntervalMs' | 'auditQuorumTimeoutMs'>
+export type SimTimings = ProtocolTimings
+
+/** The profiles' names. */
+export const PROFILE_NAMES: readonly string[] = Object.keys(TIMING_PROFILES)
 
 /** The timings of a named profile (`lan`, `tolerant`); undefined for an unknown name. */
 export function profileTimings (profile: string): SimTimings | undefined {
-  return profileDefaults(profile)
+  return protocolTimings(profile)
 }

@@ -3,7 +3,7 @@
  * they change, so a new tunable gets its default in exactly one place.
  */
 import { hostname } from 'node:os'
-import { DEFAULT_RECOVER_AFTER_MS, SERVICE_MODE_THRESHOLDS, type ResourceThresholds } from '@kos/core'
+import { DEFAULT_RECOVER_AFTER_MS, LAN_TIMINGS, SERVICE_MODE_THRESHOLDS, TIMING_PROFILES, type ResourceThresholds } from '@kos/core'
 import type { KosConfig } from './schema.js'
 
 export const LAN_DEFAULTS: KosConfig = Object.freeze({
@@ -29,47 +29,15 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   logLevel: 'info',
   logFormat: 'auto',
 
-  heartbeatIntervalMs: 1000,
-  phiThreshold: 8,
-  phiMaxSampleSize: 200,
-  phiMinStdDeviationMs: 200,
-  phiAcceptableHeartbeatPauseMs: 500,
-  phiFirstHeartbeatEstimateMs: 1000,
-  probeTimeoutMs: 500,
-  indirectProbes: 3,
-  suspicionTimeoutMs: 1000,
-  tickIntervalMs: 100,
-  localStallThresholdMs: 400,
-  localStallGraceMs: 3000,
-  pushPullIntervalMs: 30_000,
-  syncMaxNewMembers: 2048,
-  syncMaxNewMembersPerMinute: 4096,
-  reapDeadAfterMs: 86_400_000,
-  reapLeftAfterMs: 86_400_000,
-
-  // A 600 ms lease (timeouts 750–850 ms): on 2 cores a node busy with a healing partition
-  // (reconnects, gossip, audit catch-up) can hold its event loop a few hundred ms, and a shorter
-  // lease lapses into extra elections then. Heartbeats stay at 100 ms: a stall longer
-  // than lease − heartbeat − round trip lapses the lease, so a longer heartbeat (150 ms, a third
-  // less idle CPU on the coordinator) would buy CPU with stall tolerance.
-  electionHeartbeatIntervalMs: 100,
-  electionTimeoutMinMs: 750,
-  electionTimeoutMaxMs: 850,
-  electionLeaseMs: 600,
-  electionRankStepMs: 150,
-  electionTickIntervalMs: 50,
-  removeAfterMs: 30_000,
-  voters: 5,
-  coordinatorAnnounceIntervalMs: 1000,
+  // The protocol timings (membership, election, connections, audit replication) are the
+  // core's, shared with the simulator; the reasons for the election's are there.
+  ...LAN_TIMINGS,
 
   // Audit retention: no age limit (the operator's policy), ≈ 0.5 GB of log per node, a pass a minute.
   auditRetentionMaxAgeMs: 0,
   auditRetentionMaxEntries: 1_000_000,
   auditCompactIntervalMs: 60_000,
 
-  redialInitialDelayMs: 250,
-  redialMaxDelayMs: 5000,
-  dialTimeoutMs: 3000,
   // Peer breakers: three failures in a row, not one, because a single refused dial may be a race
   // with a restart. A dead voter then costs the coordinator three dials (0.3 s of heartbeats),
   // and a crash detected by the whole cluster (a direct ping plus one per ping-req, 1 + k)
@@ -82,11 +50,6 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   gossipIpColocationFactorWeight: 0,
   gossipMeshDegree: 2,
 
-  // Gossip delivers almost every entry at once; anti-entropy repairs the rest, so 5 s of lag
-  // after a restart or a lost message is cheap (one heads exchange of a few hundred bytes).
-  auditSyncIntervalMs: 5000,
-  // Several election timeouts: a quorum append only fails when a majority is really unreachable.
-  auditQuorumTimeoutMs: 5000,
   auditMaxOrigins: 4096,
   auditMaxLamportLeap: 2 ** 32,
 
@@ -158,19 +121,7 @@ function bands (t: ResourceThresholds): KosConfig['resources']['cpuPercent'] {
 }
 
 /** Survives a 4 s stall (GC storm, VM pause) at the price of slower detection of silent failures. */
-const TOLERANT: Partial<KosConfig> = {
-  profile: 'tolerant',
-  phiMinStdDeviationMs: 300,
-  phiAcceptableHeartbeatPauseMs: 2000,
-  probeTimeoutMs: 1000,
-  suspicionTimeoutMs: 2000,
-  localStallGraceMs: 6000,
-  electionHeartbeatIntervalMs: 200,
-  electionTimeoutMinMs: 1000,
-  electionTimeoutMaxMs: 1150,
-  electionLeaseMs: 800,
-  electionRankStepMs: 250
-}
+const TOLERANT: Partial<KosConfig> = { profile: 'tolerant', ...TIMING_PROFILES.tolerant }
 
 export const PROFILES: Readonly<Record<string, Readonly<Partial<KosConfig>>>> = Object.freeze({
   lan: {},
