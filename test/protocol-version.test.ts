@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeMessage } from '@kos/core'
-import { createHost, membershipTopics, resolveConfig, type KosLibp2p } from '@kos/node'
+import { membershipTopics } from '@kos/core'
+import { createHost, resolveConfig, type KosLibp2p } from '@kos/node'
 import { Cluster, type KosProcess } from '@kos/testkit'
 
 describe('a node of the old protocol', () => {

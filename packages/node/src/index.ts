@@ -34,10 +34,8 @@ export { VERSION } from './base/version.js'
 export { createHost, type KosLibp2p } from './net/host.js'
 export { MessageChannel } from './net/channel.js'
 export { auditTopic } from './audit/audit-service.js'
-export { membershipTopics } from '@kos/core'
 // The healing policy file (issue 6), for `kos policy check` and the supervisor.
 export { parsePolicy, loadPolicyFile, PolicyError, type PolicyProblem } from './healing/policy-file.js'
-export { BUILTIN_RULE_COUNT } from '@kos/core'
 // Agents (issue 6): the definition schema, and the reaper a test harness runs after killing a node.
 export { agentSpecSchema, type AgentSpec, type AgentSpecInput } from './config/agent-spec.js'
 export { reapStaleAgent } from './healing/agent-process.js'

@@ -19,7 +19,8 @@ import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeMessage, encodeReplication, WIRE_VERSION, type ReplicationMessage } from '@kos/core'
 import { createCheckpoint, createEntry, electionChannels } from '@kos/core'
-import { auditTopic, createHost, membershipTopics, MessageChannel, resolveConfig, type KosLibp2p } from '@kos/node'
+import { membershipTopics } from '@kos/core'
+import { auditTopic, createHost, MessageChannel, resolveConfig, type KosLibp2p } from '@kos/node'
 import { pino } from 'pino'
 
 /** The gossip topic of the coordinator's announcements. */
