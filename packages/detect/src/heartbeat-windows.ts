@@ -8,10 +8,9 @@
  * that adding a sample and reading mean/variance are O(1), and holds at most maxSampleSize
  * samples (the oldest one is dropped).
  *
- * Why a table of windows rather than one object each: a node watches every peer, and the
- * 1,000-node simulation holds a million windows. As objects (window, array, boxed sums) a
- * heartbeat touched half a dozen scattered heap cells; here it touches one header and one ring
- * cell, at addresses the caller chooses through the slot numbers (the simulator numbers them so
+ * Why a table of windows rather than one object each: a simulation holds one window per node
+ * and member it watches. As objects (window, array, boxed sums) a heartbeat would touch half a
+ * dozen scattered heap cells; here it touches one header and one ring cell, at addresses the caller chooses through the slot numbers (the simulator numbers them so
  * that one gossip fan-out walks memory in order).
  *
  * Samples may be fractional (performance.now()). Adding and later subtracting fractional values

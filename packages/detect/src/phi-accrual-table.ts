@@ -178,7 +178,7 @@ export class PhiAccrualTable {
   /**
    * Stores the slot's silence to the threshold for its current history. It stores rather than
    * returns: a float returned from a call the compiler does not inline is boxed, and this runs
-   * on every heartbeat (a million a simulated second at 1,000 nodes).
+   * on every heartbeat.
    */
   #updateSilenceToThreshold (slot: number): void {
     this.#slab.data[this.#at(slot) + SILENCE] = this.#effectiveMeanMs(slot) + this.#thresholdScore * this.#effectiveStdDevMs(slot) - THRESHOLD_SLACK_MS

@@ -83,9 +83,8 @@ export interface CoreFactory {
   /**
    * Optional: takes a gossip delivery to running node `to` without going through its adapter,
    * when the message is of the common kind that only writes shared tables; false to leave it to
-   * `receive`. It must leave exactly what `receive` would (a million heartbeats a simulated
-   * second at 1,000 nodes: the adapter, core and table objects of each receiver were most of
-   * their cost, in cache misses).
+   * `receive`. It must leave exactly what `receive` would; it exists because heartbeats are most
+   * of a run's deliveries, and the receiver's adapter and core objects would be most of their cost.
    */
   receiveDirect?: (fromIndex: number, to: number, message: unknown) => boolean
 }

@@ -53,7 +53,7 @@ export class Network {
   private hopsCache: number[][] | null = null
   /**
    * The network's stream, drawn a block at a time (same values, same order): a call per draw
-   * returned a boxed number, a couple of million a simulated second at 1,000 nodes.
+   * would return a boxed number, on the path of every delivery.
    */
   private readonly block = new Float64Array(1024)
   private blockAt = 1024

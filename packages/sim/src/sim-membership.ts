@@ -32,8 +32,7 @@ export const MEMBERSHIP = 'membership'
 export const HEALTH_DELTA_EVERY_MS = 30_000
 /**
  * The simulated heartbeat carries no addresses (the byte count charges them): a member's address
- * never changes here and is known from the join, and it spares the core a copy per heartbeat,
- * a million a second at 1,000 nodes.
+ * never changes here and is known from the join, and it spares the core a copy per heartbeat.
  */
 const NO_ADDRS: string[] = []
 const CLUSTER = 'sim'

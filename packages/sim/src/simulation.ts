@@ -57,7 +57,7 @@ export class Simulation {
   /** Async work the cores started during the current event (see NodeHost.track). */
   private tracked: Array<Promise<unknown>> = []
   /**
-   * The fan-out's fast path (a million deliveries per simulated second at 1,000 nodes): per node,
+   * The fan-out's fast path (a gossip message is delivered to every node it reaches): per node,
    * 1 while it is up, and 1 in `direct` while a message can go straight to its cores (up, and
    * not paused since its last resume); `coreAt[c][node]` is its core of factory c.
    */

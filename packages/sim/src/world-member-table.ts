@@ -2,8 +2,7 @@
  * One member table for the whole simulated world (see member-table.ts in the node): every
  * node's membership core keeps its members' hot fields and detectors here, node r's entry for
  * member s at slot s·N + r. A heartbeat from s fans out to the receivers in index order, so its
- * deliveries walk the columns in address order instead of jumping between a million scattered
- * objects: the difference between memory stalls and cache hits at 1,000 nodes.
+ * deliveries walk the columns in address order instead of jumping between scattered objects.
  */
 import { ALIVE, MemberColumns, NO_MEMBER, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'

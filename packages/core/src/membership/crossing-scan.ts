@@ -3,8 +3,8 @@
  *
  * A healthy member's crossing (its last heartbeat plus the silence after which φ may reach the
  * threshold) keeps moving later, and heartbeats do not touch the queue. Queued at each crossing,
- * every member came due every couple of seconds only to be queued again: half a million looks a
- * second, each reading the member's record and its table entry, in a 1,000-node simulation.
+ * every member would come due every couple of seconds only to be queued again, each time reading
+ * its record and its table entry, for nothing.
  *
  * Instead, a scan over the table's columns, once every `everyMs`, queues the alive members whose
  * crossing may come before the next scan; a popped alive member whose crossing comes later is

@@ -130,8 +130,8 @@ export function ruleIsDue (m: MemberRecord, now: number, opts: MembershipOptions
 
 /**
  * Whether two address lists say the same. A claim's list replaces the one held only when it
- * differs: every state sync repeats every member's addresses, and storing each new copy made a
- * million young arrays a minute referenced from the long-lived table at 1,000 nodes.
+ * differs: every state sync repeats every member's addresses, and storing each new copy would
+ * keep a young array per member per sync referenced from the long-lived table.
  */
 export function sameAddrs (a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true

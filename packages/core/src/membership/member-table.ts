@@ -2,11 +2,10 @@
  * Where the membership core keeps the fields a heartbeat reads and writes: columns (typed
  * arrays) indexed by a slot per member, with the phi-accrual detectors in the same numbering.
  *
- * Why columns: every member's heartbeat reaches every node every second, a million deliveries
- * per simulated second at 1,000 nodes. Held in objects (record, detector, history, boxed
- * numbers), one delivery touched about ten scattered heap cells and cost microseconds in memory
- * stalls; in columns it touches a few cache lines. The cold fields (names, addresses, timers)
- * stay in the member's record object.
+ * Why columns: a heartbeat is the most frequent input there is, and what it updates is a handful
+ * of numbers. Held in objects (record, detector, history, boxed numbers) those sit in scattered
+ * heap cells; in columns they sit together. The cold fields (names, addresses, timers) stay in
+ * the member's record object.
  *
  * The table is a seam: the core asks it for slots and never numbers them itself. A node uses
  * `LocalMemberTable` (dense slots, reused, grown as needed); the simulator gives every node a view
