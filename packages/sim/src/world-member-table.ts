@@ -1,10 +1,10 @@
 /**
- * One member table for the whole simulated world (see member-table.ts in the node): every
+ * One member table for the whole simulated world, behind @kos/core's MemberTable interface: every
  * node's membership core keeps its members' hot fields and detectors here, node r's entry for
  * member s at slot s·N + r. A heartbeat from s fans out to the receivers in index order, so its
  * deliveries walk the columns in address order instead of jumping between scattered objects.
  */
-import { ALIVE, MemberColumns, NO_MEMBER, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
+import { acceptRoutineHeartbeat, ALIVE, HEARTBEAT_MOVED_DEADLINE, MemberColumns, NO_MEMBER, HEARTBEAT_NOT_ROUTINE, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'
 
 export class WorldMemberTable {
@@ -37,16 +37,15 @@ export class WorldMemberTable {
   attach (node: number, core: Membership): void { this.cores[node] = core }
 
   /**
-   * A heartbeat from node `from` reaches running node `to`: Membership.onHeartbeat's common case
-   * (a member held alive, at no newer incarnation), which only writes the columns, done here
-   * without touching that node's objects. False, having changed nothing: any other case, left
-   * to the core.
+   * A heartbeat from node `from` reaches running node `to`: the core's own routine case
+   * (`acceptRoutineHeartbeat`, with which Membership.onHeartbeat starts), done here without
+   * touching that node's objects unless the member's deadline moved. False, having changed
+   * nothing: any other case, left to the shell and its core.
    */
   acceptHeartbeat (from: number, to: number, incarnation: number, addrs: readonly string[], health: HealthSummary): boolean {
-    const slot = from * this.n + to
-    const cols = this.columns
-    if (cols.state(slot) !== ALIVE || incarnation > cols.incarnation(slot)) return false
-    if (cols.recordHeartbeat(slot, addrs, health, this.clock.now())) this.cores[to]!.heartbeatMovedDeadline(this.ids[from]!)
+    const routine = acceptRoutineHeartbeat(this.columns, from * this.n + to, incarnation, addrs, health, this.clock.now())
+    if (routine === HEARTBEAT_NOT_ROUTINE) return false
+    if (routine === HEARTBEAT_MOVED_DEADLINE) this.cores[to]!.deadlineMoved(this.ids[from]!)
     return true
   }
 }

@@ -123,6 +123,25 @@ export class MemberColumns {
 }
 
 /** The slots of one node's members. */
+/** What `acceptRoutineHeartbeat` did. */
+export const HEARTBEAT_NOT_ROUTINE = 0
+export const HEARTBEAT_RECORDED = 1
+export const HEARTBEAT_MOVED_DEADLINE = 2
+
+/**
+ * The routine heartbeat, the one every member sends every second: from a member held alive, at
+ * no newer incarnation. `Membership.onHeartbeat` does nothing with it but this (it starts with
+ * this call), so a table that fans heartbeats out itself (the simulator's world table, which
+ * writes a million a second at 1,000 nodes) may take it here without the core, the same code
+ * either way. HEARTBEAT_NOT_ROUTINE: nothing changed, the heartbeat is the core's (`onHeartbeat`);
+ * HEARTBEAT_RECORDED; HEARTBEAT_MOVED_DEADLINE: recorded, and the member's crossing came forward, which its core
+ * must hear (`Membership.deadlineMoved`).
+ */
+export function acceptRoutineHeartbeat (cols: MemberColumns, slot: number, incarnation: number, addrs: readonly string[], health: HealthSummary, now: number): number {
+  if (cols.state(slot) !== ALIVE || incarnation > cols.incarnation(slot)) return HEARTBEAT_NOT_ROUTINE
+  return cols.recordHeartbeat(slot, addrs, health, now) ? HEARTBEAT_MOVED_DEADLINE : HEARTBEAT_RECORDED
+}
+
 export interface MemberTable {
   readonly columns: MemberColumns
   /** The member's slot, or -1 if it holds none. */

@@ -21,7 +21,7 @@ import type { MemberSnapshot } from '../wire/messages.js'
 import { CrossingScan } from './crossing-scan.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
-import { ALIVE, DEAD, LEFT, LocalMemberTable, stateName, type MemberTable } from './member-table.js'
+import { acceptRoutineHeartbeat, ALIVE, DEAD, HEARTBEAT_MOVED_DEADLINE, LEFT, LocalMemberTable, HEARTBEAT_NOT_ROUTINE, stateName, type MemberTable } from './member-table.js'
 import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './member-record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 import { MonitorRing } from './monitor-ring.js'
@@ -109,8 +109,16 @@ export class Membership {
     if (from === this.self) return NO_OUTPUTS
     const now = this.clock.now()
     const cols = this.table.columns
-    let out: MembershipOutput[] | null = null
     let slot = this.table.slotOf(from)
+    if (slot >= 0) {
+      // The path nearly every heartbeat takes: the columns only (no record, no outputs).
+      const routine = acceptRoutineHeartbeat(cols, slot, incarnation, addrs, health, now)
+      if (routine !== HEARTBEAT_NOT_ROUTINE) {
+        if (routine === HEARTBEAT_MOVED_DEADLINE) this.deadlineMoved(from)
+        return NO_OUTPUTS
+      }
+    }
+    let out: MembershipOutput[] | null = null
     if (slot < 0) {
       const m = this.addMember({ state: 'alive', target: from, incarnation, name: health.name, role: health.role, addrs }, now)
       slot = m.slot
@@ -130,18 +138,18 @@ export class Membership {
         out = [{ type: 'notify', to: from, claim: claimOf(m) }]
       }
     }
-    // From here on the columns only (no record): the path every heartbeat takes. Only a crossing
-    // brought forward can make the member due earlier than queued (its entry bounds the old one).
-    if (cols.recordHeartbeat(slot, addrs, health, now)) this.heartbeatMovedDeadline(from)
+    // Only a crossing brought forward can make the member due earlier than queued (its entry
+    // bounds the old one).
+    if (cols.recordHeartbeat(slot, addrs, health, now)) this.deadlineMoved(from)
     return out ?? NO_OUTPUTS
   }
 
   /**
-   * A heartbeat recorded by `MemberColumns.recordHeartbeat` brought the member's crossing
-   * forward: its due bound follows. For the simulator's fan-out, which records the common
-   * heartbeat (a known member at no newer incarnation, held alive) in the table directly.
+   * A recorded heartbeat brought the member's crossing forward: its due bound follows. The
+   * other half of `acceptRoutineHeartbeat`'s contract (member-table.ts), for a table that takes
+   * routine heartbeats itself.
    */
-  heartbeatMovedDeadline (peerId: string): void {
+  deadlineMoved (peerId: string): void {
     const m = this.members.get(peerId)
     if (m !== undefined) this.watch(m)
   }
