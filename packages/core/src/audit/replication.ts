@@ -35,9 +35,11 @@
  * Rejects with AuditQuorumTimeoutError on the first tick after `quorumTimeoutMs`. While it
  * waits, voters that have not acknowledged get the missing entries again every `repushMs`.
  *
- * Received entries are stored one message at a time (a bounded queue), in slices of
- * `verifySlice` with `yieldNow()` between them: verifying is CPU, and a healed partition's
- * catch-up must never hold the event loop long enough to delay the coordinator's heartbeats.
+ * Received messages wait in a bounded queue. The entries of consecutive messages are stored
+ * together, up to `verifySlice` a round: one synced write for all of them, not one per message,
+ * so a replica keeps up with many origins at once. `yieldNow()` runs between rounds: verifying
+ * is CPU, and a healed partition's catch-up must never hold the event loop long enough to
+ * delay the coordinator's heartbeats.
  */
 import type { Clock } from '@kos/detect'
 import type { AuditEntry } from './schema.js'
@@ -82,7 +84,10 @@ export interface ReplicationOptions {
   repushMs: number
   /** At most one `heads` to a given peer per this, for gaps and replies. */
   pullThrottleMs: number
-  /** Received entries verified between two yields to the event loop. */
+  /**
+   * Received entries verified and stored per round (one synced write for the messages of a
+   * round), with a yield to the event loop between rounds.
+   */
   verifySlice: number
   /** Received messages waiting to be stored; beyond it they are dropped (anti-entropy repairs). */
   maxQueued: number
@@ -96,7 +101,7 @@ export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncInterv
   maxRanges: 4,
   repushMs: 250,
   pullThrottleMs: 200,
-  verifySlice: 64,
+  verifySlice: 512,
   maxQueued: 256,
   pushCoalesceMs: 100
 })
@@ -132,6 +137,9 @@ interface Waiter {
   resolve: () => void
   reject: (err: Error) => void
 }
+
+/** A received message that carries entries, with its authenticated sender. */
+interface Carrier { from: string, msg: Extract<ReplicationMessage, { kind: 'push' | 'entries' }> }
 
 export class AuditReplication {
   private readonly d: ReplicationDeps
@@ -256,11 +264,25 @@ export class AuditReplication {
 
   // ---- received messages --------------------------------------------------------------------
 
+  /**
+   * Handles the queue in order: `heads` and `checkpoint` one by one; consecutive messages that
+   * carry entries together, up to `verifySlice` entries a round, stored with one synced write
+   * (storeMessages), with a yield to the event loop between rounds. One fsync per message was the
+   * replication stall: under a steady load from many origins a replica fell behind by one fsync
+   * per push, its queue overflowed, and only anti-entropy caught it up, seconds later.
+   */
   private async drain (): Promise<void> {
     try {
-      for (let item = this.queue.shift(); item !== undefined && !this.stopped; item = this.queue.shift()) {
+      while (this.queue.length > 0 && !this.stopped) {
+        const first = this.queue[0] as (typeof this.queue)[number]
         try {
-          await this.handle(item.from, item.msg)
+          if (first.msg.kind === 'heads' || first.msg.kind === 'checkpoint') {
+            this.queue.shift()
+            await this.handle(first.from, first.msg)
+          } else {
+            await this.storeMessages(this.takeCarriers())
+            if (this.queue.length > 0) await this.d.yieldNow()
+          }
         } catch {
           // A store failure: the entries stay missing and a later round pulls them again. The
           // shell sees the store error through its own health checks.
@@ -271,62 +293,78 @@ export class AuditReplication {
     }
   }
 
-  private async handle (from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }>): Promise<void> {
-    if (msg.kind === 'heads') { await this.answerHeads(from, msg.heads, msg.only); return }
-    if (msg.kind === 'checkpoint') { await this.acceptCheckpoint(from, msg.checkpoint); return }
-    // A message carries one origin's sealed groups: a push only the origin's own (anything
-    // else is forged), `entries` one origin's range. A message mixing origins is refused whole.
-    const origin = originOf(msg.entries[0])
-    if (msg.entries.some((e) => originOf(e) !== origin) || (msg.kind === 'push' && origin !== from)) {
-      for (const e of msg.entries) this.d.onRejected?.(from, e, { status: 'invalid', reason: 'origin' })
-      return
+  /** The consecutive entry-carrying messages at the head of the queue, at least one, at most `verifySlice` entries beyond the first. */
+  private takeCarriers (): Carrier[] {
+    const out: Carrier[] = []
+    let n = 0
+    while (this.queue.length > 0) {
+      const item = this.queue[0] as (typeof this.queue)[number]
+      if (item.msg.kind !== 'push' && item.msg.kind !== 'entries') break
+      if (out.length > 0 && n + item.msg.entries.length > this.o.verifySlice) break
+      this.queue.shift()
+      out.push({ from: item.from, msg: item.msg })
+      n += item.msg.entries.length
     }
-    const entries = msg.entries
-    const gap = await this.store(from, entries)
-    const now = this.d.clock.now()
-    // A gap in an origin's pushes: pull that origin's chain from it, at once.
-    if (gap && msg.kind === 'push') this.sendHeads(from, now, false, [from])
-    else if (gap || (msg.kind === 'entries' && msg.more)) this.sendHeads(from, now, msg.kind === 'entries')
+    return out
+  }
+
+  private async handle (from: string, msg: Extract<ReplicationMessage, { kind: 'heads' | 'checkpoint' }>): Promise<void> {
+    if (msg.kind === 'heads') await this.answerHeads(from, msg.heads, msg.only)
+    else await this.acceptCheckpoint(from, msg.checkpoint)
   }
 
   /**
-   * Stores entries: verified in slices of whole sealed groups (at least `verifySlice` entries
-   * each) with a yield between them (CPU), committed together (the store's group commit takes
-   * every slice submitted meanwhile into one synced write). Acknowledges to their origins, once
-   * per message; true if one was beyond a gap.
+   * Stores the entries of several messages with one call to the store (one synced write for
+   * all), then acknowledges each origin once with how far we now hold its chain, and pulls
+   * where a message ran ahead of a chain (a gap) or said there is `more`.
    */
-  private async store (from: string, entries: unknown[]): Promise<boolean> {
-    const parts: Array<Promise<StoreResult[]>> = []
-    for (let i = 0; i < entries.length;) {
-      if (i > 0) await this.d.yieldNow()
-      if (this.stopped) break
-      let j = Math.min(i + this.o.verifySlice, entries.length)
-      while (j < entries.length && !isSealedRaw(entries[j - 1])) j++
-      parts.push(this.d.store.storeVerifiedMany(entries.slice(i, j)))
-      i = j
+  private async storeMessages (items: Carrier[]): Promise<void> {
+    const accepted: Array<Carrier & { start: number }> = []
+    const all: unknown[] = []
+    for (const item of items) {
+      const { from, msg } = item
+      // A message carries one origin's sealed groups: a push only the origin's own (anything
+      // else is forged), `entries` one origin's range. A message mixing origins is refused whole.
+      const origin = originOf(msg.entries[0])
+      if (msg.entries.some((e) => originOf(e) !== origin) || (msg.kind === 'push' && origin !== from)) {
+        for (const e of msg.entries) this.d.onRejected?.(from, e, { status: 'invalid', reason: 'origin' })
+        continue
+      }
+      accepted.push({ ...item, start: all.length })
+      all.push(...msg.entries)
     }
-    const results = (await Promise.all(parts)).flat()
-    let gap = false
+    if (all.length === 0 || this.stopped) return
+    const results = await this.d.store.storeVerifiedMany(all)
     const touched = new Set<string>()
     const stored: AuditEntry[] = []
-    results.forEach((r, j) => {
-      const e = entries[j]
-      if (r.status === 'stored' || r.status === 'duplicate') {
-        touched.add((e as AuditEntry).origin)
-        if (r.status === 'stored') stored.push(e as AuditEntry)
-      } else if (r.status === 'gap') {
-        gap = true
-      } else {
-        this.d.onRejected?.(from, e, r)
+    const gaps = new Set<Carrier>()
+    for (const item of accepted) {
+      for (let j = item.start; j < item.start + item.msg.entries.length; j++) {
+        const r = results[j] as StoreResult
+        const e = all[j]
+        if (r.status === 'stored' || r.status === 'duplicate') {
+          touched.add((e as AuditEntry).origin)
+          if (r.status === 'stored') stored.push(e as AuditEntry)
+        } else if (r.status === 'gap') {
+          gaps.add(item)
+        } else {
+          this.d.onRejected?.(item.from, e, r)
+        }
       }
-    })
+    }
     if (stored.length > 0) this.d.onStored?.(stored)
     const heads = this.d.store.heads()
     for (const origin of touched) {
       const seq = heads[origin]?.seq
       if (seq !== undefined && origin !== this.d.self) this.d.transport.send(origin, { kind: 'ack', origin, seq })
     }
-    return gap
+    const now = this.d.clock.now()
+    for (const item of accepted) {
+      const { from, msg } = item
+      // A gap in an origin's pushes: pull that origin's chain from it, at once.
+      if (gaps.has(item) && msg.kind === 'push') this.sendHeads(from, now, false, [from])
+      else if (gaps.has(item) || (msg.kind === 'entries' && msg.more)) this.sendHeads(from, now, msg.kind === 'entries')
+    }
   }
 
   /** A peer's heads: send what it misses (bounded; of `only` those origins), and ask for what we miss. */
@@ -438,10 +476,6 @@ export class AuditReplication {
   private jitter (): number {
     return this.o.syncIntervalMs * (0.5 + this.d.random())
   }
-}
-
-function isSealedRaw (e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { sig?: unknown }).sig !== undefined
 }
 
 function originOf (e: unknown): unknown {
