@@ -11,6 +11,8 @@
  * Usage: npm run bench:membership -- [--nodes 5,10] [--profiles lan,tolerant] [--trials 5] [--stalls 1,2,3,4]
  *                          [--cluster-key] [--json docs/bench/membership.json]
  * --cluster-key: every node admits by a cluster key (docs/design/admission.md), to compare with none.
+ * --monitors K: every node runs with `monitorsPerMember` K (the bounded heartbeat design, issue 17),
+ * through a config file; the report says so. Default: the node's own default.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     stalls: { type: 'string', default: '' },
     'idle-seconds': { type: 'string', default: '20' },
     'cluster-key': { type: 'boolean', default: false },
+    monitors: { type: 'string' },
     json: { type: 'string' }
   }
 })
@@ -70,6 +73,11 @@ async function benchCluster (n: number, profile: string, stallSeconds: number[])
   const cluster = await new Cluster().init()
   try {
     const extraArgs = args['cluster-key'] ? ['--cluster-key-file', await cluster.clusterKeyFile()] : []
+    if (args.monitors !== undefined) {
+      const file = `${cluster.tmp}/monitors.json`
+      await writeFile(file, JSON.stringify({ monitorsPerMember: Number(args.monitors) }))
+      extraArgs.push('--config', file)
+    }
     const seed = await cluster.startNode({ profile, extraArgs })
     const nodes = [seed]
     for (let i = 1; i < n - 1; i++) nodes.push(await cluster.startNode({ profile, bootstrap: [seed.addr], extraArgs }))
@@ -173,7 +181,8 @@ for (const profile of args.profiles.split(',')) {
 }
 
 console.log(describeMachine(machine))
-console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}${args['cluster-key'] ? ' --cluster-key' : ''}\n`)
+console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}${args['cluster-key'] ? ' --cluster-key' : ''}${args.monitors !== undefined ? ` --monitors ${args.monitors}` : ''}\n`)
+console.log(`Monitors per member: ${args.monitors !== undefined ? `${args.monitors} (changed from the default by a config file)` : 'the default'}\n`)
 console.log(`Cluster key: ${args['cluster-key'] ? 'on (every node admits by --cluster-key-file)' : 'off'}\n`)
 console.log('| N | profile | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
 console.log('|---|---|---|---|---|---|---|---|')

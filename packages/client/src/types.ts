@@ -60,7 +60,7 @@ export interface PeerInfo {
   /** The peer's `zone` label, from its health summary; null when it has none (or none arrived yet). */
   zone: string | null
   state: MemberState
-  /** Current phi of the failure detector; 0 until two heartbeats arrived, null for dead or left peers. */
+  /** Current phi of the failure detector; 0 until two heartbeats arrived, null for dead or left peers and for peers this node does not monitor (`monitorsPerMember` > 0). */
   phi: number | null
   /** Milliseconds since the last heartbeat arrived, null if none arrived yet. */
   lastHeartbeatAgeMs: number | null

@@ -21,6 +21,8 @@ export interface ProtocolTimings {
   localStallThresholdMs: number
   localStallGraceMs: number
   pushPullIntervalMs: number
+  monitorsPerMember: number
+  healthGossipIntervalMs: number
   syncMaxNewMembers: number
   syncMaxNewMembersPerMinute: number
   reapDeadAfterMs: number
@@ -55,6 +57,9 @@ export const LAN_TIMINGS: Readonly<ProtocolTimings> = Object.freeze({
   localStallThresholdMs: 400,
   localStallGraceMs: 3000,
   pushPullIntervalMs: 30_000,
+  // Every member monitors every member until the bounded design's real-process figures are in.
+  monitorsPerMember: 0,
+  healthGossipIntervalMs: 30_000,
   syncMaxNewMembers: 2048,
   syncMaxNewMembersPerMinute: 4096,
   reapDeadAfterMs: 86_400_000,

@@ -115,6 +115,18 @@ const membershipConfig = z.object({
   /** Full member-table exchange with one random peer (memberlist push/pull): repairs anything gossip missed. */
   pushPullIntervalMs: ms(100, 3_600_000),
   /**
+   * Monitors per member (issue 17, docs/design/membership.md): k > 0 sends each heartbeat point
+   * to point to the k members after this node on a ring of peer-id hashes, runs detectors only on
+   * the k before it, gossips the health summary every `healthGossipIntervalMs`, and keeps
+   * connections only to those 2k (and whatever the election and gossip mesh open): per-node cost
+   * independent of N. 0, the default for now: every heartbeat gossiped to every member, which the
+   * cluster tests and benchmarks of issues 2 to 16 measured; the bounded design is opt-in until its
+   * real-process figures are in docs/benchmarks.md.
+   */
+  monitorsPerMember: z.number().int().min(0).max(32),
+  /** With monitorsPerMember > 0: how often the health summary is gossiped to every member (it also carries the incarnation, repairing a missed return). */
+  healthGossipIntervalMs: ms(1000, 3_600_000),
+  /**
    * Members a sync may introduce that this node does not know yet; the rest are dropped and
    * counted. A joiner brings its whole table once, so this is the largest cluster a join fills in
    * one exchange; a peer inventing thousands of members is held to it (new-member-budget.ts).

@@ -78,8 +78,10 @@ export class NodeMembership {
         suspicionTimeoutMs: config.suspicionTimeoutMs,
         localStallGraceMs: config.localStallGraceMs,
         reapDeadAfterMs: config.reapDeadAfterMs,
-        reapLeftAfterMs: config.reapLeftAfterMs
+        reapLeftAfterMs: config.reapLeftAfterMs,
+        monitorsPerMember: config.monitorsPerMember
       },
+      healthGossipIntervalMs: config.healthGossipIntervalMs,
       tickIntervalMs: config.tickIntervalMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       pushPullIntervalMs: config.pushPullIntervalMs,
@@ -155,7 +157,12 @@ export class NodeMembership {
 
   /** Known members that are not connected are redialled with backoff (partitions heal, restarts return). */
   private redialMembers (): void {
+    // Bounded monitors: connections only to this node's monitors and the members it monitors
+    // (the election and the audit log open their own when they send).
+    const ring = this.shell.core.monitors()
+    const keep = ring === null ? null : new Set([...ring, ...(this.shell.core.monitoring() ?? [])])
     for (const m of this.shell.core.dialTargets()) {
+      if (keep !== null && !keep.has(m.peerId)) continue
       if (this.isConnected(m.peerId)) continue
       if (!this.redial.begin(m.peerId)) continue
       const addrs = m.addrs.map((a) => multiaddr(a))
