@@ -12,10 +12,16 @@
  * - restart the killed node on its data directory.
  * Targets: ready on another node ≤ 4 s median, ≤ 6 s max, counted from the kill.
  *
+ * Then `--coordinator-kills` rounds of: SIGKILL the coordinator while the service runs, and poll
+ * every running node's own /v1/agents every ~50 ms until a new coordinator is agreed and the
+ * service is ok again. Reported per round: whether the coordinator held an instance, the fewest
+ * ready instances on the surviving nodes and the most ready anywhere (targets: never fewer than
+ * before on the survivors, never more than `replicas`), and whether a survivor's instance moved.
+ *
  * The service's own probes are the definition's choice, not a node default: startup and
  * readiness every 100 ms (printed in the report).
  *
- * Usage: npm run bench:services -- [--nodes 5] [--trials 10] [--json docs/bench/services.json]
+ * Usage: npm run bench:services -- [--nodes 5] [--trials 10] [--coordinator-kills 10] [--json docs/bench/services.json]
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -32,7 +38,9 @@ const EXAMPLE_AGENT = fileURLToPath(new URL('../../examples/agents/example-agent
 const SERVICE = 'bench'
 const PROBE_PERIOD_MS = 100
 
-const { values: args } = parseArgs({ options: { nodes: { type: 'string', default: '5' }, trials: { type: 'string', default: '10' }, json: { type: 'string' } } })
+const { values: args } = parseArgs({ options: { nodes: { type: 'string', default: '5' }, trials: { type: 'string', default: '10' }, 'coordinator-kills': { type: 'string', default: '10' }, json: { type: 'string' } } })
+const kills = Number(args['coordinator-kills'])
+if (!Number.isInteger(kills) || kills < 0) throw new Error(`--coordinator-kills: must be an integer >= 0, got ${args['coordinator-kills']}`)
 const n = Number(args.nodes)
 const trials = Number(args.trials)
 if (!Number.isInteger(n) || n < 3) throw new Error(`--nodes: must be an integer >= 3, got ${args.nodes}`)
@@ -81,10 +89,23 @@ async function entries (node: KosProcess, origin: string, since: number): Promis
   return res.status === 200 ? res.body.entries : []
 }
 
+interface KillRound { coordinator: string, heldInstance: boolean, survivorsReadyBefore: number, fewestSurvivorsReady: number, mostReady: number, survivorMoved: boolean, okAfterMs: number }
+
+/** Ready service instances per node, from each running node's own /v1/agents: `id#generation` by node. */
+async function readyByNode (nodes: KosProcess[]): Promise<Map<KosProcess, string[]>> {
+  const out = new Map<KosProcess, string[]>()
+  await Promise.all(nodes.filter((x) => x.running).map(async (x) => {
+    const res = await x.api<{ agents: Array<{ name: string, ready: boolean }> }>('/v1/agents').catch(() => undefined)
+    out.set(x, res?.status === 200 ? res.body.agents.filter((a) => a.name.startsWith('svc.') && a.ready).map((a) => a.name) : [])
+  }))
+  return out
+}
+
 const cluster = new Cluster()
 const facts = machineFacts()
 const started = performance.now()
 const rounds: Trial[] = []
+const killRounds: KillRound[] = []
 try {
   await cluster.init()
   const first = await cluster.startNode({ name: 'b1' })
@@ -151,6 +172,52 @@ try {
       `(detected ${round.detectedMs ?? '?'} ms, decided ${round.decidedMs ?? '?'} ms, started ${round.startedMs ?? '?'} ms, ready ${round.readyLoggedMs ?? '?'} ms)`)
     await victim.restart()
   }
+
+  for (let k = 0; k < kills; k++) {
+    const s = await until('both instances ready on distinct nodes, every node alive', async () => {
+      const alive = await Promise.all(nodes.map(async (x) => (await x.peers()).peers.filter((p) => p.state === 'alive').length))
+      if (!alive.every((c) => c === n - 1)) return false
+      const info = (await first.api<ServiceInfo>(`/v1/services/${SERVICE}`)).body
+      const ready = info.instances.filter((i) => i.ready)
+      return info.status === 'ok' && ready.length === 2 && info.instances.length === 2 ? info : false
+    })
+    const coordinator = (await first.coordinator()).peerId!
+    const victim = byId(coordinator)
+    const survivors = nodes.filter((x) => x !== victim)
+    const before = await readyByNode(survivors)
+    const survivorsReadyBefore = [...before.values()].reduce((a, l) => a + l.length, 0)
+    const killedMono = performance.now()
+    victim.kill('SIGKILL')
+    let fewest = Infinity
+    let most = 0
+    let moved = false
+    const observer = survivors[0]!
+    for (;;) {
+      const now = await readyByNode(survivors)
+      const total = [...now.values()].reduce((a, l) => a + l.length, 0)
+      fewest = Math.min(fewest, [...before].reduce((a, [x, l]) => a + l.filter((name) => now.get(x)?.includes(name) === true).length, 0))
+      most = Math.max(most, total)
+      for (const [x, l] of before) if (l.some((name) => now.get(x)?.includes(name) !== true)) moved = true
+      const views = await Promise.all(survivors.map(async (x) => (await x.coordinator()).peerId))
+      const info = (await observer.api<ServiceInfo>(`/v1/services/${SERVICE}`)).body
+      if (views[0] !== null && views[0] !== coordinator && views.every((v) => v === views[0]) && info.status === 'ok' && total === 2) break
+      if (performance.now() - killedMono > DEADLINE_MS) throw new Error('bench: the service was not ok under a new coordinator in time')
+      await sleep(50)
+    }
+    const round: KillRound = {
+      coordinator: victim.name,
+      heldInstance: s.instances.some((i) => i.nodeId === coordinator),
+      survivorsReadyBefore,
+      fewestSurvivorsReady: fewest,
+      mostReady: most,
+      survivorMoved: moved,
+      okAfterMs: Math.round(performance.now() - killedMono)
+    }
+    killRounds.push(round)
+    console.log(`coordinator kill ${k + 1}: ${round.coordinator}${round.heldInstance ? ' (held an instance)' : ''}; survivors' ready ${round.survivorsReadyBefore} → fewest ${round.fewestSurvivorsReady}; most ready ${round.mostReady}; ${round.survivorMoved ? 'a survivor\'s instance MOVED' : 'no survivor\'s instance moved'}; ok again after ${round.okAfterMs} ms`)
+    await victim.waitExit()
+    await victim.restart()
+  }
 } finally {
   await cluster.cleanup()
 }
@@ -159,7 +226,7 @@ const fmt = (s: Stats): string => `${Math.round(s.median)} | ${Math.round(s.min)
 const col = (pick: (r: Trial) => number | null): number[] => rounds.map(pick).filter((x): x is number => x !== null)
 const total = stats(rounds.map((r) => r.readyMs))
 const wallS = Math.round((performance.now() - started) / 1000)
-const command = `npm run bench:services -- --nodes ${n} --trials ${trials}`
+const command = `npm run bench:services -- --nodes ${n} --trials ${trials} --coordinator-kills ${kills}`
 const lines = [
   `## Service re-placement after a crash (${facts.date})`,
   '',
@@ -178,8 +245,17 @@ const lines = [
   `Targets: median ≤ ${MEDIAN_TARGET_MS} ms: ${total.median <= MEDIAN_TARGET_MS ? 'met' : `missed (${Math.round(total.median)} ms)`}; ` +
     `max ≤ ${MAX_TARGET_MS} ms: ${total.max <= MAX_TARGET_MS ? 'met' : `missed (${Math.round(total.max)} ms)`}. Trials: ${rounds.length}.`
 ]
+if (killRounds.length > 0) {
+  const dropped = killRounds.filter((r) => r.fewestSurvivorsReady < r.survivorsReadyBefore).length
+  const over = killRounds.filter((r) => r.mostReady > 2).length
+  const moved = killRounds.filter((r) => r.survivorMoved).length
+  lines.push('', `Coordinator kills: ${killRounds.length} (${killRounds.filter((r) => r.heldInstance).length} of them held an instance, which was re-placed). ` +
+    `Ready instances on the surviving nodes dropped in ${dropped}, rose above replicas in ${over}, a survivor's instance moved in ${moved}; ` +
+    `ok again under the new coordinator after ${Math.round(stats(killRounds.map((r) => r.okAfterMs)).median)} ms median, ${Math.round(stats(killRounds.map((r) => r.okAfterMs)).max)} ms max ` +
+    `(polled every 50 ms: a blip shorter than that is not seen).`)
+}
 console.log('\n' + lines.join('\n'))
 if (args.json !== undefined) {
   await mkdir(dirname(args.json), { recursive: true })
-  await writeFile(args.json, JSON.stringify({ facts, command, rounds }, null, 2) + '\n')
+  await writeFile(args.json, JSON.stringify({ facts, command, rounds, killRounds }, null, 2) + '\n')
 }
