@@ -171,7 +171,7 @@ describe('placement', () => {
   }
 
   it('never two instances of a service on one node, never more slots than replicas, nothing on absent or ineligible nodes', () => {
-    fc.assert(fc.property(arbInput, (inp) => { checkInvariants(inp, plan(inp).table) }), { numRuns: 2000 })
+    fc.assert(fc.property(arbInput, (inp) => { checkInvariants(inp, plan(inp).table) }), { numRuns: Number(process.env.PLACEMENT_RUNS ?? 2000) })
   })
 
   it('fills every slot that an eligible node can take (no under-replication by choice)', () => {
@@ -184,7 +184,7 @@ describe('placement', () => {
         const filled = new Set(own.map((a) => a.slot)).size
         assert.ok(filled === s.replicas || free.length === 0, `${s.name}: ${filled}/${s.replicas} with ${free.length} eligible free node(s)`)
       }
-    }), { numRuns: 2000 })
+    }), { numRuns: Number(process.env.PLACEMENT_RUNS ?? 2000) })
   })
 
   it('settles: planning again on the same view changes nothing, once the first plan is made', () => {
@@ -195,18 +195,24 @@ describe('placement', () => {
       const thrice = plan({ ...inp, table: twice.table })
       assert.ok(sameTable(twice.table, thrice.table), 'no fixpoint after two plans')
       assert.deepEqual(thrice.changes, [])
-    }), { numRuns: 2000 })
+    }), { numRuns: Number(process.env.PLACEMENT_RUNS ?? 2000) })
   })
 
-  it('a new coordinator rebuilds the same table from what the nodes report', () => {
+  it('a new coordinator rebuilds the table from what the nodes report, placing and moving nothing', () => {
     fc.assert(fc.property(arbInput, (inp) => {
       // A stable cluster: every assignment reported ready where it runs; a successor-free table.
       const settled = plan({ ...inp, reports: [] }).table
       const reports = ready(settled)
       const stable = plan({ ...inp, table: settled, reports }).table
       const rebuilt = plan({ ...inp, table: [], reports: ready(stable) })
-      assert.ok(sameTable(rebuilt.table, stable), 'the rebuilt table differs')
-      assert.deepEqual(rebuilt.changes.filter((c) => c.type !== 'drain-moving'), [])
-    }), { numRuns: 1000 })
+      // Nothing placed anew or moved: every rebuilt line is one of the stable table's, and every
+      // slot is still covered. (A drain whose successor is already ready may finish: its old
+      // instance is then left out, as the next plan on the stable table would do too.)
+      const key = (a: Assignment): string => `${a.id}/${a.generation}/${a.node}`
+      const before = new Set(stable.map(key))
+      assert.ok(rebuilt.table.every((a) => before.has(key(a))), 'the rebuilt table places or moves an instance')
+      assert.deepEqual(new Set(rebuilt.table.map((a) => a.id)), new Set(stable.map((a) => a.id)), 'the rebuilt table drops a slot')
+      assert.deepEqual(rebuilt.changes.filter((c) => c.type === 'placed' || c.type === 'replaced'), [])
+    }), { numRuns: Number(process.env.PLACEMENT_RUNS ?? 1000) })
   })
 })
