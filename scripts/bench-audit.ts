@@ -20,6 +20,7 @@
  * Usage: npm run bench:audit -- [--seconds 5] [--inflight 1,16,64] [--sizes 5,10] [--entries 30] [--load 200] [--batch 100] [--compare-etcd] [--json docs/bench/audit.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Cluster, describeMachine, machineFacts, percentile, stats, type KosProcess } from '@kos/testkit'
@@ -192,6 +193,8 @@ async function startCluster (cluster: Cluster, size: number): Promise<KosProcess
 }
 
 const facts = machineFacts()
+/** Other work on the machine skews every figure here: the report says how busy it was. */
+const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(', ')
 const results: { throughput: Throughput[], etcd: Throughput[], propagation: Propagation[] } = { throughput: [], etcd: [], propagation: [] }
 const etcd = args['compare-etcd'] ? etcdVersion() : null
 if (etcd !== null && 'missing' in etcd) console.error(`bench: ${etcd.missing}; measuring kOS alone`)
@@ -257,6 +260,8 @@ const lines = [
   '### Audit log (issues 4 and 21)',
   '',
   describeMachine(facts),
+  '',
+  `Load average at the start (1, 5, 15 min): ${loadAtStart}; at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')}.`,
   '',
   `Command: \`npm run bench:audit -- --seconds ${seconds} --inflight ${inflights.join(',')} --sizes ${sizes.join(',')} --entries ${entries} --load ${load} --batch ${batchSize}${args['compare-etcd'] ? ' --compare-etcd' : ''}\``,
   '',
