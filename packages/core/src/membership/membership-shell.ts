@@ -175,7 +175,7 @@ export class MembershipShell {
   private onNotice (from: string, n: MemberNotice): void {
     if (!this.running) return
     const claim: MemberClaim = { state: n.state, target: n.target, incarnation: n.incarnation, name: n.name, role: n.role, addrs: n.addrs }
-    this.countForeignRaises([claim], from)
+    if (this.c.counters !== undefined) this.countForeignRaises([claim], from)
     this.apply(this.core.onClaim(claim, from))
   }
 
@@ -288,6 +288,8 @@ export class MembershipShell {
 
   /** Claims that raise another member's incarnation, which the core refuses (foreignRaise): counted. */
   private countForeignRaises (claims: ReadonlyArray<Pick<MemberClaim, 'target' | 'incarnation'>>, by: string): void {
+    // A member view per claim: only worth building for a counter (the simulator keeps none).
+    if (this.c.counters === undefined) return
     let n = 0
     for (const c of claims) if (c.target !== this.core.selfId && foreignRaise(c, by, this.core.member(c.target)?.incarnation)) n++
     if (n > 0) this.c.counters?.claimsRefused(n)
@@ -295,7 +297,7 @@ export class MembershipShell {
 
   /** The entries of a sync `from` may make us act on (new-member-budget.ts); the rest are counted and dropped. */
   private admitted (members: MemberSnapshot[], from: string): MemberSnapshot[] {
-    this.countForeignRaises(members.map((m) => ({ target: m.peerId, incarnation: m.incarnation })), from)
+    if (this.c.counters !== undefined) this.countForeignRaises(members.map((m) => ({ target: m.peerId, incarnation: m.incarnation })), from)
     const r = this.newMembers.admit(members, (id) => id === this.core.selfId || this.core.member(id) !== undefined, from)
     if (r.refused > 0) {
       this.c.counters?.newMembersRefused(r.refused)
