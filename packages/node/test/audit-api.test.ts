@@ -64,6 +64,7 @@ describe('audit API', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ entries: [BODY, BODY, { ...BODY, severity: 'loud' }, BODY] }, /^entries\.2\.severity:/],
       [{ entries: [BODY, { ...BODY, extra: 1 }] }, /^entries\.1\.extra:/],
+      [{ entries: [BODY, { ...BODY, type: 'service:removed' }] }, /^entries\.1\.type: service:removed is written by the coordinator only/],
       [{ entries: [BODY, 'x'] }, /^entries\.1:/],
       [{ entries: [] }, /^entries: must hold 1 to 1000 entries, got 0/],
       [{ entries: many(1001) }, /^entries: must hold 1 to 1000 entries, got 1001/],
@@ -119,6 +120,8 @@ describe('audit API', () => {
       ['/v1/audit', { ...BODY, details: [1] }, /^details/],
       ['/v1/audit', { ...BODY, details: { a: 'x'.repeat(9000) } }, /^details/],
       ['/v1/audit', { ...BODY, extra: 1 }, /^extra:/],
+      ['/v1/audit', { ...BODY, type: 'service:defined' }, /^type: service:defined is written by the coordinator only/],
+      ['/v1/audit', { ...BODY, type: 'node:drain' }, /^type: node:drain is written by the coordinator only/],
       ['/v1/audit', { class: 'agent' }, /^(type|severity|subject):/],
       ['/v1/audit', [1, 2], /^body:/],
       ['/v1/audit?ack=all', BODY, /^ack:/],

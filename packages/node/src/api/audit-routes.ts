@@ -16,6 +16,7 @@ import { requireToken } from './api-token-check.js'
 import { openSse } from './sse-stream.js'
 import { ApiError } from './errors.js'
 import { ESSENTIAL } from './load-shedding.js'
+import { DESIRED_STATE_TYPES } from '../services/service-book.js'
 import { MAX_AUDIT_BATCH, type AuditAck, type AuditAppendResponse, type AuditBatchResponse, type AuditEntryView, type AuditQueryResponse, type AuditVerifyResponse } from '@kos/client'
 
 /** What the routes need of the audit log (the node's AuditService; a stub in tests). */
@@ -108,6 +109,10 @@ export function parseAuditBody (body: unknown, at = ''): AuditFields {
     const { field, message } = issuePath(parsed.error)
     throw invalid(field === 'entry' ? (at === '' ? 'body' : at) : name(field), message)
   }
+  // The cluster's desired state is folded from these entries, and only the coordinator writes
+  // them (through POST /v1/services and kos drain, which check what they carry); one appended
+  // here could carry any term and outrank every later definition.
+  if (DESIRED_STATE_TYPES.includes(parsed.data.type)) throw invalid(name('type'), `${parsed.data.type} is written by the coordinator only (POST /v1/services, kos drain)`)
   return parsed.data
 }
 
