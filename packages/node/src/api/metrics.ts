@@ -6,7 +6,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '@kos/core'
-import type { RejectReason, TopicKind } from '../membership/gossip.js'
+import type { RejectReason, TopicKind } from '../membership/gossip-metrics.js'
 
 export interface MetricsSources {
   members: () => MemberView[]
