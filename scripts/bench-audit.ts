@@ -119,6 +119,19 @@ function tail (n: KosProcess, onEntry: (hash: string, at: number) => void, onOpe
 /** `held`: how many nodes' logs held a missed entry when asked right after its 10 s (a stream behind its log, or replication behind). */
 interface Propagation { nodes: number, ms: number[], missed: Array<{ entry: number, reached: number, held: number }>, load: LoadReport | null }
 
+/** Each node's audit message losses so far: its sync channel's drops and its refused entries, from /v1/metrics. */
+async function lossCounters (nodes: KosProcess[]): Promise<string[]> {
+  return await Promise.all(nodes.map(async (n) => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${n.apiPort}/v1/metrics`, { signal: AbortSignal.timeout(5000) })).text()
+      const lines = text.split('\n').filter((l) => (l.startsWith('kos_channel_dropped_total{') && l.includes('audit')) || l.startsWith('kos_audit_rejected_total{'))
+      return `${n.name}: ${lines.map((l) => l.replace(/^kos_/, '')).join(', ') || 'none'}`
+    } catch (err) {
+      return `${n.name}: ${(err as Error).message}`
+    }
+  }))
+}
+
 /** How many of `nodes` hold the entry `hash` of `origin`, by GET /v1/audit over the last minute of that origin. */
 async function holders (nodes: KosProcess[], origin: string, hash: string): Promise<number> {
   const since = Date.now() - 60_000
@@ -174,6 +187,7 @@ async function propagation (nodes: KosProcess[], perSecond: number): Promise<Pro
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   const report = writer === undefined ? null : await writer.stop()
+  if (missed.length > 0) process.stderr.write(`bench: audit losses per node after the misses: ${(await lossCounters(nodes)).join('; ')}\n`)
   abort.abort()
   await Promise.allSettled(tails)
   return { nodes: nodes.length, ms: times, missed, load: report }
