@@ -124,6 +124,8 @@ export interface ReplicationDeps {
   onStored?: (entries: AuditEntry[]) => void
   /** An entry refused: invalid (tamper) or forking a held chain. */
   onRejected?: (from: string, entry: unknown, why: Rejection) => void
+  /** A received message dropped because `maxQueued` were waiting (anti-entropy repairs it). */
+  onDropped?: (from: string, kind: ReplicationMessage['kind']) => void
 }
 
 /** `ack=quorum` did not reach a majority of the voter set in time. */
@@ -214,7 +216,7 @@ export class AuditReplication {
       if (msg.origin === this.d.self) this.onAck(from, msg.seq)
       return
     }
-    if (this.queue.length >= this.o.maxQueued) return // anti-entropy repairs what is dropped
+    if (this.queue.length >= this.o.maxQueued) { this.d.onDropped?.(from, msg.kind); return } // anti-entropy repairs what is dropped
     this.queue.push({ from, msg })
     if (!this.draining) {
       this.draining = true

@@ -103,7 +103,7 @@ export class NodeMetrics {
     })
     this.channelDroppedTotal = new Counter({
       name: 'kos_channel_dropped_total',
-      help: 'Messages a peer channel lost, by channel (election, audit) and reason: queue-full, stream-failed, breaker-open',
+      help: 'Messages a peer channel lost, by channel (election, audit) and reason: queue-full, stream-failed, breaker-open; received-queue-full: arrived, but dropped because the audit replica had too many waiting',
       labelNames: ['channel', 'reason'],
       registers
     })

@@ -147,7 +147,9 @@ export class AuditService {
         for (const e of entries) this.lamport.observe(e.lamport)
         this.notify(entries)
       },
-      onRejected: (from, entry, why) => { this.rejected(from, entry, why) }
+      onRejected: (from, entry, why) => { this.rejected(from, entry, why) },
+      // Counted with the channel's own losses: a message that arrived and was not handled.
+      onDropped: () => { this.c.counters.channelDropped?.('audit', 'received-queue-full', 1) }
     })
     const replication = this.replication
     const signer = signerFromPrivateKey(this.c.privateKey)
