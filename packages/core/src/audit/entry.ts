@@ -97,10 +97,17 @@ export async function createEntry (prev: ChainLink | null, fields: AuditFields, 
   if (!Number.isSafeInteger(lamport) || lamport < 1) throw new AuditFieldsError('lamport', `not a positive integer: ${lamport}`)
   if (prev !== null && prev.origin !== signer.peerId) throw new AuditChainError(`prev belongs to ${prev.origin}, not to the signer ${signer.peerId}`)
   if (prev !== null && lamport <= prev.lamport) throw new AuditChainError(`lamport ${lamport} does not exceed the previous entry's ${prev.lamport}`)
-  const f = parsed.data
-  const unsigned: UnsignedEntry = {
-    origin: signer.peerId,
-    seq: prev === null ? 1 : prev.seq + 1,
+  const unsigned = nextEntry(signer.peerId, prev, lamport, ts, parsed.data)
+  const hash = entryHash(unsigned)
+  const sig = await signer.sign(Buffer.from(hash, 'hex'))
+  return { ...unsigned, hash, sig: Buffer.from(sig).toString('base64') }
+}
+
+/** The entry after `link` (or the first of `origin`'s chain), unsigned. */
+function nextEntry (origin: string, link: { seq: number, hash: string } | null, lamport: number, ts: number, f: AuditFields): UnsignedEntry {
+  return {
+    origin,
+    seq: link === null ? 1 : link.seq + 1,
     lamport,
     ts,
     class: f.class,
@@ -108,11 +115,8 @@ export async function createEntry (prev: ChainLink | null, fields: AuditFields, 
     severity: f.severity,
     subject: f.subject,
     details: f.details,
-    prev: prev === null ? ZERO_HASH : prev.hash
+    prev: link === null ? ZERO_HASH : link.hash
   }
-  const hash = entryHash(unsigned)
-  const sig = await signer.sign(Buffer.from(hash, 'hex'))
-  return { ...unsigned, hash, sig: Buffer.from(sig).toString('base64') }
 }
 
 /** One entry of a batch to create: fields already checked against auditFieldsSchema, and its wall-clock ts. */
@@ -136,18 +140,7 @@ export async function createBatch (prev: ChainLink | null, items: readonly Batch
     if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_TS_MS) throw new AuditFieldsError('ts', `not a wall-clock time in ms: ${ts}`)
     const lamport = tick()
     if (!Number.isSafeInteger(lamport) || lamport < 1 || (link !== null && lamport <= link.lamport)) throw new AuditChainError(`lamport ${lamport} does not grow along the chain`)
-    const unsigned: UnsignedEntry = {
-      origin: signer.peerId,
-      seq: link === null ? 1 : link.seq + 1,
-      lamport,
-      ts,
-      class: f.class,
-      type: f.type,
-      severity: f.severity,
-      subject: f.subject,
-      details: f.details,
-      prev: link === null ? ZERO_HASH : link.hash
-    }
+    const unsigned = nextEntry(signer.peerId, link, lamport, ts, f)
     const bytes = canonicalBytes(unsigned)
     const hash = createHash('sha256').update(bytes).digest('hex')
     groupEntries++

@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { electionChannels, electionRanking, ElectionShell, type ElectionEvent, type ElectionRefusal, type ElectionStore, type Membership, type Timers, type Transport, type VoterConfig } from '@kos/core'
 import type { KosConfig } from '../config/schema.js'
 import type { StateStore } from '../store/state-store.js'
+import { nodeTimers } from '../net/node-timers.js'
 
 type ElectionKeys = 'cluster' | 'role' | 'zone' | 'bootstrap' | 'authorities' | 'maxMessageBytes' | 'voters' | 'removeAfterMs' |
   'electionHeartbeatIntervalMs' | 'electionTimeoutMinMs' | 'electionTimeoutMaxMs' | 'electionLeaseMs' | 'electionRankStepMs' |
@@ -31,16 +32,6 @@ export interface NodeElection {
   shell: ElectionShell
   /** Stops the shell and waits for the writes it started. */
   stop: () => Promise<void>
-}
-
-/** The node's timers: setInterval and setTimeout, unref'd so they never hold the process open. */
-export function nodeTimers (clock: Clock): Timers {
-  return {
-    clock,
-    every: (ms, fn) => { const t = setInterval(fn, ms); t.unref(); return () => { clearInterval(t) } },
-    after: (ms, fn) => { const t = setTimeout(fn, ms); t.unref(); return () => { clearTimeout(t) } },
-    soon: (fn) => { setImmediate(fn) }
-  }
 }
 
 /** The state store behind the shell's callbacks; `drain` waits for the writes in flight. */
