@@ -21,6 +21,7 @@ import { pipe } from 'it-pipe'
 import { pushable, type Pushable } from 'it-pushable'
 import type { Logger } from 'pino'
 import type { KosLibp2p } from './host.js'
+import { lengthPrefixed } from './length-prefixed.js'
 import { DropReport, type DropReason } from './drop-report.js'
 import { BrokenCircuitError, type PeerGuard } from './peer-breakers.js'
 
@@ -119,7 +120,7 @@ export class MessageChannel {
       try {
         const dial = async (): Promise<Stream> => await this.libp2p.dialProtocol(peer, this.opts.protocol, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
         stream = this.opts.guard === undefined ? await dial() : await this.opts.guard(to, dial)
-        await pipe(out.queue, counted, (source) => lp.encode(source), stream.sink)
+        await pipe(out.queue, counted, lengthPrefixed, stream.sink)
       } catch (err) {
         this.log.debug({ err, peer: to, protocol: this.opts.protocol }, 'channel stream closed')
         stream?.abort(err as Error)

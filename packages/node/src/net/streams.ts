@@ -5,6 +5,7 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
+import { lengthPrefixed } from './length-prefixed.js'
 import { pipe } from 'it-pipe'
 import type { KosLibp2p } from './host.js'
 
@@ -34,7 +35,7 @@ export async function request (
     try {
       const response = await pipe(
         [body],
-        (source) => lp.encode(source),
+        lengthPrefixed,
         s,
         (source) => lp.decode(source, { maxDataLength: opts.maxResponseBytes }),
         firstMessage
@@ -67,7 +68,7 @@ export async function handle (
         const req = await firstMessage(source)
         if (req !== undefined) yield await handler(req, connection.remotePeer)
       },
-      (source) => lp.encode(source),
+      lengthPrefixed,
       stream
     ).catch((err: Error) => { stream.abort(err) })
       .finally(() => { signal.removeEventListener('abort', onAbort) })
