@@ -13,7 +13,10 @@
  * A node that does not answer a sample (SIGSTOPped, or slow on a loaded machine) is left out of
  * it, so its instances count as not ready.
  *
- * Usage: npm run bench:services-schedule -- [--seconds 60] [--seed 1]
+ * `--trace` also prints every change of which node runs which instance, and each node's own
+ * membership, coordinator and service audit entries, in the run's time (for finding causes).
+ *
+ * Usage: npm run bench:services-schedule -- [--seconds 60] [--seed 1] [--trace]
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -28,7 +31,7 @@ const RECOVERY_TARGET_MS = 6000
 const EXCESS_TARGET_MS = 2000
 const EXAMPLE_AGENT = fileURLToPath(new URL('../../examples/agents/example-agent.mjs', import.meta.url))
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' } } })
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false } } })
 const seconds = Number(args.seconds)
 const seed = Number(args.seed)
 if (!Number.isInteger(seconds) || seconds < 20) throw new Error(`--seconds: must be an integer >= 20, got ${args.seconds}`)
@@ -38,7 +41,7 @@ const sleep = async (ms: number): Promise<void> => { await new Promise((resolve)
 const random = seededRandom(seed)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
 
-interface Sample { atMs: number, ready: number, colocated: string[] }
+interface Sample { atMs: number, ready: number, colocated: string[], who: string }
 interface Fault { kind: 'kill' | 'pause' | 'split', node: string, startMs: number, endMs: number }
 
 const cluster = new Cluster()
@@ -46,6 +49,7 @@ const partition = new IptablesPartition()
 const samples: Sample[] = []
 const faults: Fault[] = []
 const t0 = performance.now()
+const wall0 = Date.now()
 const now = (): number => performance.now() - t0
 let sampling = true
 
@@ -53,17 +57,19 @@ async function sample (nodes: KosProcess[]): Promise<void> {
   while (sampling) {
     const atMs = now()
     const views = await Promise.all(nodes.filter((n) => n.running).map(async (n) => {
-      const res = await n.api<{ agents: Array<{ name: string, ready: boolean }> }>('/v1/agents').catch(() => undefined)
+      const res = await n.api<{ agents: Array<{ name: string, ready: boolean, state: string, restarts: number, reason: string, pid: number | null }> }>('/v1/agents').catch(() => undefined)
       return res?.status === 200 ? { n, svc: res.body.agents.filter((a) => a.name.startsWith('svc.')) } : undefined
     }))
     let ready = 0
     const colocated: string[] = []
+    const who: string[] = []
     for (const v of views) {
       if (v === undefined) continue
+      for (const a of v.svc) who.push(`${v.n.name}:${a.name.slice(4)}${a.ready ? '+' : '-'}${args.trace ? `(${a.state} pid ${a.pid ?? '-'} r${a.restarts}: ${a.reason.slice(0, 60)})` : ''}`)
       ready += v.svc.filter((a) => a.ready).length
       if (v.svc.length > 1) colocated.push(v.n.name)
     }
-    samples.push({ atMs, ready, colocated })
+    samples.push({ atMs, ready, colocated, who: who.join(' ') })
     await sleep(Math.max(0, SAMPLE_MS - (now() - atMs)))
   }
 }
@@ -84,10 +90,10 @@ try {
   }
   await poll('the service defined', async () => {
     const res = await first.api('/v1/services', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(definition) })
-    return res.status === 200 || res.status === 201 ? true : undefined
+    return res.status === 200 || res.status === 201
   }, { timeoutMs: 60_000 })
   const sampler = sample(nodes)
-  await poll(`${REPLICAS} instances ready`, async () => (samples.at(-1)?.ready ?? 0) >= REPLICAS ? true : undefined, { timeoutMs: 60_000 })
+  await poll(`${REPLICAS} instances ready`, async () => (samples.at(-1)?.ready ?? 0) >= REPLICAS, { timeoutMs: 60_000 })
 
   // The schedule: a fault every 4–7 s; the partition once, a third of the way in.
   const endAt = now() + seconds * 1000
@@ -141,6 +147,7 @@ try {
     } else excessFrom = null
   }
   const colocated = samples.filter((s) => s.colocated.length > 0)
+  if (args.trace) await printTrace(nodes)
   const worst = Math.max(...recovery.map((r) => r.recoveredMs))
   console.log(`# Services under a fault schedule (issue 18), ${new Date().toISOString().slice(0, 10)}`)
   console.log(describeMachine(facts))
@@ -154,6 +161,31 @@ try {
   console.log(`samples with two instances on one node: ${colocated.length}${colocated.length > 0 ? ` (${[...new Set(colocated.flatMap((s) => s.colocated))].join(', ')})` : ''} (target 0: ${colocated.length === 0 ? 'met' : 'MISSED'})`)
 } finally {
   sampling = false
+  if (args.trace) console.log('\n' + cluster.stderrTails(400))
   await partition.remove().catch(() => {})
   await cluster.cleanup()
+}
+
+async function printTrace (nodes: KosProcess[]): Promise<void> {
+  const at = (ms: number): string => (ms / 1000).toFixed(1).padStart(6)
+  const lines: Array<[number, string]> = faults.flatMap((f) => [[f.startMs, `FAULT ${f.kind} ${f.node} begins`], [f.endMs, `FAULT ${f.kind} ${f.node} ends`]] as Array<[number, string]>)
+  let last = ''
+  for (const s of samples) if (s.who !== last) { lines.push([s.atMs, `agents  ${s.who}`]); last = s.who }
+  const names = new Map(nodes.map((n) => [n.peerId, n.name]))
+  const short = (text: string): string => text.replace(/12D3Koo[A-Za-z0-9]+/g, (id) => names.get(id) ?? id.slice(-6))
+  const wanted = /^(member:(dead|alive|suspect|refuted)|coordinator:|service:)/
+  for (const n of nodes.filter((x) => x.running)) {
+    let cursor: string | undefined
+    for (let page = 0; page < 20; page++) {
+      const q = new URLSearchParams({ origin: n.peerId, since: String(wall0), limit: '1000', ...(cursor === undefined ? {} : { cursor }) })
+      const res = await n.api<{ entries: Array<{ ts: number, type: string, subject: string, details: unknown }>, next: string | null }>(`/v1/audit?${q.toString()}`).catch(() => undefined)
+      if (res?.status !== 200) break
+      for (const e of res.body.entries) if (wanted.test(e.type)) lines.push([e.ts - wall0, short(`${n.name} ${e.type} ${e.subject} ${JSON.stringify(e.details)}`).slice(0, 220)])
+      if (res.body.next === null) break
+      cursor = res.body.next
+    }
+  }
+  lines.sort((a, b) => a[0] - b[0])
+  console.log('\n## trace (s from the start)')
+  for (const [ms, text] of lines) console.log(`${at(ms)} ${text}`)
 }
