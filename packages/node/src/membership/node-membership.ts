@@ -6,6 +6,7 @@
  * syncs member tables with whoever answers.
  */
 import type { Clock } from '@kos/detect'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { JoinResponse } from '@kos/client'
@@ -55,7 +56,10 @@ export class NodeMembership {
       log: parts.log,
       healthSummary: parts.healthSummary,
       selfAddrs: () => libp2p.getMultiaddrs().map((a) => a.toString()),
-      emit: parts.emit,
+      emit: (event) => {
+        if (event.type === 'member:dead') this.dropConnections(event.member.peerId)
+        parts.emit(event)
+      },
       counters: parts.counters,
       afterTick: () => {
         this.redialMembers()
@@ -153,6 +157,19 @@ export class NodeMembership {
       }
     }
     this.redial.end(key, res.joined > 0)
+  }
+
+  /**
+   * A member found dead loses its connections here. Across a partition (packets dropped, not
+   * refused) libp2p keeps a connection open, and TCP retransmits what it holds on it with a
+   * doubling timeout: after an 8 s cut the next try came ~5 s after the heal, and the returning
+   * side stayed unheard that long. Closed, the member is redialled on the schedule below, and
+   * a healed link carries heartbeats again within its backoff.
+   */
+  private dropConnections (peer: string): void {
+    let conns
+    try { conns = this.p.libp2p.getConnections(peerIdFromString(peer)) } catch { return }
+    for (const c of conns) c.abort(new Error('the member was found dead: a returning member gets a fresh connection'))
   }
 
   /** Known members that are not connected are redialled with backoff (partitions heal, restarts return). */
