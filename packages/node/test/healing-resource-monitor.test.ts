@@ -9,7 +9,7 @@ import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
 import { induceEventLoopPressure } from '../src/healing/pressure.js'
-import { ResourceMonitor, tickLatenessMs, type IntervalTimer, type ResourcesConfig } from '../src/healing/resource-monitor.js'
+import { ResourceMonitor, suspendedMs, tickLatenessMs, type IntervalTimer, type ResourcesConfig } from '../src/healing/resource-monitor.js'
 import { sumNetDev, systemSamplers, type CpuReading, type ResourceSamplers } from '../src/healing/resource-samplers.js'
 import type { SaturationAlert } from '@kos/core'
 import type { ModeChange } from '@kos/core'
@@ -29,6 +29,9 @@ class ScriptedSamplers implements ResourceSamplers {
   eventLoopDelayMs (): number { this.check('eventLoopDelayMs'); return this.delayMs }
   async diskFreePercent (): Promise<number> { this.check('diskFreePercent'); return this.diskFree }
   networkBytes (): number { this.check('networkBytes'); return this.netBytes }
+  /** The main thread's run and run-queue time; undefined: unreadable. */
+  scheduled: number | undefined = undefined
+  scheduledMs (): number | undefined { return this.scheduled }
   stop (): void { this.stopped++ }
 }
 
@@ -163,6 +166,32 @@ describe('resource monitor', () => {
     await monitor.sampleNow()
     assert.equal(monitor.snapshot().values.eventLoopDelayMs, 0)
     assert.ok(timer.fn !== null)
+  })
+
+  it('does not take a suspended node (SIGSTOP, a frozen VM) for a saturated one: the late tick\'s reading is dropped', async () => {
+    // since the previous tick, interval, ran or waited for a CPU → suspended
+    const table: Array<[number, number, number | undefined, number]> = [
+      [1000, 1000, 5, 0], [3000, 1000, 1950, 50], [3000, 1000, 40, 1960], [3000, 1000, undefined, 0], [300, 1000, 0, 0]
+    ]
+    for (const [since, interval, ran, suspended] of table) assert.equal(suspendedMs(since, interval, ran), suspended)
+
+    const { clock, samplers, monitor, changes, tick } = setup()
+    samplers.scheduled = 0
+    await tick()
+    await tick()
+    // Stopped for 2.5 s: the tick is 2.5 s late, the histogram holds the pause, and the main
+    // thread neither ran nor waited meanwhile.
+    samplers.delayMs = 2500
+    samplers.scheduled = 30
+    clock.advance(2500)
+    await tick()
+    assert.deepEqual(changes, [])
+    assert.equal(monitor.snapshot().mode, 'normal')
+    // A loop held as long by its own work (or starved by others) ran or waited all along: minimal.
+    samplers.scheduled = 30 + 3400
+    clock.advance(2500)
+    await tick()
+    assert.deepEqual(changes, [{ from: 'normal', to: 'minimal', causes: ['eventLoopDelayMs'] }])
   })
 
   it('reports network bytes per second, never as a mode driver, and restarts the rate when a counter goes back', async () => {

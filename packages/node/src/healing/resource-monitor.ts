@@ -99,6 +99,23 @@ export function tickLatenessMs (previousAtMs: number | null, nowMs: number, inte
   return previousAtMs === null ? 0 : Math.max(0, nowMs - previousAtMs - intervalMs)
 }
 
+/**
+ * How long the node was suspended before a tick (SIGSTOP, a frozen VM, a host asleep) rather
+ * than busy or starved: the time since the previous tick in which its main thread neither ran
+ * nor waited for a CPU, beyond the one interval an idle loop may sleep between ticks. A loop
+ * blocked by its own work runs, and one starved by other processes waits in the run queue, so
+ * both still count as delay; a suspended one does neither, and is not saturated when it wakes:
+ * taking its pause for saturation put a node paused 2 s in `minimal`, which stopped its agents
+ * (service instances with them) for the ~6 s of the calm periods after. 0 without a reading
+ * (`scheduledMs` undefined). Pure.
+ */
+export function suspendedMs (sinceTickMs: number, intervalMs: number, scheduledMs: number | undefined): number {
+  return scheduledMs === undefined ? 0 : Math.max(0, sinceTickMs - intervalMs - scheduledMs)
+}
+
+/** A suspension shorter than this, or under half the tick's lateness, leaves the reading as it is. */
+const SUSPENSION_MIN_MS = 100
+
 export class ResourceMonitor {
   private readonly c: Required<ResourceMonitorComponents>
   private readonly config: ResourcesConfig
@@ -112,6 +129,8 @@ export class ResourceMonitor {
   private lastAtMs: number | null = null
   /** Clock time of the previous timer tick: only ticks have a schedule to be late against. */
   private lastTickAtMs: number | null = null
+  /** The main thread's run and run-queue time at the previous tick (samplers.scheduledMs). */
+  private lastScheduledMs: number | undefined
   /** Samplers failing now: each failure is reported once, not every sample. */
   private readonly failing = new Set<string>()
   private smoothedOwnCpu = 0
@@ -137,8 +156,12 @@ export class ResourceMonitor {
     this.cancelTimer = this.c.timer.every(this.config.sampleIntervalMs, () => {
       const now = this.c.clock.now()
       const lateMs = tickLatenessMs(this.lastTickAtMs, now, this.config.sampleIntervalMs)
+      const scheduled = this.readScheduled()
+      const ranMs = scheduled === undefined || this.lastScheduledMs === undefined ? undefined : scheduled - this.lastScheduledMs
+      const suspended = this.lastTickAtMs === null ? 0 : suspendedMs(now - this.lastTickAtMs, this.config.sampleIntervalMs, ranMs)
       this.lastTickAtMs = now
-      void this.run(lateMs)
+      this.lastScheduledMs = scheduled
+      void this.run(lateMs, suspended)
     })
   }
 
@@ -155,7 +178,7 @@ export class ResourceMonitor {
    * doubled, so a stalled disk cannot pile up reads.
    */
   async sampleNow (): Promise<ResourceSnapshot> {
-    return await this.run(0)
+    return await this.run(0, 0)
   }
 
   snapshot (): ResourceSnapshot {
@@ -185,12 +208,16 @@ export class ResourceMonitor {
     return { active: true, reason: `service mode ${mode} (${over.map(([n]) => `${n} ${String(this.values[n] ?? '?')}`).join(', ')})` }
   }
 
-  private async run (lateMs: number): Promise<ResourceSnapshot> {
-    this.inFlight ??= this.sample(lateMs).finally(() => { this.inFlight = null })
+  private async run (lateMs: number, suspendedForMs = 0): Promise<ResourceSnapshot> {
+    this.inFlight ??= this.sample(lateMs, suspendedForMs).finally(() => { this.inFlight = null })
     return await this.inFlight
   }
 
-  private async sample (lateMs: number): Promise<ResourceSnapshot> {
+  private readScheduled (): number | undefined {
+    try { return this.c.samplers.scheduledMs?.() } catch { return undefined }
+  }
+
+  private async sample (lateMs: number, suspendedForMs: number): Promise<ResourceSnapshot> {
     const s = this.c.samplers
     // The time is taken before the reads, so a slow statfs does not stretch the CPU or network window.
     const now = this.c.clock.now()
@@ -202,7 +229,10 @@ export class ResourceMonitor {
       this.read('networkBytes', () => s.networkBytes())
     ])
     if (this.stopped) return this.snapshot()
-    const eventLoopDelayMs = delayMs === undefined && lateMs === 0 ? undefined : Math.max(delayMs ?? 0, lateMs)
+    // A sample the node spent mostly suspended says nothing about its loop: the reading is
+    // dropped (each resource keeps its last value), neither worse nor calm.
+    const suspended = suspendedForMs >= Math.max(SUSPENSION_MIN_MS, lateMs / 2)
+    const eventLoopDelayMs = suspended || (delayMs === undefined && lateMs === 0) ? undefined : Math.max(delayMs ?? 0, lateMs)
     const dtMs = this.lastAtMs === null ? this.config.sampleIntervalMs : Math.max(1, now - this.lastAtMs)
     const cpuPercent = cpu === undefined ? undefined : (this.smoothedOwnCpu = this.smooth(this.smoothedOwnCpu, ownCpuPercent(cpu), dtMs))
     const machineCpuPercent = cpu === undefined ? undefined : (this.smoothedMachineCpu = this.smooth(this.smoothedMachineCpu, cpu.machinePercent, dtMs))

@@ -28,6 +28,7 @@
  *   /proc/net/dev, received plus sent over every interface, loopback included (a cluster on one
  *   host talks over `lo`). It is the machine's traffic, not only the node's. Off Linux: none.
  */
+import { readFileSync } from 'node:fs'
 import { readFile, statfs } from 'node:fs/promises'
 import { cpus, freemem, totalmem } from 'node:os'
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
@@ -55,6 +56,12 @@ export interface ResourceSamplers {
   diskFreePercent (): Maybe<number>
   /** Cumulative network bytes (received + sent); the monitor turns it into a rate. */
   networkBytes (): Maybe<number>
+  /**
+   * Cumulative ms the node's main thread ran or waited in a run queue (Linux
+   * `/proc/self/schedstat`), read at each tick: time in neither while a tick was late means the
+   * process was suspended (resource-monitor.ts, suspendedMs). Undefined where unreadable.
+   */
+  scheduledMs? (): number | undefined
   /** Releases what the samplers hold (the delay histogram). Idempotent. */
   stop? (): void
 }
@@ -105,6 +112,14 @@ export function systemSamplers (init: SystemSamplersInit): ResourceSamplers {
       // No cgroup limit reads as 0 or as a huge number (cgroup v1 "unlimited").
       if (!(limit > 0 && limit < total)) return Math.max(machine, ownHeap)
       return Math.max(machine, ownHeap, 100 * (1 - process.availableMemory() / limit))
+    },
+    scheduledMs () {
+      try {
+        const [ranNs, waitedNs] = readFileSync('/proc/self/schedstat', 'utf8').split(' ').map(Number)
+        return ranNs === undefined || waitedNs === undefined || !Number.isFinite(ranNs + waitedNs) ? undefined : (ranNs + waitedNs) / 1e6
+      } catch {
+        return undefined
+      }
     },
     eventLoopDelayMs () {
       const p99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0
