@@ -323,7 +323,8 @@ export class KosNode {
         audit,
         emit: (e) => { this.bus.emit(e) },
         escalate: async (input) => await esc.create(input),
-        observeReplacement: (service, seconds) => { this.serviceMetrics.observeReplacement(service, seconds) }
+        observeReplacement: (service, seconds) => { this.serviceMetrics.observeReplacement(service, seconds) },
+        countRefused: (reason) => { this.serviceMetrics.countRefused(reason) }
       }, {
         cluster: this.config.cluster,
         dataDir: this.config.dataDir,

@@ -142,10 +142,26 @@ describe('instances on a node', () => {
   it('starts what is assigned, stops what is not, and restarts a new generation or a changed definition', () => {
     const json = JSON.stringify(spec)
     const specJson = (s: string): string | undefined => s === 'web' ? json : undefined
-    assert.deepEqual(reconcile([a], new Map(), specJson), { start: [a], stop: [] })
-    assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 4, specJson: json }]]), specJson), { start: [], stop: [] })
-    assert.deepEqual(reconcile([], new Map([['web-1', { generation: 4, specJson: json }]]), specJson), { start: [], stop: ['web-1'] })
-    assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 3, specJson: json }]]), specJson), { start: [a], stop: ['web-1'] })
-    assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 4, specJson: '{}' }]]), specJson), { start: [a], stop: ['web-1'] })
+    assert.deepEqual(reconcile([a], new Map(), specJson), { start: [a], stop: [], held: [] })
+    assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 4, specJson: json }]]), specJson), { start: [], stop: [], held: [] })
+    assert.deepEqual(reconcile([], new Map([['web-1', { generation: 4, specJson: json }]]), specJson), { start: [], stop: ['web-1'], held: [] })
+    assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 3, specJson: json }]]), specJson), { start: [a], stop: ['web-1'], held: [] })
+    assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 4, specJson: '{}' }]]), specJson), { start: [a], stop: ['web-1'], held: [] })
+  })
+
+  it('keeps a ready instance moved elsewhere until its successor is reported ready (make-before-break)', () => {
+    const json = JSON.stringify(spec)
+    const specJson = (s: string): string | undefined => s === 'web' ? json : undefined
+    const mine = new Map([['web-1', { generation: 4, specJson: json, ready: true }]])
+    assert.deepEqual(reconcile([], mine, specJson, () => 'not-ready'), { start: [], stop: [], held: ['web-1'] })
+    assert.deepEqual(reconcile([], mine, specJson, () => 'ready'), { start: [], stop: ['web-1'], held: [] })
+    // Nothing says a successor is coming: the service went, or its node is not heard.
+    assert.deepEqual(reconcile([], mine, specJson, () => 'none'), { start: [], stop: ['web-1'], held: [] })
+    assert.deepEqual(reconcile([], mine, specJson, () => 'unknown'), { start: [], stop: ['web-1'], held: [] })
+    // Still wanted, but the coordinator had nowhere to put it: it adopts this one when it hears us.
+    assert.deepEqual(reconcile([], mine, specJson, () => 'unplaced'), { start: [], stop: [], held: ['web-1'] })
+    // An instance that is not ready itself holds nothing up.
+    const notReady = new Map([['web-1', { generation: 4, specJson: json, ready: false }]])
+    assert.deepEqual(reconcile([], notReady, specJson, () => 'not-ready'), { start: [], stop: ['web-1'], held: [] })
   })
 })

@@ -42,26 +42,48 @@ export interface InstanceRunnerDeps {
   random?: () => number
 }
 
-/** What to start and stop so that the local instances match `assigned` (pure). */
+/**
+ * Where the table now runs an instance id this node runs but is no longer given: `none` (nowhere,
+ * and not wanted: the service was removed, its replicas lowered, this node no longer selected),
+ * `unplaced` (nowhere, yet still wanted: the coordinator found this node dead and had no node to
+ * re-place it on, and adopts it again once it hears this node), `unknown` (on a node this node
+ * does not hold present, or whose current report it has not had), or whether that node reports
+ * it ready.
+ */
+export type SuccessorState = 'none' | 'unplaced' | 'unknown' | 'ready' | 'not-ready'
+
+/**
+ * What to start and stop so that the local instances match `assigned` (pure). Make-before-break:
+ * a ready instance the table moved to another node (this node was found dead while it was only
+ * paused or cut off, or the coordinator re-placed it for any other reason) is `held`, neither
+ * started nor stopped, while its successor is reported not ready yet: stopping it then would
+ * leave the slot empty until the successor starts. An instance whose slot the table leaves
+ * empty though the service still wants it (`unplaced`) is held too. It goes once the successor
+ * is ready, or at once when nothing says the successor is coming (`none`, `unknown`).
+ */
 export function reconcile (
   assigned: readonly Assignment[],
-  local: ReadonlyMap<string, { generation: number, specJson: string }>,
-  specJson: (service: string) => string | undefined
-): { start: Assignment[], stop: string[] } {
+  local: ReadonlyMap<string, { service?: string, generation: number, specJson: string, ready?: boolean }>,
+  specJson: (service: string) => string | undefined,
+  successor: (id: string, service: string) => SuccessorState = () => 'none'
+): { start: Assignment[], stop: string[], held: string[] } {
   const start: Assignment[] = []
   const stop: string[] = []
+  const held: string[] = []
   const wanted = new Map(assigned.map((a) => [a.id, a]))
   for (const [id, inst] of local) {
     const a = wanted.get(id)
     const json = a === undefined ? undefined : specJson(a.service)
-    if (a === undefined || a.generation !== inst.generation || json === undefined || json !== inst.specJson) stop.push(id)
+    const next = a === undefined && inst.ready === true ? successor(id, inst.service ?? '') : 'none'
+    if (next === 'not-ready' || next === 'unplaced') held.push(id)
+    else if (a === undefined || a.generation !== inst.generation || json === undefined || json !== inst.specJson) stop.push(id)
   }
   for (const a of assigned) {
     const inst = local.get(a.id)
     if (specJson(a.service) === undefined) continue
     if (inst === undefined || stop.includes(a.id)) start.push(a)
   }
-  return { start, stop }
+  return { start, stop, held }
 }
 
 /** The agent spec of one instance: the service's definition with its identity and port filled in. */
@@ -95,6 +117,7 @@ const PORT_ATTEMPTS = 32
 
 export class InstanceRunner {
   private readonly local = new Map<string, LocalInstance>()
+  private held = new Set<string>()
   private queue: Promise<void> = Promise.resolve()
   private closed = false
   private readonly random: () => number
@@ -117,10 +140,13 @@ export class InstanceRunner {
     }
   }
 
-  /** Makes the local instances match what the current table assigns to this node. */
-  apply (assigned: readonly Assignment[]): Promise<void> {
+  /**
+   * Makes the local instances match what the current table assigns to this node. `successor`
+   * is asked when the change is made (it runs after the changes queued before it).
+   */
+  apply (assigned: readonly Assignment[], successor?: (id: string, service: string) => SuccessorState): Promise<void> {
     const snapshot = [...assigned]
-    this.queue = this.queue.then(async () => { await this.reconcileNow(snapshot) })
+    this.queue = this.queue.then(async () => { await this.reconcileNow(snapshot, successor) })
       .catch((err: unknown) => { this.d.log.warn({ err }, 'service instances not reconciled') })
     return this.queue
   }
@@ -140,10 +166,15 @@ export class InstanceRunner {
     await this.queue
   }
 
-  private async reconcileNow (assigned: readonly Assignment[]): Promise<void> {
+  /** Instances no longer assigned here, kept until their successor elsewhere is ready. */
+  get holding (): number { return this.held.size }
+
+  private async reconcileNow (assigned: readonly Assignment[], successor?: (id: string, service: string) => SuccessorState): Promise<void> {
     if (this.closed) return
     const specJson = (service: string): string | undefined => { const s = this.d.spec(service); return s === undefined ? undefined : JSON.stringify(s) }
-    const { start, stop } = reconcile(assigned, this.local, specJson)
+    const local = new Map([...this.local].map(([id, i]) => [id, { ...i, ready: this.d.supervisor.get(instanceAgentName(id))?.agent.ready ?? false }]))
+    const { start, stop, held } = reconcile(assigned, local, specJson, successor)
+    this.held = new Set(held)
     for (const id of stop) {
       this.local.delete(id)
       await this.d.supervisor.remove(instanceAgentName(id))

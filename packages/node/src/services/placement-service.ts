@@ -24,11 +24,12 @@ import type { MemberView } from '@kos/core'
 import type { KosLibp2p } from '../net/host.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, WIRE_VERSION } from '@kos/core'
-import { InstanceRunner } from './instance-runner.js'
-import { PlacementCoordinator, type PlacementTable } from '@kos/core'
+import { InstanceRunner, type SuccessorState } from './instance-runner.js'
+import { PlacementCoordinator, slotOf, type PlacementTable } from '@kos/core'
 import type { Assignment, ReportedInstance, PlacementChange, PlacementMember } from '@kos/core'
 import { placementTableSchema, serviceRequestSchema, serviceResponseSchema, type ServiceRequest, type ServiceResponse } from './placement-wire.js'
-import { DESIRED_STATE_TYPES, NODE_DRAIN, SERVICE_DEFINED, SERVICE_REMOVED, ServiceBook } from './service-book.js'
+import { DESIRED_STATE_TYPES, NODE_DRAIN, SERVICE_DEFINED, SERVICE_REMOVED, ServiceBook, type DesiredStateEntry } from './service-book.js'
+import { DesiredStateGate } from './desired-state-gate.js'
 import { serviceSpecSchema, type ServiceSpec } from './service-spec.js'
 import type { ServiceEvent } from './service-events.js'
 
@@ -39,7 +40,7 @@ export interface PlacementServiceComponents {
   /** This node as a placement target. */
   self: () => { id: string, name: string, role: string, mode: ServiceMode, zone: string | null }
   /** The election core: who coordinates, in which term. */
-  election: () => { coordinatorId: string | null, term: number, selfId: string } | undefined
+  election: () => { coordinatorId: string | null, term: number, selfId: string, voters: readonly string[] } | undefined
   members: () => MemberView[]
   supervisor: AgentSupervisor
   audit: {
@@ -51,6 +52,8 @@ export interface PlacementServiceComponents {
   escalate: (input: EscalationInput) => Promise<unknown>
   /** kos_service_replacement_seconds. */
   observeReplacement: (service: string, seconds: number) => void
+  /** kos_service_desired_state_refused_total: a desired-state entry not written by its term's coordinator. */
+  countRefused: (reason: string) => void
 }
 
 export interface PlacementServiceInit {
@@ -71,6 +74,8 @@ const MAX_PAGES = 100
 
 export class PlacementService {
   readonly book = new ServiceBook()
+  /** Folds only what the coordinator of each entry's term wrote. */
+  private readonly gate = new DesiredStateGate()
   private readonly runner: InstanceRunner
   private readonly coordinator: PlacementCoordinator
   private readonly topic: string
@@ -108,15 +113,20 @@ export class PlacementService {
 
   async start (): Promise<void> {
     await this.runner.start()
-    let cursor: string | undefined
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const res = await this.c.audit.query({ class: 'coordinator', limit: 1000, ...(cursor === undefined ? {} : { cursor }) })
-      for (const e of res.entries) if (DESIRED_STATE_TYPES.includes(e.type)) this.book.apply(e)
-      if (res.next === null) break
-      cursor = res.next
-    }
+    // First the coordinators this node followed, as its own chain recorded them, then the
+    // desired state they wrote.
+    const self = this.c.self().id
+    await this.readLog({ origin: self, class: 'coordinator' }, (e) => {
+      const term = e.details.term
+      if (e.type === 'coordinator:elected' && typeof term === 'number') this.gate.learn(term, e.subject)
+    })
+    this.learnElection()
+    await this.readLog({ class: 'coordinator' }, (e) => { if (DESIRED_STATE_TYPES.includes(e.type)) this.fold(e) })
     this.unsubscribe = this.c.audit.subscribe((e) => {
-      if (DESIRED_STATE_TYPES.includes(e.type) && this.book.apply(e)) this.onDesiredStateChanged()
+      if (DESIRED_STATE_TYPES.includes(e.type)) {
+        this.learnElection()
+        if (this.fold(e)) this.onDesiredStateChanged()
+      }
     }, () => {})
     const pubsub = this.c.libp2p.services.pubsub
     pubsub.topicValidators.set(this.topic, this.validate)
@@ -141,6 +151,50 @@ export class PlacementService {
     pubsub.topicValidators.delete(this.topic)
     await this.c.libp2p.unhandle(this.protocol).catch(() => {})
     await this.runner.close()
+  }
+
+  private async readLog (query: AuditQuery, each: (e: AuditEntry) => void): Promise<void> {
+    let cursor: string | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = await this.c.audit.query({ ...query, limit: 1000, ...(cursor === undefined ? {} : { cursor }) })
+      for (const e of res.entries) each(e)
+      if (res.next === null) break
+      cursor = res.next
+    }
+  }
+
+  /** The coordinator this node follows now, for the gate. */
+  private learnElection (): void {
+    const el = this.c.election()
+    if (el?.coordinatorId != null) this.gate.learn(el.term, el.coordinatorId)
+  }
+
+  /** Folds one desired-state entry if the gate admits it; true when it changed the desired state. */
+  private fold (e: DesiredStateEntry): boolean {
+    const el = this.c.election()
+    const verdict = this.gate.admit(e, { term: el?.term ?? 0, voters: el?.voters ?? [] })
+    if (verdict === 'apply') return this.book.apply(e)
+    if (verdict !== 'held') this.refuse(e, verdict)
+    return false
+  }
+
+  private refuse (e: DesiredStateEntry, reason: string): void {
+    this.c.countRefused(reason)
+    this.c.log.warn({ origin: e.origin, seq: e.seq, type: e.type, subject: e.subject, term: e.details.term, reason }, 'desired-state entry not written by the coordinator of its term: not folded')
+  }
+
+  /** Entries held for a term this node has now reached. */
+  private releaseHeld (): void {
+    if (this.gate.heldCount === 0) return
+    const el = this.c.election()
+    if (el === undefined) return
+    let changed = false
+    for (const { entry, verdict } of this.gate.release({ term: el.term, voters: el.voters })) {
+      if (verdict === 'apply') changed = this.book.apply(entry) || changed
+      else this.refuse(entry, verdict)
+    }
+    // The tick that released them plans with the new state next.
+    if (changed) this.reapplyLocal()
   }
 
   /** For the heartbeat's health summary. */
@@ -271,6 +325,7 @@ export class PlacementService {
       if (!known) return { code: 'not_found', message: `no member ${req.node}` }
       fields = { class: 'coordinator', type: NODE_DRAIN, severity: 'notice', subject: req.node, details: { term: el.term, draining: req.draining } }
     }
+    this.gate.learn(el.term, el.selfId)
     try {
       await this.c.audit.append(fields, 'quorum')
     } catch (err) {
@@ -286,6 +341,10 @@ export class PlacementService {
 
   private tick (): void {
     if (!this.running) return
+    this.learnElection()
+    this.releaseHeld()
+    // An instance kept for its successor goes as soon as that successor is reported ready.
+    if (this.runner.holding > 0) this.reapplyLocal()
     const el = this.c.election()
     const isCoordinator = el !== undefined && el.coordinatorId === el.selfId
     const step = this.coordinator.step({
@@ -371,17 +430,39 @@ export class PlacementService {
     this.accepted = table
     for (const a of table.assignments) if (a.generation > (this.generations.get(a.id) ?? 0)) this.generations.set(a.id, a.generation)
     const self = this.c.self().id
-    void this.runner.apply(table.assignments.filter((a: Assignment) => a.node === self))
+    void this.runner.apply(table.assignments.filter((a: Assignment) => a.node === self), this.successorIn(table))
+  }
+
+  /** Where `table` now runs an instance id this node runs but is no longer given (instance-runner.ts). */
+  private successorIn (table: PlacementTable): (id: string, service: string) => SuccessorState {
+    return (id, service) => {
+      const self = this.c.self()
+      const a = table.assignments.filter((x) => x.id === id && x.node !== self.id).sort((x, y) => y.generation - x.generation)[0]
+      if (a === undefined) {
+        const spec = this.book.get(service)
+        const sel = spec?.nodeSelector
+        const selected = sel === undefined || ((sel.roles === undefined || (sel.roles as readonly string[]).includes(self.role)) && (sel.zones === undefined || (self.zone !== null && sel.zones.includes(self.zone))))
+        return spec !== undefined && slotOf(service, id) >= 0 && slotOf(service, id) < spec.replicas && selected ? 'unplaced' : 'none'
+      }
+      const m = this.c.members().find((x) => x.peerId === a.node)
+      // Only a current report of a present node says the successor is still starting.
+      if (m === undefined || (m.state !== 'alive' && m.state !== 'suspect') || m.health === null || m.health.incarnation <= (this.pastLife.get(m.peerId) ?? -1)) return 'unknown'
+      return (m.health.services ?? []).some((r) => r.id === id && r.generation === a.generation && r.ready) ? 'ready' : 'not-ready'
+    }
   }
 
   /** A changed definition restarts the instances that run it; a removed service stops them (by the next table). */
   private onDesiredStateChanged (): void {
+    this.reapplyLocal()
+    if (this.running) this.tick()
+  }
+
+  private reapplyLocal (): void {
     const table = this.currentTable()
     if (table !== null) {
       const self = this.c.self().id
-      void this.runner.apply(table.assignments.filter((a) => a.node === self && this.book.get(a.service) !== undefined))
+      void this.runner.apply(table.assignments.filter((a) => a.node === self && this.book.get(a.service) !== undefined), this.successorIn(table))
     }
-    if (this.running) this.tick()
   }
 
   private readonly validate = (_source: unknown, msg: Message): TopicValidatorResult => {
