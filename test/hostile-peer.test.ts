@@ -128,6 +128,27 @@ describe('a hostile admitted peer', () => {
       assert.equal(res.status, 200, `${n.name}: ${JSON.stringify(res.body)}`)
     }
   })
+
+  it('cannot define a service: its desired-state entries are refused, not folded, and counted', async () => {
+    await cluster.waitFor('the hostile peer to reach every node on the audit topic', async () => hostile.topicPeers() === nodes.length, { timeoutMs: 15_000 })
+    const { term } = await agreedCoordinator(nodes)
+    const spec = (name: string) => ({ name, command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], replicas: 1 })
+    // Its own chain, as a member whose process was altered could write it past its API's checks:
+    // the current term (which it does not coordinate), and a term far beyond it (to pin the state).
+    await hostile.gossip(await hostile.ownChain([
+      { class: 'coordinator', type: 'service:defined', severity: 'notice', subject: 'forged', details: { term, spec: spec('forged') } },
+      { class: 'coordinator', type: 'service:defined', severity: 'notice', subject: 'pinned', details: { term: Number.MAX_SAFE_INTEGER, spec: spec('pinned') } }
+    ], 10))
+    await cluster.waitFor('every node to refuse both, each for its reason', async () => {
+      for (const n of nodes) {
+        const metrics = await n.metrics()
+        if (!/kos_service_desired_state_refused_total\{reason="not-coordinator"\} [1-9]/.test(metrics)) return false
+        if (!/kos_service_desired_state_refused_total\{reason="term-bound"\} [1-9]/.test(metrics)) return false
+      }
+      return true
+    }, { timeoutMs: 30_000 })
+    for (const n of nodes) assert.deepEqual((await n.api<{ services: unknown[] }>('/v1/services')).body.services, [], n.name)
+  })
 })
 
 describe('a hostile admitted peer, towards the members that do not vote', () => {

@@ -102,24 +102,6 @@ describe('cluster services on real nodes', () => {
     assert.deepEqual((await n.api<ServicesResponse>('/v1/services')).body.services, [])
   })
 
-  it('folds no desired state a member other than the coordinator of its term wrote, and counts it', async () => {
-    const coordinatorId = (await nodes[0]!.coordinator()).peerId
-    const forger = nodes.find((n) => n.peerId !== coordinatorId)!
-    const { term } = await forger.coordinator()
-    // Straight into the forger's own audit chain, as any member's operator could: once at the
-    // current term (not its coordinator), once at a term far beyond it (to pin the state).
-    for (const [name, t] of [['forged', term], ['pinned', Number.MAX_SAFE_INTEGER]] as const) {
-      const res = await post(forger, '/v1/audit', { class: 'coordinator', type: 'service:defined', severity: 'notice', subject: name, details: { term: t, spec: { ...definition(name), spread: 'node' } } })
-      assert.ok(res.status === 200 || res.status === 201, JSON.stringify(res.body))
-    }
-    for (const n of nodes.filter((x) => x !== forger)) {
-      await cluster.waitFor(`${n.name} refused both entries`, async () =>
-        await n.metric('kos_service_desired_state_refused_total', { reason: 'not-coordinator' }) >= 1 &&
-        await n.metric('kos_service_desired_state_refused_total', { reason: 'term-bound' }) >= 1, { timeoutMs: 30_000 })
-    }
-    for (const n of nodes) assert.deepEqual((await n.api<ServicesResponse>('/v1/services')).body.services, [], n.name)
-  })
-
   it('places a 2-replica service defined on a non-coordinator on two distinct nodes', async () => {
     const coordinator = (await nodes[0]!.coordinator()).peerId
     const asker = nodes.find((n) => n.peerId !== coordinator)!

@@ -4,7 +4,8 @@
  * speaks the audit and election protocols as a compromised member would:
  * - entries under another node's origin, by gossip (a signed push whose entry names a victim as
  *   origin) and by the direct channel, carrying its own signature;
- * - genuinely signed entries of its own chain with an absurd Lamport time;
+ * - genuinely signed entries of its own chain with an absurd Lamport time, or of the types only
+ *   the coordinator writes (a service definition, with a term it does not coordinate or an absurd one);
  * - checkpoints of another node's chain, signed with its own key;
  * - election messages: acks with an absurd term, heartbeats crowning itself with a voter set;
  * - coordinator announcements crowning itself, to the members that do not vote;
@@ -18,7 +19,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeMessage, encodeReplication, WIRE_VERSION, type ReplicationMessage } from '@kos/core'
-import { createCheckpoint, createEntry, electionChannels } from '@kos/core'
+import { createCheckpoint, createEntry, electionChannels, type AuditEntry, type AuditFields } from '@kos/core'
 import { membershipTopics } from '@kos/core'
 import { auditTopic, createHost, MessageChannel, resolveConfig, type KosLibp2p } from '@kos/node'
 import { pino } from 'pino'
@@ -89,6 +90,20 @@ export class HostilePeer {
     const entry = await createEntry(null, { class: 'operator', type, severity: 'info', subject: 'x', details: {} },
       { peerId: this.peerId, sign: (bytes: Uint8Array) => this.key.sign(bytes) }, lamport, Date.now())
     return entry as unknown as ForgedEntry & Record<string, unknown>
+  }
+
+  /**
+   * Entries of its own chain (seq 1, 2, …, from Lamport time `lamport`), genuinely signed, with
+   * these fields: what a member whose process was altered could write, past its API's checks.
+   */
+  async ownChain (fields: AuditFields[], lamport = 1): Promise<Array<ForgedEntry & Record<string, unknown>>> {
+    const out: Array<ForgedEntry & Record<string, unknown>> = []
+    let prev: AuditEntry | null = null
+    for (const [i, f] of fields.entries()) {
+      prev = await createEntry(prev, f, { peerId: this.peerId, sign: (bytes: Uint8Array) => this.key.sign(bytes) }, lamport + i, Date.now())
+      out.push(prev as unknown as ForgedEntry & Record<string, unknown>)
+    }
+    return out
   }
 
   /** "`victim`'s chain now starts after `seq`", signed with the hostile peer's own key. */
