@@ -122,6 +122,15 @@ describe('Membership', () => {
     assert.deepEqual(broadcasts(later).map((c) => c.state), ['dead'])
   })
 
+  it('reaches the verdict on a suspicion it only heard without gossiping it: the accuser does', () => {
+    const { a, clock } = observer(['B', 'C'])
+    a.onClaim(claim('suspect', 'B', 1), 'C')
+    assert.equal(a.member('B')?.state, 'suspect')
+    const later = tickUntil(a, clock, clock.now() + 1500, () => true)
+    assert.deepEqual(events(later), ['member:dead'], 'dead on its own timer')
+    assert.deepEqual(broadcasts(later), [], 'one dead notice per failure (the accuser\'s), not one per member')
+  })
+
   it('keeps a silent peer alive when the probe reaches it, and does not suspect it', () => {
     const { a, clock } = observer(['B'])
     const out = tickUntil(a, clock, clock.now() + 10_000, () => true)

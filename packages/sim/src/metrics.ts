@@ -16,6 +16,7 @@ import type { Fault, Observer, Simulation } from './simulation.js'
 import { distribution, type Distribution } from './stats.js'
 import type { WorldView } from './world-view.js'
 import { SIGNATURE_CHECK_MS } from './wire-sizes.js'
+import type { TrafficByKind } from './traffic-kinds.js'
 
 interface CrashRecord { target: number, at: number, observers: Set<number>, detected: Map<number, number>, undetected: number }
 type Cause = 'partition' | 'pause' | 'restart' | 'none'
@@ -33,6 +34,10 @@ export interface MetricsSummary {
   traffic: {
     msgsSentPerNodePerSec: number, bytesSentPerNodePerSec: number, msgsReceivedPerNodePerSec: number, bytesReceivedPerNodePerSec: number, maxNodeBytesSentPerSec: number
     signatureChecksPerNodePerSec: number, signatureCpuPercent: number
+    /** The same bytes by kind of message (traffic-kinds.ts), largest received first. */
+    byKind: TrafficByKind
+    /** The busiest sender (node index) and what it sent, bytes per second by kind. */
+    busiestSender: { node: number, bytesPerSecByKind: Record<string, number> }
   }
 }
 
@@ -166,7 +171,8 @@ export class Metrics implements Observer {
     const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0)
     const perNodeSec = (total: number): number => round(total / n / seconds)
     let maxBytes = 0
-    for (const b of this.sim.sent.bytes) maxBytes = Math.max(maxBytes, b)
+    let busiest = 0
+    this.sim.sent.bytes.forEach((b, i) => { if (b > maxBytes) { maxBytes = b; busiest = i } })
     let finalTerm = 0
     for (const p of this.sim.procs) {
       const e = p.cores.get(ELECTION) as ElectionAdapter | undefined
@@ -185,7 +191,9 @@ export class Metrics implements Observer {
         bytesReceivedPerNodePerSec: perNodeSec(sum(this.sim.received.bytes)),
         maxNodeBytesSentPerSec: round(maxBytes / seconds),
         signatureChecksPerNodePerSec: perNodeSec(sum(this.sim.signatureChecks)),
-        signatureCpuPercent: round(perNodeSec(sum(this.sim.signatureChecks)) * SIGNATURE_CHECK_MS / 10)
+        signatureCpuPercent: round(perNodeSec(sum(this.sim.signatureChecks)) * SIGNATURE_CHECK_MS / 10),
+        byKind: this.sim.kinds.summary(n, seconds),
+        busiestSender: { node: busiest, bytesPerSecByKind: this.sim.kinds.sentBy(busiest, seconds) }
       }
     }
   }

@@ -19,6 +19,8 @@ export function formatReport (r: RunResult): string {
     ['convergence after heal', conv],
     ['coordinator', `${m.coordinator.elections} elections, final term ${m.coordinator.finalTerm}, ${ms(m.coordinator.timeWithoutMs)} without (longest ${ms(m.coordinator.longestWithoutMs)})`],
     ['traffic per node', `${m.traffic.msgsSentPerNodePerSec} msg/s, ${(m.traffic.bytesSentPerNodePerSec / 1024).toFixed(1)} KiB/s sent; ${m.traffic.msgsReceivedPerNodePerSec} msg/s, ${(m.traffic.bytesReceivedPerNodePerSec / 1024).toFixed(1)} KiB/s received; busiest sender ${(m.traffic.maxNodeBytesSentPerSec / 1024).toFixed(1)} KiB/s (wire bytes)`],
+    ['received per node by kind', Object.entries(m.traffic.byKind).slice(0, 6).map(([k, t]) => `${k} ${(t.receivedBytesPerNodePerSec / 1024).toFixed(1)} KiB/s`).join('; ')],
+    ['busiest sender by kind', `node ${m.traffic.busiestSender.node}: ${Object.entries(m.traffic.busiestSender.bytesPerSecByKind).slice(0, 4).map(([k, b]) => `${k} ${(b / 1024).toFixed(1)} KiB/s`).join('; ')}`],
     ['signature checks per node', `${m.traffic.signatureChecksPerNodePerSec}/s, ≈ ${m.traffic.signatureCpuPercent} % of a core`],
     ...auditRows(r),
     ['invariants', s.violations === 0 ? 'all held' : `${s.violations} violation(s)`],

@@ -11,15 +11,17 @@
  *   `MemberTable` interface, and a routine heartbeat goes straight there (`receiveDirect`).
  *
  * With `monitors` (> 0, the bounded design of issue 17: monitor-ring.ts) a heartbeat goes only
- * to the node's monitors on the ring, point to point and without the health summary, and the
- * summary itself is gossiped as a delta every `HEALTH_DELTA_EVERY_MS` (as if it changed that
- * often: the simulated summary never does). The node then holds connections only to its
- * monitors and the members it monitors (`holdsConnection`), so only those hear a crash.
+ * to the node's monitors on the ring, point to point, and the summary itself is gossiped as a
+ * delta when it changes, at most every `HEALTH_DELTA_EVERY_MS`, and refreshed after
+ * `HEALTH_REFRESH_INTERVALS` of those (health-change.ts). The simulated summary changes only
+ * with the incarnation, so what is charged is the joins' and the refreshes'. The node then
+ * holds connections only to its monitors and the members it monitors (`holdsConnection`), so
+ * only those hear a crash.
  *
  * It also tracks each member's state from the shell's events (cheap, O(1) per event), for the
  * election shell's ranking and for the checkers, so nobody has to build 1,000 views with phi.
  */
-import { membershipChannels, MembershipShell, SILENT_LOG, type Heartbeat, type HealthSummary, type MemberSnapshot, type MemberState, type Membership, type MembershipEvent, type SyncMessage } from '@kos/core'
+import { HEALTH_REFRESH_INTERVALS, membershipChannels, MembershipShell, SILENT_LOG, type Heartbeat, type HealthSummary, type MemberSnapshot, type MemberState, type Membership, type MembershipEvent, type SyncMessage } from '@kos/core'
 import type { PhiAccrualOptions } from '@kos/detect'
 import type { CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { ShellAdapter, SimTransport, simTimers, type SimEnvelope } from './sim-transport.js'
@@ -28,7 +30,7 @@ import { WorldMemberTable } from './world-member-table.js'
 import { WIRE_SIZES } from './wire-sizes.js'
 
 export const MEMBERSHIP = 'membership'
-/** With bounded monitors: how often a node's health summary is gossiped (a changed summary, at a bounded rate). */
+/** With bounded monitors: a node's health summary is gossiped at most this often (the config's default `healthGossipIntervalMs`). */
 export const HEALTH_DELTA_EVERY_MS = 30_000
 /**
  * The simulated heartbeat carries no addresses (the byte count charges them): a member's address
@@ -46,7 +48,11 @@ function sizeOf (monitors: number, name: string, m: unknown): number {
     case CHANNELS.heartbeats.name: return monitors > 0 ? WIRE_SIZES.healthDelta : WIRE_SIZES.heartbeat
     case CHANNELS.beats.name: return WIRE_SIZES.beat
     case CHANNELS.notices.name: return WIRE_SIZES.notice
-    case CHANNELS.sync.name: return WIRE_SIZES.syncBase + ((m as SyncMessage | undefined)?.members.length ?? 0) * WIRE_SIZES.syncPerMember
+    case CHANNELS.sync.name: {
+      const sync = m as SyncMessage | undefined
+      return WIRE_SIZES.syncBase + (sync?.members.length ?? 0) * WIRE_SIZES.syncPerMember + (sync?.digest === undefined ? 0 : WIRE_SIZES.syncDigest) +
+        (sync?.buckets === undefined ? 0 : 2 + sync.buckets.length * WIRE_SIZES.syncPerBucket)
+    }
     default: return WIRE_SIZES.probe / 2
   }
 }
@@ -127,6 +133,7 @@ export class MembershipAdapter extends ShellAdapter {
       // A formed cluster: as if every node had joined and synced, all at incarnation 1.
       const members: MemberSnapshot[] = host.allIds.map((id) => ({ peerId: id, name: id, role: 'member', addrs: [`/sim/${id}`], state: 'alive', incarnation: 1 }))
       shell.learn(members, this.bootstrap[0] ?? host.id)
+      if (monitors > 0) shell.healthKnown(Math.floor(host.random() * HEALTH_REFRESH_INTERVALS * HEALTH_DELTA_EVERY_MS))
     }
   }
 

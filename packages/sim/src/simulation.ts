@@ -23,6 +23,7 @@ import { fullyConnected, linkedIn, type Partition } from './partitions.js'
 import { ProbeModel } from './probes.js'
 import { createRng, type Rng } from './random.js'
 import { Trace } from './trace.js'
+import { TrafficKinds } from './traffic-kinds.js'
 import { GOSSIP_FRAME_BYTES, GOSSIP_MESH_DEGREE, STREAM_FRAME_BYTES, WIRE_SIZES } from './wire-sizes.js'
 import { SIM_WALL_EPOCH_MS, type Fault, type Observer, type Process, type Scheduled, type SimulationOptions } from './world-types.js'
 
@@ -39,6 +40,8 @@ export class Simulation {
   /** Messages and payload bytes sent and received, per node. */
   readonly sent: { msgs: Float64Array, bytes: Float64Array }
   readonly received: { msgs: Float64Array, bytes: Float64Array }
+  /** The same totals by kind of message (traffic-kinds.ts). */
+  readonly kinds: TrafficKinds
   /** Gossip signatures checked, per node: one per distinct gossip message it received. */
   readonly signatureChecks: Float64Array
   /** Per node: how many peers it holds connections to, and when that was counted (refreshed every few seconds). */
@@ -87,6 +90,7 @@ export class Simulation {
     this.sent = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
     this.received = { msgs: new Float64Array(n), bytes: new Float64Array(n) }
     this.signatureChecks = new Float64Array(n)
+    this.kinds = new TrafficKinds(n)
     this.connections = new Float64Array(n)
     this.connectionsAtMs = new Float64Array(n).fill(-Infinity)
     // Its own stream, so that a skew changes no other draw: the same seed with and without skew
@@ -241,6 +245,7 @@ export class Simulation {
       probe: (target, via, timeoutMs, done) => {
         const out = this.probes.run(this.now, p.index, this.index(target), via.map((v) => this.index(v)), timeoutMs)
         this.count(this.sent, p.index, out.messages, out.messages * WIRE_SIZES.probe / 2)
+        this.kinds.sent('ping', p.index, out.messages, out.messages * WIRE_SIZES.probe / 2)
         this.schedule(out.afterMs, { k: 'call', node: p.index, gen, timer: false, fn: () => { done(out.reachable) } })
       },
       after: (ms, fn) => { this.schedule(ms, { k: 'call', node: p.index, gen, timer: false, fn }) },
@@ -297,6 +302,7 @@ export class Simulation {
   private send (from: number, to: number, core: string, message: unknown, payload: number): void {
     const bytes = payload + STREAM_FRAME_BYTES
     this.count(this.sent, from, 1, bytes)
+    this.kinds.sent(TrafficKinds.kindOf(core, message), from, 1, bytes)
     if (to < 0 || !this.net.linked(from, to)) return
     const d = this.net.deliver(from, to)
     if (d.lost) return
@@ -317,6 +323,7 @@ export class Simulation {
     const bytes = payload + GOSSIP_FRAME_BYTES
     const flood = this.connectionsOf(from)
     this.count(this.sent, from, flood, bytes * flood)
+    this.kinds.sent(TrafficKinds.kindOf(core, message), from, flood, bytes * flood)
     const loss = this.net.options.loss
     const gossipLoss = loss ** (1 + GOSSIP_MESH_DEGREE)
     const up = this.upFlags
@@ -356,6 +363,7 @@ export class Simulation {
         const p = this.procs[ev.to]!
         if (!p.up || p.gen !== ev.gen) return
         this.count(this.received, ev.to, 1, ev.bytes)
+        this.kinds.received(TrafficKinds.kindOf(ev.core, ev.message), 1, ev.bytes)
         this.deliverTo(p, ev.from, ev.core, ev.message)
         return
       }
@@ -370,6 +378,9 @@ export class Simulation {
         const copiesIn = (1 + GOSSIP_MESH_DEGREE) * bytes
         const forwardsOut = GOSSIP_MESH_DEGREE * bytes
         const receivers = this.fanout.receivers(ev.buffer)
+        const kind = TrafficKinds.kindOf(ev.core, message)
+        const kindSent = this.kinds.sentPerNode(kind)
+        let reached = 0
         for (let i = ev.start; i < ev.end; i++) {
           const to = receivers[i]!
           if (cores !== undefined && this.direct[to] === 1) {
@@ -378,6 +389,8 @@ export class Simulation {
             sentMsgs[to]! += GOSSIP_MESH_DEGREE
             sentBytes[to]! += forwardsOut
             checks[to]! += 1
+            kindSent[to]! += forwardsOut
+            reached++
             if (receiveDirect === undefined || !receiveDirect(fromIndex, to, message)) cores[to]?.receive(from, message)
             continue
           }
@@ -386,7 +399,13 @@ export class Simulation {
           this.count(this.received, to, 1 + GOSSIP_MESH_DEGREE, copiesIn)
           this.count(this.sent, to, GOSSIP_MESH_DEGREE, forwardsOut)
           checks[to]! += 1
+          kindSent[to]! += forwardsOut
+          reached++
           this.deliverTo(p, from, ev.core, message)
+        }
+        if (reached > 0) {
+          this.kinds.received(kind, reached * (1 + GOSSIP_MESH_DEGREE), reached * copiesIn)
+          this.kinds.sentTotals(kind, reached * GOSSIP_MESH_DEGREE, reached * forwardsOut)
         }
         this.fanout.delivered(ev.buffer)
       }

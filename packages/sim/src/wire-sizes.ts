@@ -20,13 +20,17 @@ const election = (m: ElectionMessage, extra: object = {}): number => size({ v: W
 
 export const WIRE_SIZES = Object.freeze({
   heartbeat: size({ v: WIRE_VERSION, t: 'heartbeat', incarnation: 7, addrs: [ADDR], health: HEALTH }),
-  /** Bounded monitors: the heartbeat to a monitor, point to point, with no health summary. */
-  beat: size({ v: WIRE_VERSION, t: 'beat', incarnation: 7 }),
+  /** Bounded monitors: the heartbeat to a monitor, point to point, without addresses, services or the summary's detail (membership-shell.ts). */
+  beat: size({ v: WIRE_VERSION, t: 'heartbeat', incarnation: 7, addrs: [], health: { name: 'node-042', role: 'member', incarnation: 7, version: '0.1.0', uptimeMs: 123456789, mode: 'normal' } }),
   /** Bounded monitors: a changed health summary, gossiped (the fields that change: mode, CPU, memory, loop delay, agents). */
   healthDelta: size({ v: WIRE_VERSION, t: 'health', incarnation: 7, version: 12, cpuPercent: 3.25, rssBytes: 112345678, heapUsedBytes: 45678901, eventLoopDelayP99Ms: 12.5, mode: 'normal', agents: { total: 4, running: 4, failed: 0, quarantined: 0 } }),
   notice: size({ v: WIRE_VERSION, t: 'notice', state: 'suspect', target: PEER, incarnation: 7, name: 'node-042', role: 'member', addrs: [ADDR] }),
   syncBase: size({ v: WIRE_VERSION, t: 'sync', members: [] }),
   syncPerMember: size(snapshot),
+  /** Push/pull's digest of a member table (membership/table-digest.ts): 64 numbers of 32 bits. */
+  syncDigest: size({ digest: Array.from({ length: 64 }, () => 0xfedcba98) }) - size({}),
+  /** A bucket index named in a push/pull. */
+  syncPerBucket: 1,
   probe: size({ v: WIRE_VERSION, t: 'probe', target: PEER }) + size({ v: WIRE_VERSION, t: 'probe-ack', target: PEER, reachable: true }),
   /** A libp2p ping: 32 random bytes each way. */
   ping: 64,

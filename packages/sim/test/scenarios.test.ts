@@ -80,3 +80,20 @@ describe('what the scenarios show', () => {
     assert.match(formatReport(r), /invariants\s+all held/)
   })
 })
+
+describe('traffic by kind of message', () => {
+  it('adds up to the totals, and names the membership channels', () => {
+    const r = runScenario({ scenario: 'churn', seed: 3, nodes: 20, seconds: 60, monitors: 3 })
+    const t = r.summary.metrics.traffic
+    const kinds = Object.entries(t.byKind)
+    const received = kinds.reduce((n, [, k]) => n + k.receivedBytesPerNodePerSec, 0)
+    const sent = kinds.reduce((n, [, k]) => n + k.sentBytesPerNodePerSec, 0)
+    assert.ok(Math.abs(received - t.bytesReceivedPerNodePerSec) < 1, `${received} vs ${t.bytesReceivedPerNodePerSec}`)
+    assert.ok(Math.abs(sent - t.bytesSentPerNodePerSec) < 1, `${sent} vs ${t.bytesSentPerNodePerSec}`)
+    for (const k of ['kos/sim/heartbeat/1', 'kos/sim/membership/1', '/kos/sim/beat/2.0.0', '/kos/sim/sync/2.0.0 request', '/kos/sim/sync/2.0.0 response']) {
+      assert.ok(t.byKind[k] !== undefined, `${k} in ${kinds.map(([n]) => n).join(', ')}`)
+    }
+    const busiest = Object.values(t.busiestSender.bytesPerSecByKind).reduce((a, b) => a + b, 0)
+    assert.ok(Math.abs(busiest - t.maxNodeBytesSentPerSec) < kinds.length, `${busiest} vs ${t.maxNodeBytesSentPerSec}`)
+  })
+})

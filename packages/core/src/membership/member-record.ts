@@ -3,6 +3,7 @@
  * precedence between claims, the earliest time the tick may have to act on the member (the key
  * of its entry in the due queue), and whether the tick acts on it now.
  */
+import { ringPosition } from './monitor-ring.js'
 import type { HealthSummary, MemberState, Role } from '../vocabulary/index.js'
 import { stateCode, stateName, type MemberColumns } from './member-table.js'
 import { probeOverdue, reapDue, suspicionExpired } from './timing.js'
@@ -27,8 +28,17 @@ export class MemberRecord {
   queuedAtMs = Infinity
   /** Reaped: out of the table (a later record may hold the same peer). */
   removed = false
+  /** Its place on the monitor ring (monitor-ring.ts), which also buckets it in table digests (table-digest.ts). */
+  readonly position: number
   /** Whether this node monitors the member (monitor-ring.ts); every member when monitors are not bounded. */
   watched = true
+  /**
+   * While suspect: whether this node raised the suspicion (its own probe failed). Only the
+   * accuser gossips the verdict when the suspicion expires; every other node that heard the
+   * suspicion reaches the same verdict on its own timer and says nothing (one dead notice per
+   * failure, not one per member).
+   */
+  accusedHere = false
   private readonly cols: MemberColumns
   /**
    * A copy of the state column, which only this record's setter changes (the heartbeat path reads
@@ -41,6 +51,7 @@ export class MemberRecord {
     this.cols = cols
     this.slot = slot
     this.peerId = peerId
+    this.position = ringPosition(peerId)
     this.claimedName = name
     this.claimedRole = role
     cols.addrs[slot] = addrs

@@ -15,7 +15,9 @@ import { WIRE_VERSION, type Heartbeat, type MemberNotice, type MemberSnapshot, t
 import type { MemberTable } from './member-table.js'
 import { foreignRaise, Membership } from './membership.js'
 import type { MembershipChannels } from './membership-channels.js'
+import { healthChanged, healthGossipDue } from './health-change.js'
 import { NewMemberBudget } from './new-member-budget.js'
+import { differingBuckets } from './table-digest.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput } from './types.js'
 
 export interface MembershipShellInit {
@@ -33,7 +35,8 @@ export interface MembershipShellInit {
   syncMaxNewMembersPerMinute: number
   /**
    * With bounded monitors (`membership.monitorsPerMember` > 0, monitor-ring.ts): heartbeats go
-   * only to the node's monitors, and the health summary is gossiped to all this often.
+   * only to the node's monitors, and the health summary is gossiped to all when it changes, at
+   * most this often (health-change.ts).
    */
   healthGossipIntervalMs?: number
   /** Where the core keeps its members' hot fields; by default a table of its own (member-table.ts). */
@@ -74,6 +77,9 @@ export class MembershipShell {
   private readonly cancels: Cancel[] = []
   private lastTickAtMs = 0
   private running = false
+  /** Bounded monitors: the health summary last gossiped, and when. */
+  private lastHealth: HealthSummary | null = null
+  private lastHealthAtMs: number | null = null
 
   constructor (components: MembershipShellComponents, init: MembershipShellInit) {
     this.c = components
@@ -98,9 +104,6 @@ export class MembershipShell {
     this.cancels.push(timers.every(this.init.tickIntervalMs, () => { this.tick() }))
     this.cancels.push(timers.every(this.init.heartbeatIntervalMs, () => { this.sendHeartbeat() }))
     this.cancels.push(timers.every(this.init.pushPullIntervalMs, () => { this.pushPull() }))
-    if ((this.init.membership.monitorsPerMember ?? 0) > 0 && this.init.healthGossipIntervalMs !== undefined) {
-      this.cancels.push(timers.every(this.init.healthGossipIntervalMs, () => { this.gossipHealth() }))
-    }
     this.sendHeartbeat()
   }
 
@@ -145,7 +148,16 @@ export class MembershipShell {
     const hb: Heartbeat = { v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs, health: this.c.healthSummary(incarnation) }
     const monitors = this.core.monitors()
     if (monitors === null) this.c.transport.publish(this.c.channels.heartbeats, hb)
-    else for (let i = 0; i < monitors.length; i++) this.c.transport.send(this.c.channels.beats, monitors[i]!, hb)
+    else {
+      // A monitor needs the beat, not the summary (which travels by gossip): no detail, services
+      // or addresses, which a receiver keeps from before when a heartbeat leaves them out.
+      const h = hb.health
+      const health: HealthSummary = { name: h.name, role: h.role, incarnation, version: h.version, uptimeMs: h.uptimeMs, mode: h.mode }
+      if (h.zone !== undefined) health.zone = h.zone
+      const beat: Heartbeat = { v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: [], health }
+      for (let i = 0; i < monitors.length; i++) this.c.transport.send(this.c.channels.beats, monitors[i]!, beat)
+      this.gossipHealth(hb, false)
+    }
     this.c.counters?.heartbeatSent()
   }
 
@@ -155,14 +167,40 @@ export class MembershipShell {
    * heartbeats reach only its monitors, so it says it is back itself.
    */
   announceSelf (): void {
-    if (this.running && !this.core.isLeaving) this.publishClaim(this.core.selfClaim())
+    if (!this.running || this.core.isLeaving) return
+    this.publishClaim(this.core.selfClaim())
+    // Bounded monitors: and our summary, which the members learn only by gossip.
+    if (this.core.monitors() !== null) {
+      const incarnation = this.core.selfIncarnation
+      this.gossipHealth({ v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }, true)
+    }
   }
 
-  /** Bounded monitors: the health summary to everyone by gossip, at a bounded rate. */
-  private gossipHealth (): void {
-    if (!this.running || this.core.isLeaving) return
+  /**
+   * A cluster that starts formed (the simulator's warm start): every member already holds our
+   * summary as it is now, gossiped `ageMs` ago, so it is news only once it changes or is due
+   * for its refresh (a random age spreads the refreshes as a running cluster's are).
+   */
+  healthKnown (ageMs: number): void {
     const incarnation = this.core.selfIncarnation
-    const hb: Heartbeat = { v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }
+    this.lastHealth = { ...this.c.healthSummary(incarnation) }
+    this.lastHealthAtMs = this.c.timers.clock.now() - ageMs
+  }
+
+  /**
+   * Bounded monitors: the health summary to everyone by gossip, as a delta: when it changed, at
+   * most once per `healthGossipIntervalMs`, and refreshed after a long while (health-change.ts).
+   * `hb` is the heartbeat just sent to the monitors; `force` gossips it whatever it holds.
+   */
+  private gossipHealth (hb: Heartbeat, force: boolean): void {
+    const interval = this.init.healthGossipIntervalMs
+    if (interval === undefined) return
+    const now = this.c.timers.clock.now()
+    const changed = this.lastHealth === null || healthChanged(this.lastHealth, hb.health)
+    if (!force && !healthGossipDue(this.lastHealthAtMs, now, interval, changed)) return
+    // A copy: the summary object may be the caller's, refilled in place for the next heartbeat.
+    this.lastHealth = { ...hb.health }
+    this.lastHealthAtMs = now
     this.c.transport.publish(this.c.channels.heartbeats, hb)
   }
 
@@ -266,8 +304,19 @@ export class MembershipShell {
   }
 
   private onSyncRequest (from: string, msg: SyncMessage): SyncMessage {
+    // Push/pull's first half: the entries of the buckets whose digests differ, and which those are.
+    if (msg.digest !== undefined) {
+      const buckets = differingBuckets(this.core.digest(), msg.digest)
+      return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshotIn(buckets), buckets }
+    }
     const known = this.core.member(from) !== undefined
     if (this.running) this.apply(this.core.onSync(this.admitted(msg.members, from), from))
+    // A notice about us alone (notify): our own entry answers it, refuted if it had to be. The
+    // whole table was the busiest sender of a large cluster: a member back from a pause answered
+    // every member that held it dead with all of it.
+    if (msg.members.length === 1 && msg.members[0]!.peerId === this.core.selfId) return { v: WIRE_VERSION, t: 'sync', members: [this.core.selfSnapshot()] }
+    // Push/pull's second half: the asker's entries of the buckets that differed; nothing to answer.
+    if (msg.buckets !== undefined) return { v: WIRE_VERSION, t: 'sync', members: [], buckets: [] }
     // A new member joined through us: announce it at once rather than waiting for its heartbeats
     // to find their way through the mesh.
     const joiner = this.core.member(from)
@@ -277,13 +326,28 @@ export class MembershipShell {
     return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() }
   }
 
-  /** A sync with one random alive member we hold a link to. */
+  /**
+   * Push/pull with one random alive member we hold a link to (memberlist's), by digests
+   * (table-digest.ts): our digest out, their entries of the buckets that differ back, then ours
+   * of those buckets out. Two tables that agree cost two small messages.
+   */
   private pushPull (): void {
     if (!this.running) return
     const candidates = this.core.alivePeerIds().filter((id) => this.c.transport.isConnected(id))
     const peer = candidates[Math.floor(this.c.random() * candidates.length)]
     if (peer === undefined) return
-    this.sync(peer, 'sync', (err) => { if (err !== undefined) this.c.log.debug({ err, peer }, 'push/pull failed') })
+    const failed = (err: Error | undefined): void => { this.c.log.debug({ err, peer }, 'push/pull failed') }
+    const options: RequestOptions = { timeoutMs: this.init.syncTimeoutMs, breaker: 'sync' }
+    const ask: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: [], digest: this.core.digest() }
+    this.c.transport.request(this.c.channels.sync, peer, ask, options, (answer, err) => {
+      if (answer === undefined) { failed(err); return }
+      if (!this.running) return
+      this.apply(this.core.onSync(this.admitted(answer.members, peer), peer))
+      const buckets = answer.buckets ?? []
+      if (buckets.length === 0) return
+      const push: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: this.core.snapshotIn(buckets), buckets }
+      this.c.transport.request(this.c.channels.sync, peer, push, options, (ack, err2) => { if (ack === undefined) failed(err2) })
+    })
   }
 
   /** Claims that raise another member's incarnation, which the core refuses (foreignRaise): counted. */

@@ -24,7 +24,8 @@ import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput,
 import { acceptRoutineHeartbeat, ALIVE, DEAD, HEARTBEAT_MOVED_DEADLINE, LEFT, LocalMemberTable, HEARTBEAT_NOT_ROUTINE, stateName, type MemberTable } from './member-table.js'
 import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './member-record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
-import { MonitorRing } from './monitor-ring.js'
+import { MonitorRing, ringPosition } from './monitor-ring.js'
+import { addToDigest, DIGEST_BUCKETS, digestBucket } from './table-digest.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
@@ -282,7 +283,9 @@ export class Membership {
             out.push(this.startProbe(m, now))
           }
         } else if (m.state === 'suspect' && suspicionExpired(m.stateSinceMs, now, this.opts.suspicionTimeoutMs)) {
-          out.push(this.setState(m, 'dead', now, this.selfId), { type: 'broadcast', claim: claimOf(m) })
+          const accuser = m.accusedHere
+          out.push(this.setState(m, 'dead', now, this.selfId))
+          if (accuser) out.push({ type: 'broadcast', claim: claimOf(m) })
         }
       }
     }
@@ -311,12 +314,38 @@ export class Membership {
 
   /** Our whole member table, self included, for a state sync (the address lists held, not copies: none is changed in place). */
   snapshot (): MemberSnapshot[] {
-    const self = this.selfClaim(this.leaving ? 'left' : 'alive')
-    const out: MemberSnapshot[] = [{ peerId: self.target, name: self.name, role: self.role, addrs: self.addrs, state: self.state, incarnation: self.incarnation }]
+    const out: MemberSnapshot[] = [this.selfSnapshot()]
     for (const m of this.members.values()) {
       out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation })
     }
     return out
+  }
+
+  /** The digest of our table (table-digest.ts), self included: what push/pull compares first. */
+  digest (): number[] {
+    const d = new Array<number>(DIGEST_BUCKETS).fill(0)
+    const self = this.selfSnapshot()
+    addToDigest(d, ringPosition(self.peerId), self.state, self.incarnation)
+    for (const m of this.members.values()) addToDigest(d, m.position, m.state, m.incarnation)
+    return d
+  }
+
+  /** The entries of a state sync in the given digest buckets only, self included if its bucket is one. */
+  snapshotIn (buckets: readonly number[]): MemberSnapshot[] {
+    const wanted = new Set(buckets)
+    const out: MemberSnapshot[] = []
+    const self = this.selfSnapshot()
+    if (wanted.has(digestBucket(ringPosition(self.peerId)))) out.push(self)
+    for (const m of this.members.values()) {
+      if (wanted.has(digestBucket(m.position))) out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation })
+    }
+    return out
+  }
+
+  /** Our own entry of a state sync. */
+  selfSnapshot (): MemberSnapshot {
+    const self = this.selfClaim(this.leaving ? 'left' : 'alive')
+    return { peerId: self.target, name: self.name, role: self.role, addrs: self.addrs, state: self.state, incarnation: self.incarnation }
   }
 
   member (peerId: string): MemberView | undefined {
@@ -387,6 +416,7 @@ export class Membership {
 
   private setState (m: MemberRecord, state: 'suspect' | 'dead' | 'left', now: number, by: string): MembershipOutput {
     m.state = state
+    m.accusedHere = state === 'suspect' && by === this.self
     if (state === 'suspect') this.joinRing(m)
     else this.leaveRing(m)
     m.stateSinceMs = now

@@ -3,6 +3,7 @@
  * codec. Everything that arrives from the network is decoded by `decodeMessage`, which checks
  * size, encoding and schema before any other code sees it.
  */
+import { DIGEST_BUCKETS } from '../membership/table-digest.js'
 import { decode, encode } from 'cborg'
 import { z } from 'zod'
 import { ROLES } from '../vocabulary/members.js'
@@ -91,11 +92,18 @@ export const memberSnapshotSchema = z.object({
   incarnation
 }).strict()
 
-/** Join and push/pull state sync (`/kos/<cluster>/sync/2.0.0`, the version's own id): each side sends its whole member table, self included. */
+/**
+ * State sync (`/kos/<cluster>/sync/2.0.0`, the version's own id). A join sends the whole member
+ * table, self included, and gets the other's. Push/pull sends `digest` (membership/table-digest.ts)
+ * and gets the entries of the `buckets` whose digests differ; it then sends its own entries of
+ * those `buckets`, answered by nothing.
+ */
 export const syncSchema = z.object({
   v: z.literal(WIRE_VERSION),
   t: z.literal('sync'),
-  members: z.array(memberSnapshotSchema).max(10_000)
+  members: z.array(memberSnapshotSchema).max(10_000),
+  digest: z.array(z.number().int().min(0).max(2 ** 32 - 1)).length(DIGEST_BUCKETS).optional(),
+  buckets: z.array(z.number().int().min(0).max(DIGEST_BUCKETS - 1)).max(DIGEST_BUCKETS).optional()
 }).strict()
 
 /** Indirect probe request (`/kos/probe/1.0.0`, SWIM ping-req) and its answer. */

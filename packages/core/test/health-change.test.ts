@@ -1,0 +1,51 @@
+/** When a health summary is news (health-change.ts): a table of changes, and the rate bound. */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { HealthSummary } from '../src/vocabulary/index.js'
+import { HEALTH_REFRESH_INTERVALS, healthChanged, healthGossipDue } from '../src/membership/health-change.js'
+
+const BASE: HealthSummary = {
+  name: 'a', role: 'member', incarnation: 3, version: '1.0.0', uptimeMs: 1000, cpuPercent: 5, machineCpuPercent: 20, rssBytes: 100_000_000,
+  heapUsedBytes: 40_000_000, eventLoopDelayP99Ms: 12, mode: 'normal', agents: { total: 2, running: 2, failed: 0, quarantined: 0 },
+  services: [{ service: 'web', id: 'web-1', generation: 1, ready: true, state: 'running', sinceMs: 5 }]
+}
+
+describe('healthChanged', () => {
+  const cases: Array<[string, Partial<HealthSummary>, boolean]> = [
+    ['nothing', {}, false],
+    ['uptime only', { uptimeMs: 999_999 }, false],
+    ['CPU by 9 points', { cpuPercent: 14 }, false],
+    ['CPU by 10 points', { cpuPercent: 15 }, true],
+    ['machine CPU by 10 points', { machineCpuPercent: 30 }, true],
+    ['memory by 20 %', { rssBytes: 120_000_000 }, false],
+    ['memory by 30 %', { rssBytes: 130_000_000 }, true],
+    ['loop delay by 60 ms', { eventLoopDelayP99Ms: 72 }, true],
+    ['mode', { mode: 'degraded' }, true],
+    ['incarnation', { incarnation: 4 }, true],
+    ['zone', { zone: 'eu-1' }, true],
+    ['version', { version: '1.0.1' }, true],
+    ['an agent failed', { agents: { total: 2, running: 1, failed: 1, quarantined: 0 } }, true],
+    ['the detail left out (degraded)', { cpuPercent: undefined, rssBytes: undefined, agents: undefined }, false],
+    ['a service became ready', { services: [{ ...BASE.services![0]!, ready: false }] }, true],
+    ['a service placed', { services: [...BASE.services!, { service: 'web', id: 'web-2', generation: 1, ready: false, state: 'starting', sinceMs: 9 }] }, true]
+  ]
+  for (const [name, change, news] of cases) {
+    it(`${name}: ${news ? 'news' : 'not news'}`, () => {
+      assert.equal(healthChanged(BASE, { ...BASE, ...change }), news)
+    })
+  }
+})
+
+describe('healthGossipDue', () => {
+  it('gossips at once when nothing was, never twice within the interval, on change after it, and refreshes', () => {
+    const table: Array<[number | null, number, boolean, boolean]> = [
+      [null, 0, false, true],
+      [0, 29_999, true, false],
+      [0, 30_000, true, true],
+      [0, 30_000, false, false],
+      [0, HEALTH_REFRESH_INTERVALS * 30_000 - 1, false, false],
+      [0, HEALTH_REFRESH_INTERVALS * 30_000, false, true]
+    ]
+    for (const [last, now, changed, due] of table) assert.equal(healthGossipDue(last, now, 30_000, changed), due, `${String(last)} ${now} ${String(changed)}`)
+  })
+})

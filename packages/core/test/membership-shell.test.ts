@@ -1,0 +1,156 @@
+/**
+ * The membership shell over a recording transport and hand-driven timers: what it sends for a
+ * notice about itself, and when it gossips its health summary with bounded monitors.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ManualClock } from '@kos/detect'
+import type { HealthSummary } from '../src/vocabulary/index.js'
+import type { Cancel, Protocol, Timers, Topic, Transport } from '../src/transport/transport.js'
+import { membershipChannels } from '../src/membership/membership-channels.js'
+import { MembershipShell } from '../src/membership/membership-shell.js'
+import { HEALTH_REFRESH_INTERVALS } from '../src/membership/health-change.js'
+import { SILENT_LOG } from '../src/transport/transport.js'
+import { WIRE_VERSION, type MemberSnapshot, type SyncMessage } from '../src/wire/messages.js'
+
+const CHANNELS = membershipChannels('t', 65_536)
+const HEALTH_GOSSIP_MS = 30_000
+
+class RecordingTransport implements Transport {
+  readonly selfId = 'A'
+  readonly published: Array<{ topic: string, message: unknown }> = []
+  readonly servers = new Map<string, (from: string, message: unknown, reply: (a: unknown) => void) => void>()
+  publish<T>(topic: Topic<T>, message: T): void { this.published.push({ topic: topic.name, message }) }
+  subscribe (): Cancel { return () => {} }
+  send (): void {}
+  listen (): Cancel { return () => {} }
+  resetChannels (): void {}
+  readonly requests: Array<{ to: string, message: SyncMessage }> = []
+  /** Answers this transport's requests: another shell's sync server, say. */
+  answer: ((to: string, message: SyncMessage) => SyncMessage | undefined) | null = null
+  request<Q, A>(_protocol: Protocol<Q, A>, to: string, message: Q, _options: unknown, done: (answer: A | undefined, error?: Error) => void): void {
+    this.requests.push({ to, message: message as SyncMessage })
+    done(this.answer?.(to, message as SyncMessage) as A | undefined)
+  }
+  serve<Q, A>(protocol: Protocol<Q, A>, handler: (from: string, message: Q, reply: (answer: A) => void, fail: (error: Error) => void) => void): Cancel {
+    this.servers.set(protocol.name, (from, m, reply) => { handler(from, m as Q, reply as (a: A) => void, () => {}) })
+    return () => {}
+  }
+
+  ping (): void {}
+  isConnected (): boolean { return true }
+  onPeerLost (): Cancel { return () => {} }
+}
+
+/** Timers that fire only when the test says so. */
+function manualTimers (clock: ManualClock): Timers & { fire: (ms: number) => void } {
+  const every = new Map<number, Array<() => void>>()
+  return {
+    clock,
+    every: (ms, fn) => { every.set(ms, [...(every.get(ms) ?? []), fn]); return () => {} },
+    after: () => () => {},
+    soon: (fn) => { fn() },
+    fire: (ms) => { for (const fn of every.get(ms) ?? []) fn() }
+  }
+}
+
+function member (peerId: string, state: MemberSnapshot['state'] = 'alive', incarnation = 1): MemberSnapshot {
+  return { peerId, name: peerId.toLowerCase(), role: 'member', addrs: [], state, incarnation }
+}
+
+function shell (monitorsPerMember: number, health: () => HealthSummary, self = 'A'): { s: MembershipShell, transport: RecordingTransport, clock: ManualClock, timers: ReturnType<typeof manualTimers> } {
+  const clock = new ManualClock(0)
+  const transport = new RecordingTransport()
+  const timers = manualTimers(clock)
+  const s = new MembershipShell({
+    transport, channels: CHANNELS, timers, random: () => 0, log: SILENT_LOG,
+    healthSummary: (incarnation) => ({ ...health(), incarnation }), selfAddrs: () => [], emit: () => {}
+  }, {
+    membership: {
+      self: { peerId: self, name: self.toLowerCase(), role: 'member', addrs: [] },
+      initialIncarnation: 1,
+      phi: { threshold: 8, maxSampleSize: 200, minStdDeviationMs: 200, acceptableHeartbeatPauseMs: 500, firstHeartbeatEstimateMs: 1000 },
+      heartbeatIntervalMs: 1000, probeTimeoutMs: 500, indirectProbes: 2, suspicionTimeoutMs: 1000, localStallGraceMs: 3000,
+      reapDeadAfterMs: 60_000, reapLeftAfterMs: 60_000, monitorsPerMember
+    },
+    tickIntervalMs: 100, heartbeatIntervalMs: 1000, pushPullIntervalMs: 30_000, localStallThresholdMs: 2000, syncTimeoutMs: 1000,
+    syncMaxNewMembers: 1000, syncMaxNewMembersPerMinute: 1000, healthGossipIntervalMs: HEALTH_GOSSIP_MS
+  })
+  s.start()
+  s.learn(['A', 'B', 'C', 'D', 'E', 'F', 'G'].filter((id) => id !== self).map((id) => member(id)), self === 'B' ? 'C' : 'B')
+  return { s, transport, clock, timers }
+}
+
+const HEALTH: HealthSummary = {
+  name: 'a', role: 'member', incarnation: 1, version: 'test', uptimeMs: 0, cpuPercent: 1, rssBytes: 100_000_000,
+  heapUsedBytes: 50_000_000, eventLoopDelayP99Ms: 10, mode: 'normal', agents: { total: 1, running: 1, failed: 0, quarantined: 0 }
+}
+
+function syncFrom (transport: RecordingTransport, from: string, members: MemberSnapshot[], rest: Partial<SyncMessage> = {}): SyncMessage {
+  let answer: SyncMessage | undefined
+  transport.servers.get(CHANNELS.sync.name)!(from, { ...rest, v: WIRE_VERSION, t: 'sync', members } satisfies SyncMessage, (a) => { answer = a as SyncMessage })
+  return answer!
+}
+
+describe('MembershipShell', () => {
+  it('answers a notice about itself with its own entry, refuted, not with its whole table', () => {
+    const { transport } = shell(0, () => HEALTH)
+    const answer = syncFrom(transport, 'B', [member('A', 'dead', 1)])
+    assert.deepEqual(answer.members.map((m) => [m.peerId, m.state, m.incarnation]), [['A', 'alive', 2]])
+  })
+
+  it('answers a join or a push/pull with its whole table', () => {
+    const { transport } = shell(0, () => HEALTH)
+    const answer = syncFrom(transport, 'H', [member('H'), member('B')])
+    assert.deepEqual(answer.members.map((m) => m.peerId).sort(), ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'])
+  })
+
+  it('pushes and pulls by digest: tables that agree exchange no entries, one change travels with its bucket alone', () => {
+    const a = shell(0, () => HEALTH)
+    const b = shell(0, () => ({ ...HEALTH, name: 'b' }), 'B')
+    a.s.learn([member('H')], 'B')
+    b.s.learn([member('H')], 'A')
+    a.transport.answer = (_to, m) => syncFrom(b.transport, 'A', m.members, m)
+    a.timers.fire(30_000)
+    const [ask, ...rest] = a.transport.requests
+    assert.equal(ask?.message.digest?.length, 64)
+    assert.equal(ask?.message.members.length, 0)
+    assert.deepEqual(rest, [], 'equal digests: nothing more')
+    // C dies in B's view only.
+    b.s.learn([member('C', 'dead', 1)], 'D')
+    a.transport.requests.length = 0
+    a.timers.fire(30_000)
+    const [ask2, push] = a.transport.requests
+    assert.ok(ask2?.message.digest !== undefined)
+    assert.equal(push?.message.buckets?.length, 1, 'one bucket differs')
+    assert.ok(push!.message.members.length < 8 && push!.message.members.some((m) => m.peerId === 'C'), 'the bucket of C, not the table')
+    assert.equal(a.s.core.member('C')?.state, 'dead', 'the pull brought the change')
+  })
+
+  it('with bounded monitors, gossips its health summary when it changes, at most once an interval, and refreshes it', () => {
+    let health = HEALTH
+    const { s: node, transport, clock, timers } = shell(3, () => health)
+    const gossiped = (): number => transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
+    const beats = (n: number): void => { for (let i = 0; i < n; i++) { clock.advance(1000); timers.fire(1000) } }
+    assert.equal(gossiped(), 1, 'the first heartbeat gossips the summary')
+    beats(1)
+    node.announceSelf()
+    assert.equal(gossiped(), 2, 'a join gossips it again at once')
+    transport.published.length = 0
+    beats(60)
+    assert.equal(gossiped(), 0, 'an unchanged summary is not gossiped again')
+    health = { ...health, mode: 'degraded' }
+    beats(1)
+    assert.equal(gossiped(), 1, 'a changed mode is news')
+    health = { ...health, cpuPercent: 90 }
+    beats(29)
+    assert.equal(gossiped(), 1, 'not twice within the interval')
+    beats(1)
+    assert.equal(gossiped(), 2, 'the change goes out once the interval has passed')
+    health = { ...health, uptimeMs: 123_456, cpuPercent: 92, rssBytes: 110_000_000 }
+    beats(HEALTH_REFRESH_INTERVALS * HEALTH_GOSSIP_MS / 1000 - 1)
+    assert.equal(gossiped(), 2, 'small moves are not news')
+    beats(1)
+    assert.equal(gossiped(), 3, 'refreshed after the refresh period')
+  })
+})
