@@ -61,9 +61,18 @@ export interface ReceivedLookups {
 export async function precheckReceived (raws: readonly unknown[], store: ReceivedLookups): Promise<{ results: Array<StoreResult | AuditEntry>, groups: AuditEntry[][] }> {
   const results = new Array<StoreResult | AuditEntry>(raws.length)
   const byOrigin = new Map<string, Array<{ e: AuditEntry, i: number }>>()
+  /** Per origin and seq, the hash and seal already in `byOrigin`: two messages of one call may carry the same entry. */
+  const seen = new Map<string, string>()
   raws.forEach((raw, i) => {
     const parsed = auditEntrySchema.safeParse(raw)
     if (!parsed.success) { results[i] = invalid('schema'); return }
+    const key = entryKey(parsed.data.origin, parsed.data.seq)
+    // A second copy of an entry in one call (a push and a pull's answer, say) would read as a
+    // broken chain once sorted: the same bytes count once; another entry at that seq goes on
+    // and is judged (a broken run, or a fork against what is stored).
+    const copy = `${parsed.data.hash}/${parsed.data.sig ?? ''}`
+    if (seen.get(key) === copy) { results[i] = DUPLICATE; return }
+    seen.set(key, copy)
     const list = byOrigin.get(parsed.data.origin) ?? []
     list.push({ e: parsed.data, i })
     byOrigin.set(parsed.data.origin, list)

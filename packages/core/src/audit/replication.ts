@@ -35,11 +35,13 @@
  * Rejects with AuditQuorumTimeoutError on the first tick after `quorumTimeoutMs`. While it
  * waits, voters that have not acknowledged get the missing entries again every `repushMs`.
  *
- * Received messages wait in a bounded queue. The entries of consecutive messages are stored
- * together, up to `verifySlice` a round: one synced write for all of them, not one per message,
- * so a replica keeps up with many origins at once. `yieldNow()` runs between rounds: verifying
- * is CPU, and a healed partition's catch-up must never hold the event loop long enough to
- * delay the coordinator's heartbeats.
+ * Received `heads` and `checkpoint` wait in a bounded queue; messages that carry entries wait
+ * per origin in seq order (pending.ts), and only those that continue a held chain are verified
+ * and stored: a message ahead of its chain waits, unverified, while the gap is pulled from its
+ * sender. The entries of the messages ready are stored together, up to `verifySlice` a round:
+ * one synced write for all of them, not one per message, so a replica keeps up with many origins
+ * at once. `yieldNow()` runs between rounds: verifying is CPU, and a healed partition's catch-up
+ * must never hold the event loop long enough to delay the coordinator's heartbeats.
  */
 import type { Clock } from '@kos/detect'
 import type { AuditEntry } from './schema.js'
@@ -47,6 +49,7 @@ import { diffHeads, type Heads } from './heads.js'
 import { packGroups, sealedPrefix } from './seal.js'
 import type { CheckpointResult } from './compaction.js'
 import type { StoreResult } from './received.js'
+import { PendingCarriers, type Carrier } from './pending.js'
 
 export type ReplicationMessage =
   | { kind: 'push', entries: unknown[] }
@@ -89,8 +92,13 @@ export interface ReplicationOptions {
    * round), with a yield to the event loop between rounds.
    */
   verifySlice: number
-  /** Received messages waiting to be stored; beyond it they are dropped (anti-entropy repairs). */
+  /** Received `heads` and `checkpoint` messages waiting; beyond it they are dropped (anti-entropy repairs). */
   maxQueued: number
+  /**
+   * Received entries waiting to be stored (pending.ts); beyond it the messages furthest ahead of
+   * their chains are dropped (pulled again later).
+   */
+  maxPendingEntries: number
   /** Pushes within this long of the previous one wait and leave together (see the header). */
   pushCoalesceMs: number
 }
@@ -103,6 +111,9 @@ export const REPLICATION_DEFAULTS: Readonly<Omit<ReplicationOptions, 'syncInterv
   pullThrottleMs: 200,
   verifySlice: 512,
   maxQueued: 256,
+  // Sixteen full messages: a pull's whole answer (maxRanges x batch) and the pushes that arrive
+  // while it travels, for several origins at once.
+  maxPendingEntries: 4096,
   pushCoalesceMs: 100
 })
 
@@ -124,7 +135,7 @@ export interface ReplicationDeps {
   onStored?: (entries: AuditEntry[]) => void
   /** An entry refused: invalid (tamper) or forking a held chain. */
   onRejected?: (from: string, entry: unknown, why: Rejection) => void
-  /** A received message dropped because `maxQueued` were waiting (anti-entropy repairs it). */
+  /** A received message dropped because `maxQueued` messages or `maxPendingEntries` entries were waiting (repaired later). */
   onDropped?: (from: string, kind: ReplicationMessage['kind']) => void
 }
 
@@ -140,9 +151,6 @@ interface Waiter {
   reject: (err: Error) => void
 }
 
-/** A received message that carries entries, with its authenticated sender. */
-interface Carrier { from: string, msg: Extract<ReplicationMessage, { kind: 'push' | 'entries' }> }
-
 export class AuditReplication {
   private readonly d: ReplicationDeps
   private readonly o: ReplicationOptions
@@ -155,7 +163,8 @@ export class AuditReplication {
   private readonly lastHeadsTo = new Map<string, number>()
   private readonly lastRepushTo = new Map<string, number>()
   private nextSyncAt: number
-  private queue: Array<{ from: string, msg: Exclude<ReplicationMessage, { kind: 'ack' }> }> = []
+  private control: Array<{ from: string, msg: Extract<ReplicationMessage, { kind: 'heads' | 'checkpoint' }> }> = []
+  private readonly pending: PendingCarriers
   /** Set and cleared synchronously with the drain loop, so no message is queued behind a finished drain. */
   private draining = false
   private drained: Promise<void> = Promise.resolve()
@@ -168,6 +177,7 @@ export class AuditReplication {
   constructor (deps: ReplicationDeps) {
     this.d = deps
     this.o = deps.options
+    this.pending = new PendingCarriers(deps.options.maxPendingEntries)
     this.nextSyncAt = deps.clock.now() + this.jitter()
   }
 
@@ -216,12 +226,19 @@ export class AuditReplication {
       if (msg.origin === this.d.self) this.onAck(from, msg.seq)
       return
     }
-    if (this.queue.length >= this.o.maxQueued) { this.d.onDropped?.(from, msg.kind); return } // anti-entropy repairs what is dropped
-    this.queue.push({ from, msg })
-    if (!this.draining) {
-      this.draining = true
-      this.drained = this.drain()
+    if (msg.kind === 'push' || msg.kind === 'entries') {
+      for (const lost of this.pending.add({ from, msg })) this.d.onDropped?.(lost.from, lost.msg.kind)
+    } else {
+      if (this.control.length >= this.o.maxQueued) { this.d.onDropped?.(from, msg.kind); return } // anti-entropy repairs what is dropped
+      this.control.push({ from, msg })
     }
+    this.startDrain()
+  }
+
+  private startDrain (): void {
+    if (this.draining) return
+    this.draining = true
+    this.drained = this.drain()
   }
 
   /** Anti-entropy, quorum deadlines and re-pushes due at the clock's now. */
@@ -232,8 +249,10 @@ export class AuditReplication {
     if (now >= this.nextSyncAt) {
       this.nextSyncAt = now + this.jitter()
       const peer = this.alive[Math.floor(this.d.random() * this.alive.length)]
-      if (peer !== undefined) this.sendHeads(peer, now, true)
+      if (peer !== undefined && !this.backlogged()) this.sendHeads(peer, now, true)
     }
+    // A gap whose pull (or its answer) was lost: pull again (throttled per peer).
+    if (!this.draining) this.pullGaps(now)
     const expired = this.waiters.filter((w) => now >= w.deadline)
     if (expired.length > 0) {
       this.waiters = this.waiters.filter((w) => now < w.deadline)
@@ -259,7 +278,8 @@ export class AuditReplication {
   /** Rejects the waiters and drops further input (the node is stopping). */
   stop (): void {
     this.stopped = true
-    this.queue = []
+    this.control = []
+    this.pending.clear()
     for (const w of this.waiters) w.reject(new AuditQuorumTimeoutError('the node is stopping'))
     this.waiters = []
   }
@@ -267,47 +287,59 @@ export class AuditReplication {
   // ---- received messages --------------------------------------------------------------------
 
   /**
-   * Handles the queue in order: `heads` and `checkpoint` one by one; consecutive messages that
-   * carry entries together, up to `verifySlice` entries a round, stored with one synced write
-   * (storeMessages), with a yield to the event loop between rounds. One fsync per message was the
-   * replication stall: under a steady load from many origins a replica fell behind by one fsync
-   * per push, its queue overflowed, and only anti-entropy caught it up, seconds later.
+   * Handles the received messages: `heads` and `checkpoint` one by one, in arrival order; then
+   * the pending messages that continue their chains (pending.ts), up to `verifySlice` entries a
+   * round, stored with one synced write (storeMessages), with a yield to the event loop between
+   * rounds; then pulls the gaps that are left. One fsync per message was a replication stall,
+   * and so was verifying and refusing every push that ran ahead of its chain (pending.ts).
    */
   private async drain (): Promise<void> {
     try {
-      while (this.queue.length > 0 && !this.stopped) {
-        const first = this.queue[0] as (typeof this.queue)[number]
+      while (!this.stopped) {
+        // One `heads` or `checkpoint`, then one round of entries: answering peers never starves
+        // storing, nor the reverse.
+        const next = this.control.shift()
+        if (next !== undefined) {
+          try { await this.handle(next.from, next.msg) } catch {}
+        }
+        const heads = this.d.store.heads()
+        const ready = this.pending.take((o) => heads[o]?.seq ?? 0, this.o.verifySlice)
+        if (ready.length === 0) {
+          if (this.control.length > 0) continue
+          break
+        }
         try {
-          if (first.msg.kind === 'heads' || first.msg.kind === 'checkpoint') {
-            this.queue.shift()
-            await this.handle(first.from, first.msg)
-          } else {
-            await this.storeMessages(this.takeCarriers())
-            if (this.queue.length > 0) await this.d.yieldNow()
-          }
+          await this.storeMessages(ready)
         } catch {
           // A store failure: the entries stay missing and a later round pulls them again. The
           // shell sees the store error through its own health checks.
         }
+        this.pullGaps(this.d.clock.now())
+        await this.d.yieldNow()
       }
     } finally {
       this.draining = false
     }
   }
 
-  /** The consecutive entry-carrying messages at the head of the queue, at least one, at most `verifySlice` entries beyond the first. */
-  private takeCarriers (): Carrier[] {
-    const out: Carrier[] = []
-    let n = 0
-    while (this.queue.length > 0) {
-      const item = this.queue[0] as (typeof this.queue)[number]
-      if (item.msg.kind !== 'push' && item.msg.kind !== 'entries') break
-      if (out.length > 0 && n + item.msg.entries.length > this.o.verifySlice) break
-      this.queue.shift()
-      out.push({ from: item.from, msg: item.msg })
-      n += item.msg.entries.length
+  /**
+   * Half the pending bound is waiting: ask for no more than gaps need. An answer to `heads` is up
+   * to `maxRanges` x `batch` entries; a replica that kept asking while behind (a forced `heads`
+   * after every answer that said `more`) had its peers read, send and re-send what it could only
+   * drop, and fell further behind.
+   */
+  private backlogged (): boolean {
+    return this.pending.entries > this.o.maxPendingEntries / 2
+  }
+
+  /** Pulls, from the sender of the first waiting message, each gap that holds messages back (throttled per peer). */
+  private pullGaps (now: number): void {
+    const heads = this.d.store.heads()
+    for (const gap of this.pending.gaps((o) => heads[o]?.seq ?? 0)) {
+      // From the origin itself: that origin's chain only; from a relay: its heads, all of them.
+      if (gap.from === gap.origin) this.sendHeads(gap.from, now, false, [gap.origin])
+      else this.sendHeads(gap.from, now, false)
     }
-    return out
   }
 
   private async handle (from: string, msg: Extract<ReplicationMessage, { kind: 'heads' | 'checkpoint' }>): Promise<void> {
@@ -365,7 +397,7 @@ export class AuditReplication {
       const { from, msg } = item
       // A gap in an origin's pushes: pull that origin's chain from it, at once.
       if (gaps.has(item) && msg.kind === 'push') this.sendHeads(from, now, false, [from])
-      else if (gaps.has(item) || (msg.kind === 'entries' && msg.more)) this.sendHeads(from, now, msg.kind === 'entries')
+      else if (gaps.has(item) || (msg.kind === 'entries' && msg.more && !this.backlogged())) this.sendHeads(from, now, false)
     }
   }
 
