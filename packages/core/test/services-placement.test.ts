@@ -114,6 +114,36 @@ describe('placement', () => {
     assert.deepEqual(selected.table.map((a) => a.node), ['c'], 'one archon: one instance, the other unplaced')
   })
 
+  it('an older instance back and ready replaces the newer one: exactly that one is stopped, once', () => {
+    const members = [member('a'), member('b'), member('c'), member('d')]
+    // web-0 was re-placed from a (found dead while only cut off) to c; a is back and still runs it.
+    const table: Assignment[] = [{ service: 'web', id: 'web-0', slot: 0, generation: 2, node: 'c' }, { service: 'web', id: 'web-1', slot: 1, generation: 1, node: 'b' }]
+    const back: ReportedInstance = { service: 'web', id: 'web-0', generation: 1, node: 'a', ready: true }
+    for (const cReady of [true, false]) {
+      const reports = [...ready(table).map((r) => r.node === 'c' ? { ...r, ready: cReady } : r), back]
+      const next = plan(input({ members, table, reports }))
+      assert.deepEqual(next.table.map((a) => `${a.id}@${a.node}#${a.generation}`), ['web-0@a#1', 'web-1@b#1'])
+      assert.deepEqual(next.changes.map((c) => `${c.type} ${c.assignment.node}#${c.assignment.generation}`), ['stopped c#2'])
+      const again = plan(input({ members, table: next.table, reports }))
+      assert.ok(sameTable(next.table, again.table))
+      assert.deepEqual(again.changes, [], 'once')
+    }
+  })
+
+  it('keeps the table\'s instance against one that is not ready, newer, on a draining node or on a node holding another', () => {
+    const table: Assignment[] = [{ service: 'web', id: 'web-0', slot: 0, generation: 2, node: 'c' }, { service: 'web', id: 'web-1', slot: 1, generation: 1, node: 'b' }]
+    const keeps = (members: PlacementMember[], stray: ReportedInstance): void => {
+      const next = plan(input({ members, table, reports: [...ready(table), stray] }))
+      assert.ok(sameTable(next.table, table), JSON.stringify(stray))
+      assert.deepEqual(next.changes, [])
+    }
+    const all = [member('a'), member('b'), member('c')]
+    keeps(all, { service: 'web', id: 'web-0', generation: 1, node: 'a', ready: false })
+    keeps(all, { service: 'web', id: 'web-0', generation: 3, node: 'a', ready: true })
+    keeps([member('a', { draining: true, eligible: false }), member('b'), member('c')], { service: 'web', id: 'web-0', generation: 1, node: 'a', ready: true })
+    keeps(all, { service: 'web', id: 'web-0', generation: 1, node: 'b', ready: true })
+  })
+
   // ---- properties ---------------------------------------------------------------------------
 
   const ids = ['a', 'b', 'c', 'd', 'e', 'f']
@@ -183,6 +213,20 @@ describe('placement', () => {
           (s.nodeSelector?.roles === undefined || s.nodeSelector.roles.includes(m.role)))
         const filled = new Set(own.map((a) => a.slot)).size
         assert.ok(filled === s.replicas || free.length === 0, `${s.name}: ${filled}/${s.replicas} with ${free.length} eligible free node(s)`)
+      }
+    }), { numRuns: Number(process.env.PLACEMENT_RUNS ?? 2000) })
+  })
+
+  it('never swaps a kept instance for one that is not reported ready, and never leaves its slot empty for it', () => {
+    fc.assert(fc.property(arbInput, (inp) => {
+      const { table, changes } = plan(inp)
+      const readyReported = new Set(inp.reports.filter((r) => r.ready).map((r) => `${r.id}/${r.generation}/${r.node}`))
+      for (const c of changes) {
+        if (c.type !== 'stopped' || !c.reason.includes('older instance')) continue
+        const now = table.filter((a) => a.id === c.assignment.id)
+        assert.equal(now.length, 1, `${c.assignment.id}: swapped, yet not one instance in the table`)
+        assert.ok(readyReported.has(`${now[0]!.id}/${now[0]!.generation}/${now[0]!.node}`), `${c.assignment.id}: swapped for one not reported ready`)
+        assert.ok(now[0]!.generation < c.assignment.generation || !readyReported.has(`${c.assignment.id}/${c.assignment.generation}/${c.assignment.node}`), 'a ready instance stopped for a newer one')
       }
     }), { numRuns: Number(process.env.PLACEMENT_RUNS ?? 2000) })
   })

@@ -149,19 +149,16 @@ describe('instances on a node', () => {
     assert.deepEqual(reconcile([a], new Map([['web-1', { generation: 4, specJson: '{}' }]]), specJson), { start: [a], stop: ['web-1'], held: [] })
   })
 
-  it('keeps a ready instance moved elsewhere until its successor is reported ready (make-before-break)', () => {
+  it('holds a ready instance the coordinator will take back, and stops any other it no longer assigns', () => {
     const json = JSON.stringify(spec)
     const specJson = (s: string): string | undefined => s === 'web' ? json : undefined
-    const mine = new Map([['web-1', { generation: 4, specJson: json, ready: true }]])
-    assert.deepEqual(reconcile([], mine, specJson, () => 'not-ready'), { start: [], stop: [], held: ['web-1'] })
-    assert.deepEqual(reconcile([], mine, specJson, () => 'ready'), { start: [], stop: ['web-1'], held: [] })
-    // Nothing says a successor is coming: the service went, or its node is not heard.
-    assert.deepEqual(reconcile([], mine, specJson, () => 'none'), { start: [], stop: ['web-1'], held: [] })
-    assert.deepEqual(reconcile([], mine, specJson, () => 'unknown'), { start: [], stop: ['web-1'], held: [] })
-    // Still wanted, but the coordinator had nowhere to put it: it adopts this one when it hears us.
-    assert.deepEqual(reconcile([], mine, specJson, () => 'unplaced'), { start: [], stop: [], held: ['web-1'] })
-    // An instance that is not ready itself holds nothing up.
-    const notReady = new Map([['web-1', { generation: 4, specJson: json, ready: false }]])
-    assert.deepEqual(reconcile([], notReady, specJson, () => 'not-ready'), { start: [], stop: ['web-1'], held: [] })
+    const mine = new Map([['web-1', { service: 'web', generation: 4, specJson: json, ready: true }]])
+    const asked: Array<[string, string, number]> = []
+    assert.deepEqual(reconcile([], mine, specJson, (...x) => { asked.push(x); return true }), { start: [], stop: [], held: ['web-1'] })
+    assert.deepEqual(asked, [['web-1', 'web', 4]])
+    assert.deepEqual(reconcile([], mine, specJson, () => false), { start: [], stop: ['web-1'], held: [] })
+    // One that is not ready itself is no survivor: it goes.
+    const notReady = new Map([['web-1', { service: 'web', generation: 4, specJson: json, ready: false }]])
+    assert.deepEqual(reconcile([], notReady, specJson, () => true), { start: [], stop: ['web-1'], held: [] })
   })
 })

@@ -17,6 +17,10 @@
  *    `spread: zone`, a node of a zone the service does not use yet first.
  * 4. Make-before-break for a draining node: its instance gets a successor elsewhere (same id,
  *    next generation) and is dropped only once the successor is reported ready.
+ * 5. An older instance of a slot reported ready by a present node outside the table (its node
+ *    came back from a pause or a partition) replaces the table's newer one when that one is the
+ *    excess (also ready) or not ready yet: exactly the newer one is stopped, once, and the slot
+ *    is never empty. Not onto a draining or unselected node, nor one holding another instance.
  * Invariants (test/services-placement.test.ts checks them with fast-check): never two instances of one service
  * on one node; never more slots than `replicas`, and never more than one successor per slot;
  * nothing on a node that is not present; a new instance only on an eligible node.
@@ -161,6 +165,27 @@ export function plan (input: PlacementInput): PlacementPlan {
           keep = [old]
           used.delete(successor.node)
           changes.push({ type: 'stopped', assignment: successor, reason: 'drain undone' })
+        }
+      }
+      if (keep.length === 1) {
+        // Rule 5: an older instance of this slot is back (its node was found dead while only
+        // paused or cut off, and returned): keep it and stop the newer one, which is the excess
+        // if both are ready, and not yet a survivor if only the older one is. Its node runs it
+        // already, and holds it for this (instance-runner.ts), so no slot is ever left empty.
+        const current = keep[0]!
+        const currentReady = isReady(current)
+        const back = input.reports
+          .filter((r) => r.service === s.name && r.id === current.id && r.ready && r.node !== current.node && (!currentReady || r.generation < current.generation))
+          .filter((r) => {
+            const m = members.get(r.node)
+            return m !== undefined && m.present && !m.draining && selected(m, s) && !used.has(r.node) && !own.some((a) => a.node === r.node)
+          })
+          .sort((a, b) => a.generation - b.generation || (a.node < b.node ? -1 : 1))[0]
+        if (back !== undefined) {
+          changes.push({ type: 'stopped', assignment: current, reason: currentReady ? 'excess: an older instance of its slot is back and ready' : 'an older instance of its slot is back and ready before it' })
+          used.delete(current.node)
+          keep = [{ service: s.name, id: current.id, slot, generation: back.generation, node: back.node }]
+          used.add(back.node)
         }
       }
       if (keep.length === 0) {

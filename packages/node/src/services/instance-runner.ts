@@ -43,29 +43,26 @@ export interface InstanceRunnerDeps {
 }
 
 /**
- * Where the table now runs an instance id this node runs but is no longer given: `none` (nowhere,
- * and not wanted: the service was removed, its replicas lowered, this node no longer selected),
- * `unplaced` (nowhere, yet still wanted: the coordinator found this node dead and had no node to
- * re-place it on, and adopts it again once it hears this node), `unknown` (on a node this node
- * does not hold present, or whose current report it has not had), or whether that node reports
- * it ready.
+ * Whether the coordinator will take back an instance this node runs but its table no longer
+ * gives it (services/placement.ts, rule 5): the slot is still wanted, the table gives it to no
+ * node or to a newer generation elsewhere, and this node is neither draining, nor outside the
+ * service's selector, nor given another instance of the service.
  */
-export type SuccessorState = 'none' | 'unplaced' | 'unknown' | 'ready' | 'not-ready'
+export type Adoptable = (id: string, service: string, generation: number) => boolean
 
 /**
- * What to start and stop so that the local instances match `assigned` (pure). Make-before-break:
- * a ready instance the table moved to another node (this node was found dead while it was only
- * paused or cut off, or the coordinator re-placed it for any other reason) is `held`, neither
- * started nor stopped, while its successor is reported not ready yet: stopping it then would
- * leave the slot empty until the successor starts. An instance whose slot the table leaves
- * empty though the service still wants it (`unplaced`) is held too. It goes once the successor
- * is ready, or at once when nothing says the successor is coming (`none`, `unknown`).
+ * What to start and stop so that the local instances match `assigned` (pure). A ready instance
+ * the coordinator will take back (`adoptable`: this node was found dead while only paused or
+ * cut off, and its slot went to a newer instance elsewhere or to none) is `held`, neither
+ * started nor stopped: the coordinator keeps it and stops the newer one as soon as it hears this
+ * node, so the slot is never empty. Stopping it on the first table would race that decision
+ * and could leave the slot with no instance at all. Any other instance not assigned goes at once.
  */
 export function reconcile (
   assigned: readonly Assignment[],
   local: ReadonlyMap<string, { service?: string, generation: number, specJson: string, ready?: boolean }>,
   specJson: (service: string) => string | undefined,
-  successor: (id: string, service: string) => SuccessorState = () => 'none'
+  adoptable: Adoptable = () => false
 ): { start: Assignment[], stop: string[], held: string[] } {
   const start: Assignment[] = []
   const stop: string[] = []
@@ -74,8 +71,7 @@ export function reconcile (
   for (const [id, inst] of local) {
     const a = wanted.get(id)
     const json = a === undefined ? undefined : specJson(a.service)
-    const next = a === undefined && inst.ready === true ? successor(id, inst.service ?? '') : 'none'
-    if (next === 'not-ready' || next === 'unplaced') held.push(id)
+    if (a === undefined && inst.ready === true && adoptable(id, inst.service ?? '', inst.generation)) held.push(id)
     else if (a === undefined || a.generation !== inst.generation || json === undefined || json !== inst.specJson) stop.push(id)
   }
   for (const a of assigned) {
@@ -141,12 +137,12 @@ export class InstanceRunner {
   }
 
   /**
-   * Makes the local instances match what the current table assigns to this node. `successor`
+   * Makes the local instances match what the current table assigns to this node. `adoptable`
    * is asked when the change is made (it runs after the changes queued before it).
    */
-  apply (assigned: readonly Assignment[], successor?: (id: string, service: string) => SuccessorState): Promise<void> {
+  apply (assigned: readonly Assignment[], adoptable?: Adoptable): Promise<void> {
     const snapshot = [...assigned]
-    this.queue = this.queue.then(async () => { await this.reconcileNow(snapshot, successor) })
+    this.queue = this.queue.then(async () => { await this.reconcileNow(snapshot, adoptable) })
       .catch((err: unknown) => { this.d.log.warn({ err }, 'service instances not reconciled') })
     return this.queue
   }
@@ -166,14 +162,14 @@ export class InstanceRunner {
     await this.queue
   }
 
-  /** Instances no longer assigned here, kept until their successor elsewhere is ready. */
+  /** Instances no longer assigned here, kept for the coordinator to take back. */
   get holding (): number { return this.held.size }
 
-  private async reconcileNow (assigned: readonly Assignment[], successor?: (id: string, service: string) => SuccessorState): Promise<void> {
+  private async reconcileNow (assigned: readonly Assignment[], adoptable?: Adoptable): Promise<void> {
     if (this.closed) return
     const specJson = (service: string): string | undefined => { const s = this.d.spec(service); return s === undefined ? undefined : JSON.stringify(s) }
     const local = new Map([...this.local].map(([id, i]) => [id, { ...i, ready: this.d.supervisor.get(instanceAgentName(id))?.agent.ready ?? false }]))
-    const { start, stop, held } = reconcile(assigned, local, specJson, successor)
+    const { start, stop, held } = reconcile(assigned, local, specJson, adoptable)
     this.held = new Set(held)
     for (const id of stop) {
       this.local.delete(id)

@@ -24,7 +24,7 @@ import type { MemberView } from '@kos/core'
 import type { KosLibp2p } from '../net/host.js'
 import { handle, request } from '../net/streams.js'
 import { decodeMessage, encodeMessage, WIRE_VERSION } from '@kos/core'
-import { InstanceRunner, type SuccessorState } from './instance-runner.js'
+import { InstanceRunner, type Adoptable } from './instance-runner.js'
 import { PlacementCoordinator, slotOf, type PlacementTable } from '@kos/core'
 import type { Assignment, ReportedInstance, PlacementChange, PlacementMember } from '@kos/core'
 import { placementTableSchema, serviceRequestSchema, serviceResponseSchema, type ServiceRequest, type ServiceResponse } from './placement-wire.js'
@@ -343,7 +343,8 @@ export class PlacementService {
     if (!this.running) return
     this.learnElection()
     this.releaseHeld()
-    // An instance kept for its successor goes as soon as that successor is reported ready.
+    // A held instance goes (or stays, adopted) by the table; re-checked each tick in case the
+    // slot's wants changed meanwhile (service removed, this node drained).
     if (this.runner.holding > 0) this.reapplyLocal()
     const el = this.c.election()
     const isCoordinator = el !== undefined && el.coordinatorId === el.selfId
@@ -430,24 +431,20 @@ export class PlacementService {
     this.accepted = table
     for (const a of table.assignments) if (a.generation > (this.generations.get(a.id) ?? 0)) this.generations.set(a.id, a.generation)
     const self = this.c.self().id
-    void this.runner.apply(table.assignments.filter((a: Assignment) => a.node === self), this.successorIn(table))
+    void this.runner.apply(table.assignments.filter((a: Assignment) => a.node === self), this.adoptableIn(table))
   }
 
-  /** Where `table` now runs an instance id this node runs but is no longer given (instance-runner.ts). */
-  private successorIn (table: PlacementTable): (id: string, service: string) => SuccessorState {
-    return (id, service) => {
+  /** Whether the coordinator of `table` will take back an instance this node runs but is no longer given (instance-runner.ts). */
+  private adoptableIn (table: PlacementTable): Adoptable {
+    return (id, service, generation) => {
       const self = this.c.self()
-      const a = table.assignments.filter((x) => x.id === id && x.node !== self.id).sort((x, y) => y.generation - x.generation)[0]
-      if (a === undefined) {
-        const spec = this.book.get(service)
-        const sel = spec?.nodeSelector
-        const selected = sel === undefined || ((sel.roles === undefined || (sel.roles as readonly string[]).includes(self.role)) && (sel.zones === undefined || (self.zone !== null && sel.zones.includes(self.zone))))
-        return spec !== undefined && slotOf(service, id) >= 0 && slotOf(service, id) < spec.replicas && selected ? 'unplaced' : 'none'
-      }
-      const m = this.c.members().find((x) => x.peerId === a.node)
-      // Only a current report of a present node says the successor is still starting.
-      if (m === undefined || (m.state !== 'alive' && m.state !== 'suspect') || m.health === null || m.health.incarnation <= (this.pastLife.get(m.peerId) ?? -1)) return 'unknown'
-      return (m.health.services ?? []).some((r) => r.id === id && r.generation === a.generation && r.ready) ? 'ready' : 'not-ready'
+      const spec = this.book.get(service)
+      const slot = slotOf(service, id)
+      if (spec === undefined || slot < 0 || slot >= spec.replicas || this.book.draining(self.id)) return false
+      const sel = spec.nodeSelector
+      if (sel !== undefined && ((sel.roles !== undefined && !(sel.roles as readonly string[]).includes(self.role)) || (sel.zones !== undefined && (self.zone === null || !sel.zones.includes(self.zone))))) return false
+      if (table.assignments.some((a) => a.service === service && a.node === self.id)) return false
+      return table.assignments.filter((a) => a.id === id).every((a) => a.generation > generation)
     }
   }
 
@@ -461,7 +458,7 @@ export class PlacementService {
     const table = this.currentTable()
     if (table !== null) {
       const self = this.c.self().id
-      void this.runner.apply(table.assignments.filter((a) => a.node === self && this.book.get(a.service) !== undefined), this.successorIn(table))
+      void this.runner.apply(table.assignments.filter((a) => a.node === self && this.book.get(a.service) !== undefined), this.adoptableIn(table))
     }
   }
 
