@@ -131,7 +131,7 @@ describe('a hostile admitted peer', () => {
 
   it('cannot define a service: its desired-state entries are refused, not folded, and counted', async () => {
     await cluster.waitFor('the hostile peer to reach every node on the audit topic', async () => hostile.topicPeers() === nodes.length, { timeoutMs: 15_000 })
-    const { term } = await agreedCoordinator(nodes)
+    const { term } = await cluster.waitFor('one coordinator agreed', async () => await agreedCoordinator(nodes), { timeoutMs: 30_000 })
     const spec = (name: string) => ({ name, command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], replicas: 1 })
     // Its own chain, as a member whose process was altered could write it past its API's checks:
     // the current term (which it does not coordinate), and a term far beyond it (to pin the state).
