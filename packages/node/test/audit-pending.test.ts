@@ -56,6 +56,18 @@ describe('pending received entries', () => {
     assert.equal(p.entries, 6)
     assert.deepEqual(seqs(p.take(() => 0, 512)).sort(), [[1, 2], [1, 2], [3, 4]].sort())
   })
+  it('says how far the held chain reaches with what waits, stopping at a gap', async () => {
+    const a = await seededSigner(1)
+    const chain = await buildChain(a, 7)
+    const p = new PendingCarriers(100)
+    const at = (seq: number): { seq: number, hash: string } => ({ seq, hash: (chain[seq - 1] as AuditEntry).hash })
+    assert.deepEqual(p.reach(a.peerId, at(2)), at(2), 'nothing waits: the held head')
+    p.add(push(a.peerId, chain.slice(2, 4)))
+    p.add(push(a.peerId, chain.slice(5, 7)))
+    assert.deepEqual(p.reach(a.peerId, at(2)), at(4), '3..4 continue 2; 6..7 wait behind the gap at 5')
+    assert.deepEqual(p.reach(a.peerId, at(1)), at(1), 'a gap right after the head')
+    assert.deepEqual(p.reach(a.peerId, undefined), undefined)
+  })
 })
 
 describe('one store call with two copies of an entry', () => {

@@ -116,6 +116,27 @@ export class PendingCarriers {
     return out
   }
 
+  /**
+   * How far the held chain (`head`) reaches with the waiting messages that continue it: the last
+   * seq and its claimed hash, or `head` itself. For the heads this replica advertises: a peer
+   * should not send again what already waits here. A claim that fails verification is refused
+   * in the next round, and the heads advertised after it no longer include it.
+   */
+  reach (origin: string, head: { seq: number, hash: string } | undefined): { seq: number, hash: string } | undefined {
+    let out = head
+    for (const h of this.byOrigin.get(origin) ?? []) {
+      if (h.first > (out?.seq ?? 0) + 1) break
+      const hash = (h.carrier.msg.entries[h.carrier.msg.entries.length - 1] as { hash?: unknown }).hash
+      if (h.last > (out?.seq ?? 0) && typeof hash === 'string') out = { seq: h.last, hash }
+    }
+    return out
+  }
+
+  /** Origins with messages waiting. */
+  origins (): string[] {
+    return [...this.byOrigin.keys()]
+  }
+
   clear (): void {
     this.byOrigin.clear()
     this.total = 0

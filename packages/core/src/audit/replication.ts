@@ -401,6 +401,21 @@ export class AuditReplication {
     }
   }
 
+  /**
+   * The heads this replica advertises: what it holds, extended by the waiting messages that
+   * continue each chain (pending.ts). Advertising only what was stored made every peer answer a
+   * `heads` with entries already waiting here, under load nearly everything it sent: the
+   * replica then spent its time decoding and checking copies, and fell further behind.
+   */
+  private advertisedHeads (): Heads {
+    const heads = this.d.store.heads()
+    for (const origin of this.pending.origins()) {
+      const reach = this.pending.reach(origin, heads[origin])
+      if (reach !== undefined) heads[origin] = reach
+    }
+    return heads
+  }
+
   /** A peer's heads: send what it misses (bounded; of `only` those origins), and ask for what we miss. */
   private async answerHeads (from: string, theirs: Heads, only?: string[]): Promise<void> {
     const mine = this.d.store.heads()
@@ -427,7 +442,10 @@ export class AuditReplication {
       }
     }
     if (only !== undefined) return
-    const want = diffHeads(mine, theirs, { maxBatch: this.o.batch, maxRanges: 1 })
+    // The sender's own chain is left out: its newest entries are in flight to us as pushes, and
+    // asking for them made the sender send them twice; a lost push shows as a gap at the next.
+    const others = Object.fromEntries(Object.entries(theirs).filter(([o]) => o !== from))
+    const want = diffHeads(this.advertisedHeads(), others, { maxBatch: this.o.batch, maxRanges: 1 })
     if (want.pull.length > 0) this.sendHeads(from, this.d.clock.now(), false)
   }
 
@@ -449,7 +467,7 @@ export class AuditReplication {
   private sendHeads (to: string, now: number, force: boolean, only?: string[]): void {
     if (!force && now - (this.lastHeadsTo.get(to) ?? -Infinity) < this.o.pullThrottleMs) return
     this.lastHeadsTo.set(to, now)
-    const heads = this.d.store.heads()
+    const heads = this.advertisedHeads()
     if (only === undefined) this.d.transport.send(to, { kind: 'heads', heads })
     else this.d.transport.send(to, { kind: 'heads', heads: Object.fromEntries(only.flatMap((o) => heads[o] === undefined ? [] : [[o, heads[o]]])), only })
   }
