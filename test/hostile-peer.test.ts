@@ -101,6 +101,12 @@ describe('a hostile admitted peer', () => {
     await cluster.waitFor('the hostile peer to reach every node on the notice topic', async () => hostile.noticePeers() === nodes.length, { timeoutMs: 15_000 })
     const victim = nodes[1]!
     const held = async (n: KosProcess): Promise<{ state: string, incarnation: number } | undefined> => (await n.peers()).peers.find((p) => p.peerId === victim.peerId)
+    // h1 restarted in the test before: until it has the victim again it would take the first
+    // claim it hears at face value (overview.md, "What is not there yet"), which is not this attack.
+    await cluster.waitFor('both other nodes to hold the victim alive', async () => {
+      for (const n of [nodes[0]!, nodes[2]!]) if ((await held(n))?.state !== 'alive') return false
+      return true
+    })
     const before = (await held(nodes[0]!))!
     await hostile.notice('alive', victim.peerId, 2 ** 32, ['/ip4/127.0.0.1/tcp/9'])
     await hostile.notice('dead', victim.peerId, 2 ** 32)
