@@ -50,11 +50,19 @@ describe('desired-state gate', () => {
     assert.equal(gate.heldCount, 0)
   })
 
+  it('holds everything while it knows no voter (a joiner), and decides once it does', () => {
+    const gate = new DesiredStateGate()
+    assert.equal(gate.admit(entry('b', 2), { term: 0, voters: [] }), 'held')
+    assert.equal(gate.admit(entry('x', 2), { term: 3, voters: [] }), 'held')
+    assert.deepEqual(gate.release({ term: 3, voters: [] }), [])
+    assert.deepEqual(gate.release({ term: 3, voters }).map((r) => [r.entry.origin, r.verdict]), [['b', 'apply'], ['x', 'not-voter']])
+  })
+
   it('bounds what it holds', () => {
     const gate = new DesiredStateGate()
-    const verdicts = Array.from({ length: 300 }, () => gate.admit(entry('a', 9), { term: 5, voters }))
-    assert.equal(verdicts.filter((v) => v === 'held').length, 256)
-    assert.equal(verdicts.filter((v) => v === 'held-full').length, 44)
+    const verdicts = Array.from({ length: 4100 }, () => gate.admit(entry('a', 9), { term: 5, voters }))
+    assert.equal(verdicts.filter((v) => v === 'held').length, 4096)
+    assert.equal(verdicts.filter((v) => v === 'held-full').length, 4)
   })
 
   it('never admits a member that is neither a voter nor the coordinator of the entry\'s term', () => {

@@ -8,7 +8,8 @@
  * The rules, the election's own (message-authority.ts) applied to terms of the past:
  * - a term beyond this node's by more than MAX_TERM_LEAP is refused (`term-bound`);
  * - a term this node has not reached yet is held until it has (bounded): a non-voter may hear
- *   the new coordinator's entry before its announcement;
+ *   the new coordinator's entry before its announcement; so is every entry while this node knows
+ *   no voter (a joiner reading its log before it has heard the cluster);
  * - a term whose coordinator this node followed (the election since start, and the
  *   `coordinator:elected` entries of its own chain, which it wrote as it followed them) must be
  *   that coordinator's (`not-coordinator`);
@@ -26,8 +27,12 @@ export interface ElectionNow { term: number, voters: readonly string[] }
 
 /** Terms whose coordinator is remembered; older ones fall back to the voter rule. */
 const MAX_TERMS = 4096
-/** Entries of terms not reached yet, kept until they are. */
-const MAX_HELD = 256
+/**
+ * Entries kept until they can be judged: a joiner reads the whole desired state of the log
+ * before it knows a term or a voter, so this bounds the definitions, removals and drains it can
+ * take in at once (each a few kB at most).
+ */
+const MAX_HELD = 4096
 
 export class DesiredStateGate {
   private readonly coordinators = new Map<number, string>()
@@ -47,7 +52,8 @@ export class DesiredStateGate {
     const term = e.details.term
     if (typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0) return 'malformed'
     if (term > now.term + MAX_TERM_LEAP) return 'term-bound'
-    if (term > now.term) {
+    // A term not reached yet, or no voter known yet (a joiner, which has not heard the cluster).
+    if (term > now.term || now.voters.length === 0) {
       const key = `${e.origin}/${e.seq}`
       if (!this.held.has(key) && this.held.size >= MAX_HELD) return 'held-full'
       this.held.set(key, e)
@@ -62,7 +68,7 @@ export class DesiredStateGate {
   release (now: ElectionNow): Array<{ entry: DesiredStateEntry, verdict: 'apply' | DesiredStateRefusal }> {
     const out: Array<{ entry: DesiredStateEntry, verdict: 'apply' | DesiredStateRefusal }> = []
     for (const [key, e] of this.held) {
-      if ((e.details.term as number) > now.term) continue
+      if ((e.details.term as number) > now.term || now.voters.length === 0) continue
       this.held.delete(key)
       out.push({ entry: e, verdict: this.admit(e, now) as 'apply' | DesiredStateRefusal })
     }
