@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { HealthSummary } from '../src/vocabulary/index.js'
-import { HEALTH_REFRESH_INTERVALS, healthChanged, healthGossipDue } from '../src/membership/health-change.js'
+import { HEALTH_REFRESH_INTERVALS, healthChanged, healthGossipDue, healthNews } from '../src/membership/health-change.js'
 
 const BASE: HealthSummary = {
   name: 'a', role: 'member', incarnation: 3, version: '1.0.0', uptimeMs: 1000, cpuPercent: 5, machineCpuPercent: 20, rssBytes: 100_000_000,
@@ -34,18 +34,26 @@ describe('healthChanged', () => {
       assert.equal(healthChanged(BASE, { ...BASE, ...change }), news)
     })
   }
+  it('a change of state (mode, agents, services) is news of state; figures are news of figures', () => {
+    assert.equal(healthNews(BASE, { ...BASE, mode: 'degraded' }), 'state')
+    assert.equal(healthNews(BASE, { ...BASE, services: [] }), 'state')
+    assert.equal(healthNews(BASE, { ...BASE, agents: { total: 3, running: 3, failed: 0, quarantined: 0 } }), 'state')
+    assert.equal(healthNews(BASE, { ...BASE, cpuPercent: 50 }), 'figures')
+    assert.equal(healthNews(BASE, { ...BASE, uptimeMs: 5 }), null)
+  })
 })
 
 describe('healthGossipDue', () => {
-  it('gossips at once when nothing was, never twice within the interval, on change after it, and refreshes', () => {
-    const table: Array<[number | null, number, boolean, boolean]> = [
-      [null, 0, false, true],
-      [0, 29_999, true, false],
-      [0, 30_000, true, true],
-      [0, 30_000, false, false],
-      [0, HEALTH_REFRESH_INTERVALS * 30_000 - 1, false, false],
-      [0, HEALTH_REFRESH_INTERVALS * 30_000, false, true]
+  it('gossips at once when nothing was or the state changed, figures once an interval, and refreshes', () => {
+    const table: Array<[number | null, number, 'state' | 'figures' | null, boolean]> = [
+      [null, 0, null, true],
+      [0, 1000, 'state', true],
+      [0, 29_999, 'figures', false],
+      [0, 30_000, 'figures', true],
+      [0, 30_000, null, false],
+      [0, HEALTH_REFRESH_INTERVALS * 30_000 - 1, null, false],
+      [0, HEALTH_REFRESH_INTERVALS * 30_000, null, true]
     ]
-    for (const [last, now, changed, due] of table) assert.equal(healthGossipDue(last, now, 30_000, changed), due, `${String(last)} ${now} ${String(changed)}`)
+    for (const [last, now, news, due] of table) assert.equal(healthGossipDue(last, now, 30_000, news), due, `${String(last)} ${now} ${String(news)}`)
   })
 })

@@ -8,7 +8,7 @@ import { ManualClock } from '@kos/detect'
 import type { HealthSummary } from '../src/vocabulary/index.js'
 import type { Cancel, Protocol, Timers, Topic, Transport } from '../src/transport/transport.js'
 import { membershipChannels } from '../src/membership/membership-channels.js'
-import { MembershipShell } from '../src/membership/membership-shell.js'
+import { MembershipShell, STATE_NEWS_REPEATS } from '../src/membership/membership-shell.js'
 import { HEALTH_REFRESH_INTERVALS } from '../src/membership/health-change.js'
 import { SILENT_LOG } from '../src/transport/transport.js'
 import { WIRE_VERSION, type MemberSnapshot, type SyncMessage } from '../src/wire/messages.js'
@@ -105,6 +105,16 @@ describe('MembershipShell', () => {
     assert.deepEqual(answer.members.map((m) => m.peerId).sort(), ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'])
   })
 
+  it('with bounded monitors, answers a join with the summaries it holds, which the joiner takes', () => {
+    const { s: a, transport } = shell(3, () => HEALTH)
+    a.core.onHeartbeat('B', 1, [], { ...HEALTH, name: 'b', mode: 'degraded' })
+    const answer = syncFrom(transport, 'H', [member('H')])
+    assert.equal(answer.members.find((m) => m.peerId === 'B')?.health?.mode, 'degraded')
+    const { s: joiner } = shell(3, () => HEALTH, 'H')
+    joiner.learn(answer.members, 'A')
+    assert.equal(joiner.core.member('B')?.health?.mode, 'degraded')
+  })
+
   it('pushes and pulls by digest: tables that agree exchange no entries, one change travels with its bucket alone', () => {
     const a = shell(0, () => HEALTH)
     const b = shell(0, () => ({ ...HEALTH, name: 'b' }), 'B')
@@ -127,30 +137,33 @@ describe('MembershipShell', () => {
     assert.equal(a.s.core.member('C')?.state, 'dead', 'the pull brought the change')
   })
 
-  it('with bounded monitors, gossips its health summary when it changes, at most once an interval, and refreshes it', () => {
+  it('with bounded monitors, gossips its health summary when it changes (figures at most once an interval), and refreshes it', () => {
     let health = HEALTH
     const { s: node, transport, clock, timers } = shell(3, () => health)
-    const gossiped = (): number => transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
-    const beats = (n: number): void => { for (let i = 0; i < n; i++) { clock.advance(1000); timers.fire(1000) } }
-    assert.equal(gossiped(), 1, 'the first heartbeat gossips the summary')
-    beats(1)
+    /** Heartbeats that gossiped the summary, among the next `n`. */
+    const gossipsIn = (n: number): number => {
+      const before = transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
+      for (let i = 0; i < n; i++) { clock.advance(1000); timers.fire(1000) }
+      return transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length - before
+    }
+    assert.equal(transport.published.length, 1, 'the first heartbeat gossips the summary')
+    assert.equal(gossipsIn(STATE_NEWS_REPEATS), STATE_NEWS_REPEATS, 'news of state goes out again with the next heartbeats')
     node.announceSelf()
-    assert.equal(gossiped(), 2, 'a join gossips it again at once')
-    transport.published.length = 0
-    beats(60)
-    assert.equal(gossiped(), 0, 'an unchanged summary is not gossiped again')
+    assert.equal(transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length, 2 + STATE_NEWS_REPEATS, 'a join gossips it again at once')
+    assert.equal(gossipsIn(60), 0, 'an unchanged summary is not gossiped again')
     health = { ...health, mode: 'degraded' }
-    beats(1)
-    assert.equal(gossiped(), 1, 'a changed mode is news')
+    assert.equal(gossipsIn(1), 1, 'a changed mode goes out at the next heartbeat')
+    health = { ...health, services: [{ service: 'web', id: 'web-0', generation: 1, ready: true, state: 'running', sinceMs: 1 }] }
+    assert.equal(gossipsIn(1), 1, 'so does a changed service, however recent the last gossip')
+    assert.equal(gossipsIn(STATE_NEWS_REPEATS + 40), STATE_NEWS_REPEATS, 'repeated, then quiet')
     health = { ...health, cpuPercent: 90 }
-    beats(29)
-    assert.equal(gossiped(), 1, 'not twice within the interval')
-    beats(1)
-    assert.equal(gossiped(), 2, 'the change goes out once the interval has passed')
-    health = { ...health, uptimeMs: 123_456, cpuPercent: 92, rssBytes: 110_000_000 }
-    beats(HEALTH_REFRESH_INTERVALS * HEALTH_GOSSIP_MS / 1000 - 1)
-    assert.equal(gossiped(), 2, 'small moves are not news')
-    beats(1)
-    assert.equal(gossiped(), 3, 'refreshed after the refresh period')
+    assert.equal(gossipsIn(1), 1, 'figures go out once the interval has passed since the last gossip')
+    health = { ...health, cpuPercent: 20 }
+    assert.equal(gossipsIn(29), 0, 'figures not within the interval')
+    assert.equal(gossipsIn(1), 1, 'and then')
+    health = { ...health, uptimeMs: 123_456, cpuPercent: 22, rssBytes: 110_000_000 }
+    assert.equal(gossipsIn(HEALTH_REFRESH_INTERVALS * HEALTH_GOSSIP_MS / 1000 - 1), 0, 'small moves are not news')
+    assert.equal(gossipsIn(1), 1, 'refreshed after the refresh period')
   })
+
 })

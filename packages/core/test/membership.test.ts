@@ -81,6 +81,19 @@ describe('Membership', () => {
     assert.equal(a.member('C')?.health?.agents, undefined)
   })
 
+  it('does not carry a restarted peer\'s old services into its new life when a heartbeat leaves them out', () => {
+    const clock = new ManualClock(0)
+    const a = new Membership(options('A'), clock, () => 0)
+    const web = [{ service: 'web', id: 'web-0', generation: 1, ready: true, state: 'running', sinceMs: 1 }]
+    a.onHeartbeat('B', 1, [], { ...health('b', 1), services: web })
+    clock.advance(HEARTBEAT_MS)
+    a.onHeartbeat('B', 1, [], { name: 'b', role: 'member', incarnation: 1, version: 'test', uptimeMs: 1000, mode: 'normal' })
+    assert.deepEqual(a.member('B')?.health?.services, web, 'same life: kept')
+    clock.advance(HEARTBEAT_MS)
+    a.onHeartbeat('B', 2, [], { name: 'b', role: 'member', incarnation: 2, version: 'test', uptimeMs: 0, mode: 'normal' })
+    assert.equal(a.member('B')?.health?.services, undefined, 'a new life: not what it runs now')
+  })
+
   it('adds a peer on its first heartbeat and reports it alive with phi near 0', () => {
     const clock = new ManualClock(0)
     const a = new Membership(options('A'), clock, () => 0)

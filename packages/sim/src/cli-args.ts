@@ -50,7 +50,7 @@ function auditNodes (audit: boolean, nodes: number): void {
   if (audit && nodes > MAX_AUDIT_NODES) throw new UsageError(`--audit: at most ${MAX_AUDIT_NODES} nodes (every node verifies every entry), got ${nodes}`)
 }
 
-export interface SimArgs { scenario: string, nodes: number, seconds: number, seed: number, profile: string, maxSkewMs: number, monitors: number, audit: boolean, json: boolean, progress: boolean, help: boolean }
+export interface SimArgs { scenario: string, nodes: number, seconds: number, seed: number, profile: string, maxSkewMs: number, monitors: number | undefined, audit: boolean, json: boolean, progress: boolean, help: boolean }
 
 export function parseSimArgs (argv: string[]): SimArgs {
   const v = parse(argv, {
@@ -69,7 +69,7 @@ export function parseSimArgs (argv: string[]): SimArgs {
     seed: int('seed', v.seed as string | undefined, 1, 0, 2 ** 32 - 1),
     profile: profile(v.profile as string | undefined),
     maxSkewMs: int('max-skew-ms', v['max-skew-ms'] as string | undefined, 0, 0, MAX_SKEW_MS),
-    monitors: int('monitors', v.monitors as string | undefined, 0, 0, 64),
+    monitors: v.monitors === undefined ? undefined : int('monitors', v.monitors as string, 0, 0, 64),
     audit: v.audit === true,
     json: v.json === true,
     progress: v.progress === true,
@@ -106,7 +106,7 @@ export const SIM_USAGE = `usage: npm run sim -- [--scenario ${SCENARIO_NAMES.joi
   Runs one deterministic simulation and prints the report (--json: the summary and violations as JSON;
   --progress: simulated vs wall time on stderr every 10 simulated seconds; --max-skew-ms: each node's
   wall clock is off by a seeded amount up to ±MS, default 0; --monitors K: the bounded heartbeat design,
-  each member watched by K monitors on a ring (0, the default: every member watches every member); --audit: the audit log's replication
+  each member watched by K monitors on a ring (default: the profile's monitorsPerMember, 5; 0: every member watches every member); --audit: the audit log's replication
   runs too, with appends on every node, then 30 s of quiet and the audit invariants, at most ${MAX_AUDIT_NODES} nodes).
   Exit codes: 0 all invariants held, 1 a violation (printed with its replay command), 2 a bad flag.`
 

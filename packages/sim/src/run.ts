@@ -30,9 +30,9 @@ export interface RunOptions {
   seconds: number
   seed: number
   /**
-   * Monitors per member: 0 runs today's design (heartbeats gossiped to every member, each
-   * watching all); k > 0 the bounded one (issue 17: heartbeats to k monitors on a ring, health
-   * gossiped at a bounded rate). @default 0
+   * Monitors per member: k > 0 the bounded design (issue 17: heartbeats to k monitors on a ring,
+   * health gossiped as deltas); 0 the design before it (heartbeats gossiped to every member,
+   * each watching all). @default the profile's `monitorsPerMember` (the node's default)
    */
   monitors?: number
   /** The node profile whose timings the cores run with. @default 'lan' */
@@ -88,7 +88,7 @@ export function replayCommand (o: Pick<RunOptions, 'scenario' | 'nodes' | 'secon
   const skew = o.maxSkewMs !== undefined && o.maxSkewMs > 0 ? ` --max-skew-ms ${o.maxSkewMs}` : ''
   // A custom workload (a test's) has no flag; the replay of the CLI's runs is exact.
   const audit = o.audit !== undefined && o.audit !== false ? ' --audit' : ''
-  const monitors = o.monitors !== undefined && o.monitors > 0 ? ` --monitors ${o.monitors}` : ''
+  const monitors = o.monitors !== undefined ? ` --monitors ${o.monitors}` : ''
   return `npm run sim -- --scenario ${o.scenario} --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed}${profile}${skew}${monitors}${audit}`
 }
 
@@ -146,7 +146,7 @@ function prepare (o: RunOptions, cores: CoreFactory[], extraMs = 0): Prepared {
   const sim = new Simulation({
     nodes: o.nodes,
     seed: o.seed,
-    factories: [membershipFactory(timings, o.monitors ?? 0), electionFactory(timings, o.fsyncMs ?? 2), ...cores, ...(o.extraCores ?? [])],
+    factories: [membershipFactory(timings, o.monitors ?? timings.monitorsPerMember), electionFactory(timings, o.fsyncMs ?? 2), ...cores, ...(o.extraCores ?? [])],
     network: scenario.network,
     maxSkewMs: o.maxSkewMs ?? 0
   })

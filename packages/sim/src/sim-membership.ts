@@ -50,7 +50,9 @@ function sizeOf (monitors: number, name: string, m: unknown): number {
     case CHANNELS.notices.name: return WIRE_SIZES.notice
     case CHANNELS.sync.name: {
       const sync = m as SyncMessage | undefined
-      return WIRE_SIZES.syncBase + (sync?.members.length ?? 0) * WIRE_SIZES.syncPerMember + (sync?.digest === undefined ? 0 : WIRE_SIZES.syncDigest) +
+      let withHealth = 0
+      for (const e of sync?.members ?? []) if (e.health !== undefined) withHealth++
+      return WIRE_SIZES.syncBase + (sync?.members.length ?? 0) * WIRE_SIZES.syncPerMember + withHealth * WIRE_SIZES.syncHealthPerMember + (sync?.digest === undefined ? 0 : WIRE_SIZES.syncDigest) +
         (sync?.buckets === undefined ? 0 : 2 + sync.buckets.length * WIRE_SIZES.syncPerBucket)
     }
     default: return WIRE_SIZES.probe / 2

@@ -27,6 +27,8 @@ export const WIRE_SIZES = Object.freeze({
   notice: size({ v: WIRE_VERSION, t: 'notice', state: 'suspect', target: PEER, incarnation: 7, name: 'node-042', role: 'member', addrs: [ADDR] }),
   syncBase: size({ v: WIRE_VERSION, t: 'sync', members: [] }),
   syncPerMember: size(snapshot),
+  /** A health summary a join's table entry carries (bounded monitors). */
+  syncHealthPerMember: size({ health: HEALTH }) - size({}),
   /** Push/pull's digest of a member table (membership/table-digest.ts): 64 numbers of 32 bits. */
   syncDigest: size({ digest: Array.from({ length: 64 }, () => 0xfedcba98) }) - size({}),
   /** A bucket index named in a push/pull. */

@@ -54,7 +54,7 @@ describe('checkers', () => {
   })
 
   it('report views that have not converged when the bound is shorter than convergence', () => {
-    const r = runScenario({ scenario: 'partition', nodes: 7, seconds: 60, seed: 1, checkers: { convergeWithinMs: 50 } })
+    const r = runScenario({ scenario: 'partition', nodes: 7, seconds: 60, seed: 1, checkers: { convergeWithinMs: 10 } })
     assert.ok(r.violations.some((v) => v.invariant === 'converged-after-heal'), formatReport(r))
   })
 

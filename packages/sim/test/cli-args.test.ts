@@ -10,7 +10,7 @@ const usage = (fn: () => unknown, flag: RegExp): void => {
 describe('sim flags', () => {
   it('parse the README command', () => {
     const a = parseSimArgs(['--nodes', '1000', '--seconds', '600', '--seed', '7', '--scenario', 'churn'])
-    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', maxSkewMs: 0, monitors: 0, audit: false, json: false, progress: false, help: false })
+    assert.deepEqual(a, { scenario: 'churn', nodes: 1000, seconds: 600, seed: 7, profile: 'lan', maxSkewMs: 0, monitors: undefined, audit: false, json: false, progress: false, help: false })
   })
 
   it('take the monitors per member of the bounded heartbeat design', () => {

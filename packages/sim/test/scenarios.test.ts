@@ -97,3 +97,21 @@ describe('traffic by kind of message', () => {
     assert.ok(Math.abs(busiest - t.maxNodeBytesSentPerSec) < kinds.length, `${busiest} vs ${t.maxNodeBytesSentPerSec}`)
   })
 })
+
+describe('both heartbeat designs', () => {
+  it('bounded monitors (the default): a healed partition converges within seconds, not a push/pull period', () => {
+    for (const scenario of ['partition', 'isolate', 'bridge']) {
+      for (const seed of SEEDS) {
+        const r = runScenario({ scenario, seed, nodes: 9, seconds: 60, monitors: 5 })
+        assertHolds(r)
+        for (const c of r.summary.metrics.convergenceMs) assert.ok(c.afterMs !== null && c.afterMs <= 5000, `${r.replay}: converged after ${String(c.afterMs)} ms`)
+      }
+    }
+  })
+
+  it('every member watching every member (monitors 0) still holds every invariant', () => {
+    for (const scenario of ['partition', 'churn', 'flaky']) {
+      for (const seed of SEEDS) assertHolds(runScenario({ scenario, seed, nodes: 9, seconds: 60, monitors: 0 }))
+    }
+  })
+})

@@ -1,9 +1,10 @@
 /**
  * When a member gossips its health summary with bounded monitors (issue 17): the summary
- * reaches every member, so it travels as a delta, only when it changed in a way a reader of
- * `kos peers` or the placement would act on, at most once per `healthGossipIntervalMs`, and
- * again after `HEALTH_REFRESH_INTERVALS` intervals whatever it holds (the repair of a summary a
- * member missed). Cassandra gossips its application state the same way: versioned, on change.
+ * reaches every member, so it travels only when it changed in a way a reader of `kos peers` or
+ * the placement would act on: a change of state (mode, agents, services) at the next heartbeat,
+ * resource figures at most once per `healthGossipIntervalMs`, and the whole again after
+ * `HEALTH_REFRESH_INTERVALS` intervals whatever it holds (the repair of a summary a member
+ * missed). Cassandra gossips its application state the same way: on change.
  *
  * Pure: the shell samples the summary and asks.
  */
@@ -20,19 +21,32 @@ const MEMORY_STEP = 0.25
 const LOOP_DELAY_STEP_MS = 50
 
 /**
- * Whether `next` says something `prev` (the last summary gossiped) does not: a changed identity,
- * version, mode, agents or services, or a resource figure that moved by a coarse step. Figures
- * `next` leaves out (a degraded node sends the detail less often) are not news.
+ * What `next` says that `prev` (the last summary gossiped) does not:
+ * - `state`: a changed identity, version, mode, incarnation, agents or services: what the
+ *   coordinator places services by and operators act on, gossiped at the next heartbeat;
+ * - `figures`: a resource figure that moved by a coarse step, gossiped at most once per interval;
+ * - null: nothing (figures `next` leaves out, as a degraded node does, are not news).
  */
-export function healthChanged (prev: HealthSummary, next: HealthSummary): boolean {
+export type HealthNews = 'state' | 'figures' | null
+
+export function healthNews (prev: HealthSummary, next: HealthSummary): HealthNews {
   if (prev.name !== next.name || prev.role !== next.role || prev.zone !== next.zone || prev.version !== next.version ||
-      prev.mode !== next.mode || prev.incarnation !== next.incarnation) return true
+      prev.mode !== next.mode || prev.incarnation !== next.incarnation) return 'state'
   if (next.agents !== undefined) {
     const a = prev.agents
     const b = next.agents
-    if (a === undefined || a.total !== b.total || a.running !== b.running || a.failed !== b.failed || a.quarantined !== b.quarantined) return true
+    if (a === undefined || a.total !== b.total || a.running !== b.running || a.failed !== b.failed || a.quarantined !== b.quarantined) return 'state'
   }
-  if (!sameServices(prev.services, next.services)) return true
+  if (!sameServices(prev.services, next.services)) return 'state'
+  return figuresMoved(prev, next) ? 'figures' : null
+}
+
+/** Whether `next` is news at all (healthNews is not null). */
+export function healthChanged (prev: HealthSummary, next: HealthSummary): boolean {
+  return healthNews(prev, next) !== null
+}
+
+function figuresMoved (prev: HealthSummary, next: HealthSummary): boolean {
   return moved(prev.cpuPercent, next.cpuPercent, (a, b) => Math.abs(a - b) >= CPU_STEP_PERCENT) ||
     moved(prev.machineCpuPercent, next.machineCpuPercent, (a, b) => Math.abs(a - b) >= CPU_STEP_PERCENT) ||
     moved(prev.rssBytes, next.rssBytes, relative) ||
@@ -41,15 +55,16 @@ export function healthChanged (prev: HealthSummary, next: HealthSummary): boolea
 }
 
 /**
- * Whether to gossip now: never within `intervalMs` of the last gossip (the rate bound); after
- * it, if the summary changed; after `HEALTH_REFRESH_INTERVALS` intervals in any case. Nothing
- * gossiped yet (`lastAtMs` null): now.
+ * Whether to gossip now (the shell asks at each heartbeat, so at most once a heartbeat): news of
+ * `state` at once; news of `figures` once `intervalMs` has passed since the last gossip (the
+ * rate bound); after `HEALTH_REFRESH_INTERVALS` intervals in any case. Nothing gossiped yet
+ * (`lastAtMs` null): now.
  */
-export function healthGossipDue (lastAtMs: number | null, now: number, intervalMs: number, changed: boolean): boolean {
-  if (lastAtMs === null) return true
+export function healthGossipDue (lastAtMs: number | null, now: number, intervalMs: number, news: HealthNews): boolean {
+  if (lastAtMs === null || news === 'state') return true
   const since = now - lastAtMs
   if (since < intervalMs) return false
-  return changed || since >= HEALTH_REFRESH_INTERVALS * intervalMs
+  return news === 'figures' || since >= HEALTH_REFRESH_INTERVALS * intervalMs
 }
 
 function moved (a: number | undefined, b: number | undefined, far: (a: number, b: number) => boolean): boolean {

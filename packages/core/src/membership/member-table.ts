@@ -95,10 +95,12 @@ export class MemberColumns {
    */
   recordHeartbeat (slot: number, addrs: readonly string[], health: HealthSummary, now: number): boolean {
     if (addrs.length > 0) this.addrs[slot] = addrs
-    // A heartbeat without the detail (its sender is degraded) keeps the detail we had. The
-    // summary also names the member: its name and role are read from it.
+    // A heartbeat without the detail (its sender is degraded, or it is a beat to a monitor)
+    // keeps the detail and services we had of the same life of the member: a restarted member's
+    // old services are not what it runs now. The summary also names the member: its name and
+    // role are read from it.
     const held = this.health[slot]!
-    if (held !== health) this.health[slot] = health.agents === undefined && held !== null ? { ...held, ...health } : health
+    if (held !== health) this.health[slot] = health.agents === undefined && held !== null && held.incarnation === health.incarnation ? { ...held, ...health } : health
     const state = this.state(slot)
     if (state !== ALIVE && state !== SUSPECT) return false
     this.setLastHeartbeatAtMs(slot, now)

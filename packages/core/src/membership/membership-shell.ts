@@ -15,10 +15,17 @@ import { WIRE_VERSION, type Heartbeat, type MemberNotice, type MemberSnapshot, t
 import type { MemberTable } from './member-table.js'
 import { foreignRaise, Membership } from './membership.js'
 import type { MembershipChannels } from './membership-channels.js'
-import { healthChanged, healthGossipDue } from './health-change.js'
+import { healthGossipDue, healthNews } from './health-change.js'
 import { NewMemberBudget } from './new-member-budget.js'
 import { differingBuckets } from './table-digest.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput } from './types.js'
+
+/** Members held dead that a node which refuted its own death exchanges tables with (reachTheHeldDead). */
+export const HEAL_FANOUT = 3
+/** With bounded monitors: heartbeats after news of state that gossip the summary again (gossipHealth). */
+export const STATE_NEWS_REPEATS = 2
+/** Push/pulls with a member held dead per `pushPullIntervalMs` (reconnectDead): every 5 s by default. */
+export const RECONNECT_PER_PUSH_PULL = 6
 
 export interface MembershipShellInit {
   /** The core's options: who this node is, its detector and timing rules. */
@@ -77,6 +84,8 @@ export class MembershipShell {
   private readonly cancels: Cancel[] = []
   private lastTickAtMs = 0
   private running = false
+  /** Bounded monitors: further heartbeats that gossip the summary after news of state. */
+  private stateRepeats = 0
   /** Bounded monitors: the health summary last gossiped, and when. */
   private lastHealth: HealthSummary | null = null
   private lastHealthAtMs: number | null = null
@@ -104,6 +113,7 @@ export class MembershipShell {
     this.cancels.push(timers.every(this.init.tickIntervalMs, () => { this.tick() }))
     this.cancels.push(timers.every(this.init.heartbeatIntervalMs, () => { this.sendHeartbeat() }))
     this.cancels.push(timers.every(this.init.pushPullIntervalMs, () => { this.pushPull() }))
+    this.cancels.push(timers.every(Math.max(this.init.tickIntervalMs, Math.round(this.init.pushPullIntervalMs / RECONNECT_PER_PUSH_PULL)), () => { this.reconnectDead() }))
     this.sendHeartbeat()
   }
 
@@ -188,16 +198,21 @@ export class MembershipShell {
   }
 
   /**
-   * Bounded monitors: the health summary to everyone by gossip, as a delta: when it changed, at
-   * most once per `healthGossipIntervalMs`, and refreshed after a long while (health-change.ts).
+   * Bounded monitors: the health summary to everyone by gossip when it changed: its state at the
+   * next heartbeat, its figures at most once per `healthGossipIntervalMs`, and refreshed after a
+   * long while (health-change.ts).
    * `hb` is the heartbeat just sent to the monitors; `force` gossips it whatever it holds.
    */
   private gossipHealth (hb: Heartbeat, force: boolean): void {
     const interval = this.init.healthGossipIntervalMs
     if (interval === undefined) return
     const now = this.c.timers.clock.now()
-    const changed = this.lastHealth === null || healthChanged(this.lastHealth, hb.health)
-    if (!force && !healthGossipDue(this.lastHealthAtMs, now, interval, changed)) return
+    const news = this.lastHealth === null ? 'state' : healthNews(this.lastHealth, hb.health)
+    // News of state goes out again with the next heartbeats too: gossip that misses a peer (a
+    // mesh still forming) is not repaired by the next heartbeat, as it was with every heartbeat gossiped.
+    if (news === 'state') this.stateRepeats = STATE_NEWS_REPEATS
+    else if (!force && this.stateRepeats > 0) this.stateRepeats--
+    else if (!force && !healthGossipDue(this.lastHealthAtMs, now, interval, news)) return
     // A copy: the summary object may be the caller's, refilled in place for the next heartbeat.
     this.lastHealth = { ...hb.health }
     this.lastHealthAtMs = now
@@ -230,6 +245,7 @@ export class MembershipShell {
 
   private apply (outputs: readonly MembershipOutput[]): void {
     let changed = false
+    let refutedDeath = false
     // An index loop: this runs for every delivery, and an iterator each time is garbage.
     for (let i = 0; i < outputs.length; i++) {
       const out = outputs[i]!
@@ -247,11 +263,13 @@ export class MembershipShell {
         }
         case 'event':
           if (out.event.type.startsWith('member:')) changed = true
+          if (out.event.type === 'member:refuted' && out.event.claim === 'dead') refutedDeath = true
           this.c.emit(out.event)
           break
       }
     }
     if (changed) this.c.onMembersChanged?.()
+    if (refutedDeath && this.running) this.reachTheHeldDead()
   }
 
   private publishClaim (claim: MemberClaim): void {
@@ -323,7 +341,8 @@ export class MembershipShell {
     if (this.running && !known && joiner !== undefined && joiner.state === 'alive') {
       this.publishClaim({ state: 'alive', target: from, incarnation: joiner.incarnation, name: joiner.name, role: joiner.role, addrs: joiner.addrs })
     }
-    return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshot() }
+    // A join (or an old-style whole-table sync): our table, with the summaries we hold.
+    return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshot(this.core.monitors() !== null) }
   }
 
   /**
@@ -335,7 +354,39 @@ export class MembershipShell {
     if (!this.running) return
     const candidates = this.core.alivePeerIds().filter((id) => this.c.transport.isConnected(id))
     const peer = candidates[Math.floor(this.c.random() * candidates.length)]
-    if (peer === undefined) return
+    if (peer !== undefined) this.pushPullWith(peer)
+  }
+
+  /**
+   * Push/pull with one member held dead (Serf's reconnect to failed members), every
+   * `pushPullIntervalMs / RECONNECT_PER_PUSH_PULL`. After a partition heals the two sides hold
+   * each other dead and, with bounded monitors, hear no heartbeat from across; an exchange with
+   * one of them makes both refute (each names the other dead), and reachTheHeldDead spreads it.
+   * A member that is really gone costs a small request that fails (through its sync breaker).
+   */
+  private reconnectDead (): void {
+    if (!this.running) return
+    const dead = this.core.deadPeerIds()
+    const peer = dead[Math.floor(this.c.random() * dead.length)]
+    if (peer !== undefined) this.pushPullWith(peer)
+  }
+
+  /**
+   * We were declared dead and refuted: perhaps a partition has just healed, and the members we
+   * hold dead are on its other side, holding us (and our side) dead. An exchange with a few of
+   * them makes them refute in turn, and each of those reaches a few more: the heal spreads in a
+   * few round trips, not a push/pull period per member.
+   */
+  private reachTheHeldDead (): void {
+    const dead = this.core.deadPeerIds()
+    for (let i = 0; i < HEAL_FANOUT && dead.length > 0; i++) {
+      const j = Math.floor(this.c.random() * dead.length)
+      this.pushPullWith(dead[j]!)
+      dead.splice(j, 1)
+    }
+  }
+
+  private pushPullWith (peer: string): void {
     const failed = (err: Error | undefined): void => { this.c.log.debug({ err, peer }, 'push/pull failed') }
     const options: RequestOptions = { timeoutMs: this.init.syncTimeoutMs, breaker: 'sync' }
     const ask: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: [], digest: this.core.digest() }

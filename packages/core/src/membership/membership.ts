@@ -207,6 +207,12 @@ export class Membership {
     const out: MembershipOutput[] = []
     for (const s of members) {
       out.push(...this.onClaim({ state: s.state, target: s.peerId, incarnation: s.incarnation, name: s.name, role: s.role, addrs: s.addrs }, by))
+      // A summary we lack (we just joined): taken as the peer held it, until the member's own arrives.
+      if (s.health !== undefined && s.peerId !== this.self) {
+        const slot = this.table.slotOf(s.peerId)
+        const cols = this.table.columns
+        if (slot >= 0 && cols.health[slot] === null && cols.incarnation(slot) === s.incarnation && s.health.incarnation === s.incarnation) cols.health[slot] = s.health
+      }
     }
     return out
   }
@@ -312,11 +318,17 @@ export class Membership {
     return { state, target: s.peerId, incarnation: this.incarnation, name: s.name, role: s.role, addrs: [...s.addrs] }
   }
 
-  /** Our whole member table, self included, for a state sync (the address lists held, not copies: none is changed in place). */
-  snapshot (): MemberSnapshot[] {
+  /**
+   * Our whole member table, self included, for a state sync (the address lists held, not copies:
+   * none is changed in place); `withHealth`: with the summaries held (a join's).
+   */
+  snapshot (withHealth = false): MemberSnapshot[] {
     const out: MemberSnapshot[] = [this.selfSnapshot()]
     for (const m of this.members.values()) {
-      out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation })
+      const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
+      const health = withHealth ? m.health : null
+      if (health !== null && health.incarnation === m.incarnation) entry.health = health
+      out.push(entry)
     }
     return out
   }
@@ -367,6 +379,13 @@ export class Membership {
   alivePeerIds (): string[] {
     const out: string[] = []
     for (const m of this.members.values()) if (m.state === 'alive') out.push(m.peerId)
+    return out
+  }
+
+  /** Peer ids of the members held dead. */
+  deadPeerIds (): string[] {
+    const out: string[] = []
+    for (const m of this.members.values()) if (m.state === 'dead') out.push(m.peerId)
     return out
   }
 

@@ -89,7 +89,9 @@ export const memberSnapshotSchema = z.object({
   role: z.enum(ROLES),
   addrs: addrList,
   state: z.enum(MEMBER_STATES),
-  incarnation
+  incarnation,
+  /** A join's whole table carries the summaries held: with bounded monitors they travel only by gossip, on change. */
+  health: healthSummarySchema.optional()
 }).strict()
 
 /**
