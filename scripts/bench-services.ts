@@ -160,6 +160,18 @@ try {
     await until('the replacement ready on its node', async () => {
       const res = await holder.api<{ ready: boolean, state: string }>(`/v1/agents/svc.${lost.id}`)
       return res.status === 200 && res.body.ready
+    }).catch(async (err: Error) => {
+      // What every running node runs, and what the coordinator's log says of the service, for the cause.
+      for (const x of nodes.filter((y) => y.running)) {
+        const agents = await x.api<{ agents: Array<{ name: string, ready: boolean, state: string, reason: string }> }>('/v1/agents').catch(() => undefined)
+        console.error(`${x.name}: ${JSON.stringify(agents?.body.agents.filter((a) => a.name.startsWith('svc.')))}`)
+      }
+      console.error(`replacement: ${JSON.stringify(replacement)}; view: ${JSON.stringify((await observer.api(`/v1/services/${SERVICE}`).catch(() => undefined))?.body)}`)
+      console.error(`${holder.name} sees: ${JSON.stringify((await holder.api(`/v1/services/${SERVICE}`).catch(() => undefined))?.body)}; coordinator ${JSON.stringify(await holder.coordinator().catch(() => undefined))}`)
+      console.error((await holder.metrics().catch(() => '')).split('\n').filter((l) => /^kos_service|^kos_agent/.test(l)).join('\n'))
+      console.error(cluster.stderrTails(4000))
+      for (const e of await entries(observer, coordinator, killedAt - 5000)) console.error(`${e.ts - killedAt} ${e.type} ${JSON.stringify(e)}`.slice(0, 400))
+      throw err
     })
     const readyMs = performance.now() - killedMono
     await victim.waitExit()
