@@ -125,7 +125,8 @@ export class KosNode {
         const id = core.coordinatorId
         return { term: core.term, isCoordinator: id === core.selfId, hasCoordinator: id !== null }
       },
-      peerBreakers: () => this.breakers.counts()
+      peerBreakers: () => this.breakers.counts(),
+      auditBacklog: () => this.audit?.backlog() ?? { entries: 0, gaps: 0 }
     })
     this.breakers = new PeerBreakers({
       tunables: peerBreakerTunables(config),

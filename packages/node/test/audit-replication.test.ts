@@ -94,6 +94,26 @@ describe('audit replication over a lossy, partitioned in-memory network', () => 
     assert.equal(c.store.heads()[b.id], undefined, 'b\'s chain is not part of that pull')
   })
 
+  it('holds a push that runs ahead of the chain as backlog, unstored, until the pull fills the gap', async () => {
+    net = await ReplicationNet.create(3, { seed: 4, loss: 0, syncIntervalMs: 600_000 })
+    const a = net.replica('a')
+    const c = net.replica('c')
+    let blocking = true
+    let pushes = 0
+    // a's first push to c is lost; while `blocking`, so is every answer a sends c.
+    net.lose = (from, to, msg) => from === a.id && to === c.id && ((msg.kind === 'push' && pushes++ === 0) || (blocking && msg.kind === 'entries'))
+    await net.append('a', 0)
+    await net.run(300)
+    await net.append('a', 1)
+    await net.run(300)
+    assert.equal(c.store.heads()[a.id], undefined, 'nothing of a is stored: entry 2 waits for entry 1')
+    assert.deepEqual(c.replication.backlog(), { entries: 1, gaps: 1 })
+    blocking = false
+    await net.run(600)
+    assert.equal(c.store.heads()[a.id]?.seq, 2, 'the pull brought entry 1, and the waiting entry 2 followed')
+    assert.deepEqual(c.replication.backlog(), { entries: 0, gaps: 0 })
+  })
+
   it('a node that missed many entries catches up in bounded batches', async () => {
     net = await ReplicationNet.create(3, { seed: 5, loss: 0 })
     const c = net.replica('c').id

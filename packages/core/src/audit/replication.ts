@@ -241,6 +241,15 @@ export class AuditReplication {
     this.drained = this.drain()
   }
 
+  /**
+   * Received entries waiting to be verified and stored, and the origins whose waiting entries
+   * are held back by a gap: a replica that falls behind shows here before it drops anything.
+   */
+  backlog (): { entries: number, gaps: number } {
+    const heads = this.d.store.heads()
+    return { entries: this.pending.entries, gaps: this.pending.gaps((o) => heads[o]?.seq ?? 0).length }
+  }
+
   /** Anti-entropy, quorum deadlines and re-pushes due at the clock's now. */
   tick (): void {
     if (this.stopped) return

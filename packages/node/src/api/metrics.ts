@@ -15,6 +15,8 @@ export interface MetricsSources {
   election: () => { term: number, isCoordinator: boolean, hasCoordinator: boolean } | undefined
   /** The breakers per peer that exist, by protocol and state (net/peer-breakers.ts). */
   peerBreakers: () => Record<string, Record<string, number>>
+  /** The audit replica's backlog (audit-service.ts); none before the log opens. */
+  auditBacklog?: () => { entries: number, gaps: number }
 }
 
 export class NodeMetrics {
@@ -116,6 +118,17 @@ export class NodeMetrics {
         for (const [protocol, states] of Object.entries(sources.peerBreakers())) {
           for (const [state, n] of Object.entries(states)) this.set({ protocol, state }, n)
         }
+      }
+    })
+    new Gauge({
+      name: 'kos_audit_pending',
+      help: 'Audit entries received from peers and waiting to be stored (what: entries), and origins whose waiting entries are held back by a gap (what: gaps)',
+      labelNames: ['what'],
+      registers,
+      collect () {
+        const b = sources.auditBacklog?.() ?? { entries: 0, gaps: 0 }
+        this.set({ what: 'entries' }, b.entries)
+        this.set({ what: 'gaps' }, b.gaps)
       }
     })
     new Gauge({

@@ -256,6 +256,11 @@ export class AuditService {
     if (voters.length > 0) this.replication?.setVoters(voters)
   }
 
+  /** Received entries waiting to be stored, and origins held back by a gap (replication.ts backlog). */
+  backlog (): { entries: number, gaps: number } {
+    return this.replication?.backlog() ?? { entries: 0, gaps: 0 }
+  }
+
   /** Why audit writes fail (disk full, I/O error), or null while they succeed. */
   storageFailure (): string | null {
     return this.storeRef?.writeFailure?.message ?? null
