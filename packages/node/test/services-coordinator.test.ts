@@ -60,6 +60,27 @@ describe('placement coordinator', () => {
     assert.equal(pc.step(view({ term: 4 })).publish?.term, 4)
   })
 
+  it('keeps its versions growing within a term across a lapse of its lease', () => {
+    const clock = new ManualClock(0)
+    const pc = new PlacementCoordinator(options, clock)
+    assert.equal(pc.step(view()).publish, null)
+    clock.advance(1500)
+    const first = pc.step(view())
+    assert.equal(first.publish?.version, 1)
+    // The lease lapses (no term while it does), then returns in the same term.
+    assert.equal(pc.step(view({ term: null })).publish, null)
+    assert.equal(pc.step(view()).publish, null, 'settles again')
+    clock.advance(1500)
+    const again = pc.step(view())
+    assert.equal(again.publish?.term, 3)
+    assert.ok(again.publish!.version > first.publish!.version, `version ${again.publish!.version} after ${first.publish!.version}`)
+    // A new term may start again from 1: nodes compare versions within a term only.
+    clock.advance(10)
+    pc.step(view({ term: 4 }))
+    clock.advance(1500)
+    assert.equal(pc.step(view({ term: 4 })).publish?.version, 1)
+  })
+
   it('times a re-placement from the last heartbeat of the node that went away to the replacement being ready', () => {
     const clock = new ManualClock(0)
     const pc = new PlacementCoordinator(options, clock)

@@ -12,6 +12,8 @@
  *   nothing.
  * - The table is published again every `republishMs` even when unchanged: a node that missed it
  *   (it learnt the term late, it was cut off) converges without asking.
+ * - Its version grows within a term, even when this node's lease lapses and returns in the same
+ *   term (it then settles and makes its table again): nodes ignore a version they have passed.
  * - A service below `replicas` ready instances for `underReplicatedEscalateMs` is escalated once
  *   until it recovers.
  */
@@ -62,6 +64,8 @@ export class PlacementCoordinator {
   private readonly underSince = new Map<string, number>()
   private readonly escalated = new Set<string>()
   private readonly pending = new Map<string, { service: string, id: string, generation: number, node: string, sinceMs: number }>()
+  /** The last table version made, and its term: kept across `reset`. */
+  private lastVersion: { term: number, version: number } | null = null
 
   constructor (private readonly options: PlacementCoordinatorOptions, private readonly clock: Clock) {}
 
@@ -76,7 +80,15 @@ export class PlacementCoordinator {
     const previous = this.current?.assignments ?? []
     const next = plan({ members: view.members, services: view.services, reports: view.reports, table: previous, generations: view.generations })
     const changed = this.current === null || !sameTable(previous, next.table)
-    if (changed) this.current = { term: view.term, version: (this.current?.version ?? 0) + 1, assignments: next.table }
+    if (changed) {
+      // Versions only grow within a term, across a lapse of the lease too (this node stays the
+      // coordinator of the term and starts its table again): a node that took version 40 before
+      // the lapse ignores every table up to 40 after it, and would run by the old one for good.
+      const floor = this.lastVersion?.term === view.term ? this.lastVersion.version : 0
+      const version = Math.max(this.current?.version ?? 0, floor) + 1
+      this.current = { term: view.term, version, assignments: next.table }
+      this.lastVersion = { term: view.term, version }
+    }
     const table = this.current!
     for (const c of next.changes) {
       if (c.type === 'replaced') {
