@@ -98,6 +98,26 @@ describe('placement coordinator', () => {
     assert.deepEqual(done.replacementsReady, [{ service: 'web', id: lost.id, seconds: 4.5 }])
   })
 
+  it('counts a slot placed later, once a node could take it, as the re-placement of the node that went away', () => {
+    const clock = new ManualClock(0)
+    const pc = new PlacementCoordinator(options, clock)
+    pc.step(view())
+    clock.advance(2000)
+    const table = pc.step(view()).publish!.assignments
+    const lost = table[0]!
+    const other = table[1]!.node
+    // Its node dies while the third node may take nothing (degraded): the slot stays empty.
+    const gone = [m('a'), m('b'), m('c')].map((x) => x.id === lost.node ? { ...x, present: false, eligible: false } : x.id === other ? x : { ...x, eligible: false })
+    const reports = table.slice(1).map((a) => ({ service: a.service, id: a.id, generation: a.generation, node: a.node, ready: true }))
+    clock.advance(1000)
+    const empty = pc.step(view({ members: gone, reports, goneAtMs: (n) => n === lost.node ? 2500 : undefined }))
+    assert.deepEqual(empty.changes, [])
+    assert.ok(!empty.publish!.assignments.some((a) => a.id === lost.id))
+    clock.advance(3000)
+    const later = pc.step(view({ members: gone.map((x) => x.id === lost.node ? x : { ...x, eligible: true }), reports, goneAtMs: (n) => n === lost.node ? 2500 : undefined }))
+    assert.deepEqual(later.changes.map((c) => [c.type, c.assignment.id, c.type === 'replaced' ? c.from : null]), [['replaced', lost.id, lost.node]])
+  })
+
   it('escalates a service under-replicated for underReplicatedEscalateMs, once until it recovers', () => {
     const clock = new ManualClock(0)
     const pc = new PlacementCoordinator(options, clock)

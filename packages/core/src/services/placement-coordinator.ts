@@ -64,6 +64,8 @@ export class PlacementCoordinator {
   private readonly underSince = new Map<string, number>()
   private readonly escalated = new Set<string>()
   private readonly pending = new Map<string, { service: string, id: string, generation: number, node: string, sinceMs: number }>()
+  /** Instance ids whose node went away before any node could take them: id → that node. */
+  private readonly lost = new Map<string, string>()
   /** The last table version made, and its term: kept across `reset`. */
   private lastVersion: { term: number, version: number } | null = null
 
@@ -90,7 +92,19 @@ export class PlacementCoordinator {
       this.lastVersion = { term: view.term, version }
     }
     const table = this.current!
-    for (const c of next.changes) {
+    // A slot whose node went away while no node could take it is placed at a later step: it is
+    // still that node's re-placement (its event, and kos_service_replacement_seconds).
+    const present = new Set(view.members.filter((m) => m.present).map((m) => m.id))
+    for (const a of previous) {
+      if (!present.has(a.node) && !next.table.some((x) => x.id === a.id)) this.lost.set(a.id, a.node)
+    }
+    const changes = next.changes.map((c): PlacementChange => {
+      const from = c.type === 'placed' ? this.lost.get(c.assignment.id) : undefined
+      return from === undefined ? c : { type: 'replaced', assignment: c.assignment, from }
+    })
+    for (const c of changes) if (c.type === 'placed' || c.type === 'replaced') this.lost.delete(c.assignment.id)
+    if (this.lost.size > 4096) this.lost.delete(this.lost.keys().next().value!)
+    for (const c of changes) {
       if (c.type === 'replaced') {
         const a = c.assignment
         this.pending.set(a.id, { service: a.service, id: a.id, generation: a.generation, node: a.node, sinceMs: view.goneAtMs(c.from) ?? now })
@@ -108,7 +122,7 @@ export class PlacementCoordinator {
     const escalate = this.underReplicated(view, table, ready, now)
     const due = changed || now - this.publishedAt >= this.options.republishMs
     if (due) this.publishedAt = now
-    return { publish: due ? table : null, changes: next.changes, escalate, replacementsReady }
+    return { publish: due ? table : null, changes, escalate, replacementsReady }
   }
 
   private underReplicated (view: CoordinatorView, table: PlacementTable, ready: ReadonlySet<string>, now: number): UnderReplicated[] {
@@ -136,5 +150,6 @@ export class PlacementCoordinator {
     this.underSince.clear()
     this.escalated.clear()
     this.pending.clear()
+    this.lost.clear()
   }
 }
