@@ -115,6 +115,16 @@ describe('MembershipShell', () => {
     assert.equal(joiner.core.member('B')?.health?.mode, 'degraded')
   })
 
+  it('with bounded monitors, gossips its summary again when it refutes its own death (those that held it dead missed it)', () => {
+    const { transport } = shell(3, () => HEALTH)
+    const gossiped = (): number => transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
+    const before = gossiped()
+    syncFrom(transport, 'B', [member('A', 'suspect', 1)])
+    assert.equal(gossiped(), before, 'a refuted suspicion: others held it alive meanwhile')
+    syncFrom(transport, 'B', [member('A', 'dead', 2)])
+    assert.equal(gossiped(), before + 1)
+  })
+
   it('pushes and pulls by digest: tables that agree exchange no entries, one change travels with its bucket alone', () => {
     const a = shell(0, () => HEALTH)
     const b = shell(0, () => ({ ...HEALTH, name: 'b' }), 'B')

@@ -269,7 +269,14 @@ export class MembershipShell {
       }
     }
     if (changed) this.c.onMembersChanged?.()
-    if (refutedDeath && this.running) this.reachTheHeldDead()
+    if (refutedDeath && this.running) {
+      this.reachTheHeldDead()
+      // Those that held us dead (across a partition, say) missed our summaries meanwhile.
+      if (this.core.monitors() !== null && !this.core.isLeaving) {
+        const incarnation = this.core.selfIncarnation
+        this.gossipHealth({ v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }, true)
+      }
+    }
   }
 
   private publishClaim (claim: MemberClaim): void {

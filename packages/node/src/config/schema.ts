@@ -119,13 +119,12 @@ const membershipConfig = z.object({
    * to point to the k members after this node on a ring of peer-id hashes, runs detectors only on
    * the k before it, gossips the health summary only when it changes (at most every
    * `healthGossipIntervalMs`), and keeps connections only to those 2k (and whatever the election
-   * and gossip mesh open): per-node cost independent of N. 5 is the value to pick: a member is
-   * watched by five nodes, so two lost or slow monitors still leave three to notice and probe it
-   * (Akka's ring has 9, Rapid 10), and a heartbeat costs five small messages whatever the
-   * cluster's size; its N = 10 figures meet the detection targets (docs/benchmarks.md). 0, still
-   * the default: every heartbeat gossiped to every member, whose cost per node grows with N. The
-   * bounded design stays opt-in because the services-across-a-partition cluster test does not
-   * pass with it yet (docs/design/membership.md says what is missing).
+   * and gossip mesh open): per-node cost independent of N. 5: a member is watched by five
+   * nodes, so two lost or slow monitors still leave three to notice and probe it (Akka's ring
+   * has 9, Rapid 10), and a heartbeat costs five small messages whatever the cluster's size; its
+   * N = 10 figures meet the detection targets (docs/benchmarks.md). A cluster of six or fewer is
+   * fully monitored anyway. 0: every heartbeat gossiped to every member (the design before
+   * issue 17), whose cost per node grows with N.
    */
   monitorsPerMember: z.number().int().min(0).max(32),
   /**
