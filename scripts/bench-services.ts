@@ -199,12 +199,19 @@ try {
   }
 
   for (let k = 0; k < kills; k++) {
+    let lastSeen = 'nothing answered'
     const s = await until('both instances ready on distinct nodes, every node alive', async () => {
       const alive = await Promise.all(nodes.map(async (x) => (await x.peers()).peers.filter((p) => p.state === 'alive').length))
+      lastSeen = `alive seen by ${nodes.map((x, i) => `${x.name} ${alive[i]}`).join(', ')}`
       if (!alive.every((c) => c === n - 1)) return false
       const info = (await first.api<ServiceInfo>(`/v1/services/${SERVICE}`)).body
+      lastSeen += `; ${first.name} sees ${JSON.stringify(info)}`
       const ready = info.instances.filter((i) => i.ready)
       return info.status === 'ok' && ready.length === 2 && info.instances.length === 2 ? info : false
+    }).catch((err: Error) => {
+      console.error(`last seen before coordinator kill ${k + 1}: ${lastSeen}`)
+      console.error(cluster.stderrTails(4000))
+      throw err
     })
     const coordinator = await until('one coordinator every node agrees on', async () => {
       const views = await Promise.all(nodes.map(async (x) => (await x.coordinator()).peerId))
