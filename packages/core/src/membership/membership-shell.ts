@@ -179,11 +179,15 @@ export class MembershipShell {
   announceSelf (): void {
     if (!this.running || this.core.isLeaving) return
     this.publishClaim(this.core.selfClaim())
-    // Bounded monitors: and our summary, which the members learn only by gossip.
-    if (this.core.monitors() !== null) {
-      const incarnation = this.core.selfIncarnation
-      this.gossipHealth({ v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }, true)
-    }
+    // And our summary, which with bounded monitors the members learn only by gossip.
+    this.regossipHealth()
+  }
+
+  /** Bounded monitors: our health summary to everyone now, whatever was gossiped last. */
+  private regossipHealth (): void {
+    if (this.core.monitors() === null || this.core.isLeaving) return
+    const incarnation = this.core.selfIncarnation
+    this.gossipHealth({ v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }, true)
   }
 
   /**
@@ -272,10 +276,7 @@ export class MembershipShell {
     if (refutedDeath && this.running) {
       this.reachTheHeldDead()
       // Those that held us dead (across a partition, say) missed our summaries meanwhile.
-      if (this.core.monitors() !== null && !this.core.isLeaving) {
-        const incarnation = this.core.selfIncarnation
-        this.gossipHealth({ v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }, true)
-      }
+      this.regossipHealth()
     }
   }
 
