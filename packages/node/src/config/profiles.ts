@@ -49,6 +49,7 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   maxMessageBytes: 16 * 1024,
   gossipIpColocationFactorWeight: 0,
   gossipMeshDegree: 2,
+  gossipLazyDegree: 1,
 
   auditMaxOrigins: 4096,
   auditMaxLamportLeap: 2 ** 32,

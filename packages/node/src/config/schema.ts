@@ -209,7 +209,15 @@ const connectionConfig = z.object({
    * mesh only adds redundant copies (each costs a decrypt and decode); 2 keeps a second path
    * while holding idle CPU at N = 10 under 5 % of a core.
    */
-  gossipMeshDegree: z.number().int().min(1).max(32)
+  gossipMeshDegree: z.number().int().min(1).max(32),
+  /**
+   * Gossipsub's D_lazy: the peers outside the mesh that get an IHAVE (the ids of messages seen
+   * in the last 3 s) at each gossipsub heartbeat, every second. Messages already reach every
+   * connected peer by flood publishing and the rest through the mesh, and push/pull repairs what
+   * both miss; libp2p's 6 made ~15 IHAVE a second in and out of each idle node at N = 10, a
+   * third of its messages, for ~0.1 IWANT a second. 1 keeps a third path for what is lost.
+   */
+  gossipLazyDegree: z.number().int().min(0).max(32)
 }).strict()
 
 /** The audit log: replication and retention (audit/). */

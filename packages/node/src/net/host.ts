@@ -13,6 +13,7 @@ import { tcp, type TCPSocketOptions } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { KosConfig } from '../config/schema.js'
 import { invalidMessageRegister } from './gossip-invalid-counter.js'
+import { deferYamuxWindowUpdates } from './yamux-window.js'
 
 export type KosLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: PubSub<GossipsubEvents> }>
 
@@ -37,6 +38,9 @@ export function gossipsubOptions (config: KosConfig, onInvalid: InvalidGossipHan
     Dlo: Math.max(1, D - 1),
     Dhi: D * 2,
     Dout: Math.min(2, Math.max(0, Math.floor(D / 2) - 1)),
+    // IHAVE to D_lazy peers outside the mesh only, not to a quarter of all peers when that is more.
+    Dlazy: config.gossipLazyDegree,
+    gossipFactor: 0,
     // Duplicates (the same message forwarded by several mesh peers) are dropped by from+seqno
     // before the ~ms signature check, instead of after it.
     fastMsgIdFn: (msg) => toHex(msg.from) + toHex(msg.seqno),
@@ -73,6 +77,7 @@ export async function createHost (
   config: KosConfig, privateKey: PrivateKey, onInvalidGossip: InvalidGossipHandler, topicLabels: Map<string, string>,
   protector?: ConnectionProtector
 ): Promise<KosLibp2p> {
+  deferYamuxWindowUpdates()
   return createLibp2p({
     privateKey,
     start: false,
