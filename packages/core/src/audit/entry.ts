@@ -64,6 +64,78 @@ export function entryHash (e: UnsignedEntry): string {
 }
 
 /**
+ * Each entry's whole encoding (encodeEntry: what the store writes and a push carries), kept for
+ * the entries this node made (createBatch) or checked (received.ts), which had their hashed
+ * bytes in hand: the whole encoding is those bytes with `hash` and `sig` spliced in, so neither
+ * the store nor the push encodes the entry again. Such entries are frozen, so what is kept can
+ * never disagree with the object.
+ */
+const encodings = new WeakMap<AuditEntry, Uint8Array>()
+
+/**
+ * The hash of an entry from its canonical bytes (`canonicalBytes(e)`), and, when it matches
+ * `e.hash`, its whole encoding kept for encodeEntry (the entry is frozen). Returns the hash.
+ */
+export function hashAndKeep (e: AuditEntry, hashed: Uint8Array): string {
+  const hash = createHash('sha256').update(hashed).digest('hex')
+  if (hash === e.hash) keepEncoding(e, hashed)
+  return hash
+}
+
+function keepEncoding (e: AuditEntry, hashed: Uint8Array): void {
+  const whole = spliceEncoding(hashed, e)
+  if (whole === null) return
+  Object.freeze(e)
+  encodings.set(e, whole)
+}
+
+/** Text whose characters are all ASCII, as CBOR (head and bytes); null otherwise. */
+function asciiText (s: string): Uint8Array | null {
+  const n = s.length
+  const headLen = n < 24 ? 1 : n < 0x100 ? 2 : 3
+  if (n >= 0x10000) return null
+  const out = new Uint8Array(headLen + n)
+  if (n < 24) out[0] = 0x60 | n
+  else if (n < 0x100) { out[0] = 0x78; out[1] = n } else { out[0] = 0x79; out[1] = n >> 8; out[2] = n & 0xff }
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f) return null
+    out[headLen + i] = c
+  }
+  return out
+}
+
+const uintSize = (n: number): number => n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9
+const KEY_SIG = Uint8Array.of(0x63, 0x73, 0x69, 0x67)
+const KEY_HASH = Uint8Array.of(0x64, 0x68, 0x61, 0x73, 0x68)
+
+/**
+ * The canonical encoding of the whole entry from the canonical bytes of its ten hashed fields:
+ * the same map with `sig` and `hash` added. Map keys sort bytewise by their encoding, shortest
+ * first, so the twelve keys run ts, seq, sig, hash, prev, type, class, origin, details, lamport,
+ * subject, severity: `sig` and `hash` go right after `seq`, whose end follows from the sizes of
+ * `ts` and `seq` (integers, so in shortest form). Null when the shape is not that (a test
+ * checks the result against canonicalCbor of the entry).
+ */
+export function spliceEncoding (hashed: Uint8Array, e: Pick<AuditEntry, 'ts' | 'seq' | 'hash' | 'sig'>): Uint8Array | null {
+  if (hashed[0] !== 0xaa || !Number.isSafeInteger(e.ts) || e.ts < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) return null
+  const cut = 1 + 3 + uintSize(e.ts) + 4 + uintSize(e.seq)
+  const hash = asciiText(e.hash)
+  const sig = e.sig === undefined ? undefined : asciiText(e.sig)
+  if (hash === null || sig === null || cut > hashed.length) return null
+  const extra = (sig === undefined ? 0 : KEY_SIG.length + sig.length) + KEY_HASH.length + hash.length
+  const out = new Uint8Array(hashed.length + extra)
+  out[0] = sig === undefined ? 0xab : 0xac
+  out.set(hashed.subarray(1, cut), 1)
+  let pos = cut
+  if (sig !== undefined) { out.set(KEY_SIG, pos); pos += KEY_SIG.length; out.set(sig, pos); pos += sig.length }
+  out.set(KEY_HASH, pos); pos += KEY_HASH.length
+  out.set(hash, pos); pos += hash.length
+  out.set(hashed.subarray(cut), pos)
+  return out
+}
+
+/**
  * A signer for an Ed25519 private key (its 32-byte seed, RFC 8032), as a node KeyObject built
  * once: rebuilding the key on every call triples the cost of a signature.
  */
@@ -132,6 +204,7 @@ export interface BatchItem { fields: AuditFields, ts: number }
 export async function createBatch (prev: ChainLink | null, items: readonly BatchItem[], signer: AuditSigner, tick: () => number): Promise<AuditEntry[]> {
   if (prev !== null && prev.origin !== signer.peerId) throw new AuditChainError(`prev belongs to ${prev.origin}, not to the signer ${signer.peerId}`)
   const out: AuditEntry[] = []
+  const hashedBytes: Uint8Array[] = []
   let link: { seq: number, hash: string, lamport: number } | null = prev
   let groupEntries = 0
   let groupBytes = 0
@@ -152,8 +225,11 @@ export async function createBatch (prev: ChainLink | null, items: readonly Batch
       groupBytes = 0
     }
     out.push(entry)
+    hashedBytes.push(bytes)
     link = entry
   }
+  // Sealed now: each entry's whole encoding, for the store and the push (encodeEntry).
+  for (let i = 0; i < out.length; i++) keepEncoding(out[i] as AuditEntry, hashedBytes[i] as Uint8Array)
   return out
 }
 
@@ -289,7 +365,12 @@ export async function verifyEntryContent (entry: unknown): Promise<VerifyResult>
 
 /** CBOR for the wire and the store (any key order decodes to the same entry; this one is canonical). */
 export function encodeEntry (entry: AuditEntry): Uint8Array {
-  return canonicalCbor(entry)
+  return encodings.get(entry) ?? canonicalCbor(entry)
+}
+
+/** The whole encoding kept for an entry this node made or checked (see `encodings`), else undefined. */
+export function keptEncoding (entry: unknown): Uint8Array | undefined {
+  return typeof entry === 'object' && entry !== null ? encodings.get(entry as AuditEntry) : undefined
 }
 
 /**

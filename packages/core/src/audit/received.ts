@@ -7,7 +7,7 @@
  * the rules of what a replica accepts read in one place; the store keeps the locking and the
  * writes, and hands these the heads and held entries as functions.
  */
-import { entryHash, verifySignature, type VerifyFailure } from './entry.js'
+import { canonicalBytes, hashAndKeep, verifySignature, type VerifyFailure } from './entry.js'
 import type { ForkReport, StoredHead } from './heads.js'
 import { entryKey } from './keys.js'
 import { auditEntrySchema, ZERO_HASH, type AuditEntry } from './schema.js'
@@ -99,7 +99,8 @@ async function checkGroup (group: AuditEntry[], store: ReceivedLookups): Promise
   if (last.sig === undefined) return invalid('signature')
   let before: AuditEntry | undefined
   for (const e of group) {
-    if (entryHash(e) !== e.hash) return invalid('hash')
+    // The hashed bytes also give the entry's whole encoding, kept for the store's write.
+    if (hashAndKeep(e, canonicalBytes(e)) !== e.hash) return invalid('hash')
     if ((e.seq === 1) !== (e.prev === ZERO_HASH)) return invalid('chain')
     if (before !== undefined && (e.seq !== before.seq + 1 || e.prev !== before.hash || e.lamport <= before.lamport)) return invalid(e.seq !== before.seq + 1 ? 'seq' : 'chain')
     before = e

@@ -8,6 +8,7 @@ import { decodeMessage, encodeMessage, peerIdString } from '../wire/messages.js'
 import { headsSchema } from './heads.js'
 import { REPLICATION_DEFAULTS, type ReplicationMessage } from './replication.js'
 import { MAX_ENTRY_BYTES } from './schema.js'
+import { keptEncoding } from './entry.js'
 import { halveAtSeal, SEAL_MAX_BYTES, type Sealable } from './seal.js'
 
 /** Entries per message, as sent (REPLICATION_DEFAULTS.batch) and accepted. */
@@ -49,7 +50,7 @@ export function encodeReplication (msg: ReplicationMessage): Uint8Array {
  * larger is split at a seal (each part whole groups), so no receiver ever refuses it for size.
  */
 export function encodeReplicationParts (msg: ReplicationMessage): Uint8Array[] {
-  const bytes = encodeMessage(msg)
+  const bytes = encodeCarrier(msg) ?? encodeMessage(msg)
   if (bytes.byteLength <= MAX_REPLICATION_BYTES || (msg.kind !== 'push' && msg.kind !== 'entries')) return [bytes]
   const halves = halveAtSeal(msg.entries as Sealable[])
   if (halves === null) return [bytes]
@@ -66,4 +67,40 @@ export function decodePush (bytes: Uint8Array): ReplicationMessage & { kind: 'pu
 /** Throws MessageDecodeError (oversized, malformed, schema). */
 export function decodeDirect (bytes: Uint8Array): ReplicationMessage {
   return decodeMessage(bytes, directSchema, MAX_REPLICATION_BYTES) as ReplicationMessage
+}
+
+const text = (s: string): Uint8Array => Uint8Array.from([0x60 | s.length, ...Array.from(s, (c) => c.charCodeAt(0))])
+const KIND = text('kind')
+const MORE = text('more')
+const ENTRIES = text('entries')
+const KIND_PUSH = text('push')
+const KIND_ENTRIES = text('entries')
+
+/**
+ * A push or `entries` message whose entries all have their whole encoding kept (entry.ts: made
+ * or checked here), written by joining those encodings instead of encoding every entry again;
+ * undefined otherwise. The same message cborg writes (`kind`, `more`, `entries`, shortest heads;
+ * a test compares the two decoded).
+ */
+function encodeCarrier (msg: ReplicationMessage): Uint8Array | undefined {
+  if (msg.kind !== 'push' && msg.kind !== 'entries') return undefined
+  const parts: Uint8Array[] = []
+  let size = 0
+  for (const e of msg.entries) {
+    const b = keptEncoding(e)
+    if (b === undefined) return undefined
+    parts.push(b)
+    size += b.byteLength
+  }
+  const n = parts.length
+  const arrayHead = n < 24 ? [0x80 | n] : n < 0x100 ? [0x98, n] : [0x99, n >> 8, n & 0xff]
+  const head = msg.kind === 'push'
+    ? [0xa2, ...KIND, ...KIND_PUSH, ...ENTRIES, ...arrayHead]
+    : [0xa3, ...KIND, ...KIND_ENTRIES, ...MORE, msg.more ? 0xf5 : 0xf4, ...ENTRIES, ...arrayHead]
+  if (n >= 0x10000) return undefined
+  const out = new Uint8Array(head.length + size)
+  out.set(head, 0)
+  let pos = head.length
+  for (const b of parts) { out.set(b, pos); pos += b.byteLength }
+  return out
 }
