@@ -199,6 +199,32 @@ describe('ack=quorum bookkeeping', () => {
   })
 })
 
+describe('acks', () => {
+  it('only voters acknowledge: a non-voter stores the entry and sends no ack, and the quorum still completes', async () => {
+    net = await ReplicationNet.create(4, { seed: 5, loss: 0, syncIntervalMs: 60_000, quorumTimeoutMs: 2000 })
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => net!.replica(name))
+    const voters = [a!.id, b!.id, c!.id]
+    for (const r of net.replicas) r.replication.setVoters(voters)
+    const acksFrom: string[] = []
+    net.lose = (from, _to, msg) => { if (msg.kind === 'ack') acksFrom.push(from); return false }
+    const res = await net.append('a', 1)
+    const outcome = a!.replication.awaitQuorum(res.seq).then(() => 'held by a quorum', (err: Error) => err.message)
+    await net.run(500)
+    assert.equal(await outcome, 'held by a quorum')
+    for (const r of [b!, c!, d!]) assert.equal(r.store.heads()[a!.id]?.seq, res.seq, `${r.name} holds the entry`)
+    assert.deepEqual([...new Set(acksFrom)].sort(), [b!.id, c!.id].sort(), 'acks from the voters b and c, none from d')
+  })
+
+  it('every member acknowledges while no voter set is known', async () => {
+    net = await ReplicationNet.create(3, { seed: 5, loss: 0, syncIntervalMs: 60_000 })
+    const acksFrom = new Set<string>()
+    net.lose = (from, _to, msg) => { if (msg.kind === 'ack') acksFrom.add(from); return false }
+    await net.append('a', 1)
+    await net.run(300)
+    assert.deepEqual([...acksFrom].sort(), [net.replica('b').id, net.replica('c').id].sort())
+  })
+})
+
 describe('rejections', () => {
   it('refuses a pushed entry whose origin is not the sender, and a forged signature', async () => {
     net = await ReplicationNet.create(2, { seed: 4, loss: 0 })

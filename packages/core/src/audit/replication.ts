@@ -12,7 +12,8 @@
  *   origins' entries are wanted (a gap in one origin's pushes), and nothing is asked back;
  * - `entries`: a reply to `heads`, or a re-push to a peer that has not acknowledged;
  * - `ack`: "I hold your chain durably up to seq", sent to an origin after its entries are
- *   stored (or found held), so `ack=quorum` needs no polling;
+ *   stored (or found held), so `ack=quorum` needs no polling; only by voters (or by everyone
+ *   while no voter set is known), since only a voter's ack counts;
  * - `checkpoint`: sent before `entries` when the asker needs a prefix we compacted away
  *   (retention): the receiver accepts it as the chain's base if its signer is the sender or an
  *   alive member, and the entries after it then store without a gap.
@@ -397,9 +398,11 @@ export class AuditReplication {
     }
     if (stored.length > 0) this.d.onStored?.(stored)
     const heads = this.d.store.heads()
-    for (const origin of touched) {
-      const seq = heads[origin]?.seq
-      if (seq !== undefined && origin !== this.d.self) this.d.transport.send(origin, { kind: 'ack', origin, seq })
+    if (this.votes()) {
+      for (const origin of touched) {
+        const seq = heads[origin]?.seq
+        if (seq !== undefined && origin !== this.d.self) this.d.transport.send(origin, { kind: 'ack', origin, seq })
+      }
     }
     const now = this.d.clock.now()
     for (const item of accepted) {
@@ -487,6 +490,16 @@ export class AuditReplication {
     if (seq <= (this.acked.get(from) ?? 0)) return
     this.acked.set(from, seq)
     if (this.waiters.length > 0) this.waiters = this.waiters.filter((w) => !this.settle(w))
+  }
+
+  /**
+   * Whether this node's acks can count towards a quorum: it is in the voter set, or no voter set
+   * is known (then every member counts, see electorate). A non-voter's ack is never counted,
+   * and acks were the most messages a replica sent: with ten members and five voters, half of
+   * them were for nothing, and each cost both ends a Yamux frame and its window update.
+   */
+  private votes (): boolean {
+    return this.voters === null || this.voters.includes(this.d.self)
   }
 
   /** Who votes on `ack=quorum` now, and how many of them make a majority. */
