@@ -10,8 +10,10 @@ import type { Cancel, Protocol, Timers, Topic, Transport } from '../src/transpor
 import { membershipChannels } from '../src/membership/membership-channels.js'
 import { MembershipShell, STATE_NEWS_REPEATS } from '../src/membership/membership-shell.js'
 import { HEALTH_REFRESH_INTERVALS } from '../src/membership/health-change.js'
+import { ringPosition } from '../src/membership/monitor-ring.js'
+import { digestBucket } from '../src/membership/table-digest.js'
 import { SILENT_LOG } from '../src/transport/transport.js'
-import { WIRE_VERSION, type MemberSnapshot, type SyncMessage } from '../src/wire/messages.js'
+import { MAX_SYNC_SUMMARIES, WIRE_VERSION, type MemberSnapshot, type SyncMessage } from '../src/wire/messages.js'
 
 const CHANNELS = membershipChannels('t', 65_536)
 const HEALTH_GOSSIP_MS = 30_000
@@ -115,6 +117,34 @@ describe('MembershipShell', () => {
     assert.equal(joiner.core.member('B')?.health?.mode, 'degraded')
   })
 
+  it("with bounded monitors, a joiner takes a join's summary of a member whose beat reached it first", () => {
+    // The member learnt of the joiner (the bootstrap announces it before it answers) and sent it
+    // a beat, which holds no services; the join's answer then brings the member's summary.
+    const web = { service: 'web', id: 'web-0', generation: 1, ready: true, state: 'running', sinceMs: 1 }
+    const { s: joiner } = shell(3, () => HEALTH, 'H')
+    joiner.core.onHeartbeat('B', 1, [], { name: 'b', role: 'member', incarnation: 1, version: 'test', uptimeMs: 5, mode: 'normal' })
+    joiner.learn([{ ...member('B'), health: { ...HEALTH, name: 'b', services: [web], summaryVersion: 3 } }], 'A')
+    assert.deepEqual(joiner.core.member('B')?.health?.services, [web])
+  })
+
+  it('with bounded monitors, push/pull carries at most MAX_SYNC_SUMMARIES summaries, whole buckets first', () => {
+    const a = shell(3, () => HEALTH)
+    const many = Array.from({ length: MAX_SYNC_SUMMARIES + 200 }, (_, i) => `P${i}`)
+    a.s.learn(many.map((id) => ({ ...member(id), health: { ...HEALTH, name: id.toLowerCase(), summaryVersion: 1 } })), 'B')
+    const zeros = new Array<number>(64).fill(0)
+    const answer = syncFrom(a.transport, 'B', [], { digest: zeros })
+    const carried = answer.members.filter((m) => m.health !== undefined)
+    assert.equal(carried.length, MAX_SYNC_SUMMARIES)
+    assert.ok(answer.members.length > MAX_SYNC_SUMMARIES + 200, 'every entry of the differing buckets, summaries or not')
+    const partial = new Set<number>()
+    for (const m of answer.members) {
+      if (m.health !== undefined || !m.peerId.startsWith('P')) continue
+      const b = digestBucket(ringPosition(m.peerId))
+      if (carried.some((c) => digestBucket(ringPosition(c.peerId)) === b)) partial.add(b)
+    }
+    assert.ok(partial.size <= 1, `buckets with only some of their summaries: ${partial.size}`)
+  })
+
   it('with bounded monitors, gossips its summary again when it refutes its own death (those that held it dead missed it)', () => {
     const { transport } = shell(3, () => HEALTH)
     const gossiped = (): number => transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
@@ -174,6 +204,63 @@ describe('MembershipShell', () => {
     health = { ...health, uptimeMs: 123_456, cpuPercent: 22, rssBytes: 110_000_000 }
     assert.equal(gossipsIn(HEALTH_REFRESH_INTERVALS * HEALTH_GOSSIP_MS / 1000 - 1), 0, 'small moves are not news')
     assert.equal(gossipsIn(1), 1, 'refreshed after the refresh period')
+  })
+
+  it('with bounded monitors, stamps each summary it gossips with a higher version', () => {
+    let health = HEALTH
+    const { transport, clock, timers } = shell(3, () => health)
+    const versions = (): number[] => transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).map((p) => (p.message as { health: HealthSummary }).health.summaryVersion!)
+    for (let i = 0; i < STATE_NEWS_REPEATS; i++) { clock.advance(1000); timers.fire(1000) }
+    health = { ...health, mode: 'degraded' }
+    clock.advance(1000); timers.fire(1000)
+    assert.deepEqual(versions(), [1, 2, 3, 4])
+  })
+
+  it('with bounded monitors, push/pull repairs a summary a member missed, and never takes an older one', () => {
+    const a = shell(3, () => HEALTH)
+    const c = shell(3, () => ({ ...HEALTH, name: 'c' }), 'C')
+    const web = { service: 'web', id: 'web-0', generation: 1, ready: true, state: 'running', sinceMs: 1 }
+    // B's summary of version 2 (it runs web-0) reached C; A holds version 1 (it missed the change).
+    a.s.core.onHeartbeat('B', 1, [], { ...HEALTH, name: 'b', services: [], summaryVersion: 1 })
+    c.s.core.onHeartbeat('B', 1, [], { ...HEALTH, name: 'b', services: [web], summaryVersion: 2 })
+    // A beat (no detail, no version) to A as B's monitor keeps what A holds.
+    a.s.core.onHeartbeat('B', 1, [], { name: 'b', role: 'member', incarnation: 1, version: 'test', uptimeMs: 5, mode: 'normal' })
+    assert.equal(a.s.core.member('B')?.health?.summaryVersion, 1)
+    // A late copy of version 1 reaching C changes nothing there.
+    c.s.core.onHeartbeat('B', 1, [], { ...HEALTH, name: 'b', services: [], summaryVersion: 1 })
+    assert.equal(c.s.core.member('B')?.health?.services?.length, 1)
+    a.transport.answer = (_to, m) => syncFrom(c.transport, 'A', m.members, m)
+    a.timers.fire(30_000)
+    const [ask, push] = a.transport.requests
+    assert.ok(ask?.message.digest !== undefined)
+    assert.ok(push?.message.buckets !== undefined && push.message.buckets.length > 0, 'the digests differ')
+    const b = a.s.core.member('B')?.health
+    assert.equal(b?.summaryVersion, 2, 'the pull brought the newer summary')
+    assert.deepEqual(b?.services, [web])
+    assert.equal(c.s.core.member('B')?.health?.summaryVersion, 2, 'the push of the older one changed nothing')
+  })
+
+  it('with bounded monitors, answers an ask for its summary with its current one, gossiped first if it changed', () => {
+    let health: HealthSummary = { ...HEALTH, name: 'b' }
+    const a = shell(3, () => HEALTH)
+    const b = shell(3, () => health, 'B')
+    a.transport.answer = (_to, m) => syncFrom(b.transport, 'A', m.members, m)
+    const gossiped = (): number => b.transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
+    const before = gossiped()
+    const web = { service: 'web', id: 'web-0', generation: 1, ready: true, state: 'running', sinceMs: 1 }
+    health = { ...health, services: [web] }
+    const answered: boolean[] = []
+    a.s.askSummary('B', (ok) => { answered.push(ok) })
+    assert.deepEqual(answered, [true])
+    assert.equal(gossiped(), before + 1, 'a changed summary is gossiped as it is answered')
+    assert.deepEqual(a.s.core.member('B')?.health?.services, [web])
+    assert.equal(a.s.core.member('B')?.health?.summaryVersion, 2)
+    a.s.askSummary('B', (ok) => { answered.push(ok) })
+    assert.equal(gossiped(), before + 1, 'unchanged: answered with the one gossiped')
+    assert.deepEqual(answered, [true, true])
+    a.transport.answer = () => undefined
+    a.s.askSummary('B', (ok) => { answered.push(ok) })
+    assert.deepEqual(answered, [true, true, false], 'no answer: not heard')
   })
 
 })

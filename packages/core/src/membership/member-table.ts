@@ -14,6 +14,7 @@
  */
 import { PhiAccrualTable, SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../vocabulary/index.js'
+import { mergeSummary } from './summary-version.js'
 
 const NO_ADDRS: readonly string[] = Object.freeze([])
 
@@ -99,8 +100,9 @@ export class MemberColumns {
     // keeps the detail and services we had of the same life of the member: a restarted member's
     // old services are not what it runs now. The summary also names the member: its name and
     // role are read from it.
+    // A versioned summary older than the one held (a late copy) changes nothing (summary-version.ts).
     const held = this.health[slot]!
-    if (held !== health) this.health[slot] = health.agents === undefined && held !== null && held.incarnation === health.incarnation ? { ...held, ...health } : health
+    if (held !== health) this.health[slot] = mergeSummary(held, health)
     const state = this.state(slot)
     if (state !== ALIVE && state !== SUSPECT) return false
     this.setLastHeartbeatAtMs(slot, now)

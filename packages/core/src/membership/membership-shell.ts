@@ -11,7 +11,7 @@
  */
 import type { HealthSummary } from '../vocabulary/health.js'
 import type { Cancel, RequestOptions, ShellLog, Timers, Transport } from '../transport/transport.js'
-import { WIRE_VERSION, type Heartbeat, type MemberNotice, type MemberSnapshot, type ProbeRequest, type ProbeResponse, type SyncMessage } from '../wire/messages.js'
+import { MAX_SYNC_SUMMARIES, WIRE_VERSION, type Heartbeat, type MemberNotice, type MemberSnapshot, type ProbeRequest, type ProbeResponse, type SyncMessage } from '../wire/messages.js'
 import type { MemberTable } from './member-table.js'
 import { foreignRaise, Membership } from './membership.js'
 import type { MembershipChannels } from './membership-channels.js'
@@ -89,6 +89,8 @@ export class MembershipShell {
   /** Bounded monitors: the health summary last gossiped, and when. */
   private lastHealth: HealthSummary | null = null
   private lastHealthAtMs: number | null = null
+  /** Bounded monitors: the version of the summary last gossiped (summary-version.ts); 0: none yet. */
+  private summaryVersion = 0
 
   constructor (components: MembershipShellComponents, init: MembershipShellInit) {
     this.c = components
@@ -146,6 +148,23 @@ export class MembershipShell {
       if (answer === undefined) { done(err ?? new Error('no answer')); return }
       if (this.running) this.apply(this.core.onSync(this.admitted(answer.members, peer), peer))
       done()
+    })
+  }
+
+  /**
+   * Asks `peer` for its health summary as it is now (a new coordinator wants every member's
+   * services report before it moves anything): a sync request holding our entry of it, which it
+   * answers with its own entry and current summary, merged here. `done(true)` once merged.
+   */
+  askSummary (peer: string, done: (answered: boolean) => void): void {
+    const m = this.core.member(peer)
+    if (!this.running || m === undefined) { done(false); return }
+    const entry: MemberSnapshot = { state: m.state, peerId: peer, incarnation: m.incarnation, name: m.name, role: m.role, addrs: [...m.addrs] }
+    const body: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: [entry] }
+    this.c.transport.request(this.c.channels.sync, peer, body, { timeoutMs: this.init.syncTimeoutMs, breaker: 'sync' }, (answer, err) => {
+      if (answer === undefined || !this.running) { this.c.log.debug({ err, peer }, 'summary not fetched'); done(false); return }
+      this.apply(this.core.onSync(this.admitted(answer.members, peer), peer))
+      done(answer.members.some((e) => e.peerId === peer))
     })
   }
 
@@ -218,9 +237,27 @@ export class MembershipShell {
     else if (!force && this.stateRepeats > 0) this.stateRepeats--
     else if (!force && !healthGossipDue(this.lastHealthAtMs, now, interval, news)) return
     // A copy: the summary object may be the caller's, refilled in place for the next heartbeat.
-    this.lastHealth = { ...hb.health }
+    // Each summary gossiped is a new version of it (summary-version.ts).
+    const health: HealthSummary = { ...hb.health, summaryVersion: ++this.summaryVersion }
+    this.lastHealth = health
     this.lastHealthAtMs = now
-    this.c.transport.publish(this.c.channels.heartbeats, hb)
+    this.core.setOwnSummary(health)
+    this.c.transport.publish(this.c.channels.heartbeats, { ...hb, health })
+  }
+
+  /**
+   * Our own entry for an answer about us: with bounded monitors, with our summary, gossiped first
+   * if its state changed since the last one gossiped (so the answer and the gossip agree, and
+   * the answer is what we run now).
+   */
+  private ownEntry (): MemberSnapshot {
+    if (this.init.healthGossipIntervalMs !== undefined && this.core.monitors() !== null && !this.core.isLeaving) {
+      const incarnation = this.core.selfIncarnation
+      const hb: Heartbeat = { v: WIRE_VERSION, t: 'heartbeat', incarnation, addrs: this.c.selfAddrs(), health: this.c.healthSummary(incarnation) }
+      // (A new incarnation, after a refutation, goes out with the next heartbeat as usual.)
+      if (this.lastHealth !== null && this.lastHealth.incarnation === incarnation && healthNews(this.lastHealth, hb.health) === 'state') this.gossipHealth(hb, true)
+    }
+    return this.core.selfSnapshot(true)
   }
 
   private onHeartbeat (from: string, hb: Heartbeat): void {
@@ -333,14 +370,15 @@ export class MembershipShell {
     // Push/pull's first half: the entries of the buckets whose digests differ, and which those are.
     if (msg.digest !== undefined) {
       const buckets = differingBuckets(this.core.digest(), msg.digest)
-      return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshotIn(buckets), buckets }
+      return { v: WIRE_VERSION, t: 'sync', members: this.core.snapshotIn(buckets, MAX_SYNC_SUMMARIES), buckets }
     }
     const known = this.core.member(from) !== undefined
     if (this.running) this.apply(this.core.onSync(this.admitted(msg.members, from), from))
     // A notice about us alone (notify): our own entry answers it, refuted if it had to be. The
     // whole table was the busiest sender of a large cluster: a member back from a pause answered
     // every member that held it dead with all of it.
-    if (msg.members.length === 1 && msg.members[0]!.peerId === this.core.selfId) return { v: WIRE_VERSION, t: 'sync', members: [this.core.selfSnapshot()] }
+    // With bounded monitors the entry carries our summary: a new coordinator asks for it (askSummary).
+    if (msg.members.length === 1 && msg.members[0]!.peerId === this.core.selfId) return { v: WIRE_VERSION, t: 'sync', members: [this.ownEntry()] }
     // Push/pull's second half: the asker's entries of the buckets that differed; nothing to answer.
     if (msg.buckets !== undefined) return { v: WIRE_VERSION, t: 'sync', members: [], buckets: [] }
     // A new member joined through us: announce it at once rather than waiting for its heartbeats
@@ -404,7 +442,7 @@ export class MembershipShell {
       this.apply(this.core.onSync(this.admitted(answer.members, peer), peer))
       const buckets = answer.buckets ?? []
       if (buckets.length === 0) return
-      const push: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: this.core.snapshotIn(buckets), buckets }
+      const push: SyncMessage = { v: WIRE_VERSION, t: 'sync', members: this.core.snapshotIn(buckets, MAX_SYNC_SUMMARIES), buckets }
       this.c.transport.request(this.c.channels.sync, peer, push, options, (ack, err2) => { if (ack === undefined) failed(err2) })
     })
   }

@@ -26,6 +26,7 @@ import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsD
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 import { MonitorRing, ringPosition } from './monitor-ring.js'
 import { addToDigest, DIGEST_BUCKETS, digestBucket } from './table-digest.js'
+import { heldSummaryVersion, syncedSummaryIsNewer } from './summary-version.js'
 
 export type { MembershipOptions, MemberClaim, MemberView, MembershipEvent, MembershipOutput } from './types.js'
 
@@ -66,6 +67,8 @@ export class Membership {
   private readonly ring: MonitorRing | null
   private readonly monitorsPerMember: number
   private watchedIds = new Set<string>()
+  /** Our own health summary as last gossiped (versioned, with bounded monitors); null: none yet. */
+  private ownSummary: HealthSummary | null = null
 
   /** @param table where the members' hot fields go: the node's own by default, the simulator's world table in a run */
   constructor (opts: MembershipOptions, clock: Clock, random: () => number, table?: MemberTable) {
@@ -97,6 +100,12 @@ export class Membership {
 
   /** The members this node monitors (runs detectors on); null when it monitors every member. */
   monitoring (): string[] | null { return this.ring === null ? null : [...this.watchedIds] }
+
+  /**
+   * Our own summary, as just gossiped with its version (summary-version.ts): what our entry of a
+   * digest counts and our entry of a sync carries.
+   */
+  setOwnSummary (summary: HealthSummary): void { this.ownSummary = summary }
 
   /** Our listen addresses changed (they are known only once libp2p listens). */
   setSelfAddrs (addrs: string[]): void { this.opts.self.addrs = [...addrs] }
@@ -207,11 +216,12 @@ export class Membership {
     const out: MembershipOutput[] = []
     for (const s of members) {
       out.push(...this.onClaim({ state: s.state, target: s.peerId, incarnation: s.incarnation, name: s.name, role: s.role, addrs: s.addrs }, by))
-      // A summary we lack (we just joined): taken as the peer held it, until the member's own arrives.
+      // A summary we lack (we just joined), or newer than ours (push/pull's repair of a missed
+      // one): taken as the peer held it, for the life of the member we hold.
       if (s.health !== undefined && s.peerId !== this.self) {
         const slot = this.table.slotOf(s.peerId)
         const cols = this.table.columns
-        if (slot >= 0 && cols.health[slot] === null && cols.incarnation(slot) === s.incarnation && s.health.incarnation === s.incarnation) cols.health[slot] = s.health
+        if (slot >= 0 && cols.incarnation(slot) === s.incarnation && syncedSummaryIsNewer(cols.health[slot]!, s.health, s.incarnation)) cols.health[slot] = s.health
       }
     }
     return out
@@ -323,7 +333,7 @@ export class Membership {
    * none is changed in place); `withHealth`: with the summaries held (a join's).
    */
   snapshot (withHealth = false): MemberSnapshot[] {
-    const out: MemberSnapshot[] = [this.selfSnapshot()]
+    const out: MemberSnapshot[] = [this.selfSnapshot(withHealth)]
     for (const m of this.members.values()) {
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
       const health = withHealth ? m.health : null
@@ -333,31 +343,62 @@ export class Membership {
     return out
   }
 
-  /** The digest of our table (table-digest.ts), self included: what push/pull compares first. */
+  /**
+   * The digest of our table (table-digest.ts), self included: what push/pull compares first. It
+   * covers the version of the summary held of each member alive or suspect (summary-version.ts).
+   */
   digest (): number[] {
     const d = new Array<number>(DIGEST_BUCKETS).fill(0)
     const self = this.selfSnapshot()
-    addToDigest(d, ringPosition(self.peerId), self.state, self.incarnation)
-    for (const m of this.members.values()) addToDigest(d, m.position, m.state, m.incarnation)
+    addToDigest(d, ringPosition(self.peerId), self.state, self.incarnation, heldSummaryVersion(this.ownSummary, self.incarnation))
+    for (const m of this.members.values()) {
+      const version = m.state === 'alive' || m.state === 'suspect' ? heldSummaryVersion(m.health, m.incarnation) : 0
+      addToDigest(d, m.position, m.state, m.incarnation, version)
+    }
     return d
   }
 
-  /** The entries of a state sync in the given digest buckets only, self included if its bucket is one. */
-  snapshotIn (buckets: readonly number[]): MemberSnapshot[] {
+  /**
+   * The entries of a state sync in the given digest buckets only, self included if its bucket is
+   * one, with the versioned summaries held of the members alive or suspect, up to `maxSummaries`
+   * (the rest travel at a later push/pull, their buckets still differing).
+   */
+  snapshotIn (buckets: readonly number[], maxSummaries = 0): MemberSnapshot[] {
     const wanted = new Set(buckets)
     const out: MemberSnapshot[] = []
-    const self = this.selfSnapshot()
-    if (wanted.has(digestBucket(ringPosition(self.peerId)))) out.push(self)
+    // Summaries go bucket by bucket, from a random one: a bucket whose summaries all travel
+    // agrees afterwards, and the next push/pull (with this member or another) brings other buckets.
+    const withSummary: Array<{ bucket: number, entry: MemberSnapshot, health: HealthSummary }> = []
+    const self = this.selfSnapshot(maxSummaries > 0)
+    const selfBucket = digestBucket(ringPosition(self.peerId))
+    if (wanted.has(selfBucket)) {
+      if (self.health !== undefined) { withSummary.push({ bucket: selfBucket, entry: self, health: self.health }); delete self.health }
+      out.push(self)
+    }
     for (const m of this.members.values()) {
-      if (wanted.has(digestBucket(m.position))) out.push({ peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation })
+      const bucket = digestBucket(m.position)
+      if (!wanted.has(bucket)) continue
+      const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
+      if (maxSummaries > 0 && (m.state === 'alive' || m.state === 'suspect') && heldSummaryVersion(m.health, m.incarnation) > 0) withSummary.push({ bucket, entry, health: m.health! })
+      out.push(entry)
+    }
+    if (withSummary.length <= maxSummaries) {
+      for (const w of withSummary) w.entry.health = w.health
+    } else {
+      const start = Math.floor(this.random() * DIGEST_BUCKETS)
+      withSummary.sort((a, b) => (a.bucket - start + DIGEST_BUCKETS) % DIGEST_BUCKETS - (b.bucket - start + DIGEST_BUCKETS) % DIGEST_BUCKETS)
+      for (let i = 0; i < maxSummaries; i++) withSummary[i]!.entry.health = withSummary[i]!.health
     }
     return out
   }
 
-  /** Our own entry of a state sync. */
-  selfSnapshot (): MemberSnapshot {
+  /** Our own entry of a state sync; `withSummary`: with our summary as last gossiped, if any. */
+  selfSnapshot (withSummary = false): MemberSnapshot {
     const self = this.selfClaim(this.leaving ? 'left' : 'alive')
-    return { peerId: self.target, name: self.name, role: self.role, addrs: self.addrs, state: self.state, incarnation: self.incarnation }
+    const entry: MemberSnapshot = { peerId: self.target, name: self.name, role: self.role, addrs: self.addrs, state: self.state, incarnation: self.incarnation }
+    const own = this.ownSummary
+    if (withSummary && own !== null && own.incarnation === self.incarnation) entry.health = own
+    return entry
   }
 
   member (peerId: string): MemberView | undefined {

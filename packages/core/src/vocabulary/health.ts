@@ -24,6 +24,11 @@ export interface HealthSummary extends Partial<HealthDetail> {
   mode: ServiceMode
   /** The cluster-service instances the node runs (issue 18). */
   services?: InstanceReport[]
+  /**
+   * With bounded monitors: raised by the member with each summary it gossips, within its
+   * incarnation (membership/summary-version.ts); absent from beats and unversioned heartbeats.
+   */
+  summaryVersion?: number
 }
 
 /** One service instance as the node running it reports it in its heartbeat. */

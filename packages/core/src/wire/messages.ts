@@ -57,7 +57,9 @@ export const healthSummarySchema = z.object({
   mode: z.enum(['normal', 'degraded', 'minimal']),
   agents: z.object({ total: count, running: count, failed: count, quarantined: count }).strict().optional(),
   /** The service instances the sender runs (services/instance-runner.ts), in every heartbeat. */
-  services: z.array(instanceReportSchema).max(MAX_NODE_INSTANCES).optional()
+  services: z.array(instanceReportSchema).max(MAX_NODE_INSTANCES).optional(),
+  /** With bounded monitors: the summary's version within the incarnation (membership/summary-version.ts). */
+  summaryVersion: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional()
 }).strict()
 
 /** Published on the heartbeat topic every heartbeatIntervalMs; the sender is the gossip signer. */
@@ -90,7 +92,11 @@ export const memberSnapshotSchema = z.object({
   addrs: addrList,
   state: z.enum(MEMBER_STATES),
   incarnation,
-  /** A join's whole table carries the summaries held: with bounded monitors they travel only by gossip, on change. */
+  /**
+   * The summary held of an alive or suspect member: in a join's whole table, in push/pull's
+   * entries of the buckets that differ (bounded, MAX_SYNC_SUMMARIES), and in a member's answer
+   * about itself (its own, current). With bounded monitors summaries travel by gossip only on change.
+   */
   health: healthSummarySchema.optional()
 }).strict()
 
@@ -100,6 +106,9 @@ export const memberSnapshotSchema = z.object({
  * and gets the entries of the `buckets` whose digests differ; it then sends its own entries of
  * those `buckets`, answered by nothing.
  */
+/** Summaries one push/pull message carries at most (about 400 bytes each); the rest follow at later ones. */
+export const MAX_SYNC_SUMMARIES = 256
+
 export const syncSchema = z.object({
   v: z.literal(WIRE_VERSION),
   t: z.literal('sync'),
