@@ -320,6 +320,7 @@ export class KosNode {
         self: () => ({ id: this.peerId, name: this.config.name, role: this.config.role, mode: this.nodeHealth.mode(), zone: this.config.zone === '' ? null : this.config.zone }),
         election: () => this.election?.core,
         members: () => this.membership?.core.list() ?? [],
+        askReport: (peer, done) => { if (this.membership === undefined) done(false); else this.membership.shell.askSummary(peer, done) },
         supervisor: healing.supervisor,
         audit,
         emit: (e) => { this.bus.emit(e) },

@@ -10,6 +10,10 @@
  *   or two) before its first one: by then every alive node's latest report has reached it, and
  *   `plan` adopts what they run instead of placing anew. A failover loses nothing and duplicates
  *   nothing.
+ * - With `reports` set, it also asks every present member for its services report and moves
+ *   nothing until it has heard each since its term started, or `reports.waitMs` passed
+ *   (report-gate.ts): with bounded monitors a report it holds may be old, or missing, and
+ *   `plan` would read a missing one as "runs nothing" and place a running slot again.
  * - The table is published again every `republishMs` even when unchanged: a node that missed it
  *   (it learnt the term late, it was cut off) converges without asking.
  * - Its version grows within a term, even when this node's lease lapses and returns in the same
@@ -18,6 +22,7 @@
  *   until it recovers.
  */
 import type { Clock } from '@kos/detect'
+import { ReportGate, type ReportGateOptions } from './report-gate.js'
 import { plan, sameTable, type Assignment, type ReportedInstance, type PlacementChange, type PlacementMember, type ServiceDemand } from './placement.js'
 
 export interface PlacementTable {
@@ -36,12 +41,21 @@ export interface CoordinatorView {
   generations: ReadonlyMap<string, number>
   /** Clock time a member that went away was last heard from (for the re-placement time), if known. */
   goneAtMs: (node: string) => number | undefined
+  /** This node's id (its own report is always at hand). */
+  self?: string
+  /**
+   * When this node last heard the member's own services report (an answer to an ask, or its
+   * summary); with `reports` in the options, what the report gate waits on.
+   */
+  reportHeardAtMs?: (node: string) => number | undefined
 }
 
 export interface PlacementCoordinatorOptions {
   settleMs: number
   republishMs: number
   underReplicatedEscalateMs: number
+  /** The wait for every present member's report before the first table of a term (report-gate.ts); absent: none. */
+  reports?: ReportGateOptions
 }
 
 export interface UnderReplicated { service: string, ready: number, replicas: number, sinceMs: number }
@@ -52,9 +66,13 @@ export interface PlacementStep {
   escalate: UnderReplicated[]
   /** Re-placements (of an instance whose node went away) now ready, with the time since the node was last heard. */
   replacementsReady: Array<{ service: string, id: string, seconds: number }>
+  /** Members to ask for their services report now (the report gate). */
+  ask: string[]
+  /** The report gate's wait ran out with these members not heard: placement goes on without their reports. */
+  unheard: string[]
 }
 
-const NOTHING: PlacementStep = Object.freeze({ publish: null, changes: [], escalate: [], replacementsReady: [] }) as PlacementStep
+const NOTHING: PlacementStep = Object.freeze({ publish: null, changes: [], escalate: [], replacementsReady: [], ask: [], unheard: [] }) as PlacementStep
 
 export class PlacementCoordinator {
   private term: number | null = null
@@ -68,6 +86,7 @@ export class PlacementCoordinator {
   private readonly lost = new Map<string, string>()
   /** The last table version made, and its term: kept across `reset`. */
   private lastVersion: { term: number, version: number } | null = null
+  private gate: ReportGate | null = null
 
   constructor (private readonly options: PlacementCoordinatorOptions, private readonly clock: Clock) {}
 
@@ -78,7 +97,13 @@ export class PlacementCoordinator {
     const now = this.clock.now()
     if (view.term === null) { this.reset(null, now); return NOTHING }
     if (view.term !== this.term) this.reset(view.term, now)
-    if (now - this.since < this.options.settleMs) return NOTHING
+    let unheard: string[] = []
+    if (this.gate !== null && view.reportHeardAtMs !== undefined) {
+      const g = this.gate.step(view.members, view.self ?? '', view.reportHeardAtMs, now)
+      if (!g.open) return g.ask.length === 0 ? NOTHING : { ...NOTHING, ask: g.ask }
+      unheard = g.expiredUnheard
+    }
+    if (now - this.since < this.options.settleMs) return unheard.length === 0 ? NOTHING : { ...NOTHING, unheard }
     const previous = this.current?.assignments ?? []
     const next = plan({ members: view.members, services: view.services, reports: view.reports, table: previous, generations: view.generations })
     const changed = this.current === null || !sameTable(previous, next.table)
@@ -122,7 +147,7 @@ export class PlacementCoordinator {
     const escalate = this.underReplicated(view, table, ready, now)
     const due = changed || now - this.publishedAt >= this.options.republishMs
     if (due) this.publishedAt = now
-    return { publish: due ? table : null, changes, escalate, replacementsReady }
+    return { publish: due ? table : null, changes, escalate, replacementsReady, ask: [], unheard }
   }
 
   private underReplicated (view: CoordinatorView, table: PlacementTable, ready: ReadonlySet<string>, now: number): UnderReplicated[] {
@@ -145,6 +170,7 @@ export class PlacementCoordinator {
   private reset (term: number | null, now: number): void {
     this.term = term
     this.since = now
+    this.gate = term === null || this.options.reports === undefined ? null : new ReportGate(this.options.reports, now)
     this.current = null
     this.publishedAt = -Infinity
     this.underSince.clear()

@@ -42,6 +42,8 @@ export interface PlacementServiceComponents {
   /** The election core: who coordinates, in which term. */
   election: () => { coordinatorId: string | null, term: number, selfId: string, voters: readonly string[] } | undefined
   members: () => MemberView[]
+  /** Asks a member for its health summary now (its services report); `done(true)` once merged. */
+  askReport: (peer: string, done: (answered: boolean) => void) => void
   supervisor: AgentSupervisor
   audit: {
     append: (fields: AuditFields, ack: 'local' | 'quorum') => Promise<unknown>
@@ -86,6 +88,8 @@ export class PlacementService {
   private readonly goneAt = new Map<string, number>()
   /** Per member found dead or left: its incarnation then; its summaries up to it are of that past life. */
   private readonly pastLife = new Map<string, number>()
+  /** Per member: when this node last had its answer to an ask for its report (the report gate). */
+  private readonly reportHeardAt = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private unsubscribe: (() => void) | undefined
   private running = false
@@ -104,7 +108,11 @@ export class PlacementService {
       // One and a half heartbeats: every alive node's latest report has arrived.
       settleMs: init.heartbeatIntervalMs * 1.5,
       republishMs: init.heartbeatIntervalMs,
-      underReplicatedEscalateMs: init.underReplicatedEscalateMs
+      underReplicatedEscalateMs: init.underReplicatedEscalateMs,
+      // Every present member's report, asked for at the start of a term, before any slot moves:
+      // answers take a round trip; a member that does not answer within five heartbeats is most
+      // likely being found dead (report-gate.ts).
+      reports: { waitMs: init.heartbeatIntervalMs * 5, askEveryMs: init.heartbeatIntervalMs }
     }, c.clock)
   }
 
@@ -354,8 +362,12 @@ export class PlacementService {
       services: this.book.list(),
       reports: this.allReports(),
       generations: this.generations,
-      goneAtMs: (node) => this.goneAt.get(node)
+      goneAtMs: (node) => this.goneAt.get(node),
+      self: this.c.self().id,
+      reportHeardAtMs: (node) => this.reportHeardAt.get(node)
     })
+    for (const peer of step.ask) this.askReport(peer)
+    if (step.unheard.length > 0) this.c.log.warn({ unheard: step.unheard, term: el?.term }, 'placement goes on without the services reports of members that did not answer')
     for (const c of step.changes) this.c.emit(this.eventOf(c, el?.term ?? 0))
     for (const r of step.replacementsReady) this.c.observeReplacement(r.service, r.seconds)
     for (const u of step.escalate) {
@@ -370,6 +382,16 @@ export class PlacementService {
         .catch((err: Error) => { this.c.log.debug({ err }, 'placement table not published') })
       this.take(table)
     }
+  }
+
+  private askReport (peer: string): void {
+    this.c.askReport(peer, (answered) => {
+      if (!answered || !this.running) return
+      this.reportHeardAt.set(peer, this.c.clock.now())
+      if (this.reportHeardAt.size > 10_000) this.reportHeardAt.delete(this.reportHeardAt.keys().next().value!)
+      // The last answer may open the gate: place now rather than at the next tick.
+      this.tick()
+    })
   }
 
   private eventOf (c: PlacementChange, term: number): ServiceEvent {
