@@ -107,14 +107,19 @@ describe('MembershipShell', () => {
     assert.deepEqual(answer.members.map((m) => m.peerId).sort(), ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'])
   })
 
-  it('with bounded monitors, answers a join with the summaries it holds, which the joiner takes', () => {
+  it('with bounded monitors, answers a join without summaries; the joiner pulls them by push/pull', () => {
     const { s: a, transport } = shell(3, () => HEALTH)
-    a.core.onHeartbeat('B', 1, [], { ...HEALTH, name: 'b', mode: 'degraded' })
+    a.core.onHeartbeat('B', 1, [], { ...HEALTH, name: 'b', mode: 'degraded', summaryVersion: 4 })
     const answer = syncFrom(transport, 'H', [member('H')])
-    assert.equal(answer.members.find((m) => m.peerId === 'B')?.health?.mode, 'degraded')
-    const { s: joiner } = shell(3, () => HEALTH, 'H')
-    joiner.learn(answer.members, 'A')
-    assert.equal(joiner.core.member('B')?.health?.mode, 'degraded')
+    assert.equal(answer.members.find((m) => m.peerId === 'B')?.health, undefined, 'the join answer: the table alone')
+    const joiner = shell(3, () => HEALTH, 'H')
+    joiner.transport.answer = (_to, m) => syncFrom(transport, 'H', m.members, m)
+    let joined = false
+    joiner.s.sync('A', undefined, (err) => { joined = err === undefined })
+    assert.ok(joined)
+    assert.ok(joiner.transport.requests.some((r) => r.message.digest !== undefined), 'a push/pull after the join')
+    assert.equal(joiner.s.core.member('B')?.health?.mode, 'degraded')
+    assert.equal(joiner.s.core.member('B')?.health?.summaryVersion, 4)
   })
 
   it("with bounded monitors, a joiner takes a join's summary of a member whose beat reached it first", () => {
@@ -127,22 +132,24 @@ describe('MembershipShell', () => {
     assert.deepEqual(joiner.core.member('B')?.health?.services, [web])
   })
 
-  it('with bounded monitors, push/pull carries at most MAX_SYNC_SUMMARIES summaries, whole buckets first', () => {
+  it('with bounded monitors, push/pull carries at most MAX_SYNC_SUMMARIES summaries, in whole buckets, and says which buckets went', () => {
     const a = shell(3, () => HEALTH)
     const many = Array.from({ length: MAX_SYNC_SUMMARIES + 200 }, (_, i) => `P${i}`)
     a.s.learn(many.map((id) => ({ ...member(id), health: { ...HEALTH, name: id.toLowerCase(), summaryVersion: 1 } })), 'B')
     const zeros = new Array<number>(64).fill(0)
     const answer = syncFrom(a.transport, 'B', [], { digest: zeros })
     const carried = answer.members.filter((m) => m.health !== undefined)
-    assert.equal(carried.length, MAX_SYNC_SUMMARIES)
-    assert.ok(answer.members.length > MAX_SYNC_SUMMARIES + 200, 'every entry of the differing buckets, summaries or not')
+    assert.ok(carried.length <= MAX_SYNC_SUMMARIES && carried.length > MAX_SYNC_SUMMARIES / 2, `${carried.length} summaries`)
+    const sent = new Set(answer.buckets)
+    assert.ok(sent.size > 0 && sent.size < 64, `${sent.size} buckets`)
     const partial = new Set<number>()
-    for (const m of answer.members) {
-      if (m.health !== undefined || !m.peerId.startsWith('P')) continue
-      const b = digestBucket(ringPosition(m.peerId))
-      if (carried.some((c) => digestBucket(ringPosition(c.peerId)) === b)) partial.add(b)
+    for (const id of many) {
+      const b = digestBucket(ringPosition(id))
+      const entry = answer.members.find((m) => m.peerId === id)
+      assert.equal(entry !== undefined, sent.has(b), `${id}: its entry goes with its bucket`)
+      if (entry !== undefined && entry.health === undefined) partial.add(b)
     }
-    assert.ok(partial.size <= 1, `buckets with only some of their summaries: ${partial.size}`)
+    assert.equal(partial.size, 0, `buckets sent with only some of their summaries: ${partial.size}`)
   })
 
   it('with bounded monitors, gossips its summary again when it refutes its own death (those that held it dead missed it)', () => {

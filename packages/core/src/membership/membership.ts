@@ -359,37 +359,42 @@ export class Membership {
   }
 
   /**
-   * The entries of a state sync in the given digest buckets only, self included if its bucket is
-   * one, with the versioned summaries held of the members alive or suspect, up to `maxSummaries`
-   * (the rest travel at a later push/pull, their buckets still differing).
+   * The entries of a state sync in the given digest buckets, self included if its bucket is one,
+   * with the versioned summaries held of the members alive or suspect. At most `maxSummaries`
+   * summaries: the buckets go whole, from a random one, until the next would pass that (the first
+   * always goes), and `buckets` says which went. The rest still differ, and a later push/pull
+   * (with this member or another) brings them: the message stays bounded however large the table.
    */
-  snapshotIn (buckets: readonly number[], maxSummaries = 0): MemberSnapshot[] {
-    const wanted = new Set(buckets)
-    const out: MemberSnapshot[] = []
-    // Summaries go bucket by bucket, from a random one: a bucket whose summaries all travel
-    // agrees afterwards, and the next push/pull (with this member or another) brings other buckets.
-    const withSummary: Array<{ bucket: number, entry: MemberSnapshot, health: HealthSummary }> = []
+  snapshotIn (buckets: readonly number[], maxSummaries = 0): { members: MemberSnapshot[], buckets: number[] } {
+    const byBucket = new Map<number, { members: MemberSnapshot[], summaries: number }>()
+    for (const b of buckets) byBucket.set(b, { members: [], summaries: 0 })
     const self = this.selfSnapshot(maxSummaries > 0)
-    const selfBucket = digestBucket(ringPosition(self.peerId))
-    if (wanted.has(selfBucket)) {
-      if (self.health !== undefined) { withSummary.push({ bucket: selfBucket, entry: self, health: self.health }); delete self.health }
-      out.push(self)
-    }
+    const own = byBucket.get(digestBucket(ringPosition(self.peerId)))
+    if (own !== undefined) { own.members.push(self); if (self.health !== undefined) own.summaries++ }
     for (const m of this.members.values()) {
-      const bucket = digestBucket(m.position)
-      if (!wanted.has(bucket)) continue
+      const bucket = byBucket.get(digestBucket(m.position))
+      if (bucket === undefined) continue
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
-      if (maxSummaries > 0 && (m.state === 'alive' || m.state === 'suspect') && heldSummaryVersion(m.health, m.incarnation) > 0) withSummary.push({ bucket, entry, health: m.health! })
-      out.push(entry)
+      if (maxSummaries > 0 && (m.state === 'alive' || m.state === 'suspect') && heldSummaryVersion(m.health, m.incarnation) > 0) {
+        entry.health = m.health!
+        bucket.summaries++
+      }
+      bucket.members.push(entry)
     }
-    if (withSummary.length <= maxSummaries) {
-      for (const w of withSummary) w.entry.health = w.health
-    } else {
-      const start = Math.floor(this.random() * DIGEST_BUCKETS)
-      withSummary.sort((a, b) => (a.bucket - start + DIGEST_BUCKETS) % DIGEST_BUCKETS - (b.bucket - start + DIGEST_BUCKETS) % DIGEST_BUCKETS)
-      for (let i = 0; i < maxSummaries; i++) withSummary[i]!.entry.health = withSummary[i]!.health
+    const members: MemberSnapshot[] = []
+    const sent: number[] = []
+    let summaries = 0
+    const order = [...byBucket.keys()]
+    const start = order.length === 0 ? 0 : Math.floor(this.random() * order.length)
+    for (let k = 0; k < order.length; k++) {
+      const b = order[(start + k) % order.length]!
+      const bucket = byBucket.get(b)!
+      if (bucket.summaries > 0 && sent.length > 0 && summaries + bucket.summaries > maxSummaries) continue
+      summaries += bucket.summaries
+      sent.push(b)
+      for (const e of bucket.members) members.push(e)
     }
-    return out
+    return { members, buckets: sent }
   }
 
   /** Our own entry of a state sync; `withSummary`: with our summary as last gossiped, if any. */

@@ -102,9 +102,10 @@ export const memberSnapshotSchema = z.object({
 
 /**
  * State sync (`/kos/<cluster>/sync/2.0.0`, the version's own id). A join sends the whole member
- * table, self included, and gets the other's. Push/pull sends `digest` (membership/table-digest.ts)
- * and gets the entries of the `buckets` whose digests differ; it then sends its own entries of
- * those `buckets`, answered by nothing.
+ * table, self included, and gets the other's (without summaries). Push/pull sends `digest`
+ * (membership/table-digest.ts) and gets the entries of `buckets`, buckets whose digests differ
+ * (all of them, or as many whole buckets as MAX_SYNC_SUMMARIES summaries allow); it then sends
+ * its own entries of those `buckets`, answered by nothing.
  */
 /** Summaries one push/pull message carries at most (about 400 bytes each); the rest follow at later ones. */
 export const MAX_SYNC_SUMMARIES = 256
