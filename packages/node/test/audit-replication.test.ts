@@ -147,6 +147,27 @@ describe('push coalescing', () => {
     await net.run(100)
     await wait
   })
+
+  it('says when held-back pushes are due, and sends them then without waiting for a tick (a shorter window)', async () => {
+    net = await ReplicationNet.create(3, { seed: 2, loss: 0, syncIntervalMs: 60_000 })
+    const a = net.replica('a')
+    a.replication.setPushWindow(20)
+    await net.append('a', 0)
+    assert.equal(net.sent.push, 2, 'the first leaves at once')
+    assert.equal(a.replication.pushesDueAt(), undefined, 'nothing held')
+    const pushedAt = net.clock.now()
+    net.clock.advance(5)
+    await net.append('a', 1)
+    assert.equal(net.sent.push, 2, 'inside the 20 ms window: held back')
+    assert.equal(a.replication.pushesDueAt(), pushedAt + 20)
+    net.clock.advance(14)
+    a.replication.flushDue()
+    assert.equal(net.sent.push, 2, 'not due yet')
+    net.clock.advance(1)
+    a.replication.flushDue()
+    assert.equal(net.sent.push, 4, 'due: sent, with no tick')
+    assert.equal(a.replication.pushesDueAt(), undefined)
+  })
 })
 
 describe('ack=quorum bookkeeping', () => {
