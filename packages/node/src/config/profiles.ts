@@ -46,6 +46,10 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   // without a new incarnation (a healed link) is reached again within 2 s.
   peerBreakerThreshold: 3,
   peerBreakerHalfOpenMs: 2000,
+  // Members sharing a host (tests, demos, benchmarks on 127.0.0.1) share one address: libp2p's
+  // 5 new connections a second and 10 in handshake per host refused their joins (schema.ts).
+  inboundConnectionsPerHostPerSecond: 100,
+  maxPendingInboundConnections: 64,
   maxMessageBytes: 16 * 1024,
   gossipIpColocationFactorWeight: 0,
   gossipMeshDegree: 2,

@@ -200,6 +200,20 @@ const connectionConfig = z.object({
   peerBreakerThreshold: z.number().int().min(1).max(1000),
   /** How long an open peer breaker fails calls fast before one trial call (half-open). */
   peerBreakerHalfOpenMs: ms(100, 3_600_000),
+  /**
+   * New inbound connections accepted per second from one IP address (libp2p's
+   * `inboundConnectionThreshold`, 5 by default). Members that share a host share its address
+   * (a test, a demo, the 40-node benchmark on 127.0.0.1), and while they start each opens
+   * several (its monitors, the voters, the audit log): with 5 a second, joins through the
+   * first node timed out for minutes. 100 still turns away a host that floods.
+   */
+  inboundConnectionsPerHostPerSecond: z.number().int().min(1).max(100_000),
+  /**
+   * Inbound connections still in their handshake (Noise, Yamux) at once (libp2p's
+   * `maxIncomingPendingConnections`, 10 by default); beyond it a new one is refused. On a busy
+   * machine a handshake takes hundreds of ms, and a cluster's joins and redials come together.
+   */
+  maxPendingInboundConnections: z.number().int().min(1).max(100_000),
   /** Gossip messages over this size are rejected (and the sender penalised). A heartbeat is ~400 B. */
   maxMessageBytes: z.number().int().min(1024).max(4 * 1024 * 1024),
   /** Gossipsub's IP-colocation penalty: 0 because a test or demo cluster shares one host, negative to enable. */

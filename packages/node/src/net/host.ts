@@ -94,7 +94,12 @@ export async function createHost (
     // Liveness is the phi detector's job: libp2p's own ping monitor would close the connection
     // to a briefly stalled peer and turn a stall into a suspicion.
     connectionMonitor: { enabled: false },
-    connectionManager: { maxConnections: 512, dialTimeout: config.dialTimeoutMs },
+    connectionManager: {
+      maxConnections: 512,
+      dialTimeout: config.dialTimeoutMs,
+      inboundConnectionThreshold: config.inboundConnectionsPerHostPerSecond,
+      maxIncomingPendingConnections: config.maxPendingInboundConnections
+    },
     services: {
       identify: identify(),
       ping: ping({ timeout: config.probeTimeoutMs }),
