@@ -381,7 +381,6 @@ export class KosNode {
       this.protocolGuard?.stop()
       try { await this.libp2p?.stop() } catch (err) { this.log.warn({ err }, 'libp2p stop failed') }
       await this.store?.close().catch((err: unknown) => { this.log.warn({ err }, 'store close failed') })
-      this.nodeHealth.stop()
       this.log.info('node stopped')
       for (const l of this.stoppedListeners) l()
     })()

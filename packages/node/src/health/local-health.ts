@@ -1,10 +1,12 @@
 /**
  * Samples this process's own health for the heartbeat's summary: CPU % over the last interval,
  * memory, and the p99 event-loop delay. I/O edge: it reads process counters.
+ *
+ * The delay is the resource monitor's (healing/resource-monitor.ts: the p99 over its last
+ * sample, or its tick's own lateness), read through `loopDelayMs`: a second histogram here
+ * woke the process 20 times a second for the same figure. Without a reading (the monitor not
+ * started yet) the summary says 0.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
-
-type IntervalHistogram = ReturnType<typeof monitorEventLoopDelay>
 
 export interface ProcessHealthSample {
   cpuPercent: number
@@ -14,13 +16,13 @@ export interface ProcessHealthSample {
 }
 
 export class ProcessHealthSampler {
-  private readonly histogram: IntervalHistogram
+  private readonly loopDelayMs: () => number | undefined
   private lastCpu = process.cpuUsage()
   private lastAt = process.hrtime.bigint()
 
-  constructor () {
-    this.histogram = monitorEventLoopDelay({ resolution: 50 })
-    this.histogram.enable()
+  /** `loopDelayMs`: the event-loop delay (p99 over the last resource sample), in ms, if known. */
+  constructor (loopDelayMs: () => number | undefined) {
+    this.loopDelayMs = loopDelayMs
   }
 
   /** Values since the previous call; resets the window. */
@@ -31,18 +33,12 @@ export class ProcessHealthSampler {
     this.lastCpu = process.cpuUsage()
     this.lastAt = now
     const mem = process.memoryUsage()
-    const p99Ns = this.histogram.count > 0 ? this.histogram.percentile(99) : 0
-    this.histogram.reset()
     return {
       cpuPercent: elapsedUs > 0 ? round1(((cpu.user + cpu.system) / elapsedUs) * 100) : 0,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
-      eventLoopDelayP99Ms: round1(p99Ns / 1e6)
+      eventLoopDelayP99Ms: round1(this.loopDelayMs() ?? 0)
     }
-  }
-
-  stop (): void {
-    this.histogram.disable()
   }
 }
 

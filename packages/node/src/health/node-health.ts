@@ -41,7 +41,7 @@ export interface NodeHealthComponents {
 
 export class NodeHealth {
   private readonly c: NodeHealthComponents
-  private readonly sampler = new ProcessHealthSampler()
+  private readonly sampler: ProcessHealthSampler
   /** Heartbeats sent without the health detail since the last one with it (degraded mode). */
   private heartbeatsSinceDetail = 0
   /** Clock time since which this node has known no coordinator (null while it knows one). */
@@ -49,6 +49,7 @@ export class NodeHealth {
 
   constructor (components: NodeHealthComponents) {
     this.c = components
+    this.sampler = new ProcessHealthSampler(() => this.c.healing()?.resourceSnapshot().values.eventLoopDelayMs)
   }
 
   /** The election has started: from now on, time without a coordinator counts. */
@@ -107,10 +108,6 @@ export class NodeHealth {
       ...(machineCpuPercent === undefined ? {} : { machineCpuPercent }),
       agents: this.c.healing()?.summary() ?? { total: 0, running: 0, failed: 0, quarantined: 0 }
     }
-  }
-
-  stop (): void {
-    this.sampler.stop()
   }
 
   private clusterMode (): ServiceMode {
