@@ -49,7 +49,7 @@ describe('config', () => {
       heartbeatIntervalMs: 1000, phiThreshold: 8, phiMaxSampleSize: 200, phiMinStdDeviationMs: 200,
       phiAcceptableHeartbeatPauseMs: 500, phiFirstHeartbeatEstimateMs: 1000, probeTimeoutMs: 500,
       indirectProbes: 3, suspicionTimeoutMs: 1000, tickIntervalMs: 100, localStallThresholdMs: 400,
-      localStallGraceMs: 3000, pushPullIntervalMs: 30_000, monitorsPerMember: 0, healthGossipIntervalMs: 30_000, syncMaxNewMembers: 2048, syncMaxNewMembersPerMinute: 4096,
+      localStallGraceMs: 3000, pushPullIntervalMs: 30_000, monitorsPerMember: 5, healthGossipIntervalMs: 30_000, syncMaxNewMembers: 2048, syncMaxNewMembersPerMinute: 4096,
       auditRetentionMaxAgeMs: 0, auditRetentionMaxEntries: 1_000_000, auditCompactIntervalMs: 60_000,
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 750, electionTimeoutMaxMs: 850, electionLeaseMs: 600,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, voters: 5, coordinatorAnnounceIntervalMs: 1000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,

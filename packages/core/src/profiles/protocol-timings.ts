@@ -57,9 +57,8 @@ export const LAN_TIMINGS: Readonly<ProtocolTimings> = Object.freeze({
   localStallThresholdMs: 400,
   localStallGraceMs: 3000,
   pushPullIntervalMs: 30_000,
-  // Every member monitors every member: the bounded design (issue 17) is opt-in until a new
-  // coordinator is sure to hold every node's services report (the node's config schema says why).
-  monitorsPerMember: 0,
+  // The bounded design (issue 17): the reasons are in the node's config schema.
+  monitorsPerMember: 5,
   healthGossipIntervalMs: 30_000,
   syncMaxNewMembers: 2048,
   syncMaxNewMembersPerMinute: 4096,

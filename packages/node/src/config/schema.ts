@@ -123,11 +123,10 @@ const membershipConfig = z.object({
    * nodes, so two lost or slow monitors still leave three to notice and probe it (Akka's ring
    * has 9, Rapid 10), and a heartbeat costs five small messages whatever the cluster's size; its
    * N = 10 figures meet the detection targets (docs/benchmarks.md). A cluster of six or fewer is
-   * fully monitored anyway. 0, still the default: every heartbeat gossiped to every member, whose
-   * cost per node grows with N. The ring stays opt-in because with it a coordinator elected after
-   * a kill can lack a survivor's services report (summaries travel only when they change, and
-   * push/pull does not carry them): at 5 it let a survivor's instance dip or move in 3 of 10
-   * coordinator kills of `bench:services`, 0 of 10 at 0 (docs/benchmarks.md, issue 18).
+   * fully monitored anyway. Summaries carry a version that push/pull compares and repairs, and a
+   * new coordinator asks every member for its services report before it moves a slot, so the
+   * ring keeps issue 18's failover promise (docs/design/services.md). 0: every heartbeat
+   * gossiped to every member, whose cost per node grows with N.
    */
   monitorsPerMember: z.number().int().min(0).max(32),
   /**
