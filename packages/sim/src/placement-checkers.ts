@@ -7,7 +7,9 @@
  *   running, linked to the coordinator and names it coordinator in the same term (the fence);
  *   an instance is ready as soon as it runs; a crash loses a node's instances, a pause keeps them
  *   (the agents of a stopped node run on);
- * - the coordinator hears the instances of the nodes it is linked to (their heartbeats).
+ * - the coordinator hears the instances of the nodes it is linked to (their heartbeats), and
+ *   waits for those reports as the node does (report-gate.ts): a present member it is not
+ *   linked to holds its first table of a term back for up to 3 s.
  *
  * Invariants, checked at every sample:
  * - placement-table-valid: no table puts two instances of a service on one node, more slots than
@@ -62,11 +64,19 @@ export class PlacementCheckers implements Observer {
       const term = e.core.term
       let c = this.coordinators.get(i)
       if (c === undefined || c.term !== term) {
-        c = { term, core: new PlacementCoordinator({ settleMs: 1500, republishMs: 1000, underReplicatedEscalateMs: 30_000 }, { now: () => this.sim.now }) }
+        // The node's report gate (report-gate.ts) too: a member's report counts as heard while
+        // the two are linked (the model hears a linked node's instances at once), as an ask
+        // would be answered; one cut off keeps the first table waiting up to 3 s, as the node's
+        // three heartbeats.
+        c = { term, core: new PlacementCoordinator({ settleMs: 1500, republishMs: 1000, underReplicatedEscalateMs: 30_000, reports: { waitMs: 3000, askEveryMs: 1000 } }, { now: () => this.sim.now }) }
         this.coordinators.set(i, c)
       }
       const members = this.view(i)
-      const step = c.core.step({ term, members, services: this.services, reports: this.reports(i), generations: this.generations, goneAtMs: () => undefined })
+      const heard = (node: string): number | undefined => {
+        const j = this.indexOf(node)
+        return j !== undefined && this.sim.isRunning(j) && this.sim.net.linked(i, j) ? this.sim.now : undefined
+      }
+      const step = c.core.step({ term, members, services: this.services, reports: this.reports(i), generations: this.generations, goneAtMs: () => undefined, self: ids[i]!, reportHeardAtMs: heard })
       if (step.publish === null) continue
       this.published++
       const table = step.publish.assignments
@@ -81,6 +91,12 @@ export class PlacementCheckers implements Observer {
       }
     }
     this.checkRunning(at)
+  }
+
+  private index: Map<string, number> | null = null
+  private indexOf (id: string): number | undefined {
+    if (this.index === null) this.index = new Map(this.sim.ids.map((x, j) => [x, j]))
+    return this.index.get(id)
   }
 
   /** Node i's member view as the placement core takes it. */

@@ -110,9 +110,10 @@ export class PlacementService {
       republishMs: init.heartbeatIntervalMs,
       underReplicatedEscalateMs: init.underReplicatedEscalateMs,
       // Every present member's report, asked for at the start of a term, before any slot moves:
-      // answers take a round trip; a member that does not answer within five heartbeats is most
-      // likely being found dead (report-gate.ts).
-      reports: { waitMs: init.heartbeatIntervalMs * 5, askEveryMs: init.heartbeatIntervalMs }
+      // answers take a round trip; a member that does not answer within three heartbeats is
+      // most likely paused or being found dead, and meanwhile nothing moves, excess instances
+      // included (report-gate.ts). Five let an excess outlive the simulator's 5 s bound.
+      reports: { waitMs: init.heartbeatIntervalMs * 3, askEveryMs: init.heartbeatIntervalMs }
     }, c.clock)
   }
 
