@@ -10,7 +10,8 @@ import { ManualClock } from '@kos/detect'
 import { LAN_DEFAULTS } from '../src/config/profiles.js'
 import { induceEventLoopPressure } from '../src/healing/pressure.js'
 import { ResourceMonitor, suspendedMs, tickLatenessMs, type IntervalTimer, type ResourcesConfig } from '../src/healing/resource-monitor.js'
-import { sumNetDev, systemSamplers, type CpuReading, type ResourceSamplers } from '../src/healing/resource-samplers.js'
+import { createHistogram } from 'node:perf_hooks'
+import { loopDelayOfHistogram, sumNetDev, systemSamplers, type CpuReading, type ResourceSamplers } from '../src/healing/resource-samplers.js'
 import type { SaturationAlert } from '@kos/core'
 import type { ModeChange } from '@kos/core'
 
@@ -256,6 +257,28 @@ describe('resource monitor', () => {
 })
 
 describe('system samplers', () => {
+  /** A histogram of a 50 ms delay timer's firings over one second, with the given lateness values (ms). */
+  function secondOfFirings (lateMs: number[]): ReturnType<typeof createHistogram> {
+    const h = createHistogram()
+    for (let i = 0; i < 20; i++) h.record(Math.round((50 + (lateMs[i] ?? 0.4)) * 1e6))
+    return h
+  }
+
+  it('reads an idle loop as no delay, not as the timer\'s own period', () => {
+    assert.ok(loopDelayOfHistogram(secondOfFirings([]), 50) < 1)
+    assert.equal(loopDelayOfHistogram(createHistogram(), 50), 0)
+  })
+
+  it('reads the second worst lateness of the window: one late firing is not saturation, two are', () => {
+    assert.ok(loopDelayOfHistogram(secondOfFirings([180]), 50) < 1, 'one 180 ms hiccup')
+    const two = loopDelayOfHistogram(secondOfFirings([180, 150]), 50)
+    assert.ok(two > 145 && two < 155, `two late firings: ${two}`)
+    // A loop so blocked that its timer fired once reads that firing.
+    const one = createHistogram()
+    one.record(1_050_000_000)
+    assert.ok(Math.abs(loopDelayOfHistogram(one, 50) - 1000) < 5)
+  })
+
   it('read plausible values from this host', async () => {
     const s = systemSamplers({ dataDir: tmpdir() })
     try {
