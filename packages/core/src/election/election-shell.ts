@@ -69,6 +69,8 @@ export interface ElectionShellComponents {
 /** One report a minute per sender of refused election messages: a hostile peer cannot flood the audit log. */
 const REFUSAL_REPORT_INTERVAL_MS = 60_000
 const MAX_REFUSERS_TRACKED = 1024
+/** The longest a shell sleeps between two looks at the election's timers, in ticks (armTick). */
+const MAX_TICK_SLEEP_TICKS = 5
 
 type Task = (done: () => void) => void
 
@@ -87,7 +89,9 @@ export class ElectionShell {
   private rankingDirty = true
   private learnersDirty = true
   private lastReconfigureAtMs = -Infinity
-  private lastTickAtMs = -Infinity
+  /** The pending tick's timer and the clock time it is due (Infinity: none armed). */
+  private cancelTick: Cancel | null = null
+  private tickDueAtMs = Infinity
   private readonly refusalsReported = new Map<string, number>()
   private readonly cancels: Cancel[] = []
 
@@ -107,8 +111,7 @@ export class ElectionShell {
     this.cancels.push(transport.listen(channels.messages, (from, env) => { this.onMessage(from, env) }))
     this.cancels.push(transport.subscribe(channels.announcements, (from, a) => { this.onAnnouncement(from, a) }))
     this.cancels.push(transport.onPeerLost((peer) => { this.onPeerLost(peer) }))
-    this.lastTickAtMs = timers.clock.now()
-    this.cancels.push(timers.every(this.init.tickIntervalMs, () => { this.onTimer() }))
+    this.armTick()
     this.cancels.push(timers.every(this.init.announceIntervalMs, () => { this.announce() }))
   }
 
@@ -116,6 +119,8 @@ export class ElectionShell {
     if (!this.running) return
     this.running = false
     for (const cancel of this.cancels.splice(0)) cancel()
+    this.cancelTick?.()
+    this.cancelTick = null
   }
 
   /** The membership changed: re-rank (lazily), and let the coordinator adjust the voter set. */
@@ -124,13 +129,39 @@ export class ElectionShell {
     this.rankingDirty = true
     this.learnersDirty = true
     this.reconfigure()
+    // A new ranking can bring this node's election deadline forward.
+    this.refresh()
+    this.armTick()
+  }
+
+  /**
+   * Sets the tick's timer for the core's next deadline (`nextDeadlineMs`), if that comes before
+   * the one armed. Why not a tick every `tickIntervalMs`: a follower has nothing to do until its
+   * coordinator goes quiet, and 20 wakeups a second were a fifth of an idle node's timer cost. The
+   * deadline is met to the millisecond, finer than the periodic tick's 50 ms, which keeps the
+   * ranked survivors' timeouts apart. The sleep is at most `MAX_TICK_SLEEP_TICKS` ticks, a bound
+   * on the cost of a deadline brought forward by a path that forgot to re-arm; a deadline
+   * already past is looked at again one tick later, not in a loop.
+   */
+  private armTick (): void {
+    if (!this.running) return
+    const { clock } = this.c.timers
+    const now = clock.now()
+    const step = this.init.tickIntervalMs
+    const deadline = this.core.nextDeadlineMs()
+    const due = Math.min(now + MAX_TICK_SLEEP_TICKS * step, deadline > now ? deadline : now + step)
+    if (this.cancelTick !== null && due >= this.tickDueAtMs) return
+    this.cancelTick?.()
+    this.tickDueAtMs = due
+    this.cancelTick = this.c.timers.after(Math.max(0, due - now), () => { this.onTimer() })
   }
 
   /** A late tick (the event loop was held) runs behind the input that queued up meanwhile (late-tick.ts). */
   private onTimer (): void {
     const now = this.c.timers.clock.now()
-    const late = tickIsLate(this.lastTickAtMs, now, this.init.tickIntervalMs)
-    this.lastTickAtMs = now
+    const late = tickIsLate(this.tickDueAtMs, now, this.init.tickIntervalMs)
+    this.cancelTick = null
+    this.tickDueAtMs = Infinity
     if (late) this.c.timers.soon(() => { this.tick() })
     else this.tick()
   }
@@ -145,6 +176,7 @@ export class ElectionShell {
       this.lastReconfigureAtMs = now
       this.reconfigure()
     }
+    this.armTick()
   }
 
   private onPeerLost (peer: string): void {
@@ -295,6 +327,9 @@ export class ElectionShell {
         }
       }
     }
+    // Whatever the core was told may have moved its next deadline (a lost coordinator's peer, a
+    // new voter set, a campaign begun): the tick follows it.
+    this.armTick()
   }
 
   private send (to: string, m: ElectionMessage): void {

@@ -171,7 +171,7 @@ export class Election {
   }
 
   /**
-   * Drives every timer; the shell calls it every ~50 ms (and may also call it at nextDeadlineMs()).
+   * Drives every timer; the shell calls it at nextDeadlineMs() (and at least every few ticks).
    * After a stall of its process, the shell runs it behind the input that queued up meanwhile
    * (late-tick.ts), so heartbeats and acks waiting in the socket count before a timeout is judged.
    */

@@ -10,7 +10,7 @@
  * buffered messages in the simulator), and only a tick on time runs at once.
  */
 
-/** A tick more than twice its period after the previous one: the process was stalled in between. */
-export function tickIsLate (previousTickAtMs: number, nowMs: number, tickIntervalMs: number): boolean {
-  return nowMs - previousTickAtMs > 2 * tickIntervalMs
+/** A tick more than one tick period after the time it was due: the process was stalled in between. */
+export function tickIsLate (dueAtMs: number, nowMs: number, tickIntervalMs: number): boolean {
+  return nowMs - dueAtMs > tickIntervalMs
 }

@@ -10,8 +10,8 @@
  * ms (config/profiles.ts).
  *
  * The spread max − min (100 ms) is below rankStepMs (150 ms) less a round trip, so neighbours
- * in the ranking never fire together; the shell must tick at least every 50 ms (or at
- * `nextDeadlineMs()`): with 100 ms ticks, 1–2 % of failovers split.
+ * in the ranking never fire together; the shell must tick at `nextDeadlineMs()` (as it does) or at
+ * least every 50 ms: with 100 ms ticks, 1–2 % of failovers split.
  * A tolerant profile (long GC pauses, busy VMs) can scale everything: heartbeat 200, timeout
  * 1000–1150, lease 800, rank step 250 (≈ 1 s failover, no split in the same simulation).
  */

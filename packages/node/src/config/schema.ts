@@ -162,7 +162,7 @@ const electionConfig = z.object({
   electionLeaseMs: ms(10, 600_000),
   /** Extra timeout per rank (archon first, then lowest peer id): the preferred survivor fires first, so splits are rare. */
   electionRankStepMs: ms(0, 600_000),
-  /** Period of the election tick; the timers need at least 50 ms resolution, or split votes creep in. */
+  /** The election's timer fires at each deadline; this is the retry for one already past, and a fifth of the longest sleep (election-shell.ts). */
   electionTickIntervalMs: ms(5, 1000),
   /** A voter dead this long is removed from the voter set (one at a time, by the coordinator). */
   removeAfterMs: ms(1000, 30 * 86_400_000),
