@@ -1,4 +1,4 @@
-/** Who audits a member's death, return or leaving (audit/recorded-once.ts): one node, not every observer. */
+/** Who audits a member's join, death, return or leaving, or an election (reactions/recorded-once.ts): one node, not every observer. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { recordsHere } from '../src/reactions/recorded-once.js'
@@ -10,9 +10,9 @@ const dead = (id: string): KosEvent => ({ type: 'member:dead', member: member(id
 const ctx = (selfId: string, coordinatorId: string | null, alive: string[]) => ({ selfId, coordinatorId, aliveIds: () => alive })
 
 describe('a fact recorded once', () => {
-  it('the coordinator audits a death, a return and a leave; no one else does', () => {
+  it('the coordinator audits a join, a death, a return and a leave; no one else does', () => {
     const nodes = ['a', 'b', 'c', 'd']
-    for (const e of [dead('d'), { type: 'member:alive', member: member('d'), previous: 'dead' } as KosEvent, { type: 'member:left', member: member('d') } as KosEvent]) {
+    for (const e of [{ type: 'member:join', member: member('d') } as KosEvent, dead('d'), { type: 'member:alive', member: member('d'), previous: 'dead' } as KosEvent, { type: 'member:left', member: member('d') } as KosEvent]) {
       const writers = nodes.filter((self) => recordsHere(e, ctx(self, 'b', nodes.filter((n) => n !== self && n !== 'd'))))
       assert.deepEqual(writers, ['b'], e.type)
     }
@@ -26,8 +26,13 @@ describe('a fact recorded once', () => {
     assert.deepEqual(['b', 'c'].filter((self) => recordsHere(dead('a'), ctx(self, 'a', others(self).filter((n) => n !== 'a')))), ['b'])
   })
 
+  it('an election is audited by the coordinator it elected, not by its followers', () => {
+    const elected: KosEvent = { type: 'coordinator:elected', coordinatorId: 'b', term: 2 }
+    assert.deepEqual(['a', 'b', 'c'].filter((self) => recordsHere(elected, ctx(self, 'b', []))), ['b'])
+  })
+
   it('every other event is audited by whoever emits it', () => {
     assert.equal(recordsHere({ type: 'member:suspect', member: member('d'), by: 'a' }, ctx('c', 'b', [])), true)
-    assert.equal(recordsHere({ type: 'coordinator:elected', coordinatorId: 'b', term: 2 }, ctx('c', 'b', [])), true)
+    assert.equal(recordsHere({ type: 'coordinator:lost', previous: 'b', term: 2 } as KosEvent, ctx('c', null, [])), true)
   })
 })
