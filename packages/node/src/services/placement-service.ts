@@ -91,6 +91,9 @@ export class PlacementService {
   /** Per member: when this node last had its answer to an ask for its report (the report gate). */
   private readonly reportHeardAt = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
+  /** Before the first table is taken: the newest heard so far, taken when `firstTableTimer` ends. */
+  private firstTable: PlacementTable | null = null
+  private firstTableTimer: NodeJS.Timeout | undefined
   private unsubscribe: (() => void) | undefined
   private running = false
 
@@ -153,6 +156,7 @@ export class PlacementService {
     if (!this.running) return
     this.running = false
     clearInterval(this.timer)
+    clearTimeout(this.firstTableTimer)
     this.unsubscribe?.()
     const pubsub = this.c.libp2p.services.pubsub
     pubsub.removeEventListener('message', this.onGossip)
@@ -507,8 +511,32 @@ export class PlacementService {
     const el = this.c.election()
     const from = msg.from.toString()
     if (el === undefined || el.coordinatorId !== from || el.term !== table.term) return
-    if (this.accepted !== null && this.accepted.term === table.term && this.accepted.version > table.version) return
-    if (this.accepted !== null && this.accepted.term === table.term && this.accepted.version === table.version) return
-    this.take({ term: table.term, version: table.version, assignments: table.assignments })
+    const heard = { term: table.term, version: table.version, assignments: table.assignments }
+    if (this.accepted === null) { this.hearFirstTable(heard); return }
+    if (this.accepted.term === table.term && this.accepted.version >= table.version) return
+    this.take(heard)
+  }
+
+  /**
+   * A node that holds no table yet (it has just started) takes the newest one it hears within
+   * one and a half republish periods, not the first. Gossip can hand a node that just connected
+   * a table seconds old (a peer answers its first IHAVE from the message cache), which may still
+   * give it the instance re-placed elsewhere while it was down: it started that instance until
+   * the current table came, a duplicate. The coordinator republishes its table every heartbeat,
+   * so the current one arrives within the wait.
+   */
+  private hearFirstTable (table: PlacementTable): void {
+    if (this.firstTable === null || table.term > this.firstTable.term || (table.term === this.firstTable.term && table.version > this.firstTable.version)) this.firstTable = table
+    if (this.firstTableTimer !== undefined) return
+    this.firstTableTimer = setTimeout(() => {
+      this.firstTableTimer = undefined
+      const newest = this.firstTable
+      this.firstTable = null
+      const el = this.c.election()
+      // Still this term's, and nothing taken meanwhile: otherwise the next table starts over.
+      if (!this.running || newest === null || this.accepted !== null || el === undefined || el.term !== newest.term) return
+      this.take(newest)
+    }, this.init.heartbeatIntervalMs * 1.5)
+    this.firstTableTimer.unref()
   }
 }
