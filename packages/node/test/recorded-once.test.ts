@@ -1,4 +1,4 @@
-/** Who audits a member's join, death, return or leaving, or an election (reactions/recorded-once.ts): one node, not every observer. */
+/** Who audits a member's join, death, return or leaving (reactions/recorded-once.ts): one node, not every observer. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { recordsHere } from '../src/reactions/recorded-once.js'
@@ -26,9 +26,9 @@ describe('a fact recorded once', () => {
     assert.deepEqual(['b', 'c'].filter((self) => recordsHere(dead('a'), ctx(self, 'a', others(self).filter((n) => n !== 'a')))), ['b'])
   })
 
-  it('an election is audited by the coordinator it elected, not by its followers', () => {
+  it('an election is audited by every node that follows it: its own chain says whom it followed', () => {
     const elected: KosEvent = { type: 'coordinator:elected', coordinatorId: 'b', term: 2 }
-    assert.deepEqual(['a', 'b', 'c'].filter((self) => recordsHere(elected, ctx(self, 'b', []))), ['b'])
+    assert.deepEqual(['a', 'b', 'c'].filter((self) => recordsHere(elected, ctx(self, 'b', []))), ['a', 'b', 'c'])
   })
 
   it('every other event is audited by whoever emits it', () => {

@@ -1,11 +1,12 @@
 /**
- * Which node writes the audit entry of a member's join, death, return or leaving, and of a
- * coordinator's election (issue 17: a fact is recorded once). Every node sees these events (its
- * API, event stream, metrics and logs show them); had every observer audited its own view, one
- * crash would become N entries, each replicated to N nodes, and forming a cluster N² joins (on
- * 24 nodes of a 2-core machine, 552 join and 97 election entries at each node in its first
- * minute, while it was starved). An election is written by the coordinator it elected. A
- * member fact is written by one node:
+ * Which node writes the audit entry of a member's join, death, return or leaving (issue 17: a
+ * fact is recorded once). Every node sees these events (its API, event stream, metrics and logs
+ * show them); had every observer audited its own view, one crash would become N entries, each
+ * replicated to N nodes, and forming a cluster N² joins (on 24 nodes of a 2-core machine, 552
+ * join entries at each node in its first minute). A coordinator's election stays in the chain
+ * of every node that followed it: a restarted node reads from its own chain which coordinator
+ * it followed in each term, and takes desired state only from those (services/desired-state-gate.ts).
+ * A member fact is written by one node:
  * - the coordinator, the node that decides cluster-wide actions (as it alone escalates a death,
  *   escalation/triggers.ts);
  * - while there is none to decide (none known here, or the member in question is the one this
@@ -29,7 +30,6 @@ export interface FactRecorderContext {
 
 /** Whether this node writes `event`'s audit entry. */
 export function recordsHere (event: KosEvent, ctx: FactRecorderContext): boolean {
-  if (event.type === 'coordinator:elected') return event.coordinatorId === ctx.selfId
   if (!CLUSTER_FACTS.has(event.type) || !('member' in event)) return true
   const subject = event.member.peerId
   const c = ctx.coordinatorId
