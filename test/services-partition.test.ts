@@ -141,11 +141,18 @@ describe('cluster services across a partition and a coordinator failover', () =>
       const all = running.flat()
       return all.length === 1 && all[0]!.node === holder && all[0]!.ready
     }, { timeoutMs: 60_000 })
+    // Each node's view of the service is built from the members' summaries, which reach it by
+    // gossip: a view may show the stopped newer instance for a moment after the nodes' agents
+    // already agree. Wait for every view to show the slot back on the holder, then check it.
     for (const n of nodes) {
-      const s = await placedAmong(n, nodes)
+      const s = await cluster.waitFor(`${n.name} to see ${lostId} back on ${holder.name}`, async () => {
+        const view = await placedAmong(n, nodes)
+        return ready(view).some((i) => i.id === lostId && i.nodeId === holder.peerId) ? view : false
+      }, { timeoutMs: 60_000 })
       const back = ready(s).find((i) => i.id === lostId)!
       assert.equal(back.nodeId, holder.peerId, `${n.name}: ${JSON.stringify(s)}`)
       assert.equal(back.generation, lostGeneration, `${n.name}: the older generation kept`)
+      assert.equal(ready(s).length, 2, `${n.name}: ${JSON.stringify(s)}`)
     }
     for (const n of nodes) assert.equal((await n.api('/v1/services/never')).status, 404, `${n.name} holds the refused definition`)
   })
