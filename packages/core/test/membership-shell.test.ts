@@ -213,6 +213,19 @@ describe('MembershipShell', () => {
     assert.equal(gossipsIn(1), 1, 'refreshed after the refresh period')
   })
 
+  it('with bounded monitors, a degraded node whose detail comes with every few heartbeats only is not news each time', () => {
+    // Degraded, the node leaves the detail (agents, figures) out of most heartbeats; members keep
+    // the detail they hold (mergeSummary), so its return unchanged is no news.
+    const detailed: HealthSummary = { ...HEALTH, mode: 'degraded', agents: { total: 1, running: 1, failed: 0, quarantined: 0 }, cpuPercent: 50 }
+    const { agents: _a, cpuPercent: _c, ...bare } = detailed
+    let beat = 0
+    const { transport, clock, timers } = shell(3, () => (beat++ % 5 === 0 ? detailed : bare))
+    for (let i = 0; i < 10; i++) { clock.advance(1000); timers.fire(1000) }
+    const before = transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length
+    for (let i = 0; i < 60; i++) { clock.advance(1000); timers.fire(1000) }
+    assert.equal(transport.published.filter((p) => p.topic === CHANNELS.heartbeats.name).length - before, 0)
+  })
+
   it('with bounded monitors, stamps each summary it gossips with a higher version', () => {
     let health = HEALTH
     const { transport, clock, timers } = shell(3, () => health)

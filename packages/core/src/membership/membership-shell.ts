@@ -263,9 +263,15 @@ export class MembershipShell {
     // A copy: the summary object may be the caller's, refilled in place for the next heartbeat.
     // Each summary gossiped is a new version of it (summary-version.ts).
     const health: HealthSummary = { ...hb.health, summaryVersion: ++this.summaryVersion }
-    this.lastHealth = health
+    // What the members hold after it: a summary without the detail (a degraded node's) keeps the
+    // detail gossiped before (mergeSummary). Compared with the bare one, the next detailed
+    // summary would be news of state every time, and a degraded cluster would gossip itself busier.
+    const held = this.lastHealth !== null && health.agents === undefined && this.lastHealth.incarnation === health.incarnation
+      ? { ...this.lastHealth, ...health }
+      : health
+    this.lastHealth = held
     this.lastHealthAtMs = now
-    this.core.setOwnSummary(health)
+    this.core.setOwnSummary(held)
     this.c.transport.publish(this.c.channels.heartbeats, { ...hb, health })
   }
 
