@@ -226,7 +226,9 @@ export class KosNode {
         audit,
         escalation: () => this.phase === 'running' ? this.escalation : undefined,
         election: () => this.election?.core,
-        members: () => this.membership?.core.list() ?? []
+        members: () => this.membership?.core.list() ?? [],
+        repeats: { windowMs: this.config.auditRepeatWindowMs, burst: this.config.auditRepeatBurst },
+        timers: nodeTimers(this.clock)
       }))
       const topics = membershipTopics(this.config.cluster)
       this.transport = new Libp2pTransport({

@@ -37,6 +37,10 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   auditRetentionMaxAgeMs: 0,
   auditRetentionMaxEntries: 1_000_000,
   auditCompactIntervalMs: 60_000,
+  // Repeats of one observation: three entries at once (a degrade, the recovery, one flap),
+  // then the latest once per 30 s with its count: a flapping node writes 6 a minute, not 60.
+  auditRepeatWindowMs: 30_000,
+  auditRepeatBurst: 3,
 
   // Peer breakers: three failures in a row, not one, because a single refused dial may be a race
   // with a restart. A dead voter then costs the coordinator three dials (0.3 s of heartbeats),

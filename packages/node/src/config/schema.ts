@@ -250,6 +250,16 @@ const auditConfig = z.object({
    * cluster writes in years, yet leaves the clock room for millions of such jumps.
    */
   auditMaxLamportLeap: z.number().int().min(1_000_000).max(2 ** 48),
+  /**
+   * A node's repeating observations (its stalls, mode, resource saturation, a suspicion it
+   * raises: reactions/repeating-observations.ts) write at most `auditRepeatBurst` entries per
+   * observation in this window; the latest of the rest is written when the window has room,
+   * with `details.repeated`. Every entry reaches every node, so a starved cluster's reports of
+   * being starved must not be what keeps it starved. 0 writes every event.
+   */
+  auditRepeatWindowMs: ms(0, 3_600_000),
+  /** Entries per observation written at once within `auditRepeatWindowMs`. */
+  auditRepeatBurst: z.number().int().min(1).max(1000),
 
   // ---- audit retention (audit/retention.ts) --------------------------------------------------
   /**

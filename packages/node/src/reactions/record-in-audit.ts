@@ -2,16 +2,20 @@
  * The one writer of events to the audit log: every event on the node's path becomes one entry
  * (audit-fields.ts says which fields), nothing else does; a member's death, return or leaving
  * only on the one node that records it for the cluster (recorded-once.ts). The escalations an event triggers
- * (escalation-triggers.ts) follow its durable entry, which they cite as evidence.
+ * (escalation-triggers.ts) follow its durable entry, which they cite as evidence. A node's
+ * repeating observations (repeating-observations.ts) are folded by the repeat damper: past a
+ * few a window, the latest is written later with the count of those it stands for.
  */
 import type { AuditService } from '../audit/audit-service.js'
 import type { Election } from '@kos/core'
 import type { EscalationService } from '../escalation/escalation-service.js'
 import type { KosEvent } from '../events/kos-event.js'
-import type { MemberView } from '@kos/core'
+import type { AuditFields, MemberView, Timers } from '@kos/core'
 import { auditFieldsOf } from './audit-fields.js'
 import { escalationTriggers } from './escalation-triggers.js'
 import { recordsHere } from './recorded-once.js'
+import { RepeatDamper, type Folded } from './repeat-damper.js'
+import { repeatKeyOf } from './repeating-observations.js'
 
 export interface RecordInAuditParts {
   /** This node's peer id: the subject of its own events. */
@@ -21,9 +25,36 @@ export interface RecordInAuditParts {
   escalation: () => Pick<EscalationService, 'create' | 'memberUp'> | undefined
   election: () => Pick<Election, 'selfId' | 'coordinatorId'> | undefined
   members: () => MemberView[]
+  /** The repeat damper's window (0: every event written) and the entries a key may write in it. */
+  repeats: { windowMs: number, burst: number }
+  timers: Pick<Timers, 'clock' | 'after'>
 }
 
 export function recordInAudit (parts: RecordInAuditParts) {
+  const damper = new RepeatDamper<AuditFields>(parts.repeats.windowMs, parts.repeats.burst)
+  const clock = parts.timers.clock
+  let flushAtMs: number | null = null
+  let cancelFlush: (() => void) | null = null
+  const arm = (): void => {
+    const due = damper.nextDueMs()
+    if (due === null || (flushAtMs !== null && flushAtMs <= due)) return
+    cancelFlush?.()
+    flushAtMs = due
+    cancelFlush = parts.timers.after(Math.max(0, due - clock.now()), flush)
+  }
+  const flush = (): void => {
+    cancelFlush = null
+    flushAtMs = null
+    for (const f of damper.takeDue(clock.now())) void parts.audit.record(folded(f))
+    arm()
+  }
+  const write = async (fields: AuditFields): Promise<{ origin: string, seq: number } | undefined> => {
+    const key = repeatKeyOf(fields)
+    if (key === null) return await parts.audit.record(fields)
+    const f = damper.offer(key, fields, clock.now())
+    if (f === null) { arm(); return undefined }
+    return await parts.audit.record(folded(f))
+  }
   return async (e: KosEvent): Promise<void> => {
     const core = parts.election()
     const here = recordsHere(e, {
@@ -31,7 +62,7 @@ export function recordInAudit (parts: RecordInAuditParts) {
       coordinatorId: core?.coordinatorId ?? null,
       aliveIds: () => parts.members().filter((m) => m.state === 'alive').map((m) => m.peerId)
     })
-    const evidence = here ? await parts.audit.record(auditFieldsOf(e, parts.selfId)) : undefined
+    const evidence = here ? await write(auditFieldsOf(e, parts.selfId)) : undefined
     const esc = parts.escalation()
     if (esc === undefined) return
     const actions = escalationTriggers(e, {
@@ -45,4 +76,9 @@ export function recordInAudit (parts: RecordInAuditParts) {
       else await esc.create(a.escalation)
     }
   }
+}
+
+/** The entry of a folded item: with `repeated`, the events it stands for, when more than itself. */
+function folded (f: Folded<AuditFields>): AuditFields {
+  return f.repeated === 1 ? f.item : { ...f.item, details: { ...f.item.details, repeated: f.repeated } }
 }
