@@ -12,6 +12,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp, type TCPSocketOptions } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { KosConfig } from '../config/schema.js'
+import { memoiseEd25519Keys } from './ed25519-keys.js'
 import { invalidMessageRegister } from './gossip-invalid-counter.js'
 import { deferYamuxWindowUpdates } from './yamux-window.js'
 
@@ -78,6 +79,7 @@ export async function createHost (
   protector?: ConnectionProtector
 ): Promise<KosLibp2p> {
   deferYamuxWindowUpdates()
+  memoiseEd25519Keys()
   return createLibp2p({
     privateKey,
     start: false,
