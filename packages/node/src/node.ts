@@ -24,6 +24,7 @@ import { EscalationService } from './escalation/escalation-service.js'
 import { QuorumLoss } from './reactions/quorum-loss.js'
 import { recordInAudit } from './reactions/record-in-audit.js'
 import { detectClusterFailures } from './reactions/detect-cluster-failures.js'
+import { factRecorder } from './reactions/recorded-once.js'
 import { replaceServices } from './reactions/replace-services.js'
 import { followMembership } from './reactions/follow-membership.js'
 import { logEvent } from './events/event-log.js'
@@ -296,7 +297,11 @@ export class KosNode {
       })
       quorumLoss.start()
       this.onEvent(async (e) => { await quorumLoss.onEvent(e) })
-      this.onEvent(detectClusterFailures(() => this.healing?.supervisor))
+      this.onEvent(detectClusterFailures(() => this.healing?.supervisor, factRecorder({
+        selfId: this.peerId,
+        election: () => this.election?.core,
+        members: () => this.membership?.core.list() ?? []
+      })))
       this.onEvent(followMembership({ store: () => this.store, election: () => this.election }))
       this.onEvent(replaceServices(() => this.services))
       this.healing = new HealingService({

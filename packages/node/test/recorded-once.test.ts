@@ -1,7 +1,8 @@
 /** Who audits a member's join, death, return or leaving (reactions/recorded-once.ts): one node, not every observer. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { recordsHere } from '../src/reactions/recorded-once.js'
+import { factRecorder, recordsHere } from '../src/reactions/recorded-once.js'
+import { detectClusterFailures } from '../src/reactions/detect-cluster-failures.js'
 import type { KosEvent } from '../src/events/kos-event.js'
 import type { MemberView } from '@kos/core'
 
@@ -34,5 +35,19 @@ describe('a fact recorded once', () => {
   it('every other event is audited by whoever emits it', () => {
     assert.equal(recordsHere({ type: 'member:suspect', member: member('d'), by: 'a' }, ctx('c', 'b', [])), true)
     assert.equal(recordsHere({ type: 'coordinator:lost', previous: 'b', term: 2 } as KosEvent, ctx('c', null, [])), true)
+  })
+})
+
+describe('a dead peer detected once (detect-cluster-failures.ts)', () => {
+  it("only the node that records a member's death files the peer-dead detection", () => {
+    const nodes = ['a', 'b', 'c', 'd']
+    const filed: string[] = []
+    for (const self of nodes) {
+      const detect = detectClusterFailures(() => ({ detectNode: (d) => { filed.push(`${self}:${d.condition}`) } }), factRecorder({
+        selfId: self, election: () => ({ coordinatorId: 'b' }), members: () => nodes.filter((n) => n !== self && n !== 'd').map((n) => ({ ...member(n), state: 'alive' }))
+      }))
+      detect(dead('d'))
+    }
+    assert.deepEqual(filed, ['b:peer-dead'])
   })
 })

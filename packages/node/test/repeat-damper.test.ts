@@ -88,12 +88,15 @@ describe('which audit entries fold', () => {
     assert.notEqual(repeatKeyOf(f('member:suspect', 'node', 'p1')), repeatKeyOf(f('member:suspect', 'node', 'p2')))
     assert.notEqual(repeatKeyOf(f('healing:detected', 'resource', '', { condition: 'saturation' })), null)
     assert.notEqual(repeatKeyOf(f('healing:detected', 'node', '', { condition: 'mode-minimal' })), repeatKeyOf(f('healing:detected', 'resource', '', { condition: 'saturation' })))
+    // Losing the coordinator is one observation, whichever coordinator it was.
+    assert.equal(repeatKeyOf(f('coordinator:lost', 'coordinator', 'p1')), repeatKeyOf(f('coordinator:lost', 'coordinator', 'p2')))
+    assert.notEqual(repeatKeyOf(f('healing:detected', 'network', 'p1', { condition: 'quorum-lost' })), null)
   })
 
   it('never folds evidence: cluster facts, elections, agent and ethics detections', () => {
     for (const fields of [
       f('member:dead', 'node', 'p1'), f('member:join', 'node', 'p1'), f('coordinator:elected', 'coordinator', 'p1'),
-      f('healing:detected', 'agent', 'crasher', { condition: 'exit' }), f('healing:detected', 'ethics', 'a', { condition: 'violation' }),
+      f('healing:detected', 'agent', 'crasher', { condition: 'exit' }), f('healing:detected', 'network', 'p1', { condition: 'peer-dead' }), f('healing:detected', 'ethics', 'a', { condition: 'violation' }),
       f('agent:quarantined', 'ethics', 'a'), f('service:replaced', 'coordinator', 'i1')
     ]) assert.equal(repeatKeyOf(fields), null, fields.type)
   })

@@ -13,7 +13,7 @@ import type { KosEvent } from '../events/kos-event.js'
 import type { AuditFields, MemberView, Timers } from '@kos/core'
 import { auditFieldsOf } from './audit-fields.js'
 import { escalationTriggers } from './escalation-triggers.js'
-import { recordsHere } from './recorded-once.js'
+import { factRecorder } from './recorded-once.js'
 import { RepeatDamper, type Folded } from './repeat-damper.js'
 import { repeatKeyOf } from './repeating-observations.js'
 
@@ -31,6 +31,7 @@ export interface RecordInAuditParts {
 }
 
 export function recordInAudit (parts: RecordInAuditParts) {
+  const recordsHere = factRecorder(parts)
   const damper = new RepeatDamper<AuditFields>(parts.repeats.windowMs, parts.repeats.burst)
   const clock = parts.timers.clock
   let flushAtMs: number | null = null
@@ -57,11 +58,7 @@ export function recordInAudit (parts: RecordInAuditParts) {
   }
   return async (e: KosEvent): Promise<void> => {
     const core = parts.election()
-    const here = recordsHere(e, {
-      selfId: parts.selfId,
-      coordinatorId: core?.coordinatorId ?? null,
-      aliveIds: () => parts.members().filter((m) => m.state === 'alive').map((m) => m.peerId)
-    })
+    const here = recordsHere(e)
     const evidence = here ? await write(auditFieldsOf(e, parts.selfId)) : undefined
     const esc = parts.escalation()
     if (esc === undefined) return

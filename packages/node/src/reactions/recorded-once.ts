@@ -16,6 +16,7 @@
  * Every other event is audited by whoever emits it. Pure.
  */
 import type { KosEvent } from '../events/kos-event.js'
+import type { MemberView } from '@kos/core'
 
 /** The member facts recorded once cluster-wide. */
 export const CLUSTER_FACTS: ReadonlySet<string> = new Set(['member:join', 'member:dead', 'member:alive', 'member:left'])
@@ -37,4 +38,20 @@ export function recordsHere (event: KosEvent, ctx: FactRecorderContext): boolean
   let first = ctx.selfId
   for (const id of ctx.aliveIds()) if (id !== subject && id < first) first = id
   return first === ctx.selfId
+}
+
+/** What a node knows when an event arrives: itself, the coordinator it follows, its members. */
+export interface FactRecorderParts {
+  selfId: string
+  election: () => { coordinatorId: string | null } | undefined
+  members: () => MemberView[]
+}
+
+/** `recordsHere` for the node as it is when each event arrives. */
+export function factRecorder (parts: FactRecorderParts): (event: KosEvent) => boolean {
+  return (event) => recordsHere(event, {
+    selfId: parts.selfId,
+    coordinatorId: parts.election()?.coordinatorId ?? null,
+    aliveIds: () => parts.members().filter((m) => m.state === 'alive').map((m) => m.peerId)
+  })
 }

@@ -2,21 +2,30 @@
  * Which audit entries are a node's repeating observations, folded by the repeat damper
  * (repeat-damper.ts) under a key per observation: what this node sees of its own health (its
  * stalls, its mode, a resource over its threshold, the healing policy's detections about the
- * node itself rather than one of its agents) and of one member (its suspicion, its refutation). They repeat while their cause
- * lasts and each repeat says little more than the first.
+ * node itself rather than one of its agents), of one member (its suspicion, its refutation) and
+ * of its coordinator (lost, and the period without one, with its detection; the coordinator
+ * escalates the report, a folded one when it is written). They repeat while their cause lasts
+ * and each repeat says little more than the first.
  *
  * Never folded: facts recorded once for the cluster (a member's death, return, join or
- * leaving), the elections a node follows (read back by the services' desired-state gate),
- * agent, ethics and placement entries, escalations: each of those is evidence of its own. Pure.
+ * leaving, and its detection as a dead peer), the elections a node follows (read back by the
+ * services' desired-state gate), agent, ethics and placement entries, escalations: each of those
+ * is evidence of its own. Pure.
  */
 import type { AuditFields } from '@kos/core'
 
 const SELF_OBSERVATIONS: ReadonlySet<string> = new Set(['node:stalled', 'node:mode', 'resource:saturation', 'member:suspect', 'member:refuted'])
+/**
+ * A node's view of its coordinator: losing it, and a period without one. One observation
+ * whichever coordinator it was: in an election storm each loss names another.
+ */
+const COORDINATOR_OBSERVATIONS: ReadonlySet<string> = new Set(['coordinator:lost', 'coordinator:quorum-restored'])
 
 /** The key `fields` are folded under, or null when the entry is always written. */
 export function repeatKeyOf (fields: AuditFields): string | null {
   if (SELF_OBSERVATIONS.has(fields.type)) return `${fields.type}\u0000${fields.subject}`
-  if (fields.type === 'healing:detected' && (fields.class === 'resource' || fields.class === 'node')) {
+  if (COORDINATOR_OBSERVATIONS.has(fields.type)) return fields.type
+  if (fields.type === 'healing:detected' && (fields.class === 'resource' || fields.class === 'node' || fields.details.condition === 'quorum-lost')) {
     const condition = fields.details.condition
     return `${fields.type}\u0000${fields.subject}\u0000${typeof condition === 'string' ? condition : ''}`
   }
