@@ -2,7 +2,7 @@
  * The time seam of every pure core in kOS mesh.
  *
  * The detectors, membership and election state machines never read `Date.now()`: they take the
- * current time from an injected `Clock`, as Akka/Pekko's `FailureDetector.Clock` does. The daemon
+ * current time from an injected `Clock`. The daemon
  * passes a monotonic clock (`performance.now()`), the unit tests and the simulator a clock they
  * move by hand, so the same code runs in all three without sleeping.
  */

@@ -2,9 +2,8 @@
  * The sample windows of many φ accrual detectors, in typed arrays: each window's header (count,
  * sums) in a slab of per-slot numbers, its samples in a ring.
  *
- * Hayashibara et al. (2004), §3.2: a detector estimates the distribution of heartbeat
- * inter-arrival times from a sliding window of the most recent samples. As Akka/Pekko's
- * `HeartbeatHistory`, each window keeps running sums (interval sum, squared interval sum), so
+ * A detector estimates the distribution of heartbeat inter-arrival times from a sliding window
+ * of the most recent samples. Each window keeps running sums (interval sum, squared interval sum), so
  * that adding a sample and reading mean/variance are O(1), and holds at most maxSampleSize
  * samples (the oldest one is dropped).
  *
@@ -157,7 +156,7 @@ export class HeartbeatWindows {
   }
 
   /**
-   * Population variance of the intervals, ms² (E[x²] - E[x]², as Pekko). Clamped at 0: rounding
+   * Population variance of the intervals, ms² (E[x²] - E[x]², from the running sums). Clamped at 0: rounding
    * can make the difference a hair negative for near-constant samples, and sqrt of that would be
    * NaN. Throws RangeError on an empty window.
    */

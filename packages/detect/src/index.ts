@@ -6,9 +6,8 @@
  * - `Clock` is the time seam: every detector takes the current time from an injected monotonic
  *   clock in milliseconds and never reads `Date.now()`; `ManualClock` is the one tests and the
  *   simulator move by hand.
- * - `PhiAccrualDetector` is the φ accrual failure detector of Hayashibara et al. (2004), "The φ
- *   accrual failure detector", with the behaviour of Akka/Pekko's `PhiAccrualFailureDetector`:
- *   one instance per monitored peer, fed with heartbeat arrivals, asked for `phi()` or
+ * - `PhiAccrualDetector` is the φ accrual failure detector (see phi.ts for what φ means): one
+ *   instance per monitored peer, fed with heartbeat arrivals, asked for `phi()` or
  *   `isAvailable()`. `PhiAccrualTable` holds many of them in typed arrays, one slot per peer
  *   (the membership core's choice: a heartbeat then touches two cache lines, not a dozen objects).
  * - `phi` and `HeartbeatHistory` are its pure parts, exported for timing tables, benchmarks and

@@ -2,8 +2,8 @@
  * A clock moved by hand, for unit tests and the deterministic simulator.
  *
  * It keeps the `Clock` contract (monotonic) by refusing to go backwards, so a test cannot build a
- * situation the real monotonic clock never produces. Pekko's AccrualFailureDetectorSpec does the
- * same job with a scripted `fakeTimeGenerator`.
+ * situation the real monotonic clock never produces. A test that wants exact arrival times
+ * scripts them instead (test/helpers/scripted-clock.ts).
  */
 import type { Clock } from './clock.js'
 

@@ -1,6 +1,6 @@
 /**
  * The φ accrual failure detector for one monitored resource (one peer): a `PhiAccrualTable` of
- * one slot (see there for the algorithm, its sources and its departures from Pekko). A caller
+ * one slot (see there for the algorithm and its rules). A caller
  * watching many peers holds a table instead, one slot per peer.
  */
 import type { Clock } from './clock.js'

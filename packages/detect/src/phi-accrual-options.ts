@@ -1,10 +1,9 @@
 /**
  * Options of the φ accrual failure detector and their validation.
  *
- * The five knobs and their bounds are those of Akka/Pekko's PhiAccrualFailureDetector
- * (`threshold`, `max-sample-size`, `min-std-deviation`, `acceptable-heartbeat-pause`,
- * `heartbeat-interval` used as the first heartbeat estimate); the meaning of φ is from
- * Hayashibara et al. (2004). Combined effect: with heartbeats every I ms that arrive regularly
+ * Five knobs: the threshold, how many intervals the history keeps, a floor on the standard
+ * deviation, the pause accepted on top of the mean, and the first heartbeat estimate (usually
+ * the heartbeat interval); φ is defined in phi.ts. Combined effect: with heartbeats every I ms that arrive regularly
  * (so the std floor S applies) and threshold 8, φ crosses the threshold after about
  * I + acceptableHeartbeatPauseMs + 5.2·S ms of silence (see the README).
  *
@@ -32,7 +31,7 @@ export interface PhiAccrualOptions {
   acceptableHeartbeatPauseMs: number
   /**
    * Bootstrap estimate of the interval, ms (> 0), usually the heartbeat interval: the history is
-   * seeded with mean = estimate, std = estimate/4 (two intervals estimate ± std), as Akka does, so
+   * seeded with mean = estimate, std = estimate/4 (two intervals estimate ± std), so
    * that a peer that sends one heartbeat and then goes silent still becomes unavailable.
    */
   firstHeartbeatEstimateMs: number
@@ -41,7 +40,7 @@ export interface PhiAccrualOptions {
 /**
  * Checks every option and returns a frozen copy, so later mutation of the caller's object cannot
  * change a running detector (a table of many detectors holds one copy). Throws RangeError naming the
- * option, as Pekko's `require`s do.
+ * option.
  * @internal
  */
 export function validatePhiAccrualOptions (options: PhiAccrualOptions): Readonly<PhiAccrualOptions> {

@@ -2,21 +2,19 @@
  * φ accrual failure detectors for many monitored resources (peers), one per slot, in typed
  * arrays.
  *
- * Hayashibara, Défago, Yared, Katayama (2004), "The φ accrual failure detector": instead of a
- * boolean, a detector outputs a suspicion level φ that grows with the silence since the last
- * heartbeat, scaled by the observed distribution of inter-arrival times; the caller compares it
- * with a threshold. The behaviour follows Akka/Pekko's `PhiAccrualFailureDetector`
- * (org.apache.pekko.remote), re-written here, not translated:
+ * Instead of a boolean, a detector outputs a suspicion level φ that grows with the silence since
+ * the last heartbeat, scaled by the observed distribution of inter-arrival times; the caller
+ * compares it with a threshold. The rules:
  *
  * - The history is bootstrapped from `firstHeartbeatEstimateMs` (two intervals, estimate ± std
  *   with std = estimate/4), so a peer that sends one heartbeat and goes silent is still detected.
  * - The first heartbeat only starts monitoring; each later one adds the interval since the
  *   previous one, except the heartbeat that ends a silence during which the peer was unavailable
- *   (φ >= threshold at arrival): Pekko leaves that interval out because one long pause would skew
+ *   (φ >= threshold at arrival): that interval is left out because one long pause would skew
  *   the mean and std for the next maxSampleSize heartbeats.
  * - φ uses mean + acceptableHeartbeatPauseMs and max(std, minStdDeviationMs).
  *
- * Departures from Pekko: a non-positive interval (the clock did not advance, or a clock broke the
+ * A non-positive interval (the clock did not advance, or a clock broke the
  * monotonic contract) is ignored rather than added, since a zero interval is not a real arrival
  * gap and would drag the mean down; and no "interval growing too large" warning is published,
  * because this core does no I/O (the caller can watch `phi()`).
@@ -110,8 +108,8 @@ export class PhiAccrualTable {
   }
 
   /**
-   * Records a heartbeat arrival at clock.now(). The first call only starts monitoring (Akka
-   * semantics); later ones add the interval since the previous heartbeat to the history, unless
+   * Records a heartbeat arrival at clock.now(). The first call only starts monitoring (there
+   * is no interval yet); later ones add the interval since the previous heartbeat to the history, unless
    * φ had already reached the threshold (the peer was unavailable) or the interval is <= 0 ms.
    * Returns true when that brought `earliestThresholdAtMs` forward (a burst shrinks the mean),
    * which a caller holding the old value as a bound must hear of.

@@ -1,7 +1,7 @@
 /**
  * Inverse of φ: how long a silence makes φ reach a given level.
  *
- * φ (Hayashibara et al. 2004, with Akka/Pekko's logistic CDF, see phi.ts) depends on the silence t
+ * φ (with its logistic CDF, see phi.ts) depends on the silence t
  * only through y = (t - mean) / std, and is strictly increasing in y. So we solve φ(y) = level once
  * in standard units by bisection and scale back: t = mean + y·std. Pure. The detector uses it to
  * know until when φ cannot have reached its threshold, so that a caller watching a thousand peers

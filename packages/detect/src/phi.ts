@@ -1,24 +1,23 @@
 /**
  * The suspicion level φ of the accrual failure detector.
  *
- * Hayashibara, Défago, Yared, Katayama (2004), "The φ accrual failure detector":
  *   φ(t) = -log10(1 - F(t))
  * where t is the time since the last heartbeat and F is the CDF of the normal distribution fitted
  * to the recent inter-arrival times. φ = 1 means a 10 % chance that a heartbeat this late is still
  * coming, φ = 8 a chance of 1 in 10^8.
  *
- * As Akka/Pekko's PhiAccrualFailureDetector, F is the logistic approximation of the normal CDF
- * (β Mathematics Handbook; error 0.00014 at y = ±3.16):
+ * F is a logistic approximation of the normal CDF (error 0.00014 at y = ±3.16), cheaper than
+ * the error function and close enough for a threshold decision:
  *   y = (t - mean) / std,  e = exp(-y·(1.5976 + 0.070566·y²)),  F(y) = 1 / (1 + e)
  * which gives φ = -log10(e / (1 + e)) when t > mean, and -log10(1 - 1/(1 + e)) otherwise.
  *
  * Both branches equal log10(1 + exp(z)) with z = y·(1.5976 + 0.070566·y²), so we evaluate that
- * "softplus" in its overflow-safe form: for large y, exp(-z) underflows to 0 and Akka's expression
- * becomes -log10(0) = Infinity, whereas z/ln10 stays finite and exact; for very negative y it gives
- * +0 (never -0). The values are otherwise the same as Akka's to floating-point precision.
+ * "softplus" in its overflow-safe form: for large y, exp(-z) underflows to 0 and the two-branch
+ * expression becomes -log10(0) = Infinity, whereas z/ln10 stays finite and exact; for very negative y it gives
+ * +0 (never -0). The values are otherwise those of the two-branch expression to floating-point precision.
  */
 
-/** Pure: phi for a heartbeat elapsedMs late given the distribution; Akka's logistic approximation of the normal CDF:
+/** Pure: phi for a heartbeat elapsedMs late given the distribution; the logistic approximation of the normal CDF:
     y = (elapsed - mean)/std; e = exp(-y*(1.5976 + 0.070566*y*y)); elapsed > mean ? -log10(e/(1+e)) : -log10(1 - 1/(1+e))
     @param elapsedMs time since the last heartbeat, ms
     @param meanMs mean of the expected inter-arrival time, ms (the detector adds the acceptable pause to it)

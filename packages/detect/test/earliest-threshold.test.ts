@@ -75,7 +75,7 @@ describe('PhiAccrualDetector.earliestThresholdAtMs', () => {
       const { options, gapsMs } = scenario(random)
       const clock = new ManualClock(0)
       const fd = new PhiAccrualDetector(options, clock)
-      // The reference: Pekko's rule written out, φ evaluated at every arrival.
+      // The reference: the history rule written out, φ evaluated at every arrival.
       const ref = new HeartbeatHistory(options.maxSampleSize)
       const estimate = options.firstHeartbeatEstimateMs
       ref.add(estimate - estimate / 4)

@@ -1,6 +1,6 @@
 /**
- * The bounded window of inter-arrival intervals: Pekko AccrualFailureDetectorSpec's
- * "Statistics for heartbeats", plus the ring buffer and its contract.
+ * The bounded window of inter-arrival intervals: its statistics (mean, variance, the bound on
+ * samples kept), plus the ring buffer and its contract.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'

@@ -1,6 +1,6 @@
 /**
- * The detector against a scripted clock: the behaviours of Pekko's AccrualFailureDetectorSpec
- * (same names, same time scripts, same expectations), then our own contract. No sleeping: every
+ * The detector against a scripted clock: its behaviours on fixed time scripts with known
+ * expectations, then the rest of its contract. No sleeping: every
  * reading of time comes from the script.
  */
 import { describe, it } from 'node:test'
@@ -183,7 +183,7 @@ describe('PhiAccrualDetector contract', () => {
     assert.ok(fd.phi() > 0 && fd.phi() < 0.001)
   })
 
-  it('does not use the first heartbeat after a failure for the history (Pekko)', () => {
+  it('does not use the first heartbeat after a failure for the history', () => {
     const clock = new ManualClock()
     const fd = detector(clock, { acceptableHeartbeatPauseMs: 3000 })
     for (let i = 0; i < 20; i++) { fd.heartbeat(); clock.advance(1000) }

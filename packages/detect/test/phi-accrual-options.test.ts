@@ -1,6 +1,6 @@
 /**
  * Option validation of the detector: each out-of-range option is a RangeError whose message names
- * the option (the bounds are Pekko's `require`s in PhiAccrualFailureDetector).
+ * the option.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'

@@ -71,7 +71,7 @@ describe('PhiAccrualDetector.silenceToThresholdMs', () => {
       const stdUnits = (silence - intervalMs - acceptableHeartbeatPauseMs) / minStdDeviationMs
       assertClose(stdUnits, 5.226, 0.001) // "about 5.2": 5.226 standard deviations past the mean
     }
-    // Pekko's cluster defaults (1 s heartbeats, 3 s pause, 100 ms floor) ⇒ ≈ 4.52 s.
+    // 1 s heartbeats, 3 s pause, 100 ms floor ⇒ ≈ 4.52 s.
     assertClose(regularDetector(1000, {}).fd.silenceToThresholdMs(), 4522.6, 0.1)
   })
 

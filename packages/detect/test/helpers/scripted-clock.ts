@@ -1,6 +1,5 @@
 /**
- * A clock that replays a script, as Pekko's AccrualFailureDetectorSpec `fakeTimeGenerator` does:
- * the first reading is `intervalsMs[0]`, each later reading adds the next interval. Every
+ * A clock that replays a script: the first reading is `intervalsMs[0]`, each later reading adds the next interval. Every
  * `now()` consumes one entry, so a test also pins how often the detector reads the clock
  * (once per heartbeat(), phi() or isAvailable()). Reading past the end throws.
  */
