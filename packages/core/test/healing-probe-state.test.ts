@@ -1,5 +1,5 @@
 /**
- * Probe semantics (healing/probe-state.ts), Kubernetes' rules on a scripted clock: the startup
+ * Probe semantics (healing/probe-state.ts) on a scripted clock: the startup
  * probe gates the others, liveness failures restart, readiness flips ready/not-ready by its
  * thresholds, late results are timeouts, and a restart starts the grace period over.
  */

@@ -240,7 +240,7 @@ describe('Membership', () => {
     assert.equal(a.member('B')?.incarnation, 3)
   })
 
-  it('applies SWIM precedence by incarnation', () => {
+  it('orders claims by incarnation, then by state precedence', () => {
     // [held state, held inc, claim state, claim inc, resulting state]
     const table: Array<[MemberClaim['state'], number, MemberClaim['state'], number, MemberClaim['state']]> = [
       ['alive', 2, 'suspect', 1, 'alive'],

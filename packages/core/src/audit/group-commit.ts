@@ -1,5 +1,5 @@
 /**
- * Group commit (DeWitt et al. 1984; the write path of every log-structured store): many callers
+ * Group commit: many callers
  * each need a synced write, and one fsync costs about as much as one per caller. So submissions
  * queue while a write is in flight and the next write takes them all, up to `maxBatch`. Issue #4:
  * "an append is acknowledged only after a synced write, with writes grouped in batches".

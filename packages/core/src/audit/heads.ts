@@ -1,8 +1,7 @@
 /**
  * Per-origin heads and the anti-entropy diff (docs/design/audit.md, issue #4).
  *
- * Anti-entropy (Demers et al. 1987, "Epidemic algorithms for replicated database maintenance",
- * push-pull; the same head-vector exchange as serf's push/pull and Dynamo's): two nodes swap
+ * Anti-entropy by push-pull: two nodes swap
  * their heads `{ [origin]: { seq, hash } }`. Because each origin's chain is contiguous and
  * hash-linked, a head summarises the whole chain: if a peer's head for an origin is above mine,
  * I pull `(mySeq, theirSeq]`, in ranges of at most `maxBatch` entries, at most `maxRanges` per

@@ -1,7 +1,6 @@
 /**
- * A Lamport clock (Lamport 1978, "Time, Clocks, and the Ordering of Events in a Distributed
- * System"), as hashicorp/serf keeps one per node for its events (serf/lamport.go). Every audit
- * entry carries a Lamport time beside its wall-clock `ts`, so entries of different
+ * A logical clock, one per node: a counter that every local event raises and that every event
+ * received pushes past the time it carries. Every audit entry carries such a time (`lamport`) beside its wall-clock `ts`, so entries of different
  * origins order causally even when wall clocks disagree.
  *
  * Rules: `tick()` before a local append (the new entry's time); `observe(t)` for every verified

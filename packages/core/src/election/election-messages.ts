@@ -3,8 +3,8 @@
  *
  * Every message carries a term. The receiver adopts a higher term it sees (persisting it) and
  * becomes a follower, except for the pre-vote pair, whose `term` is only a proposal: pre-votes
- * never change anyone's term (Raft thesis §9.6), and except for vote requests that arrive while
- * the receiver still trusts a live coordinator (thesis §4.2.3, "disruptive servers").
+ * never change anyone's term, and except for vote requests that arrive while the receiver still
+ * trusts a live coordinator (so a node that was cut off cannot disrupt a healthy one).
  *
  * The shell encodes these as-is (plain JSON/CBOR-safe objects: strings, numbers, booleans).
  */
@@ -25,7 +25,7 @@ export interface PreVoteReply {
   granted: boolean
 }
 
-/** A candidate's vote request (Raft §5.2 RequestVote, with no log to compare). */
+/** A candidate's vote request (there is no log to compare). */
 export interface VoteRequest {
   type: 'vote'
   term: number
@@ -39,7 +39,7 @@ export interface VoteReply {
   granted: boolean
 }
 
-/** The coordinator's heartbeat (Raft's empty AppendEntries). */
+/** The coordinator's heartbeat (it carries no entries). */
 export interface CoordinatorHeartbeat {
   type: 'heartbeat'
   term: number
@@ -89,8 +89,7 @@ export type ElectionEvent =
  * Contract: the shell performs outputs in order, across calls too. A `persist` must be durable
  * (a synced LevelDB write of `{ term, votedFor }`) before any `send` that follows it, in the same
  * output array or a later one, leaves the node: that is what keeps a restarted node from voting
- * twice in a term (Raft §5.2, Figure 2 "Persistent state ... updated on stable storage before
- * responding to RPCs"). Events may be emitted at once.
+ * twice in a term: state a reply depends on is on stable storage before the reply leaves. Events may be emitted at once.
  */
 export type ElectionOutput =
   | { type: 'persist', term: number, votedFor: string | null }

@@ -4,7 +4,7 @@
  * before the messages that depend on them leave (one serial output queue), carries the
  * messages over a channel per peer, feeds the core the ranking and the voter set, and, on the
  * coordinator, changes the voter set one member at a time as members join, leave or stay dead
- * past `removeAfterMs` (Raft's single-server membership changes): a change is made only once a
+ * past `removeAfterMs` (single-member changes): a change is made only once a
  * quorum of the current voters holds the current set, and a member is added only once it holds
  * it too (it gets the coordinator's heartbeats as a learner first). The set is bounded by
  * `voters` and spread across zones (voter-change.ts). Pre-votes and votes carry the sender's

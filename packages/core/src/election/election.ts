@@ -1,28 +1,27 @@
 /**
  * The coordinator election: which node coordinates the cluster, in which term, for how long.
  *
- * Raft's leader election (Ongaro & Ousterhout 2014, §5.2; Ongaro's thesis 2014, §3.4) with no
- * replicated log, plus the three extensions etcd runs in production:
- * - pre-vote (thesis §9.6): a follower whose timer fires first asks "would you vote for me in
+ * A term-based leader election with no replicated log: randomized timeouts, one vote per node
+ * per term, a strict majority of voters to win. Plus three extensions:
+ * - pre-vote: a follower whose timer fires first asks "would you vote for me in
  *   term + 1?" without raising its term; only with a quorum of yeses does it stand. A node that
  *   was partitioned away or is rejoining cannot disrupt a healthy coordinator by raising terms;
- * - leader stickiness (thesis §4.2.3): a node that heard a live coordinator within `leaseMs`
+ * - leader stickiness: a node that heard a live coordinator within `leaseMs`
  *   refuses pre-votes and votes, and does not even adopt the requester's term;
- * - check-quorum and a leader lease (thesis §6.4.1): the coordinator may act only while a quorum
+ * - check-quorum and a leader lease: the coordinator may act only while a quorum
  *   of voters acknowledged a heartbeat sent less than `leaseMs` ago. A minority side therefore
  *   has no coordinator (see `timing.ts` for the proof sketch of "at most one valid lease at any
  *   instant"; `lease.ts` keeps what backs the lease). Without a lease it stops acting but keeps
  *   its term and its heartbeats, and steps down only when no quorum acknowledged one sent within
  *   twice the election timeout (`checkQuorumMs`): a stall of its own, or of a majority of its
  *   followers, on a busy machine then costs no election; the acks renew its lease.
- * Terms and votes are persisted before anything that depends on them is sent (Raft Figure 2),
+ * Terms and votes are persisted before anything that depends on them is sent,
  * so a restarted node never votes twice in a term. Split votes are made rare by ranking: the
  * shell's preferred node gets the shortest timeout. The voter set changes one member at a time
- * (Raft §6 and thesis §4.1, single-server changes), so any two majorities of consecutive sets
+ * (single-member changes), so any two majorities of consecutive sets
  * overlap; `configVersion` lets a voter that knows a newer set refuse a candidate counting an
  * older one. There is no log, so the shell must let a change reach every live voter before the
- * next (the role Raft gives to committing the configuration entry). Learners (thesis §4.2.1,
- * "catching up new servers") are members the coordinator means to add: it sends them heartbeats
+ * next (what a log would do by committing the change). Learners are members the coordinator means to add: it sends them heartbeats
  * too, so they learn the voter set and the coordinator before they count in any quorum, and the
  * shell adds one only once it acknowledged holding the current set. Every other member is a
  * non-voter: it learns the coordinator and its term from the coordinator's gossiped
@@ -141,7 +140,7 @@ export class Election {
         this.stepDown('not-a-voter', out)
       } else {
         // Single-server change: every quorum of the new set meets every quorum of the old one,
-        // so the lease the old set granted still holds until it runs out (thesis §4.1); a new
+        // so the lease the old set granted still holds until it runs out; a new
         // voter gets a heartbeat at once, to join the lease.
         this.lease.carry(carried)
         if (added) this.sendHeartbeats(this.clock.now(), out)
@@ -266,7 +265,7 @@ export class Election {
     return out
   }
 
-  /** Etcd's rule: grant if the proposed term is newer, or equal and we could still vote for it. */
+  /** Grant a pre-vote if the proposed term is newer, or equal and we could still vote for it. */
   private grantsPreVote (from: string, term: number, configVersion: number, now: number): boolean {
     if (this.trusting(now) || configVersion < this.version || !this.voterSet.has(from)) return false
     if (term > this.currentTerm) return true
@@ -280,7 +279,7 @@ export class Election {
     }
     const adopt = m.term > this.currentTerm
     if (adopt) {
-      // Thesis §4.2.3: while we hear a live coordinator, a vote request neither moves our term nor gets an answer.
+      // Stickiness: while we hear a live coordinator, a vote request neither moves our term nor gets an answer.
       if (this.trusting(now)) return
       this.adoptTerm(m.term, now, out)
     }

@@ -1,7 +1,7 @@
 /**
- * The coordinator's lease (Raft thesis §6.4.1; etcd's check-quorum): the acknowledgements that
- * back it, the start a previous voter set granted (carried across a single-server change,
- * thesis §4.1), and a cached floor of its start. The coordinator may act only while it holds;
+ * The coordinator's lease (check-quorum): the acknowledgements that back it, the start a
+ * previous voter set granted (carried across a single-member change, since every quorum of the
+ * new set meets every quorum of the old), and a cached floor of its start. The coordinator may act only while it holds;
  * see timing.ts for the rule (`quorumAckedAt`, `leaseValid`) and the proof sketch of "at most
  * one valid lease at any instant".
  *

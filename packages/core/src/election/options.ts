@@ -37,7 +37,7 @@ export interface ElectionOptions {
    */
   heartbeatIntervalMs?: number
   /**
-   * Lower bound of the randomized election timeout (Raft §5.2): the silence after which a
+   * Lower bound of the randomized election timeout: the silence after which a
    * follower starts a pre-vote. It bounds failover from below, and must stay clearly above
    * `leaseMs` (at least leaseMs / 0.8) so followers stop trusting a dead coordinator before
    * anyone asks them for a vote.

@@ -1,10 +1,9 @@
 /**
  * The timing rules of the coordinator election as pure functions, each tested by a table. The
  * state machine calls them with the injected clock's time and random source; nothing here reads
- * a clock or sets a timer (memberlist's `suspicion.go` keeps its maths beside its timer the same
- * way).
+ * a clock or sets a timer.
  *
- * The one relation everything rests on (Raft thesis §6.4.1, leases; etcd's check-quorum):
+ * The one relation everything rests on (the lease, and check-quorum):
  *
  *   coordinator lease end  = send time of the newest heartbeat a quorum acked + leaseMs
  *   follower trust end     = receive time of the newest heartbeat it acked    + leaseMs
@@ -14,8 +13,8 @@
  * coordinator, and refuses (pre-)votes, at least until the coordinator's lease ends; any quorum
  * that elects a successor overlaps that one, so no successor is elected while the lease holds.
  * Follower trust ends `electionTimeoutMinMs - leaseMs` before any follower's timer fires, so the
- * first candidate after a crash does not meet a voter still loyal to the dead coordinator (the
- * split first round the etcd issue describes). A granted vote counts as an acked heartbeat sent
+ * first candidate after a crash does not meet a voter still loyal to the dead coordinator (which would
+ * split the first round). A granted vote counts as an acked heartbeat sent
  * when the candidate asked, so the winner holds a lease from the moment it is elected.
  * Assumption: the nodes' monotonic clocks run at the same rate to within a one-way delay per
  * `leaseMs` (crystal drift is parts per million); wall-clock jumps do not matter.
@@ -29,13 +28,13 @@ export interface ElectionTimingOptions {
   leaseMs: number
 }
 
-/** Votes needed out of `voterCount` voters: a strict majority, so any two quorums overlap (Raft §5.2). */
+/** Votes needed out of `voterCount` voters: a strict majority, so any two quorums overlap. */
 export function quorumSize (voterCount: number): number {
   return Math.floor(voterCount / 2) + 1
 }
 
 /**
- * A node's election timeout: random in [min, max) (Raft §5.2) plus `rank × rankStepMs`, so the
+ * A node's election timeout: random in [min, max) plus `rank × rankStepMs`, so the
  * best-ranked live node nearly always fires first and wins before the next one fires.
  * `random` returns a number in [0, 1).
  */

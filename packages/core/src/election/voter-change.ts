@@ -1,17 +1,17 @@
 /**
- * The voter set's next change (Raft's single-server membership changes), as a pure function
+ * The voter set's next change (one member at a time), as a pure function
  * of the current voters and the member table, shared by the node's election shell and the
  * simulator.
  *
  * The set is bounded: at most `max` voters (the config's `voters`: 3, 5 or 7), whatever the
- * cluster's size, as Consul and etcd keep 3 to 5 servers. Every other member is a non-voter
+ * cluster's size: a quorum of a few voters is enough to survive failures. Every other member is a non-voter
  * that learns the coordinator by gossip, so the coordinator's heartbeats and every election
  * round cost the same at 10 members as at 10,000.
  *
  * Kept: self and every voter alive or suspect, or dead for less than `removeAfterMs` (a brief
  * death must not shrink the quorum's electorate); a member that left is dropped at once.
  * Added: only an alive member that has acknowledged holding the current set (a learner that
- * caught up, Raft thesis §4.1 and §4.2.1). Counting a voter that never heard of the set is what
+ * caught up). Counting a voter that never heard of the set is what
  * stalled the chaos run of seed 3: during a partition, a coordinator whose set was itself and
  * one other added two members it could not reach (still alive or recently dead in its table),
  * each change waiting only for a quorum of the previous set; the four-voter set then needed one

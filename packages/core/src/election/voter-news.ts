@@ -2,8 +2,7 @@
  * Which election messages carry the sender's voter set, and from which a receiver adopts a newer
  * one: a pure rule shared by the node's election shell and the simulator.
  *
- * The coordinator's heartbeat carries it to whoever does not report holding it (Raft's
- * AppendEntries carrying the configuration entry), and a follower adopts it only from a
+ * The coordinator's heartbeat carries it to whoever does not report holding it, and a follower adopts it only from a
  * heartbeat of the newest term it knows (fencing). That alone cannot recover a voter set that a
  * majority of its voters never received: with no coordinator there is no heartbeat, and a node
  * that holds no set (or one that does not name the candidate) grants no pre-vote, so no

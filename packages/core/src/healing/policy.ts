@@ -118,7 +118,7 @@ export function builtinRules (ethics: EthicsPolicy = ETHICS_DEFAULTS): NamedRule
   return [
     { name: 'agent-exit', class: 'agent', when: { condition: 'exit' }, actions: ['restart', 'record'] },
     { name: 'agent-probe-failed', class: 'agent', when: { condition: ['liveness-failed', 'startup-failed', 'unresponsive'] }, actions: ['restart', 'record'] },
-    // Not ready is not dead: a restart would lose a warm-up in progress (Kubernetes does the same).
+    // Not ready is not dead: a restart would lose a warm-up in progress.
     { name: 'agent-readiness-failed', class: 'agent', when: { condition: 'readiness-failed' }, actions: ['take-out-of-service', 'record'] },
     { name: 'agent-intensity-exceeded', class: 'agent', when: { condition: 'intensity-exceeded' }, actions: ['fail', 'escalate'], escalateTo: 'archon' },
     { name: 'agent-memory-limit', class: 'agent', when: { condition: 'memory-limit' }, actions: ['restart', 'record'] },

@@ -1,5 +1,5 @@
 /**
- * Kubernetes probe semantics for one agent (issue 6), as data: which probe is due, when it times
+ * Probe semantics for one agent (issue 6), as data: which probe is due, when it times
  * out, and what a run of results means. The shell runs the probe (HTTP GET, TCP connect, exec)
  * and reports the outcome; this core never does I/O or sets timers.
  *
@@ -8,7 +8,7 @@
  * - liveness: `failureThreshold` consecutive failures restart the agent.
  * - readiness: `successThreshold` consecutive successes make the agent ready, `failureThreshold`
  *   consecutive failures take it out of service without a restart. No readiness probe: the agent
- *   is ready as soon as it has started (as in Kubernetes).
+ *   is ready as soon as it has started.
  * - a result that arrives after `timeoutMs` counts as a failure (`timeout`).
  */
 import type { Clock } from '@kos/detect'
@@ -25,7 +25,7 @@ export interface ProbeTiming {
   timeoutMs?: number
   /** @default 3 */
   failureThreshold?: number
-  /** Kubernetes requires 1 for liveness and startup; honoured here for readiness only. @default 1 */
+  /** Honoured for readiness only: one success is enough for liveness and startup. @default 1 */
   successThreshold?: number
 }
 
@@ -40,7 +40,7 @@ export type ProbeTransition =
 /** A probe run the shell should start now, and when to give up on it. */
 export interface ProbeRun { kind: ProbeKind, startedAt: number, deadlineAt: number }
 
-/** Kubernetes' defaults (periodSeconds 10, timeoutSeconds 1, failureThreshold 3, successThreshold 1). */
+/** Every 10 s, 1 s to answer, 3 failures in a row to act, 1 success to be ready. */
 export const PROBE_DEFAULTS: Required<ProbeTiming> = Object.freeze({
   initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, failureThreshold: 3, successThreshold: 1
 })
@@ -148,7 +148,7 @@ export class ProbeState {
 
   /**
    * A run whose result says nothing about the agent: this node's own event loop stalled while
-   * it ran, so a timeout may be ours, not the agent's (Lifeguard's local health, applied to
+   * it ran, so a timeout may be ours, not the agent's (local health, applied to
    * probes). It counts neither way; the next run is at its usual time.
    */
   onInconclusive (kind: ProbeKind): void {

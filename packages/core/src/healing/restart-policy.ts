@@ -1,34 +1,34 @@
 /**
- * Restart decisions for one supervised agent (issue 6): Kubernetes' restart policies and
- * crash-loop backoff, with OTP's restart intensity on top. Pure: the clock and the random source
+ * Restart decisions for one supervised agent (issue 6): a restart policy and crash-loop backoff,
+ * with a restart intensity limit on top. Pure: the clock and the random source
  * are injected, and the caller (the supervisor shell) owns the processes and the timers.
  *
  * - policy: `always` restarts on any exit, `on-failure` only on a non-zero code or a signal,
- *   `never` leaves the agent stopped (as Kubernetes' `restartPolicy`).
+ *   `never` leaves the agent stopped.
  * - backoff: `initialBackoffMs × multiplier^n`, capped at `maxBackoffMs`, with ±`jitter` so that
  *   agents that crashed together (a shared dependency went away) do not restart in lockstep.
  * - reset: once the agent has been healthy for `resetAfterHealthyMs`, the next crash starts the
- *   backoff from the beginning again (Kubernetes resets its CrashLoopBackOff after 10 min).
+ *   backoff from the beginning again: a crash after a long healthy run is news, not a loop.
  * - a process the supervisor killed (its liveness probe failed, it passed its memory limit) is
  *   restarted at once the first time: the probe already waited `failureThreshold` periods for
  *   it, which is its backoff; a second such restart in a row backs off like a crash.
  * - intensity: more than `maxRestarts` restarts within `intensityWindowMs` and the agent is
- *   `failed`: restarting is not helping, so we stop and the caller escalates (OTP's
- *   MaxR/MaxT; OTP's default is 1 in 5 s, ours is looser because agents are whole processes
- *   whose start-up is slower and whose crashes are more often transient).
+ *   `failed`: restarting is not helping, so we stop and the caller escalates. The
+ *   default is loose (several restarts a minute) because agents are whole processes whose
+ *   start-up is slow and whose crashes are often transient.
  */
 import type { Clock } from '@kos/detect'
 
 export type RestartPolicyKind = 'always' | 'on-failure' | 'never'
 
 export interface RestartPolicyInit {
-  /** Agents are long-running services, so any exit is unexpected: Kubernetes' default for the same reason. @default 'always' */
+  /** Agents are long-running services, so any exit is unexpected. @default 'always' */
   policy?: RestartPolicyKind
   /** First restart delay. @default 1000 */
   initialBackoffMs?: number
   /** @default 2 */
   backoffMultiplier?: number
-  /** Cap of the delay, as Kubernetes' 5 min but shorter: an agent is cheap to retry. @default 60000 */
+  /** Cap of the delay: a minute, since an agent is cheap to retry. @default 60000 */
   maxBackoffMs?: number
   /** Fraction of the delay drawn at random either side: 0.2 gives 0.8x..1.2x. @default 0.2 */
   jitter?: number
@@ -154,7 +154,7 @@ export class RestartPolicy {
 
   /**
    * The operator starts the agent again (also after `failed`): a deliberate human action, so the
-   * intensity window and the backoff start over, as a manual restart of an OTP child does.
+   * intensity window and the backoff start over.
    */
   reset (): void {
     this.stopRequested = false

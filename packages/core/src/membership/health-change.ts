@@ -4,7 +4,7 @@
  * the placement would act on: a change of state (mode, agents, services) at the next heartbeat,
  * resource figures at most once per `healthGossipIntervalMs`, and the whole again after
  * `HEALTH_REFRESH_INTERVALS` intervals whatever it holds (the repair of a summary a member
- * missed). Cassandra gossips its application state the same way: on change.
+ * missed). Gossip on change keeps a steady cluster quiet.
  *
  * Pure: the shell samples the summary and asks.
  */

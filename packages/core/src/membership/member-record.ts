@@ -1,5 +1,5 @@
 /**
- * What the membership core holds about one member, and the rules read off a single record: SWIM's
+ * What the membership core holds about one member, and the rules read off a single record: the
  * precedence between claims, the earliest time the tick may have to act on the member (the key
  * of its entry in the due queue), and whether the tick acts on it now.
  */
@@ -98,7 +98,7 @@ export class MemberRecord {
  */
 export const EARLY_MS = 1e-3
 
-/** SWIM precedence: does `claim` override what we hold about the member? */
+/** Precedence: does `claim` override what we hold about the member? */
 export function overrides (claim: MemberState, claimInc: number, held: MemberState, heldInc: number): boolean {
   switch (claim) {
     case 'alive': return claimInc > heldInc

@@ -2,7 +2,7 @@
  * The membership shell: runs the pure `Membership` state machine over the transport seam, the
  * same code in the node (on libp2p) and in the simulator. It owns the timers (tick with stall
  * detection, heartbeat, push/pull), turns gossip and sync messages into inputs, and performs
- * the outputs in order (publish notices, notify a member by a sync holding one entry, run SWIM
+ * the outputs in order (publish notices, notify a member by a sync holding one entry, run
  * probes: a direct ping and pings through k helpers, emit events).
  *
  * Keeping the mesh connected (bootstrap with retry, redials of members that are not connected)
@@ -368,7 +368,7 @@ export class MembershipShell {
   }
 
   /**
-   * SWIM's probe: a direct ping and a ping-req through each helper; reachable as soon as any
+   * The probe: a direct ping and a ping-req (an indirect ping) through each helper; reachable as soon as any
    * path answers, unreachable when all have failed (each within the probe timeout). A helper's
    * "unreachable" is an answer, and an open breaker fails its path at once, as a refused dial would.
    */
@@ -424,7 +424,7 @@ export class MembershipShell {
   }
 
   /**
-   * Push/pull with one random alive member we hold a link to (memberlist's), by digests
+   * Push/pull with one random alive member we hold a link to, by digests
    * (table-digest.ts): our digest out, their entries of the buckets that differ back, then ours
    * of those buckets out. Two tables that agree cost two small messages.
    */
@@ -436,7 +436,7 @@ export class MembershipShell {
   }
 
   /**
-   * Push/pull with one member held dead (Serf's reconnect to failed members), every
+   * Push/pull with one member held dead (a reconnect attempt to a failed member), every
    * `pushPullIntervalMs / RECONNECT_PER_PUSH_PULL`. After a partition heals the two sides hold
    * each other dead and, with bounded monitors, hear no heartbeat from across; an exchange with
    * one of them makes both refute (each names the other dead), and reachTheHeldDead spreads it.

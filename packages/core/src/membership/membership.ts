@@ -1,13 +1,13 @@
 /**
  * The membership state machine: who is in the cluster and in which state.
  *
- * SWIM (Das et al. 2002) with a phi-accrual detector (Hayashibara et al. 2004) in place of
- * SWIM's round-robin pings, and Lifeguard's local-health hold-back (Dadgar et al. 2018):
+ * A gossip membership protocol with a phi-accrual detector per peer, where a plain design would
+ * ping peers round-robin, and a hold-back after our own stalls (local health):
  * - heartbeats feed one detector per peer; phi over the threshold starts a probe, direct and
  *   through k other peers (ping-req), before anyone is accused of anything;
  * - a failed probe makes the peer suspect and is broadcast; a suspect that does not refute by
  *   raising its incarnation within the suspicion timeout is dead;
- * - claims about a member are ordered by incarnation with SWIM's precedence
+ * - claims about a member are ordered by incarnation, then by precedence
  *   (left, dead > suspect > alive at the same incarnation);
  * - a node that hears itself suspected, dead or left refutes with a higher incarnation.
  *

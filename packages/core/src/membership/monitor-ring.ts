@@ -1,7 +1,6 @@
 /**
  * Who monitors whom (issue 17): the members on a consistent ring, each monitored by the `k`
- * members that follow it. As Akka/Pekko Cluster's heartbeat ring (`monitored-by-nr-of-members`)
- * and Rapid's K observers: every member has `k` monitors and monitors `k` members, whatever the
+ * members that follow it: every member has `k` monitors and monitors `k` members, whatever the
  * cluster's size, so heartbeats cost each node O(k), not O(N). The ring is ordered by a hash of
  * the peer id, so a member that joins or leaves moves only the `k` assignments around it, and
  * every node that holds the same members computes the same assignments.

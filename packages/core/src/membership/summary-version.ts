@@ -5,8 +5,7 @@
  * gossips with `summaryVersion`, raised every time (scoped by its incarnation: a restart starts
  * again from 1 under a higher incarnation); the push/pull digest covers the version held
  * (table-digest.ts), and push/pull carries the summaries of the buckets that differ, so two
- * members that disagree on a summary both end with the newer one. Cassandra's application
- * state versions, per member.
+ * members that disagree on a summary both end with the newer one.
  *
  * A summary without a version is a beat to a monitor (no detail, no services) or, with every
  * heartbeat gossiped (`monitorsPerMember` 0), a whole heartbeat's. Pure.

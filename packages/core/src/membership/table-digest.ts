@@ -2,8 +2,8 @@
  * Digests of a member table, for push/pull (issue 17): instead of each side sending its whole
  * table every `pushPullIntervalMs` (110 KB each way at 1,000 members), the asker sends a digest
  * of `DIGEST_BUCKETS` numbers, one per bucket of members (by ring position, monitor-ring.ts), and
- * only the buckets whose digests differ travel, each way. Cassandra's gossip digests, bucketed
- * as a one-level Merkle tree: two tables that agree cost a few hundred bytes.
+ * only the buckets whose digests differ travel, each way. A one-level hash tree over the
+ * table: two tables that agree cost a few hundred bytes.
  *
  * A bucket's digest is the sum (mod 2^32) of its entries' hashes, so it does not depend on
  * order; an entry's hash mixes the member's position with its state and incarnation, what a

@@ -3,7 +3,7 @@
  * calls them with the injected clock's time; nothing here reads a clock or sets a timer.
  */
 
-/** A suspect that has not refuted within the suspicion timeout is dead (SWIM §4.2). */
+/** A suspect that has not refuted within the suspicion timeout is dead. */
 export function suspicionExpired (suspectSinceMs: number, nowMs: number, suspicionTimeoutMs: number): boolean {
   return nowMs - suspectSinceMs >= suspicionTimeoutMs
 }
@@ -17,7 +17,7 @@ export function probeOverdue (probeStartedAtMs: number, nowMs: number, probeTime
   return nowMs - probeStartedAtMs > 2 * probeTimeoutMs
 }
 
-/** Dead and left members are kept (and shown) for a while, then forgotten (Serf's reap). */
+/** Dead and left members are kept (and shown) for a while, then forgotten (reaped). */
 export function reapDue (stateSinceMs: number, nowMs: number, keepMs: number): boolean {
   return nowMs - stateSinceMs >= keepMs
 }
@@ -31,7 +31,7 @@ export function rebroadcastDue (lastRebroadcastAtMs: number | null, nowMs: numbe
 }
 
 /**
- * Lifeguard local health: after our own event loop stalled for `stallMs`, every peer looks
+ * Local health: after our own event loop stalled for `stallMs`, every peer looks
  * silent until the backlog drains, so we hold back accusations for a grace period.
  */
 export function holdBackUntil (nowMs: number, graceMs: number, currentUntilMs: number): number {

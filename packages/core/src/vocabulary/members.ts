@@ -4,7 +4,7 @@
  * speak them, so they live below all of those.
  */
 
-/** `alive -> suspect -> dead -> (removed)`, and `left` for a graceful leave (SWIM, Lifeguard). */
+/** `alive -> suspect -> dead -> (removed)`, and `left` for a graceful leave. */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left'
 
 /** A node's role label; it counts only where the config's `authorities` designates the peer. */

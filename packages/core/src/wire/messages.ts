@@ -73,7 +73,7 @@ export const heartbeatSchema = z.object({
 
 export const MEMBER_STATES = ['alive', 'suspect', 'dead', 'left'] as const
 
-/** Membership notice (SWIM): about `target`, signed by whoever raised it. */
+/** Membership notice (join, suspect, dead, leave, refutation): about `target`, signed by whoever raised it. */
 export const noticeSchema = z.object({
   v: z.literal(WIRE_VERSION),
   t: z.literal('notice'),
@@ -118,7 +118,7 @@ export const syncSchema = z.object({
   buckets: z.array(z.number().int().min(0).max(DIGEST_BUCKETS - 1)).max(DIGEST_BUCKETS).optional()
 }).strict()
 
-/** Indirect probe request (`/kos/probe/1.0.0`, SWIM ping-req) and its answer. */
+/** Indirect probe request (`/kos/probe/1.0.0`, ping-req: ping `target` for me) and its answer. */
 export const probeRequestSchema = z.object({ v: z.literal(WIRE_VERSION), t: z.literal('probe'), target: peerIdString }).strict()
 export const probeResponseSchema = z.object({ v: z.literal(WIRE_VERSION), t: z.literal('probe-ack'), target: peerIdString, reachable: z.boolean() }).strict()
 

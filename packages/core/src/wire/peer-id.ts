@@ -1,6 +1,6 @@
 /**
- * libp2p peer ids as strings, without libp2p: base58btc multihashes (the libp2p peer id spec,
- * https://github.com/libp2p/specs/blob/master/peer-ids/peer-ids.md). An Ed25519 id is the
+ * libp2p peer ids as strings, without libp2p: base58btc multihashes, as libp2p
+ * writes them. An Ed25519 id is the
  * identity multihash of the protobuf-encoded public key (`12D3KooW…`); an RSA id is the
  * sha2-256 multihash of its key (`Qm…`). The core reads ids only to check their shape and to
  * take the Ed25519 key an id embeds (audit signatures); the node's transport turns them into
