@@ -5,7 +5,7 @@
  * converge → SIGKILL the coordinator → restart it (pre-vote: no new term) → SIGSTOP the
  * coordinator beyond its lease, then SIGCONT (it steps down and never acts on the stale term).
  * A `CoordinatorWatch` polls every node throughout and records each (term → coordinator) it
- * reports; the safety check (one coordinator per term, Raft §5.2) covers the whole run.
+ * reports; the safety check (one coordinator per term) covers the whole run.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'

@@ -168,7 +168,7 @@ describe('gossip validation', () => {
 
   // Runs last: if it fails, b stays dead in a's view for the rest of the file.
   it('a claim at the largest incarnation cannot make a live member dead for good', async () => {
-    // Anyone may declare a member dead (SWIM); the member refutes with incarnation + 1. At
+    // Anyone may declare a member dead; the member refutes with incarnation + 1. At
     // Number.MAX_SAFE_INTEGER that refutation no longer fits the wire schema's integer, so unless
     // such a claim is refused, the member can never refute it again.
     const r = await connectRogue()

@@ -10,8 +10,8 @@
  * | 2    | usage error: unknown command or flag, missing or bad argument, a bad    |
  * |      | `--api` value (UsageError and commander's parse errors)                 |
  *
- * (serf uses the same split: 1 for a failed operation, 2 is unused there but is the shell
- * convention for misuse, which lets a script tell "fix the command line" from "retry later".)
+ * (2 is the shell convention for misuse; keeping it apart from 1 lets a script tell "fix the
+ * command line" from "retry later".)
  */
 
 import type { CommanderError } from 'commander'

@@ -1,5 +1,5 @@
 /**
- * Plain-text rendering for humans: aligned columns (the `serf members` look: left-aligned, two
+ * Plain-text rendering for humans: aligned columns (left-aligned, two
  * spaces between columns, no borders, no trailing spaces) and compact formats for the values
  * the API reports. Pure functions; `--json` is the format for scripts, not this.
  */

@@ -5,7 +5,7 @@ import {
 } from '../src/table.js'
 
 describe('renderTable', () => {
-  it('pads every column to its widest cell, two spaces apart, like serf members', () => {
+  it('pads every column to its widest cell, two spaces apart', () => {
     const lines = renderTable(['NAME', 'STATE', 'PHI'], [['alpha', 'alive', '0.4'], ['bravo-long', 'suspect', '12.3']])
     assert.deepEqual(lines, [
       'NAME        STATE    PHI',

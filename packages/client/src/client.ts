@@ -306,7 +306,7 @@ export function describeFetchFailure (err: unknown, timeoutMs: number): string {
   let reason: unknown = err instanceof Error && err.cause !== undefined ? err.cause : err
   if (reason instanceof AggregateError && reason.errors.length > 0) reason = reason.errors[0]
   if (reason instanceof Error) {
-    // fetch refuses some ports outright (the WHATWG "bad ports": 1, 6000, 10080, ...) and says
+    // fetch refuses some ports outright (its list of "bad ports": 1, 6000, 10080, ...) and says
     // only "bad port", which reads like a typo in --api rather than a rule of fetch.
     if (reason.message === 'bad port') {
       return 'fetch refuses to connect to this port (a "bad port" in the fetch standard); use another port'

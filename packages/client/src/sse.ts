@@ -1,5 +1,5 @@
 /**
- * A Server-Sent Events parser (the WHATWG event-stream format) for text that arrives in arbitrary
+ * A Server-Sent Events parser (`text/event-stream`) for text that arrives in arbitrary
  * chunks: a line, a CRLF pair or an event may be split anywhere. Comments (`:` lines, the
  * heartbeats) and fields other than `data`, `event` and `id` are ignored; an event without a blank
  * line after it when the stream ends is discarded, as the standard says.

@@ -144,7 +144,7 @@ describe('HTTP API', () => {
     }
   })
 
-  it('GET /metrics serves the Prometheus text', async () => {
+  it('GET /metrics serves the metrics as text', async () => {
     const res = await buildApi(deps()).inject({ url: '/metrics' })
     assert.equal(res.statusCode, 200)
     assert.match(res.headers['content-type'] as string, /text\/plain/)

@@ -1,4 +1,4 @@
-/** The webhook signature (escalation/webhook.ts): HMAC-SHA256 of the raw body, GitHub style. */
+/** The webhook signature (escalation/webhook.ts): HMAC-SHA256 of the raw body, as `sha256=<hex>`. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { signBody, verifySignature } from '../src/escalation/webhook.js'

@@ -37,7 +37,7 @@ export interface NodeHost {
   /** Gossip (gossipsub): reaches every running node connected through relays; never duplicated. */
   broadcast: (core: string, message: unknown, bytes: number) => void
   /**
-   * A SWIM probe: a direct ping and pings through `via`; `done` runs on this process when the
+   * A probe: a direct ping and pings through `via`; `done` runs on this process when the
    * first path answers or all have failed, within `timeoutMs`.
    */
   probe: (target: string, via: readonly string[], timeoutMs: number, done: (reachable: boolean) => void) => void

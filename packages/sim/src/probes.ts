@@ -1,6 +1,6 @@
 /**
  * Pings on the simulated network: the transport's `ping` (sim-transport.ts), which the membership
- * shell's SWIM probes use directly and, through a helper's ping-req (a request and answer that
+ * shell's probes use directly and, through a helper's ping-req (a request and answer that
  * travel as messages), indirectly. Also a direct ping and pings through helpers in one call,
  * for a model that wants them. The outcome is decided when the ping starts, from the faults in
  * force then:

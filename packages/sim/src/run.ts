@@ -7,8 +7,8 @@
  * With `audit`, the audit replication core runs too (audit-adapter.ts), which needs
  * `runScenarioAsync` (its store is async). The scenario runs its `seconds` with appends going
  * on; then the appends stop, any partition heals, and `auditQuietMs` more pass before the audit
- * invariants are checked (audit-checkers.ts): Jepsen's final heal and quiescence before the
- * final reads.
+ * invariants are checked (audit-checkers.ts): a final heal and a quiet period before the final
+ * reads, so a check sees what the system converges to, not what was still in flight.
  */
 import { AUDIT_WORKLOAD_DEFAULTS, auditFactory, type AuditStats, type AuditWorkload } from './audit-adapter.js'
 import { AuditCheckers } from './audit-checkers.js'

@@ -1,4 +1,4 @@
-/** The Jepsen partition shapes and the network's reachability (direct links and gossip relays). */
+/** The partition shapes and the network's reachability (direct links and gossip relays). */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Network, NETWORK_DEFAULTS } from '../src/network.js'

@@ -2,8 +2,8 @@
  * Observing the coordinator election from outside, over GET /v1/coordinator:
  * - `agreedCoordinator`: do all these nodes name one coordinator in one term?
  * - `CoordinatorWatch`: polls every node continuously and records each (term → coordinator) it
- *   reports, so a test can check Raft's Election Safety (at most one coordinator per term,
- *   Ongaro & Ousterhout 2014, §5.2) across everything that happened, faults included.
+ *   reports, so a test can check election safety (at most one coordinator per term)
+ *   across everything that happened, faults included.
  * A node reports a coordinator only while it holds (or, as a follower, trusts) its lease, and
  * reports its own term with it in one answer, so two peer ids named for one term, by any nodes at
  * any times, are two coordinators of that term.

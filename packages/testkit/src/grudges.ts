@@ -1,6 +1,5 @@
 /**
- * Partition shapes for the chaos runs, after Jepsen's nemesis "grudges" (jepsen.nemesis:
- * `complete-grudge`, `bridge`, `majorities-ring`): pure functions from an ordering of hosts to
+ * Partition shapes for the chaos runs ("grudges": which hosts refuse to hear which): pure functions from an ordering of hosts to
  * the links to cut. The caller shuffles the hosts with its seeded random, so a seed replays the
  * same shape; `IptablesPartition.cutLinks` applies the result.
  *

@@ -26,7 +26,7 @@ export interface StartupInfo {
   profile: string
 }
 
-/** Sums the Prometheus samples of `name` that carry every label of `labels` (0 if none). */
+/** Sums the /metrics samples of `name` that carry every label of `labels` (0 if none). */
 export function metricValue (text: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0
   for (const line of text.split('\n')) {

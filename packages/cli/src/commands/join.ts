@@ -1,6 +1,6 @@
 /**
  * `kos join <multiaddr...>`: asks the running node to contact these peers and join their
- * cluster (POST /v1/join, with the API token). Like `serf join`, it succeeds if at least one
+ * cluster (POST /v1/join, with the API token). It succeeds if at least one
  * address worked.
  */
 

@@ -1,5 +1,5 @@
 /**
- * One human line per event of `kos monitor`, like `serf monitor`: the time it arrived, the type,
+ * One human line per event of `kos monitor`: the time it arrived, the type,
  * and what matters about it. Pure: the command prints what these return.
  */
 import type { StreamMessage } from '@kos/client'

@@ -1,6 +1,6 @@
 /**
  * `kos monitor [--types member,coordinator] [--json]`: the node's events as they happen (GET
- * /v1/events), one line each, like `serf monitor` and `consul monitor`, until Ctrl-C.
+ * /v1/events), one line each, until Ctrl-C.
  *
  * A dropped connection is not the end: once the stream has been open, the command reconnects
  * with the last event id it saw, so the node replays what was missed, and says so on stderr (or

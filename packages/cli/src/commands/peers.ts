@@ -1,5 +1,5 @@
 /**
- * `kos peers [peerId]`: the members this node knows, as a table like `serf members`; or one
+ * `kos peers [peerId]`: the members this node knows, as a table; or one
  * peer in detail. Talks to the node only through ApiClient (GET /v1/peers, /v1/peers/:peerId).
  */
 

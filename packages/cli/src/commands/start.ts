@@ -2,7 +2,7 @@
  * `kos start`: runs a node in the foreground until it stops. Flags override the `--config`
  * file, which overrides the profile's defaults. The first SIGINT or SIGTERM makes a graceful
  * leave (peers see `left`), bounded by leaveTimeoutMs; a second one exits at once. With a cluster
- * key, SIGHUP re-reads the key file (as Serf and Consul reload on SIGHUP), which is how a running
+ * key, SIGHUP re-reads the key file (the usual meaning of SIGHUP: reload), which is how a running
  * cluster rotates its key; without one SIGHUP keeps its default effect.
  */
 import { Option, type Command } from 'commander'

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of one node, on a registry of its own (two nodes in one process, as in
+ * The metrics of one node (prom-client, served as text at /metrics), on a registry of its own (two nodes in one process, as in
  * tests, never share counters). Counters are fed from the node's single event path; gauges
  * are collected from the member table when scraped.
  */

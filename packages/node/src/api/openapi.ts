@@ -76,7 +76,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /v1/events': { summary: 'the node\'s events as Server-Sent Events (id, type, JSON data); Last-Event-ID resumes; ?types= filters', returns: 'text/event-stream', query: eventsQuery },
   'GET /ui': { summary: 'the dashboard: redirects to /ui/', returns: 'text/html' },
   'GET /ui/*': { summary: 'the dashboard page, its scripts and styles', returns: 'text/html' },
-  'GET /metrics': { summary: 'Prometheus metrics', returns: 'text/plain' },
+  'GET /metrics': { summary: 'metrics, in the text exposition format', returns: 'text/plain' },
   'GET /v1/openapi.json': { summary: 'this description', returns: 'OpenAPI 3.1 document' }
 }
 

@@ -19,7 +19,7 @@ const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environmen
 const httpProbeUrl = z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
 
 /**
- * One health probe with Kubernetes semantics. Exactly one of `http` (a GET that must answer
+ * One health probe (semantics in @kos/core healing/probe-state.ts). Exactly one of `http` (a GET that must answer
  * 2xx/3xx), `tcp` (a port on 127.0.0.1 that must accept) or `exec` (a command that must exit 0).
  * `http` is the URL's schema: an agent's must be a URL as it stands, a service instance's is a
  * template with `${PORT}`.
@@ -31,7 +31,7 @@ export function probeSchemaWith (http: z.ZodType<string>) {
     exec: z.array(z.string().min(1)).min(1).max(64).optional(),
     /** Startup grace: wait this long after the process starts before the first run. */
     initialDelayMs: ms(0, 3_600_000).default(PROBE_DEFAULTS.initialDelayMs),
-    /** The interval between runs; Kubernetes' 10 s. */
+    /** The interval between runs: 10 s by default, cheap for the agent and quick enough to notice. */
     periodMs: ms(20, 3_600_000).default(PROBE_DEFAULTS.periodMs),
     timeoutMs: ms(10, 600_000).default(PROBE_DEFAULTS.timeoutMs),
     failureThreshold: z.number().int().min(1).max(1000).default(PROBE_DEFAULTS.failureThreshold),
@@ -71,7 +71,7 @@ export function agentShape<P extends z.ZodType> (probe: P) {
     critical: z.boolean().default(false),
     /**
      * Essential agents keep running in `degraded` mode; non-essential ones are paused there. Off by
-     * default, as a Kubernetes pod is evictable unless given a priority: shedding is the point.
+     * default: an agent is sheddable unless marked otherwise, because shedding is the point.
      */
     essential: z.boolean().default(false),
     liveness: probe.optional(),
@@ -96,7 +96,7 @@ export function agentShape<P extends z.ZodType> (probe: P) {
       .default('\\b(ERROR|FATAL|CRITICAL|panic)\\b|Uncaught'),
     /** On an ethics `filter_error` the agent fails closed: paused or stopped; absent, the policy's `safeMode` (pause). */
     safeMode: z.enum(['pause', 'stop']).optional(),
-    /** SIGTERM, then SIGKILL to the process group after this long. Kubernetes' grace is 30 s; agents here are small. */
+    /** SIGTERM, then SIGKILL to the process group after this long: 5 s, since agents here are small and quick to stop. */
     stopGraceMs: ms(0, 600_000).default(5000)
   }
 }

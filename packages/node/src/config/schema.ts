@@ -47,7 +47,7 @@ const nodeConfig = z.object({
   zone: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ., _ and -, up to 63, starting with a letter or digit').or(z.literal('')),
   /** The profile the defaults came from (`lan`, `tolerant`); kept for display. */
   profile: z.string(),
-  /** libp2p listen multiaddrs. Default: loopback only, safe for one machine (Serf's port 7946). */
+  /** libp2p listen multiaddrs. Default: loopback only, safe for one machine, on port 7946. */
   listen: z.array(z.string()).min(1),
   /** Multiaddrs of peers to join at start, with or without /p2p/<peerId>; retried until joined. */
   bootstrap: z.array(z.string()),
@@ -92,7 +92,7 @@ const membershipConfig = z.object({
   heartbeatIntervalMs: ms(50, 60_000),
   /** Phi at which a peer is probed and then suspected. 8 ⇒ about 1 in 10^8 odds of a false alarm for normal jitter. */
   phiThreshold: z.number().positive().max(100),
-  /** Heartbeat intervals kept per peer (Akka's default 1000 is for 1 s heartbeats over ~17 min; 200 adapts faster). */
+  /** Heartbeat intervals kept per peer (1000 would span ~17 min of 1 s heartbeats; 200 adapts faster). */
   phiMaxSampleSize: z.number().int().min(2).max(10_000),
   /** Floor on the interval std deviation: on a quiet loopback the real one is ~1 ms and phi would jump on any hiccup. */
   phiMinStdDeviationMs: ms(1, 60_000),
@@ -102,17 +102,17 @@ const membershipConfig = z.object({
   phiFirstHeartbeatEstimateMs: ms(1, 600_000),
   /** Deadline of a direct or indirect probe; a stalled peer answers none within it. */
   probeTimeoutMs: ms(10, 60_000),
-  /** Peers asked to probe a silent peer on our behalf (SWIM ping-req k), guarding against a bad path. */
+  /** Peers asked to probe a silent peer on our behalf (ping-req), guarding against a bad path between us. */
   indirectProbes: z.number().int().min(0).max(16),
   /** Time a suspect has to refute (raise its incarnation) before it is declared dead. */
   suspicionTimeoutMs: ms(0, 600_000),
   /** Period of the membership tick that evaluates phi and suspicion timers. */
   tickIntervalMs: ms(10, 10_000),
-  /** A tick this late means our own event loop stalled (Lifeguard local health). */
+  /** A tick this late means our own event loop stalled (local health: the fault may be ours). */
   localStallThresholdMs: ms(50, 60_000),
   /** After our own stall we accuse nobody for this long: the backlog of heartbeats needs to drain first. */
   localStallGraceMs: ms(0, 600_000),
-  /** Exchange with one random peer by table digests (memberlist push/pull, Cassandra's digests): repairs anything gossip missed. */
+  /** Exchange with one random peer by table digests (push/pull): repairs anything gossip missed. */
   pushPullIntervalMs: ms(100, 3_600_000),
   /**
    * Monitors per member (issue 17, docs/design/membership.md): k > 0 sends each heartbeat point
@@ -120,8 +120,7 @@ const membershipConfig = z.object({
    * the k before it, gossips the health summary only when it changes (at most every
    * `healthGossipIntervalMs`), and keeps connections only to those 2k (and whatever the election
    * and gossip mesh open): per-node cost independent of N. 5: a member is watched by five
-   * nodes, so two lost or slow monitors still leave three to notice and probe it (Akka's ring
-   * has 9, Rapid 10), and a heartbeat costs five small messages whatever the cluster's size; its
+   * nodes, so two lost or slow monitors still leave three to notice and probe it, and a heartbeat costs five small messages whatever the cluster's size; its
    * N = 10 figures meet the detection targets (docs/benchmarks.md). A cluster of six or fewer is
    * fully monitored anyway. Summaries carry a version that push/pull compares and repairs, and a
    * new coordinator asks every member for its services report before it moves a slot, so the
@@ -144,9 +143,9 @@ const membershipConfig = z.object({
   syncMaxNewMembers: z.number().int().min(16).max(100_000),
   /** New members one peer may introduce per minute, over all its syncs. */
   syncMaxNewMembersPerMinute: z.number().int().min(16).max(1_000_000),
-  /** Dead members are forgotten after this long (Serf's reconnect timeout is 24 h). */
+  /** Dead members are forgotten after this long: a day leaves a partitioned or repaired member time to come back and be reconnected. */
   reapDeadAfterMs: ms(1000, 30 * 86_400_000),
-  /** Left members are forgotten after this long (Serf's tombstone timeout is 24 h). */
+  /** Left members are forgotten after this long: a day keeps the leave known, so a late stale claim cannot revive it. */
   reapLeftAfterMs: ms(1000, 30 * 86_400_000)
 }).strict()
 
@@ -170,8 +169,7 @@ const electionConfig = z.object({
    * How many members vote: 3, 5 or 7, whatever the cluster's size; the other members are
    * non-voters that learn the coordinator by gossip. 5 survives two voters lost at once, and the
    * coordinator's heartbeats (and every election round) then cost the same at 10 members as at
-   * 10,000; 7 survives three at two more round trips per heartbeat, 3 only one (Consul's and
-   * etcd's advice). Odd, because an even set tolerates no more failures than the odd one below it.
+   * 10,000; 7 survives three at two more round trips per heartbeat, 3 only one. Odd, because an even set tolerates no more failures than the odd one below it.
    */
   voters: z.union([z.literal(3), z.literal(5), z.literal(7)], { message: 'must be 3, 5 or 7' }),
   /**

@@ -1,7 +1,7 @@
 /**
  * Operator webhooks (issue #5): an escalation is POSTed as JSON, with
  * `X-Kos-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body under the webhook's shared
- * secret (the GitHub webhook convention), so the receiver can check who sent it and that it was
+ * secret, so the receiver can check who sent it and that it was
  * not altered. `X-Kos-Escalation-Id` repeats the id: receivers dedupe by it, since a retry after
  * a lost answer sends the same escalation again.
  */

@@ -1,6 +1,6 @@
 /**
  * Runs one health probe of an agent (issue 6) and says how it went: an HTTP GET that answers
- * 200-399 (Kubernetes' rule), a TCP connect to 127.0.0.1:<port>, or a command that exits 0. The
+ * 200-399 (a redirect still shows the agent alive), a TCP connect to 127.0.0.1:<port>, or a command that exits 0. The
  * deadline is the probe's `timeoutMs`; a run past it is aborted and reported as `timeout`. The
  * verdict is ProbeState's business; this is only the I/O.
  */

@@ -23,7 +23,7 @@
  * - Disk: free share of the file system holding the data directory (`statfs`, blocks available
  *   to an unprivileged user), where the audit log and the state store grow.
  * - Network: reported, never a mode driver. libp2p 2.x keeps no byte counters on a connection
- *   unless a metrics implementation (@libp2p/prometheus-metrics) is configured, and adding one
+ *   unless one of its metrics implementations is configured, and adding one
  *   just for this costs a stream wrapper per connection; so the cumulative bytes come from
  *   /proc/net/dev, received plus sent over every interface, loopback included (a cluster on one
  *   host talks over `lo`). It is the machine's traffic, not only the node's. Off Linux: none.

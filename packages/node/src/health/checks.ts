@@ -1,9 +1,8 @@
 /**
- * The checks of `/v1/health` (Consul-style: each passing, warning or critical, with a line of
- * output), one function per part of the node, and the overall status: the worst check. Pure:
+ * The checks of `/v1/health` (each passing, warning or critical, with a line of output), one function per part of the node, and the overall status: the worst check. Pure:
  * the node passes in what each part reports.
  *
- * The statuses carry Consul's meanings, which load balancers and orchestrators act on:
+ * The statuses mean what load balancers and orchestrators commonly act on:
  * - passing (200): the node does its job;
  * - warning (429): it does its job, with a caveat an operator should see (degraded or minimal,
  *   still joining, no coordinator known, agents failed, the machine busy): keep it in service;
@@ -87,7 +86,7 @@ export function worstCheck (health: HealthResponse): string {
 
 /**
  * /v1/health/ready: the same status and code as /v1/health (429 keeps the node in service for
- * Consul-style readers), and `ready` unless critical.
+ * readers that treat 429 as a warning), and `ready` unless critical.
  */
 export function readinessOf (health: HealthResponse): { httpStatus: 200 | 429 | 503, body: { ready: boolean, status: HealthStatus, reason: string } } {
   return { httpStatus: HEALTH_HTTP_STATUS[health.status], body: { ready: health.status !== 'critical', status: health.status, reason: worstCheck(health) } }
@@ -95,7 +94,7 @@ export function readinessOf (health: HealthResponse): { httpStatus: 200 | 429 | 
 
 /**
  * /v1/health/live: 503 only when critical, else 200, never 429. A liveness failure makes a
- * supervisor restart the process (Kubernetes counts any code from 400 as a failure), and a
+ * supervisor restart the process (a supervisor commonly counts any code from 400 as a failure), and a
  * warning (degraded, joining, a busy machine) is no reason to: a restart would only add load.
  */
 export function livenessOf (health: HealthResponse): { httpStatus: 200 | 503, body: { live: boolean, status: HealthStatus, reason: string } } {

@@ -7,8 +7,8 @@
  * one keeps it: each side sends a random nonce, and each direction is then XORed with a stream
  * cipher keyed by the shared key and the sender's nonce, under Noise. But pnet
  * - holds one key, so a cluster can only change its key by switching every node at the same
- *   instant: nodes on the new key refuse those on the old one, and the cluster splits. Serf's
- *   keyring (install, use, remove, each step on every node) needs several keys at once;
+ *   instant: nodes on the new key refuse those on the old one, and the cluster splits. A
+ *   rotation in steps (install, use, remove, each step on every node) needs several keys at once;
  * - never checks the key: with a wrong one both sides go on XORing with different keystreams,
  *   and Noise fails later on garbage (or waits for a timeout). A wrong key then looks like a
  *   network fault; nothing counts it or names it.

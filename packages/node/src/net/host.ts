@@ -58,8 +58,8 @@ export function gossipsubOptions (config: KosConfig, onInvalid: InvalidGossipHan
 
 /**
  * The address this node dials from: its listen host, when every listen address names the same
- * specific IPv4 host. Peers (and firewall rules) then see one address per node, as they do with
- * Serf's bind address; it is what lets chaos tests cut links between 127.0.x.y nodes.
+ * specific IPv4 host. Peers (and firewall rules) then see one address per node, the one it
+ * is bound to; it is what lets chaos tests cut links between 127.0.x.y nodes.
  */
 export function dialFromAddress (listen: readonly string[]): string | undefined {
   const hosts = new Set(listen.map((a) => a.split('/')).map((p) => p[1] === 'ip4' ? p[2] : undefined))

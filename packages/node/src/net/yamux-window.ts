@@ -1,7 +1,7 @@
 /**
- * Yamux window updates when half the receive window is used, as the Go yamux (hashicorp/yamux,
- * `sendWindowUpdate`: "Check if we can omit the update") and the yamux spec's flow control intend,
- * instead of one after every data frame read, which @chainsafe/libp2p-yamux 7 sends.
+ * Yamux window updates when half the receive window is used, which is what yamux's flow control
+ * needs (the sender may go on until the window is spent), instead of one after every data frame
+ * read, which @chainsafe/libp2p-yamux 7 sends.
  *
  * Why: the node's traffic is many small messages (beats, the coordinator's heartbeats and their
  * acks, gossip). Each data frame read answered by a 12-byte window update doubled the frames on

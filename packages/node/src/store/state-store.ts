@@ -3,7 +3,7 @@
  * - the membership incarnation, so a restarted node announces itself above anything it said
  *   before and is believed at once;
  * - the election's term and vote, written before any message that depends on them is sent,
- *   so a restarted node never votes twice in a term (Raft Figure 2);
+ *   so a restarted node never votes twice in a term;
  * - the voter set the node last adopted;
  * - the agents defined through the API (`POST /v1/agents`), as given, so a restarted node runs them again.
  * Writes are synced: what is acknowledged survives a crash. A failed write is kept as
