@@ -9,7 +9,7 @@ import { ManualClock, PhiAccrualDetector, phi } from '../src/index.js'
 import type { Clock, PhiAccrualOptions } from '../src/index.js'
 import { scriptedClock } from './helpers/scripted-clock.js'
 
-/** The spec's createFailureDetector defaults. */
+/** The options these scripted behaviours are written against. */
 const specDefaults: PhiAccrualOptions = {
   threshold: 8,
   maxSampleSize: 1000,
@@ -149,7 +149,7 @@ describe('An AccrualFailureDetector', () => {
     fd.heartbeat() // 2500
     const phi2 = fd.phi() // 3000
     assertClose(phi2, phi1, 0.001)
-    assert.equal(clock.remaining, 1) // the spec's script carries one reading it never uses
+    assert.equal(clock.remaining, 1) // the script carries one reading it never uses
   })
 })
 

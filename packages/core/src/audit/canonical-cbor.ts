@@ -1,5 +1,5 @@
 /**
- * RFC 8949 §4.2.1 core deterministic CBOR for JSON values: the bytes an audit entry is hashed
+ * Deterministic CBOR for JSON values: the bytes an audit entry is hashed
  * over (entry.ts), written directly into one buffer. It gives exactly cborg's encoding with its
  * `rfc8949EncodeOptions` (map keys sorted bytewise by their encoding, integers and lengths in
  * shortest form, every non-integer number a float64): a test compares the two on random JSON
@@ -31,7 +31,7 @@ class Writer {
     this.view = new DataView(next.buffer)
   }
 
-  /** A major type with its argument in shortest form (RFC 8949 §3). */
+  /** A major type with its argument in shortest form. */
   head (major: number, n: number): void {
     this.ensure(9)
     const m = major << 5
@@ -145,7 +145,7 @@ function write (w: Writer, v: unknown): void {
 /** One writer for every call: encoding never re-enters itself (it calls nothing outside this file). */
 const shared = new Writer()
 
-/** The RFC 8949 deterministic encoding of a JSON value (see the header). */
+/** The deterministic CBOR encoding of a JSON value (see the header). */
 export function canonicalCbor (value: unknown): Uint8Array {
   shared.pos = 0
   try {

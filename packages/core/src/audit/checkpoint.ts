@@ -15,7 +15,7 @@
  * (`AuditStore.acceptCheckpoint`). What a checkpoint cannot be is a forgery of the surviving
  * chain: those entries still carry the origin's own signatures.
  *
- * Signature: Ed25519 over the sha-256 of the canonical CBOR (the same RFC 8949 profile as
+ * Signature: Ed25519 over the sha-256 of the canonical CBOR (the same deterministic profile as
  * entries) of every field but `sig`, plus a `kind` tag, so a checkpoint signature can never be
  * replayed as an entry's, nor the reverse.
  */

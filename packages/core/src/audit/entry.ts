@@ -1,8 +1,8 @@
 /**
  * Audit entries: canonical encoding, hash chain and signature (docs/design/audit.md, issue #4).
  *
- * - Canonical bytes: the CBOR encoding of every field except `hash` and `sig`, in RFC 8949's
- *   §4.2.1 core deterministic encoding (canonical-cbor.ts, byte for byte cborg's
+ * - Canonical bytes: the CBOR encoding of every field except `hash` and `sig`, in the
+ *   deterministic encoding (canonical-cbor.ts, byte for byte cborg's
  *   `rfc8949EncodeOptions`): map keys sorted bytewise by their encoding, integers and lengths
  *   in shortest form, and every non-integer number as a float64 (so a float's width never
  *   depends on its value). A golden vector in the tests pins the bytes.
@@ -136,7 +136,7 @@ export function spliceEncoding (hashed: Uint8Array, e: Pick<AuditEntry, 'ts' | '
 }
 
 /**
- * A signer for an Ed25519 private key (its 32-byte seed, RFC 8032), as a node KeyObject built
+ * A signer for an Ed25519 private key (its 32-byte seed), as a node KeyObject built
  * once: rebuilding the key on every call triples the cost of a signature.
  */
 export function ed25519Signer (seed: Uint8Array): AuditSigner {
@@ -148,7 +148,7 @@ export function ed25519Signer (seed: Uint8Array): AuditSigner {
   return { peerId, sign: (bytes) => cryptoSign(null, bytes, nodeKey) }
 }
 
-/** The DER of a PKCS #8 Ed25519 private key up to its 32-byte seed (RFC 8410). */
+/** The DER of a PKCS #8 Ed25519 private key up to its 32-byte seed. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
