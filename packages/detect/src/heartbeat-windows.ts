@@ -3,8 +3,8 @@
  * sums) in a slab of per-slot numbers, its samples in a ring.
  *
  * A detector estimates the distribution of heartbeat inter-arrival times from a sliding window
- * of the most recent samples. Each window keeps running sums (interval sum, squared interval sum), so
- * that adding a sample and reading mean/variance are O(1), and holds at most maxSampleSize
+ * of the most recent samples. Each window keeps running sums (interval sum, squared interval sum),
+ * so that adding a sample and reading mean/variance are O(1), and holds at most maxSampleSize
  * samples (the oldest one is dropped).
  *
  * Why a table of windows rather than one object each: a simulation holds one window per node
@@ -156,9 +156,9 @@ export class HeartbeatWindows {
   }
 
   /**
-   * Population variance of the intervals, ms² (E[x²] - E[x]², from the running sums). Clamped at 0: rounding
-   * can make the difference a hair negative for near-constant samples, and sqrt of that would be
-   * NaN. Throws RangeError on an empty window.
+   * Population variance of the intervals, ms² (E[x²] - E[x]², from the running sums). Clamped at 0:
+   * rounding can make the difference a hair negative for near-constant samples, and sqrt of that
+   * would be NaN. Throws RangeError on an empty window.
    */
   variance (slot: number): number {
     const count = this.size(slot)

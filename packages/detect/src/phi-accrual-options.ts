@@ -3,9 +3,9 @@
  *
  * Five knobs: the threshold, how many intervals the history keeps, a floor on the standard
  * deviation, the pause accepted on top of the mean, and the first heartbeat estimate (usually
- * the heartbeat interval); φ is defined in phi.ts. Combined effect: with heartbeats every I ms that arrive regularly
- * (so the std floor S applies) and threshold 8, φ crosses the threshold after about
- * I + acceptableHeartbeatPauseMs + 5.2·S ms of silence (see the README).
+ * the heartbeat interval); φ is defined in phi.ts. Combined effect: with heartbeats every I ms that
+ * arrive regularly (so the std floor S applies) and threshold 8, φ crosses the threshold after
+ * about I + acceptableHeartbeatPauseMs + 5.2·S ms of silence (see the README).
  *
  * Defaults are not chosen here: the node's config schema owns them, with their reasons.
  */

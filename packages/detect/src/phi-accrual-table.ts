@@ -109,9 +109,9 @@ export class PhiAccrualTable {
 
   /**
    * Records a heartbeat arrival at clock.now(). The first call only starts monitoring (there
-   * is no interval yet); later ones add the interval since the previous heartbeat to the history, unless
-   * φ had already reached the threshold (the peer was unavailable) or the interval is <= 0 ms.
-   * Returns true when that brought `earliestThresholdAtMs` forward (a burst shrinks the mean),
+   * is no interval yet); later ones add the interval since the previous heartbeat to the history,
+   * unless φ had already reached the threshold (the peer was unavailable) or the interval is
+   * <= 0 ms. Returns true when that brought `earliestThresholdAtMs` forward (a burst shrinks the mean),
    * which a caller holding the old value as a bound must hear of.
    */
   heartbeat (slot: number): boolean {

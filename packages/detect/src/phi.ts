@@ -13,8 +13,9 @@
  *
  * Both branches equal log10(1 + exp(z)) with z = y·(1.5976 + 0.070566·y²), so we evaluate that
  * "softplus" in its overflow-safe form: for large y, exp(-z) underflows to 0 and the two-branch
- * expression becomes -log10(0) = Infinity, whereas z/ln10 stays finite and exact; for very negative y it gives
- * +0 (never -0). The values are otherwise those of the two-branch expression to floating-point precision.
+ * expression becomes -log10(0) = Infinity, whereas z/ln10 stays finite and exact; for very negative
+ * y it gives +0 (never -0). The values are otherwise those of the two-branch expression to
+ * floating-point precision.
  */
 
 /** Pure: phi for a heartbeat elapsedMs late given the distribution; the logistic approximation of the normal CDF:

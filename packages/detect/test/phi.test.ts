@@ -34,7 +34,8 @@ describe('An AccrualFailureDetector (phi)', () => {
   it('handle outliers without losing precision or hitting exceptions', () => {
     assertClose(phi(10, 0, 1), 38, 1)
     assert.equal(phi(-25, 0, 1), 0) // strict: +0, not -0
-    // Far beyond the two-branch formula's range (exp underflow gives -log10(0) = Infinity there): still finite and growing.
+    // Far beyond the two-branch formula's range (exp underflow gives -log10(0) = Infinity there):
+    // still finite and growing.
     assert.ok(Number.isFinite(phi(1e6, 0, 1)))
     assert.ok(phi(1e6, 0, 1) > phi(1e5, 0, 1))
   })

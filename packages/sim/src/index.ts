@@ -4,7 +4,8 @@
  * `@kos/sim`: the deterministic simulator of kOS mesh. The node's pure cores (the phi-accrual
  * detector inside membership, membership, coordinator election) run for N nodes on a virtual
  * clock, over a simulated network with per-link latency, loss, duplication, reordering and the
- * usual partition shapes (isolate, majority/minority, ring, bridge), under crashes, restarts and pauses. One seed is one run.
+ * usual partition shapes (isolate, majority/minority, ring, bridge), under crashes, restarts and
+ * pauses. One seed is one run.
  *
  * ```ts
  * const { summary, violations } = runScenario({ scenario: 'churn', nodes: 20, seconds: 120, seed: 7 })

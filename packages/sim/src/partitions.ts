@@ -1,7 +1,7 @@
 /**
- * Partitions of the usual shapes (isolate, majority/minority, ring, bridge), as a small group graph: every
- * node belongs to one group, and two nodes are linked when their groups are. Nodes of one group
- * always reach each other. Keeping the cut at group level makes a 1,000-node partition a
+ * Partitions of the usual shapes (isolate, majority/minority, ring, bridge), as a small group
+ * graph: every node belongs to one group, and two nodes are linked when their groups are. Nodes of
+ * one group always reach each other. Keeping the cut at group level makes a 1,000-node partition a
  * handful of booleans, and gossip reachability (relays through a third group) a tiny BFS.
  */
 

@@ -1,7 +1,7 @@
 /**
- * Partition shapes for the chaos runs ("grudges": which hosts refuse to hear which): pure functions from an ordering of hosts to
- * the links to cut. The caller shuffles the hosts with its seeded random, so a seed replays the
- * same shape; `IptablesPartition.cutLinks` applies the result.
+ * Partition shapes for the chaos runs ("grudges": which hosts refuse to hear which): pure functions
+ * from an ordering of hosts to the links to cut. The caller shuffles the hosts with its seeded
+ * random, so a seed replays the same shape; `IptablesPartition.cutLinks` applies the result.
  *
  * - `isolate`: the first host alone, the rest together.
  * - `split`: a minority (the first ⌊(n−1)/2⌋) against the majority.

@@ -1,7 +1,8 @@
 /**
- * `kos policy check <file>`: validates a healing policy file (issue 6) without a node, so that a typo is caught before the node is restarted on it. Every problem is
- * printed as `file:line:column: key path: message`; a bad file is a usage error (exit 2) because
- * the fix is to edit the file, not to retry.
+ * `kos policy check <file>`: validates a healing policy file (issue 6) without a node, so that a
+ * typo is caught before the node is restarted on it. Every problem is printed as `file:line:column:
+ * key path: message`; a bad file is a usage error (exit 2) because the fix is to edit the file, not
+ * to retry.
  */
 
 import type { Command } from 'commander'

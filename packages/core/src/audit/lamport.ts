@@ -1,7 +1,8 @@
 /**
  * A logical clock, one per node: a counter that every local event raises and that every event
- * received pushes past the time it carries. Every audit entry carries such a time (`lamport`) beside its wall-clock `ts`, so entries of different
- * origins order causally even when wall clocks disagree.
+ * received pushes past the time it carries. Every audit entry carries such a time (`lamport`)
+ * beside its wall-clock `ts`, so entries of different origins order causally even when wall clocks
+ * disagree.
  *
  * Rules: `tick()` before a local append (the new entry's time); `observe(t)` for every verified
  * entry received, so the next local tick exceeds everything seen. A restarted node observes the

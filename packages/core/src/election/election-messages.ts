@@ -89,7 +89,8 @@ export type ElectionEvent =
  * Contract: the shell performs outputs in order, across calls too. A `persist` must be durable
  * (a synced LevelDB write of `{ term, votedFor }`) before any `send` that follows it, in the same
  * output array or a later one, leaves the node: that is what keeps a restarted node from voting
- * twice in a term: state a reply depends on is on stable storage before the reply leaves. Events may be emitted at once.
+ * twice in a term: state a reply depends on is on stable storage before the reply leaves. Events
+ * may be emitted at once.
  */
 export type ElectionOutput =
   | { type: 'persist', term: number, votedFor: string | null }

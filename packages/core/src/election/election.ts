@@ -21,11 +21,12 @@
  * (single-member changes), so any two majorities of consecutive sets
  * overlap; `configVersion` lets a voter that knows a newer set refuse a candidate counting an
  * older one. There is no log, so the shell must let a change reach every live voter before the
- * next (what a log would do by committing the change). Learners are members the coordinator means to add: it sends them heartbeats
- * too, so they learn the voter set and the coordinator before they count in any quorum, and the
- * shell adds one only once it acknowledged holding the current set. Every other member is a
- * non-voter: it learns the coordinator and its term from the coordinator's gossiped
- * announcements (`learnCoordinator`), and names it until it hears none for `announceTimeoutMs`.
+ * next (what a log would do by committing the change). Learners are members the coordinator means
+ * to add: it sends them heartbeats too, so they learn the voter set and the coordinator before they
+ * count in any quorum, and the shell adds one only once it acknowledged holding the current set.
+ * Every other member is a non-voter: it learns the coordinator and its term from the coordinator's
+ * gossiped announcements (`learnCoordinator`), and names it until it hears none for
+ * `announceTimeoutMs`.
  *
  * Pure: no I/O, no timers; time comes from the injected Clock and randomness from `random`.
  * Each input returns outputs that the shell performs in order (see `ElectionOutput`).
@@ -279,7 +280,8 @@ export class Election {
     }
     const adopt = m.term > this.currentTerm
     if (adopt) {
-      // Stickiness: while we hear a live coordinator, a vote request neither moves our term nor gets an answer.
+      // Stickiness: while we hear a live coordinator, a vote request neither moves our term nor
+      // gets an answer.
       if (this.trusting(now)) return
       this.adoptTerm(m.term, now, out)
     }

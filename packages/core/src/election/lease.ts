@@ -1,9 +1,9 @@
 /**
  * The coordinator's lease (check-quorum): the acknowledgements that back it, the start a
  * previous voter set granted (carried across a single-member change, since every quorum of the
- * new set meets every quorum of the old), and a cached floor of its start. The coordinator may act only while it holds;
- * see timing.ts for the rule (`quorumAckedAt`, `leaseValid`) and the proof sketch of "at most
- * one valid lease at any instant".
+ * new set meets every quorum of the old), and a cached floor of its start. The coordinator may act
+ * only while it holds; see timing.ts for the rule (`quorumAckedAt`, `leaseValid`) and the proof
+ * sketch of "at most one valid lease at any instant".
  *
  * Part of the pure election core (election.ts), apart so that what backs the lease, and when it
  * is recomputed, reads in one place. No I/O, no timers: time comes from the injected Clock.

@@ -13,8 +13,8 @@
  * coordinator, and refuses (pre-)votes, at least until the coordinator's lease ends; any quorum
  * that elects a successor overlaps that one, so no successor is elected while the lease holds.
  * Follower trust ends `electionTimeoutMinMs - leaseMs` before any follower's timer fires, so the
- * first candidate after a crash does not meet a voter still loyal to the dead coordinator (which would
- * split the first round). A granted vote counts as an acked heartbeat sent
+ * first candidate after a crash does not meet a voter still loyal to the dead coordinator (which
+ * would split the first round). A granted vote counts as an acked heartbeat sent
  * when the candidate asked, so the winner holds a lease from the moment it is elected.
  * Assumption: the nodes' monotonic clocks run at the same rate to within a one-way delay per
  * `leaseMs` (crystal drift is parts per million); wall-clock jumps do not matter.

@@ -4,9 +4,9 @@
  * simulator.
  *
  * The set is bounded: at most `max` voters (the config's `voters`: 3, 5 or 7), whatever the
- * cluster's size: a quorum of a few voters is enough to survive failures. Every other member is a non-voter
- * that learns the coordinator by gossip, so the coordinator's heartbeats and every election
- * round cost the same at 10 members as at 10,000.
+ * cluster's size: a quorum of a few voters is enough to survive failures. Every other member is a
+ * non-voter that learns the coordinator by gossip, so the coordinator's heartbeats and every
+ * election round cost the same at 10 members as at 10,000.
  *
  * Kept: self and every voter alive or suspect, or dead for less than `removeAfterMs` (a brief
  * death must not shrink the quorum's electorate); a member that left is dropped at once.

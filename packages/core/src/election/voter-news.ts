@@ -2,12 +2,13 @@
  * Which election messages carry the sender's voter set, and from which a receiver adopts a newer
  * one: a pure rule shared by the node's election shell and the simulator.
  *
- * The coordinator's heartbeat carries it to whoever does not report holding it, and a follower adopts it only from a
- * heartbeat of the newest term it knows (fencing). That alone cannot recover a voter set that a
- * majority of its voters never received: with no coordinator there is no heartbeat, and a node
- * that holds no set (or one that does not name the candidate) grants no pre-vote, so no
- * coordinator is ever elected (the chaos run of seed 3). So pre-votes, their replies and vote
- * requests carry the sender's set too, and a follower or pre-candidate adopts a newer one.
+ * The coordinator's heartbeat carries it to whoever does not report holding it, and a follower
+ * adopts it only from a heartbeat of the newest term it knows (fencing). That alone cannot recover
+ * a voter set that a majority of its voters never received: with no coordinator there is no
+ * heartbeat, and a node that holds no set (or one that does not name the candidate) grants no
+ * pre-vote, so no coordinator is ever elected (the chaos run of seed 3). So pre-votes, their
+ * replies and vote requests carry the sender's set too, and a follower or pre-candidate adopts a
+ * newer one.
  *
  * Why that is safe: sets are ordered by (term of the coordinator that made it, version), every
  * set a node sends was made by some coordinator, and a node only ever replaces its set with a

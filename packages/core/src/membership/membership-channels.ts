@@ -1,9 +1,9 @@
 /**
  * Membership's ways over the transport: two gossip topics (heartbeats with health summaries;
  * notices of join, suspect, dead, leave and refutation), the state sync protocol (join and
- * push/pull: each side sends its whole member table) and ping-req (an indirect probe through a helper).
- * The topics' checks run before delivery and forwarding: a heartbeat's summary must agree with
- * itself, and only a node itself may announce that it leaves.
+ * push/pull: each side sends its whole member table) and ping-req (an indirect probe through a
+ * helper). The topics' checks run before delivery and forwarding: a heartbeat's summary must agree
+ * with itself, and only a node itself may announce that it leaves.
  */
 import type { Channel, Protocol, Topic } from '../transport/transport.js'
 import {

@@ -368,9 +368,10 @@ export class MembershipShell {
   }
 
   /**
-   * The probe: a direct ping and a ping-req (an indirect ping) through each helper; reachable as soon as any
-   * path answers, unreachable when all have failed (each within the probe timeout). A helper's
-   * "unreachable" is an answer, and an open breaker fails its path at once, as a refused dial would.
+   * The probe: a direct ping and a ping-req (an indirect ping) through each helper; reachable as
+   * soon as any path answers, unreachable when all have failed (each within the probe timeout). A
+   * helper's "unreachable" is an answer, and an open breaker fails its path at once, as a refused
+   * dial would.
    */
   private probe (target: string, via: readonly string[], done: (reachable: boolean) => void): void {
     let pending = 1 + via.length

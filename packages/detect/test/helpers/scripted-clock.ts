@@ -1,7 +1,7 @@
 /**
- * A clock that replays a script: the first reading is `intervalsMs[0]`, each later reading adds the next interval. Every
- * `now()` consumes one entry, so a test also pins how often the detector reads the clock
- * (once per heartbeat(), phi() or isAvailable()). Reading past the end throws.
+ * A clock that replays a script: the first reading is `intervalsMs[0]`, each later reading adds the
+ * next interval. Every `now()` consumes one entry, so a test also pins how often the detector reads
+ * the clock (once per heartbeat(), phi() or isAvailable()). Reading past the end throws.
  */
 import type { Clock } from '../../src/index.js'
 

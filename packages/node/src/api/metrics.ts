@@ -1,7 +1,7 @@
 /**
- * The metrics of one node (prom-client, served as text at /metrics), on a registry of its own (two nodes in one process, as in
- * tests, never share counters). Counters are fed from the node's single event path; gauges
- * are collected from the member table when scraped.
+ * The metrics of one node (prom-client, served as text at /metrics), on a registry of its own (two
+ * nodes in one process, as in tests, never share counters). Counters are fed from the node's single
+ * event path; gauges are collected from the member table when scraped.
  */
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { KosEvent } from '../events/kos-event.js'

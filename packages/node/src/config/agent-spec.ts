@@ -19,10 +19,10 @@ const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environmen
 const httpProbeUrl = z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
 
 /**
- * One health probe (semantics in @kos/core healing/probe-state.ts). Exactly one of `http` (a GET that must answer
- * 2xx/3xx), `tcp` (a port on 127.0.0.1 that must accept) or `exec` (a command that must exit 0).
- * `http` is the URL's schema: an agent's must be a URL as it stands, a service instance's is a
- * template with `${PORT}`.
+ * One health probe (semantics in @kos/core healing/probe-state.ts). Exactly one of `http` (a GET
+ * that must answer 2xx/3xx), `tcp` (a port on 127.0.0.1 that must accept) or `exec` (a command that
+ * must exit 0). `http` is the URL's schema: an agent's must be a URL as it stands, a service
+ * instance's is a template with `${PORT}`.
  */
 export function probeSchemaWith (http: z.ZodType<string>) {
   return z.object({

@@ -120,12 +120,13 @@ const membershipConfig = z.object({
    * the k before it, gossips the health summary only when it changes (at most every
    * `healthGossipIntervalMs`), and keeps connections only to those 2k (and whatever the election
    * and gossip mesh open): per-node cost independent of N. 5: a member is watched by five
-   * nodes, so two lost or slow monitors still leave three to notice and probe it, and a heartbeat costs five small messages whatever the cluster's size; its
-   * N = 10 figures meet the detection targets (docs/benchmarks.md). A cluster of six or fewer is
-   * fully monitored anyway. Summaries carry a version that push/pull compares and repairs, and a
-   * new coordinator asks every member for its services report before it moves a slot, so the
-   * ring keeps issue 18's failover promise (docs/design/services.md). 0: every heartbeat
-   * gossiped to every member, whose cost per node grows with N.
+   * nodes, so two lost or slow monitors still leave three to notice and probe it, and a heartbeat
+   * costs five small messages whatever the cluster's size; its N = 10 figures meet the detection
+   * targets (docs/benchmarks.md). A cluster of six or fewer is fully monitored anyway. Summaries
+   * carry a version that push/pull compares and repairs, and a new coordinator asks every member
+   * for its services report before it moves a slot, so the ring keeps issue 18's failover promise
+   * (docs/design/services.md). 0: every heartbeat gossiped to every member, whose cost per node
+   * grows with N.
    */
   monitorsPerMember: z.number().int().min(0).max(32),
   /**
@@ -169,7 +170,8 @@ const electionConfig = z.object({
    * How many members vote: 3, 5 or 7, whatever the cluster's size; the other members are
    * non-voters that learn the coordinator by gossip. 5 survives two voters lost at once, and the
    * coordinator's heartbeats (and every election round) then cost the same at 10 members as at
-   * 10,000; 7 survives three at two more round trips per heartbeat, 3 only one. Odd, because an even set tolerates no more failures than the odd one below it.
+   * 10,000; 7 survives three at two more round trips per heartbeat, 3 only one. Odd, because an
+   * even set tolerates no more failures than the odd one below it.
    */
   voters: z.union([z.literal(3), z.literal(5), z.literal(7)], { message: 'must be 3, 5 or 7' }),
   /**

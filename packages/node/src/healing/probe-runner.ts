@@ -1,8 +1,8 @@
 /**
  * Runs one health probe of an agent (issue 6) and says how it went: an HTTP GET that answers
- * 200-399 (a redirect still shows the agent alive), a TCP connect to 127.0.0.1:<port>, or a command that exits 0. The
- * deadline is the probe's `timeoutMs`; a run past it is aborted and reported as `timeout`. The
- * verdict is ProbeState's business; this is only the I/O.
+ * 200-399 (a redirect still shows the agent alive), a TCP connect to 127.0.0.1:<port>, or a command
+ * that exits 0. The deadline is the probe's `timeoutMs`; a run past it is aborted and reported as
+ * `timeout`. The verdict is ProbeState's business; this is only the I/O.
  */
 import { execFile } from 'node:child_process'
 import { connect } from 'node:net'

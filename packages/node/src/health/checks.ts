@@ -1,6 +1,7 @@
 /**
- * The checks of `/v1/health` (each passing, warning or critical, with a line of output), one function per part of the node, and the overall status: the worst check. Pure:
- * the node passes in what each part reports.
+ * The checks of `/v1/health` (each passing, warning or critical, with a line of output), one
+ * function per part of the node, and the overall status: the worst check. Pure: the node passes in
+ * what each part reports.
  *
  * The statuses mean what load balancers and orchestrators commonly act on:
  * - passing (200): the node does its job;
@@ -94,8 +95,8 @@ export function readinessOf (health: HealthResponse): { httpStatus: 200 | 429 | 
 
 /**
  * /v1/health/live: 503 only when critical, else 200, never 429. A liveness failure makes a
- * supervisor restart the process (a supervisor commonly counts any code from 400 as a failure), and a
- * warning (degraded, joining, a busy machine) is no reason to: a restart would only add load.
+ * supervisor restart the process (a supervisor commonly counts any code from 400 as a failure), and
+ * a warning (degraded, joining, a busy machine) is no reason to: a restart would only add load.
  */
 export function livenessOf (health: HealthResponse): { httpStatus: 200 | 503, body: { live: boolean, status: HealthStatus, reason: string } } {
   const live = health.status !== 'critical'

@@ -155,7 +155,8 @@ export class ElectionSim {
   /**
    * A voter-set change, as the coordinator would decide it: every node applies it within
    * `spreadMs` (membership news travels), a restarted node starts with it. The caller makes one
-   * change at a time (so consecutive majorities overlap) and waits for `configSettledAt` before the next.
+   * change at a time (so consecutive majorities overlap) and waits for `configSettledAt` before the
+   * next.
    */
   changeVoters (ids: readonly string[], spreadMs: number): void {
     this.voterIds = [...ids]
