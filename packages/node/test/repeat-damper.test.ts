@@ -97,7 +97,7 @@ describe('which audit entries fold', () => {
     for (const fields of [
       f('member:dead', 'node', 'p1'), f('member:join', 'node', 'p1'), f('coordinator:elected', 'coordinator', 'p1'),
       f('healing:detected', 'agent', 'crasher', { condition: 'exit' }), f('healing:detected', 'network', 'p1', { condition: 'peer-dead' }), f('healing:detected', 'ethics', 'a', { condition: 'violation' }),
-      f('agent:quarantined', 'ethics', 'a'), f('service:replaced', 'coordinator', 'i1')
+      f('agent:quarantined', 'ethics', 'a'), f('coordinator:quorum-restored', 'coordinator', 'p1'), f('service:replaced', 'coordinator', 'i1')
     ]) assert.equal(repeatKeyOf(fields), null, fields.type)
   })
 })

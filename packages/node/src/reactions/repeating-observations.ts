@@ -3,23 +3,24 @@
  * (repeat-damper.ts) under a key per observation: what this node sees of its own health (its
  * stalls, its mode, a resource over its threshold, the healing policy's detections about the
  * node itself rather than one of its agents), of one member (its suspicion, its refutation) and
- * of its coordinator (lost, and the period without one, with its detection; the coordinator
- * escalates the report, a folded one when it is written). They repeat while their cause lasts
- * and each repeat says little more than the first.
+ * of its coordinator (its loss, and the healing policy's detection of a period without one).
+ * They repeat while their cause lasts and each repeat says little more than the first.
  *
  * Never folded: facts recorded once for the cluster (a member's death, return, join or
  * leaving, and its detection as a dead peer), the elections a node follows (read back by the
- * services' desired-state gate), agent, ethics and placement entries, escalations: each of those
- * is evidence of its own. Pure.
+ * services' desired-state gate), the report of a period without quorum (escalated), agent,
+ * ethics and placement entries, escalations: each of those is evidence of its own. Pure.
  */
 import type { AuditFields } from '@kos/core'
 
 const SELF_OBSERVATIONS: ReadonlySet<string> = new Set(['node:stalled', 'node:mode', 'resource:saturation', 'member:suspect', 'member:refuted'])
 /**
- * A node's view of its coordinator: losing it, and a period without one. One observation
- * whichever coordinator it was: in an election storm each loss names another.
+ * A node's loss of its coordinator: one observation whichever coordinator it was (in an
+ * election storm each loss names another). Its report of the period without one
+ * (`coordinator:quorum-restored`) is not folded: the coordinator escalates each report it
+ * receives, and must not wait a window for it.
  */
-const COORDINATOR_OBSERVATIONS: ReadonlySet<string> = new Set(['coordinator:lost', 'coordinator:quorum-restored'])
+const COORDINATOR_OBSERVATIONS: ReadonlySet<string> = new Set(['coordinator:lost'])
 
 /** The key `fields` are folded under, or null when the entry is always written. */
 export function repeatKeyOf (fields: AuditFields): string | null {
