@@ -21,7 +21,13 @@ import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Cluster, describeMachine, machineFacts, stats, type KosProcess, type Stats } from '@kos/testkit'
 
-const POLL_MS = 20
+/**
+ * Every node is asked every poll: 20 ms at N = 10, longer for larger clusters (2 ms a node), so
+ * that the polling (hundreds of HTTP requests a second) does not load the machine it measures.
+ */
+const pollMs = (n: number): number => Math.max(20, 2 * n)
+/** The poll of the size being measured (sizes run one after another). */
+let currentPollMs = pollMs(0)
 const DEADLINE_MS = 30_000
 /** Formation is measured past its 30 s target (issue 17), so a slow one still gives a number. */
 const FORMATION_DEADLINE_MS = 180_000
@@ -48,7 +54,7 @@ async function until (what: string, fn: () => Promise<boolean>, deadlineMs = DEA
   for (;;) {
     if (await fn().catch(() => false)) return performance.now() - start
     if (performance.now() - start > deadlineMs) throw new Error(`bench: timed out after ${deadlineMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    await new Promise((resolve) => setTimeout(resolve, currentPollMs))
   }
 }
 
@@ -81,6 +87,7 @@ async function sum (nodes: KosProcess[], metric: string): Promise<number> {
 
 /** Runs every measurement for one size and profile, filling `r` as each one ends (a run that stops keeps what it measured). */
 async function benchCluster (n: number, profile: string, stallSeconds: number[], r: Record<string, unknown>): Promise<void> {
+  currentPollMs = pollMs(n)
   const cluster = await new Cluster().init()
   try {
     const extraArgs = args['cluster-key'] ? ['--cluster-key-file', await cluster.clusterKeyFile()] : []
@@ -199,6 +206,7 @@ console.log(describeMachine(machine))
 console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}${args['cluster-key'] ? ' --cluster-key' : ''}${args.monitors !== undefined ? ` --monitors ${args.monitors}` : ''}\n`)
 console.log(`Monitors per member: ${args.monitors !== undefined ? `${args.monitors} (changed from the default by a config file)` : 'the default'}\n`)
 console.log(`Cluster key: ${args['cluster-key'] ? 'on (every node admits by --cluster-key-file)' : 'off'}\n`)
+console.log(`Polling: every node every ${list(args.nodes).map((n) => `${pollMs(n)} ms at N = ${n}`).join(', ')} (2 ms a node, at least 20 ms)\n`)
 console.log('| N | profile | N-1 formed, from the last start ms | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
 console.log('|---|---|---|---|---|---|---|---|---|')
 for (const r of results) {

@@ -210,7 +210,12 @@ export class KosProcess {
 
   /** The state of one peer in this node's view, or undefined if unknown. */
   async stateOf (peerId: string): Promise<PeerView['state'] | undefined> {
-    return (await this.peers()).peers.find((p) => p.peerId === peerId)?.state
+    // One entry, not the whole table: benchmarks poll every node this way every few ms, and at
+    // 40 members whole tables made the polling a load of its own.
+    const res = await this.api<PeerView>(`/v1/peers/${encodeURIComponent(peerId)}`)
+    if (res.status === 404) return undefined
+    if (res.status !== 200) throw new Error(`${this.name}: GET /v1/peers/${peerId} answered ${res.status}: ${describe(res.body)}`)
+    return res.body.state
   }
 
   /** GET /metrics as text. */
