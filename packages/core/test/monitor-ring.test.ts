@@ -98,6 +98,20 @@ describe('the membership core with bounded monitors', () => {
     assert.ok(phis.every((p) => p === null), 'no detector for a member it does not monitor')
   })
 
+  it('probes a closed connection only to a member it monitors', () => {
+    // A node holds connections to members it does not watch too (push/pull, the audit log);
+    // when a crash closes all of them, only the crashed member's monitors probe it.
+    const members = ids(20)
+    const self = members[0]!
+    const a = new Membership(options(self), new ManualClock(0), () => 0)
+    for (const id of members.slice(1)) a.onHeartbeat(id, 1, [], health(id))
+    const watched = new Set(a.monitoring())
+    for (const id of members.slice(1)) {
+      const probes = a.onConnectionLost(id).filter((o) => o.type === 'probe')
+      assert.equal(probes.length, watched.has(id) ? 1 : 0, `${id}: ${watched.has(id) ? 'monitored' : 'not monitored'}`)
+    }
+  })
+
   it('takes over monitoring when a monitored member dies: the next one before it on the ring', () => {
     const members = ids(20)
     const self = members[0]!

@@ -240,10 +240,13 @@ export class Membership {
   /**
    * Our connection to the peer closed. A crashed process closes its sockets, so this is often
    * the first sign; it only starts a probe, because connections also close for benign reasons.
+   * Only a member we monitor is probed: a node also holds connections to members it does not
+   * watch (push/pull, the audit log, joins open them), and were each of those closes a probe,
+   * one crash would be an accusation, its gossip and its audit entry from every member.
    */
   onConnectionLost (peerId: string): MembershipOutput[] {
     const m = this.members.get(peerId)
-    if (m === undefined || m.state !== 'alive' || m.probeStartedAtMs !== null || this.leaving || this.isHoldingBack) return []
+    if (m === undefined || !m.monitored || m.state !== 'alive' || m.probeStartedAtMs !== null || this.leaving || this.isHoldingBack) return []
     return [this.startProbe(m, this.clock.now())]
   }
 
