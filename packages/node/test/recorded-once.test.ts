@@ -33,7 +33,7 @@ describe('a fact recorded once', () => {
   })
 
   it('every other event is audited by whoever emits it', () => {
-    assert.equal(recordsHere({ type: 'member:suspect', member: member('d'), by: 'a' }, ctx('c', 'b', [])), true)
+    assert.equal(recordsHere({ type: 'node:stalled', stallMs: 900, holdBackUntilMs: 0 }, ctx('c', 'b', [])), true)
     assert.equal(recordsHere({ type: 'coordinator:lost', previous: 'b', term: 2 } as KosEvent, ctx('c', null, [])), true)
   })
 })
@@ -49,5 +49,13 @@ describe('a dead peer detected once (detect-cluster-failures.ts)', () => {
       detect(dead('d'))
     }
     assert.deepEqual(filed, ['b:peer-dead'])
+  })
+})
+
+describe('a suspicion recorded by its accuser', () => {
+  it('the node that raised it records it; the nodes its gossip reaches do not', () => {
+    const suspect: KosEvent = { type: 'member:suspect', member: { ...member('d'), state: 'suspect' }, by: 'a' }
+    const writers = ['a', 'b', 'c'].filter((self) => recordsHere(suspect, ctx(self, 'b', ['a', 'b', 'c', 'd'].filter((n) => n !== self))))
+    assert.deepEqual(writers, ['a'])
   })
 })

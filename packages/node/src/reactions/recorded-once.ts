@@ -13,7 +13,8 @@
  *   node follows: a coordinator that died is replaced only after its death is seen), the first
  *   alive member by peer id other than the subject, which every node that sees the same members
  *   agrees on.
- * Every other event is audited by whoever emits it. Pure.
+ * A suspicion is recorded by the node that raised it. Every other event is audited by whoever
+ * emits it. Pure.
  */
 import type { KosEvent } from '../events/kos-event.js'
 import type { MemberView } from '@kos/core'
@@ -31,6 +32,9 @@ export interface FactRecorderContext {
 
 /** Whether this node writes `event`'s audit entry. */
 export function recordsHere (event: KosEvent, ctx: FactRecorderContext): boolean {
+  // A suspicion is its accuser's observation: recorded by the node that raised it, not by every
+  // node its gossip reaches (one crash would again be N entries, each replicated to N nodes).
+  if (event.type === 'member:suspect') return event.by === ctx.selfId
   if (!CLUSTER_FACTS.has(event.type) || !('member' in event)) return true
   const subject = event.member.peerId
   const c = ctx.coordinatorId
