@@ -118,8 +118,9 @@ const membershipConfig = z.object({
    * Monitors per member (issue 17, docs/design/membership.md): k > 0 sends each heartbeat point
    * to point to the k members after this node on a ring of peer-id hashes, runs detectors only on
    * the k before it, gossips the health summary only when it changes (at most every
-   * `healthGossipIntervalMs`), and keeps connections only to those 2k (and whatever the election
-   * and gossip mesh open): per-node cost independent of N. 5: a member is watched by five
+   * `healthGossipIntervalMs`), and redials only those 2k when their connections drop (other
+   * connections, opened by push/pull, the audit log or the election, stay open until they
+   * close): per-node cost independent of N. 5: a member is watched by five
    * nodes, so two lost or slow monitors still leave three to notice and probe it, and a heartbeat
    * costs five small messages whatever the cluster's size; its N = 10 figures meet the detection
    * targets (docs/benchmarks.md). A cluster of six or fewer is fully monitored anyway. Summaries
