@@ -222,9 +222,16 @@ export class KosNode {
       this.audit.subscribe((entry) => { this.events.publishAuditEntry(entry) }, () => {})
       // Installed before membership starts: the log holds events until it is open.
       const audit = this.audit
+      // Who writes a member fact (and files its detection): one node for the cluster.
+      const recordsHere = factRecorder({
+        selfId: this.peerId,
+        election: () => this.election?.core,
+        members: () => this.membership?.core.list() ?? []
+      })
       this.onEvent(recordInAudit({
         selfId: this.peerId,
         audit,
+        recordsHere,
         escalation: () => this.phase === 'running' ? this.escalation : undefined,
         election: () => this.election?.core,
         members: () => this.membership?.core.list() ?? [],
@@ -297,11 +304,7 @@ export class KosNode {
       })
       quorumLoss.start()
       this.onEvent(async (e) => { await quorumLoss.onEvent(e) })
-      this.onEvent(detectClusterFailures(() => this.healing?.supervisor, factRecorder({
-        selfId: this.peerId,
-        election: () => this.election?.core,
-        members: () => this.membership?.core.list() ?? []
-      })))
+      this.onEvent(detectClusterFailures(() => this.healing?.supervisor, recordsHere))
       this.onEvent(followMembership({ store: () => this.store, election: () => this.election }))
       this.onEvent(replaceServices(() => this.services))
       this.healing = new HealingService({

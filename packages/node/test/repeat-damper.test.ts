@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { RepeatDamper, type Folded } from '../src/reactions/repeat-damper.js'
 import { repeatKeyOf } from '../src/reactions/repeating-observations.js'
 import { recordInAudit } from '../src/reactions/record-in-audit.js'
+import { factRecorder } from '../src/reactions/recorded-once.js'
 import { ManualClock } from '@kos/detect'
 import type { AuditFields } from '@kos/core'
 
@@ -110,6 +111,7 @@ describe('the audit writer folds repeats (record-in-audit.ts)', () => {
     const react = recordInAudit({
       selfId: 'self',
       audit: { record: async (f) => { written.push(f); return { origin: 'self', seq: written.length } } },
+      recordsHere: factRecorder({ selfId: 'self', election: () => undefined, members: () => [] }),
       escalation: () => undefined,
       election: () => undefined,
       members: () => [],

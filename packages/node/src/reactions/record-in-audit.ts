@@ -13,7 +13,6 @@ import type { KosEvent } from '../events/kos-event.js'
 import type { AuditFields, MemberView, Timers } from '@kos/core'
 import { auditFieldsOf } from './audit-fields.js'
 import { escalationTriggers } from './escalation-triggers.js'
-import { factRecorder } from './recorded-once.js'
 import { RepeatDamper, type Folded } from './repeat-damper.js'
 import { repeatKeyOf } from './repeating-observations.js'
 
@@ -21,6 +20,8 @@ export interface RecordInAuditParts {
   /** This node's peer id: the subject of its own events. */
   selfId: string
   audit: Pick<AuditService, 'record'>
+  /** Whether this node writes an event's entry (recorded-once.ts's factRecorder). */
+  recordsHere: (e: KosEvent) => boolean
   /** The escalation service, once the node runs: events before that are recorded, not escalated. */
   escalation: () => Pick<EscalationService, 'create' | 'memberUp'> | undefined
   election: () => Pick<Election, 'selfId' | 'coordinatorId'> | undefined
@@ -31,7 +32,6 @@ export interface RecordInAuditParts {
 }
 
 export function recordInAudit (parts: RecordInAuditParts) {
-  const recordsHere = factRecorder(parts)
   const damper = new RepeatDamper<AuditFields>(parts.repeats.windowMs, parts.repeats.burst)
   const clock = parts.timers.clock
   let flushAtMs: number | null = null
@@ -58,7 +58,7 @@ export function recordInAudit (parts: RecordInAuditParts) {
   }
   return async (e: KosEvent): Promise<void> => {
     const core = parts.election()
-    const here = recordsHere(e)
+    const here = parts.recordsHere(e)
     const evidence = here ? await write(auditFieldsOf(e, parts.selfId)) : undefined
     const esc = parts.escalation()
     if (esc === undefined) return
