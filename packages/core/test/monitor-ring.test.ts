@@ -8,6 +8,7 @@ import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
 import { Membership, type MembershipOptions, type MembershipOutput } from '../src/membership/membership.js'
 import { MonitorRing } from '../src/membership/monitor-ring.js'
+import { LocalMemberTable } from '../src/membership/member-table.js'
 import type { HealthSummary } from '../src/vocabulary/index.js'
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `12D3KooWpeer${String(i).padStart(4, '0')}`)
@@ -110,6 +111,24 @@ describe('the membership core with bounded monitors', () => {
       const probes = a.onConnectionLost(id).filter((o) => o.type === 'probe')
       assert.equal(probes.length, watched.has(id) ? 1 : 0, `${id}: ${watched.has(id) ? 'monitored' : 'not monitored'}`)
     }
+  })
+
+  it('holds a detector for the members it monitors only, and gives one back when it stops', () => {
+    // A sample window is phiMaxSampleSize numbers (1.6 KB at 200): k of them, not N.
+    const members = ids(200)
+    const self = members[0]!
+    const clock = new ManualClock(0)
+    const table = new LocalMemberTable(options(self).phi, clock)
+    const a = new Membership(options(self), clock, () => 0, table)
+    for (const id of members.slice(1)) a.onHeartbeat(id, 1, [], health(id))
+    const detectors = table.columns.detectors
+    assert.equal(detectors.size, 3)
+    for (const id of a.monitoring()!) assert.ok(detectors.has(table.slotOf(id)), `${id} is monitored and has a detector`)
+    const [first] = a.monitoring()!
+    a.onClaim({ state: 'dead', target: first!, incarnation: 1, name: 'x', role: 'member', addrs: [] }, members[5]!)
+    assert.equal(detectors.has(table.slotOf(first!)), false, 'a dead member keeps no detector')
+    assert.equal(detectors.size, 3, 'the member it monitors next has one instead')
+    for (const id of a.monitoring()!) assert.ok(detectors.has(table.slotOf(id)))
   })
 
   it('takes over monitoring when a monitored member dies: the next one before it on the ring', () => {

@@ -4,7 +4,7 @@
  * member s at slot s·N + r. A heartbeat from s fans out to the receivers in index order, so its
  * deliveries walk the columns in address order instead of jumping between scattered objects.
  */
-import { acceptRoutineHeartbeat, ALIVE, HEARTBEAT_MOVED_DEADLINE, MemberColumns, NO_MEMBER, HEARTBEAT_NOT_ROUTINE, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
+import { acceptRoutineHeartbeat, HEARTBEAT_MOVED_DEADLINE, MemberColumns, NO_MEMBER, HEARTBEAT_NOT_ROUTINE, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'
 
 export class WorldMemberTable {
@@ -23,7 +23,7 @@ export class WorldMemberTable {
     this.clock = clock
     this.cores = new Array<Membership | undefined>(this.n)
     this.indexOf = new Map(ids.map((id, i) => [id, i]))
-    // Grouped by n: the k-th samples of one sender's n receivers sit side by side.
+    // Node r owns the slots s·n + r: its crossing scan looks at its own detectors.
     this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n)
   }
 
@@ -79,10 +79,7 @@ class WorldTableView implements MemberTable {
   }
 
   crossingsBefore (horizonMs: number, out: number[]): void {
-    const cols = this.columns
-    for (let slot = this.node; slot < this.n * this.n; slot += this.n) {
-      if (cols.state(slot) === ALIVE && cols.detectors.earliestThresholdAtMs(slot) <= horizonMs) out.push(slot)
-    }
+    this.columns.crossingsBefore(this.node, horizonMs, out)
   }
 
   remove (peerId: string): void {

@@ -84,6 +84,8 @@ export class MemberRecord {
   get monitored (): boolean { return this.watched && (this.stateHeld === 'alive' || this.stateHeld === 'suspect') }
   /** A new detector: the bootstrap history, monitoring from the next heartbeat. */
   resetDetector (): void { this.cols.detectors.reset(this.slot) }
+  /** It is no longer monitored: its detector goes (the next `resetDetector` starts a new one). */
+  releaseDetector (): void { this.cols.detectors.release(this.slot) }
 
   /** φ of its detector, null without one. */
   phi (): number | null { return this.monitored ? this.cols.detectors.phi(this.slot) : null }

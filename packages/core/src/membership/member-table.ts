@@ -1,6 +1,7 @@
 /**
  * Where the membership core keeps the fields a heartbeat reads and writes: columns (typed
- * arrays) indexed by a slot per member, with the phi-accrual detectors in the same numbering.
+ * arrays) indexed by a slot per member, with the phi-accrual detectors of the members monitored
+ * (member-detectors.ts) named by the same slots.
  *
  * Why columns: a heartbeat is the most frequent input there is, and what it updates is a handful
  * of numbers. Held in objects (record, detector, history, boxed numbers) those sit in scattered
@@ -12,9 +13,10 @@
  * of one world-wide table whose slot for (receiver r, member s) is s·N + r, so that a gossip
  * fan-out from s walks the columns in address order.
  */
-import { PhiAccrualTable, SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
+import { SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../vocabulary/index.js'
 import { mergeSummary } from './summary-version.js'
+import { MemberDetectors } from './member-detectors.js'
 
 const NO_ADDRS: readonly string[] = Object.freeze([])
 
@@ -39,16 +41,17 @@ export function stateName (code: number): MemberState {
   return STATE_NAMES[code]!
 }
 
-/** Per slot in the slab: the member's state code, incarnation, last heartbeat (NaN: none); then its detector's numbers. */
+/** Per slot in the slab: the member's state code, incarnation, last heartbeat (NaN: none). */
 const STATE = 0
 const INCARNATION = 1
 const LAST_HEARTBEAT = 2
 const OWN_FIELDS = 3
 
 /**
- * The per-member columns of a table (one entry per slot): the numbers in one slab shared with the
- * detectors, eight numbers, 64 bytes (what a heartbeat reads and writes, one cache line when
- * aligned), the health summaries beside it.
+ * The per-member columns of a table (one entry per slot): three numbers in one slab (what a
+ * heartbeat reads and writes), the health summaries and addresses beside it, and the detectors
+ * of the members monitored (member-detectors.ts: k of them with bounded monitors, not one per
+ * member).
  */
 export class MemberColumns {
   private readonly slab: SlotSlab
@@ -59,14 +62,16 @@ export class MemberColumns {
    * not a copy (none of these arrays is ever changed in place; the views copy).
    */
   readonly addrs: Array<readonly string[]>
-  readonly detectors: PhiAccrualTable
+  readonly detectors: MemberDetectors
+  /** `crossingsBefore`'s filter: the member is held alive. */
+  private readonly aliveAt = (slot: number): boolean => this.state(slot) === ALIVE
 
-  /** `group`: slots whose detector windows interleave (the simulator's fan-out order; see HeartbeatWindows). */
-  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, group = 1) {
-    this.slab = new SlotSlab(OWN_FIELDS + PhiAccrualTable.FIELDS, capacity)
+  /** `owners`: slot s belongs to owner s mod owners (the simulator's world table: node r owns slots s·N + r). */
+  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1) {
+    this.slab = new SlotSlab(OWN_FIELDS, capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
     this.addrs = new Array<readonly string[]>(capacity).fill(NO_ADDRS)
-    this.detectors = new PhiAccrualTable(phi, clock, capacity, group, { slab: this.slab, offset: OWN_FIELDS })
+    this.detectors = new MemberDetectors(phi, clock, capacity, owners)
   }
 
   get capacity (): number { return this.slab.capacity }
@@ -110,8 +115,17 @@ export class MemberColumns {
     return this.detectors.heartbeat(slot)
   }
 
-  /** A new member in `slot`: no heartbeat, no health (its detector is the record's to reset). */
+  /**
+   * Appends to `out` the slots of `owner` whose member is held alive and whose φ may reach the
+   * threshold before `horizonMs`, in slot order (only monitored members have a detector).
+   */
+  crossingsBefore (owner: number, horizonMs: number, out: number[]): void {
+    this.detectors.crossingsBefore(owner, horizonMs, this.aliveAt, out)
+  }
+
+  /** A new member in `slot`: no heartbeat, no health, no detector (its record resets one when it monitors the member). */
   init (slot: number, state: MemberState, incarnation: number): void {
+    this.detectors.release(slot)
     this.setState(slot, stateCode(state))
     this.setIncarnation(slot, incarnation)
     this.setLastHeartbeatAtMs(slot, NaN)
@@ -120,6 +134,7 @@ export class MemberColumns {
   }
 
   clear (slot: number): void {
+    this.detectors.release(slot)
     this.setState(slot, NO_MEMBER)
     this.health[slot] = null
     this.addrs[slot] = NO_ADDRS
@@ -185,10 +200,7 @@ export class LocalMemberTable implements MemberTable {
   }
 
   crossingsBefore (horizonMs: number, out: number[]): void {
-    const cols = this.columns
-    for (let slot = 0; slot < this.used; slot++) {
-      if (cols.state(slot) === ALIVE && cols.detectors.earliestThresholdAtMs(slot) <= horizonMs) out.push(slot)
-    }
+    this.columns.crossingsBefore(0, horizonMs, out)
   }
 
   remove (peerId: string): void {

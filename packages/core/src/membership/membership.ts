@@ -489,7 +489,8 @@ export class Membership {
     else this.leaveRing(m)
     m.stateSinceMs = now
     m.probeStartedAtMs = null
-    if (state !== 'suspect') m.lastRebroadcastAtMs = null // and its detector stops: see MemberRecord.monitored
+    if (state !== 'suspect') m.lastRebroadcastAtMs = null
+    if (!m.monitored) m.releaseDetector() // its detector stops: see MemberRecord.monitored
     this.watch(m)
     const member = viewOf(m, now)
     return this.event(state === 'left' ? { type: 'member:left', member } : { type: `member:${state}`, member, by })
@@ -498,13 +499,14 @@ export class Membership {
   private addMember (c: MemberClaim, now: number): MemberRecord {
     const slot = this.table.add(c.target, c.state, c.incarnation)
     const m = new MemberRecord(this.table.columns, slot, c.target, c.name, c.role, c.addrs, now, this.nextSeq++)
+    // With bounded monitors, whether this node watches it is the ring's to say (joinRing below).
+    if (this.ring !== null) m.watched = false
     // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
-    if (c.state === 'alive' || c.state === 'suspect') {
+    if (m.monitored) {
       m.resetDetector()
       m.detectorHeartbeat()
     }
     this.members.set(c.target, m)
-    if (this.ring !== null) m.watched = false
     if (c.state === 'alive' || c.state === 'suspect') this.joinRing(m)
     this.scan.add(m)
     this.watch(m)
@@ -531,7 +533,7 @@ export class Membership {
     for (const id of this.watchedIds) {
       if (next.has(id)) continue
       const m = this.members.get(id)
-      if (m !== undefined) { m.watched = false; this.watch(m) }
+      if (m !== undefined) { m.watched = false; m.releaseDetector(); this.watch(m) }
     }
     for (const id of next) {
       if (this.watchedIds.has(id)) continue
