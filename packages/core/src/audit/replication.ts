@@ -147,6 +147,8 @@ export class AuditQuorumTimeoutError extends Error {
 
 interface Waiter {
   seq: number
+  /** Clock time it began to wait. */
+  since: number
   deadline: number
   resolve: () => void
   reject: (err: Error) => void
@@ -237,7 +239,8 @@ export class AuditReplication {
   async awaitQuorum (seq: number): Promise<void> {
     this.flushPushes()
     return await new Promise<void>((resolve, reject) => {
-      const w: Waiter = { seq, deadline: this.d.clock.now() + this.o.quorumTimeoutMs, resolve, reject }
+      const now = this.d.clock.now()
+      const w: Waiter = { seq, since: now, deadline: now + this.o.quorumTimeoutMs, resolve, reject }
       if (!this.settle(w)) this.waiters.push(w)
     })
   }
@@ -366,6 +369,8 @@ export class AuditReplication {
 
   /** Pulls, from the sender of the first waiting message, each gap that holds messages back (throttled per peer). */
   private pullGaps (now: number): void {
+    // Nothing waits (almost every tick): no copy of every origin's head.
+    if (this.pending.entries === 0) return
     const heads = this.d.store.heads()
     for (const gap of this.pending.gaps((o) => heads[o]?.seq ?? 0)) {
       // From the origin itself: that origin's chain only; from a relay: its heads, all of them.
@@ -545,9 +550,15 @@ export class AuditReplication {
     return true
   }
 
-  /** Sends our unacknowledged entries again to voters that lag, at most every repushMs each. */
+  /**
+   * Sends our unacknowledged entries again to voters that lag, at most every repushMs each, up to
+   * the last entry that has waited repushMs. Under a steady write load every voter lags behind
+   * the pushes in flight; sending those again too had each voter receive most entries twice.
+   */
   private async repush (now: number): Promise<void> {
-    const top = Math.max(...this.waiters.map((w) => w.seq))
+    const overdue = this.waiters.filter((w) => now - w.since >= this.o.repushMs)
+    if (overdue.length === 0) return
+    const top = Math.max(...overdue.map((w) => w.seq))
     const lagging = new Set(this.electorate().electorate.filter((p) => p !== this.d.self && (this.acked.get(p) ?? 0) < top))
     for (const peer of lagging) {
       if (now - (this.lastRepushTo.get(peer) ?? -Infinity) < this.o.repushMs) continue
