@@ -56,6 +56,13 @@ const DIRECT_PUSH_MAX_PEERS = 16
 const DIRECT_PUSH_COALESCE_MS = 20
 /** How often replication ticks: the resolution of quorum deadlines and re-pushes. */
 const TICK_MS = 50
+/**
+ * Every this many ticks (250 ms), replication is told who is alive and who votes. Listing the
+ * members twenty times a second was most of an idle node's audit cost; a member that comes or
+ * goes is anti-entropy's business after that quarter second, and an `ack=quorum` append reads
+ * the voters itself.
+ */
+const TICKS_PER_VIEW = 5
 /** Messages queued per peer on the sync channel. */
 const MAX_QUEUED_PER_PEER = 256
 /** At most one `audit:tamper` event per this interval; the rest are counted as suppressed. */
@@ -183,11 +190,14 @@ export class AuditService {
     pubsub.subscribe(this.topic)
     await this.channel.start()
     this.running = true
+    let ticks = 0
     this.timer = setInterval(() => {
-      const alive = this.c.alive()
-      replication.setAlive(alive)
-      replication.setPushWindow(alive.length > DIRECT_PUSH_MAX_PEERS ? REPLICATION_DEFAULTS.pushCoalesceMs : DIRECT_PUSH_COALESCE_MS)
-      this.refreshVoters()
+      if (ticks++ % TICKS_PER_VIEW === 0) {
+        const alive = this.c.alive()
+        replication.setAlive(alive)
+        replication.setPushWindow(alive.length > DIRECT_PUSH_MAX_PEERS ? REPLICATION_DEFAULTS.pushCoalesceMs : DIRECT_PUSH_COALESCE_MS)
+        this.refreshVoters()
+      }
       replication.tick()
     }, TICK_MS)
     this.timer.unref()

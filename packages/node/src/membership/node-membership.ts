@@ -30,6 +30,9 @@ export interface NodeMembershipParts {
   initialIncarnation: number
 }
 
+/** The libp2p events after which our own addresses may differ. */
+const OWN_ADDRESS_EVENTS = ['self:peer:update', 'transport:listening', 'transport:close'] as const
+
 export interface BootstrapStatus {
   addrs: string[]
   joined: boolean
@@ -42,6 +45,8 @@ export class NodeMembership {
   private readonly p: NodeMembershipParts
   private readonly redial: RedialSchedule
   private readonly bootstrap: BootstrapStatus
+  /** Our own addresses as last read from libp2p; null once libp2p says they changed. */
+  private ownAddrs: string[] | null = null
 
   constructor (parts: NodeMembershipParts) {
     this.p = parts
@@ -55,7 +60,7 @@ export class NodeMembership {
       random: Math.random,
       log: parts.log,
       healthSummary: parts.healthSummary,
-      selfAddrs: () => libp2p.getMultiaddrs().map((a) => a.toString()),
+      selfAddrs: () => this.selfAddrs(),
       emit: (event) => {
         if (event.type === 'member:dead') this.dropConnections(event.member.peerId)
         parts.emit(event)
@@ -97,6 +102,18 @@ export class NodeMembership {
   }
 
   get core (): Membership { return this.shell.core }
+
+  /**
+   * Our addresses, for every heartbeat. libp2p's getMultiaddrs() asks the address manager and
+   * every transport each time (a third of an idle node's heartbeat cost), and the list changes
+   * only when libp2p announces it: it is read again after each such event.
+   */
+  private selfAddrs (): string[] {
+    this.ownAddrs ??= this.p.libp2p.getMultiaddrs().map((a) => a.toString())
+    return this.ownAddrs
+  }
+
+  private readonly forgetOwnAddrs = (): void => { this.ownAddrs = null }
   get bootstrapStatus (): Readonly<BootstrapStatus> { return this.bootstrap }
 
   /** Whether a libp2p connection to the peer is open. */
@@ -104,7 +121,9 @@ export class NodeMembership {
 
   start (): void {
     const { libp2p } = this.p
-    const selfAddrs = libp2p.getMultiaddrs().map((a) => a.toString())
+    for (const change of OWN_ADDRESS_EVENTS) libp2p.addEventListener(change, this.forgetOwnAddrs)
+    this.ownAddrs = null
+    const selfAddrs = this.selfAddrs()
     this.shell.core.setSelfAddrs(selfAddrs)
     // Every node may be given the same bootstrap list; our own address in it is not a peer.
     const selfId = libp2p.peerId.toString()
@@ -118,7 +137,10 @@ export class NodeMembership {
   /** Graceful leave: broadcast `left` and stop heartbeats; bounded by the caller. */
   leave (): void { this.shell.leave() }
 
-  stop (): void { this.shell.stop() }
+  stop (): void {
+    for (const change of OWN_ADDRESS_EVENTS) this.p.libp2p.removeEventListener(change, this.forgetOwnAddrs)
+    this.shell.stop()
+  }
 
   /** Dials each address (with or without /p2p/) and syncs member tables with whoever answers. */
   async join (addrs: string[]): Promise<JoinResponse> {
