@@ -5,7 +5,9 @@
  * - formation: N-1 nodes started one after another through the first; from the last start until
  *   every one sees the others alive;
  * - join convergence: from a fresh node's startup line until every node sees N alive;
- * - idle CPU (% of one core) and RSS per node over a quiet window;
+ * - idle CPU (% of one core) and RSS per node over a quiet window, which starts `--idle-settle-seconds`
+ *   after the last join converged: the joiner's catch-up (member tables, audit log, summaries) is
+ *   the cost of a join, not of being idle;
  * - crash detection: from SIGKILL until every survivor reports the victim dead;
  * - silent-failure detection: from SIGSTOP (a frozen host: no FIN, no RST) until all report dead;
  * - stall tolerance: SIGSTOP for s seconds then SIGCONT; was the victim ever declared dead?
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '5' },
     stalls: { type: 'string', default: '' },
     'idle-seconds': { type: 'string', default: '20' },
+    'idle-settle-seconds': { type: 'string', default: '10' },
     'cluster-key': { type: 'boolean', default: false },
     monitors: { type: 'string' },
     json: { type: 'string' }
@@ -111,8 +114,9 @@ async function benchCluster (n: number, profile: string, stallSeconds: number[],
 
     r.joinConvergenceMs = stats(joins)
 
-    // Idle CPU and RSS over a quiet window.
+    // Idle CPU and RSS over a quiet window, once the join has settled.
     const idleMs = Number(args['idle-seconds']) * 1000
+    await new Promise((resolve) => setTimeout(resolve, Number(args['idle-settle-seconds']) * 1000))
     const before = await Promise.all(nodes.map(async (x) => await procSample(x.pid!)))
     await new Promise((resolve) => setTimeout(resolve, idleMs))
     const after = await Promise.all(nodes.map(async (x) => await procSample(x.pid!)))
@@ -203,9 +207,10 @@ for (const profile of args.profiles.split(',')) {
 }
 
 console.log(describeMachine(machine))
-console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}${args['cluster-key'] ? ' --cluster-key' : ''}${args.monitors !== undefined ? ` --monitors ${args.monitors}` : ''}\n`)
+console.log(`Command: npm run bench:membership -- --nodes ${args.nodes} --profiles ${args.profiles} --trials ${trials}${args.stalls !== '' ? ` --stalls ${args.stalls}` : ''}${args['cluster-key'] ? ' --cluster-key' : ''}${args.monitors !== undefined ? ` --monitors ${args.monitors}` : ''} --idle-seconds ${String(args['idle-seconds'])} --idle-settle-seconds ${String(args['idle-settle-seconds'])}\n`)
 console.log(`Monitors per member: ${args.monitors !== undefined ? `${args.monitors} (changed from the default by a config file)` : 'the default'}\n`)
 console.log(`Cluster key: ${args['cluster-key'] ? 'on (every node admits by --cluster-key-file)' : 'off'}\n`)
+console.log(`Idle window: ${String(args['idle-seconds'])} s, from ${String(args['idle-settle-seconds'])} s after the last join converged\n`)
 console.log(`Polling: every node every ${list(args.nodes).map((n) => `${pollMs(n)} ms at N = ${n}`).join(', ')} (2 ms a node, at least 20 ms)\n`)
 console.log('| N | profile | N-1 formed, from the last start ms | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
 console.log('|---|---|---|---|---|---|---|---|---|')
