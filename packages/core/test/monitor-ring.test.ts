@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '@kos/detect'
 import { Membership, type MembershipOptions, type MembershipOutput } from '../src/membership/membership.js'
-import { MonitorRing } from '../src/membership/monitor-ring.js'
+import { MonitorRing, ringPosition } from '../src/membership/monitor-ring.js'
 import { LocalMemberTable } from '../src/membership/member-table.js'
 import type { HealthSummary } from '../src/vocabulary/index.js'
 
@@ -52,6 +52,31 @@ describe('the monitor ring', () => {
     assert.ok(moved.length <= k, `${moved.length} members changed monitors`)
     r.remove('12D3KooWnewcomer')
     assert.deepEqual(members.filter((id) => r.successors(id, k).join() !== before.get(id)), [])
+  })
+
+  it('answers as one sorted list would, through joins and leaves of thousands (its blocks split and empty)', () => {
+    const all = ids(3000)
+    const r = new MonitorRing()
+    const held = new Set<string>()
+    let seed = 7
+    const random = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32 }
+    for (let step = 0; step < 12_000; step++) {
+      const id = all[Math.floor(random() * all.length)]!
+      // Mostly joins at first, then mostly leaves: blocks split on the way up and empty on the way down.
+      const join = random() < (step < 8000 ? 0.8 : 0.1)
+      assert.equal(join ? r.add(id) : r.remove(id), join ? !held.has(id) : held.has(id))
+      if (join) held.add(id); else held.delete(id)
+      assert.equal(r.size, held.size)
+      if (step % 500 === 0 && held.size > 0) {
+        const sorted = [...held].sort((a, b) => ringPosition(a) - ringPosition(b) || (a < b ? -1 : 1))
+        const at = Math.floor(random() * sorted.length)
+        const n = sorted.length
+        const want = (step: number): string[] => Array.from({ length: Math.min(4, n - 1) }, (_, d) => sorted[(at + step * (d + 1) + n * 4) % n]!)
+        assert.deepEqual(r.successors(sorted[at]!, 4), want(1))
+        assert.deepEqual(r.predecessors(sorted[at]!, 4), want(-1))
+        assert.ok(r.has(sorted[at]!))
+      }
+    }
   })
 
   it('is the same whatever the order members were added in', () => {

@@ -26,6 +26,7 @@ import type { PhiAccrualOptions } from '@kos/detect'
 import type { CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { ShellAdapter, SimTransport, simTimers, type SimEnvelope } from './sim-transport.js'
 import type { SimTimings } from './timings.js'
+import { MemberStates } from './member-states.js'
 import { WorldMemberTable } from './world-member-table.js'
 import { WIRE_SIZES } from './wire-sizes.js'
 
@@ -62,7 +63,7 @@ function sizeOf (monitors: number, name: string, m: unknown): number {
 export class MembershipAdapter extends ShellAdapter {
   readonly shell: MembershipShell
   /** Each member's state as the shell's events told it; absent once removed (or learnt dead by sync). */
-  readonly states = new Map<string, MemberState>()
+  readonly states: MemberStates
   /** The same, by node index: 1 where the member is held alive (the election shell's ranking reads it, a Map lookup per id was too slow). */
   readonly aliveAt: Uint8Array
   /** Called after a batch of outputs with a member:* event (the election shell's hook, as the node's reaction is). */
@@ -75,7 +76,8 @@ export class MembershipAdapter extends ShellAdapter {
   private joinBackoffMs: number
   private readonly monitorsPerMember: number
 
-  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, world: WorldMemberTable, monitors = 0) {
+  /** `warm`: the formed cluster's member list, one for every node of the world (the core keeps the entries' address lists, never changing them). */
+  constructor (host: NodeHost, timings: SimTimings, start: ProcessStart, world: WorldMemberTable, warm: MemberSnapshot[], monitors = 0) {
     const transport = new SimTransport(host, MEMBERSHIP, (name, m) => sizeOf(monitors, name, m))
     const disk = host.disk.get(MEMBERSHIP) as MembershipDisk | undefined
     // The node: a restarted node starts above any incarnation it may have announced before.
@@ -128,13 +130,13 @@ export class MembershipAdapter extends ShellAdapter {
     this.t = timings
     this.indexOf = world.indexOf
     this.aliveAt = new Uint8Array(host.allIds.length)
+    this.states = new MemberStates(host.allIds, world.indexOf)
     this.bootstrap = start.bootstrap.filter((id) => id !== host.id)
     this.joined = start.warm || this.bootstrap.length === 0
     this.joinBackoffMs = timings.redialInitialDelayMs
     if (start.warm) {
       // A formed cluster: as if every node had joined and synced, all at incarnation 1.
-      const members: MemberSnapshot[] = host.allIds.map((id) => ({ peerId: id, name: id, role: 'member', addrs: [`/sim/${id}`], state: 'alive', incarnation: 1 }))
-      shell.learn(members, this.bootstrap[0] ?? host.id)
+      shell.learn(warm, this.bootstrap[0] ?? host.id)
       if (monitors > 0) shell.healthKnown(Math.floor(host.random() * HEALTH_REFRESH_INTERVALS * HEALTH_DELTA_EVERY_MS))
     }
   }
@@ -215,12 +217,15 @@ function phiOptions (t: SimTimings): PhiAccrualOptions {
 
 /** Membership shells whose members' hot fields share one world table (built with the first shell of a world). */
 export function membershipFactory (timings: SimTimings, monitors = 0): CoreFactory {
-  let world: { ids: readonly string[], table: WorldMemberTable } | null = null
+  let world: { ids: readonly string[], table: WorldMemberTable, warm: MemberSnapshot[] } | null = null
   return {
     name: MEMBERSHIP,
     create: (host, start) => {
-      if (world?.ids !== host.allIds) world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock) }
-      const adapter = new MembershipAdapter(host, timings, start, world.table, monitors)
+      if (world?.ids !== host.allIds) {
+        const warm: MemberSnapshot[] = host.allIds.map((id) => ({ peerId: id, name: id, role: 'member', addrs: [`/sim/${id}`], state: 'alive', incarnation: 1 }))
+        world = { ids: host.allIds, table: new WorldMemberTable(host.allIds, phiOptions(timings), host.clock), warm }
+      }
+      const adapter = new MembershipAdapter(host, timings, start, world.table, world.warm, monitors)
       world.table.attach(host.index, adapter.core)
       return adapter
     },

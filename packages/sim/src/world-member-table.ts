@@ -30,7 +30,7 @@ export class WorldMemberTable {
   /** Node `node`'s table, emptied: a new life of the process knows no one yet. */
   viewFor (node: number): MemberTable {
     for (let s = 0; s < this.n; s++) this.columns.clear(s * this.n + node)
-    return new WorldTableView(this.columns, this.indexOf, this.n, node)
+    return new WorldTableView(this.columns, this.ids, this.indexOf, this.n, node)
   }
 
   /** The core that node `node`'s view (from `viewFor`) now serves. */
@@ -52,16 +52,20 @@ export class WorldMemberTable {
 
 class WorldTableView implements MemberTable {
   readonly columns: MemberColumns
+  private readonly ids: readonly string[]
   private readonly indexOf: ReadonlyMap<string, number>
   private readonly n: number
   private readonly node: number
 
-  constructor (columns: MemberColumns, indexOf: ReadonlyMap<string, number>, n: number, node: number) {
+  constructor (columns: MemberColumns, ids: readonly string[], indexOf: ReadonlyMap<string, number>, n: number, node: number) {
     this.columns = columns
+    this.ids = ids
     this.indexOf = indexOf
     this.n = n
     this.node = node
   }
+
+  peerAt (slot: number): string { return this.ids[(slot - this.node) / this.n]! }
 
   slotOf (peerId: string): number {
     const s = this.indexOf.get(peerId)

@@ -19,7 +19,6 @@ import { EARLY_MS, type MemberRecord } from './member-record.js'
 export class CrossingScan {
   private readonly table: MemberTable
   private readonly everyMs: number
-  private readonly bySlot = new Map<number, MemberRecord>()
   private readonly found: number[] = []
   /** When the next scan is due; until then the queue holds every crossing up to this time. */
   private nextAtMs = -Infinity
@@ -29,21 +28,15 @@ export class CrossingScan {
     this.everyMs = everyMs
   }
 
-  add (m: MemberRecord): void { this.bySlot.set(m.slot, m) }
-  remove (m: MemberRecord): void { this.bySlot.delete(m.slot) }
-
-  /** At a tick, before the queue is popped: if a scan is due, `watch` each alive member whose crossing may come before the next one. */
-  run (now: number, watch: (m: MemberRecord) => void): void {
+  /** At a tick, before the queue is popped: if a scan is due, `watch` the slot of each alive member whose crossing may come before the next one. */
+  run (now: number, watch: (slot: number) => void): void {
     if (now < this.nextAtMs) return
     this.nextAtMs = now + this.everyMs
     const found = this.found
     found.length = 0
     // A queue key is the crossing less EARLY_MS (see Membership.watch).
     this.table.crossingsBefore(this.nextAtMs + EARLY_MS, found)
-    for (let i = 0; i < found.length; i++) {
-      const m = this.bySlot.get(found[i]!)
-      if (m !== undefined) watch(m)
-    }
+    for (let i = 0; i < found.length; i++) watch(found[i]!)
   }
 
   /** Whether a member popped from the queue goes back in at `key`: all but an alive, unprobed one due after the next scan. */

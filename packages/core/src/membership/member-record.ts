@@ -5,66 +5,73 @@
  */
 import { ringPosition } from './monitor-ring.js'
 import type { HealthSummary, MemberState, Role } from '../vocabulary/index.js'
-import { stateCode, stateName, type MemberColumns } from './member-table.js'
+import { ACCUSED_HERE, ALIVE, NO_MEMBER, stateCode, stateName, SUSPECT, WATCHED, type MemberColumns } from './member-table.js'
 import { probeOverdue, reapDue, suspicionExpired } from './timing.js'
 import type { MemberClaim, MembershipOptions, MemberView } from './types.js'
 
 /**
- * One member: the cold fields here, the ones every heartbeat touches in the table's columns at
- * `slot` (read through the accessors, so the rest of the core reads a member as one record).
+ * One member, as a view of its slot in the table's columns (member-table.ts): every field is
+ * read and written there, so the core keeps no object per member, and a record is made when one
+ * is needed (a lookup, a due-queue entry) and dropped after. `seq`, its order of insertion, is
+ * unique per member added by one core: a record made for a member that has since been removed
+ * (a stale due-queue entry) reads as removed and unqueued, whatever took its slot since.
  */
 export class MemberRecord {
   readonly peerId: string
   readonly slot: number
-  /** Name and role as a claim announced them; a heartbeat's health summary has the last word. */
-  claimedName: string
-  claimedRole: Role
-  stateSinceMs: number
-  probeStartedAtMs: number | null = null
-  lastRebroadcastAtMs: number | null = null
   /** Order of insertion into the table: the tick acts on members in this order. */
   readonly seq: number
-  /** The member's entry in the due queue (see `DueQueue`). */
-  queuedAtMs = Infinity
+  private readonly cols: MemberColumns
+
+  /** The record of the member in `slot` (which must hold it). */
+  constructor (cols: MemberColumns, slot: number, peerId: string) {
+    this.cols = cols
+    this.slot = slot
+    this.peerId = peerId
+    this.seq = cols.seq(slot)
+  }
+
+  /** Fills the record's fields of a member just given `slot` (`MemberTable.add`): monitored unless the ring says otherwise. */
+  static create (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number): MemberRecord {
+    cols.initRecord(slot, name, role, addrs, sinceMs, seq)
+    return new MemberRecord(cols, slot, peerId)
+  }
+
+  /** Still this member's slot (not removed, not taken by another since). */
+  private get live (): boolean { return this.cols.state(this.slot) !== NO_MEMBER && this.cols.seq(this.slot) === this.seq }
   /** Reaped: out of the table (a later record may hold the same peer). */
-  removed = false
+  get removed (): boolean { return !this.live }
+
+  /** Name and role as a claim announced them; a heartbeat's health summary has the last word. */
+  get claimedName (): string { return this.cols.names[this.slot]! }
+  set claimedName (name: string) { this.cols.names[this.slot] = name }
+  get claimedRole (): Role { return this.cols.role(this.slot) }
+  set claimedRole (role: Role) { this.cols.setRole(this.slot, role) }
+  get stateSinceMs (): number { return this.cols.stateSinceMs(this.slot) }
+  set stateSinceMs (atMs: number) { this.cols.setStateSinceMs(this.slot, atMs) }
+  get probeStartedAtMs (): number | null { const t = this.cols.probeStartedAtMs(this.slot); return Number.isNaN(t) ? null : t }
+  set probeStartedAtMs (atMs: number | null) { this.cols.setProbeStartedAtMs(this.slot, atMs ?? NaN) }
+  get lastRebroadcastAtMs (): number | null { const t = this.cols.lastRebroadcastAtMs(this.slot); return Number.isNaN(t) ? null : t }
+  set lastRebroadcastAtMs (atMs: number | null) { this.cols.setLastRebroadcastAtMs(this.slot, atMs ?? NaN) }
+  /** The member's entry in the due queue (see `DueQueue`); Infinity for a record of a member removed since. */
+  get queuedAtMs (): number { return this.live ? this.cols.queuedAtMs(this.slot) : Infinity }
+  set queuedAtMs (atMs: number) { if (this.live) this.cols.setQueuedAtMs(this.slot, atMs) }
   /** Its place on the monitor ring (monitor-ring.ts), which also buckets it in table digests (table-digest.ts). */
-  readonly position: number
+  get position (): number { return ringPosition(this.peerId) }
   /** Whether this node monitors the member (monitor-ring.ts); every member when monitors are not bounded. */
-  watched = true
+  get watched (): boolean { return this.cols.flag(this.slot, WATCHED) }
+  set watched (on: boolean) { this.cols.setFlag(this.slot, WATCHED, on) }
   /**
    * While suspect: whether this node raised the suspicion (its own probe failed). Only the
    * accuser gossips the verdict when the suspicion expires; every other node that heard the
    * suspicion reaches the same verdict on its own timer and says nothing (one dead notice per
    * failure, not one per member).
    */
-  accusedHere = false
-  private readonly cols: MemberColumns
-  /**
-   * A copy of the state column, which only this record's setter changes (the heartbeat path reads
-   * the column): the tick, which looks at a few members of one node at a time, reads it here
-   * instead of from one more scattered cache line.
-   */
-  private stateHeld: MemberState
+  get accusedHere (): boolean { return this.cols.flag(this.slot, ACCUSED_HERE) }
+  set accusedHere (on: boolean) { this.cols.setFlag(this.slot, ACCUSED_HERE, on) }
 
-  constructor (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number) {
-    this.cols = cols
-    this.slot = slot
-    this.peerId = peerId
-    this.position = ringPosition(peerId)
-    this.claimedName = name
-    this.claimedRole = role
-    cols.addrs[slot] = addrs
-    this.stateSinceMs = sinceMs
-    this.seq = seq
-    this.stateHeld = stateName(cols.state(slot))
-  }
-
-  get state (): MemberState { return this.stateHeld }
-  set state (s: MemberState) {
-    this.stateHeld = s
-    this.cols.setState(this.slot, stateCode(s))
-  }
+  get state (): MemberState { return stateName(this.cols.state(this.slot)) }
+  set state (s: MemberState) { this.cols.setState(this.slot, stateCode(s)) }
   get incarnation (): number { return this.cols.incarnation(this.slot) }
   set incarnation (i: number) { this.cols.setIncarnation(this.slot, i) }
   get health (): HealthSummary | null { return this.cols.health[this.slot]! }
@@ -81,7 +88,11 @@ export class MemberRecord {
    * True while its detector runs: exactly while this node monitors it and it is alive or suspect (a member turns suspect
    * only from alive, and every return to alive starts a new detector).
    */
-  get monitored (): boolean { return this.watched && (this.stateHeld === 'alive' || this.stateHeld === 'suspect') }
+  get monitored (): boolean {
+    const state = this.cols.state(this.slot)
+    return (state === ALIVE || state === SUSPECT) && this.watched
+  }
+
   /** A new detector: the bootstrap history, monitoring from the next heartbeat. */
   resetDetector (): void { this.cols.detectors.reset(this.slot) }
   /** It is no longer monitored: its detector goes (the next `resetDetector` starts a new one). */

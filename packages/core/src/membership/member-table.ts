@@ -5,8 +5,11 @@
  *
  * Why columns: a heartbeat is the most frequent input there is, and what it updates is a handful
  * of numbers. Held in objects (record, detector, history, boxed numbers) those sit in scattered
- * heap cells; in columns they sit together. The cold fields (names, addresses, timers) stay in
- * the member's record object.
+ * heap cells; in columns they sit together. The rest of what the core holds about a member (its
+ * claimed name and role, when its state began, its probe, its place in the due queue) is in
+ * columns too: `MemberRecord` is a view of one slot, made when needed, not an object kept per
+ * member (a node holds one entry per member, the simulator one per node and member: 10⁸ at
+ * N = 10,000, where a record object, its map entries and boxed numbers came to ~400 bytes each).
  *
  * The table is a seam: the core asks it for slots and never numbers them itself. A node uses
  * `LocalMemberTable` (dense slots, reused, grown as needed); the simulator gives every node a view
@@ -14,7 +17,7 @@
  * fan-out from s walks the columns in address order.
  */
 import { SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
-import type { HealthSummary, MemberState } from '../vocabulary/index.js'
+import { ROLES, type HealthSummary, type MemberState, type Role } from '../vocabulary/index.js'
 import { mergeSummary } from './summary-version.js'
 import { MemberDetectors } from './member-detectors.js'
 
@@ -41,17 +44,31 @@ export function stateName (code: number): MemberState {
   return STATE_NAMES[code]!
 }
 
-/** Per slot in the slab: the member's state code, incarnation, last heartbeat (NaN: none). */
+/**
+ * Per slot in the slab: the member's state code, incarnation, last heartbeat (NaN: none); then
+ * the record's numbers (member-record.ts): when its state began, when its probe started and when
+ * it was last told it is held non-alive (NaN: never), its order of insertion, and the key of its
+ * live entry in the due queue (Infinity: none). Eight numbers, 64 bytes.
+ */
 const STATE = 0
 const INCARNATION = 1
 const LAST_HEARTBEAT = 2
-const OWN_FIELDS = 3
+const STATE_SINCE = 3
+const PROBE_STARTED = 4
+const LAST_REBROADCAST = 5
+const SEQ = 6
+const QUEUED_AT = 7
+const FIELDS = 8
+
+/** Flags of the record (member-record.ts). */
+export const WATCHED = 1
+export const ACCUSED_HERE = 2
 
 /**
- * The per-member columns of a table (one entry per slot): three numbers in one slab (what a
- * heartbeat reads and writes), the health summaries and addresses beside it, and the detectors
- * of the members monitored (member-detectors.ts: k of them with bounded monitors, not one per
- * member).
+ * The per-member columns of a table (one entry per slot): eight numbers in one slab (what a
+ * heartbeat reads and writes first), the health summaries, addresses, claimed names, roles and
+ * flags beside it, and the detectors of the members monitored (member-detectors.ts: k of them
+ * with bounded monitors, not one per member).
  */
 export class MemberColumns {
   private readonly slab: SlotSlab
@@ -62,15 +79,24 @@ export class MemberColumns {
    * not a copy (none of these arrays is ever changed in place; the views copy).
    */
   readonly addrs: Array<readonly string[]>
+  /** The name a claim announced (a heartbeat's summary has the last word: MemberRecord.name). */
+  readonly names: string[]
+  /** The role a claim announced, as its index in ROLES. */
+  private roles: Uint8Array
+  /** WATCHED, ACCUSED_HERE. */
+  private flagBits: Uint8Array
   readonly detectors: MemberDetectors
   /** `crossingsBefore`'s filter: the member is held alive. */
   private readonly aliveAt = (slot: number): boolean => this.state(slot) === ALIVE
 
   /** `owners`: slot s belongs to owner s mod owners (the simulator's world table: node r owns slots s·N + r). */
   constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1) {
-    this.slab = new SlotSlab(OWN_FIELDS, capacity)
+    this.slab = new SlotSlab(FIELDS, capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
     this.addrs = new Array<readonly string[]>(capacity).fill(NO_ADDRS)
+    this.names = new Array<string>(capacity).fill('')
+    this.roles = new Uint8Array(capacity)
+    this.flagBits = new Uint8Array(capacity)
     this.detectors = new MemberDetectors(phi, clock, capacity, owners)
   }
 
@@ -80,7 +106,9 @@ export class MemberColumns {
   grow (capacity: number): void {
     if (capacity <= this.capacity) return
     this.slab.grow(capacity)
-    for (let i = this.health.length; i < capacity; i++) { this.health.push(null); this.addrs.push(NO_ADDRS) }
+    for (let i = this.health.length; i < capacity; i++) { this.health.push(null); this.addrs.push(NO_ADDRS); this.names.push('') }
+    const roles = new Uint8Array(capacity); roles.set(this.roles); this.roles = roles
+    const flags = new Uint8Array(capacity); flags.set(this.flagBits); this.flagBits = flags
     this.detectors.grow(capacity)
   }
 
@@ -92,6 +120,36 @@ export class MemberColumns {
   /** When its last heartbeat arrived (clock ms), NaN: none yet. */
   lastHeartbeatAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + LAST_HEARTBEAT]! }
   setLastHeartbeatAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + LAST_HEARTBEAT] = atMs }
+  stateSinceMs (slot: number): number { return this.slab.data[slot * this.slab.stride + STATE_SINCE]! }
+  setStateSinceMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + STATE_SINCE] = atMs }
+  /** NaN: no probe running. */
+  probeStartedAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + PROBE_STARTED]! }
+  setProbeStartedAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + PROBE_STARTED] = atMs }
+  /** NaN: never. */
+  lastRebroadcastAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + LAST_REBROADCAST]! }
+  setLastRebroadcastAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + LAST_REBROADCAST] = atMs }
+  seq (slot: number): number { return this.slab.data[slot * this.slab.stride + SEQ]! }
+  queuedAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + QUEUED_AT]! }
+  setQueuedAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + QUEUED_AT] = atMs }
+  role (slot: number): Role { return ROLES[this.roles[slot]!]! }
+  setRole (slot: number, role: Role): void { this.roles[slot] = Math.max(0, ROLES.indexOf(role)) }
+  flag (slot: number, bit: number): boolean { return (this.flagBits[slot]! & bit) !== 0 }
+  setFlag (slot: number, bit: number, on: boolean): void { this.flagBits[slot] = on ? this.flagBits[slot]! | bit : this.flagBits[slot]! & ~bit }
+
+  /** The record's fields of a member just added (member-record.ts): not queued, no probe, never told. */
+  initRecord (slot: number, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number): void {
+    const d = this.slab.data
+    const at = slot * this.slab.stride
+    d[at + STATE_SINCE] = sinceMs
+    d[at + PROBE_STARTED] = NaN
+    d[at + LAST_REBROADCAST] = NaN
+    d[at + SEQ] = seq
+    d[at + QUEUED_AT] = Infinity
+    this.names[slot] = name
+    this.setRole(slot, role)
+    this.flagBits[slot] = WATCHED
+    this.addrs[slot] = addrs
+  }
 
   /**
    * What a heartbeat from the member in `slot` writes once its record has nothing to do (it is
@@ -138,6 +196,7 @@ export class MemberColumns {
     this.setState(slot, NO_MEMBER)
     this.health[slot] = null
     this.addrs[slot] = NO_ADDRS
+    this.names[slot] = ''
   }
 }
 
@@ -165,6 +224,8 @@ export interface MemberTable {
   readonly columns: MemberColumns
   /** The member's slot, or -1 if it holds none. */
   slotOf: (peerId: string) => number
+  /** The peer id of the member in a slot it holds. */
+  peerAt: (slot: number) => string
   /** Takes a slot for a member that holds none, initialised by `columns.init`. */
   add: (peerId: string, state: MemberState, incarnation: number) => number
   /** Gives the member's slot back. */
@@ -177,6 +238,7 @@ export interface MemberTable {
 export class LocalMemberTable implements MemberTable {
   readonly columns: MemberColumns
   private readonly slots = new Map<string, number>()
+  private readonly peers: string[] = []
   private readonly free: number[] = []
   private used = 0
 
@@ -188,6 +250,8 @@ export class LocalMemberTable implements MemberTable {
     return this.slots.get(peerId) ?? -1
   }
 
+  peerAt (slot: number): string { return this.peers[slot]! }
+
   add (peerId: string, state: MemberState, incarnation: number): number {
     let slot = this.free.pop()
     if (slot === undefined) {
@@ -195,6 +259,7 @@ export class LocalMemberTable implements MemberTable {
       slot = this.used++
     }
     this.slots.set(peerId, slot)
+    this.peers[slot] = peerId
     this.columns.init(slot, state, incarnation)
     return slot
   }

@@ -50,15 +50,18 @@ export class Membership {
   private readonly self: string
   private readonly clock: Clock
   private readonly random: () => number
-  /** Every member, in insertion order (the order of snapshots, ticks and probe helpers). */
-  private readonly members = new Map<string, MemberRecord>()
+  /**
+   * Every member's slot, in insertion order (the order of snapshots, ticks and probe helpers).
+   * What the core holds of each is in the table's columns (member-record.ts).
+   */
+  private readonly order: number[] = []
   /** The members' hot fields and detectors, by slot (see member-table.ts). */
   private readonly table: MemberTable
   /** Members by the earliest time the tick may have to act on them. */
   private readonly due = new DueQueue<MemberRecord>()
   /** The healthy members' crossings, found by a scan of the table rather than held in `due`. */
   private readonly scan: CrossingScan
-  private readonly watchMember = (m: MemberRecord): void => { this.watch(m) }
+  private readonly watchSlot = (slot: number): void => { this.watch(this.recordAt(slot)) }
   private nextSeq = 0
   private incarnation: number
   private leaving = false
@@ -134,11 +137,11 @@ export class Membership {
       slot = m.slot
       out = [this.event({ type: 'member:join', member: viewOf(m, now) })]
     } else if (incarnation > cols.incarnation(slot)) {
-      const m = this.members.get(from)!
+      const m = new MemberRecord(cols, slot, from)
       m.incarnation = incarnation
       if (cols.state(slot) !== ALIVE) out = this.transitionAlive(m, now)
     } else if (cols.state(slot) !== ALIVE) {
-      const m = this.members.get(from)!
+      const m = new MemberRecord(cols, slot, from)
       if (rebroadcastDue(m.lastRebroadcastAtMs, now, this.opts.heartbeatIntervalMs)) {
         // It heartbeats at an incarnation we hold suspect/dead/left: it missed the notice. Tell it
         // alone: after a partition heals, the side that was cut off holds everyone dead, and
@@ -160,7 +163,7 @@ export class Membership {
    * routine heartbeats itself.
    */
   deadlineMoved (peerId: string): void {
-    const m = this.members.get(peerId)
+    const m = this.get(peerId)
     if (m !== undefined) this.watch(m)
   }
 
@@ -200,7 +203,7 @@ export class Membership {
     if (own && claim.addrs.length > 0 && claim.incarnation >= held && !sameAddrs(cols.addrs[slot]!, claim.addrs)) cols.addrs[slot] = claim.addrs
     const previous = stateName(cols.state(slot))
     if (!overrides(claim.state, claim.incarnation, previous, held)) return NO_OUTPUTS
-    const m = this.members.get(claim.target)!
+    const m = new MemberRecord(cols, slot, claim.target)
     m.incarnation = claim.incarnation
     if (claim.state === previous) return NO_OUTPUTS // same state, newer incarnation
     switch (claim.state) {
@@ -229,7 +232,7 @@ export class Membership {
 
   /** The answer to a probe this machine asked for: did any path reach the target? */
   onProbeResult (target: string, reachable: boolean): MembershipOutput[] {
-    const m = this.members.get(target)
+    const m = this.get(target)
     if (m === undefined || m.probeStartedAtMs === null) return []
     m.probeStartedAtMs = null
     this.watch(m) // the detector decides again
@@ -245,7 +248,7 @@ export class Membership {
    * one crash would be an accusation, its gossip and its audit entry from every member.
    */
   onConnectionLost (peerId: string): MembershipOutput[] {
-    const m = this.members.get(peerId)
+    const m = this.get(peerId)
     if (m === undefined || !m.monitored || m.state !== 'alive' || m.probeStartedAtMs !== null || this.leaving || this.isHoldingBack) return []
     return [this.startProbe(m, this.clock.now())]
   }
@@ -254,8 +257,9 @@ export class Membership {
   onLocalStall (stallMs: number): MembershipOutput[] {
     const now = this.clock.now()
     this.holdBackUntilMs = holdBackUntil(now, this.opts.localStallGraceMs, this.holdBackUntilMs)
-    for (const m of this.members.values()) {
+    for (const slot of this.order) {
       // Intervals measured across our own stall say nothing about the peer: restart the history.
+      const m = this.recordAt(slot)
       if (m.monitored) m.resetDetector()
     }
     return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
@@ -270,7 +274,7 @@ export class Membership {
     const now = this.clock.now()
     const out: MembershipOutput[] = []
     const due: MemberRecord[] = []
-    this.scan.run(now, this.watchMember)
+    this.scan.run(now, this.watchSlot)
     this.due.popDue(now, due)
     if (due.length === 0) return out
     // Most popped members only go back in the queue at their next bound. Each rule's condition
@@ -282,16 +286,17 @@ export class Membership {
     acting.sort((a, b) => a.seq - b.seq)
     for (const m of acting) {
       if (reapIsDue(m, now, this.opts)) {
-        this.members.delete(m.peerId)
+        // The member as the table holds it once cleared: no addresses, no summary.
+        const member: MemberView = { ...viewOf(m, now), addrs: [], health: null, name: m.claimedName, role: m.claimedRole }
+        this.order.splice(this.order.indexOf(m.slot), 1)
         this.table.remove(m.peerId)
-        this.scan.remove(m)
-        m.removed = true
         this.leaveRing(m)
-        out.push(this.event({ type: 'member:removed', member: viewOf(m, now) }))
+        out.push(this.event({ type: 'member:removed', member }))
       }
     }
     if (accusing) {
       for (const m of acting) {
+        if (m.removed) continue
         if (m.state === 'alive') {
           if (m.probeStartedAtMs !== null) {
             if (probeOverdue(m.probeStartedAtMs, now, this.opts.probeTimeoutMs)) {
@@ -337,7 +342,8 @@ export class Membership {
    */
   snapshot (withHealth = false): MemberSnapshot[] {
     const out: MemberSnapshot[] = [this.selfSnapshot(withHealth)]
-    for (const m of this.members.values()) {
+    for (const slot of this.order) {
+      const m = this.recordAt(slot)
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
       const health = withHealth ? m.health : null
       if (health !== null && health.incarnation === m.incarnation) entry.health = health
@@ -354,7 +360,8 @@ export class Membership {
     const d = new Array<number>(DIGEST_BUCKETS).fill(0)
     const self = this.selfSnapshot()
     addToDigest(d, ringPosition(self.peerId), self.state, self.incarnation, heldSummaryVersion(this.ownSummary, self.incarnation))
-    for (const m of this.members.values()) {
+    for (const slot of this.order) {
+      const m = this.recordAt(slot)
       const version = m.state === 'alive' || m.state === 'suspect' ? heldSummaryVersion(m.health, m.incarnation) : 0
       addToDigest(d, m.position, m.state, m.incarnation, version)
     }
@@ -374,7 +381,8 @@ export class Membership {
     const self = this.selfSnapshot(maxSummaries > 0)
     const own = byBucket.get(digestBucket(ringPosition(self.peerId)))
     if (own !== undefined) { own.members.push(self); if (self.health !== undefined) own.summaries++ }
-    for (const m of this.members.values()) {
+    for (const slot of this.order) {
+      const m = this.recordAt(slot)
       const bucket = byBucket.get(digestBucket(m.position))
       if (bucket === undefined) continue
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
@@ -410,7 +418,7 @@ export class Membership {
   }
 
   member (peerId: string): MemberView | undefined {
-    const m = this.members.get(peerId)
+    const m = this.get(peerId)
     return m === undefined ? undefined : viewOf(m, this.clock.now())
   }
 
@@ -420,27 +428,33 @@ export class Membership {
    */
   dialTargets (): Array<{ peerId: string, addrs: readonly string[] }> {
     const out: Array<{ peerId: string, addrs: readonly string[] }> = []
-    for (const m of this.members.values()) if (m.state !== 'left' && m.addrs.length > 0) out.push({ peerId: m.peerId, addrs: m.addrs })
+    const cols = this.table.columns
+    for (const slot of this.order) {
+      const addrs = cols.addrs[slot]!
+      if (cols.state(slot) !== LEFT && addrs.length > 0) out.push({ peerId: this.table.peerAt(slot), addrs })
+    }
     return out
   }
 
   /** Peer ids of the members held alive; cheap (no views, no phi), for ticks of other services. */
   alivePeerIds (): string[] {
     const out: string[] = []
-    for (const m of this.members.values()) if (m.state === 'alive') out.push(m.peerId)
+    const cols = this.table.columns
+    for (const slot of this.order) if (cols.state(slot) === ALIVE) out.push(this.table.peerAt(slot))
     return out
   }
 
   /** Peer ids of the members held dead. */
   deadPeerIds (): string[] {
     const out: string[] = []
-    for (const m of this.members.values()) if (m.state === 'dead') out.push(m.peerId)
+    const cols = this.table.columns
+    for (const slot of this.order) if (cols.state(slot) === DEAD) out.push(this.table.peerAt(slot))
     return out
   }
 
   list (): MemberView[] {
     const now = this.clock.now()
-    return [...this.members.values()].map((m) => viewOf(m, now))
+    return this.order.map((slot) => viewOf(this.recordAt(slot), now))
   }
 
   private maybeRefute (claim: MemberClaim, by: string): readonly MembershipOutput[] {
@@ -464,7 +478,8 @@ export class Membership {
     m.probeStartedAtMs = now
     this.watch(m)
     const helpers: string[] = []
-    for (const h of this.members.values()) if (h.state === 'alive' && h.peerId !== m.peerId) helpers.push(h.peerId)
+    const cols = this.table.columns
+    for (const slot of this.order) if (cols.state(slot) === ALIVE && slot !== m.slot) helpers.push(this.table.peerAt(slot))
     return { type: 'probe', target: m.peerId, via: sample(helpers, this.opts.indirectProbes, this.random) }
   }
 
@@ -498,7 +513,7 @@ export class Membership {
 
   private addMember (c: MemberClaim, now: number): MemberRecord {
     const slot = this.table.add(c.target, c.state, c.incarnation)
-    const m = new MemberRecord(this.table.columns, slot, c.target, c.name, c.role, c.addrs, now, this.nextSeq++)
+    const m = MemberRecord.create(this.table.columns, slot, c.target, c.name, c.role, c.addrs, now, this.nextSeq++)
     // With bounded monitors, whether this node watches it is the ring's to say (joinRing below).
     if (this.ring !== null) m.watched = false
     // Monitoring starts when we learn of a live member: if no heartbeat ever comes, phi rises.
@@ -506,9 +521,8 @@ export class Membership {
       m.resetDetector()
       m.detectorHeartbeat()
     }
-    this.members.set(c.target, m)
+    this.order.push(slot)
     if (c.state === 'alive' || c.state === 'suspect') this.joinRing(m)
-    this.scan.add(m)
     this.watch(m)
     return m
   }
@@ -529,21 +543,34 @@ export class Membership {
    */
   private rewatch (): void {
     if (this.ring === null) return
-    const next = new Set(this.ring.predecessors(this.self, this.monitorsPerMember))
+    const predecessors = this.ring.predecessors(this.self, this.monitorsPerMember)
+    // Most changes of the ring (a join far from us, every member of a join's table) move nothing here.
+    if (sameOrder(predecessors, this.watchedIds)) return
+    const next = new Set(predecessors)
     for (const id of this.watchedIds) {
       if (next.has(id)) continue
-      const m = this.members.get(id)
+      const m = this.get(id)
       if (m !== undefined) { m.watched = false; m.releaseDetector(); this.watch(m) }
     }
     for (const id of next) {
       if (this.watchedIds.has(id)) continue
-      const m = this.members.get(id)
+      const m = this.get(id)
       if (m === undefined) continue
       m.watched = true
       if (m.monitored) { m.resetDetector(); m.detectorHeartbeat() }
       this.watch(m)
     }
     this.watchedIds = next
+  }
+
+  /** The record of a member held (a view of its slot, member-record.ts), or undefined. */
+  private get (peerId: string): MemberRecord | undefined {
+    const slot = this.table.slotOf(peerId)
+    return slot < 0 ? undefined : new MemberRecord(this.table.columns, slot, peerId)
+  }
+
+  private recordAt (slot: number): MemberRecord {
+    return new MemberRecord(this.table.columns, slot, this.table.peerAt(slot))
   }
 
   /**
@@ -562,4 +589,12 @@ export class Membership {
   private event (event: MembershipEvent): MembershipOutput {
     return { type: 'event', event }
   }
+}
+
+/** Whether `set` holds exactly the items of `list`, in its order. */
+function sameOrder (list: readonly string[], set: ReadonlySet<string>): boolean {
+  if (list.length !== set.size) return false
+  let i = 0
+  for (const item of set) if (item !== list[i++]) return false
+  return true
 }

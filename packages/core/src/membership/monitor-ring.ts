@@ -18,32 +18,55 @@ export function ringPosition (peerId: string): number {
   return h >>> 0
 }
 
-export class MonitorRing {
-  /** Peer ids in ring order. */
-  private readonly ids: string[] = []
-  private readonly positions: number[] = []
-  private readonly present = new Set<string>()
+/**
+ * Entries per block of the ring's order: a join or a leave moves the entries of one block, not
+ * of the whole ring (a node that learns 10,000 members at once inserts each in O(√N), not O(N)).
+ */
+const BLOCK = 256
 
-  get size (): number { return this.ids.length }
-  has (peerId: string): boolean { return this.present.has(peerId) }
+interface Block { ids: string[], positions: number[] }
+
+export class MonitorRing {
+  /** Peer ids in ring order, in blocks of 1 to 2·BLOCK entries (none while the ring is empty). */
+  private readonly blocks: Block[] = []
+  private count = 0
+
+  get size (): number { return this.count }
+  has (peerId: string): boolean { return this.find(ringPosition(peerId), peerId) >= 0 }
 
   /** Puts the member on the ring; false if it was already there. */
   add (peerId: string): boolean {
-    if (this.present.has(peerId)) return false
     const p = ringPosition(peerId)
-    const i = this.indexFor(p, peerId)
-    this.ids.splice(i, 0, peerId)
-    this.positions.splice(i, 0, p)
-    this.present.add(peerId)
+    if (this.blocks.length === 0) {
+      this.blocks.push({ ids: [peerId], positions: [p] })
+      this.count = 1
+      return true
+    }
+    const b = this.blockFor(p, peerId)
+    const block = this.blocks[b]!
+    const i = indexIn(block, p, peerId)
+    if (block.ids[i] === peerId) return false
+    block.ids.splice(i, 0, peerId)
+    block.positions.splice(i, 0, p)
+    this.count++
+    if (block.ids.length > 2 * BLOCK) {
+      this.blocks.splice(b + 1, 0, { ids: block.ids.splice(BLOCK), positions: block.positions.splice(BLOCK) })
+    }
     return true
   }
 
   /** Takes the member off the ring; false if it was not there. */
   remove (peerId: string): boolean {
-    if (!this.present.delete(peerId)) return false
-    const i = this.indexFor(ringPosition(peerId), peerId)
-    this.ids.splice(i, 1)
-    this.positions.splice(i, 1)
+    const p = ringPosition(peerId)
+    if (this.blocks.length === 0) return false
+    const b = this.blockFor(p, peerId)
+    const block = this.blocks[b]!
+    const i = indexIn(block, p, peerId)
+    if (block.ids[i] !== peerId) return false
+    block.ids.splice(i, 1)
+    block.positions.splice(i, 1)
+    this.count--
+    if (block.ids.length === 0) this.blocks.splice(b, 1)
     return true
   }
 
@@ -54,23 +77,54 @@ export class MonitorRing {
   predecessors (peerId: string, k: number): string[] { return this.walk(peerId, k, -1) }
 
   private walk (peerId: string, k: number, step: 1 | -1): string[] {
-    const n = this.ids.length
-    if (!this.present.has(peerId)) return []
-    const at = this.indexFor(ringPosition(peerId), peerId)
+    const p = ringPosition(peerId)
+    if (this.blocks.length === 0) return []
+    let b = this.blockFor(p, peerId)
+    let i = indexIn(this.blocks[b]!, p, peerId)
+    if (this.blocks[b]!.ids[i] !== peerId) return []
     const out: string[] = []
-    for (let d = 1; d < n && out.length < k; d++) out.push(this.ids[(at + step * d + n * k) % n]!)
+    for (let d = 1; d < this.count && out.length < k; d++) {
+      i += step
+      if (i >= this.blocks[b]!.ids.length) { b = (b + 1) % this.blocks.length; i = 0 } else if (i < 0) { b = (b - 1 + this.blocks.length) % this.blocks.length; i = this.blocks[b]!.ids.length - 1 }
+      out.push(this.blocks[b]!.ids[i]!)
+    }
     return out
   }
 
-  /** The index of (position, id) in the sorted ring: where it is, or would be inserted. */
-  private indexFor (p: number, id: string): number {
-    let lo = 0; let hi = this.ids.length
+  /** The block where (position, id) is or would go: the first whose last entry is not before it, else the last. */
+  private blockFor (p: number, id: string): number {
+    let lo = 0; let hi = this.blocks.length - 1
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      const mp = this.positions[mid]!
-      if (mp < p || (mp === p && this.ids[mid]! < id)) lo = mid + 1
+      const block = this.blocks[mid]!
+      const last = block.ids.length - 1
+      if (before(block.positions[last]!, block.ids[last]!, p, id)) lo = mid + 1
       else hi = mid
     }
     return lo
   }
+
+  /** The block's index of (position, id), or -1; for `has`. */
+  private find (p: number, id: string): number {
+    if (this.blocks.length === 0) return -1
+    const block = this.blocks[this.blockFor(p, id)]!
+    const i = indexIn(block, p, id)
+    return block.ids[i] === id ? i : -1
+  }
+}
+
+/** Whether entry (mp, mid) comes before (p, id) in ring order: by position, ties by id. */
+function before (mp: number, mid: string, p: number, id: string): boolean {
+  return mp < p || (mp === p && mid < id)
+}
+
+/** The index of (position, id) in a block: where it is, or would be inserted. */
+function indexIn (block: Block, p: number, id: string): number {
+  let lo = 0; let hi = block.ids.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (before(block.positions[mid]!, block.ids[mid]!, p, id)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
