@@ -27,6 +27,7 @@ import { detectClusterFailures } from './reactions/detect-cluster-failures.js'
 import { factRecorder } from './reactions/recorded-once.js'
 import { replaceServices } from './reactions/replace-services.js'
 import { followMembership } from './reactions/follow-membership.js'
+import { rememberCoordinators } from './reactions/remember-coordinators.js'
 import { logEvent } from './events/event-log.js'
 import { createLogger } from './logger.js'
 import { ConfigError, NotStartedError } from './base/errors.js'
@@ -238,6 +239,8 @@ export class KosNode {
         repeats: { windowMs: this.config.auditRepeatWindowMs, burst: this.config.auditRepeatBurst },
         timers: nodeTimers(this.clock)
       }))
+      // Before the election starts, so that no coordinator this node follows goes unremembered.
+      this.onEvent(rememberCoordinators(() => this.store))
       const topics = membershipTopics(this.config.cluster)
       this.transport = new Libp2pTransport({
         libp2p: this.libp2p,
@@ -336,7 +339,8 @@ export class KosNode {
         emit: (e) => { this.bus.emit(e) },
         escalate: async (input) => await esc.create(input),
         observeReplacement: (service, seconds) => { this.serviceMetrics.observeReplacement(service, seconds) },
-        countRefused: (reason) => { this.serviceMetrics.countRefused(reason) }
+        countRefused: (reason) => { this.serviceMetrics.countRefused(reason) },
+        followed: async () => await this.store?.getFollowed() ?? []
       }, {
         cluster: this.config.cluster,
         dataDir: this.config.dataDir,

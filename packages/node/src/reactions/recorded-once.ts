@@ -3,9 +3,9 @@
  * fact is recorded once). Every node sees these events (its API, event stream, metrics and logs
  * show them); had every observer audited its own view, one crash would become N entries, each
  * replicated to N nodes, and forming a cluster N² joins (on 24 nodes of a 2-core machine, 552
- * join entries at each node in its first minute). A coordinator's election stays in the chain
- * of every node that followed it: a restarted node reads from its own chain which coordinator
- * it followed in each term, and takes desired state only from those (services/desired-state-gate.ts).
+ * join entries at each node in its first minute). An election is recorded by its winner alone
+ * (each follower keeps whom it followed in its state store, remember-coordinators.ts, for the
+ * services' desired-state gate): a lease that lapses on a starved machine is one entry, not N.
  * A member fact is written by one node:
  * - the coordinator, the node that decides cluster-wide actions (as it alone escalates a death,
  *   escalation/triggers.ts);
@@ -35,6 +35,7 @@ export function recordsHere (event: KosEvent, ctx: FactRecorderContext): boolean
   // A suspicion is its accuser's observation: recorded by the node that raised it, not by every
   // node its gossip reaches (one crash would again be N entries, each replicated to N nodes).
   if (event.type === 'member:suspect') return event.by === ctx.selfId
+  if (event.type === 'coordinator:elected') return event.coordinatorId === ctx.selfId
   if (!CLUSTER_FACTS.has(event.type) || !('member' in event)) return true
   const subject = event.member.peerId
   const c = ctx.coordinatorId

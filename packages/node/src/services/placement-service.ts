@@ -56,6 +56,8 @@ export interface PlacementServiceComponents {
   observeReplacement: (service: string, seconds: number) => void
   /** kos_service_desired_state_refused_total: a desired-state entry not written by its term's coordinator. */
   countRefused: (reason: string) => void
+  /** The coordinators this node followed, term by term, as its state store remembers them. */
+  followed: () => Promise<Array<{ term: number, coordinator: string }>>
 }
 
 export interface PlacementServiceInit {
@@ -128,8 +130,10 @@ export class PlacementService {
 
   async start (): Promise<void> {
     await this.runner.start()
-    // First the coordinators this node followed, as its own chain recorded them, then the
-    // desired state they wrote.
+    // First the coordinators this node followed: as its state store remembers them, and as its
+    // own chain recorded them (its own elections, and every one it followed in a log written
+    // before elections were recorded by their winners alone); then the desired state they wrote.
+    for (const f of await this.c.followed()) this.gate.learn(f.term, f.coordinator)
     const self = this.c.self().id
     await this.readLog({ origin: self, class: 'coordinator' }, (e) => {
       const term = e.details.term

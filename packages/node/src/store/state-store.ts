@@ -5,6 +5,9 @@
  * - the election's term and vote, written before any message that depends on them is sent,
  *   so a restarted node never votes twice in a term;
  * - the voter set the node last adopted;
+ * - the coordinator it followed in each of its last MAX_FOLLOWED_TERMS terms, which the services'
+ *   desired-state gate trusts again after a restart (the audit log records an election once, in
+ *   the winner's chain, so a follower's own chain no longer says whom it followed);
  * - the agents defined through the API (`POST /v1/agents`), as given, so a restarted node runs them again.
  * Writes are synced: what is acknowledged survives a crash. A failed write is kept as
  * `writeFailure` until a write succeeds, for /v1/health: a node that cannot make its vote
@@ -18,6 +21,12 @@ const INCARNATION = 'membership/incarnation'
 const ELECTION = 'election/term-vote'
 const VOTERS = 'election/voters'
 const AGENTS = 'agents/'
+const FOLLOWED = 'election/followed/'
+
+/** Terms whose coordinator is remembered: the desired-state gate's own bound (older terms fall back to its voter rule). */
+export const MAX_FOLLOWED_TERMS = 4096
+/** Fixed width, so that keys sort by term and a range of old terms is one delete. */
+const followedKey = (term: number): string => FOLLOWED + String(term).padStart(16, '0')
 
 export interface PersistedVote { term: number, votedFor: string | null }
 export interface PersistedVoters { term: number, version: number, voters: string[] }
@@ -75,6 +84,24 @@ export class StateStore {
 
   async setVoters (voters: PersistedVoters): Promise<void> {
     await this.write(async () => { await this.db.put(VOTERS, JSON.stringify(voters), { sync: true }) })
+  }
+
+  /** The coordinator followed in each remembered term, oldest first. */
+  async getFollowed (): Promise<Array<{ term: number, coordinator: string }>> {
+    const out: Array<{ term: number, coordinator: string }> = []
+    for await (const [key, coordinator] of this.db.iterator({ gte: FOLLOWED, lt: FOLLOWED + '\xff' })) {
+      const term = Number(key.slice(FOLLOWED.length))
+      if (Number.isSafeInteger(term) && term >= 0 && coordinator !== '') out.push({ term, coordinator })
+    }
+    return out
+  }
+
+  /** Remembers the coordinator of `term`, forgetting terms MAX_FOLLOWED_TERMS or more behind it. */
+  async setFollowed (term: number, coordinator: string): Promise<void> {
+    await this.write(async () => {
+      await this.db.put(followedKey(term), coordinator, { sync: true })
+      if (term >= MAX_FOLLOWED_TERMS) await this.db.clear({ gte: FOLLOWED, lt: followedKey(term - MAX_FOLLOWED_TERMS + 1) })
+    })
   }
 
   /** The API-defined agents' definitions as they were given (validated again when read). */
