@@ -45,33 +45,38 @@ export function stateName (code: number): MemberState {
 }
 
 /**
- * Per slot in the slab: the member's state code, incarnation, last heartbeat (NaN: none); then
- * the record's numbers (member-record.ts): when its state began, when its probe started and when
- * it was last told it is held non-alive (NaN: never), its order of insertion, and the key of its
- * live entry in the due queue (Infinity: none). Eight numbers, 64 bytes.
+ * Per slot in the slab: the member's incarnation, its last heartbeat (NaN: none), when its state
+ * began, and the key of its live entry in the due queue (Infinity: none). Four numbers, 32
+ * bytes; its state, role and flags are a byte each, its order of insertion 4 bytes, and the two
+ * times a member rarely has (a probe running, a notice sent to it) are kept apart, for the few
+ * that have them.
  */
-const STATE = 0
-const INCARNATION = 1
-const LAST_HEARTBEAT = 2
-const STATE_SINCE = 3
-const PROBE_STARTED = 4
-const LAST_REBROADCAST = 5
-const SEQ = 6
-const QUEUED_AT = 7
-const FIELDS = 8
+const INCARNATION = 0
+const LAST_HEARTBEAT = 1
+const STATE_SINCE = 2
+const QUEUED_AT = 3
+const FIELDS = 4
 
 /** Flags of the record (member-record.ts). */
 export const WATCHED = 1
 export const ACCUSED_HERE = 2
 
 /**
- * The per-member columns of a table (one entry per slot): eight numbers in one slab (what a
- * heartbeat reads and writes first), the health summaries, addresses, claimed names, roles and
- * flags beside it, and the detectors of the members monitored (member-detectors.ts: k of them
+ * The per-member columns of a table (one entry per slot): four numbers in one slab and the
+ * state codes (what a heartbeat reads and writes first), the health summaries, addresses,
+ * claimed names, roles, flags and orders of insertion beside them, and the detectors of the members monitored (member-detectors.ts: k of them
  * with bounded monitors, not one per member).
  */
 export class MemberColumns {
   private readonly slab: SlotSlab
+  /** `stateCode` of the member in the slot, NO_MEMBER if none. */
+  private states: Uint8Array
+  /** Its order of insertion (member-record.ts). */
+  private seqs: Int32Array
+  /** When its probe started, for the members being probed. */
+  private readonly probes = new Map<number, number>()
+  /** When it was last told it is held non-alive, for the members told. */
+  private readonly rebroadcasts = new Map<number, number>()
   /** Its last health summary (merged with the previous one when it came without the detail). */
   readonly health: Array<HealthSummary | null>
   /**
@@ -92,6 +97,8 @@ export class MemberColumns {
   /** `owners`: slot s belongs to owner s mod owners (the simulator's world table: node r owns slots s·N + r). */
   constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1) {
     this.slab = new SlotSlab(FIELDS, capacity)
+    this.states = new Uint8Array(capacity)
+    this.seqs = new Int32Array(capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
     this.addrs = new Array<readonly string[]>(capacity).fill(NO_ADDRS)
     this.names = new Array<string>(capacity).fill('')
@@ -108,13 +115,15 @@ export class MemberColumns {
     this.slab.grow(capacity)
     for (let i = this.health.length; i < capacity; i++) { this.health.push(null); this.addrs.push(NO_ADDRS); this.names.push('') }
     const roles = new Uint8Array(capacity); roles.set(this.roles); this.roles = roles
+    const states = new Uint8Array(capacity); states.set(this.states); this.states = states
+    const seqs = new Int32Array(capacity); seqs.set(this.seqs); this.seqs = seqs
     const flags = new Uint8Array(capacity); flags.set(this.flagBits); this.flagBits = flags
     this.detectors.grow(capacity)
   }
 
   /** `stateCode` of the member in the slot, NO_MEMBER if none. */
-  state (slot: number): number { return this.slab.data[slot * this.slab.stride + STATE]! }
-  setState (slot: number, code: number): void { this.slab.data[slot * this.slab.stride + STATE] = code }
+  state (slot: number): number { return this.states[slot]! }
+  setState (slot: number, code: number): void { this.states[slot] = code }
   incarnation (slot: number): number { return this.slab.data[slot * this.slab.stride + INCARNATION]! }
   setIncarnation (slot: number, incarnation: number): void { this.slab.data[slot * this.slab.stride + INCARNATION] = incarnation }
   /** When its last heartbeat arrived (clock ms), NaN: none yet. */
@@ -123,12 +132,12 @@ export class MemberColumns {
   stateSinceMs (slot: number): number { return this.slab.data[slot * this.slab.stride + STATE_SINCE]! }
   setStateSinceMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + STATE_SINCE] = atMs }
   /** NaN: no probe running. */
-  probeStartedAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + PROBE_STARTED]! }
-  setProbeStartedAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + PROBE_STARTED] = atMs }
+  probeStartedAtMs (slot: number): number { return this.probes.get(slot) ?? NaN }
+  setProbeStartedAtMs (slot: number, atMs: number): void { if (Number.isNaN(atMs)) this.probes.delete(slot); else this.probes.set(slot, atMs) }
   /** NaN: never. */
-  lastRebroadcastAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + LAST_REBROADCAST]! }
-  setLastRebroadcastAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + LAST_REBROADCAST] = atMs }
-  seq (slot: number): number { return this.slab.data[slot * this.slab.stride + SEQ]! }
+  lastRebroadcastAtMs (slot: number): number { return this.rebroadcasts.get(slot) ?? NaN }
+  setLastRebroadcastAtMs (slot: number, atMs: number): void { if (Number.isNaN(atMs)) this.rebroadcasts.delete(slot); else this.rebroadcasts.set(slot, atMs) }
+  seq (slot: number): number { return this.seqs[slot]! }
   queuedAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + QUEUED_AT]! }
   setQueuedAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + QUEUED_AT] = atMs }
   role (slot: number): Role { return ROLES[this.roles[slot]!]! }
@@ -141,10 +150,10 @@ export class MemberColumns {
     const d = this.slab.data
     const at = slot * this.slab.stride
     d[at + STATE_SINCE] = sinceMs
-    d[at + PROBE_STARTED] = NaN
-    d[at + LAST_REBROADCAST] = NaN
-    d[at + SEQ] = seq
     d[at + QUEUED_AT] = Infinity
+    this.probes.delete(slot)
+    this.rebroadcasts.delete(slot)
+    this.seqs[slot] = seq
     this.names[slot] = name
     this.setRole(slot, role)
     this.flagBits[slot] = WATCHED
@@ -193,6 +202,8 @@ export class MemberColumns {
 
   clear (slot: number): void {
     this.detectors.release(slot)
+    this.probes.delete(slot)
+    this.rebroadcasts.delete(slot)
     this.setState(slot, NO_MEMBER)
     this.health[slot] = null
     this.addrs[slot] = NO_ADDRS

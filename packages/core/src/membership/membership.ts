@@ -19,6 +19,7 @@ import type { Clock } from '@kos/detect'
 import type { HealthSummary, MemberState } from '../vocabulary/index.js'
 import type { MemberSnapshot } from '../wire/messages.js'
 import { CrossingScan } from './crossing-scan.js'
+import { SlotOrder } from './slot-order.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
 import { acceptRoutineHeartbeat, ALIVE, DEAD, HEARTBEAT_MOVED_DEADLINE, LEFT, LocalMemberTable, HEARTBEAT_NOT_ROUTINE, stateName, type MemberTable } from './member-table.js'
@@ -54,7 +55,7 @@ export class Membership {
    * Every member's slot, in insertion order (the order of snapshots, ticks and probe helpers).
    * What the core holds of each is in the table's columns (member-record.ts).
    */
-  private readonly order: number[] = []
+  private readonly order = new SlotOrder()
   /** The members' hot fields and detectors, by slot (see member-table.ts). */
   private readonly table: MemberTable
   /** Members by the earliest time the tick may have to act on them. */
@@ -257,9 +258,9 @@ export class Membership {
   onLocalStall (stallMs: number): MembershipOutput[] {
     const now = this.clock.now()
     this.holdBackUntilMs = holdBackUntil(now, this.opts.localStallGraceMs, this.holdBackUntilMs)
-    for (const slot of this.order) {
+    for (let i = 0; i < this.order.length; i++) {
       // Intervals measured across our own stall say nothing about the peer: restart the history.
-      const m = this.recordAt(slot)
+      const m = this.recordAt(this.order.at(i))
       if (m.monitored) m.resetDetector()
     }
     return [this.event({ type: 'node:stalled', stallMs, holdBackUntilMs: this.holdBackUntilMs })]
@@ -288,7 +289,7 @@ export class Membership {
       if (reapIsDue(m, now, this.opts)) {
         // The member as the table holds it once cleared: no addresses, no summary.
         const member: MemberView = { ...viewOf(m, now), addrs: [], health: null, name: m.claimedName, role: m.claimedRole }
-        this.order.splice(this.order.indexOf(m.slot), 1)
+        this.order.remove(m.slot)
         this.table.remove(m.peerId)
         this.leaveRing(m)
         out.push(this.event({ type: 'member:removed', member }))
@@ -342,8 +343,8 @@ export class Membership {
    */
   snapshot (withHealth = false): MemberSnapshot[] {
     const out: MemberSnapshot[] = [this.selfSnapshot(withHealth)]
-    for (const slot of this.order) {
-      const m = this.recordAt(slot)
+    for (let i = 0; i < this.order.length; i++) {
+      const m = this.recordAt(this.order.at(i))
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
       const health = withHealth ? m.health : null
       if (health !== null && health.incarnation === m.incarnation) entry.health = health
@@ -360,8 +361,8 @@ export class Membership {
     const d = new Array<number>(DIGEST_BUCKETS).fill(0)
     const self = this.selfSnapshot()
     addToDigest(d, ringPosition(self.peerId), self.state, self.incarnation, heldSummaryVersion(this.ownSummary, self.incarnation))
-    for (const slot of this.order) {
-      const m = this.recordAt(slot)
+    for (let i = 0; i < this.order.length; i++) {
+      const m = this.recordAt(this.order.at(i))
       const version = m.state === 'alive' || m.state === 'suspect' ? heldSummaryVersion(m.health, m.incarnation) : 0
       addToDigest(d, m.position, m.state, m.incarnation, version)
     }
@@ -381,8 +382,8 @@ export class Membership {
     const self = this.selfSnapshot(maxSummaries > 0)
     const own = byBucket.get(digestBucket(ringPosition(self.peerId)))
     if (own !== undefined) { own.members.push(self); if (self.health !== undefined) own.summaries++ }
-    for (const slot of this.order) {
-      const m = this.recordAt(slot)
+    for (let i = 0; i < this.order.length; i++) {
+      const m = this.recordAt(this.order.at(i))
       const bucket = byBucket.get(digestBucket(m.position))
       if (bucket === undefined) continue
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
@@ -429,7 +430,8 @@ export class Membership {
   dialTargets (): Array<{ peerId: string, addrs: readonly string[] }> {
     const out: Array<{ peerId: string, addrs: readonly string[] }> = []
     const cols = this.table.columns
-    for (const slot of this.order) {
+    for (let i = 0; i < this.order.length; i++) {
+      const slot = this.order.at(i)
       const addrs = cols.addrs[slot]!
       if (cols.state(slot) !== LEFT && addrs.length > 0) out.push({ peerId: this.table.peerAt(slot), addrs })
     }
@@ -440,7 +442,10 @@ export class Membership {
   alivePeerIds (): string[] {
     const out: string[] = []
     const cols = this.table.columns
-    for (const slot of this.order) if (cols.state(slot) === ALIVE) out.push(this.table.peerAt(slot))
+    for (let i = 0; i < this.order.length; i++) {
+      const slot = this.order.at(i)
+      if (cols.state(slot) === ALIVE) out.push(this.table.peerAt(slot))
+    }
     return out
   }
 
@@ -448,13 +453,18 @@ export class Membership {
   deadPeerIds (): string[] {
     const out: string[] = []
     const cols = this.table.columns
-    for (const slot of this.order) if (cols.state(slot) === DEAD) out.push(this.table.peerAt(slot))
+    for (let i = 0; i < this.order.length; i++) {
+      const slot = this.order.at(i)
+      if (cols.state(slot) === DEAD) out.push(this.table.peerAt(slot))
+    }
     return out
   }
 
   list (): MemberView[] {
     const now = this.clock.now()
-    return this.order.map((slot) => viewOf(this.recordAt(slot), now))
+    const out: MemberView[] = []
+    for (let i = 0; i < this.order.length; i++) out.push(viewOf(this.recordAt(this.order.at(i)), now))
+    return out
   }
 
   private maybeRefute (claim: MemberClaim, by: string): readonly MembershipOutput[] {
@@ -479,7 +489,10 @@ export class Membership {
     this.watch(m)
     const helpers: string[] = []
     const cols = this.table.columns
-    for (const slot of this.order) if (cols.state(slot) === ALIVE && slot !== m.slot) helpers.push(this.table.peerAt(slot))
+    for (let i = 0; i < this.order.length; i++) {
+      const slot = this.order.at(i)
+      if (cols.state(slot) === ALIVE && slot !== m.slot) helpers.push(this.table.peerAt(slot))
+    }
     return { type: 'probe', target: m.peerId, via: sample(helpers, this.opts.indirectProbes, this.random) }
   }
 

@@ -24,7 +24,12 @@ export function ringPosition (peerId: string): number {
  */
 const BLOCK = 256
 
-interface Block { ids: string[], positions: number[] }
+/**
+ * A block of the ring's order. Positions are not kept beside the ids: hashing an id again on a
+ * search is cheap, and a node holds a ring entry per member (the simulator one per node and
+ * member, 10⁸ at N = 10,000).
+ */
+interface Block { ids: string[] }
 
 export class MonitorRing {
   /** Peer ids in ring order, in blocks of 1 to 2·BLOCK entries (none while the ring is empty). */
@@ -38,7 +43,7 @@ export class MonitorRing {
   add (peerId: string): boolean {
     const p = ringPosition(peerId)
     if (this.blocks.length === 0) {
-      this.blocks.push({ ids: [peerId], positions: [p] })
+      this.blocks.push({ ids: [peerId] })
       this.count = 1
       return true
     }
@@ -47,11 +52,8 @@ export class MonitorRing {
     const i = indexIn(block, p, peerId)
     if (block.ids[i] === peerId) return false
     block.ids.splice(i, 0, peerId)
-    block.positions.splice(i, 0, p)
     this.count++
-    if (block.ids.length > 2 * BLOCK) {
-      this.blocks.splice(b + 1, 0, { ids: block.ids.splice(BLOCK), positions: block.positions.splice(BLOCK) })
-    }
+    if (block.ids.length > 2 * BLOCK) this.blocks.splice(b + 1, 0, { ids: block.ids.splice(BLOCK) })
     return true
   }
 
@@ -64,7 +66,6 @@ export class MonitorRing {
     const i = indexIn(block, p, peerId)
     if (block.ids[i] !== peerId) return false
     block.ids.splice(i, 1)
-    block.positions.splice(i, 1)
     this.count--
     if (block.ids.length === 0) this.blocks.splice(b, 1)
     return true
@@ -98,7 +99,7 @@ export class MonitorRing {
       const mid = (lo + hi) >>> 1
       const block = this.blocks[mid]!
       const last = block.ids.length - 1
-      if (before(block.positions[last]!, block.ids[last]!, p, id)) lo = mid + 1
+      if (before(block.ids[last]!, p, id)) lo = mid + 1
       else hi = mid
     }
     return lo
@@ -113,9 +114,10 @@ export class MonitorRing {
   }
 }
 
-/** Whether entry (mp, mid) comes before (p, id) in ring order: by position, ties by id. */
-function before (mp: number, mid: string, p: number, id: string): boolean {
-  return mp < p || (mp === p && mid < id)
+/** Whether member `other` comes before (p, id) in ring order: by position, ties by id. */
+function before (other: string, p: number, id: string): boolean {
+  const op = ringPosition(other)
+  return op < p || (op === p && other < id)
 }
 
 /** The index of (position, id) in a block: where it is, or would be inserted. */
@@ -123,7 +125,7 @@ function indexIn (block: Block, p: number, id: string): number {
   let lo = 0; let hi = block.ids.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (before(block.positions[mid]!, block.ids[mid]!, p, id)) lo = mid + 1
+    if (before(block.ids[mid]!, p, id)) lo = mid + 1
     else hi = mid
   }
   return lo
