@@ -27,6 +27,7 @@ import { agreedDesignation, sameDesignation } from '@kos/core'
 import { Inbox, type InboxItem } from '@kos/core'
 import { Outbox, type OutboxItem } from '@kos/core'
 import { makeEscalation, type Escalation, type EscalationInput, type EscalationStatus } from '@kos/core'
+import { sample } from '@kos/core'
 import { authorityOf, deliveryPlan, designatedRole, peerOfTargetKey, peerTargetKey, refusedClaim, targetName, type AuthorityRole, type Target } from '@kos/core'
 import { EscalationStore } from './store.js'
 import { postWebhook } from './webhook.js'
@@ -351,13 +352,15 @@ export class EscalationService {
   }
 
   /**
-   * A node given no designation asks the alive members (at most MAX_ASKED of them) for the
-   * cluster's, and pins the one a strict majority of them gives (designation-agreement.ts):
-   * later answers never change it, only the config file can. No single peer can name itself.
+   * A node given no designation asks the alive members (at most MAX_ASKED of them, drawn at
+   * random: the first ones of the table would be asked by every member, and each would hold a
+   * connection from everyone) for the cluster's, and pins the one a strict majority of them
+   * gives (designation-agreement.ts): later answers never change it, only the config file can.
+   * No single peer can name itself.
    */
   private async learnAuthorities (): Promise<void> {
     if (this.designationSource !== 'none' || this.learning || !this.running || Date.now() < this.learnAt) return
-    const alive = this.c.members().filter((x) => x.state === 'alive').slice(0, MAX_ASKED)
+    const alive = sample(this.c.members().filter((x) => x.state === 'alive'), MAX_ASKED, Math.random)
     if (alive.length === 0) return
     this.learning = true
     this.learnAt = Date.now() + this.learnGapMs
