@@ -39,6 +39,8 @@ import { HealingMetrics } from './api/healing-metrics.js'
 import { ClusterKeyMetrics } from './net/cluster-key-metrics.js'
 import { ClusterAdmission } from './net/cluster-admission.js'
 import { createHost, type KosLibp2p } from './net/host.js'
+import { ConnectionTrimmer } from './net/connection-trim.js'
+import { keptPeers } from './net/kept-peers.js'
 import { loadOrCreateIdentity, prepareDataDir } from './net/identity.js'
 import { PeerBreakers, peerBreakerTunables } from './net/peer-breakers.js'
 import { checkListenAddrs } from './net/listen-check.js'
@@ -85,6 +87,7 @@ export class KosNode {
   private transport: Libp2pTransport | undefined
   private audit: AuditService | undefined
   private protocolGuard: ProtocolVersionGuard | undefined
+  private trimmer: ConnectionTrimmer | undefined
   private escalation: EscalationService | undefined
   private healing: HealingService | undefined
   private services: PlacementService | undefined
@@ -128,7 +131,11 @@ export class KosNode {
         return { term: core.term, isCoordinator: id === core.selfId, hasCoordinator: id !== null }
       },
       peerBreakers: () => this.breakers.counts(),
-      auditBacklog: () => this.audit?.backlog() ?? { entries: 0, gaps: 0 }
+      auditBacklog: () => this.audit?.backlog() ?? { entries: 0, gaps: 0 },
+      connections: () => {
+        const conns = this.libp2p?.getConnections() ?? []
+        return { connections: conns.length, peers: new Set(conns.map((c) => c.remotePeer.toString())).size }
+      }
     })
     this.breakers = new PeerBreakers({
       tunables: peerBreakerTunables(config),
@@ -247,6 +254,7 @@ export class KosNode {
         breakers: this.breakers,
         log: this.log,
         dialTimeoutMs: this.config.dialTimeoutMs,
+        channelIdleCloseMs: this.config.connectionIdleCloseMs,
         onInvalid: (name, reason) => {
           if (name === topics.heartbeat) this.metrics.rejected('heartbeat', reason)
           else if (name === topics.membership) this.metrics.rejected('membership', reason)
@@ -282,6 +290,7 @@ export class KosNode {
       })
       this.election = this.electionRun.shell
       await this.transport.settled()
+      this.trimmer = this.startTrimmer(this.libp2p, this.membership)
       this.nodeHealth.electionStarted()
       await audit.start()
       this.escalation = new EscalationService({
@@ -389,6 +398,7 @@ export class KosNode {
       await this.api?.close().catch((err: unknown) => { this.log.warn({ err }, 'API close failed') })
       await this.escalation?.stop().catch((err: unknown) => { this.log.warn({ err }, 'escalation stop failed') })
       await this.audit?.stop().catch((err: unknown) => { this.log.warn({ err }, 'audit stop failed') })
+      this.trimmer?.stop()
       await this.electionRun?.stop()
       this.membership?.stop()
       await this.transport?.stop()
@@ -466,6 +476,26 @@ export class KosNode {
       drain: async (node, draining) => await services.drain(node, draining),
       selfId: () => this.peerId
     }
+  }
+
+  /** Closes idle connections outside the kept set (net/connection-trim.ts); none with `connectionIdleCloseMs` 0. */
+  private startTrimmer (libp2p: KosLibp2p, membership: NodeMembership): ConnectionTrimmer | undefined {
+    if (this.config.connectionIdleCloseMs === 0) return undefined
+    const trimmer = new ConnectionTrimmer({
+      connections: () => libp2p.getConnections(),
+      keep: () => keptPeers({
+        ring: () => membership.ring(),
+        election: () => {
+          const core = this.election?.core
+          return core === undefined ? undefined : { selfId: core.selfId, voters: core.voters, coordinatorId: core.coordinatorId }
+        }
+      }),
+      idleMs: this.config.connectionIdleCloseMs,
+      now: () => this.clock.now(),
+      log: this.log
+    })
+    trimmer.start()
+    return trimmer
   }
 
   /** How long an election may take before a node without a coordinator counts as degraded. */

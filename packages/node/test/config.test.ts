@@ -54,7 +54,7 @@ describe('config', () => {
       electionHeartbeatIntervalMs: 100, electionTimeoutMinMs: 750, electionTimeoutMaxMs: 850, electionLeaseMs: 600,
       electionRankStepMs: 150, electionTickIntervalMs: 50, removeAfterMs: 30_000, voters: 5, coordinatorAnnounceIntervalMs: 1000, reapDeadAfterMs: 86_400_000, reapLeftAfterMs: 86_400_000,
       redialInitialDelayMs: 250, redialMaxDelayMs: 5000, dialTimeoutMs: 3000, peerBreakerThreshold: 3, peerBreakerHalfOpenMs: 2000, maxMessageBytes: 16384,
-      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, gossipLazyDegree: 1, inboundConnectionsPerHostPerSecond: 100, maxPendingInboundConnections: 64, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, auditMaxOrigins: 4096, auditMaxLamportLeap: 2 ** 32, auditRepeatWindowMs: 30_000, auditRepeatBurst: 3, leaveTimeoutMs: 3000,
+      gossipIpColocationFactorWeight: 0, gossipMeshDegree: 2, gossipLazyDegree: 1, inboundConnectionsPerHostPerSecond: 100, maxPendingInboundConnections: 64, maxConnections: 128, connectionIdleCloseMs: 5000, auditSyncIntervalMs: 5000, auditQuorumTimeoutMs: 5000, auditMaxOrigins: 4096, auditMaxLamportLeap: 2 ** 32, auditRepeatWindowMs: 30_000, auditRepeatBurst: 3, leaveTimeoutMs: 3000,
       authorities: { junzi: [], archon: [] },
       operatorWebhooks: [],
       escalationRouting: {

@@ -17,6 +17,8 @@ export interface MetricsSources {
   peerBreakers: () => Record<string, Record<string, number>>
   /** The audit replica's backlog (audit-service.ts); none before the log opens. */
   auditBacklog?: () => { entries: number, gaps: number }
+  /** Open libp2p connections, and the distinct peers they reach; none before libp2p starts. */
+  connections?: () => { connections: number, peers: number }
 }
 
 export class NodeMetrics {
@@ -130,6 +132,18 @@ export class NodeMetrics {
         this.set({ what: 'entries' }, b.entries)
         this.set({ what: 'gaps' }, b.gaps)
       }
+    })
+    new Gauge({
+      name: 'kos_connections',
+      help: 'Open libp2p connections (two to one peer when both dialled at once); a node keeps those to its ring neighbours, the voters while it votes, and its gossip mesh, and closes the others once idle',
+      registers,
+      collect () { this.set(sources.connections?.().connections ?? 0) }
+    })
+    new Gauge({
+      name: 'kos_connected_peers',
+      help: 'Peers this node holds at least one libp2p connection to',
+      registers,
+      collect () { this.set(sources.connections?.().peers ?? 0) }
     })
     new Gauge({
       name: 'kos_node_uptime_seconds',

@@ -75,7 +75,7 @@ export type AuditRejectReason = 'unsigned' | 'oversized' | 'malformed' | 'schema
 
 export interface AuditServiceComponents {
   libp2p: KosLibp2p
-  config: AuditConfig & Pick<NodeConfig, 'cluster' | 'dataDir'> & Pick<ConnectionConfig, 'dialTimeoutMs'>
+  config: AuditConfig & Pick<NodeConfig, 'cluster' | 'dataDir'> & Pick<ConnectionConfig, 'dialTimeoutMs' | 'connectionIdleCloseMs'>
   log: Logger
   /** Peer ids of the alive members (self not included): the anti-entropy peers. */
   alive: () => string[]
@@ -129,6 +129,7 @@ export class AuditService {
       maxMessageBytes: MAX_REPLICATION_BYTES,
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: components.config.dialTimeoutMs,
+      ...(components.config.connectionIdleCloseMs === 0 ? {} : { idleCloseMs: components.config.connectionIdleCloseMs }),
       onMessage: (from, bytes) => { this.onDirect(from, bytes) },
       guard: components.breakers.guard('audit'),
       name: 'audit',

@@ -54,6 +54,9 @@ export const LAN_DEFAULTS: KosConfig = Object.freeze({
   // 5 new connections a second and 10 in handshake per host refused their joins (schema.ts).
   inboundConnectionsPerHostPerSecond: 100,
   maxPendingInboundConnections: 64,
+  // The cap is a backstop; idle connections outside the kept set close after 5 s (schema.ts).
+  maxConnections: 128,
+  connectionIdleCloseMs: 5000,
   maxMessageBytes: 16 * 1024,
   gossipIpColocationFactorWeight: 0,
   gossipMeshDegree: 2,

@@ -119,8 +119,8 @@ const membershipConfig = z.object({
    * to point to the k members after this node on a ring of peer-id hashes, runs detectors only on
    * the k before it, gossips the health summary only when it changes (at most every
    * `healthGossipIntervalMs`), and redials only those 2k when their connections drop (other
-   * connections, opened by push/pull, the audit log or the election, stay open until they
-   * close): per-node cost independent of N. 5: a member is watched by five
+   * connections, opened by push/pull, the audit log or the election, close once idle:
+   * `connectionIdleCloseMs`): per-node cost independent of N. 5: a member is watched by five
    * nodes, so two lost or slow monitors still leave three to notice and probe it, and a heartbeat
    * costs five small messages whatever the cluster's size; its N = 10 figures meet the detection
    * targets (docs/benchmarks.md). A cluster of six or fewer is fully monitored anyway. Summaries
@@ -214,6 +214,27 @@ const connectionConfig = z.object({
    * machine a handshake takes hundreds of ms, and a cluster's joins and redials come together.
    */
   maxPendingInboundConnections: z.number().int().min(1).max(100_000),
+  /**
+   * Connections this node holds at most (libp2p's `maxConnections`); past it libp2p refuses new
+   * inbound ones. A backstop, not the bound a node lives by: that is `connectionIdleCloseMs`,
+   * which holds a node near the peers it keeps (its 2 × `monitorsPerMember` ring neighbours, the
+   * voters if it votes, its gossip mesh: about 10 to 25 with the defaults, whatever the
+   * cluster's size). 128 leaves room for a burst of joins through one node (each joiner syncs
+   * with it) and for transient exchanges, and keeps a node of a 1,000-member cluster far below
+   * libp2p's 512, which a node connected to everyone would pass.
+   */
+  maxConnections: z.number().int().min(8).max(100_000),
+  /**
+   * A message channel's stream to a peer that carried nothing for this long is closed, and so is
+   * a connection to a peer this node does not keep (net/connection-trim.ts) once it has carried
+   * nothing but gossipsub for this long. Push/pull, audit anti-entropy and acks, probes, a
+   * join's sync and escalation reach peers outside the kept set now and then; without this each
+   * left a connection open, and a node ended up connected to every member. 5 s: an exchange
+   * with a peer finishes well within it, an idle connection is gone 10 to 15 s after its last use,
+   * and one opened again later costs a TCP and Noise handshake (milliseconds). 0 keeps every
+   * connection open until it breaks.
+   */
+  connectionIdleCloseMs: ms(0, 3_600_000),
   /** Gossip messages over this size are rejected (and the sender penalised). A heartbeat is ~400 B. */
   maxMessageBytes: z.number().int().min(1024).max(4 * 1024 * 1024),
   /** Gossipsub's IP-colocation penalty: 0 because a test or demo cluster shares one host, negative to enable. */

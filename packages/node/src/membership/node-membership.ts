@@ -194,12 +194,21 @@ export class NodeMembership {
     for (const c of conns) c.abort(new Error('the member was found dead: a returning member gets a fresh connection'))
   }
 
+  /**
+   * This node's ring neighbours: its monitors and the members it monitors; null when monitors
+   * are not bounded (every member is). The connections it redials and keeps (net/kept-peers.ts).
+   */
+  ring (): string[] | null {
+    const monitors = this.shell.core.monitors()
+    return monitors === null ? null : [...new Set([...monitors, ...(this.shell.core.monitoring() ?? [])])]
+  }
+
   /** Known members that are not connected are redialled with backoff (partitions heal, restarts return). */
   private redialMembers (): void {
     // Bounded monitors: connections only to this node's monitors and the members it monitors
-    // (the election and the audit log open their own when they send).
-    const ring = this.shell.core.monitors()
-    const keep = ring === null ? null : new Set([...ring, ...(this.shell.core.monitoring() ?? [])])
+    // (the election and the audit log open their own when they send; idle ones are closed).
+    const ring = this.ring()
+    const keep = ring === null ? null : new Set(ring)
     for (const m of this.shell.core.dialTargets()) {
       if (keep !== null && !keep.has(m.peerId)) continue
       if (this.isConnected(m.peerId)) continue

@@ -10,6 +10,11 @@
  * instead of dialling a peer that refused the last ones. A stream that breaks after it opened
  * does not count: the dial is what an unreachable peer fails, and a disconnect resets the channel.
  *
+ * A stream nothing was sent on for `idleCloseMs` is closed (the next send opens a new one), and
+ * a receiver closes its end once the sender ended: a peer talked to now and then (an audit ack,
+ * an anti-entropy round) then leaves no stream behind, and its connection can be closed
+ * (connection-trim.ts). Streams to peers talked to every second (monitors, voters) stay open.
+ *
  * Lost messages are counted (`onDrop`, the node's `kos_channel_dropped_total`) and reported at
  * warn level, at most once per peer every `reportEveryMs` (drop-report.ts): a peer that stops
  * getting a protocol's messages must show in the logs, not only at debug level.
@@ -41,11 +46,13 @@ export interface ChannelOptions {
   onDrop?: (peer: string, reason: DropReason, n: number) => void
   /** Losses to one peer are logged at warn level at most this often, with the counts since. @default 10000 */
   reportEveryMs?: number
-  /** Monotonic milliseconds, for the report's rate limit. @default performance.now */
+  /** Monotonic milliseconds, for the report's rate limit and idle streams. @default performance.now */
   now?: () => number
+  /** A peer's stream nothing was sent on for this long is closed. @default never */
+  idleCloseMs?: number
 }
 
-interface Outbound { queue: Pushable<Uint8Array>, queued: number }
+interface Outbound { queue: Pushable<Uint8Array>, queued: number, lastSendMs: number }
 
 export class MessageChannel {
   private readonly libp2p: KosLibp2p
@@ -55,6 +62,7 @@ export class MessageChannel {
   private readonly drops: DropReport
   private readonly now: () => number
   private running = false
+  private idleTimer: NodeJS.Timeout | undefined
 
   constructor (libp2p: KosLibp2p, opts: ChannelOptions, log: Logger) {
     this.libp2p = libp2p
@@ -70,8 +78,25 @@ export class MessageChannel {
       const from = connection.remotePeer.toString()
       pipe(stream.source, (source) => lp.decode(source, { maxDataLength: this.opts.maxMessageBytes }), async (source) => {
         for await (const msg of source) if (this.running) this.opts.onMessage(from, msg.subarray())
-      }).catch((err: Error) => { stream.abort(err) })
+      }).then(async () => { await stream.close() }).catch((err: Error) => { stream.abort(err) })
     }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+    const idle = this.opts.idleCloseMs
+    if (idle !== undefined && this.idleTimer === undefined) {
+      this.idleTimer = setInterval(() => { this.closeIdle() }, Math.max(100, Math.round(idle / 2)))
+      this.idleTimer.unref()
+    }
+  }
+
+  /** Ends the streams nothing was sent on for `idleCloseMs` and nothing waits on (what is queued is still written). */
+  closeIdle (): void {
+    const idle = this.opts.idleCloseMs
+    if (idle === undefined) return
+    const now = this.now()
+    for (const [peer, out] of this.outbound) {
+      if (out.queued > 0 || now - out.lastSendMs < idle) continue
+      this.outbound.delete(peer)
+      out.queue.end()
+    }
   }
 
   /** Queues one message for the peer, opening the stream if needed. Never throws. */
@@ -83,6 +108,7 @@ export class MessageChannel {
       if (out === undefined) return
     }
     if (out.queued >= this.opts.maxQueuedPerPeer) { this.dropped(to, 'queue-full', 1); return }
+    out.lastSendMs = this.now()
     out.queued++
     out.queue.push(bytes)
   }
@@ -95,6 +121,8 @@ export class MessageChannel {
 
   async stop (): Promise<void> {
     this.running = false
+    if (this.idleTimer !== undefined) clearInterval(this.idleTimer)
+    this.idleTimer = undefined
     for (const out of this.outbound.values()) out.queue.end()
     this.outbound.clear()
     this.drops.clear()
@@ -110,7 +138,7 @@ export class MessageChannel {
   private open (to: string): Outbound | undefined {
     let peer: PeerId
     try { peer = peerIdFromString(to) } catch { return undefined }
-    const out: Outbound = { queue: pushable<Uint8Array>(), queued: 0 }
+    const out: Outbound = { queue: pushable<Uint8Array>(), queued: 0, lastSendMs: this.now() }
     this.outbound.set(to, out)
     const counted = async function * (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
       for await (const bytes of source) { out.queued--; yield bytes }
@@ -121,6 +149,8 @@ export class MessageChannel {
         const dial = async (): Promise<Stream> => await this.libp2p.dialProtocol(peer, this.opts.protocol, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
         stream = this.opts.guard === undefined ? await dial() : await this.opts.guard(to, dial)
         await pipe(out.queue, counted, lengthPrefixed, stream.sink)
+        // Ended (idle, reset or stopped): the receiver closes its end, and the stream is gone.
+        await stream.close({ signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
       } catch (err) {
         this.log.debug({ err, peer: to, protocol: this.opts.protocol }, 'channel stream closed')
         stream?.abort(err as Error)

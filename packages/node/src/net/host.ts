@@ -97,7 +97,7 @@ export async function createHost (
     // to a briefly stalled peer and turn a stall into a suspicion.
     connectionMonitor: { enabled: false },
     connectionManager: {
-      maxConnections: 512,
+      maxConnections: config.maxConnections,
       dialTimeout: config.dialTimeoutMs,
       inboundConnectionThreshold: config.inboundConnectionsPerHostPerSecond,
       maxIncomingPendingConnections: config.maxPendingInboundConnections

@@ -26,6 +26,8 @@ export interface Libp2pTransportInit {
   log: Logger
   /** The deadline of a dial, and of serving one request. */
   dialTimeoutMs: number
+  /** A channel's stream to a peer idle this long is closed (channel.ts); 0: never. */
+  channelIdleCloseMs?: number
   /** A message refused before any shell saw it: the topic's or channel's name, and why. */
   onInvalid: (name: string, reason: RejectReason) => void
   /** Messages a channel lost (the `kos_channel_dropped_total` metric). */
@@ -189,6 +191,7 @@ export class Libp2pTransport implements Transport {
       maxMessageBytes: channel.maxBytes,
       maxQueuedPerPeer: MAX_QUEUED_PER_PEER,
       dialTimeoutMs: this.o.dialTimeoutMs,
+      ...(this.o.channelIdleCloseMs === undefined || this.o.channelIdleCloseMs === 0 ? {} : { idleCloseMs: this.o.channelIdleCloseMs }),
       onMessage: onMessage ?? (() => {}),
       ...(channel.breaker === undefined ? {} : { guard: this.o.breakers.guard(channel.breaker) }),
       name,
