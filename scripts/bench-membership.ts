@@ -7,7 +7,8 @@
  * - join convergence: from a fresh node's startup line until every node sees N alive;
  * - idle CPU (% of one core) and RSS per node over a quiet window, which starts `--idle-settle-seconds`
  *   after the last join converged: the joiner's catch-up (member tables, audit log, summaries) is
- *   the cost of a join, not of being idle;
+ *   the cost of a join, not of being idle; and the peers each node is connected to at its end
+ *   (and its libp2p connections);
  * - crash detection: from SIGKILL until every survivor reports the victim dead;
  * - silent-failure detection: from SIGSTOP (a frozen host: no FIN, no RST) until all report dead;
  * - stall tolerance: SIGSTOP for s seconds then SIGCONT; was the victim ever declared dead?
@@ -80,12 +81,17 @@ async function procSample (pid: number): Promise<{ ticks: number, rssBytes: numb
 
 /** A counter summed over `nodes`; a node slow to answer (a starved machine) is asked again, within the deadline. */
 async function sum (nodes: KosProcess[], metric: string): Promise<number> {
-  let total = 0
+  return (await perNode(nodes, metric)).reduce((a, b) => a + b, 0)
+}
+
+/** A gauge of every node, asked again within the deadline if a node is slow to answer. */
+async function perNode (nodes: KosProcess[], metric: string): Promise<number[]> {
+  let values: number[] = []
   await until(`${metric} from every node`, async () => {
-    total = (await Promise.all(nodes.map(async (n) => await n.metric(metric)))).reduce((a, b) => a + b, 0)
+    values = await Promise.all(nodes.map(async (n) => await n.metric(metric)))
     return true
   })
-  return total
+  return values
 }
 
 /** Runs every measurement for one size and profile, filling `r` as each one ends (a run that stops keeps what it measured). */
@@ -123,6 +129,10 @@ async function benchCluster (n: number, profile: string, stallSeconds: number[],
     const cpu = after.map((a, i) => ((a.ticks - before[i]!.ticks) / 100) / (idleMs / 1000) * 100)
     r.idleCpuPercent = stats(cpu)
     r.rssMiB = stats(after.map((a) => a.rssBytes / 1048576))
+    // Connections at the end of the quiet window: peers connected to, and libp2p connections
+    // (two to one peer when both dialled at once), per node.
+    r.connectedPeers = stats(await perNode(nodes, 'kos_connected_peers'))
+    r.connections = stats(await perNode(nodes, 'kos_connections'))
 
     // Crash detection: SIGKILL, all survivors report dead; restart and reconverge.
     const crash: number[] = []
@@ -212,14 +222,14 @@ console.log(`Monitors per member: ${args.monitors !== undefined ? `${args.monito
 console.log(`Cluster key: ${args['cluster-key'] ? 'on (every node admits by --cluster-key-file)' : 'off'}\n`)
 console.log(`Idle window: ${String(args['idle-seconds'])} s, from ${String(args['idle-settle-seconds'])} s after the last join converged\n`)
 console.log(`Polling: every node every ${list(args.nodes).map((n) => `${pollMs(n)} ms at N = ${n}`).join(', ')} (2 ms a node, at least 20 ms)\n`)
-console.log('| N | profile | N-1 formed, from the last start ms | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB |')
-console.log('|---|---|---|---|---|---|---|---|---|')
+console.log('| N | profile | N-1 formed, from the last start ms | join convergence ms (median / max) | crash (SIGKILL) to dead everywhere ms | silent (SIGSTOP) to dead everywhere ms | longest stall never declared dead | idle CPU % of a core | RSS MiB | connected peers per node | connections per node |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
 for (const r of results) {
   const stallText = r.stalls === undefined
     ? '–'
     : `${String(r.longestToleratedStallS)} s (${(r.stalls as Array<{ seconds: number, declaredDead: boolean, suspected: boolean }>)
       .map((s) => `${s.seconds}s:${s.declaredDead ? 'dead' : s.suspected ? 'suspected' : 'ok'}`).join(' ')})`
-  console.log(`| ${String(r.n)} | ${String(r.profile)} | ${r.formationMs === undefined ? '–' : Math.round(r.formationMs as number)} | ${fmt(r.joinConvergenceMs as Stats | undefined)} | ${fmt(r.crashDetectionMs as Stats | undefined)} | ${fmt(r.silentDetectionMs as Stats | undefined)} | ${stallText} | ${fmt(r.idleCpuPercent as Stats | undefined, 1)} | ${fmt(r.rssMiB as Stats | undefined)} |`)
+  console.log(`| ${String(r.n)} | ${String(r.profile)} | ${r.formationMs === undefined ? '–' : Math.round(r.formationMs as number)} | ${fmt(r.joinConvergenceMs as Stats | undefined)} | ${fmt(r.crashDetectionMs as Stats | undefined)} | ${fmt(r.silentDetectionMs as Stats | undefined)} | ${stallText} | ${fmt(r.idleCpuPercent as Stats | undefined, 1)} | ${fmt(r.rssMiB as Stats | undefined)} | ${fmt(r.connectedPeers as Stats | undefined)} | ${fmt(r.connections as Stats | undefined)} |`)
 }
 for (const r of results) if (r.failed !== undefined) console.log(`\nN = ${String(r.n)} (${String(r.profile)}) did not finish: ${String(r.failed)}; – marks what it did not measure.`)
 if (args.json !== undefined) {
