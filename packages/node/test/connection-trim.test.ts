@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { KosLibp2p } from '../src/net/host.js'
 import { MessageChannel } from '../src/net/channel.js'
-import { connectionsToClose, inUse, type ConnectionFacts } from '../src/net/connection-trim.js'
+import type { Connection } from '@libp2p/interface'
+import { ConnectionTrimmer, connectionsToClose, inUse, type ConnectionFacts } from '../src/net/connection-trim.js'
 import { keptPeers } from '../src/net/kept-peers.js'
 
 const MESH = '/meshsub/1.2.0'
@@ -44,6 +45,56 @@ describe('which connections are closed', () => {
     assert.deepEqual(connectionsToClose([conn('a', 'kept', [MESH]), conn('b', 'kept', [BEAT])], keep, IDLE_MS, IDLE_MS), [])
     assert.deepEqual(connectionsToClose([conn('a', 'kept', []), conn('b', 'kept', [])], keep, IDLE_MS, IDLE_MS), ['b'])
     assert.deepEqual(connectionsToClose([conn('a', 'kept', [])], keep, IDLE_MS, IDLE_MS), [])
+  })
+})
+
+describe('the trimmer', () => {
+  /** A connection as the trimmer sees it: its streams can change, and closing it is recorded. */
+  function fake (id: string, peer: string, protocols: string[]): Connection & { protocols: string[], closed: boolean } {
+    const c = {
+      id,
+      status: 'open',
+      remotePeer: { toString: () => peer },
+      protocols,
+      closed: false,
+      get streams () { return c.protocols.map((protocol) => ({ protocol })) },
+      close: async () => { c.closed = true },
+      abort: () => {}
+    }
+    return c as unknown as Connection & { protocols: string[], closed: boolean }
+  }
+
+  it('closes a stranger\'s connection idle for idleMs counted from the pass that first saw it idle, never a kept peer\'s', () => {
+    let now = 0
+    const stranger = fake('s', 'stranger', [MESH, BEAT])
+    const kept = fake('k', 'kept', [MESH])
+    const log = { debug: () => {} } as unknown as ConstructorParameters<typeof ConnectionTrimmer>[0]['log']
+    const trimmer = new ConnectionTrimmer({ connections: () => [stranger, kept], keep: () => new Set(['kept']), idleMs: IDLE_MS, now: () => now, log })
+    trimmer.pass()
+    now = 60_000
+    trimmer.pass()
+    assert.equal(stranger.closed, false, 'a channel stream is open on it')
+    stranger.protocols = [MESH]
+    trimmer.pass()
+    now += IDLE_MS - 1
+    trimmer.pass()
+    assert.equal(stranger.closed, false, 'idle for less than idleMs since the pass that first saw it idle')
+    now += 1
+    trimmer.pass()
+    assert.equal(stranger.closed, true)
+    assert.equal(kept.closed, false)
+    assert.equal(trimmer.closed, 1)
+  })
+
+  it('closes nothing while the kept set is unknown (monitors not bounded)', () => {
+    let now = 0
+    const stranger = fake('s', 'stranger', [])
+    const log = { debug: () => {} } as unknown as ConstructorParameters<typeof ConnectionTrimmer>[0]['log']
+    const trimmer = new ConnectionTrimmer({ connections: () => [stranger], keep: () => null, idleMs: IDLE_MS, now: () => now, log })
+    trimmer.pass()
+    now = 10 * IDLE_MS
+    trimmer.pass()
+    assert.equal(stranger.closed, false)
   })
 })
 
