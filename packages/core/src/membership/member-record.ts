@@ -33,7 +33,7 @@ export class MemberRecord {
 
   /** Fills the record's fields of a member just given `slot` (`MemberTable.add`): monitored unless the ring says otherwise. */
   static create (cols: MemberColumns, slot: number, peerId: string, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number): MemberRecord {
-    cols.initRecord(slot, name, role, addrs, sinceMs, seq)
+    cols.initRecord(slot, ringPosition(peerId), name, role, addrs, sinceMs, seq)
     return new MemberRecord(cols, slot, peerId)
   }
 
@@ -57,7 +57,7 @@ export class MemberRecord {
   get queuedAtMs (): number { return this.live ? this.cols.queuedAtMs(this.slot) : Infinity }
   set queuedAtMs (atMs: number) { if (this.live) this.cols.setQueuedAtMs(this.slot, atMs) }
   /** Its place on the monitor ring (monitor-ring.ts), which also buckets it in table digests (table-digest.ts). */
-  get position (): number { return ringPosition(this.peerId) }
+  get position (): number { return this.cols.position(this.slot) }
   /** Whether this node monitors the member (monitor-ring.ts); every member when monitors are not bounded. */
   get watched (): boolean { return this.cols.flag(this.slot, WATCHED) }
   set watched (on: boolean) { this.cols.setFlag(this.slot, WATCHED, on) }

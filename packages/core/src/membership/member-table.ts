@@ -73,6 +73,8 @@ export class MemberColumns {
   private states: Uint8Array
   /** Its order of insertion (member-record.ts). */
   private seqs: Int32Array
+  /** Its place on the monitor ring (`ringPosition` of its peer id): digests read it for every member. */
+  private positions: Uint32Array
   /** When its probe started, for the members being probed. */
   private readonly probes = new Map<number, number>()
   /** When it was last told it is held non-alive, for the members told. */
@@ -99,6 +101,7 @@ export class MemberColumns {
     this.slab = new SlotSlab(FIELDS, capacity)
     this.states = new Uint8Array(capacity)
     this.seqs = new Int32Array(capacity)
+    this.positions = new Uint32Array(capacity)
     this.health = new Array<HealthSummary | null>(capacity).fill(null)
     this.addrs = new Array<readonly string[]>(capacity).fill(NO_ADDRS)
     this.names = new Array<string>(capacity).fill('')
@@ -117,6 +120,7 @@ export class MemberColumns {
     const roles = new Uint8Array(capacity); roles.set(this.roles); this.roles = roles
     const states = new Uint8Array(capacity); states.set(this.states); this.states = states
     const seqs = new Int32Array(capacity); seqs.set(this.seqs); this.seqs = seqs
+    const positions = new Uint32Array(capacity); positions.set(this.positions); this.positions = positions
     const flags = new Uint8Array(capacity); flags.set(this.flagBits); this.flagBits = flags
     this.detectors.grow(capacity)
   }
@@ -138,6 +142,7 @@ export class MemberColumns {
   lastRebroadcastAtMs (slot: number): number { return this.rebroadcasts.get(slot) ?? NaN }
   setLastRebroadcastAtMs (slot: number, atMs: number): void { if (Number.isNaN(atMs)) this.rebroadcasts.delete(slot); else this.rebroadcasts.set(slot, atMs) }
   seq (slot: number): number { return this.seqs[slot]! }
+  position (slot: number): number { return this.positions[slot]! }
   queuedAtMs (slot: number): number { return this.slab.data[slot * this.slab.stride + QUEUED_AT]! }
   setQueuedAtMs (slot: number, atMs: number): void { this.slab.data[slot * this.slab.stride + QUEUED_AT] = atMs }
   role (slot: number): Role { return ROLES[this.roles[slot]!]! }
@@ -146,7 +151,7 @@ export class MemberColumns {
   setFlag (slot: number, bit: number, on: boolean): void { this.flagBits[slot] = on ? this.flagBits[slot]! | bit : this.flagBits[slot]! & ~bit }
 
   /** The record's fields of a member just added (member-record.ts): not queued, no probe, never told. */
-  initRecord (slot: number, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number): void {
+  initRecord (slot: number, position: number, name: string, role: Role, addrs: readonly string[], sinceMs: number, seq: number): void {
     const d = this.slab.data
     const at = slot * this.slab.stride
     d[at + STATE_SINCE] = sinceMs
@@ -154,6 +159,7 @@ export class MemberColumns {
     this.probes.delete(slot)
     this.rebroadcasts.delete(slot)
     this.seqs[slot] = seq
+    this.positions[slot] = position
     this.names[slot] = name
     this.setRole(slot, role)
     this.flagBits[slot] = WATCHED

@@ -25,11 +25,17 @@ export function ringPosition (peerId: string): number {
 const BLOCK = 256
 
 /**
- * A block of the ring's order. Positions are not kept beside the ids: hashing an id again on a
- * search is cheap, and a node holds a ring entry per member (the simulator one per node and
- * member, 10⁸ at N = 10,000).
+ * A block of the ring's order: its ids, and their positions in a typed array of room for
+ * 2·BLOCK + 1 (4 bytes an entry: a node holds a ring entry per member, the simulator one per
+ * node and member, 10⁸ at N = 10,000).
  */
-interface Block { ids: string[] }
+interface Block { ids: string[], positions: Uint32Array }
+
+function blockOf (ids: string[], positions: ArrayLike<number>): Block {
+  const b = { ids, positions: new Uint32Array(2 * BLOCK + 1) }
+  b.positions.set(positions)
+  return b
+}
 
 export class MonitorRing {
   /** Peer ids in ring order, in blocks of 1 to 2·BLOCK entries (none while the ring is empty). */
@@ -43,7 +49,7 @@ export class MonitorRing {
   add (peerId: string): boolean {
     const p = ringPosition(peerId)
     if (this.blocks.length === 0) {
-      this.blocks.push({ ids: [peerId] })
+      this.blocks.push(blockOf([peerId], [p]))
       this.count = 1
       return true
     }
@@ -51,9 +57,12 @@ export class MonitorRing {
     const block = this.blocks[b]!
     const i = indexIn(block, p, peerId)
     if (block.ids[i] === peerId) return false
+    const n = block.ids.length
     block.ids.splice(i, 0, peerId)
+    block.positions.copyWithin(i + 1, i, n)
+    block.positions[i] = p
     this.count++
-    if (block.ids.length > 2 * BLOCK) this.blocks.splice(b + 1, 0, { ids: block.ids.splice(BLOCK) })
+    if (n + 1 > 2 * BLOCK) this.blocks.splice(b + 1, 0, blockOf(block.ids.splice(BLOCK), block.positions.subarray(BLOCK, n + 1)))
     return true
   }
 
@@ -65,6 +74,7 @@ export class MonitorRing {
     const block = this.blocks[b]!
     const i = indexIn(block, p, peerId)
     if (block.ids[i] !== peerId) return false
+    block.positions.copyWithin(i, i + 1, block.ids.length)
     block.ids.splice(i, 1)
     this.count--
     if (block.ids.length === 0) this.blocks.splice(b, 1)
@@ -99,7 +109,7 @@ export class MonitorRing {
       const mid = (lo + hi) >>> 1
       const block = this.blocks[mid]!
       const last = block.ids.length - 1
-      if (before(block.ids[last]!, p, id)) lo = mid + 1
+      if (before(block.positions[last]!, block.ids[last]!, p, id)) lo = mid + 1
       else hi = mid
     }
     return lo
@@ -114,9 +124,8 @@ export class MonitorRing {
   }
 }
 
-/** Whether member `other` comes before (p, id) in ring order: by position, ties by id. */
-function before (other: string, p: number, id: string): boolean {
-  const op = ringPosition(other)
+/** Whether entry (op, other) comes before (p, id) in ring order: by position, ties by id. */
+function before (op: number, other: string, p: number, id: string): boolean {
   return op < p || (op === p && other < id)
 }
 
@@ -125,7 +134,7 @@ function indexIn (block: Block, p: number, id: string): number {
   let lo = 0; let hi = block.ids.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (before(block.ids[mid]!, p, id)) lo = mid + 1
+    if (before(block.positions[mid]!, block.ids[mid]!, p, id)) lo = mid + 1
     else hi = mid
   }
   return lo
