@@ -46,6 +46,24 @@ describe('placement coordinator', () => {
     assert.equal(pc.step(view()).publish?.version, 1, 'republished, same version')
   })
 
+  it('with no service defined, republishes its empty table every idleRepublishMs; a definition at once', () => {
+    const clock = new ManualClock(0)
+    const pc = new PlacementCoordinator({ ...options, idleRepublishMs: 10_000 }, clock)
+    const idle = view({ services: [] })
+    pc.step(idle)
+    clock.advance(1500)
+    assert.equal(pc.step(idle).publish?.assignments.length, 0, 'the first table, empty')
+    clock.advance(9999)
+    assert.equal(pc.step(idle).publish, null, 'not every republishMs')
+    clock.advance(1)
+    assert.equal(pc.step(idle).publish?.version, 1, 'republished, same version')
+    clock.advance(100)
+    const defined = pc.step(view())
+    assert.equal(defined.publish?.version, 2, 'a service defined: its table at once')
+    clock.advance(1000)
+    assert.equal(pc.step(view()).publish?.version, 2, 'and every republishMs while it is')
+  })
+
   it('forgets everything when it stops being coordinator, and settles again in a new term', () => {
     const clock = new ManualClock(0)
     const pc = new PlacementCoordinator(options, clock)

@@ -15,7 +15,8 @@
  *   (report-gate.ts): with bounded monitors a report it holds may be old, or missing, and
  *   `plan` would read a missing one as "runs nothing" and place a running slot again.
  * - The table is published again every `republishMs` even when unchanged: a node that missed it
- *   (it learnt the term late, it was cut off) converges without asking.
+ *   (it learnt the term late, it was cut off) converges without asking. While no service is
+ *   defined, only every `idleRepublishMs`.
  * - Its version grows within a term, even when this node's lease lapses and returns in the same
  *   term (it then settles and makes its table again): nodes ignore a version they have passed.
  * - A service below `replicas` ready instances for `underReplicatedEscalateMs` is escalated once
@@ -53,6 +54,12 @@ export interface CoordinatorView {
 export interface PlacementCoordinatorOptions {
   settleMs: number
   republishMs: number
+  /**
+   * The republish period while no service is defined: the table is empty and there is nothing
+   * for a node that missed it to converge to, so a republish every `republishMs` would be a
+   * signed gossip a second at every node for nothing. @default republishMs
+   */
+  idleRepublishMs?: number
   underReplicatedEscalateMs: number
   /** The wait for every present member's report before the first table of a term (report-gate.ts); absent: none. */
   reports?: ReportGateOptions
@@ -145,7 +152,8 @@ export class PlacementCoordinator {
       }
     }
     const escalate = this.underReplicated(view, table, ready, now)
-    const due = changed || now - this.publishedAt >= this.options.republishMs
+    const period = view.services.length === 0 && table.assignments.length === 0 ? (this.options.idleRepublishMs ?? this.options.republishMs) : this.options.republishMs
+    const due = changed || now - this.publishedAt >= period
     if (due) this.publishedAt = now
     return { publish: due ? table : null, changes, escalate, replacementsReady, ask: [], unheard }
   }

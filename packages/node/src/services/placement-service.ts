@@ -116,6 +116,9 @@ export class PlacementService {
       // One and a half heartbeats: every alive node's latest report has arrived.
       settleMs: init.heartbeatIntervalMs * 1.5,
       republishMs: init.heartbeatIntervalMs,
+      // No service defined: an empty table, every ten heartbeats. It still tells a node that
+      // joined the term, and a definition is published at once, not at the next republish.
+      idleRepublishMs: init.heartbeatIntervalMs * 10,
       underReplicatedEscalateMs: init.underReplicatedEscalateMs,
       // Every present member's report, asked for at the start of a term, before any slot moves:
       // answers take a round trip; a member that does not answer within three heartbeats is
