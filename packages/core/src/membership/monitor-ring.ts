@@ -25,17 +25,11 @@ export function ringPosition (peerId: string): number {
 const BLOCK = 256
 
 /**
- * A block of the ring's order: its ids, and their positions in a typed array of room for
- * 2·BLOCK + 1 (4 bytes an entry: a node holds a ring entry per member, the simulator one per
- * node and member, 10⁸ at N = 10,000).
+ * A block of the ring's order: its ids and their positions (plain arrays: a typed array per block
+ * made hundreds of thousands of small buffers in the simulator, one ring per node, which cost the
+ * garbage collector more than they saved).
  */
-interface Block { ids: string[], positions: Uint32Array }
-
-function blockOf (ids: string[], positions: ArrayLike<number>): Block {
-  const b = { ids, positions: new Uint32Array(2 * BLOCK + 1) }
-  b.positions.set(positions)
-  return b
-}
+interface Block { ids: string[], positions: number[] }
 
 export class MonitorRing {
   /** Peer ids in ring order, in blocks of 1 to 2·BLOCK entries (none while the ring is empty). */
@@ -49,7 +43,7 @@ export class MonitorRing {
   add (peerId: string): boolean {
     const p = ringPosition(peerId)
     if (this.blocks.length === 0) {
-      this.blocks.push(blockOf([peerId], [p]))
+      this.blocks.push({ ids: [peerId], positions: [p] })
       this.count = 1
       return true
     }
@@ -57,12 +51,10 @@ export class MonitorRing {
     const block = this.blocks[b]!
     const i = indexIn(block, p, peerId)
     if (block.ids[i] === peerId) return false
-    const n = block.ids.length
     block.ids.splice(i, 0, peerId)
-    block.positions.copyWithin(i + 1, i, n)
-    block.positions[i] = p
+    block.positions.splice(i, 0, p)
     this.count++
-    if (n + 1 > 2 * BLOCK) this.blocks.splice(b + 1, 0, blockOf(block.ids.splice(BLOCK), block.positions.subarray(BLOCK, n + 1)))
+    if (block.ids.length > 2 * BLOCK) this.blocks.splice(b + 1, 0, { ids: block.ids.splice(BLOCK), positions: block.positions.splice(BLOCK) })
     return true
   }
 
@@ -74,8 +66,8 @@ export class MonitorRing {
     const block = this.blocks[b]!
     const i = indexIn(block, p, peerId)
     if (block.ids[i] !== peerId) return false
-    block.positions.copyWithin(i, i + 1, block.ids.length)
     block.ids.splice(i, 1)
+    block.positions.splice(i, 1)
     this.count--
     if (block.ids.length === 0) this.blocks.splice(b, 1)
     return true
