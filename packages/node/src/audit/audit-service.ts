@@ -54,15 +54,13 @@ const DIRECT_PUSH_MAX_PEERS = 16
  * before it left, most of the issue's 100 ms budget for reaching every node.
  */
 const DIRECT_PUSH_COALESCE_MS = 20
-/** How often replication ticks: the resolution of quorum deadlines and re-pushes. */
-const TICK_MS = 50
 /**
- * Every this many ticks (250 ms), replication is told who is alive and who votes. Listing the
- * members twenty times a second was most of an idle node's audit cost; a member that comes or
- * goes is anti-entropy's business after that quarter second, and an `ack=quorum` append reads
- * the voters itself.
+ * How often replication ticks, and is told who is alive and who votes: the resolution of quorum
+ * deadlines, re-pushes (repushMs, 250 ms) and gap pulls (pullThrottleMs, 200 ms). Pushes, acks
+ * and quorums do not wait for it: each acts when it happens. Every wakeup of an idle node costs
+ * more than its work (cold code), and at 50 ms this timer was a quarter of them.
  */
-const TICKS_PER_VIEW = 5
+const TICK_MS = 200
 /** Messages queued per peer on the sync channel. */
 const MAX_QUEUED_PER_PEER = 256
 /** At most one `audit:tamper` event per this interval; the rest are counted as suppressed. */
@@ -191,14 +189,11 @@ export class AuditService {
     pubsub.subscribe(this.topic)
     await this.channel.start()
     this.running = true
-    let ticks = 0
     this.timer = setInterval(() => {
-      if (ticks++ % TICKS_PER_VIEW === 0) {
-        const alive = this.c.alive()
-        replication.setAlive(alive)
-        replication.setPushWindow(alive.length > DIRECT_PUSH_MAX_PEERS ? REPLICATION_DEFAULTS.pushCoalesceMs : DIRECT_PUSH_COALESCE_MS)
-        this.refreshVoters()
-      }
+      const alive = this.c.alive()
+      replication.setAlive(alive)
+      replication.setPushWindow(alive.length > DIRECT_PUSH_MAX_PEERS ? REPLICATION_DEFAULTS.pushCoalesceMs : DIRECT_PUSH_COALESCE_MS)
+      this.refreshVoters()
       replication.tick()
     }, TICK_MS)
     this.timer.unref()
