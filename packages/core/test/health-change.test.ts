@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { HealthSummary } from '../src/vocabulary/index.js'
-import { HEALTH_REFRESH_INTERVALS, healthChanged, healthGossipDue, healthNews } from '../src/membership/health-change.js'
+import { HEALTH_REFRESH_INTERVALS, healthChanged, healthGossipDue, healthNews, healthRefreshMs, MAX_REFRESHES_PER_SECOND } from '../src/membership/health-change.js'
 
 const BASE: HealthSummary = {
   name: 'a', role: 'member', incarnation: 3, version: '1.0.0', uptimeMs: 1000, cpuPercent: 5, machineCpuPercent: 20, rssBytes: 100_000_000,
@@ -55,5 +55,15 @@ describe('healthGossipDue', () => {
       [0, HEALTH_REFRESH_INTERVALS * 30_000, null, true]
     ]
     for (const [last, now, news, due] of table) assert.equal(healthGossipDue(last, now, 30_000, news), due, `${String(last)} ${now} ${String(news)}`)
+  })
+
+  it('refreshes an unchanged summary less often in a large cluster: all of them within MAX_REFRESHES_PER_SECOND', () => {
+    assert.equal(healthRefreshMs(30_000, 1000), 300_000, 'ten intervals up to 3,000 members')
+    assert.equal(healthRefreshMs(30_000, 3000), 300_000)
+    assert.equal(healthRefreshMs(30_000, 10_000), 1_000_000)
+    for (const n of [10, 1000, 3001, 10_000, 100_000]) assert.ok(n / (healthRefreshMs(30_000, n) / 1000) <= MAX_REFRESHES_PER_SECOND, `N = ${n}`)
+    assert.equal(healthGossipDue(0, 300_000, 30_000, null, 10_000), false, 'not after five minutes at 10,000 members')
+    assert.equal(healthGossipDue(0, 1_000_000, 30_000, null, 10_000), true)
+    assert.equal(healthGossipDue(0, 30_000, 30_000, 'figures', 10_000), true, 'news is not held back')
   })
 })

@@ -13,7 +13,7 @@
  * With `monitors` (> 0, the bounded design of issue 17: monitor-ring.ts) a heartbeat goes only
  * to the node's monitors on the ring, point to point, and the summary itself is gossiped as a
  * delta when it changes, at most every `HEALTH_DELTA_EVERY_MS`, and refreshed after
- * `HEALTH_REFRESH_INTERVALS` of those (health-change.ts). The simulated summary changes only
+ * `healthRefreshMs` (health-change.ts: ten of those, longer past 3,000 members). The simulated summary changes only
  * with the incarnation, so what is charged is the joins' and the refreshes'. The node then
  * holds connections only to its monitors and the members it monitors (`holdsConnection`), so
  * only those hear a crash.
@@ -21,7 +21,7 @@
  * It also tracks each member's state from the shell's events (cheap, O(1) per event), for the
  * election shell's ranking and for the checkers, so nobody has to build 1,000 views with phi.
  */
-import { HEALTH_REFRESH_INTERVALS, membershipChannels, MembershipShell, SILENT_LOG, type Heartbeat, type HealthSummary, type MemberSnapshot, type MemberState, type Membership, type MembershipEvent, type SyncMessage } from '@kos/core'
+import { healthRefreshMs, membershipChannels, MembershipShell, SILENT_LOG, type Heartbeat, type HealthSummary, type MemberSnapshot, type MemberState, type Membership, type MembershipEvent, type SyncMessage } from '@kos/core'
 import type { PhiAccrualOptions } from '@kos/detect'
 import type { CoreFactory, NodeHost, ProcessStart } from './core-adapter.js'
 import { ShellAdapter, SimTransport, simTimers, type SimEnvelope } from './sim-transport.js'
@@ -137,7 +137,7 @@ export class MembershipAdapter extends ShellAdapter {
     if (start.warm) {
       // A formed cluster: as if every node had joined and synced, all at incarnation 1.
       shell.learn(warm, this.bootstrap[0] ?? host.id)
-      if (monitors > 0) shell.healthKnown(Math.floor(host.random() * HEALTH_REFRESH_INTERVALS * HEALTH_DELTA_EVERY_MS))
+      if (monitors > 0) shell.healthKnown(Math.floor(host.random() * healthRefreshMs(HEALTH_DELTA_EVERY_MS, host.allIds.length)))
     }
   }
 

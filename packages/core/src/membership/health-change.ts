@@ -13,6 +13,22 @@ import type { HealthSummary } from '../vocabulary/health.js'
 /** A summary is gossiped again after this many `healthGossipIntervalMs` even if it did not change. */
 export const HEALTH_REFRESH_INTERVALS = 10
 
+/**
+ * Cluster-wide, unchanged summaries are refreshed at most this many times a second. Every node
+ * receives every refresh: at 10,000 members, one every five minutes each was 33 a second, most
+ * of what a node received (the simulator's churn run), and it grew with N.
+ */
+export const MAX_REFRESHES_PER_SECOND = 10
+
+/**
+ * How long an unchanged summary waits for its refresh: HEALTH_REFRESH_INTERVALS intervals, or
+ * longer in a cluster of more than 3,000 members (at the defaults), so that all the refreshes
+ * together stay within MAX_REFRESHES_PER_SECOND. A change still goes out at once.
+ */
+export function healthRefreshMs (intervalMs: number, members: number): number {
+  return Math.max(HEALTH_REFRESH_INTERVALS * intervalMs, Math.ceil(members / MAX_REFRESHES_PER_SECOND) * 1000)
+}
+
 /** CPU (process or machine) must move this many percentage points to be news. */
 const CPU_STEP_PERCENT = 10
 /** Memory must grow or shrink by this share to be news. */
@@ -57,14 +73,14 @@ function figuresMoved (prev: HealthSummary, next: HealthSummary): boolean {
 /**
  * Whether to gossip now (the shell asks at each heartbeat, so at most once a heartbeat): news of
  * `state` at once; news of `figures` once `intervalMs` has passed since the last gossip (the
- * rate bound); after `HEALTH_REFRESH_INTERVALS` intervals in any case. Nothing gossiped yet
+ * rate bound); after healthRefreshMs in any case (`members`: the cluster's size). Nothing gossiped yet
  * (`lastAtMs` null): now.
  */
-export function healthGossipDue (lastAtMs: number | null, now: number, intervalMs: number, news: HealthNews): boolean {
+export function healthGossipDue (lastAtMs: number | null, now: number, intervalMs: number, news: HealthNews, members = 1): boolean {
   if (lastAtMs === null || news === 'state') return true
   const since = now - lastAtMs
   if (since < intervalMs) return false
-  return news === 'figures' || since >= HEALTH_REFRESH_INTERVALS * intervalMs
+  return news === 'figures' || since >= healthRefreshMs(intervalMs, members)
 }
 
 function moved (a: number | undefined, b: number | undefined, far: (a: number, b: number) => boolean): boolean {

@@ -259,7 +259,7 @@ export class MembershipShell {
     // mesh still forming) is not repaired by the next heartbeat, as it was with every heartbeat gossiped.
     if (news === 'state') this.stateRepeats = STATE_NEWS_REPEATS
     else if (!force && this.stateRepeats > 0) this.stateRepeats--
-    else if (!force && !healthGossipDue(this.lastHealthAtMs, now, interval, news)) return
+    else if (!force && !healthGossipDue(this.lastHealthAtMs, now, interval, news, this.core.ringSize)) return
     // A copy: the summary object may be the caller's, refilled in place for the next heartbeat.
     // Each summary gossiped is a new version of it (summary-version.ts).
     const health: HealthSummary = { ...hb.health, summaryVersion: ++this.summaryVersion }

@@ -90,6 +90,8 @@ export class Membership {
 
   get selfId (): string { return this.self }
   get selfIncarnation (): number { return this.incarnation }
+  /** With bounded monitors, the members on the ring (alive or suspect, self included); else 1. */
+  get ringSize (): number { return this.ring?.size ?? 1 }
   get isLeaving (): boolean { return this.leaving }
   /** True while our own stall makes us hold back accusations. */
   get isHoldingBack (): boolean { return this.clock.now() < this.holdBackUntilMs }
