@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Cluster, type KosProcess } from '@kos/testkit'
+import { Cluster, everyNodeSees, type KosProcess } from '@kos/testkit'
 
 const N = 14
 const MONITORS = 2
@@ -38,15 +38,6 @@ describe('bounded connections', () => {
 
   after(async () => { await cluster.cleanup() })
 
-  async function allSee (among: KosProcess[], target: KosProcess | null, state: string): Promise<boolean> {
-    for (const n of among) {
-      const peers = (await n.peers()).peers
-      const wanted = target === null ? among.filter((m) => m !== n) : [target]
-      if (wanted.some((m) => peers.find((p) => p.peerId === m.peerId)?.state !== state)) return false
-    }
-    return true
-  }
-
   /** True once every node of `among` is connected to at most BOUND peers; else why not. */
   async function allBounded (among: KosProcess[]): Promise<true | string> {
     const counts = await Promise.all(among.map(async (n) => await n.metric('kos_connected_peers')))
@@ -55,7 +46,7 @@ describe('bounded connections', () => {
   }
 
   it('converges, and then every node is connected to a few peers, not to everyone', async () => {
-    await cluster.waitFor('every node to see the 13 others alive', async () => await allSee(nodes, null, 'alive'), { timeoutMs: 120_000 })
+    await cluster.waitFor('every node to see the 13 others alive', async () => await everyNodeSees(nodes, 'alive') === true, { timeoutMs: 120_000 })
     await cluster.waitFor(`every node to be connected to at most ${BOUND} peers`, async () => await allBounded(nodes) === true, { timeoutMs: 90_000, intervalMs: 1000 })
   })
 
@@ -63,7 +54,7 @@ describe('bounded connections', () => {
     const victim = nodes[5]!
     const survivors = nodes.filter((n) => n !== victim)
     await victim.killNow()
-    await cluster.waitFor('every survivor to see the victim dead', async () => await allSee(survivors, victim, 'dead'), { timeoutMs: 60_000 })
+    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim) === true, { timeoutMs: 60_000 })
     await cluster.waitFor(`every survivor to be connected to at most ${BOUND} peers`, async () => await allBounded(survivors) === true, { timeoutMs: 90_000, intervalMs: 1000 })
   })
 })

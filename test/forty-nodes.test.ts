@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it, type TestContext } from 'node:test'
-import { Cluster, type KosProcess } from '@kos/testkit'
+import { Cluster, everyNodeSees, type KosProcess } from '@kos/testkit'
 
 const N = 40
 const ENABLED = process.env.KOS_TEST_FORTY_NODES === '1'
@@ -37,20 +37,9 @@ describe('forty nodes', () => {
     return true
   }
 
-  /** Every node of `among` sees every other one of `among` in `state` (`target`: just that one). */
-  async function allSee (among: KosProcess[], state: string, target?: KosProcess): Promise<string | true> {
-    for (const n of among) {
-      const peers = (await n.peers()).peers
-      const wanted = target === undefined ? among.filter((m) => m !== n) : [target]
-      const off = wanted.filter((m) => peers.find((p) => p.peerId === m.peerId)?.state !== state)
-      if (off.length > 0) return `${n.name} does not see ${off.length} as ${state}, e.g. ${off[0]!.name}`
-    }
-    return true
-  }
-
   it('converges: every node sees the 39 others alive and names one coordinator', async (t) => {
     if (skipped(t)) return
-    await cluster.waitFor('every node to see the 39 others alive', async () => await allSee(nodes, 'alive') === true, { timeoutMs: 120_000, intervalMs: 2000 })
+    await cluster.waitFor('every node to see the 39 others alive', async () => await everyNodeSees(nodes, 'alive') === true, { timeoutMs: 120_000, intervalMs: 2000 })
     // Non-voters learn the coordinator by gossip, so one may name it a moment after it sees everyone.
     let named: string[] = []
     await cluster.waitFor('every node to name the same coordinator', async () => {
@@ -67,6 +56,6 @@ describe('forty nodes', () => {
     const victim = nodes[N - 1]!
     victim.kill('SIGKILL')
     const survivors = nodes.filter((n) => n !== victim)
-    await cluster.waitFor('every survivor to see the victim dead', async () => await allSee(survivors, 'dead', victim) === true, { timeoutMs: 120_000, intervalMs: 1000 })
+    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim) === true, { timeoutMs: 120_000, intervalMs: 1000 })
   })
 })

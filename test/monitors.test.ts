@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Cluster, type KosProcess } from '@kos/testkit'
+import { Cluster, everyNodeSees, type KosProcess } from '@kos/testkit'
 
 describe('bounded monitors', () => {
   const cluster = new Cluster()
@@ -26,17 +26,8 @@ describe('bounded monitors', () => {
 
   after(async () => { await cluster.cleanup() })
 
-  async function allSee (among: KosProcess[], target: KosProcess | null, state: string): Promise<boolean> {
-    for (const n of among) {
-      const peers = (await n.peers()).peers
-      const wanted = target === null ? among.filter((m) => m !== n) : [target]
-      if (wanted.some((m) => peers.find((p) => p.peerId === m.peerId)?.state !== state)) return false
-    }
-    return true
-  }
-
   it('converges: every node sees the five others alive', async () => {
-    await cluster.waitFor('every node to see the five others alive', async () => await allSee(nodes, null, 'alive'), { timeoutMs: 60_000 })
+    await cluster.waitFor('every node to see the five others alive', async () => await everyNodeSees(nodes, 'alive') === true, { timeoutMs: 60_000 })
     // Each node runs detectors on the two members it monitors only: the others show no phi.
     for (const n of nodes) {
       const watched = (await n.peers()).peers.filter((p) => p.phi !== null)
@@ -48,8 +39,8 @@ describe('bounded monitors', () => {
     const victim = nodes[3]!
     const survivors = nodes.filter((n) => n !== victim)
     await victim.killNow()
-    await cluster.waitFor('every survivor to see the victim dead', async () => await allSee(survivors, victim, 'dead'), { timeoutMs: 60_000 })
+    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim) === true, { timeoutMs: 60_000 })
     await victim.restart()
-    await cluster.waitFor('every node to see the restarted victim alive', async () => await allSee(survivors, victim, 'alive'), { timeoutMs: 60_000 })
+    await cluster.waitFor('every node to see the restarted victim alive', async () => await everyNodeSees(survivors, 'alive', victim) === true, { timeoutMs: 60_000 })
   })
 })

@@ -8,6 +8,7 @@
 export * from './cluster.js'
 export * from './kos-process.js'
 export { KOS_BIN, TailBuffer, type ExitInfo } from './child-processes.js'
+export * from './agreement.js'
 export * from './coordinator.js'
 export * from './cpu-hogs.js'
 export * from './cpu-burst.js'
