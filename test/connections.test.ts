@@ -46,7 +46,7 @@ describe('bounded connections', () => {
   }
 
   it('converges, and then every node is connected to a few peers, not to everyone', async () => {
-    await cluster.waitFor('every node to see the 13 others alive', async () => await everyNodeSees(nodes, 'alive') === true, { timeoutMs: 120_000 })
+    await cluster.waitFor('every node to see the 13 others alive', async () => await everyNodeSees(nodes, 'alive'), { timeoutMs: 120_000 })
     await cluster.waitFor(`every node to be connected to at most ${BOUND} peers`, async () => await allBounded(nodes) === true, { timeoutMs: 90_000, intervalMs: 1000 })
   })
 
@@ -54,7 +54,7 @@ describe('bounded connections', () => {
     const victim = nodes[5]!
     const survivors = nodes.filter((n) => n !== victim)
     await victim.killNow()
-    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim) === true, { timeoutMs: 60_000 })
+    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim), { timeoutMs: 60_000 })
     await cluster.waitFor(`every survivor to be connected to at most ${BOUND} peers`, async () => await allBounded(survivors) === true, { timeoutMs: 90_000, intervalMs: 1000 })
   })
 })

@@ -39,7 +39,7 @@ describe('forty nodes', () => {
 
   it('converges: every node sees the 39 others alive and names one coordinator', async (t) => {
     if (skipped(t)) return
-    await cluster.waitFor('every node to see the 39 others alive', async () => await everyNodeSees(nodes, 'alive') === true, { timeoutMs: 120_000, intervalMs: 2000 })
+    await cluster.waitFor('every node to see the 39 others alive', async () => await everyNodeSees(nodes, 'alive'), { timeoutMs: 120_000, intervalMs: 2000 })
     // Non-voters learn the coordinator by gossip, so one may name it a moment after it sees everyone.
     let named: string[] = []
     await cluster.waitFor('every node to name the same coordinator', async () => {
@@ -56,6 +56,6 @@ describe('forty nodes', () => {
     const victim = nodes[N - 1]!
     victim.kill('SIGKILL')
     const survivors = nodes.filter((n) => n !== victim)
-    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim) === true, { timeoutMs: 120_000, intervalMs: 1000 })
+    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim), { timeoutMs: 120_000, intervalMs: 1000 })
   })
 })

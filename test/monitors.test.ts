@@ -27,7 +27,7 @@ describe('bounded monitors', () => {
   after(async () => { await cluster.cleanup() })
 
   it('converges: every node sees the five others alive', async () => {
-    await cluster.waitFor('every node to see the five others alive', async () => await everyNodeSees(nodes, 'alive') === true, { timeoutMs: 60_000 })
+    await cluster.waitFor('every node to see the five others alive', async () => await everyNodeSees(nodes, 'alive'), { timeoutMs: 60_000 })
     // Each node runs detectors on the two members it monitors only: the others show no phi.
     for (const n of nodes) {
       const watched = (await n.peers()).peers.filter((p) => p.phi !== null)
@@ -39,8 +39,8 @@ describe('bounded monitors', () => {
     const victim = nodes[3]!
     const survivors = nodes.filter((n) => n !== victim)
     await victim.killNow()
-    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim) === true, { timeoutMs: 60_000 })
+    await cluster.waitFor('every survivor to see the victim dead', async () => await everyNodeSees(survivors, 'dead', victim), { timeoutMs: 60_000 })
     await victim.restart()
-    await cluster.waitFor('every node to see the restarted victim alive', async () => await everyNodeSees(survivors, 'alive', victim) === true, { timeoutMs: 60_000 })
+    await cluster.waitFor('every node to see the restarted victim alive', async () => await everyNodeSees(survivors, 'alive', victim), { timeoutMs: 60_000 })
   })
 })
