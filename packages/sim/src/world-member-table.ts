@@ -1,8 +1,10 @@
 /**
  * One member table for the whole simulated world, behind @kos/core's MemberTable interface: every
  * node's membership core keeps its members' hot fields and detectors here, node r's entry for
- * member s at slot s·N + r. A heartbeat from s fans out to the receivers in index order, so its
- * deliveries walk the columns in address order instead of jumping between scattered objects.
+ * member s at slot r·N + s. What a node does to its whole table walks its own run of slots in
+ * address order: the formed cluster's start (N² entries learnt, node after node), every
+ * push/pull's digest, the scans for the members held dead. A gossip fan-out from s jumps by N
+ * instead, but it touches one entry per receiver, and the start and the scans touched all N.
  */
 import { acceptRoutineHeartbeat, HEARTBEAT_MOVED_DEADLINE, MemberColumns, NO_MEMBER, HEARTBEAT_NOT_ROUTINE, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'
@@ -23,13 +25,13 @@ export class WorldMemberTable {
     this.clock = clock
     this.cores = new Array<Membership | undefined>(this.n)
     this.indexOf = new Map(ids.map((id, i) => [id, i]))
-    // Node r owns the slots s·n + r: its crossing scan looks at its own detectors.
-    this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n)
+    // Node r owns the slots r·n to r·n + n - 1: its crossing scan looks at its own detectors.
+    this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n, this.n)
   }
 
   /** Node `node`'s table, emptied: a new life of the process knows no one yet. */
   viewFor (node: number): MemberTable {
-    for (let s = 0; s < this.n; s++) this.columns.clear(s * this.n + node)
+    for (let s = 0; s < this.n; s++) this.columns.clear(node * this.n + s)
     return new WorldTableView(this.columns, this.ids, this.indexOf, this.n, node)
   }
 
@@ -43,7 +45,7 @@ export class WorldMemberTable {
    * nothing: any other case, left to the shell and its core.
    */
   acceptHeartbeat (from: number, to: number, incarnation: number, addrs: readonly string[], health: HealthSummary): boolean {
-    const routine = acceptRoutineHeartbeat(this.columns, from * this.n + to, incarnation, addrs, health, this.clock.now())
+    const routine = acceptRoutineHeartbeat(this.columns, to * this.n + from, incarnation, addrs, health, this.clock.now())
     if (routine === HEARTBEAT_NOT_ROUTINE) return false
     if (routine === HEARTBEAT_MOVED_DEADLINE) this.cores[to]!.deadlineMoved(this.ids[from]!)
     return true
@@ -65,19 +67,19 @@ class WorldTableView implements MemberTable {
     this.node = node
   }
 
-  peerAt (slot: number): string { return this.ids[(slot - this.node) / this.n]! }
+  peerAt (slot: number): string { return this.ids[slot - this.node * this.n]! }
 
   slotOf (peerId: string): number {
     const s = this.indexOf.get(peerId)
     if (s === undefined) return -1
-    const slot = s * this.n + this.node
+    const slot = this.node * this.n + s
     return this.columns.state(slot) === NO_MEMBER ? -1 : slot
   }
 
   add (peerId: string, state: MemberState, incarnation: number): number {
     const s = this.indexOf.get(peerId)
     if (s === undefined) throw new RangeError(`${peerId} is not a simulated node`)
-    const slot = s * this.n + this.node
+    const slot = this.node * this.n + s
     this.columns.init(slot, state, incarnation)
     return slot
   }
@@ -88,6 +90,6 @@ class WorldTableView implements MemberTable {
 
   remove (peerId: string): void {
     const s = this.indexOf.get(peerId)
-    if (s !== undefined) this.columns.clear(s * this.n + this.node)
+    if (s !== undefined) this.columns.clear(this.node * this.n + s)
   }
 }

@@ -42,23 +42,23 @@ function world (ids: string[], clock: ManualClock): { table: WorldMemberTable, c
 }
 
 describe('WorldMemberTable', () => {
-  it('lays node r\'s entry for member s at s·N + r, one view per node', () => {
+  it('lays node r\'s entry for member s at r·N + s, one view per node', () => {
     const ids = ['a', 'b', 'c']
     const world = new WorldMemberTable(ids, PHI, new ManualClock(0))
     const v0 = world.viewFor(0)
     const v2 = world.viewFor(2)
     assert.equal(v0.slotOf('b'), -1, 'nothing known yet')
-    assert.equal(v0.add('b', 'alive', 3), 1 * 3 + 0)
-    assert.equal(v2.add('b', 'suspect', 5), 1 * 3 + 2)
-    assert.equal(v0.slotOf('b'), 3)
-    assert.equal(v2.slotOf('b'), 5)
+    assert.equal(v0.add('b', 'alive', 3), 0 * 3 + 1)
+    assert.equal(v2.add('b', 'suspect', 5), 2 * 3 + 1)
+    assert.equal(v0.slotOf('b'), 1)
+    assert.equal(v2.slotOf('b'), 7)
     assert.equal(v2.slotOf('a'), -1, 'a view sees its own entries only')
-    assert.equal(world.columns.incarnation(5), 5)
+    assert.equal(world.columns.incarnation(7), 5)
     assert.equal(v0.slotOf('stranger'), -1)
     assert.throws(() => v0.add('stranger', 'alive', 1), /not a simulated node/)
     v0.remove('b')
     assert.equal(v0.slotOf('b'), -1)
-    assert.equal(v2.slotOf('b'), 5, 'another node\'s entry stays')
+    assert.equal(v2.slotOf('b'), 7, 'another node\'s entry stays')
   })
 
   it('takes the common heartbeat exactly as Membership.onHeartbeat would, and leaves every other case to the core', () => {
@@ -78,7 +78,7 @@ describe('WorldMemberTable', () => {
         assert.deepEqual(slow.cores[0]!.onHeartbeat('b', 1, [], HEALTH), [])
       }
       assert.equal(outputs(fast.cores[0]!), outputs(slow.cores[0]!), `a's tick at ${t} ms`)
-      assert.equal(fast.table.columns.lastHeartbeatAtMs(3), slow.table.columns.lastHeartbeatAtMs(3))
+      assert.equal(fast.table.columns.lastHeartbeatAtMs(0 * 3 + 1), slow.table.columns.lastHeartbeatAtMs(0 * 3 + 1))
       assert.equal(fast.cores[0]!.member('b')?.phi, slow.cores[0]!.member('b')?.phi)
     }
     assert.equal(fast.cores[0]!.member('b')?.state, 'dead', 'the silence was noticed: probe overdue, suspect, dead')
@@ -87,7 +87,7 @@ describe('WorldMemberTable', () => {
     assert.equal(fast.table.acceptHeartbeat(2, 0, 2, [], HEALTH), false, 'a newer incarnation')
     fast.table.viewFor(1)
     assert.equal(fast.table.acceptHeartbeat(0, 1, 1, [], HEALTH), false, 'a restarted node that knows no one yet')
-    assert.equal(fast.table.columns.state(0 * 3 + 1), NO_MEMBER)
+    assert.equal(fast.table.columns.state(1 * 3 + 0), NO_MEMBER)
   })
 
   it('gives a restarted node an empty view (a new life knows no one)', () => {
@@ -96,6 +96,6 @@ describe('WorldMemberTable', () => {
     first.add('a', 'alive', 1)
     const again = world.viewFor(1)
     assert.equal(again.slotOf('a'), -1)
-    assert.equal(world.columns.state(0 * 2 + 1), NO_MEMBER)
+    assert.equal(world.columns.state(1 * 2 + 0), NO_MEMBER)
   })
 })

@@ -10,9 +10,10 @@
  * slot without one answers as an idle detector would: no crossing, φ 0, a heartbeat that moves
  * nothing.
  *
- * Slots belong to owners (`owner = slot mod owners`): one owner for a node's own table, the
- * simulated node for the simulator's world table (slot s·N + r is node r's), so that each owner's
- * crossing scan looks at its own detectors only.
+ * Slots belong to owners, in runs of `ownerSlots` (owner = ⌊slot / ownerSlots⌋): one owner for a
+ * node's own table (`ownerSlots` 0), the simulated node for the simulator's world table (slots
+ * r·N to r·N + N − 1 are node r's), so that each owner's crossing scan looks at its own detectors
+ * only.
  */
 import { PhiAccrualTable, type Clock, type PhiAccrualOptions } from '@kos/detect'
 
@@ -24,16 +25,16 @@ export class MemberDetectors {
   #slotOf: Int32Array
   readonly #free: number[] = []
   #used = 0
-  readonly #owners: number
+  readonly #ownerSlots: number
   /** Per owner: its detectors (in no order). */
   readonly #byOwner: number[][]
 
-  /** @param capacity member slots @param owners slot s belongs to owner s mod owners */
-  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1) {
+  /** @param capacity member slots @param owners how many @param ownerSlots slots per owner (0: one owner) */
+  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1, ownerSlots = 0) {
     this.#table = new PhiAccrualTable(phi, clock, 16)
     this.#detectorOf = new Int32Array(capacity)
     this.#slotOf = new Int32Array(16).fill(-1)
-    this.#owners = owners
+    this.#ownerSlots = ownerSlots
     this.#byOwner = Array.from({ length: owners }, () => [])
   }
 
@@ -62,7 +63,7 @@ export class MemberDetectors {
       }
       this.#detectorOf[slot] = d + 1
       this.#slotOf[d] = slot
-      this.#byOwner[slot % this.#owners]!.push(d)
+      this.#byOwner[this.ownerOf(slot)]!.push(d)
     }
     this.#table.reset(d)
   }
@@ -74,10 +75,14 @@ export class MemberDetectors {
     this.#detectorOf[slot] = 0
     this.#slotOf[d] = -1
     this.#free.push(d)
-    const list = this.#byOwner[slot % this.#owners]!
+    const list = this.#byOwner[this.ownerOf(slot)]!
     const i = list.indexOf(d)
     list[i] = list[list.length - 1]!
     list.pop()
+  }
+
+  private ownerOf (slot: number): number {
+    return this.#ownerSlots === 0 ? 0 : Math.floor(slot / this.#ownerSlots)
   }
 
   has (slot: number): boolean { return this.#detectorOf[slot]! > 0 }

@@ -13,8 +13,9 @@
  *
  * The table is a seam: the core asks it for slots and never numbers them itself. A node uses
  * `LocalMemberTable` (dense slots, reused, grown as needed); the simulator gives every node a view
- * of one world-wide table whose slot for (receiver r, member s) is s·N + r, so that a gossip
- * fan-out from s walks the columns in address order.
+ * of one world-wide table whose slot for (receiver r, member s) is r·N + s, so that what a node
+ * does to its whole table (learning a formed cluster, a push/pull's digest, a scan for the dead)
+ * walks the columns in address order.
  */
 import { SlotSlab, type Clock, type PhiAccrualOptions } from '@kos/detect'
 import { ROLES, type HealthSummary, type MemberState, type Role } from '../vocabulary/index.js'
@@ -96,8 +97,8 @@ export class MemberColumns {
   /** `crossingsBefore`'s filter: the member is held alive. */
   private readonly aliveAt = (slot: number): boolean => this.state(slot) === ALIVE
 
-  /** `owners`: slot s belongs to owner s mod owners (the simulator's world table: node r owns slots s·N + r). */
-  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1) {
+  /** `owners` of `ownerSlots` slots each, in runs (the simulator's world table: node r owns slots r·N to r·N + N − 1); 0: one owner. */
+  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1, ownerSlots = 0) {
     this.slab = new SlotSlab(FIELDS, capacity)
     this.states = new Uint8Array(capacity)
     this.seqs = new Int32Array(capacity)
@@ -107,7 +108,7 @@ export class MemberColumns {
     this.names = new Array<string>(capacity).fill('')
     this.roles = new Uint8Array(capacity)
     this.flagBits = new Uint8Array(capacity)
-    this.detectors = new MemberDetectors(phi, clock, capacity, owners)
+    this.detectors = new MemberDetectors(phi, clock, capacity, owners, ownerSlots)
   }
 
   get capacity (): number { return this.slab.capacity }

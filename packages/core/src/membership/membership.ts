@@ -22,7 +22,7 @@ import { CrossingScan } from './crossing-scan.js'
 import { SlotOrder } from './slot-order.js'
 import { DueQueue } from './due-queue.js'
 import type { MemberClaim, MembershipEvent, MembershipOptions, MembershipOutput, MemberView } from './types.js'
-import { acceptRoutineHeartbeat, ALIVE, DEAD, HEARTBEAT_MOVED_DEADLINE, LEFT, LocalMemberTable, HEARTBEAT_NOT_ROUTINE, stateName, type MemberTable } from './member-table.js'
+import { acceptRoutineHeartbeat, ALIVE, DEAD, HEARTBEAT_MOVED_DEADLINE, LEFT, LocalMemberTable, HEARTBEAT_NOT_ROUTINE, stateName, SUSPECT, type MemberTable } from './member-table.js'
 import { claimOf, dueAtMs, EARLY_MS, MemberRecord, overrides, reapIsDue, ruleIsDue, sameAddrs, sample, viewOf } from './member-record.js'
 import { holdBackUntil, probeOverdue, rebroadcastDue, suspicionExpired } from './timing.js'
 import { MonitorRing, ringPosition } from './monitor-ring.js'
@@ -363,10 +363,14 @@ export class Membership {
     const d = new Array<number>(DIGEST_BUCKETS).fill(0)
     const self = this.selfSnapshot()
     addToDigest(d, ringPosition(self.peerId), self.state, self.incarnation, heldSummaryVersion(this.ownSummary, self.incarnation))
+    // From the columns, without a record per member: every push/pull digests the whole table.
+    const cols = this.table.columns
     for (let i = 0; i < this.order.length; i++) {
-      const m = this.recordAt(this.order.at(i))
-      const version = m.state === 'alive' || m.state === 'suspect' ? heldSummaryVersion(m.health, m.incarnation) : 0
-      addToDigest(d, m.position, m.state, m.incarnation, version)
+      const slot = this.order.at(i)
+      const code = cols.state(slot)
+      const incarnation = cols.incarnation(slot)
+      const version = code === ALIVE || code === SUSPECT ? heldSummaryVersion(cols.health[slot]!, incarnation) : 0
+      addToDigest(d, cols.position(slot), stateName(code), incarnation, version)
     }
     return d
   }
@@ -384,10 +388,12 @@ export class Membership {
     const self = this.selfSnapshot(maxSummaries > 0)
     const own = byBucket.get(digestBucket(ringPosition(self.peerId)))
     if (own !== undefined) { own.members.push(self); if (self.health !== undefined) own.summaries++ }
+    const cols = this.table.columns
     for (let i = 0; i < this.order.length; i++) {
-      const m = this.recordAt(this.order.at(i))
-      const bucket = byBucket.get(digestBucket(m.position))
+      const slot = this.order.at(i)
+      const bucket = byBucket.get(digestBucket(cols.position(slot)))
       if (bucket === undefined) continue
+      const m = this.recordAt(slot)
       const entry: MemberSnapshot = { peerId: m.peerId, name: m.name, role: m.role, addrs: m.addrs as string[], state: m.state, incarnation: m.incarnation }
       if (maxSummaries > 0 && (m.state === 'alive' || m.state === 'suspect') && heldSummaryVersion(m.health, m.incarnation) > 0) {
         entry.health = m.health!
