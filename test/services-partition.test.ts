@@ -160,7 +160,8 @@ describe('cluster services across a partition and a coordinator failover', () =>
 
   it('a coordinator killed while the service runs: the survivors\' instances keep their generation, never more than two ready', async () => {
     const s = await placedAmong(nodes[0]!, nodes)
-    const coordinator = (await agreedCoordinator(nodes)).peerId
+    // The case before healed a partition: the old minority may not have heard the coordinator yet.
+    const coordinator = (await cluster.waitFor('one coordinator agreed', async () => await agreedCoordinator(nodes), { timeoutMs: 60_000 })).peerId
     const victim = nodes.find((n) => n.peerId === coordinator)!
     const survivors = nodes.filter((n) => n !== victim)
     const kept = ready(s).filter((i) => i.nodeId !== victim.peerId)
