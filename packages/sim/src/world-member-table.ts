@@ -9,6 +9,11 @@
 import { acceptRoutineHeartbeat, HEARTBEAT_MOVED_DEADLINE, MemberColumns, NO_MEMBER, HEARTBEAT_NOT_ROUTINE, type HealthSummary, type MemberState, type MemberTable, type Membership } from '@kos/core'
 import type { Clock, PhiAccrualOptions } from '@kos/detect'
 
+/** Where node `receiver`'s entry for member `member` lives, in a world of `n` nodes. */
+function worldSlot (n: number, receiver: number, member: number): number {
+  return receiver * n + member
+}
+
 export class WorldMemberTable {
   readonly columns: MemberColumns
   private readonly ids: readonly string[]
@@ -26,12 +31,12 @@ export class WorldMemberTable {
     this.cores = new Array<Membership | undefined>(this.n)
     this.indexOf = new Map(ids.map((id, i) => [id, i]))
     // Node r owns the slots r·n to r·n + n - 1: its crossing scan looks at its own detectors.
-    this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n, this.n)
+    this.columns = new MemberColumns(phi, clock, this.n * this.n, this.n)
   }
 
   /** Node `node`'s table, emptied: a new life of the process knows no one yet. */
   viewFor (node: number): MemberTable {
-    for (let s = 0; s < this.n; s++) this.columns.clear(node * this.n + s)
+    for (let s = 0; s < this.n; s++) this.columns.clear(worldSlot(this.n, node, s))
     return new WorldTableView(this.columns, this.ids, this.indexOf, this.n, node)
   }
 
@@ -45,7 +50,7 @@ export class WorldMemberTable {
    * nothing: any other case, left to the shell and its core.
    */
   acceptHeartbeat (from: number, to: number, incarnation: number, addrs: readonly string[], health: HealthSummary): boolean {
-    const routine = acceptRoutineHeartbeat(this.columns, to * this.n + from, incarnation, addrs, health, this.clock.now())
+    const routine = acceptRoutineHeartbeat(this.columns, worldSlot(this.n, to, from), incarnation, addrs, health, this.clock.now())
     if (routine === HEARTBEAT_NOT_ROUTINE) return false
     if (routine === HEARTBEAT_MOVED_DEADLINE) this.cores[to]!.deadlineMoved(this.ids[from]!)
     return true
@@ -67,19 +72,19 @@ class WorldTableView implements MemberTable {
     this.node = node
   }
 
-  peerAt (slot: number): string { return this.ids[slot - this.node * this.n]! }
+  peerAt (slot: number): string { return this.ids[slot - worldSlot(this.n, this.node, 0)]! }
 
   slotOf (peerId: string): number {
     const s = this.indexOf.get(peerId)
     if (s === undefined) return -1
-    const slot = this.node * this.n + s
+    const slot = worldSlot(this.n, this.node, s)
     return this.columns.state(slot) === NO_MEMBER ? -1 : slot
   }
 
   add (peerId: string, state: MemberState, incarnation: number): number {
     const s = this.indexOf.get(peerId)
     if (s === undefined) throw new RangeError(`${peerId} is not a simulated node`)
-    const slot = this.node * this.n + s
+    const slot = worldSlot(this.n, this.node, s)
     this.columns.init(slot, state, incarnation)
     return slot
   }
@@ -90,6 +95,6 @@ class WorldTableView implements MemberTable {
 
   remove (peerId: string): void {
     const s = this.indexOf.get(peerId)
-    if (s !== undefined) this.columns.clear(this.node * this.n + s)
+    if (s !== undefined) this.columns.clear(worldSlot(this.n, this.node, s))
   }
 }

@@ -29,13 +29,13 @@ export class MemberDetectors {
   /** Per owner: its detectors (in no order). */
   readonly #byOwner: number[][]
 
-  /** @param capacity member slots @param owners how many @param ownerSlots slots per owner (0: one owner) */
-  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1, ownerSlots = 0) {
+  /** @param capacity member slots @param ownerSlots slots per owner (0: one owner of them all) */
+  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, ownerSlots = 0) {
     this.#table = new PhiAccrualTable(phi, clock, 16)
     this.#detectorOf = new Int32Array(capacity)
     this.#slotOf = new Int32Array(16).fill(-1)
     this.#ownerSlots = ownerSlots
-    this.#byOwner = Array.from({ length: owners }, () => [])
+    this.#byOwner = Array.from({ length: ownerSlots === 0 ? 1 : Math.ceil(capacity / ownerSlots) }, () => [])
   }
 
   /** Detectors held (members monitored). */

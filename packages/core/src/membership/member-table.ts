@@ -97,8 +97,8 @@ export class MemberColumns {
   /** `crossingsBefore`'s filter: the member is held alive. */
   private readonly aliveAt = (slot: number): boolean => this.state(slot) === ALIVE
 
-  /** `owners` of `ownerSlots` slots each, in runs (the simulator's world table: node r owns slots r·N to r·N + N − 1); 0: one owner. */
-  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, owners = 1, ownerSlots = 0) {
+  /** `ownerSlots`: the slots of an owner, in runs (the simulator's world table: node r owns slots r·N to r·N + N − 1); 0: one owner. */
+  constructor (phi: PhiAccrualOptions, clock: Clock, capacity: number, ownerSlots = 0) {
     this.slab = new SlotSlab(FIELDS, capacity)
     this.states = new Uint8Array(capacity)
     this.seqs = new Int32Array(capacity)
@@ -108,7 +108,7 @@ export class MemberColumns {
     this.names = new Array<string>(capacity).fill('')
     this.roles = new Uint8Array(capacity)
     this.flagBits = new Uint8Array(capacity)
-    this.detectors = new MemberDetectors(phi, clock, capacity, owners, ownerSlots)
+    this.detectors = new MemberDetectors(phi, clock, capacity, ownerSlots)
   }
 
   get capacity (): number { return this.slab.capacity }
