@@ -8,11 +8,15 @@
  * - drain moves a node's instances away, make-before-break, and `kos peers` shows `draining`;
  * - a service no node may take stays under-replicated and is escalated to the Archon after
  *   serviceUnderReplicatedEscalateMs (1 s here, set in every node's config file);
- * - the instance and re-placement metrics.
+ * - the instance and re-placement metrics;
+ * - an instance whose port is taken between its choice and its bind (another process got there
+ *   first) starts again on another port instead of failing on the same one until its restart
+ *   intensity is spent.
  * Four nodes on 127.0.0.1, default timings but for that escalation delay.
  */
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Cluster, type KosProcess } from '@kos/testkit'
@@ -231,5 +235,37 @@ describe('cluster services on real nodes', () => {
       return true
     }, { timeoutMs: 20_000 })
     assert.equal((await nodes[1]!.api(`/v1/services/${SERVICE}`)).status, 404)
+  })
+
+  it('starts an instance again on another port when its port was taken before it could bind', async () => {
+    // The instance's process waits 2 s before the agent binds $PORT; meanwhile the test binds
+    // that port itself, as another node's instance starting at the same moment would.
+    const racer = {
+      ...definition('racer', 1),
+      command: '/bin/sh',
+      args: ['-c', 'sleep 2; exec "$0" "$1" --port "$2"', process.execPath, EXAMPLE_AGENT, '${PORT}']
+    }
+    assert.equal((await post(nodes[1]!, '/v1/services', racer)).status, 201)
+    const agentPort = async (): Promise<{ node: KosProcess, port: number, ready: boolean } | false> => {
+      for (const n of nodes) {
+        const a = await n.api<{ args: string[], ready: boolean }>('/v1/agents/svc.racer-0')
+        if (a.status === 200) return { node: n, port: Number(a.body.args[a.body.args.length - 1]), ready: a.body.ready }
+      }
+      return false
+    }
+    const first = await cluster.waitFor('racer-0 defined on a node', agentPort, { timeoutMs: 30_000 })
+    // Its connections (the instance's probes) are closed at once: only the port is held.
+    const squatter: Server = createServer((socket) => { socket.destroy() })
+    await new Promise<void>((resolve, reject) => { squatter.once('error', reject); squatter.listen(first.port, '127.0.0.1', resolve) })
+    try {
+      const moved = await cluster.waitFor(`racer-0 ready on a port other than ${first.port}`, async () => {
+        const now = await agentPort()
+        return now !== false && now.ready && now.port !== first.port ? now : false
+      }, { timeoutMs: 60_000 })
+      assert.equal(moved.node, first.node, 'the same node, on another port')
+    } finally {
+      await new Promise<void>((resolve) => { squatter.close(() => { resolve() }) })
+      await post(nodes[1]!, '/v1/services/racer', undefined, 'DELETE')
+    }
   })
 })

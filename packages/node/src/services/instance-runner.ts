@@ -9,6 +9,13 @@
  * random in the range and checked by binding it, so that nodes sharing a host rarely race for
  * one); `${PORT}` in its args and http probe URLs is filled in.
  *
+ * Rarely is not never: two nodes on one host can check the same free port at the same moment,
+ * and the instance that binds it second exits (address in use) on every restart, until its
+ * restart intensity is spent and the slot stays empty. So an instance whose process exits
+ * before it was ever ready moves to another free port, at most `PORT_MOVES` times; after that
+ * its exits are the restart policy's alone, so a command that can never start still fails and
+ * is escalated, a few starts later.
+ *
  * Changes are applied one at a time, in the order tables arrive, by one serial queue.
  */
 import { readdir } from 'node:fs/promises'
@@ -30,6 +37,10 @@ export interface LocalInstance {
   sinceMs: number
   /** The definition it was started with: a changed definition restarts it. */
   specJson: string
+  /** Whether its process has been ready since it was defined here. */
+  everReady: boolean
+  /** Times it was moved to another port after exiting before it was ready. */
+  portMoves: number
 }
 
 export interface InstanceRunnerDeps {
@@ -83,7 +94,7 @@ export function reconcile (
 }
 
 /** The agent spec of one instance: the service's definition with its identity and port filled in. */
-export function instanceSpec (spec: ServiceSpec, a: Assignment, port: number): AgentSpec {
+export function instanceSpec (spec: ServiceSpec, a: Pick<Assignment, 'id' | 'service' | 'generation'>, port: number): AgentSpec {
   const { replicas: _r, spread: _s, nodeSelector: _n, ...agent } = spec
   const probe = (p: ProbeSpec | undefined): ProbeSpec | undefined => p === undefined ? undefined : (p.http === undefined ? p : { ...p, http: withPort(p.http, port) })
   const out: AgentSpec = {
@@ -110,6 +121,9 @@ async function portFree (port: number): Promise<boolean> {
 
 /** Tries for a free port this many times before the instance is not started (and reported missing). */
 const PORT_ATTEMPTS = 32
+
+/** Moves of one instance to another port after an exit before it was ever ready (see the header). */
+export const PORT_MOVES = 3
 
 export class InstanceRunner {
   private readonly local = new Map<string, LocalInstance>()
@@ -157,6 +171,22 @@ export class InstanceRunner {
     })
   }
 
+  /**
+   * An instance's process became ready or exited (the node's event path). An exit we did not
+   * ask for before the instance was ever ready may be a port taken since it was checked: the
+   * instance is defined again on another free port (see the header).
+   */
+  onAgentEvent (e: { type: string, agent?: string, expected?: boolean }): void {
+    if (e.type !== 'agent:ready' && !(e.type === 'agent:exited' && e.expected === false)) return
+    const inst = [...this.local.values()].find((i) => instanceAgentName(i.id) === e.agent)
+    if (inst === undefined) return
+    if (e.type === 'agent:ready') { inst.everReady = true; return }
+    if (inst.everReady || inst.portMoves >= PORT_MOVES) return
+    inst.portMoves++
+    this.queue = this.queue.then(async () => { await this.movePort(inst) })
+      .catch((err: unknown) => { this.d.log.warn({ err, instance: inst.id }, 'service instance not moved to another port') })
+  }
+
   async close (): Promise<void> {
     this.closed = true
     await this.queue
@@ -182,9 +212,23 @@ export class InstanceRunner {
       if (port === undefined) { this.d.log.warn({ instance: a.id }, 'no free port in servicePortRange: instance not started'); continue }
       const name = instanceAgentName(a.id)
       if (this.d.supervisor.has(name)) await this.d.supervisor.remove(name)
-      this.local.set(a.id, { service: a.service, id: a.id, generation: a.generation, port, sinceMs: Date.now(), specJson: JSON.stringify(spec) })
+      this.local.set(a.id, { service: a.service, id: a.id, generation: a.generation, port, sinceMs: Date.now(), specJson: JSON.stringify(spec), everReady: false, portMoves: 0 })
       await this.d.supervisor.define(instanceSpec(spec, a, port), 'service')
     }
+  }
+
+  private async movePort (inst: LocalInstance): Promise<void> {
+    // Still the same instance (not stopped or replaced meanwhile), still never ready.
+    if (this.closed || this.local.get(inst.id) !== inst || inst.everReady) return
+    const spec = this.d.spec(inst.service)
+    if (spec === undefined || JSON.stringify(spec) !== inst.specJson) return
+    const port = await this.freePort()
+    if (port === undefined || this.local.get(inst.id) !== inst) return
+    this.d.log.warn({ instance: inst.id, from: inst.port, to: port, move: inst.portMoves }, 'service instance exited before it was ever ready: started again on another port')
+    const name = instanceAgentName(inst.id)
+    await this.d.supervisor.remove(name)
+    inst.port = port
+    await this.d.supervisor.define(instanceSpec(spec, inst, port), 'service')
   }
 
   private async freePort (): Promise<number | undefined> {

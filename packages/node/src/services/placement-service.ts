@@ -244,6 +244,9 @@ export class PlacementService {
     if (e.type.startsWith('member:') && this.running) this.tick()
   }
 
+  /** An agent became ready or exited: the instance runner's (a service instance's port). */
+  onAgentEvent (e: { type: string, agent?: string, expected?: boolean }): void { this.runner.onAgentEvent(e) }
+
   isDraining (node: string): boolean { return this.book.draining(node) }
 
   // ---- the API ----------------------------------------------------------------------------
