@@ -10,6 +10,9 @@
  *   keep-alive, JSON in and out) through its v3 JSON gateway, puts of a 200-byte value to the
  *   leader; at each in-flight count etcd and kOS ack=quorum run one after the other, and the
  *   report gives kOS/etcd. Without etcd installed it says so and measures kOS alone.
+ * - The ceiling: one node alone (nothing to replicate, no peer on the machine), ack=local at
+ *   each in-flight count: what a node's own append path reaches with a core to itself, the
+ *   bound a replicated append on the same machine stays under.
  * - Propagation: clusters of `--sizes` nodes; every node's /v1/audit/stream (SSE) is open; an
  *   entry is POSTed on one node every 200 ms, and its time to reach all nodes is from the POST
  *   to the last stream that shows it. Median and max. Once with nothing else written, and once
@@ -212,7 +215,7 @@ async function startCluster (cluster: Cluster, size: number): Promise<KosProcess
 const facts = machineFacts()
 /** Other work on the machine skews every figure here: the report says how busy it was. */
 const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(', ')
-const results: { throughput: Throughput[], etcd: Throughput[], propagation: Propagation[] } = { throughput: [], etcd: [], propagation: [] }
+const results: { throughput: Throughput[], etcd: Throughput[], alone: Throughput[], propagation: Propagation[] } = { throughput: [], etcd: [], alone: [], propagation: [] }
 const etcd = args['compare-etcd'] ? etcdVersion() : null
 if (etcd !== null && 'missing' in etcd) console.error(`bench: ${etcd.missing}; measuring kOS alone`)
 
@@ -252,6 +255,18 @@ async function throughputRuns (): Promise<void> {
   results.throughput.push(b)
   await etcdCluster.stop()
   await cluster.cleanup()
+  const solo = new Cluster()
+  try {
+    await solo.init()
+    const [one] = await startCluster(solo, 1)
+    for (const inflight of inflights) {
+      const r = await throughput('kOS, one node alone,', 'local', inflight, poster(one!, await token(one!), 'local'))
+      show(r)
+      results.alone.push(r)
+    }
+  } finally {
+    await solo.cleanup()
+  }
 }
 
 try {
@@ -278,6 +293,7 @@ try {
 
 const ratio = (k: Throughput | undefined, e: Throughput): string => k === undefined ? '–' : `${(k.perSecond / e.perSecond).toFixed(2)}×`
 const kosQuorum = (inflight: number): Throughput | undefined => results.throughput.find((r) => r.ack === 'quorum' && r.inflight === inflight)
+const alone = (inflight: number): Throughput | undefined => results.alone.find((r) => r.inflight === inflight)
 
 const lines = [
   '### Audit log (issues 4 and 21)',
@@ -293,6 +309,7 @@ const lines = [
   '| ack | in flight | appends/s | p50 ms | p99 ms | max ms | errors |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.throughput.map((r) => `| ${r.ack} | ${r.inflight} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} |`),
+  ...results.alone.map((r) => `| local, one node alone | ${r.inflight} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} |`),
   '',
   ...(etcd === null
     ? []
@@ -301,11 +318,13 @@ const lines = [
       : [
           `Side by side, one run: etcd ${etcd.version} (3 members on 127.0.0.1, defaults; puts of a 200-byte value to the leader through the v3 JSON gateway) and kOS \`ack=quorum\` (3 nodes, defaults; POST /v1/audit), the same client, one after the other at each in-flight count.`,
           '',
-          '| in flight | etcd puts/s | p50 ms | p99 ms | max ms | kOS quorum appends/s | p50 ms | p99 ms | max ms | kOS / etcd |',
-          '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          'The last column is one kOS node alone, `ack=local`, nothing replicated, over etcd\'s replicated puts: the most any replicated append of this node could reach on this machine.',
+          '',
+          '| in flight | etcd puts/s | p50 ms | p99 ms | max ms | kOS quorum appends/s | p50 ms | p99 ms | max ms | kOS / etcd | one node alone / etcd |',
+          '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
           ...results.etcd.map((e) => {
             const k = kosQuorum(e.inflight)
-            return `| ${e.inflight} | ${e.perSecond} | ${e.p50} | ${e.p99} | ${e.max} | ${k?.perSecond ?? '–'} | ${k?.p50 ?? '–'} | ${k?.p99 ?? '–'} | ${k?.max ?? '–'} | ${ratio(k, e)} |`
+            return `| ${e.inflight} | ${e.perSecond} | ${e.p50} | ${e.p99} | ${e.max} | ${k?.perSecond ?? '–'} | ${k?.p50 ?? '–'} | ${k?.p99 ?? '–'} | ${k?.max ?? '–'} | ${ratio(k, e)} | ${ratio(alone(e.inflight), e)} |`
           }),
           ''
         ]),
