@@ -7,6 +7,7 @@
  * the 13 others, while the cluster converges, detects a SIGKILL, and reconnects the ring after
  * it. No timing is asserted.
  */
+import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -48,6 +49,9 @@ describe('bounded connections', () => {
   it('converges, and then every node is connected to a few peers, not to everyone', async () => {
     await cluster.waitFor('every node to see the 13 others alive', async () => await everyNodeSees(nodes, 'alive'), { timeoutMs: 120_000 })
     await cluster.waitFor(`every node to be connected to at most ${BOUND} peers`, async () => await allBounded(nodes) === true, { timeoutMs: 90_000, intervalMs: 1000 })
+    // The joins' syncs dialled beyond the bound; what came down, the nodes counted.
+    const trimmed = await Promise.all(nodes.map(async (n) => await n.metric('kos_connections_trimmed_total')))
+    assert.ok(trimmed.reduce((a, b) => a + b, 0) > 0, `connections trimmed per node: ${trimmed.join(' ')}`)
   })
 
   it('a SIGKILLed node is dead in every survivor\'s view, and the survivors stay within the bound', async () => {

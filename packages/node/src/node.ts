@@ -134,7 +134,7 @@ export class KosNode {
       auditBacklog: () => this.audit?.backlog() ?? { entries: 0, gaps: 0 },
       connections: () => {
         const conns = this.libp2p?.getConnections() ?? []
-        return { connections: conns.length, peers: new Set(conns.map((c) => c.remotePeer.toString())).size }
+        return { connections: conns.length, peers: new Set(conns.map((c) => c.remotePeer.toString())).size, trimmed: this.trimmer?.closed ?? 0 }
       }
     })
     this.breakers = new PeerBreakers({

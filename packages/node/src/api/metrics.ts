@@ -18,7 +18,7 @@ export interface MetricsSources {
   /** The audit replica's backlog (audit-service.ts); none before the log opens. */
   auditBacklog?: () => { entries: number, gaps: number }
   /** Open libp2p connections, and the distinct peers they reach; none before libp2p starts. */
-  connections?: () => { connections: number, peers: number }
+  connections?: () => { connections: number, peers: number, trimmed: number }
 }
 
 export class NodeMetrics {
@@ -138,6 +138,16 @@ export class NodeMetrics {
       help: 'Open libp2p connections (two to one peer when both dialled at once); a node keeps those to its ring neighbours, the voters while it votes, and its gossip mesh, and closes the others once idle',
       registers,
       collect () { this.set(sources.connections?.().connections ?? 0) }
+    })
+    let trimmedSeen = 0
+    new Counter({
+      name: 'kos_connections_trimmed_total',
+      help: 'Idle connections this node closed because they lead outside the peers it keeps; one that climbs as fast as the load is connections opened and closed again for every exchange',
+      registers,
+      collect () {
+        const trimmed = sources.connections?.().trimmed ?? 0
+        if (trimmed > trimmedSeen) { this.inc(trimmed - trimmedSeen); trimmedSeen = trimmed }
+      }
     })
     new Gauge({
       name: 'kos_connected_peers',
