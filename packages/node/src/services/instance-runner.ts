@@ -123,7 +123,7 @@ async function portFree (port: number): Promise<boolean> {
 const PORT_ATTEMPTS = 32
 
 /** Moves of one instance to another port after an exit before it was ever ready (see the header). */
-export const PORT_MOVES = 3
+const PORT_MOVES = 3
 
 export class InstanceRunner {
   private readonly local = new Map<string, LocalInstance>()
